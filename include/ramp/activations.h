@@ -1,0 +1,374 @@
+// Every activation, declared once.
+//
+// An entry carries the name, module name, parameters with PyTorch's defaults, accepted dtypes, the
+// forward formula, and the small facts the generated code needs (in-place forms, repr rules,
+// argument checks). The functional API, in-place forms, modules, name lookup, Python bindings,
+// SIMD kernels and the tests' scalar oracle are all generated from `Activations` below.
+//
+// A formula is written once against an adapter `m` whose operations are either SIMD vector ops
+// (src/kernels) or plain `double` arithmetic (the test oracle, `ScalarMath` below). Comparisons
+// are written so NaN falls through to the branch PyTorch 1.13 takes (`x < 0 ? 0 : x` keeps NaN and
+// -0.0; `m.max` would not), and clamps go through `select`, never min/max instructions.
+#pragma once
+
+#include <cmath>
+#include <string_view>
+#include <tuple>
+
+#include "ramp/dtype.h"
+#include "ramp/error.h"
+#include "ramp/tensor.h"
+
+namespace ramp::act {
+
+// A named parameter of an entry, for keyword arguments, reprs and Python signatures.
+template <class P, class T> struct Field {
+  std::string_view name;
+  T P::*member;
+  bool required = false;  // no default (Threshold's threshold and value)
+};
+
+enum class Inplace : std::uint8_t {
+  none,      // no in-place form (gelu, softplus, prelu, softmax)
+  function,  // `relu_`, `leaky_relu_`, ... and `inplace=True`
+  keyword,   // only `inplace=True` (relu6, silu, mish, hardswish, hardsigmoid)
+};
+
+enum class Kind : std::uint8_t { pointwise, prelu, rrelu, softmax };
+
+inline constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+inline constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
+// Defaults for the optional facts of an entry.
+struct Entry {
+  static constexpr Kind kind = Kind::pointwise;
+  static constexpr Inplace inplace = Inplace::function;
+  static constexpr bool repr_inplace = true;      // repr shows ", inplace=True"
+  static constexpr bool ints_give_float = false;  // integer input -> float32 output (sigmoid, tanh)
+  static constexpr DTypeSet dtypes = kFloating;
+  template <class P> static void check(const P&, ScalarType) {}
+};
+
+struct ReLU : Entry {
+  static constexpr std::string_view name = "relu", module = "ReLU", kernel = "clamp_min_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static void check(const Params&, ScalarType t) {
+    RAMP_CHECK(t != ScalarType::Bool, "Boolean inputs not supported for relu");
+  }
+  // y = x < 0 ? 0 : x  (clamp_min: NaN and -0.0 pass through)
+  static auto forward(auto m, auto x, const Params&) { return m.select(m.lt(x, m.zero()), m.zero(), x); }
+};
+
+// hardtanh's clamp, shared by Hardtanh and ReLU6: NaN passes, min > max gives max everywhere.
+inline auto clamp(auto m, auto x, double lo, double hi) {
+  auto t = m.select(m.lt(x, m.set(lo)), m.set(lo), x);
+  return m.select(m.gt(t, m.set(hi)), m.set(hi), t);
+}
+inline void check_hardtanh(ScalarType t, double min_val, double max_val) {
+  RAMP_CHECK(t != ScalarType::Bool, "Bool inputs not supported for hardtanh");
+  RAMP_CHECK(t != ScalarType::UInt8 || (min_val >= 0 && max_val >= 0),
+             "cannot do hardtanh on an unsigned type with negative limits");
+}
+
+struct Hardtanh : Entry {
+  static constexpr std::string_view name = "hardtanh", module = "Hardtanh", kernel = "clamp_scalar_cpu";
+  struct Params {
+    Scalar min_val = -1.0, max_val = 1.0;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"min_val", &Params::min_val},
+                                     Field<Params, Scalar>{"max_val", &Params::max_val}};
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static void check(const Params& p, ScalarType t) {
+    check_hardtanh(t, p.min_val.to_double(), p.max_val.to_double());
+  }
+  // y = min(max(x, min_val), max_val)
+  static auto forward(auto m, auto x, const Params& p) {
+    return clamp(m, x, p.min_val.to_double(), p.max_val.to_double());
+  }
+};
+
+struct ReLU6 : Entry {
+  static constexpr std::string_view name = "relu6", module = "ReLU6", kernel = "clamp_scalar_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::keyword;
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static void check(const Params&, ScalarType t) { check_hardtanh(t, 0, 6); }
+  // y = hardtanh(x, 0, 6)
+  static auto forward(auto m, auto x, const Params&) { return clamp(m, x, 0, 6); }
+};
+
+struct LeakyReLU : Entry {
+  static constexpr std::string_view name = "leaky_relu", module = "LeakyReLU", kernel = "leaky_relu_cpu";
+  struct Params {
+    Scalar negative_slope = 0.01;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"negative_slope", &Params::negative_slope}};
+  // y = x > 0 ? x : x * negative_slope
+  static auto forward(auto m, auto x, const Params& p) {
+    return m.select(m.gt(x, m.zero()), x, m.mul(x, m.set(p.negative_slope.to_double())));
+  }
+};
+
+// Channel-wise leaky_relu with a learned slope; the kernel is LeakyReLU's, run per channel.
+struct PReLU : Entry {
+  static constexpr std::string_view name = "prelu", module = "PReLU", kernel = "prelu_cpu";
+  static constexpr Kind kind = Kind::prelu;
+  static constexpr Inplace inplace = Inplace::none;
+  struct Params {
+    std::int64_t num_parameters = 1;  // module only
+    Scalar init = 0.25;               // module only; not in the repr
+  };
+  static constexpr std::tuple fields{Field<Params, std::int64_t>{"num_parameters", &Params::num_parameters}};
+};
+
+// Training: y = x > 0 ? x : x * a, a ~ U(lower, upper) per element and call.
+// Evaluation: leaky_relu with slope (lower + upper) / 2.
+struct RReLU : Entry {
+  static constexpr std::string_view name = "rrelu", module = "RReLU", kernel = "leaky_relu_cpu";
+  static constexpr Kind kind = Kind::rrelu;
+  struct Params {
+    Scalar lower = 1.0 / 8, upper = 1.0 / 3;
+    bool training = false;  // F.rrelu's default; the module passes its own mode
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"lower", &Params::lower},
+                                     Field<Params, Scalar>{"upper", &Params::upper}};
+  static void check(const Params& p, ScalarType) {
+    RAMP_CHECK(p.lower.to_double() <= p.upper.to_double(),
+               "Lower bound should be less than or equal to the upper bound");
+  }
+};
+
+// elu, selu and celu share PyTorch's parametrisation (scale, input_scale) and kernel:
+// y = x > 0 ? scale * x : alpha * scale * (exp(x * input_scale) - 1).
+// ramp uses expm1 (1.13 uses exp(x) - 1, which loses every digit near 0); adding +0 keeps
+// 1.13's elu(-0.0) == +0.0.
+inline auto elu_formula(auto m, auto x, double alpha, double scale, double input_scale) {
+  auto neg = m.add(m.mul(m.set(alpha * scale), m.expm1(m.mul(x, m.set(input_scale)))), m.zero());
+  auto pos = scale == 1.0 ? x : m.mul(x, m.set(scale));
+  return m.select(m.gt(x, m.zero()), pos, neg);
+}
+
+struct ELU : Entry {
+  static constexpr std::string_view name = "elu", module = "ELU", kernel = "elu_cpu";
+  struct Params {
+    Scalar alpha = 1.0;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
+  static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
+};
+
+struct SELU : Entry {
+  static constexpr std::string_view name = "selu", module = "SELU", kernel = "elu_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  // y = scale * elu(x, alpha) with SELU's fixed constants
+  static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
+};
+
+struct CELU : Entry {
+  static constexpr std::string_view name = "celu", module = "CELU", kernel = "elu_cpu";
+  struct Params {
+    Scalar alpha = 1.0;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
+  static void check(const Params& p, ScalarType) {
+    RAMP_CHECK(p.alpha.to_double() != 0, "ZeroDivisionError: alpha cannot be 0 for CELU");
+  }
+  // y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); PyTorch multiplies by 1 / alpha
+  static auto forward(auto m, auto x, const Params& p) {
+    double a = p.alpha.to_double();
+    return elu_formula(m, x, a, 1, 1.0 / a);
+  }
+};
+
+struct GELU : Entry {
+  static constexpr std::string_view name = "gelu", module = "GELU", kernel = "GeluKernelImpl";
+  static constexpr Inplace inplace = Inplace::none;
+  struct Params {
+    std::string_view approximate = "none";
+  };
+  static constexpr std::tuple fields{Field<Params, std::string_view>{"approximate", &Params::approximate}};
+  static void check(const Params& p, ScalarType) {
+    RAMP_CHECK(p.approximate == "none" || p.approximate == "tanh",
+               "approximate argument must be either none or tanh.");
+  }
+  static auto forward(auto m, auto x, const Params& p) {
+    auto half_x = m.mul(x, m.set(0.5));
+    if (p.approximate.size() == 4 && p.approximate[0] == 't') {
+      // y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      auto inner = m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x, m.mul(x, x)))));
+      return m.mul(half_x, m.add(m.set(1), m.tanh(inner)));
+    }
+    // y = 0.5 x (1 + erf(x / sqrt(2)))
+    return m.mul(half_x, m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
+  }
+};
+
+// y = x / (1 + exp(-x))  (silu(-inf) is nan, as in PyTorch)
+inline auto x_sigmoid(auto m, auto x, auto z) { return m.div(x, m.add(m.set(1), m.exp(m.neg(z)))); }
+
+struct SiLU : Entry {
+  static constexpr std::string_view name = "silu", module = "SiLU", kernel = "silu_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::keyword;
+  static auto forward(auto m, auto x, const Params&) { return x_sigmoid(m, x, x); }
+};
+
+// Swish: x * sigmoid(beta x), beta = 1 is SiLU. Not in PyTorch; named as in the Swish paper.
+struct Swish : Entry {
+  static constexpr std::string_view name = "swish", module = "Swish", kernel = "swish_cpu";
+  struct Params {
+    Scalar beta = 1.0;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"beta", &Params::beta}};
+  static constexpr Inplace inplace = Inplace::none;
+  static auto forward(auto m, auto x, const Params& p) {
+    return x_sigmoid(m, x, m.mul(x, m.set(p.beta.to_double())));
+  }
+};
+
+struct Mish : Entry {
+  static constexpr std::string_view name = "mish", module = "Mish", kernel = "mish_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::keyword;
+  static constexpr DTypeSet dtypes{ScalarType::Float32, ScalarType::Float64};  // 1.13: no bf16
+  // y = x * tanh(log1p(exp(x)))
+  static auto forward(auto m, auto x, const Params&) { return m.mul(x, m.tanh(m.log1p(m.exp(x)))); }
+};
+
+struct Softplus : Entry {
+  static constexpr std::string_view name = "softplus", module = "Softplus", kernel = "softplus_cpu";
+  struct Params {
+    Scalar beta = 1, threshold = 20;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"beta", &Params::beta},
+                                     Field<Params, Scalar>{"threshold", &Params::threshold}};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool repr_inplace = false;
+  // y = x * beta > threshold ? x : log1p(exp(x * beta)) / beta  (threshold compares x*beta)
+  static auto forward(auto m, auto x, const Params& p) {
+    double beta = p.beta.to_double();
+    auto xb = m.mul(x, m.set(beta));
+    return m.select(m.gt(xb, m.set(p.threshold.to_double())), x, m.div(m.log1p(m.exp(xb)), m.set(beta)));
+  }
+};
+
+// relu6(x + 3), NaN passing through (std::min/max in PyTorch keep a NaN first argument).
+inline auto relu6_shift3(auto m, auto x) {
+  auto t = m.add(x, m.set(3));
+  t = m.select(m.lt(t, m.zero()), m.zero(), t);
+  return m.select(m.gt(t, m.set(6)), m.set(6), t);
+}
+
+struct Hardswish : Entry {
+  static constexpr std::string_view name = "hardswish", module = "Hardswish", kernel = "hardswish_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::keyword;
+  static constexpr bool repr_inplace = false;  // 1.13 has no extra_repr for Hardswish
+  // y = x * relu6(x + 3) / 6
+  static auto forward(auto m, auto x, const Params&) { return m.div(m.mul(x, relu6_shift3(m, x)), m.set(6)); }
+};
+
+struct Hardsigmoid : Entry {
+  static constexpr std::string_view name = "hardsigmoid", module = "Hardsigmoid", kernel = "hardsigmoid_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::keyword;
+  static constexpr bool repr_inplace = false;
+  // y = relu6(x + 3) / 6
+  static auto forward(auto m, auto x, const Params&) { return m.div(relu6_shift3(m, x), m.set(6)); }
+};
+
+struct Threshold : Entry {
+  static constexpr std::string_view name = "threshold", module = "Threshold", kernel = "threshold_cpu";
+  struct Params {
+    Scalar threshold = 0, value = 0;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"threshold", &Params::threshold, true},
+                                     Field<Params, Scalar>{"value", &Params::value, true}};
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  // y = x <= threshold ? value : x  (x == threshold gives value; NaN stays NaN)
+  static auto forward(auto m, auto x, const Params& p) {
+    return m.select(m.le(x, m.set(p.threshold.to_double())), m.set(p.value.to_double()), x);
+  }
+};
+
+struct Sigmoid : Entry {
+  static constexpr std::string_view name = "sigmoid", module = "Sigmoid", kernel = "sigmoid_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr bool ints_give_float = true;
+  // y = 1 / (1 + exp(-x))
+  static auto forward(auto m, auto x, const Params&) { return m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x)))); }
+};
+
+struct Tanh : Entry {
+  static constexpr std::string_view name = "tanh", module = "Tanh", kernel = "tanh_vml_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr bool ints_give_float = true;
+  static auto forward(auto m, auto x, const Params&) { return m.tanh(x); }
+};
+
+// Softmax and LogSoftmax reduce along `dim`; their kernels live in src/kernels/softmax.
+struct Softmax : Entry {
+  static constexpr std::string_view name = "softmax", module = "Softmax", kernel = "softmax_lastdim_kernel_impl";
+  static constexpr Kind kind = Kind::softmax;
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool log = false;
+  struct Params {
+    std::optional<std::int64_t> dim;
+  };
+  static constexpr std::tuple fields{Field<Params, std::optional<std::int64_t>>{"dim", &Params::dim}};
+};
+struct LogSoftmax : Softmax {
+  static constexpr std::string_view name = "log_softmax", module = "LogSoftmax",
+                                    kernel = "log_softmax_lastdim_kernel_impl";
+  static constexpr bool log = true;
+};
+
+// The list every generated piece iterates over. Add an activation: one entry above, one name here.
+using Activations = std::tuple<ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, SELU, CELU, GELU, SiLU, Swish, Mish,
+                               Softplus, Hardtanh, Hardswish, Hardsigmoid, Threshold, Sigmoid, Tanh, Softmax,
+                               LogSoftmax>;
+inline constexpr std::size_t kNumActivations = std::tuple_size_v<Activations>;
+
+template <class A, std::size_t I = 0> constexpr std::size_t index_of() {
+  if constexpr (std::is_same_v<std::tuple_element_t<I, Activations>, A>) return I;
+  else return index_of<A, I + 1>();
+}
+template <class F> constexpr void for_each_activation(F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::tuple_element_t<I, Activations>{}), ...);
+  }(std::make_index_sequence<kNumActivations>{});
+}
+template <class A> constexpr bool is_pointwise = A::kind == Kind::pointwise;
+
+// The formula adapter over plain numbers: the tests' oracle runs each formula with T = double.
+template <class T> struct ScalarMath {
+  using V = T;
+  static V zero() { return T(0); }
+  static V set(double c) { return convert<T>(c); }
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V div(V a, V b) { return a / b; }
+  static V neg(V a) { return -a; }
+  static bool lt(V a, V b) { return a < b; }
+  static bool le(V a, V b) { return a <= b; }
+  static bool gt(V a, V b) { return a > b; }
+  static V select(bool c, V a, V b) { return c ? a : b; }
+  static V exp(V a) { return std::exp(a); }
+  static V expm1(V a) { return std::expm1(a); }
+  static V log1p(V a) { return std::log1p(a); }
+  static V tanh(V a) { return std::tanh(a); }
+  static V erf(V a) { return std::erf(a); }
+};
+
+}  // namespace ramp::act

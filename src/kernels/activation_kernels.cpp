@@ -1,0 +1,244 @@
+// The activation kernels, instantiated from the entries' formulas with Highway vectors.
+//
+// This file is compiled once per instruction set (PyTorch's CPU_CAPABILITY model): CMake builds it
+// with -mavx512* and RAMP_ISA=avx512, with -mavx2 ... and RAMP_ISA=avx2, and with no flags and
+// RAMP_ISA=baseline, each as Highway's static target. Highway's foreach_target cannot be used here
+// because the formulas live in an ordinary header (include/ramp/activations.h) and would not be
+// compiled for the target. Everything this file instantiates is a template over Highway's
+// per-target vector types, so the three copies never share a symbol.
+#define HWY_COMPILE_ONLY_STATIC 1
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
+#include <sleef.h>
+
+#include <cstring>
+#include <limits>
+
+#include "kernels.h"
+
+namespace ramp::kernels::RAMP_ISA {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The formula adapter over Highway vectors of descriptor D.
+template <class D> struct VecMath {
+  D d;
+  using T = hn::TFromD<D>;
+  using V = hn::Vec<D>;
+  V zero() const { return hn::Zero(d); }
+  V set(double c) const {
+    if constexpr (std::is_floating_point_v<T>) return hn::Set(d, static_cast<T>(c));
+    else {  // a Scalar becomes the integer type by truncation, as c10::Scalar::to<int>()
+      double lo = double(std::numeric_limits<T>::lowest()), hi = double(std::numeric_limits<T>::max());
+      return hn::Set(d, static_cast<T>(c < lo ? lo : c > hi ? hi : c));
+    }
+  }
+  V add(V a, V b) const { return hn::Add(a, b); }
+  V sub(V a, V b) const { return hn::Sub(a, b); }
+  V mul(V a, V b) const { return hn::Mul(a, b); }
+  V div(V a, V b) const { return hn::Div(a, b); }
+  V neg(V a) const { return hn::Neg(a); }
+  auto lt(V a, V b) const { return hn::Lt(a, b); }
+  auto le(V a, V b) const {
+    if constexpr (std::is_floating_point_v<T>) return hn::Le(a, b);
+    else return hn::Not(hn::Gt(a, b));  // Highway 1.0 has no integer <=; integers have no NaN
+  }
+  auto gt(V a, V b) const { return hn::Gt(a, b); }
+  template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
+
+  // Highway's Exp/Expm1 assume finite, in-range input: NaN would come out as a number and x past
+  // the overflow point as garbage. These wrappers restore IEEE results at those points.
+  static constexpr double kMaxLog = sizeof(T) == 4 ? 88.72283935546875 : 709.782712893384;
+  V ieee_fix(V x, V y, V overflow) const {
+    y = hn::IfThenElse(hn::Gt(x, hn::Set(d, T(kMaxLog))), overflow, y);
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+  V inf() const { return hn::Set(d, std::numeric_limits<T>::infinity()); }
+  V exp(V x) const { return ieee_fix(x, hn::Exp(d, x), inf()); }
+  V expm1(V x) const { return ieee_fix(x, hn::Expm1(d, x), inf()); }
+  V log1p(V x) const {  // Highway's Log1p(inf) is inf/inf
+    V y = hn::Log1p(d, x);
+    return hn::IfThenElse(hn::Eq(x, inf()), x, y);
+  }
+  V tanh(V x) const {
+    V y = hn::Tanh(d, x);
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+  V erf(V x) const {
+#if HWY_TARGET == HWY_AVX3
+    if constexpr (sizeof(T) == 4) return V{Sleef_erff16_u10avx512f(x.raw)};
+    else return V{Sleef_erfd8_u10avx512f(x.raw)};
+#elif HWY_TARGET == HWY_AVX2
+    if constexpr (sizeof(T) == 4) return V{Sleef_erff8_u10avx2(x.raw)};
+    else return V{Sleef_erfd4_u10avx2(x.raw)};
+#else
+    HWY_ALIGN T lanes[hn::MaxLanes(D())];
+    hn::Store(x, d, lanes);
+    for (auto& l : lanes) l = sizeof(T) == 4 ? T(Sleef_erff_u10(float(l))) : T(Sleef_erf_u10(double(l)));
+    return hn::Load(d, lanes);
+#endif
+  }
+  V log(V x) const { return hn::Log(d, x); }
+};
+
+// Element storage type E computed in lanes of type T (bfloat16 is computed in float32).
+template <class E> struct Lanes {
+  using T = E;
+  using D = hn::ScalableTag<T>;
+  static hn::Vec<D> load(D d, const E* p) { return hn::LoadU(d, p); }
+  static void store(hn::Vec<D> v, D d, E* p) { hn::StoreU(v, d, p); }
+  static void stream(hn::Vec<D> v, D d, E* p) { hn::Stream(v, d, p); }
+};
+template <> struct Lanes<BFloat16> {
+  using T = float;
+  using D = hn::ScalableTag<float>;
+  static hn::Vec<D> load(D d, const BFloat16* p) {
+    const hn::Rebind<hwy::bfloat16_t, D> dbf;
+    return hn::PromoteTo(d, hn::LoadU(dbf, reinterpret_cast<const hwy::bfloat16_t*>(p)));
+  }
+  // Round to nearest even like c10::BFloat16 (Highway's DemoteTo truncates); NaN -> 0x7fc0.
+  static auto round(D, hn::Vec<D> v) {
+    const hn::RebindToSigned<D> di;
+    const hn::Rebind<std::uint16_t, D> du16;
+    auto bits = hn::BitCast(di, v);
+    auto lsb = hn::And(hn::ShiftRight<16>(bits), hn::Set(di, 1));
+    auto r = hn::ShiftRight<16>(hn::Add(bits, hn::Add(hn::Set(di, 0x7fff), lsb)));
+    r = hn::And(r, hn::Set(di, 0xffff));
+    r = hn::IfThenElse(hn::RebindMask(di, hn::IsNaN(v)), hn::Set(di, 0x7fc0), r);
+    return hn::DemoteTo(du16, r);
+  }
+  static void store(hn::Vec<D> v, D d, BFloat16* p) {
+    const hn::Rebind<std::uint16_t, D> du16;
+    hn::StoreU(round(d, v), du16, reinterpret_cast<std::uint16_t*>(p));
+  }
+  static void stream(hn::Vec<D> v, D d, BFloat16* p) { store(v, d, p); }
+};
+
+template <class A, class E>
+void unary(const void* xv, void* yv, std::int64_t n, const void* pv, bool stream) {
+  using L = Lanes<E>;
+  const typename L::D d;
+  const VecMath<typename L::D> m{d};
+  const auto p = *static_cast<const typename A::Params*>(pv);  // local: stores to y cannot alias it
+  const E* x = static_cast<const E*>(xv);
+  E* y = static_cast<E*>(yv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  std::int64_t i = 0;
+  // Full vectors, two at a time; masked loads in this loop would halve the bandwidth.
+  if (stream) {
+    for (; i + 2 * N <= n; i += 2 * N) {
+      auto a = A::forward(m, L::load(d, x + i), p);
+      auto b = A::forward(m, L::load(d, x + i + N), p);
+      L::stream(a, d, y + i);
+      L::stream(b, d, y + i + N);
+    }
+    hwy::FlushStream();
+  } else {
+    for (; i + 2 * N <= n; i += 2 * N) {
+      auto a = A::forward(m, L::load(d, x + i), p);
+      auto b = A::forward(m, L::load(d, x + i + N), p);
+      L::store(a, d, y + i);
+      L::store(b, d, y + i + N);
+    }
+  }
+  for (; i + N <= n; i += N) L::store(A::forward(m, L::load(d, x + i), p), d, y + i);
+  if (i < n) {  // the tail goes through one vector's worth of stack, with no scalar loop
+    HWY_ALIGN E buf[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(buf, x + i, std::size_t(n - i) * sizeof(E));
+    L::store(A::forward(m, L::load(d, buf), p), d, buf);
+    std::memcpy(y + i, buf, std::size_t(n - i) * sizeof(E));
+  }
+}
+
+// One pass for the max, one for exp and the sum, one to scale (or subtract the log of the sum).
+template <class E> void softmax(const void* xv, void* yv, std::int64_t rows, std::int64_t cols, bool log) {
+  using L = Lanes<E>;
+  using T = typename L::T;
+  const typename L::D d;
+  const VecMath<typename L::D> m{d};
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  HWY_ALIGN E buf[hn::MaxLanes(typename L::D())];
+  HWY_ALIGN T tmp[hn::MaxLanes(typename L::D())];
+  // Visits row r in vectors; the tail is padded with `pad` and written back partially.
+  auto for_vectors = [&](const E* x, E* y, T pad, auto f) {
+    std::int64_t i = 0;
+    for (; i + N <= cols; i += N) {
+      auto v = f(L::load(d, x + i));
+      if (y) L::store(v, d, y + i);
+    }
+    if (i < cols) {
+      for (std::int64_t k = 0; k < N; ++k) buf[k] = convert<E>(pad);
+      std::memcpy(buf, x + i, std::size_t(cols - i) * sizeof(E));
+      auto v = f(L::load(d, buf));
+      if (y) {
+        L::store(v, d, buf);
+        std::memcpy(y + i, buf, std::size_t(cols - i) * sizeof(E));
+      }
+    }
+  };
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const E* x = static_cast<const E*>(xv) + r * cols;
+    E* y = static_cast<E*>(yv) + r * cols;
+    const T ninf = -std::numeric_limits<T>::infinity();
+    auto vmax = hn::Set(d, ninf);
+    for_vectors(x, nullptr, ninf, [&](auto v) {
+      vmax = hn::IfThenElse(hn::IsNaN(v), v, hn::IfThenElse(hn::Gt(v, vmax), v, vmax));
+      return v;
+    });
+    hn::Store(vmax, d, tmp);
+    T mx = tmp[0];
+    for (std::int64_t k = 1; k < N; ++k) mx = (tmp[k] != tmp[k] || tmp[k] > mx) ? tmp[k] : mx;
+    const auto vm = hn::Set(d, mx);
+    auto vsum = hn::Zero(d);
+    // Exp of the padding (-inf - max) is 0, so it adds nothing.
+    for_vectors(x, log ? nullptr : y, ninf, [&](auto v) {
+      auto e = m.exp(hn::Sub(v, vm));
+      vsum = hn::Add(vsum, e);
+      return e;
+    });
+    T sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+    if (log) {
+      const auto shift = hn::Add(vm, hn::Set(d, T(std::log(sum))));
+      for_vectors(x, y, T(0), [&](auto v) { return hn::Sub(v, shift); });
+    } else {
+      const auto inv = hn::Set(d, T(1) / sum);
+      for_vectors(y, y, T(0), [&](auto v) { return hn::Mul(v, inv); });
+    }
+  }
+}
+
+template <class A, class E> constexpr UnaryFn unary_for() {
+  if constexpr (std::is_same_v<E, BFloat16> || std::is_floating_point_v<E>) return &unary<A, E>;
+  else if constexpr (std::is_integral_v<E> && !std::is_same_v<E, bool>) {
+    // Only the select-based entries (relu, relu6, hardtanh, threshold) take integers.
+    if constexpr (A::dtypes.has(ScalarType::Int64)) return &unary<A, E>;
+    return nullptr;
+  }
+  return nullptr;
+}
+
+static Table make_table() {
+  Table t;
+  t.isa = hwy::TargetName(HWY_TARGET);
+  act::for_each_activation([&](auto a) {
+    using A = decltype(a);
+    if constexpr (act::is_pointwise<A>) {
+      auto& row = t.unary[act::index_of<A>()];
+#define RAMP_FILL(Type, E, N, P) \
+  if constexpr (A::dtypes.has(ScalarType::E)) row[int(ScalarType::E)] = unary_for<A, Type>();
+      RAMP_FORALL_SCALAR_TYPES(RAMP_FILL)
+#undef RAMP_FILL
+    }
+  });
+  t.softmax[int(ScalarType::Float32)] = &softmax<float>;
+  t.softmax[int(ScalarType::Float64)] = &softmax<double>;
+  t.softmax[int(ScalarType::BFloat16)] = &softmax<BFloat16>;
+  return t;
+}
+
+const Table& table() {
+  static const Table t = make_table();
+  return t;
+}
+
+}  // namespace ramp::kernels::RAMP_ISA

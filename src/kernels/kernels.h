@@ -1,0 +1,32 @@
+// The kernel table: one function per (activation, dtype), built for each instruction set from the
+// activation entries, and the run-time choice among them.
+#pragma once
+
+#include <cstdint>
+
+#include "ramp/activations.h"
+
+namespace ramp::kernels {
+
+// y[i] = forward(x[i]) for i < n (x == y allowed). `params` points at the entry's Params.
+// `stream`: write y with non-temporal stores (y must be 64-byte aligned).
+using UnaryFn = void (*)(const void* x, void* y, std::int64_t n, const void* params, bool stream);
+// Softmax over contiguous rows: y[r, :] = softmax(x[r, :]) (log_softmax when `log`).
+using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t rows, std::int64_t cols, bool log);
+
+struct Table {
+  const char* isa = "";
+  UnaryFn unary[act::kNumActivations][kNumScalarTypes] = {};
+  SoftmaxFn softmax[kNumScalarTypes] = {};
+};
+
+// The best table this CPU runs (AVX-512, AVX2, or the portable baseline); $RAMP_ISA=avx2|baseline
+// forces a lower one, for tests and benchmarks.
+const Table& table();
+
+// One per compiled instruction set (src/kernels/activation_kernels.cpp, built once per set).
+namespace avx512 { const Table& table(); }
+namespace avx2 { const Table& table(); }
+namespace baseline { const Table& table(); }
+
+}  // namespace ramp::kernels

@@ -1,0 +1,253 @@
+// The functional activation API over the kernel table: dtype rules, layouts, in-place checks,
+// threading. Generated for every entry; nothing here is written per activation except the three
+// non-pointwise kinds (prelu, rrelu training, softmax).
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include "../kernels/kernels.h"
+#include "../tensor/parallel.h"
+#include "../tensor/random.h"
+#include "ramp/functional.h"
+
+namespace ramp {
+namespace {
+
+// Elements per thread below which splitting costs more than it saves.
+constexpr std::int64_t kGrain = 32768;
+
+std::size_t last_level_cache_bytes() {
+  static const std::size_t bytes = [] {
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    return l3 > 0 ? std::size_t(l3) : std::size_t(32) << 20;
+  }();
+  return bytes;
+}
+
+[[noreturn]] void not_implemented(std::string_view kernel, ScalarType t) {
+  throw Error(detail::cat("\"", kernel, "\" not implemented for '", dtype_error_name(t), "'"));
+}
+
+void check_writable(const Tensor& x) {
+  RAMP_CHECK(!x.has_internal_overlap(),
+             "unsupported operation: more than one element of the written-to tensor refers to a single "
+             "memory location. Please clone() the tensor before performing the operation.");
+}
+
+// Runs `fn` over n dense elements from x to y, split across threads.
+void run_dense(kernels::UnaryFn fn, const void* x, void* y, std::int64_t n, std::size_t esize, const void* p,
+               bool out_of_place) {
+  const bool big = std::size_t(n) * esize > last_level_cache_bytes();
+  const bool stream = out_of_place && big && reinterpret_cast<std::uintptr_t>(y) % 64 == 0;
+  detail::parallel_for(n, kGrain, 64, [&](std::int64_t b, std::int64_t e) {
+    fn(static_cast<const char*>(x) + b * std::int64_t(esize), static_cast<char*>(y) + b * std::int64_t(esize),
+       e - b, p, stream);
+  });
+}
+
+template <class A> kernels::UnaryFn kernel_for(ScalarType t) {
+  auto fn = kernels::table().unary[act::index_of<A>()][int(t)];
+  if (!fn) not_implemented(A::kernel, t);
+  return fn;
+}
+
+// Applies a pointwise entry to `x` writing `out` (same sizes; may be x itself).
+template <class A> void pointwise(const Tensor& x, Tensor& out, const typename A::Params& p) {
+  auto fn = kernel_for<A>(out.dtype());
+  const bool same_layout = std::equal(x.strides().begin(), x.strides().end(), out.strides().begin());
+  if (x.dtype() == out.dtype() && same_layout && x.is_non_overlapping_and_dense()) {
+    run_dense(fn, x.data_ptr(), out.data_ptr(), x.numel(), x.element_size(), &p, !x.is_same(out));
+    return;
+  }
+  // Strided or converted input: gather into a dense tensor in out's layout, then run in place.
+  Tensor dense = out.is_non_overlapping_and_dense() ? out : empty_like(out);
+  dense.copy_(x);
+  run_dense(fn, dense.data_ptr(), dense.data_ptr(), dense.numel(), dense.element_size(), &p, false);
+  if (!dense.is_same(out)) out.copy_(dense);
+}
+
+ScalarType result_dtype(bool ints_give_float, ScalarType t) {
+  return ints_give_float && is_integral(t, true) ? ScalarType::Float32 : t;
+}
+
+template <class A> void check_args(const Tensor& x, const typename A::Params& p) {
+  RAMP_CHECK(x.defined(), A::name, "(): expected a defined tensor");
+  A::check(p, x.dtype());
+  if (!A::dtypes.has(result_dtype(A::ints_give_float, x.dtype()))) not_implemented(A::kernel, x.dtype());
+}
+
+void leaky(const Tensor& x, Tensor& out, double slope) { pointwise<act::LeakyReLU>(x, out, {slope}); }
+
+Tensor softmax_impl(const Tensor& x0, std::optional<std::int64_t> dim0, bool log) {
+  std::string_view kernel = log ? act::LogSoftmax::kernel : act::Softmax::kernel;
+  if (!is_floating(x0.dtype())) not_implemented(kernel, x0.dtype());
+  std::int64_t dim = wrap_dim(dim0.value_or(implicit_softmax_dim(x0.dim())), x0.dim());
+  if (x0.dim() == 0) return softmax_impl(x0.unsqueeze(0), 0, log).squeeze(0);
+  // Move `dim` last and make rows contiguous; the result is moved back as a view of that buffer.
+  Tensor x = x0.transpose(dim, -1).contiguous();
+  Tensor y = empty(x.sizes(), x.dtype());
+  std::int64_t cols = x.size(-1), rows = cols ? x.numel() / cols : 0;
+  auto fn = kernels::table().softmax[int(x.dtype())];
+  if (!fn) not_implemented(kernel, x.dtype());
+  std::int64_t grain = std::max<std::int64_t>(1, kGrain / std::max<std::int64_t>(cols, 1));
+  detail::parallel_for(rows, grain, 1, [&](std::int64_t b, std::int64_t e) {
+    auto es = std::int64_t(x.element_size());
+    fn(static_cast<const char*>(x.data_ptr()) + b * cols * es, static_cast<char*>(y.data_ptr()) + b * cols * es,
+       e - b, cols, log);
+  });
+  Tensor out = y.transpose(dim, -1);
+  return x0.is_contiguous() ? out.contiguous() : out;
+}
+
+}  // namespace
+
+std::int64_t implicit_softmax_dim(std::int64_t ndim) { return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1; }
+
+template <class A> Tensor activation(const Tensor& x, const typename A::Params& p) {
+  if constexpr (A::kind == act::Kind::softmax) {
+    return softmax_impl(x, p.dim, A::log);
+  } else if constexpr (A::kind == act::Kind::prelu) {
+    throw Error("prelu(): call ramp::prelu(input, weight)");
+  } else {
+    check_args<A>(x, p);
+    if constexpr (A::kind == act::Kind::rrelu) {
+      if (p.training) return rrelu_with_noise(x, p, false).first;
+      Tensor out = empty_like(x);
+      leaky(x, out, (p.lower.to_double() + p.upper.to_double()) / 2);
+      return out;
+    } else {
+      Tensor out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
+      pointwise<A>(x, out, p);
+      return out;
+    }
+  }
+}
+
+template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p) {
+  RAMP_CHECK(A::inplace != act::Inplace::none, A::name, "() has no in-place form");
+  check_args<A>(x, p);
+  check_writable(x);
+  RAMP_CHECK(result_dtype(A::ints_give_float, x.dtype()) == x.dtype(), "result type Float can't be cast to the "
+             "desired output type ", dtype_error_name(x.dtype()));
+  if constexpr (A::kind == act::Kind::rrelu) {
+    if (p.training) {
+      rrelu_with_noise(x, p, true);
+      return x;
+    }
+    leaky(x, x, (p.lower.to_double() + p.upper.to_double()) / 2);
+  } else {
+    pointwise<A>(x, x, p);
+  }
+  x.bump_version();
+  return x;
+}
+
+std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Params& p, bool inplace) {
+  check_args<act::RReLU>(x, p);
+  if (inplace) check_writable(x);
+  Tensor out = inplace ? x : empty_like(x);
+  Tensor noise = empty_like(x);
+  Tensor xc = x.contiguous();
+  Tensor oc = out.is_contiguous() ? out : empty(x.sizes(), x.dtype());
+  Tensor nc = noise.is_contiguous() ? noise : empty(x.sizes(), x.dtype());
+  const double lo = p.lower.to_double(), hi = p.upper.to_double();
+  dispatch(x.dtype(), [&](auto v) {
+    using T = decltype(v);
+    if constexpr (!std::is_integral_v<T>) {
+      const T* xp = static_cast<const T*>(xc.data_ptr());
+      T* op = static_cast<T*>(oc.data_ptr());
+      T* np = static_cast<T*>(nc.data_ptr());
+      detail::with_generator([&](std::mt19937_64& g) {
+        std::uniform_real_distribution<double> u(lo, hi);
+        // y = x <= 0 ? x * a : x, a ~ U(lower, upper); a slope is drawn only where x <= 0
+        for (std::int64_t i = 0; i < x.numel(); ++i) {
+          float xi = float(xp[i]);
+          if (xi <= 0) {
+            double a = u(g);
+            np[i] = convert<T>(a);
+            op[i] = convert<T>(double(xp[i]) * double(convert<T>(a)));
+          } else {
+            np[i] = convert<T>(1.0);
+            op[i] = xp[i];
+          }
+        }
+      });
+    }
+  });
+  if (!oc.is_same(out)) out.copy_(oc);
+  if (!nc.is_same(noise)) noise.copy_(nc);
+  if (inplace) x.bump_version();
+  return {out, noise};
+}
+
+Tensor prelu(const Tensor& x, const Tensor& w) {
+  RAMP_CHECK(x.dim() > 0, "Not allow zero-dim input tensor.");
+  RAMP_CHECK(w.dim() <= 1, "prelu: Expected `weight` to be a scalar or 1D tensor, but got ndim = ", w.dim());
+  RAMP_CHECK(w.dtype() == x.dtype(), "Found dtype ", dtype_error_name(w.dtype()), " but expected ",
+             dtype_error_name(x.dtype()));
+  if (!act::PReLU::dtypes.has(x.dtype())) not_implemented(act::PReLU::kernel, x.dtype());
+  const std::int64_t channels = x.dim() >= 2 ? x.size(1) : 1;
+  if (w.numel() == 1) {
+    Tensor out = empty_like(x);
+    leaky(x, out, w.at(0));
+    return out;
+  }
+  RAMP_CHECK(w.numel() == channels, "Mismatch of parameter numbers and input channel size. Found parameter numbers = ",
+             w.numel(), " and channel size = ", channels, ".");
+  // One leaky_relu per (batch, channel) block of the contiguous input, with that channel's slope.
+  Tensor xc = x.contiguous();
+  Tensor out = empty(x.sizes(), x.dtype());
+  const std::int64_t inner = x.numel() / std::max<std::int64_t>(x.size(0) * channels, 1);
+  const std::int64_t blocks = x.size(0) * channels;
+  const auto es = std::int64_t(x.element_size());
+  auto fn = kernel_for<act::LeakyReLU>(x.dtype());
+  std::vector<act::LeakyReLU::Params> slopes;
+  for (std::int64_t c = 0; c < channels; ++c) slopes.push_back({w.at(c)});
+  detail::parallel_for(blocks, std::max<std::int64_t>(1, kGrain / std::max<std::int64_t>(inner, 1)), 1,
+                       [&](std::int64_t b, std::int64_t e) {
+                         for (std::int64_t k = b; k < e; ++k)
+                           fn(static_cast<const char*>(xc.data_ptr()) + k * inner * es,
+                              static_cast<char*>(out.data_ptr()) + k * inner * es, inner,
+                              &slopes[std::size_t(k % channels)], false);
+                       });
+  return out;
+}
+
+// ---- lookup by name ----
+template <class F> static bool find_activation(std::string_view name, F&& f) {
+  bool found = false;
+  act::for_each_activation([&](auto a) {
+    using A = decltype(a);
+    if (!found && (name == A::name || name == A::module)) {
+      found = true;
+      f(a);
+    }
+  });
+  return found;
+}
+bool is_activation_name(std::string_view name) {
+  return find_activation(name, [](auto) {});
+}
+Tensor activation_by_name(std::string_view name, const Tensor& x) {
+  Tensor out;
+  bool found = find_activation(name, [&](auto a) {
+    using A = decltype(a);
+    if constexpr (A::kind == act::Kind::prelu) {
+      out = prelu(x, full({1}, 0.25, x.dtype()));
+    } else {
+      out = activation<A>(x, {});
+    }
+  });
+  RAMP_CHECK_T(ValueError, found, "unknown activation '", name, "'");
+  return out;
+}
+
+// The generated API, for every entry.
+#define RAMP_INSTANTIATE(fn, A)                                                \
+  template Tensor activation<act::A>(const Tensor&, const act::A::Params&); \
+  template Tensor& activation_<act::A>(Tensor&, const act::A::Params&);
+RAMP_ACTIVATION_FUNCTIONS(RAMP_INSTANTIATE)
+#undef RAMP_INSTANTIATE
+
+}  // namespace ramp

@@ -1,0 +1,287 @@
+// add/sub/mul/div with broadcasting and PyTorch's type promotion; reductions sum/mean/max.
+// Plain loops: these are not the activations ramp races PyTorch on.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "../tensor/loop.h"
+#include "ramp/tensor.h"
+
+namespace ramp {
+
+ScalarType promote_types(ScalarType a, ScalarType b) {
+  if (a == b) return a;
+  auto rank = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_integral(t) ? 1 : 2; };
+  if (rank(a) != rank(b)) return rank(a) > rank(b) ? a : b;
+  if (rank(a) == 2) {
+    if (a == ScalarType::Float64 || b == ScalarType::Float64) return ScalarType::Float64;
+    return ScalarType::Float32;  // bfloat16 with float32
+  }
+  // Integers: uint8 with int8 would be int16, which ramp lacks.
+  if ((a == ScalarType::UInt8 && b == ScalarType::Int8) || (a == ScalarType::Int8 && b == ScalarType::UInt8))
+    return ScalarType::Int32;
+  return element_size(a) >= element_size(b) ? a : b;
+}
+
+namespace {
+
+enum class Op { add, sub, mul, div };
+
+// A Python number joins a tensor op without raising the tensor's dtype within its category.
+ScalarType dtype_with_scalar(ScalarType t, const Scalar& s) {
+  if (s.is_floating() && !is_floating(t)) return ScalarType::Float32;
+  if (s.kind == Scalar::Kind::Int && t == ScalarType::Bool) return ScalarType::Int64;
+  return t;
+}
+
+template <class T> T apply(Op op, T a, T b, double alpha) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (op == Op::add) return a || b;
+    if (op == Op::mul) return a && b;
+    throw Error("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                "`logical_xor()` operator instead.");
+  } else if constexpr (std::is_integral_v<T>) {
+    // Wrap around like PyTorch instead of signed-overflow UB.
+    using U = std::make_unsigned_t<T>;
+    U ua = U(a), ub = U(b), ual = U(std::int64_t(alpha));
+    switch (op) {
+      case Op::add: return T(U(ua + U(ub * ual)));
+      case Op::sub: return T(U(ua - U(ub * ual)));
+      case Op::mul: return T(U(ua * ub));
+      case Op::div: break;
+    }
+    throw Error("integer division goes through floating point");
+  } else {
+    using C = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;  // bf16 math in float
+    C x = C(a), y = C(b);
+    switch (op) {
+      case Op::add: return T(alpha == 1 ? x + y : x + C(alpha) * y);
+      case Op::sub: return T(alpha == 1 ? x - y : x - C(alpha) * y);
+      case Op::mul: return T(x * y);
+      case Op::div: return T(x / y);
+    }
+    return T(x);
+  }
+}
+
+// out = a op b, all three already of out's dtype and broadcast to out's sizes.
+void binary_loop(Op op, Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  dispatch(out.dtype(), [&](auto v) {
+    using T = decltype(v);
+    detail::for_each_row<3>(out.sizes(),
+                            {static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()),
+                             static_cast<char*>(b.data_ptr())},
+                            {detail::byte_strides(out), detail::byte_strides(a), detail::byte_strides(b)},
+                            [&](auto p, auto s, std::int64_t n) {
+                              for (std::int64_t i = 0; i < n; ++i)
+                                *reinterpret_cast<T*>(p[0] + i * s[0]) =
+                                    apply<T>(op, *reinterpret_cast<const T*>(p[1] + i * s[1]),
+                                             *reinterpret_cast<const T*>(p[2] + i * s[2]), alpha);
+                            });
+  });
+}
+
+ScalarType result_type(Op op, const Tensor& a, const Tensor& b) {
+  // A 0-d tensor acts like a Python number unless it is of a higher category.
+  auto cat = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_integral(t) ? 1 : 2; };
+  ScalarType t;
+  if (a.dim() == 0 && b.dim() > 0 && cat(a.dtype()) <= cat(b.dtype())) t = b.dtype();
+  else if (b.dim() == 0 && a.dim() > 0 && cat(b.dtype()) <= cat(a.dtype())) t = a.dtype();
+  else t = promote_types(a.dtype(), b.dtype());
+  if (op == Op::div && !is_floating(t)) t = ScalarType::Float32;  // true division
+  return t;
+}
+
+Tensor binary(Op op, const Tensor& a, const Tensor& b, double alpha = 1) {
+  ScalarType t = result_type(op, a, b);
+  Dims shape = broadcast_shapes(a.sizes(), b.sizes());
+  Tensor out = empty(shape, t);
+  binary_loop(op, out, a.to(t).expand(shape), b.to(t).expand(shape), alpha);
+  return out;
+}
+
+Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
+  ScalarType t = result_type(op, self, b);
+  RAMP_CHECK(promote_types(t, self.dtype()) == self.dtype(), "result type ", dtype_error_name(t),
+             " can't be cast to the desired output type ", dtype_error_name(self.dtype()));
+  Dims shape = broadcast_shapes(self.sizes(), b.sizes());
+  RAMP_CHECK(std::equal(shape.begin(), shape.end(), self.sizes().begin(), self.sizes().end()),
+             "output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
+  RAMP_CHECK(!self.has_internal_overlap(),
+             "unsupported operation: more than one element of the written-to tensor refers to a single "
+             "memory location. Please clone() the tensor before performing the operation.");
+  binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
+  self.bump_version();
+  return self;
+}
+
+Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
+  return scalar_tensor(s, dtype_with_scalar(like.dtype(), s));
+}
+
+}  // namespace
+
+Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return binary(Op::add, *this, o, alpha.to_double()); }
+Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return binary(Op::sub, *this, o, alpha.to_double()); }
+Tensor Tensor::mul(const Tensor& o) const { return binary(Op::mul, *this, o); }
+Tensor Tensor::div(const Tensor& o) const { return binary(Op::div, *this, o); }
+Tensor Tensor::add(Scalar o) const { return add(scalar_as_tensor(*this, o)); }
+Tensor Tensor::sub(Scalar o) const { return sub(scalar_as_tensor(*this, o)); }
+Tensor Tensor::mul(Scalar o) const { return mul(scalar_as_tensor(*this, o)); }
+Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
+Tensor Tensor::neg() const {
+  RAMP_CHECK(dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  return scalar_tensor(0, dtype()).sub(*this);
+}
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return binary_(Op::add, *this, o, alpha.to_double()); }
+Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) { return binary_(Op::sub, *this, o, alpha.to_double()); }
+Tensor& Tensor::mul_(const Tensor& o) { return binary_(Op::mul, *this, o); }
+Tensor& Tensor::div_(const Tensor& o) { return binary_(Op::div, *this, o); }
+Tensor& Tensor::add_(Scalar o) { return add_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::sub_(Scalar o) { return sub_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::mul_(Scalar o) { return mul_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::div_(Scalar o) { return div_(scalar_as_tensor(*this, o)); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return a.add(b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return a.sub(b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return a.mul(b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return a.div(b); }
+Tensor operator+(const Tensor& a, Scalar b) { return a.add(b); }
+Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
+Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
+Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
+Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
+Tensor operator-(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).sub(b); }
+Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
+Tensor operator/(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).div(b); }
+Tensor operator-(const Tensor& a) { return a.neg(); }
+
+// ---- reductions ----
+namespace {
+
+// Moves the reduced dims last: returns (x permuted and made contiguous, kept sizes, reduced count).
+struct Split {
+  Tensor x;
+  Dims out_sizes;  // with keepdim ones where reduced
+  Dims kept_sizes;
+  std::int64_t inner = 1;
+};
+Split split_dims(const Tensor& self, IntArrayRef dims, bool keepdim) {
+  std::vector<bool> red(std::size_t(self.dim()), dims.empty());
+  for (auto d : dims) {
+    auto w = std::size_t(wrap_dim(d, self.dim()));
+    RAMP_CHECK(!red[w] || dims.empty(), "dim ", w, " appears multiple times in the list of dims");
+    red[w] = true;
+  }
+  Dims perm, kept, outs;
+  std::int64_t inner = 1;
+  for (std::size_t i = 0; i < red.size(); ++i)
+    if (!red[i]) {
+      perm.push_back(std::int64_t(i));
+      kept.push_back(self.sizes()[i]);
+      outs.push_back(self.sizes()[i]);
+    } else if (keepdim) {
+      outs.push_back(1);
+    }
+  for (std::size_t i = 0; i < red.size(); ++i)
+    if (red[i]) {
+      perm.push_back(std::int64_t(i));
+      inner *= self.sizes()[i];
+    }
+  return {self.permute(perm).contiguous(), outs, kept, inner};
+}
+
+template <class F> Tensor reduce(const Tensor& self, IntArrayRef dims, bool keepdim, ScalarType out_t, F f) {
+  Split s = split_dims(self, dims, keepdim);
+  Tensor out = empty(s.out_sizes, out_t);
+  std::int64_t outer = numel_of(s.kept_sizes);
+  dispatch(self.dtype(), [&](auto v) {
+    using T = decltype(v);
+    const T* x = static_cast<const T*>(s.x.data_ptr());
+    dispatch(out_t, [&](auto o) {
+      using O = decltype(o);
+      O* y = static_cast<O*>(out.data_ptr());
+      for (std::int64_t r = 0; r < outer; ++r) y[r] = f(x + r * s.inner, s.inner, O{});
+    });
+  });
+  return out;
+}
+
+ScalarType sum_type(ScalarType t, std::optional<ScalarType> dtype) {
+  return dtype.value_or(is_integral(t, true) ? ScalarType::Int64 : t);
+}
+
+}  // namespace
+
+Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
+  return reduce(*this, dims, keepdim, sum_type(this->dtype(), dtype), [](const auto* x, std::int64_t n, auto o) {
+    using O = decltype(o);
+    if constexpr (std::is_integral_v<O> && !std::is_same_v<O, bool>) {
+      std::uint64_t acc = 0;  // wraps like PyTorch's int64 sum
+      for (std::int64_t i = 0; i < n; ++i) acc += std::uint64_t(convert<std::int64_t>(x[i]));
+      return O(std::int64_t(acc));
+    } else {
+      double acc = 0;
+      for (std::int64_t i = 0; i < n; ++i) acc += convert<double>(x[i]);
+      return convert<O>(acc);
+    }
+  });
+}
+Tensor Tensor::sum(std::optional<ScalarType> dtype) const { return sum({}, false, dtype); }
+
+Tensor Tensor::mean(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
+  ScalarType t = dtype.value_or(this->dtype());
+  RAMP_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+             "complex dtype. Got: ", dtype_error_name(t));
+  return reduce(*this, dims, keepdim, t, [](const auto* x, std::int64_t n, auto o) {
+    using O = decltype(o);
+    double acc = 0;
+    for (std::int64_t i = 0; i < n; ++i) acc += convert<double>(x[i]);
+    return convert<O>(acc / double(n));
+  });
+}
+Tensor Tensor::mean(std::optional<ScalarType> dtype) const { return mean({}, false, dtype); }
+
+namespace {
+// Index of the largest of n values; the first NaN wins, as in PyTorch.
+template <class T> std::int64_t argmax(const T* x, std::int64_t n) {
+  std::int64_t best = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    double v = convert<double>(x[i]), b = convert<double>(x[best]);
+    if (v != v) return i;
+    if (v > b) best = i;
+  }
+  return best;
+}
+}  // namespace
+
+Tensor Tensor::max() const {
+  RAMP_CHECK(numel() > 0, "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+             "reduction dim with the 'dim' argument.");
+  return dim() == 0 ? clone() : reshape({-1}).max(0, false).first.reshape({});
+}
+
+std::pair<Tensor, Tensor> Tensor::max(std::int64_t d, bool keepdim) const {
+  d = wrap_dim(d, dim());
+  if (dim() == 0) return {clone(), zeros({}, ScalarType::Int64)};
+  RAMP_CHECK_T(IndexError, size(d) > 0, "max(): Expected reduction dim ", d,
+               " to have non-zero size.");
+  const std::int64_t dims[1] = {d};
+  Split s = split_dims(*this, dims, keepdim);
+  Tensor values = empty(s.out_sizes, dtype()), indices = empty(s.out_sizes, ScalarType::Int64);
+  std::int64_t outer = numel_of(s.kept_sizes);
+  dispatch(dtype(), [&](auto v) {
+    using T = decltype(v);
+    const T* x = static_cast<const T*>(s.x.data_ptr());
+    T* y = static_cast<T*>(values.data_ptr());
+    auto* ix = static_cast<std::int64_t*>(indices.data_ptr());
+    for (std::int64_t r = 0; r < outer; ++r) {
+      ix[r] = argmax(x + r * s.inner, s.inner);
+      y[r] = x[r * s.inner + ix[r]];
+    }
+  });
+  return {values, indices};
+}
+
+}  // namespace ramp

@@ -1,0 +1,446 @@
+// Tensor metadata, views and copies.
+#include "ramp/tensor.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "loop.h"
+#include "ramp/allocator.h"
+
+namespace ramp {
+
+// ---- Dims ----
+Dims::Dims(IntArrayRef a) {
+  RAMP_CHECK(a.size() <= std::size_t(kMaxDims), "ramp supports tensors of at most ", kMaxDims,
+             " dimensions, got ", a.size());
+  n = std::int32_t(a.size());
+  std::copy(a.begin(), a.end(), v);
+}
+void Dims::push_back(std::int64_t x) { insert(size(), x); }
+void Dims::insert(std::size_t at, std::int64_t x) {
+  RAMP_CHECK(n < kMaxDims, "ramp supports tensors of at most ", kMaxDims, " dimensions");
+  std::copy_backward(v + at, v + n, v + n + 1);
+  v[at] = x;
+  ++n;
+}
+void Dims::erase(std::size_t at) {
+  std::copy(v + at + 1, v + n, v + at);
+  --n;
+}
+
+// ---- Storage ----
+Storage::Storage(std::size_t n) : data(memory::allocate(n)), nbytes(n) {}
+Storage::Storage(void* d, std::size_t n, void (*rel)(void*), void* own)
+    : data(d), nbytes(n), release(rel), owner(own) {}
+Storage::~Storage() {
+  if (release)
+    release(owner);
+  else
+    memory::deallocate(data, nbytes);
+}
+
+// ---- shape helpers ----
+std::int64_t numel_of(IntArrayRef sizes) {
+  std::int64_t n = 1;
+  for (auto s : sizes) n *= s;
+  return n;
+}
+Dims contiguous_strides(IntArrayRef sizes) {
+  Dims st(sizes);
+  std::int64_t acc = 1;
+  for (int i = int(sizes.size()) - 1; i >= 0; --i) {
+    st[std::size_t(i)] = acc;
+    acc *= std::max<std::int64_t>(sizes[std::size_t(i)], 1);
+  }
+  return st;
+}
+std::string shape_str(IntArrayRef sizes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+std::int64_t wrap_dim(std::int64_t dim, std::int64_t ndim) {
+  std::int64_t n = std::max<std::int64_t>(ndim, 1);  // a 0-d tensor accepts dims -1 and 0
+  RAMP_CHECK_T(IndexError, dim >= -n && dim < n, "Dimension out of range (expected to be in range of [",
+               -n, ", ", n - 1, "], but got ", dim, ")");
+  return dim < 0 ? dim + n : dim;
+}
+Dims broadcast_shapes(IntArrayRef a, IntArrayRef b) {
+  std::size_t n = std::max(a.size(), b.size());
+  Dims out;
+  out.n = std::int32_t(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    std::int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    RAMP_CHECK(x == y || x == 1 || y == 1, "The size of tensor a (", x,
+               ") must match the size of tensor b (", y, ") at non-singleton dimension ", i);
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+static Tensor make(std::shared_ptr<Storage> storage, IntArrayRef sizes, IntArrayRef strides,
+                   std::int64_t offset, ScalarType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->sizes = Dims(sizes);
+  impl->strides = Dims(strides);
+  impl->offset = offset;
+  impl->numel = numel_of(sizes);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+// ---- factories that allocate ----
+Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype) {
+  for (auto s : sizes) RAMP_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes));
+  std::int64_t span = 1;  // elements the layout reaches
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) span = 0;
+  }
+  if (span) {
+    for (std::size_t i = 0; i < sizes.size(); ++i) span += (sizes[i] - 1) * strides[i];
+  }
+  return make(std::make_shared<Storage>(std::size_t(span) * element_size(dtype)), sizes, strides, 0, dtype);
+}
+Tensor empty(IntArrayRef sizes, ScalarType dtype) {
+  return empty_strided(sizes, contiguous_strides(sizes), dtype);
+}
+Tensor empty_like(const Tensor& like, std::optional<ScalarType> dtype) {
+  ScalarType dt = dtype.value_or(like.dtype());
+  if (like.is_contiguous() || !like.is_non_overlapping_and_dense()) {
+    if (!like.is_non_overlapping_and_dense() && like.dim() > 1) {
+      // PyTorch's TensorIterator: a strided input gives an output whose dimension order follows
+      // the input's strides (a sliced transpose stays column-major).
+      std::vector<std::int64_t> perm(std::size_t(like.dim()));
+      std::iota(perm.begin(), perm.end(), 0);
+      auto st = like.strides();
+      std::stable_sort(perm.begin(), perm.end(), [&](auto a, auto b) {
+        return std::abs(st[std::size_t(a)]) > std::abs(st[std::size_t(b)]);
+      });
+      Dims sizes, strides(like.sizes());
+      for (auto p : perm) sizes.push_back(like.size(p));
+      Dims cs = contiguous_strides(sizes);
+      for (std::size_t i = 0; i < perm.size(); ++i) strides[std::size_t(perm[i])] = cs[i];
+      return empty_strided(like.sizes(), strides, dt);
+    }
+    return empty(like.sizes(), dt);
+  }
+  return empty_strided(like.sizes(), like.strides(), dt);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType dtype,
+                 void (*release)(void*), void* owner) {
+  std::int64_t span = 0;
+  if (numel_of(sizes) > 0) {
+    span = 1;
+    for (std::size_t i = 0; i < sizes.size(); ++i) span += (sizes[i] - 1) * std::abs(strides[i]);
+  }
+  auto st = std::make_shared<Storage>(data, std::size_t(span) * element_size(dtype), release, owner);
+  return make(std::move(st), sizes, strides, 0, dtype);
+}
+
+// ---- queries ----
+std::int64_t Tensor::size(std::int64_t d) const { return sizes()[std::size_t(wrap_dim(d, dim()))]; }
+std::int64_t Tensor::stride(std::int64_t d) const { return strides()[std::size_t(wrap_dim(d, dim()))]; }
+
+bool Tensor::is_contiguous() const {
+  std::int64_t expected = 1;
+  for (int i = int(dim()) - 1; i >= 0; --i) {
+    auto s = sizes()[std::size_t(i)];
+    if (s == 0) return true;
+    if (s != 1 && strides()[std::size_t(i)] != expected) return false;
+    expected *= s;
+  }
+  return true;
+}
+bool Tensor::is_non_overlapping_and_dense() const {
+  if (is_contiguous()) return true;
+  std::vector<std::size_t> perm(static_cast<std::size_t>(dim()));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::sort(perm.begin(), perm.end(), [&](auto a, auto b) {
+    if (sizes()[a] < 2) return false;
+    if (sizes()[b] < 2) return true;
+    return strides()[a] < strides()[b];
+  });
+  std::int64_t expected = 1;
+  for (auto d : perm) {
+    auto s = sizes()[d];
+    if (s == 1) continue;
+    if (strides()[d] != expected) return false;
+    expected *= s;
+  }
+  return true;
+}
+bool Tensor::has_internal_overlap() const {
+  for (std::size_t i = 0; i < std::size_t(dim()); ++i)
+    if (sizes()[i] > 1 && strides()[i] == 0) return true;
+  return false;  // like PyTorch, other overlaps (as_strided tricks) are not searched for
+}
+
+// ---- views ----
+Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::int64_t offset) const {
+  RAMP_CHECK(sz.size() == st.size(), "mismatch in length of strides and shape");
+  return make(storage(), sz, st, offset, dtype());
+}
+Tensor Tensor::alias() const { return as_strided(sizes(), strides(), storage_offset()); }
+
+// The target shape with one -1 inferred, with PyTorch's error texts.
+static Dims infer_size(IntArrayRef shape, std::int64_t numel) {
+  Dims out(shape);
+  std::int64_t known = 1;
+  int infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      RAMP_CHECK(infer < 0, "only one dimension can be inferred");
+      infer = int(i);
+    } else {
+      RAMP_CHECK(shape[i] >= 0, "invalid shape dimension ", shape[i]);
+      known *= shape[i];
+    }
+  }
+  bool ok = infer >= 0 ? (known > 0 && numel % known == 0) || (known == 0 && numel == 0) : known == numel;
+  RAMP_CHECK(ok, "shape '", shape_str(shape), "' is invalid for input of size ", numel);
+  if (infer >= 0) {
+    RAMP_CHECK(known != 0, "cannot reshape tensor of 0 elements into shape ", shape_str(shape),
+               " because the unspecified dimension size -1 can be any value and is ambiguous");
+    out[std::size_t(infer)] = numel / known;
+  }
+  return out;
+}
+
+// Strides for viewing (sizes, strides) as `shape` without a copy, or nullopt (PyTorch's
+// computeStride: groups of old dims that are contiguous with each other can be re-split).
+static std::optional<Dims> view_strides(IntArrayRef old_sizes, IntArrayRef old_strides, IntArrayRef shape) {
+  Dims out(shape);
+  if (old_sizes.empty()) {
+    for (std::size_t i = 0; i < shape.size(); ++i) out[i] = 1;
+    return out;
+  }
+  std::int64_t numel = numel_of(old_sizes);
+  if (numel == 0) {
+    if (std::equal(old_sizes.begin(), old_sizes.end(), shape.begin(), shape.end())) return Dims(old_strides);
+    return contiguous_strides(shape);
+  }
+  int view_d = int(shape.size()) - 1;
+  std::int64_t chunk_base_stride = old_strides.back();
+  std::int64_t tensor_numel = 1, view_numel = 1;
+  for (int d = int(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[std::size_t(d)];
+    if (d == 0 || (old_sizes[std::size_t(d - 1)] != 1 &&
+                   old_strides[std::size_t(d - 1)] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[std::size_t(view_d)] == 1)) {
+        out[std::size_t(view_d)] = view_numel * chunk_base_stride;
+        view_numel *= shape[std::size_t(view_d)];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = old_strides[std::size_t(d - 1)];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return out;
+}
+
+Tensor Tensor::view(IntArrayRef shape) const {
+  Dims sz = infer_size(shape, numel());
+  auto st = view_strides(sizes(), strides(), sz);
+  RAMP_CHECK(st.has_value(),
+             "view size is not compatible with input tensor's size and stride (at least one dimension "
+             "spans across two contiguous subspaces). Use .reshape(...) instead.");
+  return as_strided(sz, *st, storage_offset());
+}
+Tensor Tensor::reshape(IntArrayRef shape) const {
+  Dims sz = infer_size(shape, numel());
+  if (auto st = view_strides(sizes(), strides(), sz)) return as_strided(sz, *st, storage_offset());
+  return contiguous().view(sz);
+}
+Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const {
+  d0 = wrap_dim(d0, dim());
+  d1 = wrap_dim(d1, dim());
+  if (dim() == 0) return alias();
+  Dims sz(sizes()), st(strides());
+  std::swap(sz[std::size_t(d0)], sz[std::size_t(d1)]);
+  std::swap(st[std::size_t(d0)], st[std::size_t(d1)]);
+  return as_strided(sz, st, storage_offset());
+}
+Tensor Tensor::t() const {
+  RAMP_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", dim(), "D");
+  return dim() < 2 ? alias() : transpose(0, 1);
+}
+Tensor Tensor::permute(IntArrayRef dims) const {
+  RAMP_CHECK(std::int64_t(dims.size()) == dim(),
+             "permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
+             "the desired ordering of dimensions i.e. input.dim() = ",
+             dim(), " is not equal to len(dims) = ", dims.size());
+  Dims sz(sizes()), st(strides());
+  std::vector<bool> seen(static_cast<std::size_t>(dim()), false);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    auto d = std::size_t(wrap_dim(dims[i], dim()));
+    RAMP_CHECK(!seen[d], "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sz[i] = sizes()[d];
+    st[i] = strides()[d];
+  }
+  return as_strided(sz, st, storage_offset());
+}
+Tensor Tensor::slice(std::int64_t d, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
+                     std::int64_t step) const {
+  RAMP_CHECK(dim() > 0, "slice() cannot be applied to a 0-dim tensor.");
+  RAMP_CHECK_T(ValueError, step > 0, "step must be greater than zero");
+  d = wrap_dim(d, dim());
+  std::int64_t n = sizes()[std::size_t(d)];
+  auto clampi = [n](std::int64_t v) { return v < 0 ? std::max<std::int64_t>(v + n, 0) : std::min(v, n); };
+  std::int64_t b = clampi(start.value_or(0)), e = clampi(end.value_or(n));
+  if (e < b) e = b;
+  Dims sz(sizes()), st(strides());
+  sz[std::size_t(d)] = (e - b + step - 1) / step;
+  st[std::size_t(d)] *= step;
+  return as_strided(sz, st, storage_offset() + b * strides()[std::size_t(d)]);
+}
+Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
+  return slice(d, start, start + length);
+}
+Tensor Tensor::select(std::int64_t d, std::int64_t index) const {
+  RAMP_CHECK_T(IndexError, dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  d = wrap_dim(d, dim());
+  std::int64_t n = sizes()[std::size_t(d)];
+  RAMP_CHECK_T(IndexError, index >= -n && index < n, "index ", index, " is out of bounds for dimension ", d,
+               " with size ", n);
+  if (index < 0) index += n;
+  Dims sz(sizes()), st(strides());
+  sz.erase(std::size_t(d));
+  st.erase(std::size_t(d));
+  return as_strided(sz, st, storage_offset() + index * strides()[std::size_t(d)]);
+}
+Tensor Tensor::expand(IntArrayRef shape) const {
+  RAMP_CHECK(shape.size() >= std::size_t(dim()), "expand(torch.FloatTensor{", shape_str(sizes()),
+             "}, size=", shape_str(shape),
+             "): the number of sizes provided (", shape.size(),
+             ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
+  Dims sz(shape), st(shape);
+  std::size_t lead = shape.size() - std::size_t(dim());
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i < lead) {
+      RAMP_CHECK(shape[i] >= 0, "The expanded size of the tensor (", shape[i],
+                 ") isn't allowed in a leading, non-existing dimension ", i);
+      st[i] = 0;
+      continue;
+    }
+    std::int64_t have = sizes()[i - lead];
+    std::int64_t want = shape[i] == -1 ? have : shape[i];
+    RAMP_CHECK(have == want || have == 1, "The expanded size of the tensor (", want,
+               ") must match the existing size (", have, ") at non-singleton dimension ", i,
+               ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(sizes()));
+    sz[i] = want;
+    st[i] = have == want ? strides()[i - lead] : 0;
+  }
+  return as_strided(sz, st, storage_offset());
+}
+Tensor Tensor::squeeze() const {
+  Dims sz, st;
+  for (std::size_t i = 0; i < std::size_t(dim()); ++i)
+    if (sizes()[i] != 1) {
+      sz.push_back(sizes()[i]);
+      st.push_back(strides()[i]);
+    }
+  return as_strided(sz, st, storage_offset());
+}
+Tensor Tensor::squeeze(std::int64_t d) const {
+  if (dim() == 0) return alias();
+  d = wrap_dim(d, dim());
+  if (sizes()[std::size_t(d)] != 1) return alias();
+  Dims sz(sizes()), st(strides());
+  sz.erase(std::size_t(d));
+  st.erase(std::size_t(d));
+  return as_strided(sz, st, storage_offset());
+}
+Tensor Tensor::unsqueeze(std::int64_t d) const {
+  d = wrap_dim(d, dim() + 1);
+  Dims sz(sizes()), st(strides());
+  std::int64_t s = std::size_t(d) < std::size_t(dim()) ? sizes()[std::size_t(d)] * strides()[std::size_t(d)] : 1;
+  sz.insert(std::size_t(d), 1);
+  st.insert(std::size_t(d), s);
+  return as_strided(sz, st, storage_offset());
+}
+
+// ---- copies ----
+Tensor& Tensor::copy_(const Tensor& src) {
+  Tensor s = src.sizes().size() == sizes().size() &&
+                     std::equal(src.sizes().begin(), src.sizes().end(), sizes().begin())
+                 ? src
+                 : src.expand(sizes());
+  dispatch(dtype(), [&](auto o) {
+    using O = decltype(o);
+    dispatch(s.dtype(), [&](auto a) {
+      using A = decltype(a);
+      detail::map1<O, A>(*this, s, [](O& y, const A& x) { y = convert<O>(x); });
+    });
+  });
+  bump_version();
+  return *this;
+}
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  Tensor out = empty(sizes(), dtype());
+  out.copy_(*this);
+  return out;
+}
+Tensor Tensor::clone() const {
+  Tensor out = empty_like(*this);
+  out.copy_(*this);
+  return out;
+}
+Tensor Tensor::to(ScalarType t, bool copy) const {
+  if (t == dtype() && !copy) return *this;
+  Tensor out = empty_like(*this, t);
+  out.copy_(*this);
+  return out;
+}
+Tensor& Tensor::fill_(Scalar v) {
+  dispatch(dtype(), [&](auto o) {
+    using O = decltype(o);
+    O val = v.to<O>();
+    detail::for_each_row<1>(sizes(), {static_cast<char*>(data_ptr())}, {detail::byte_strides(*this)},
+                            [&](auto p, auto s, std::int64_t n) {
+                              for (std::int64_t i = 0; i < n; ++i) *reinterpret_cast<O*>(p[0] + i * s[0]) = val;
+                            });
+  });
+  bump_version();
+  return *this;
+}
+
+// ---- values ----
+Scalar Tensor::item() const {
+  RAMP_CHECK(numel() == 1, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return dispatch(dtype(), [&](auto v) -> Scalar {
+    using T = decltype(v);
+    T x = *static_cast<const T*>(data_ptr());
+    if constexpr (std::is_same_v<T, bool>) return Scalar(x);
+    else if constexpr (std::is_integral_v<T>) return Scalar(std::int64_t(x));
+    else return Scalar(double(x));
+  });
+}
+double Tensor::at(std::int64_t flat) const {
+  RAMP_CHECK_T(IndexError, flat >= 0 && flat < numel(), "index ", flat, " is out of bounds for size ", numel());
+  std::int64_t off = 0;
+  for (int d = int(dim()) - 1; d >= 0; --d) {
+    auto s = sizes()[std::size_t(d)];
+    off += (flat % s) * strides()[std::size_t(d)];
+    flat /= s;
+  }
+  return dispatch(dtype(), [&](auto v) {
+    using T = decltype(v);
+    return convert<double>(static_cast<const T*>(data_ptr())[off]);
+  });
+}
+std::vector<double> Tensor::to_vector() const {
+  Tensor c = to(ScalarType::Float64).contiguous();
+  const double* p = c.data<double>();
+  return std::vector<double>(p, p + c.numel());
+}
+
+}  // namespace ramp
