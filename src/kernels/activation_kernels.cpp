@@ -28,10 +28,8 @@ template <class D> struct VecMath {
   V zero() const { return hn::Zero(d); }
   V set(double c) const {
     if constexpr (std::is_floating_point_v<T>) return hn::Set(d, static_cast<T>(c));
-    else {  // a Scalar becomes the integer type by truncation, as c10::Scalar::to<int>()
-      double lo = double(std::numeric_limits<T>::lowest()), hi = double(std::numeric_limits<T>::max());
-      return hn::Set(d, static_cast<T>(c < lo ? lo : c > hi ? hi : c));
-    }
+    else  // truncate and wrap, as c10 converts a Scalar (the op layer refused overflowing values)
+      return hn::Set(d, static_cast<T>(static_cast<std::int64_t>(c)));
   }
   V add(V a, V b) const { return hn::Add(a, b); }
   V sub(V a, V b) const { return hn::Sub(a, b); }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 #include "../kernels/kernels.h"
@@ -71,10 +72,32 @@ ScalarType result_dtype(bool ints_give_float, ScalarType t) {
   return ints_give_float && is_integral(t, true) ? ScalarType::Float32 : t;
 }
 
+// c10's checked Scalar conversion: an integer kernel refuses parameters its type cannot hold
+// (unsigned types accept small negatives, which wrap).
+void check_fits(const Scalar& s, ScalarType t) {
+  dispatch(t, [&](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      using L = std::numeric_limits<T>;
+      double d = s.to_double(), hi = double(L::max());
+      bool ok = L::is_signed ? d >= double(L::lowest()) && d <= hi : d <= hi && -d <= hi;
+      RAMP_CHECK(ok, "value cannot be converted to type ", dtype_name(t), "_t without overflow");
+    }
+  });
+}
+
 template <class A> void check_args(const Tensor& x, const typename A::Params& p) {
   RAMP_CHECK(x.defined(), A::name, "(): expected a defined tensor");
   A::check(p, x.dtype());
   if (!A::dtypes.has(result_dtype(A::ints_give_float, x.dtype()))) not_implemented(A::kernel, x.dtype());
+  std::apply([&](const auto&... f) {
+    auto one = [&](const auto& field) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(p.*(field.member))>, Scalar>)
+        check_fits(p.*(field.member), x.dtype());
+    };
+    (void)one;  // entries without fields
+    (one(f), ...);
+  }, A::fields);
 }
 
 void leaky(const Tensor& x, Tensor& out, double slope) { pointwise<act::LeakyReLU>(x, out, {slope}); }
