@@ -31,7 +31,7 @@ inline constexpr int kMaxDims = 12;
 struct Dims {
   std::int64_t v[kMaxDims];
   std::int32_t n = 0;
-  Dims() = default;
+  Dims() {}  // NOLINT: user-provided, so make_shared does not zero the arrays
   Dims(IntArrayRef a);  // NOLINT
   Dims(std::initializer_list<std::int64_t> a) : Dims(IntArrayRef(a.begin(), a.size())) {}
   std::int64_t& operator[](std::size_t i) { return v[i]; }
@@ -89,7 +89,11 @@ struct TensorImpl {
   std::int64_t offset = 0;  // in elements
   std::int64_t numel = 1;
   ScalarType dtype = ScalarType::Float32;
+  bool contiguous = true;  // computed once: every op asks
   std::shared_ptr<AutogradMeta> autograd;
+
+  // User-provided so make_shared does not zero the whole object first.
+  TensorImpl(std::shared_ptr<Storage> st, IntArrayRef sz, IntArrayRef strd, std::int64_t off, ScalarType dt);
 };
 
 class Tensor {
@@ -122,7 +126,7 @@ class Tensor {
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
 
-  bool is_contiguous() const;
+  bool is_contiguous() const { return impl().contiguous; }
   // Every element has its own address and the elements fill a block with no gaps, in some
   // order of dimensions (a transpose of a contiguous tensor is, a step slice is not).
   bool is_non_overlapping_and_dense() const;
@@ -264,6 +268,10 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType 
 // One global generator (mt19937_64 seeded by manual_seed); streams differ from PyTorch's.
 void manual_seed(std::uint64_t seed);
 std::uint64_t initial_seed();
+
+// The instruction set the activation kernels run with ("AVX3" for AVX-512, "AVX2", or the
+// portable baseline); $RAMP_ISA=avx2|baseline chooses a lower one.
+const char* cpu_capability();
 
 // ---- threads ----
 void set_num_threads(int n);

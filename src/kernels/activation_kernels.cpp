@@ -86,6 +86,14 @@ template <class E> struct Lanes {
   static hn::Vec<D> load(D d, const E* p) { return hn::LoadU(d, p); }
   static void store(hn::Vec<D> v, D d, E* p) { hn::StoreU(v, d, p); }
   static void stream(hn::Vec<D> v, D d, E* p) { hn::Stream(v, d, p); }
+#if HWY_TARGET == HWY_AVX3
+  // AVX-512 masked accesses never fault on the masked-off lanes, so a tail is one load/store.
+  static constexpr bool kMaskedTail = true;
+  static hn::Vec<D> load_n(D d, const E* p, std::size_t n) { return hn::MaskedLoad(hn::FirstN(d, n), d, p); }
+  static void store_n(hn::Vec<D> v, D d, E* p, std::size_t n) { hn::BlendedStore(v, hn::FirstN(d, n), d, p); }
+#else
+  static constexpr bool kMaskedTail = false;
+#endif
 };
 template <> struct Lanes<BFloat16> {
   using T = float;
@@ -110,6 +118,20 @@ template <> struct Lanes<BFloat16> {
     hn::StoreU(round(d, v), du16, reinterpret_cast<std::uint16_t*>(p));
   }
   static void stream(hn::Vec<D> v, D d, BFloat16* p) { store(v, d, p); }
+#if HWY_TARGET == HWY_AVX3
+  static constexpr bool kMaskedTail = true;
+  static hn::Vec<D> load_n(D d, const BFloat16* p, std::size_t n) {
+    const hn::Rebind<hwy::bfloat16_t, D> dbf;
+    auto raw = reinterpret_cast<const hwy::bfloat16_t*>(p);
+    return hn::PromoteTo(d, hn::MaskedLoad(hn::FirstN(dbf, n), dbf, raw));
+  }
+  static void store_n(hn::Vec<D> v, D d, BFloat16* p, std::size_t n) {
+    const hn::Rebind<std::uint16_t, D> du16;
+    hn::BlendedStore(round(d, v), hn::FirstN(du16, n), du16, reinterpret_cast<std::uint16_t*>(p));
+  }
+#else
+  static constexpr bool kMaskedTail = false;
+#endif
 };
 
 template <class A, class E>
@@ -140,7 +162,13 @@ void unary(const void* xv, void* yv, std::int64_t n, const void* pv, bool stream
     }
   }
   for (; i + N <= n; i += N) L::store(A::forward(m, L::load(d, x + i), p), d, y + i);
-  if (i < n) {  // the tail goes through one vector's worth of stack, with no scalar loop
+  if (i < n) {
+    if constexpr (L::kMaskedTail) {
+      const auto rest = std::size_t(n - i);
+      L::store_n(A::forward(m, L::load_n(d, x + i, rest), p), d, y + i, rest);
+      return;
+    }
+    // Elsewhere the tail goes through one vector's worth of stack, with no scalar loop.
     HWY_ALIGN E buf[hn::MaxLanes(typename L::D())] = {};
     std::memcpy(buf, x + i, std::size_t(n - i) * sizeof(E));
     L::store(A::forward(m, L::load(d, buf), p), d, buf);

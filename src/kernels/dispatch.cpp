@@ -22,3 +22,5 @@ const Table& table() {
 }
 
 }  // namespace ramp::kernels
+
+const char* ramp::cpu_capability() { return kernels::table().isa; }

@@ -56,8 +56,10 @@ template <class A> kernels::UnaryFn kernel_for(ScalarType t) {
 // Applies a pointwise entry to `x` writing `out` (same sizes; may be x itself).
 template <class A> void pointwise(const Tensor& x, Tensor& out, const typename A::Params& p) {
   auto fn = kernel_for<A>(out.dtype());
-  const bool same_layout = std::equal(x.strides().begin(), x.strides().end(), out.strides().begin());
-  if (x.dtype() == out.dtype() && same_layout && x.is_non_overlapping_and_dense()) {
+  const bool same_layout = (x.is_contiguous() && out.is_contiguous()) ||
+                           (std::equal(x.strides().begin(), x.strides().end(), out.strides().begin()) &&
+                            x.is_non_overlapping_and_dense());
+  if (x.dtype() == out.dtype() && same_layout) {
     run_dense(fn, x.data_ptr(), out.data_ptr(), x.numel(), x.element_size(), &p, !x.is_same(out));
     return;
   }

@@ -40,13 +40,32 @@ std::size_t bucket_size(std::size_t n) {
 }
 int small_class(std::size_t bucket) { return 63 - __builtin_clzll(bucket) - 6; }
 
-void note_alloc(std::size_t b) {
-  std::int64_t now = g_allocated.fetch_add(std::int64_t(b), std::memory_order_relaxed) + std::int64_t(b);
+void add_allocated(std::int64_t delta) {
+  std::int64_t now = g_allocated.fetch_add(delta, std::memory_order_relaxed) + delta;
   std::int64_t peak = g_peak.load(std::memory_order_relaxed);
   while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
   }
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
 }
+
+// The small-block path keeps its statistics in per-thread counters and publishes them once they
+// reach kPublish bytes: five atomic read-modify-writes per tensor were most of the cost of a
+// one-element op. So the global figures may lag by up to kPublish bytes per thread.
+constexpr std::int64_t kPublish = std::int64_t(1) << 20;
+struct Pending {
+  std::int64_t allocated = 0, cached = 0, allocs = 0, hits = 0;
+  void publish() {
+    if (allocated) add_allocated(allocated);
+    g_cached.fetch_add(cached, std::memory_order_relaxed);
+    g_allocs.fetch_add(allocs, std::memory_order_relaxed);
+    g_hits.fetch_add(hits, std::memory_order_relaxed);
+    *this = {};
+  }
+  void maybe_publish() {
+    if (allocated >= kPublish || allocated <= -kPublish || cached >= kPublish || cached <= -kPublish) publish();
+  }
+  ~Pending() { publish(); }
+};
+thread_local Pending t_pending;
 
 void* system_alloc(std::size_t b) {
   std::size_t align = b >= kHugePage ? kHugePage : kAlignment;
@@ -88,18 +107,25 @@ LargeCache& large() {
 
 void* allocate(std::size_t nbytes) {
   std::size_t b = bucket_size(nbytes);
-  note_alloc(b);
   if (b <= kSmallMax && !t_small_dead) {
+    auto& pend = t_pending;
+    pend.allocated += std::int64_t(b);
+    ++pend.allocs;
     auto& list = t_small.free[small_class(b)];
+    void* p;
     if (!list.empty()) {
-      void* p = list.back();
+      p = list.back();
       list.pop_back();
-      g_cached.fetch_sub(std::int64_t(b), std::memory_order_relaxed);
-      g_hits.fetch_add(1, std::memory_order_relaxed);
-      return p;
+      pend.cached -= std::int64_t(b);
+      ++pend.hits;
+    } else {
+      p = system_alloc(b);
     }
-    return system_alloc(b);
+    pend.maybe_publish();
+    return p;
   }
+  add_allocated(std::int64_t(b));
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
   {
     auto& c = large();
     std::lock_guard lock(c.mu);
@@ -118,32 +144,32 @@ void* allocate(std::size_t nbytes) {
 void deallocate(void* ptr, std::size_t nbytes) {
   if (!ptr) return;
   std::size_t b = bucket_size(nbytes);
+  if (b <= kSmallMax && !t_small_dead) {
+    auto& pend = t_pending;
+    pend.allocated -= std::int64_t(b);
+    auto& list = t_small.free[small_class(b)];
+    if (list.size() < kSmallPerClass && g_limit.load(std::memory_order_relaxed) > 0) {
+      list.push_back(ptr);
+      pend.cached += std::int64_t(b);
+    } else {
+      std::free(ptr);
+    }
+    pend.maybe_publish();
+    return;
+  }
   g_allocated.fetch_sub(std::int64_t(b), std::memory_order_relaxed);
-  std::size_t limit = g_limit.load(std::memory_order_relaxed);
-  if (std::size_t(g_cached.load(std::memory_order_relaxed)) + b > limit) {
+  if (b <= kSmallMax || std::size_t(g_cached.load(std::memory_order_relaxed)) + b > g_limit.load()) {
     std::free(ptr);
     return;
   }
-  if (b <= kSmallMax) {
-    if (t_small_dead) {
-      std::free(ptr);
-      return;
-    }
-    auto& list = t_small.free[small_class(b)];
-    if (list.size() >= kSmallPerClass) {
-      std::free(ptr);
-      return;
-    }
-    list.push_back(ptr);
-  } else {
-    auto& c = large();
-    std::lock_guard lock(c.mu);
-    c.free.emplace(b, ptr);
-  }
+  auto& c = large();
+  std::lock_guard lock(c.mu);
+  c.free.emplace(b, ptr);
   g_cached.fetch_add(std::int64_t(b), std::memory_order_relaxed);
 }
 
 Stats stats() {
+  if (!t_small_dead) t_pending.publish();
   return {g_allocated.load(), g_cached.load(), g_peak.load(), g_allocs.load(), g_hits.load()};
 }
 

@@ -13,6 +13,10 @@ namespace ramp::detail {
 // starts on a cache line and streaming stores stay aligned).
 template <class F> void parallel_for(std::int64_t n, std::int64_t grain, std::int64_t align, F&& f) {
   if (n <= 0) return;
+  if (n < 2 * grain) {  // too small to split: skip asking OpenMP anything
+    f(std::int64_t(0), n);
+    return;
+  }
   const std::int64_t max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   const std::int64_t threads = std::min<std::int64_t>(max_threads, n / std::max<std::int64_t>(grain, 1));
   if (threads <= 1) {

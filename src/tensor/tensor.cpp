@@ -79,16 +79,22 @@ Dims broadcast_shapes(IntArrayRef a, IntArrayRef b) {
   return out;
 }
 
+TensorImpl::TensorImpl(std::shared_ptr<Storage> st, IntArrayRef sz, IntArrayRef strd, std::int64_t off,
+                       ScalarType dt)
+    : storage(std::move(st)), sizes(sz), strides(strd), offset(off), numel(numel_of(sz)), dtype(dt) {
+  std::int64_t expected = 1;
+  for (int i = sizes.n - 1; i >= 0 && numel != 0; --i) {
+    if (sizes[std::size_t(i)] != 1 && strides[std::size_t(i)] != expected) {
+      contiguous = false;
+      break;
+    }
+    expected *= sizes[std::size_t(i)];
+  }
+}
+
 static Tensor make(std::shared_ptr<Storage> storage, IntArrayRef sizes, IntArrayRef strides,
                    std::int64_t offset, ScalarType dtype) {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::move(storage);
-  impl->sizes = Dims(sizes);
-  impl->strides = Dims(strides);
-  impl->offset = offset;
-  impl->numel = numel_of(sizes);
-  impl->dtype = dtype;
-  return Tensor(std::move(impl));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), sizes, strides, offset, dtype));
 }
 
 // ---- factories that allocate ----
@@ -143,16 +149,6 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType 
 std::int64_t Tensor::size(std::int64_t d) const { return sizes()[std::size_t(wrap_dim(d, dim()))]; }
 std::int64_t Tensor::stride(std::int64_t d) const { return strides()[std::size_t(wrap_dim(d, dim()))]; }
 
-bool Tensor::is_contiguous() const {
-  std::int64_t expected = 1;
-  for (int i = int(dim()) - 1; i >= 0; --i) {
-    auto s = sizes()[std::size_t(i)];
-    if (s == 0) return true;
-    if (s != 1 && strides()[std::size_t(i)] != expected) return false;
-    expected *= s;
-  }
-  return true;
-}
 bool Tensor::is_non_overlapping_and_dense() const {
   if (is_contiguous()) return true;
   std::vector<std::size_t> perm(static_cast<std::size_t>(dim()));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -358,6 +359,21 @@ TEST(Activations, LookupByName) {
   EXPECT_TRUE(is_activation_name("gelu"));
   EXPECT_FALSE(is_activation_name("relu7"));
   EXPECT_THROW(activation_by_name("relu7", x), ValueError);
+}
+
+}  // namespace
+}  // namespace ramp
+
+namespace ramp {
+namespace {
+
+// Under ctest's kernels_avx2 / kernels_baseline runs, the forced instruction set is really used.
+TEST(Isa, ForcedInstructionSetIsUsed) {
+  const char* want = std::getenv("RAMP_EXPECT_ISA");
+  std::string have = cpu_capability();
+  if (!want) GTEST_SKIP() << "running with " << have;
+  if (std::string(want) == "avx2") EXPECT_EQ(have, "AVX2");
+  else EXPECT_TRUE(have != "AVX2" && have != "AVX3") << have;
 }
 
 }  // namespace
