@@ -58,7 +58,7 @@ struct Pending {
     g_cached.fetch_add(cached, std::memory_order_relaxed);
     g_allocs.fetch_add(allocs, std::memory_order_relaxed);
     g_hits.fetch_add(hits, std::memory_order_relaxed);
-    *this = {};
+    allocated = cached = allocs = hits = 0;  // not `*this = {}`: that temporary's destructor publishes
   }
   void maybe_publish() {
     if (allocated >= kPublish || allocated <= -kPublish || cached >= kPublish || cached <= -kPublish) publish();
