@@ -187,8 +187,7 @@ std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Pa
         std::uniform_real_distribution<double> u(lo, hi);
         // y = x <= 0 ? x * a : x, a ~ U(lower, upper); a slope is drawn only where x <= 0
         for (std::int64_t i = 0; i < x.numel(); ++i) {
-          float xi = float(xp[i]);
-          if (xi <= 0) {
+          if (convert<double>(xp[i]) <= 0) {
             double a = u(g);
             np[i] = convert<T>(a);
             op[i] = convert<T>(double(xp[i]) * double(convert<T>(a)));
