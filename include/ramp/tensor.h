@@ -73,6 +73,10 @@ struct Storage {
   // caching allocator.
   void (*release)(void*) = nullptr;
   void* owner = nullptr;
+  // Up to kInlineBytes of data live here, in the same allocation as the header: a scalar-sized
+  // op then costs no trip to the allocator.
+  static constexpr std::size_t kInlineBytes = 32;
+  alignas(16) unsigned char inline_data[kInlineBytes];
   Storage() = default;
   explicit Storage(std::size_t n);
   Storage(void* data, std::size_t nbytes, void (*release)(void*), void* owner);

@@ -29,13 +29,13 @@ void Dims::erase(std::size_t at) {
 }
 
 // ---- Storage ----
-Storage::Storage(std::size_t n) : data(memory::allocate(n)), nbytes(n) {}
+Storage::Storage(std::size_t n) : data(n <= kInlineBytes ? inline_data : memory::allocate(n)), nbytes(n) {}
 Storage::Storage(void* d, std::size_t n, void (*rel)(void*), void* own)
     : data(d), nbytes(n), release(rel), owner(own) {}
 Storage::~Storage() {
   if (release)
     release(owner);
-  else
+  else if (data != inline_data)
     memory::deallocate(data, nbytes);
 }
 
