@@ -245,6 +245,7 @@ Tensor ones(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
 Tensor full(IntArrayRef sizes, Scalar value, std::optional<ScalarType> dtype = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, Scalar value);
 // arange(end), arange(start, end, step): int64 when all of them are integers, else float32.
 Tensor arange(Scalar end, std::optional<ScalarType> dtype = {});
 Tensor arange(Scalar start, Scalar end, Scalar step = 1, std::optional<ScalarType> dtype = {});

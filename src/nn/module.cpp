@@ -21,7 +21,7 @@ template <class A> Activation<A>::Activation(Params p, bool in) : params(p), inp
                ") must be greater than min_val (", p.min_val.repr(), ")");
   }
   if constexpr (A::kind == act::Kind::prelu) {
-    RAMP_CHECK(p.num_parameters > 0, "PReLU: num_parameters must be positive, got ", p.num_parameters);
+    RAMP_CHECK(p.num_parameters >= 0, "PReLU: num_parameters must not be negative, got ", p.num_parameters);
     weight = full({p.num_parameters}, p.init.to_double());
   }
 }

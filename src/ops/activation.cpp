@@ -8,6 +8,7 @@
 #include <random>
 
 #include "../kernels/kernels.h"
+#include "../tensor/loop.h"
 #include "../tensor/parallel.h"
 #include "../tensor/random.h"
 #include "ramp/functional.h"
@@ -24,6 +25,17 @@ std::size_t last_level_cache_bytes() {
     return l3 > 0 ? std::size_t(l3) : std::size_t(32) << 20;
   }();
   return bytes;
+}
+
+// The layout PyTorch's suggest_memory_format gives prelu's output: channels-last
+// for a channels-last 4-d input, else contiguous.
+Tensor empty_suggested(const Tensor& x) {
+  if (x.dim() == 4 && !x.is_contiguous()) {
+    auto sz = x.sizes();
+    Dims cl{sz[2] * sz[3] * sz[1], 1, sz[3] * sz[1], sz[1]};
+    if (std::equal(cl.begin(), cl.end(), x.strides().begin())) return empty_strided(sz, cl, x.dtype());
+  }
+  return empty(x.sizes(), x.dtype());
 }
 
 [[noreturn]] void not_implemented(std::string_view kernel, ScalarType t) {
@@ -65,9 +77,9 @@ template <class A> void pointwise(const Tensor& x, Tensor& out, const typename A
   }
   // Strided or converted input: gather into a dense tensor in out's layout, then run in place.
   Tensor dense = out.is_non_overlapping_and_dense() ? out : empty_like(out);
-  dense.copy_(x);
+  detail::copy_into(dense, x);
   run_dense(fn, dense.data_ptr(), dense.data_ptr(), dense.numel(), dense.element_size(), &p, false);
-  if (!dense.is_same(out)) out.copy_(dense);
+  if (!dense.is_same(out)) detail::copy_into(out, dense);
 }
 
 ScalarType result_dtype(bool ints_give_float, ScalarType t) {
@@ -82,8 +94,12 @@ void check_fits(const Scalar& s, ScalarType t) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       using L = std::numeric_limits<T>;
       double d = s.to_double(), hi = double(L::max());
-      bool ok = L::is_signed ? d >= double(L::lowest()) && d <= hi : d <= hi && -d <= hi;
-      RAMP_CHECK(ok, "value cannot be converted to type ", dtype_name(t), "_t without overflow");
+      // Unsigned types take small negative integers (they wrap), not negative floats.
+      bool ok = L::is_signed ? d >= double(L::lowest()) && d <= hi
+                             : d <= hi && (s.is_floating() ? d > -1 : -d <= hi);
+      std::string_view c10_name = t == ScalarType::Int32 ? "int" : dtype_name(t);
+      RAMP_CHECK(ok, "value cannot be converted to type ", c10_name, t == ScalarType::Int32 ? "" : "_t",
+                 " without overflow");
     }
   });
 }
@@ -121,8 +137,7 @@ Tensor softmax_impl(const Tensor& x0, std::optional<std::int64_t> dim0, bool log
     fn(static_cast<const char*>(x.data_ptr()) + b * cols * es, static_cast<char*>(y.data_ptr()) + b * cols * es,
        e - b, cols, log);
   });
-  Tensor out = y.transpose(dim, -1);
-  return x0.is_contiguous() ? out.contiguous() : out;
+  return y.transpose(dim, -1).contiguous();  // 1.13's softmax output is contiguous
 }
 
 }  // namespace
@@ -138,7 +153,7 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
     check_args<A>(x, p);
     if constexpr (A::kind == act::Kind::rrelu) {
       if (p.training) return rrelu_with_noise(x, p, false).first;
-      Tensor out = empty_like(x);
+      Tensor out = empty(x.sizes(), x.dtype());  // 1.13's rrelu output is always contiguous
       leaky(x, out, (p.lower.to_double() + p.upper.to_double()) / 2);
       return out;
     } else {
@@ -171,8 +186,8 @@ template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p) {
 std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Params& p, bool inplace) {
   check_args<act::RReLU>(x, p);
   if (inplace) check_writable(x);
-  Tensor out = inplace ? x : empty_like(x);
-  Tensor noise = empty_like(x);
+  Tensor out = inplace ? x : empty(x.sizes(), x.dtype());
+  Tensor noise = empty(x.sizes(), x.dtype());
   Tensor xc = x.contiguous();
   Tensor oc = out.is_contiguous() ? out : empty(x.sizes(), x.dtype());
   Tensor nc = noise.is_contiguous() ? noise : empty(x.sizes(), x.dtype());
@@ -199,21 +214,21 @@ std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Pa
       });
     }
   });
-  if (!oc.is_same(out)) out.copy_(oc);
-  if (!nc.is_same(noise)) noise.copy_(nc);
+  if (!oc.is_same(out)) detail::copy_into(out, oc);
+  if (!nc.is_same(noise)) detail::copy_into(noise, nc);
   if (inplace) x.bump_version();
   return {out, noise};
 }
 
 Tensor prelu(const Tensor& x, const Tensor& w) {
-  RAMP_CHECK(x.dim() > 0, "Not allow zero-dim input tensor.");
   RAMP_CHECK(w.dim() <= 1, "prelu: Expected `weight` to be a scalar or 1D tensor, but got ndim = ", w.dim());
-  RAMP_CHECK(w.dtype() == x.dtype(), "Found dtype ", dtype_error_name(w.dtype()), " but expected ",
-             dtype_error_name(x.dtype()));
+  RAMP_CHECK(x.dim() > 0 || w.numel() == 1, "Not allow zero-dim input tensor.");
+  RAMP_CHECK(w.dtype() == x.dtype() || (is_floating(w.dtype()) && is_floating(x.dtype())), "Found dtype ",
+             dtype_error_name(w.dtype()), " but expected ", dtype_error_name(x.dtype()));
   if (!act::PReLU::dtypes.has(x.dtype())) not_implemented(act::PReLU::kernel, x.dtype());
   const std::int64_t channels = x.dim() >= 2 ? x.size(1) : 1;
   if (w.numel() == 1) {
-    Tensor out = empty_like(x);
+    Tensor out = empty_suggested(x);
     leaky(x, out, w.at(0));
     return out;
   }
@@ -235,7 +250,10 @@ Tensor prelu(const Tensor& x, const Tensor& w) {
                               static_cast<char*>(out.data_ptr()) + k * inner * es, inner,
                               &slopes[std::size_t(k % channels)], false);
                        });
-  return out;
+  Tensor result = empty_suggested(x);
+  if (result.is_contiguous()) return out;
+  detail::copy_into(result, out);  // back to channels-last
+  return result;
 }
 
 // ---- lookup by name ----

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <random>
 
+#include "loop.h"
 #include "random.h"
 #include "ramp/tensor.h"
 
@@ -18,11 +19,16 @@ Tensor full(IntArrayRef sizes, Scalar value, std::optional<ScalarType> dtype) {
                                  : value.kind == Scalar::Kind::Int ? ScalarType::Int64
                                                                    : ScalarType::Bool);
   Tensor t = empty(sizes, dt);
-  t.fill_(value);
+  detail::fill_into(t, value);
   return t;
 }
-Tensor zeros_like(const Tensor& t) { return empty_like(t).fill_(0); }
-Tensor ones_like(const Tensor& t) { return empty_like(t).fill_(1); }
+Tensor zeros_like(const Tensor& t) { return full_like(t, 0); }
+Tensor ones_like(const Tensor& t) { return full_like(t, 1); }
+Tensor full_like(const Tensor& t, Scalar value) {
+  Tensor out = empty_like(t);
+  detail::fill_into(out, value);
+  return out;
+}
 Tensor scalar_tensor(Scalar v, std::optional<ScalarType> dtype) { return full({}, v, dtype); }
 
 Tensor arange(Scalar end, std::optional<ScalarType> dtype) { return arange(0, end, 1, dtype); }
@@ -52,6 +58,7 @@ Tensor linspace(double start, double end, std::int64_t steps, ScalarType dtype) 
     T* p = t.data<T>();
     // Like PyTorch: the first half counts up from start, the second half down from end.
     std::int64_t half = steps / 2;
+    if (steps == 1) half = 1;  // a single step is `start`
     for (std::int64_t i = 0; i < steps; ++i)
       p[i] = convert<T>(i < half ? start + step * double(i) : end - step * double(steps - i - 1));
   });

@@ -39,6 +39,11 @@ void for_each_row(IntArrayRef sizes, std::array<char*, N> ptr, const std::array<
   }
 }
 
+// copy_ and fill_ without the version bump: for filling tensors nobody else has seen yet, and
+// for in-place ops that bump once themselves.
+void copy_into(const Tensor& dst, const Tensor& src);
+void fill_into(const Tensor& dst, Scalar v);
+
 inline Dims byte_strides(const Tensor& t) {
   Dims s = t.impl().strides;
   for (std::size_t i = 0; i < s.size(); ++i) s[i] *= std::int64_t(t.element_size());

@@ -365,48 +365,54 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
 
 // ---- copies ----
 Tensor& Tensor::copy_(const Tensor& src) {
-  Tensor s = src.sizes().size() == sizes().size() &&
-                     std::equal(src.sizes().begin(), src.sizes().end(), sizes().begin())
+  detail::copy_into(*this, src);
+  bump_version();
+  return *this;
+}
+void detail::copy_into(const Tensor& dst, const Tensor& src) {
+  const Tensor& self = dst;
+  Tensor s = std::equal(src.sizes().begin(), src.sizes().end(), self.sizes().begin(), self.sizes().end())
                  ? src
-                 : src.expand(sizes());
-  dispatch(dtype(), [&](auto o) {
+                 : src.expand(self.sizes());
+  dispatch(self.dtype(), [&](auto o) {
     using O = decltype(o);
     dispatch(s.dtype(), [&](auto a) {
       using A = decltype(a);
-      detail::map1<O, A>(*this, s, [](O& y, const A& x) { y = convert<O>(x); });
+      detail::map1<O, A>(self, s, [](O& y, const A& x) { y = convert<O>(x); });
     });
   });
-  bump_version();
-  return *this;
 }
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
   Tensor out = empty(sizes(), dtype());
-  out.copy_(*this);
+  detail::copy_into(out, *this);
   return out;
 }
 Tensor Tensor::clone() const {
   Tensor out = empty_like(*this);
-  out.copy_(*this);
+  detail::copy_into(out, *this);
   return out;
 }
 Tensor Tensor::to(ScalarType t, bool copy) const {
   if (t == dtype() && !copy) return *this;
   Tensor out = empty_like(*this, t);
-  out.copy_(*this);
+  detail::copy_into(out, *this);
   return out;
 }
 Tensor& Tensor::fill_(Scalar v) {
-  dispatch(dtype(), [&](auto o) {
+  detail::fill_into(*this, v);
+  bump_version();
+  return *this;
+}
+void detail::fill_into(const Tensor& self, Scalar v) {
+  dispatch(self.dtype(), [&](auto o) {
     using O = decltype(o);
     O val = v.to<O>();
-    detail::for_each_row<1>(sizes(), {static_cast<char*>(data_ptr())}, {detail::byte_strides(*this)},
+    detail::for_each_row<1>(self.sizes(), {static_cast<char*>(self.data_ptr())}, {detail::byte_strides(self)},
                             [&](auto p, auto s, std::int64_t n) {
                               for (std::int64_t i = 0; i < n; ++i) *reinterpret_cast<O*>(p[0] + i * s[0]) = val;
                             });
   });
-  bump_version();
-  return *this;
 }
 
 // ---- values ----

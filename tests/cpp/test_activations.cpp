@@ -32,7 +32,7 @@ template <class A> typename A::Params test_params() {
   if constexpr (std::is_same_v<A, act::LeakyReLU>) p.negative_slope = 0.2;
   if constexpr (std::is_same_v<A, act::ELU> || std::is_same_v<A, act::CELU>) p.alpha = 1.5;
   if constexpr (std::is_same_v<A, act::Hardtanh>) p = {-2.0, 2.5};
-  if constexpr (std::is_same_v<A, act::Threshold>) p = {0.5, -3.0};
+  if constexpr (std::is_same_v<A, act::Threshold>) p = {0.5, -3};  // an int value wraps in uint8
   if constexpr (std::is_same_v<A, act::Softplus>) p = {2, 10};
   if constexpr (std::is_same_v<A, act::Swish>) p.beta = 1.7;
   return p;

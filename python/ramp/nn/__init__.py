@@ -1,0 +1,19 @@
+"""ramp.nn: the activation modules (ReLU, LeakyReLU, PReLU, ..., Softmax), generated from the C++
+entries, and ``get_activation(name)`` to build one by name ("relu", "LeakyReLU", ...)."""
+from .. import _C, _generate
+from . import functional
+
+Module = _C.Module
+_CLASSES = {e["module"]: _generate.make_module(e) for e in _generate.REGISTRY}
+globals().update(_CLASSES)
+
+
+def get_activation(name, *args, **kwargs):
+    """The module for an activation's function name ("leaky_relu") or class name ("LeakyReLU")."""
+    entry = _generate.BY_NAME.get(name) or next((e for e in _generate.REGISTRY if e["module"] == name), None)
+    if entry is None:
+        raise ValueError(f"unknown activation '{name}'")
+    return _CLASSES[entry["module"]](*args, **kwargs)
+
+
+__all__ = ["Module", "functional", "get_activation", *_CLASSES]

@@ -1,0 +1,64 @@
+// What the three binding files share: the dtype objects, the Python <-> ramp::Scalar and
+// ramp::ScalarType conversions, and each file's init function.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <string>
+
+#include "ramp/tensor.h"
+
+namespace ramp::py_ {
+
+namespace py = pybind11;
+
+// `ramp.float32` and friends: one object per dtype, so `x.dtype is ramp.float32` holds.
+struct DType {
+  ScalarType type;
+};
+// The singletons, indexed by ScalarType; filled by init_module before any cast.
+std::array<py::handle, kNumScalarTypes>& dtype_objects();
+
+// Python's type name of an object, for "must be Tensor, not list".
+inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
+
+// A Python number as a ramp::Scalar, keeping int vs float vs bool; false if `h` is no number
+// (NumPy scalars count: they implement __index__ or __float__).
+bool to_scalar(py::handle h, Scalar& out);
+py::object from_scalar(const Scalar& s);
+// c10's checked conversion: does `v` overflow the integer type `t`? (An int may wrap into an
+// unsigned type, a float may not; NaN overflows; floating types never do.)
+bool overflows(const Scalar& v, ScalarType t);
+
+void init_tensor(py::module_& m);
+void init_activations(py::module_& m);
+
+}  // namespace ramp::py_
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<ramp::ScalarType> {
+  PYBIND11_TYPE_CASTER(ramp::ScalarType, const_name("ramp.dtype"));
+  bool load(handle src, bool) {
+    if (!isinstance<ramp::py_::DType>(src)) return false;
+    value = src.cast<const ramp::py_::DType&>().type;
+    return true;
+  }
+  static handle cast(ramp::ScalarType t, return_value_policy, handle) {
+    return ramp::py_::dtype_objects()[std::size_t(t)].inc_ref();
+  }
+};
+
+template <>
+struct type_caster<ramp::Scalar> {
+  PYBIND11_TYPE_CASTER(ramp::Scalar, const_name("Number"));
+  bool load(handle src, bool) { return ramp::py_::to_scalar(src, value); }
+  static handle cast(const ramp::Scalar& s, return_value_policy, handle) {
+    return ramp::py_::from_scalar(s).release();
+  }
+};
+
+}  // namespace pybind11::detail

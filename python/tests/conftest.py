@@ -1,0 +1,86 @@
+"""Shared helpers for the differential tests against PyTorch 1.13.
+
+Run from the repository root: PYTHONPATH=build-py/python /usr/bin/python3 -m pytest python/tests -q
+"""
+import numpy as np
+import pytest
+
+import ramp
+
+try:  # the differential test modules skip themselves without it (pytest.importorskip)
+    import torch
+except ImportError:
+    torch = None
+
+FLOAT_DTYPES = ["float32", "float64", "bfloat16"]
+INT_DTYPES = ["int8", "uint8", "int32", "int64", "bool"]
+
+
+def torch_dtype(name):
+    return getattr(torch, name)
+
+
+def to_ramp(t):
+    """A ramp tensor with the values of a torch tensor (bfloat16 travels as float32, exactly)."""
+    if t.dtype == torch.bfloat16:
+        return ramp.from_numpy(t.float().numpy()).to(ramp.bfloat16)
+    return ramp.from_numpy(t.contiguous().numpy().copy())
+
+
+def to_numpy(x):
+    """The values of a ramp or torch tensor as NumPy (bfloat16 widened to float32, exactly)."""
+    if isinstance(x, ramp.Tensor):
+        return (x.float() if x.dtype == ramp.bfloat16 else x).contiguous().numpy()
+    return (x.float() if x.dtype == torch.bfloat16 else x).contiguous().numpy()
+
+
+def dtype_name(x):
+    return repr(x.dtype).split(".")[-1]
+
+
+def same_dtype(r, t):
+    return dtype_name(r) == dtype_name(t)
+
+
+def assert_values(r, t, rtol=0.0, atol=0.0, inputs=None):
+    """ramp result `r` equals torch result `t`: same dtype and shape, NaN in the same places, and
+    elsewhere bit for bit (sign of zero included) when rtol == atol == 0, else |r - t| <= atol + rtol |t|."""
+    assert same_dtype(r, t), (r.dtype, t.dtype)
+    assert tuple(r.shape) == tuple(t.shape)
+    a, b = to_numpy(r), to_numpy(t)
+    if a.dtype.kind != "f":
+        bad = a != b
+    else:
+        nan_a, nan_b = np.isnan(a), np.isnan(b)
+        if rtol == 0 and atol == 0:
+            ia, ib = a.view(f"i{a.itemsize}"), b.view(f"i{b.itemsize}")
+            bad = (nan_a != nan_b) | (~nan_a & ~nan_b & (ia != ib))
+        else:
+            with np.errstate(invalid="ignore", over="ignore"):
+                close = (a == b) | (np.abs(a.astype(np.float64) - b) <= atol + rtol * np.abs(b.astype(np.float64)))
+            bad = (nan_a != nan_b) | (~nan_a & ~nan_b & ~close)
+    if bad.any():
+        i = np.flatnonzero(bad.ravel())[:5]
+        x = "" if inputs is None else f" inputs {to_numpy(inputs).ravel()[i].tolist()}"
+        pytest.fail(f"{bad.sum()} of {a.size} differ at {i.tolist()}:{x} ramp {a.ravel()[i].tolist()} "
+                    f"torch {b.ravel()[i].tolist()}")
+
+
+def outcome(fn, *args):
+    """(result, None) or (None, (exception type name, message)) of calling fn."""
+    try:
+        return fn(*args), None
+    except Exception as e:  # noqa: BLE001 -- the point is to compare whatever is raised
+        return None, (type(e).__name__, str(e))
+
+
+@pytest.fixture
+def restore_printoptions():
+    yield
+    ramp.set_printoptions(profile="default")
+    torch.set_printoptions(profile="default")
+
+
+def pytest_configure(config):
+    # The oracle calls torch.nn.functional.sigmoid/tanh, which 1.13 deprecates.
+    config.addinivalue_line("filterwarnings", "ignore:nn.functional.* is deprecated:UserWarning")
