@@ -348,6 +348,18 @@ template <class F> constexpr void for_each_activation(F&& f) {
     (f(std::tuple_element_t<I, Activations>{}), ...);
   }(std::make_index_sequence<kNumActivations>{});
 }
+// Calls f(Entry{}) for the entry named `name` ("relu" or "ReLU"); false when there is none.
+template <class F> bool visit_by_name(std::string_view name, F&& f) {
+  bool found = false;
+  for_each_activation([&](auto a) {
+    using A = decltype(a);
+    if (!found && (name == A::name || name == A::module)) {
+      found = true;
+      f(a);
+    }
+  });
+  return found;
+}
 template <class A> constexpr bool is_pointwise = A::kind == Kind::pointwise;
 
 // The formula adapter over plain numbers: the tests' oracle runs each formula with T = double.

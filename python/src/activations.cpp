@@ -109,15 +109,7 @@ typename A::Params params_from(const py::dict& kw, std::string_view fn) {
 
 template <class F>
 void find_entry(std::string_view name, F&& f) {
-  bool found = false;
-  act::for_each_activation([&](auto a) {
-    using A = decltype(a);
-    if (!found && (name == A::name || name == A::module)) {
-      found = true;
-      f(a);
-    }
-  });
-  if (!found) throw ValueError(detail::cat("unknown activation '", name, "'"));
+  if (!act::visit_by_name(name, f)) throw ValueError(detail::cat("unknown activation '", name, "'"));
 }
 
 Tensor& tensor_arg(py::handle h, std::string_view fn, std::string_view name, int position) {

@@ -381,60 +381,24 @@ Tensor index(const Tensor& self, py::handle idx) {
 
 // ---- arithmetic: tensors and Python numbers on either side ----
 enum class Op { add, sub, mul, div };
-Tensor binary(Op op, const Tensor& a, const Tensor& b) {
+// a op b for any mix of Tensor and Scalar the C++ operators take.
+template <class L, class R>
+Tensor binary(Op op, const L& a, const R& b) {
   switch (op) {
-    case Op::add:
-      return a + b;
-    case Op::sub:
-      return a - b;
-    case Op::mul:
-      return a * b;
-    case Op::div:
-      return a / b;
-  }
-  return {};
-}
-Tensor binary(Op op, const Tensor& a, const Scalar& b) {
-  switch (op) {
-    case Op::add:
-      return a + b;
-    case Op::sub:
-      return a - b;
-    case Op::mul:
-      return a * b;
-    case Op::div:
-      return a / b;
-  }
-  return {};
-}
-Tensor rbinary(Op op, const Tensor& a, const Scalar& b) {
-  switch (op) {
-    case Op::add:
-      return b + a;
-    case Op::sub:
-      return b - a;
-    case Op::mul:
-      return b * a;
-    case Op::div:
-      return b / a;
+    case Op::add: return a + b;
+    case Op::sub: return a - b;
+    case Op::mul: return a * b;
+    case Op::div: return a / b;
   }
   return {};
 }
 template <class T>
 void binary_(Op op, Tensor& a, const T& b) {
   switch (op) {
-    case Op::add:
-      a.add_(b);
-      break;
-    case Op::sub:
-      a.sub_(b);
-      break;
-    case Op::mul:
-      a.mul_(b);
-      break;
-    case Op::div:
-      a.div_(b);
-      break;
+    case Op::add: a.add_(b); break;
+    case Op::sub: a.sub_(b); break;
+    case Op::mul: a.mul_(b); break;
+    case Op::div: a.div_(b); break;
   }
 }
 
@@ -445,7 +409,7 @@ void def_arith(Cls& cls, const char* name, Op op) {
           py::is_operator());
   cls.def(("__" + n + "__").c_str(), [op](const Tensor& a, const Scalar& b) { return binary(op, a, b); },
           py::is_operator());
-  cls.def(("__r" + n + "__").c_str(), [op](const Tensor& a, const Scalar& b) { return rbinary(op, a, b); },
+  cls.def(("__r" + n + "__").c_str(), [op](const Tensor& a, const Scalar& b) { return binary(op, b, a); },
           py::is_operator());
   // In place: returns the same Python object.
   cls.def(("__i" + n + "__").c_str(),

@@ -54,10 +54,7 @@ template <class A> std::string Activation<A>::extra_repr() const {
 
 std::unique_ptr<Module> make_activation(std::string_view name) {
   std::unique_ptr<Module> m;
-  act::for_each_activation([&](auto a) {
-    using A = decltype(a);
-    if (!m && (name == A::name || name == A::module)) m = std::make_unique<Activation<A>>();
-  });
+  act::visit_by_name(name, [&](auto a) { m = std::make_unique<Activation<decltype(a)>>(); });
   RAMP_CHECK_T(ValueError, m != nullptr, "unknown activation '", name, "'");
   return m;
 }

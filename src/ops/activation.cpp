@@ -257,23 +257,12 @@ Tensor prelu(const Tensor& x, const Tensor& w) {
 }
 
 // ---- lookup by name ----
-template <class F> static bool find_activation(std::string_view name, F&& f) {
-  bool found = false;
-  act::for_each_activation([&](auto a) {
-    using A = decltype(a);
-    if (!found && (name == A::name || name == A::module)) {
-      found = true;
-      f(a);
-    }
-  });
-  return found;
-}
 bool is_activation_name(std::string_view name) {
-  return find_activation(name, [](auto) {});
+  return act::visit_by_name(name, [](auto) {});
 }
 Tensor activation_by_name(std::string_view name, const Tensor& x) {
   Tensor out;
-  bool found = find_activation(name, [&](auto a) {
+  bool found = act::visit_by_name(name, [&](auto a) {
     using A = decltype(a);
     if constexpr (A::kind == act::Kind::prelu) {
       out = prelu(x, full({1}, 0.25, x.dtype()));
