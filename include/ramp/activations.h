@@ -184,6 +184,9 @@ struct CELU : Entry {
   }
 };
 
+// y = x * sigmoid(z) = x / (1 + exp(-z))  (silu(-inf) is nan, as in PyTorch)
+inline auto x_sigmoid(auto m, auto x, auto z) { return m.div(x, m.add(m.set(1), m.exp(m.neg(z)))); }
+
 struct GELU : Entry {
   static constexpr std::string_view name = "gelu", module = "GELU", kernel = "GeluKernelImpl";
   static constexpr Inplace inplace = Inplace::none;
@@ -196,19 +199,17 @@ struct GELU : Entry {
                "approximate argument must be either none or tanh.");
   }
   static auto forward(auto m, auto x, const Params& p) {
-    auto half_x = m.mul(x, m.set(0.5));
     if (p.approximate.size() == 4 && p.approximate[0] == 't') {
-      // y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-      auto inner = m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x, m.mul(x, x)))));
-      return m.mul(half_x, m.add(m.set(1), m.tanh(inner)));
+      // y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), computed as the identical
+      // x * sigmoid(2u): 1 + tanh(u) cancels to 0 for x below about -5, x * sigmoid(2u) does not.
+      auto u = m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x, m.mul(x, x)))));
+      return x_sigmoid(m, x, m.add(u, u));
     }
     // y = 0.5 x (1 + erf(x / sqrt(2)))
-    return m.mul(half_x, m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
+    return m.mul(m.mul(x, m.set(0.5)), m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
   }
 };
 
-// y = x / (1 + exp(-x))  (silu(-inf) is nan, as in PyTorch)
-inline auto x_sigmoid(auto m, auto x, auto z) { return m.div(x, m.add(m.set(1), m.exp(m.neg(z)))); }
 
 struct SiLU : Entry {
   static constexpr std::string_view name = "silu", module = "SiLU", kernel = "silu_cpu";

@@ -144,22 +144,27 @@ void unary(const void* xv, void* yv, std::int64_t n, const void* pv, bool stream
   E* y = static_cast<E*>(yv);
   const std::int64_t N = std::int64_t(hn::Lanes(d));
   std::int64_t i = 0;
-  // Full vectors, two at a time; masked loads in this loop would halve the bandwidth.
-  if (stream) {
-    for (; i + 2 * N <= n; i += 2 * N) {
-      auto a = A::forward(m, L::load(d, x + i), p);
-      auto b = A::forward(m, L::load(d, x + i + N), p);
-      L::stream(a, d, y + i);
-      L::stream(b, d, y + i + N);
+  // Full vectors, four at a time: all loads first, pinned in registers, then compute and store.
+  // Without the pin GCC folds a load into the first compare and loads the same address again for
+  // the select (1.4-1.6x slower in place); masked loads here would halve the bandwidth.
+  auto block = [&](auto store) {
+    for (; i + 4 * N <= n; i += 4 * N) {
+      auto v0 = L::load(d, x + i), v1 = L::load(d, x + i + N);
+      auto v2 = L::load(d, x + i + 2 * N), v3 = L::load(d, x + i + 3 * N);
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
+      asm("" : "+v"(v0.raw), "+v"(v1.raw), "+v"(v2.raw), "+v"(v3.raw));
+#endif
+      store(A::forward(m, v0, p), y + i);
+      store(A::forward(m, v1, p), y + i + N);
+      store(A::forward(m, v2, p), y + i + 2 * N);
+      store(A::forward(m, v3, p), y + i + 3 * N);
     }
+  };
+  if (stream) {
+    block([&](auto v, E* at) { L::stream(v, d, at); });
     hwy::FlushStream();
   } else {
-    for (; i + 2 * N <= n; i += 2 * N) {
-      auto a = A::forward(m, L::load(d, x + i), p);
-      auto b = A::forward(m, L::load(d, x + i + N), p);
-      L::store(a, d, y + i);
-      L::store(b, d, y + i + N);
-    }
+    block([&](auto v, E* at) { L::store(v, d, at); });
   }
   for (; i + N <= n; i += N) L::store(A::forward(m, L::load(d, x + i), p), d, y + i);
   if (i < n) {
