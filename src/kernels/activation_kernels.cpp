@@ -52,13 +52,71 @@ template <class D> struct VecMath {
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
   V inf() const { return hn::Set(d, std::numeric_limits<T>::infinity()); }
+#if HWY_TARGET == HWY_AVX3
+  // float32 on AVX-512: exp(x) = 2^n * p(r), n = round(x / ln 2), r = x - n ln 2 (Cody-Waite, two
+  // parts), p the degree-7 Taylor polynomial (|r| <= ln2/2: truncation 5e-9 relative). Clamping x
+  // to [-104, 89] with NaN passing (minps/maxps return their second operand for a NaN), then
+  // vscalefps, yields inf, 0 and subnormals with no fix-ups: ~15 instructions against ~30 for
+  // Highway's Exp plus ieee_fix.
+  static constexpr bool kFastExp = sizeof(T) == 4;
+  struct Reduced {
+    __m512 n, r;
+  };
+  Reduced reduce(V x) const {
+    __m512 c = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x.raw));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    return {n, r};
+  }
+  // expm1(r) - r - r^2/2 ... as r + r^2 (1/2 + r (1/6 + ...)): q = expm1(r), accurate near 0.
+  static __m512 expm1_poly(__m512 r) {
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r);
+  }
+  V exp(V x) const {
+    if constexpr (kFastExp) {
+      auto [n, r] = reduce(x);
+      return V{_mm512_scalef_ps(_mm512_add_ps(expm1_poly(r), _mm512_set1_ps(1.0f)), n)};
+    } else {
+      return ieee_fix(x, hn::Exp(d, x), inf());
+    }
+  }
+  // expm1(x) = 2^n q + (2^n - 1): exact q where n = 0, so no cancellation near 0.
+  V expm1(V x) const {
+    if constexpr (kFastExp) {
+      auto [n, r] = reduce(x);
+      __m512 two_n = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
+      return V{_mm512_add_ps(_mm512_scalef_ps(expm1_poly(r), n), _mm512_sub_ps(two_n, _mm512_set1_ps(1.0f)))};
+    } else {
+      return ieee_fix(x, hn::Expm1(d, x), inf());
+    }
+  }
+#else
   V exp(V x) const { return ieee_fix(x, hn::Exp(d, x), inf()); }
   V expm1(V x) const { return ieee_fix(x, hn::Expm1(d, x), inf()); }
+#endif
   V log1p(V x) const {  // Highway's Log1p(inf) is inf/inf
     V y = hn::Log1p(d, x);
     return hn::IfThenElse(hn::Eq(x, inf()), x, y);
   }
   V tanh(V x) const {
+#if HWY_TARGET == HWY_AVX3
+    if constexpr (kFastExp) {
+      // tanh|x| = e / (e + 2), e = expm1(2|x|), |x| clamped to 10 (tanh is 1 in float beyond 9.01;
+      // NaN passes the clamp); the sign is put back, so tanh(-0.0) is -0.0.
+      const V sign = hn::And(hn::SignBit(d), x);
+      const V a = V{_mm512_min_ps(_mm512_set1_ps(10.0f), hn::Xor(x, sign).raw)};
+      const V e = expm1(hn::Add(a, a));
+      return hn::Xor(hn::Div(e, hn::Add(e, hn::Set(d, T(2)))), sign);
+    }
+#endif
     V y = hn::Tanh(d, x);
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
