@@ -238,8 +238,14 @@ struct Mish : Entry {
   static constexpr std::tuple fields{};
   static constexpr Inplace inplace = Inplace::keyword;
   static constexpr DTypeSet dtypes{ScalarType::Float32, ScalarType::Float64};  // 1.13: no bf16
-  // y = x * tanh(log1p(exp(x)))
-  static auto forward(auto m, auto x, const Params&) { return m.mul(x, m.tanh(m.log1p(m.exp(x)))); }
+  // y = x * tanh(log1p(exp(x))), computed as the identical x * n / (n + 2), n = e (e + 2),
+  // e = exp(min(x, 40)) (tanh(log(1 + e)) = ((1+e)^2 - 1) / ((1+e)^2 + 1)): one exp instead of
+  // exp, log1p and tanh, and no rounding of 1 + e for small e. Past 40 the ratio is 1 in double too.
+  static auto forward(auto m, auto x, const Params&) {
+    auto e = m.exp(m.select(m.gt(x, m.set(40)), m.set(40), x));
+    auto n = m.mul(e, m.add(e, m.set(2)));
+    return m.mul(x, m.div(n, m.add(n, m.set(2))));
+  }
 };
 
 struct Softplus : Entry {

@@ -17,6 +17,15 @@
 
 #include "kernels.h"
 
+// glibc's vector math library (libmvec), by its vector-ABI names.
+#if HWY_TARGET == HWY_AVX3
+extern "C" __m512 _ZGVeN16v_erff(__m512);
+extern "C" __m512d _ZGVeN8v_erf(__m512d);
+#elif HWY_TARGET == HWY_AVX2
+extern "C" __m256 _ZGVdN8v_erff(__m256);
+extern "C" __m256d _ZGVdN4v_erf(__m256d);
+#endif
+
 namespace ramp::kernels::RAMP_ISA {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -120,13 +129,15 @@ template <class D> struct VecMath {
     V y = hn::Tanh(d, x);
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
+  // erf from glibc's libmvec where it has a vector version (4 ulp, ~4x faster than Sleef's 1-ulp
+  // erff, which alone took 1.85 ms per 1M floats), else Sleef.
   V erf(V x) const {
 #if HWY_TARGET == HWY_AVX3
-    if constexpr (sizeof(T) == 4) return V{Sleef_erff16_u10avx512f(x.raw)};
-    else return V{Sleef_erfd8_u10avx512f(x.raw)};
+    if constexpr (sizeof(T) == 4) return V{_ZGVeN16v_erff(x.raw)};
+    else return V{_ZGVeN8v_erf(x.raw)};
 #elif HWY_TARGET == HWY_AVX2
-    if constexpr (sizeof(T) == 4) return V{Sleef_erff8_u10avx2(x.raw)};
-    else return V{Sleef_erfd4_u10avx2(x.raw)};
+    if constexpr (sizeof(T) == 4) return V{_ZGVdN8v_erff(x.raw)};
+    else return V{_ZGVdN4v_erf(x.raw)};
 #else
     HWY_ALIGN T lanes[hn::MaxLanes(D())];
     hn::Store(x, d, lanes);
