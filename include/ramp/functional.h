@@ -16,6 +16,9 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
 // In place: writes x and returns it; bumps x's version once.
 template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p = {});
 template <class A> Tensor& activation_(Tensor&& x, const typename A::Params& p = {}) { return activation_<A>(x, p); }
+// Into `out` (torch's out=): out must already have x's shape and the result's dtype (ramp does not
+// resize, where 1.13 resizes with a deprecation warning); pointwise entries only.
+template <class A> Tensor& activation_out(const Tensor& x, Tensor& out, const typename A::Params& p = {});
 
 // relu(x), relu_(x), ... one pair per entry; `_` forms exist where PyTorch has an in-place form.
 #define RAMP_ACTIVATION_FUNCTIONS(X)                                                                  \

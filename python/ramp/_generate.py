@@ -25,6 +25,8 @@ _MODULE_ARGS = {"prelu": [("init", 0.25), ("device", None), ("dtype", None)]}
 
 # torch.sigmoid_/tanh_ exist, but F.sigmoid/F.tanh and nn.Sigmoid/nn.Tanh take no `inplace`.
 _NO_INPLACE_KEYWORD = {"sigmoid", "tanh"}
+# torch.<name>(input, *, out=None) (torch.relu has no out=).
+_OUT_KEYWORD = {"sigmoid", "tanh"}
 # PyTorch defines F.threshold as `_threshold`; its TypeErrors name that function.
 _DEF_NAMES = {"threshold": "_threshold"}
 # The activations PyTorch also offers as torch.<name> and as Tensor methods.
@@ -59,6 +61,8 @@ def _params(entry, variant):
         params = fields + [(n, d, False) for n, d in _KIND_ARGS.get(kind, [])]
     if variant == "plain" and kind == "softmax":  # torch.softmax(input, dim, dtype=None)
         params = [("dim", _REQUIRED, False), ("dtype", None, False)]
+    if variant == "plain" and entry["name"] in _OUT_KEYWORD:  # torch.sigmoid(input, *, out=None)
+        params.append(("out", None, True))
     if variant in ("functional", "module") and has_inplace_keyword(entry):
         params.append(("inplace", False, False))
     return params

@@ -201,7 +201,14 @@ py::object apply(const std::string& name, py::handle input, const py::dict& kw, 
       if constexpr (A::kind == Kind::softmax) {
         if (kw.contains("dtype") && !kw["dtype"].is_none()) in = x.to(kw["dtype"].cast<ScalarType>());
       }
-      if (!inplace) {
+      const bool has_out = kw.contains("out") && !kw["out"].is_none();
+      if (has_out) {
+        if constexpr (A::kind == Kind::pointwise) {
+          Tensor& out = tensor_arg(kw["out"], fn, "out", 2);
+          py::gil_scoped_release nogil;
+          activation_out<A>(in, out, p);
+        }
+      } else if (!inplace) {
         py::gil_scoped_release nogil;
         y = activation<A>(in, p);
       } else if constexpr (A::inplace != Inplace::none) {
@@ -213,6 +220,7 @@ py::object apply(const std::string& name, py::handle input, const py::dict& kw, 
     }
   });
   if (inplace) return py::reinterpret_borrow<py::object>(input);
+  if (kw.contains("out") && !kw["out"].is_none()) return py::reinterpret_borrow<py::object>(kw["out"]);
   return py::cast(std::move(y));
 }
 

@@ -247,3 +247,20 @@ def test_error_matches_torch(case):
     _, t_err = outcome(ERROR_CASES[case], torch)
     assert t_err is not None
     assert r_err == t_err
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_out_keyword(name):
+    """torch.sigmoid/tanh(input, *, out=): the result lands in `out`, which is returned itself."""
+    t = torch.randn(4, 5)
+    x = to_ramp(t)
+    out = ramp.empty(5, 4).t()  # written through its strides
+    result = getattr(ramp, name)(x, out=out)
+    assert result is out
+    assert_values(out, getattr(torch, name)(t), rtol=1e-6, atol=1e-7)
+    # dtype mismatch: PyTorch's text; a wrong shape is refused (1.13 would resize with a warning)
+    r_bad, t_bad = ramp.empty(4, 5, dtype=ramp.int64), torch.empty(4, 5, dtype=torch.int64)
+    got = outcome(lambda: getattr(ramp, name)(x, out=r_bad))
+    assert got[1] is not None and got == outcome(lambda: getattr(torch, name)(t, out=t_bad))
+    with pytest.raises(RuntimeError, match="out has shape"):
+        getattr(ramp, name)(x, out=ramp.empty(3))

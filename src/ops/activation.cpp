@@ -189,6 +189,27 @@ template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p) {
   return x;
 }
 
+template <class A> Tensor& activation_out(const Tensor& x, Tensor& out, const typename A::Params& p) {
+  RAMP_CHECK(A::kind == act::Kind::pointwise, A::name, "(): out= is not supported");
+  check_args<A>(x, p);
+  RAMP_CHECK(out.defined(), A::name, "(): out must be a defined tensor");
+  const ScalarType t = result_dtype(A::ints_give_float, x.dtype());
+  RAMP_CHECK(out.dtype() == t, "result type ", dtype_error_name(t), " can't be cast to the desired output type ",
+             dtype_error_name(out.dtype()));
+  RAMP_CHECK(std::equal(out.sizes().begin(), out.sizes().end(), x.sizes().begin(), x.sizes().end()), A::name,
+             "(): out has shape ", shape_str(out.sizes()), " but the result has shape ", shape_str(x.sizes()),
+             " (ramp does not resize out)");
+  check_writable(out);
+  const bool same_view = out.data_ptr() == x.data_ptr() &&
+                         std::equal(out.strides().begin(), out.strides().end(), x.strides().begin());
+  RAMP_CHECK(out.storage() != x.storage() || same_view,
+             "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+             "single memory location. Please clone() the tensor before performing the operation.");
+  if constexpr (A::kind == act::Kind::pointwise) pointwise<A>(x, out, p);
+  out.bump_version();
+  return out;
+}
+
 std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Params& p, bool inplace) {
   check_args<act::RReLU>(x, p);
   if (inplace) check_writable(x);
@@ -283,7 +304,8 @@ Tensor activation_by_name(std::string_view name, const Tensor& x) {
 // The generated API, for every entry.
 #define RAMP_INSTANTIATE(fn, A)                                                \
   template Tensor activation<act::A>(const Tensor&, const act::A::Params&); \
-  template Tensor& activation_<act::A>(Tensor&, const act::A::Params&);
+  template Tensor& activation_<act::A>(Tensor&, const act::A::Params&);       \
+  template Tensor& activation_out<act::A>(const Tensor&, Tensor&, const act::A::Params&);
 RAMP_ACTIVATION_FUNCTIONS(RAMP_INSTANTIATE)
 #undef RAMP_INSTANTIATE
 

@@ -282,6 +282,25 @@ TEST(Activations, PyTorchErrors) {
   }
 }
 
+TEST(Activations, OutArgument) {
+  Tensor x = randn({5, 7});
+  Tensor out = empty({7, 5}).t();  // a transposed out is written through its strides
+  activation_out<act::Sigmoid>(x, out);
+  for (std::int64_t i = 0; i < x.numel(); ++i) EXPECT_NEAR(out.at(i), 1 / (1 + std::exp(-x.at(i))), 3e-7);
+  Tensor same = x.clone();
+  activation_out<act::ReLU>(same, same);
+  EXPECT_EQ(same.to_vector(), relu(x).to_vector());
+  Tensor wrong_shape = empty({7});
+  EXPECT_EQ(error_of([&] { activation_out<act::Sigmoid>(x, wrong_shape); }),
+            "sigmoid(): out has shape [7] but the result has shape [5, 7] (ramp does not resize out)");
+  Tensor wrong_dtype = empty({5, 7}, ScalarType::Int64);
+  EXPECT_EQ(error_of([&] { activation_out<act::Sigmoid>(x, wrong_dtype); }),
+            "result type Float can't be cast to the desired output type Long");
+  Tensor shifted = x.reshape({35}).slice(0, 1).narrow(0, 0, 34);
+  Tensor src = x.reshape({35}).narrow(0, 0, 34);
+  EXPECT_NE(error_of([&] { activation_out<act::ReLU>(src, shifted); }), "<no error>");
+}
+
 TEST(Activations, PReLUPerChannel) {
   Tensor x = tensor({{-1., 2.}, {-3., -4.}});
   Tensor w = tensor({0.25, 0.5});
