@@ -64,6 +64,11 @@ struct Scalar {
   std::string repr() const;  // as Python prints it: 2, 2.5, True
 };
 
+// c10's checked conversion: whether `v` does not fit integer dtype `t` (an int may wrap into an
+// unsigned type, -3 -> 253; a float may not, -0.5 and 255.5 overflow uint8; NaN overflows;
+// floating dtypes hold everything).
+bool overflows(const Scalar& v, ScalarType t);
+
 // The memory a tensor views. `version` counts in-place writes (autograd checks it).
 struct Storage {
   void* data = nullptr;

@@ -28,9 +28,6 @@ inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(
 // (NumPy scalars count: they implement __index__ or __float__).
 bool to_scalar(py::handle h, Scalar& out);
 py::object from_scalar(const Scalar& s);
-// c10's checked conversion: does `v` overflow the integer type `t`? (An int may wrap into an
-// unsigned type, a float may not; NaN overflows; floating types never do.)
-bool overflows(const Scalar& v, ScalarType t);
 
 void init_tensor(py::module_& m);
 void init_activations(py::module_& m);

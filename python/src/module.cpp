@@ -41,16 +41,6 @@ bool to_scalar(py::handle h, Scalar& out) {
   return true;
 }
 
-bool overflows(const Scalar& v, ScalarType t) {
-  if (!is_integral(t)) return false;
-  return dispatch(t, [&](auto z) {
-    using L = std::numeric_limits<decltype(z)>;
-    if (v.is_floating()) return !(v.d >= double(L::lowest()) && v.d <= double(L::max()));
-    if (!L::is_signed && v.i < 0) return std::uint64_t(-v.i) > std::uint64_t(L::max());
-    return v.i < std::int64_t(L::lowest()) || (v.i > 0 && std::uint64_t(v.i) > std::uint64_t(L::max()));
-  });
-}
-
 py::object from_scalar(const Scalar& s) {
   switch (s.kind) {
     case Scalar::Kind::Bool:

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <random>
 
 #include "../kernels/kernels.h"
@@ -92,22 +91,11 @@ ScalarType result_dtype(bool ints_give_float, ScalarType t) {
   return ints_give_float && is_integral(t, true) ? ScalarType::Float32 : t;
 }
 
-// c10's checked Scalar conversion: an integer kernel refuses parameters its type cannot hold
-// (unsigned types accept small negatives, which wrap).
+// c10 names int32 "int" in its overflow message (and the others uint8_t, int64_t, ...).
 void check_fits(const Scalar& s, ScalarType t) {
-  dispatch(t, [&](auto v) {
-    using T = decltype(v);
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      using L = std::numeric_limits<T>;
-      double d = s.to_double(), hi = double(L::max());
-      // Unsigned types take small negative integers (they wrap), not negative floats.
-      bool ok = L::is_signed ? d >= double(L::lowest()) && d <= hi
-                             : d <= hi && (s.is_floating() ? d > -1 : -d <= hi);
-      std::string_view c10_name = t == ScalarType::Int32 ? "int" : dtype_name(t);
-      RAMP_CHECK(ok, "value cannot be converted to type ", c10_name, t == ScalarType::Int32 ? "" : "_t",
-                 " without overflow");
-    }
-  });
+  const bool int32 = t == ScalarType::Int32;
+  RAMP_CHECK(!overflows(s, t), "value cannot be converted to type ", int32 ? "int" : dtype_name(t),
+             int32 ? "" : "_t", " without overflow");
 }
 
 template <class A> void check_args(const Tensor& x, const typename A::Params& p) {

@@ -2,6 +2,7 @@
 #include "ramp/tensor.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "loop.h"
@@ -26,6 +27,16 @@ void Dims::insert(std::size_t at, std::int64_t x) {
 void Dims::erase(std::size_t at) {
   std::copy(v + at + 1, v + n, v + at);
   --n;
+}
+
+bool overflows(const Scalar& v, ScalarType t) {
+  if (!is_integral(t)) return false;
+  return dispatch(t, [&](auto z) {
+    using L = std::numeric_limits<decltype(z)>;
+    if (v.is_floating()) return !(v.d >= double(L::lowest()) && v.d <= double(L::max()));
+    if (!L::is_signed && v.i < 0) return std::uint64_t(-v.i) > std::uint64_t(L::max());
+    return v.i < std::int64_t(L::lowest()) || (v.i > 0 && std::uint64_t(v.i) > std::uint64_t(L::max()));
+  });
 }
 
 // ---- Storage ----

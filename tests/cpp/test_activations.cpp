@@ -263,6 +263,13 @@ TEST(Activations, PyTorchErrors) {
   EXPECT_EQ(error_of([&] { celu(tensor({1.0}), {0.0}); }), "ZeroDivisionError: alpha cannot be 0 for CELU");
   EXPECT_EQ(error_of([&] { rrelu(tensor({1.0}), {0.5, 0.2, true}); }),
             "Lower bound should be less than or equal to the upper bound");
+  // c10's checked conversion of Number arguments for integer inputs: ints wrap into uint8, floats don't
+  Tensor u8 = tensor({0, 5}, ScalarType::UInt8);
+  EXPECT_EQ(threshold(u8, {1, -3}).to_vector(), (std::vector<double>{253, 5}));
+  for (double v : {-0.5, 255.5, 256.0})
+    EXPECT_EQ(error_of([&] { threshold(u8, {1, v}); }), "value cannot be converted to type uint8_t without overflow");
+  EXPECT_EQ(error_of([&] { threshold(tensor({1}, ScalarType::Int32), {1, 3e9}); }),
+            "value cannot be converted to type int without overflow");
   EXPECT_EQ(error_of([&] { softmax(i64, {0}); }), "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'");
   Tensor expanded = zeros({1}).expand({3});
   EXPECT_EQ(error_of([&] { relu_(expanded); }),
