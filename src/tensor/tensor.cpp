@@ -125,25 +125,21 @@ Tensor empty(IntArrayRef sizes, ScalarType dtype) {
 }
 Tensor empty_like(const Tensor& like, std::optional<ScalarType> dtype) {
   ScalarType dt = dtype.value_or(like.dtype());
-  if (like.is_contiguous() || !like.is_non_overlapping_and_dense()) {
-    if (!like.is_non_overlapping_and_dense() && like.dim() > 1) {
-      // PyTorch's TensorIterator: a strided input gives an output whose dimension order follows
-      // the input's strides (a sliced transpose stays column-major).
-      std::vector<std::int64_t> perm(std::size_t(like.dim()));
-      std::iota(perm.begin(), perm.end(), 0);
-      auto st = like.strides();
-      std::stable_sort(perm.begin(), perm.end(), [&](auto a, auto b) {
-        return std::abs(st[std::size_t(a)]) > std::abs(st[std::size_t(b)]);
-      });
-      Dims sizes, strides(like.sizes());
-      for (auto p : perm) sizes.push_back(like.size(p));
-      Dims cs = contiguous_strides(sizes);
-      for (std::size_t i = 0; i < perm.size(); ++i) strides[std::size_t(perm[i])] = cs[i];
-      return empty_strided(like.sizes(), strides, dt);
-    }
-    return empty(like.sizes(), dt);
-  }
-  return empty_strided(like.sizes(), like.strides(), dt);
+  if (like.is_contiguous() || like.dim() < 2) return empty(like.sizes(), dt);
+  if (like.is_non_overlapping_and_dense()) return empty_strided(like.sizes(), like.strides(), dt);
+  // PyTorch's TensorIterator: a strided input gives a dense output whose dimension order follows
+  // the input's strides (a sliced transpose stays column-major).
+  std::vector<std::int64_t> perm(static_cast<std::size_t>(like.dim()));
+  std::iota(perm.begin(), perm.end(), 0);
+  auto st = like.strides();
+  std::stable_sort(perm.begin(), perm.end(), [&](auto a, auto b) {
+    return std::abs(st[std::size_t(a)]) > std::abs(st[std::size_t(b)]);
+  });
+  Dims sizes, strides(like.sizes());
+  for (auto p : perm) sizes.push_back(like.size(p));
+  Dims cs = contiguous_strides(sizes);
+  for (std::size_t i = 0; i < perm.size(); ++i) strides[std::size_t(perm[i])] = cs[i];
+  return empty_strided(like.sizes(), strides, dt);
 }
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType dtype,
                  void (*release)(void*), void* owner) {
