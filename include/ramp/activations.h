@@ -36,6 +36,10 @@ enum class Inplace : std::uint8_t {
 
 enum class Kind : std::uint8_t { pointwise, prelu, rrelu, softmax };
 
+// What backward reads: the input, or the output (which frees the input and lets the in-place form
+// keep its gradient without a copy).
+enum class Saves : std::uint8_t { input, output };
+
 inline constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 inline constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
@@ -47,7 +51,21 @@ struct Entry {
   static constexpr bool ints_give_float = false;  // integer input -> float32 output (sigmoid, tanh)
   static constexpr DTypeSet dtypes = kFloating;
   template <class P> static void check(const P&, ScalarType) {}
+  template <class P> static Saves saves(const P&) { return Saves::input; }
+  // PyTorch raises this at backward when the in-place form would have to read its overwritten input.
+  static constexpr std::string_view inplace_error = "";
+  // Params as a backward node keeps them (string arguments must outlive the caller's strings).
+  template <class P> static P persist(P p) { return p; }
 };
+
+inline constexpr std::string_view kLeakyInplaceError =
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is "
+    "caused by calling in-place forward function with a negative slope, please call out-of-place version instead. "
+    "File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward "
+    "calculation with negative slope";
+inline constexpr std::string_view kEluInplaceError =
+    "In-place elu backward calculation is triggered with a negative slope which is not supported. This is caused "
+    "by calling in-place forward function with a negative slope, please call out-of-place version instead.";
 
 struct ReLU : Entry {
   static constexpr std::string_view name = "relu", module = "ReLU", kernel = "clamp_min_cpu";
@@ -59,12 +77,24 @@ struct ReLU : Entry {
   }
   // y = x < 0 ? 0 : x  (clamp_min: NaN and -0.0 pass through)
   static auto forward(auto m, auto x, const Params&) { return m.select(m.lt(x, m.zero()), m.zero(), x); }
+  // dx = y <= 0 ? 0 : dy  (threshold_backward: 0 at the kink and at -0.0, dy at NaN)
+  static constexpr std::string_view grad_fn = "ReluBackward0", grad_fn_inplace = "ReluBackward0";
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) {
+    return m.select(m.le(y, m.zero()), m.zero(), dy);
+  }
 };
 
 // hardtanh's clamp, shared by Hardtanh and ReLU6: NaN passes, min > max gives max everywhere.
 inline auto clamp(auto m, auto x, double lo, double hi) {
   auto t = m.select(m.lt(x, m.set(lo)), m.set(lo), x);
   return m.select(m.gt(t, m.set(hi)), m.set(hi), t);
+}
+// dx = (v <= lo || v >= hi) ? 0 : dy, 0 at both kinks, dy at NaN. The output decides as well as
+// the input (lo < y < hi exactly when lo < x < hi; lo >= hi gives 0 everywhere either way), so
+// ramp reads the output: in-place hardtanh/relu6 keep no copy (PyTorch clones, issue 81548).
+inline auto clamp_backward(auto m, auto v, auto dy, double lo, double hi) {
+  return m.select(m.le(v, m.set(lo)), m.zero(), m.select(m.ge(v, m.set(hi)), m.zero(), dy));
 }
 inline void check_hardtanh(ScalarType t, double min_val, double max_val) {
   RAMP_CHECK(t != ScalarType::Bool, "Bool inputs not supported for hardtanh");
@@ -87,6 +117,11 @@ struct Hardtanh : Entry {
   static auto forward(auto m, auto x, const Params& p) {
     return clamp(m, x, p.min_val.to_double(), p.max_val.to_double());
   }
+  static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto y, auto dy, const Params& p, bool) {
+    return clamp_backward(m, y, dy, p.min_val.to_double(), p.max_val.to_double());
+  }
 };
 
 struct ReLU6 : Entry {
@@ -98,7 +133,14 @@ struct ReLU6 : Entry {
   static void check(const Params&, ScalarType t) { check_hardtanh(t, 0, 6); }
   // y = hardtanh(x, 0, 6)
   static auto forward(auto m, auto x, const Params&) { return clamp(m, x, 0, 6); }
+  static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) { return clamp_backward(m, y, dy, 0, 6); }
 };
+
+inline auto leaky_backward(auto m, auto v, auto dy, double slope) {
+  return m.select(m.gt(v, m.zero()), dy, m.mul(dy, m.set(slope)));
+}
 
 struct LeakyReLU : Entry {
   static constexpr std::string_view name = "leaky_relu", module = "LeakyReLU", kernel = "leaky_relu_cpu";
@@ -110,6 +152,14 @@ struct LeakyReLU : Entry {
   static auto forward(auto m, auto x, const Params& p) {
     return m.select(m.gt(x, m.zero()), x, m.mul(x, m.set(p.negative_slope.to_double())));
   }
+  // dx = v > 0 ? dy : dy * negative_slope (slope at the kink and at NaN). With a slope >= 0 the
+  // output has the input's sign, so ramp reads the output (PyTorch reads the input, issue 63644).
+  static constexpr std::string_view grad_fn = "LeakyReluBackward0", grad_fn_inplace = "LeakyReluBackward1";
+  static constexpr std::string_view inplace_error = kLeakyInplaceError;
+  static Saves saves(const Params& p) {
+    return p.negative_slope.to_double() >= 0 ? Saves::output : Saves::input;
+  }
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool) { return leaky_backward(m, v, dy, p.negative_slope.to_double()); }
 };
 
 // Channel-wise leaky_relu with a learned slope; the kernel is LeakyReLU's, run per channel.
@@ -122,6 +172,7 @@ struct PReLU : Entry {
     Scalar init = 0.25;               // module only; not in the repr
   };
   static constexpr std::tuple fields{Field<Params, std::int64_t>{"num_parameters", &Params::num_parameters}};
+  static constexpr std::string_view grad_fn = "PreluBackward0", grad_fn_inplace = "PreluBackward0";
 };
 
 // Training: y = x > 0 ? x : x * a, a ~ U(lower, upper) per element and call.
@@ -139,6 +190,11 @@ struct RReLU : Entry {
     RAMP_CHECK(p.lower.to_double() <= p.upper.to_double(),
                "Lower bound should be less than or equal to the upper bound");
   }
+  // Training: dx = dy * noise (the slopes drawn). Evaluation: leaky_relu's, slope (lower + upper) / 2.
+  static constexpr std::string_view grad_fn = "RreluWithNoiseBackward0", grad_fn_inplace = "RreluWithNoiseBackward1";
+  static double eval_slope(const Params& p) { return (p.lower.to_double() + p.upper.to_double()) / 2; }
+  static Saves saves(const Params& p) { return eval_slope(p) >= 0 ? Saves::output : Saves::input; }
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool) { return leaky_backward(m, v, dy, eval_slope(p)); }
 };
 
 // elu, selu and celu share PyTorch's parametrisation (scale, input_scale) and kernel:
@@ -151,24 +207,48 @@ inline auto elu_formula(auto m, auto x, double alpha, double scale, double input
   return m.select(m.gt(x, m.zero()), pos, neg);
 }
 
-struct ELU : Entry {
+// dx = v <= 0 ? dy * input_scale * alpha * scale * exp(x * input_scale) : dy * scale, with v the
+// input, or from the output y as dy * input_scale * (y + alpha * scale) (PyTorch's is_result form).
+// x <= 0 takes the negative branch, so elu'(0) = alpha; NaN takes the positive one. With alpha >= 0
+// the output has the input's sign, so ramp reads the output (PyTorch: the input, issue 63644).
+inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, double input_scale, bool is_result) {
+  auto neg = is_result ? m.mul(m.mul(dy, m.set(input_scale)), m.add(v, m.set(alpha * scale)))
+                       : m.mul(m.mul(dy, m.set(input_scale * alpha * scale)), m.exp(m.mul(v, m.set(input_scale))));
+  return m.select(m.le(v, m.zero()), neg, scale == 1.0 ? dy : m.mul(dy, m.set(scale)));
+}
+struct EluFamily : Entry {
+  static constexpr std::string_view inplace_error = kEluInplaceError;
+  static constexpr Saves saves_for(double alpha) { return alpha >= 0 ? Saves::output : Saves::input; }
+};
+
+struct ELU : EluFamily {
   static constexpr std::string_view name = "elu", module = "ELU", kernel = "elu_cpu";
   struct Params {
     Scalar alpha = 1.0;
   };
   static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
   static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
+  static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";
+  static Saves saves(const Params& p) { return saves_for(p.alpha.to_double()); }
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
+    return elu_backward(m, v, dy, p.alpha.to_double(), 1, 1, is_result);
+  }
 };
 
-struct SELU : Entry {
+struct SELU : EluFamily {
   static constexpr std::string_view name = "selu", module = "SELU", kernel = "elu_cpu";
   struct Params {};
   static constexpr std::tuple fields{};
   // y = scale * elu(x, alpha) with SELU's fixed constants
   static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
+  static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";  // no Selu node
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto v, auto dy, const Params&, bool is_result) {
+    return elu_backward(m, v, dy, kSeluAlpha, kSeluScale, 1, is_result);
+  }
 };
 
-struct CELU : Entry {
+struct CELU : EluFamily {
   static constexpr std::string_view name = "celu", module = "CELU", kernel = "elu_cpu";
   struct Params {
     Scalar alpha = 1.0;
@@ -182,10 +262,22 @@ struct CELU : Entry {
     double a = p.alpha.to_double();
     return elu_formula(m, x, a, 1, 1.0 / a);
   }
+  static constexpr std::string_view grad_fn = "CeluBackward0", grad_fn_inplace = "CeluBackward1";
+  static Saves saves(const Params& p) { return saves_for(p.alpha.to_double()); }
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
+    double a = p.alpha.to_double();
+    return elu_backward(m, v, dy, a, 1, 1.0 / a, is_result);
+  }
 };
 
 // y = x * sigmoid(z) = x / (1 + exp(-z))  (silu(-inf) is nan, as in PyTorch)
 inline auto x_sigmoid(auto m, auto x, auto z) { return m.div(x, m.add(m.set(1), m.exp(m.neg(z)))); }
+// d/dx x sigmoid(b x) = s (1 + b x (1 - s)), s = sigmoid(b x): NaN at +-inf, as in PyTorch.
+inline auto x_sigmoid_backward(auto m, auto x, auto dy, double b) {
+  auto bx = b == 1.0 ? x : m.mul(x, m.set(b));
+  auto s = m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(bx))));
+  return m.mul(m.mul(dy, s), m.add(m.set(1), m.mul(bx, m.sub(m.set(1), s))));
+}
 
 struct GELU : Entry {
   static constexpr std::string_view name = "gelu", module = "GELU", kernel = "GeluKernelImpl";
@@ -208,6 +300,23 @@ struct GELU : Entry {
     // y = 0.5 x (1 + erf(x / sqrt(2)))
     return m.mul(m.mul(x, m.set(0.5)), m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
   }
+  static constexpr std::string_view grad_fn = "GeluBackward0", grad_fn_inplace = "GeluBackward0";
+  static Params persist(Params p) { return {p.approximate == "tanh" ? "tanh" : "none"}; }
+  static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
+    if (p.approximate.size() == 4 && p.approximate[0] == 't') {
+      // dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), t = tanh(u)
+      auto x2 = m.mul(x, x);
+      auto t = m.tanh(m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x2, x)))));
+      auto left = m.mul(m.set(0.5), m.add(m.set(1), t));
+      auto right = m.mul(m.mul(m.mul(x, m.set(0.5)), m.sub(m.set(1), m.mul(t, t))),
+                         m.mul(m.set(0.7978845608028654), m.add(m.set(1), m.mul(m.set(3 * 0.044715), x2))));
+      return m.mul(dy, m.add(left, right));
+    }
+    // dx = dy (Phi(x) + x phi(x)): NaN at +-inf (x * 0), as in PyTorch
+    auto cdf = m.mul(m.set(0.5), m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
+    auto pdf = m.mul(m.set(0.3989422804014327), m.exp(m.mul(m.mul(x, x), m.set(-0.5))));
+    return m.mul(dy, m.add(cdf, m.mul(x, pdf)));
+  }
 };
 
 
@@ -217,6 +326,8 @@ struct SiLU : Entry {
   static constexpr std::tuple fields{};
   static constexpr Inplace inplace = Inplace::keyword;
   static auto forward(auto m, auto x, const Params&) { return x_sigmoid(m, x, x); }
+  static constexpr std::string_view grad_fn = "SiluBackward0", grad_fn_inplace = "SiluBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) { return x_sigmoid_backward(m, x, dy, 1.0); }
 };
 
 // Swish: x * sigmoid(beta x), beta = 1 is SiLU. Not in PyTorch; named as in the Swish paper.
@@ -229,6 +340,10 @@ struct Swish : Entry {
   static constexpr Inplace inplace = Inplace::none;
   static auto forward(auto m, auto x, const Params& p) {
     return x_sigmoid(m, x, m.mul(x, m.set(p.beta.to_double())));
+  }
+  static constexpr std::string_view grad_fn = "SwishBackward0", grad_fn_inplace = "SwishBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
+    return x_sigmoid_backward(m, x, dy, p.beta.to_double());
   }
 };
 
@@ -245,6 +360,19 @@ struct Mish : Entry {
     auto e = m.exp(m.select(m.gt(x, m.set(40)), m.set(40), x));
     auto n = m.mul(e, m.add(e, m.set(2)));
     return m.mul(x, m.div(n, m.add(n, m.set(2))));
+  }
+  // dx = dy (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x)) = n / (n + 2) as above, and
+  // 1 - t^2 = (2 / (n + 2)) (1 + t) without cancellation; past 40 it is 0 as in PyTorch (so +inf
+  // gives inf * 0 = NaN like PyTorch's, and -inf NaN through sigmoid(-inf) * -inf).
+  static constexpr std::string_view grad_fn = "MishBackward0", grad_fn_inplace = "MishBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto big = m.gt(x, m.set(40));
+    auto e = m.exp(m.select(big, m.set(40), x));
+    auto n = m.mul(e, m.add(e, m.set(2)));
+    auto t = m.div(n, m.add(n, m.set(2)));
+    auto one_minus_t2 = m.select(big, m.zero(), m.mul(m.div(m.set(2), m.add(n, m.set(2))), m.add(m.set(1), t)));
+    auto s = m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x))));
+    return m.mul(dy, m.add(t, m.mul(m.mul(x, s), one_minus_t2)));
   }
 };
 
@@ -263,6 +391,13 @@ struct Softplus : Entry {
     auto xb = m.mul(x, m.set(beta));
     return m.select(m.gt(xb, m.set(p.threshold.to_double())), x, m.div(m.log1p(m.exp(xb)), m.set(beta)));
   }
+  // dx = x * beta > threshold ? dy : dy * z / (z + 1), z = exp(x * beta)
+  static constexpr std::string_view grad_fn = "SoftplusBackward0", grad_fn_inplace = "SoftplusBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
+    auto xb = m.mul(x, m.set(p.beta.to_double()));
+    auto z = m.exp(xb);
+    return m.select(m.gt(xb, m.set(p.threshold.to_double())), dy, m.div(m.mul(dy, z), m.add(z, m.set(1))));
+  }
 };
 
 // relu6(x + 3), NaN passing through (std::min/max in PyTorch keep a NaN first argument).
@@ -280,6 +415,12 @@ struct Hardswish : Entry {
   static constexpr bool repr_inplace = false;  // 1.13 has no extra_repr for Hardswish
   // y = x * relu6(x + 3) / 6
   static auto forward(auto m, auto x, const Params&) { return m.div(m.mul(x, relu6_shift3(m, x)), m.set(6)); }
+  // dx = x < -3 ? 0 : x <= 3 ? dy (x / 3 + 0.5) : dy  (-0.5 at -3, 1.5 at 3, dy at NaN)
+  static constexpr std::string_view grad_fn = "HardswishBackward0", grad_fn_inplace = "HardswishBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto mid = m.mul(dy, m.add(m.div(x, m.set(3)), m.set(0.5)));
+    return m.select(m.lt(x, m.set(-3)), m.zero(), m.select(m.le(x, m.set(3)), mid, dy));
+  }
 };
 
 struct Hardsigmoid : Entry {
@@ -290,6 +431,13 @@ struct Hardsigmoid : Entry {
   static constexpr bool repr_inplace = false;
   // y = relu6(x + 3) / 6
   static auto forward(auto m, auto x, const Params&) { return m.div(relu6_shift3(m, x), m.set(6)); }
+  // dx = -3 < x < 3 ? dy / 6 : 0  (0 at both kinks and at NaN). PyTorch multiplies by the float
+  // 1.0f / 6.0f in every dtype.
+  static constexpr std::string_view grad_fn = "HardsigmoidBackward0", grad_fn_inplace = "HardsigmoidBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto mid = m.mul(dy, m.set(double(1.0f / 6.0f)));
+    return m.select(m.gt(x, m.set(-3)), m.select(m.lt(x, m.set(3)), mid, m.zero()), m.zero());
+  }
 };
 
 struct Threshold : Entry {
@@ -304,6 +452,15 @@ struct Threshold : Entry {
   static auto forward(auto m, auto x, const Params& p) {
     return m.select(m.le(x, m.set(p.threshold.to_double())), m.set(p.value.to_double()), x);
   }
+  // dx = v <= threshold ? 0 : dy. With value <= threshold the output is <= threshold exactly where
+  // the input is, so ramp reads the output then (relu's case); otherwise the input.
+  static constexpr std::string_view grad_fn = "ThresholdBackward0", grad_fn_inplace = "ThresholdBackward1";
+  static Saves saves(const Params& p) {
+    return p.value.to_double() <= p.threshold.to_double() ? Saves::output : Saves::input;
+  }
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool) {
+    return m.select(m.le(v, m.set(p.threshold.to_double())), m.zero(), dy);
+  }
 };
 
 struct Sigmoid : Entry {
@@ -313,6 +470,12 @@ struct Sigmoid : Entry {
   static constexpr bool ints_give_float = true;
   // y = 1 / (1 + exp(-x))
   static auto forward(auto m, auto x, const Params&) { return m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x)))); }
+  // dx = dy (1 - y) y
+  static constexpr std::string_view grad_fn = "SigmoidBackward0", grad_fn_inplace = "SigmoidBackward0";
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) {
+    return m.mul(m.mul(dy, m.sub(m.set(1), y)), y);
+  }
 };
 
 struct Tanh : Entry {
@@ -321,6 +484,10 @@ struct Tanh : Entry {
   static constexpr std::tuple fields{};
   static constexpr bool ints_give_float = true;
   static auto forward(auto m, auto x, const Params&) { return m.tanh(x); }
+  // dx = dy (1 - y^2)
+  static constexpr std::string_view grad_fn = "TanhBackward0", grad_fn_inplace = "TanhBackward0";
+  static Saves saves(const Params&) { return Saves::output; }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) { return m.mul(dy, m.sub(m.set(1), m.mul(y, y))); }
 };
 
 // Softmax and LogSoftmax reduce along `dim`; their kernels live in src/kernels/softmax.
@@ -333,11 +500,13 @@ struct Softmax : Entry {
     std::optional<std::int64_t> dim;
   };
   static constexpr std::tuple fields{Field<Params, std::optional<std::int64_t>>{"dim", &Params::dim}};
+  static constexpr std::string_view grad_fn = "SoftmaxBackward0", grad_fn_inplace = "SoftmaxBackward0";
 };
 struct LogSoftmax : Softmax {
   static constexpr std::string_view name = "log_softmax", module = "LogSoftmax",
                                     kernel = "log_softmax_lastdim_kernel_impl";
   static constexpr bool log = true;
+  static constexpr std::string_view grad_fn = "LogSoftmaxBackward0", grad_fn_inplace = "LogSoftmaxBackward0";
 };
 
 // The list every generated piece iterates over. Add an activation: one entry above, one name here.
@@ -382,6 +551,7 @@ template <class T> struct ScalarMath {
   static bool lt(V a, V b) { return a < b; }
   static bool le(V a, V b) { return a <= b; }
   static bool gt(V a, V b) { return a > b; }
+  static bool ge(V a, V b) { return a >= b; }
   static V select(bool c, V a, V b) { return c ? a : b; }
   static V exp(V a) { return std::exp(a); }
   static V expm1(V a) { return std::expm1(a); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -90,7 +91,10 @@ struct Storage {
   ~Storage();
 };
 
-struct AutogradMeta;  // reserved for the autograd layer
+namespace autograd {
+struct AutogradMeta;
+struct Node;
+}  // namespace autograd
 
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
@@ -99,7 +103,7 @@ struct TensorImpl {
   std::int64_t numel = 1;
   ScalarType dtype = ScalarType::Float32;
   bool contiguous = true;  // computed once: every op asks
-  std::shared_ptr<AutogradMeta> autograd;
+  std::shared_ptr<autograd::AutogradMeta> autograd;  // include/ramp/autograd.h
 
   // User-provided so make_shared does not zero the whole object first.
   TensorImpl(std::shared_ptr<Storage> st, IntArrayRef sz, IntArrayRef strd, std::int64_t off, ScalarType dt);
@@ -205,6 +209,23 @@ class Tensor {
   Tensor max() const;
   // (values, indices) along a dim, as torch.max(x, dim).
   std::pair<Tensor, Tensor> max(std::int64_t dim, bool keepdim = false) const;
+
+  // Autograd (include/ramp/autograd.h).
+  bool requires_grad() const;
+  // Marks a leaf as requiring grad; floating dtypes only, and a non-leaf cannot be switched off.
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool is_leaf() const;
+  const Tensor& grad() const;  // undefined until a backward pass reaches this leaf
+  void set_grad(const Tensor& g) const;
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  Tensor detach() const;  // shares data and version counter, no graph
+  Tensor& detach_();
+  void retain_grad() const;  // keep .grad on a non-leaf
+  bool retains_grad() const;
+  // The hook sees this tensor's gradient and may return a replacement; returns an id for remove_hook.
+  int register_hook(std::function<Tensor(const Tensor&)> hook) const;
+  void remove_hook(int id) const;
 
   // Bumps the storage's version: every in-place op calls this once.
   void bump_version() const { impl().storage->version.fetch_add(1, std::memory_order_relaxed); }

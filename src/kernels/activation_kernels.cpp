@@ -51,6 +51,7 @@ template <class D> struct VecMath {
     else return hn::Not(hn::Gt(a, b));  // Highway 1.0 has no integer <=; integers have no NaN
   }
   auto gt(V a, V b) const { return hn::Gt(a, b); }
+  auto ge(V a, V b) const { return hn::Ge(a, b); }
   template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
 
   // Highway's Exp/Expm1 assume finite, in-range input: NaN would come out as a number and x past
@@ -250,6 +251,41 @@ void unary(const void* xv, void* yv, std::int64_t n, const void* pv, bool stream
   }
 }
 
+// The backward of a pointwise entry: two inputs, one output, vector by vector.
+template <class A, class E>
+void backward(const void* vv, const void* dyv, void* dxv, std::int64_t n, const void* pv, bool is_result,
+              bool stream) {
+  using L = Lanes<E>;
+  const typename L::D d;
+  const VecMath<typename L::D> m{d};
+  const auto p = *static_cast<const typename A::Params*>(pv);
+  const E* __restrict v = static_cast<const E*>(vv);
+  const E* __restrict dy = static_cast<const E*>(dyv);
+  E* __restrict dx = static_cast<E*>(dxv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  auto f = [&](auto a, auto g) { return A::backward(m, a, g, p, is_result); };
+  std::int64_t i = 0;
+  if (stream) {
+    for (; i + N <= n; i += N) L::stream(f(L::load(d, v + i), L::load(d, dy + i)), d, dx + i);
+    hwy::FlushStream();
+  } else {
+    for (; i + N <= n; i += N) L::store(f(L::load(d, v + i), L::load(d, dy + i)), d, dx + i);
+  }
+  if (i < n) {
+    if constexpr (L::kMaskedTail) {
+      const auto rest = std::size_t(n - i);
+      L::store_n(f(L::load_n(d, v + i, rest), L::load_n(d, dy + i, rest)), d, dx + i, rest);
+      return;
+    }
+    HWY_ALIGN E bv[hn::MaxLanes(typename L::D())] = {};
+    HWY_ALIGN E bg[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(bv, v + i, std::size_t(n - i) * sizeof(E));
+    std::memcpy(bg, dy + i, std::size_t(n - i) * sizeof(E));
+    L::store(f(L::load(d, bv), L::load(d, bg)), d, bv);
+    std::memcpy(dx + i, bv, std::size_t(n - i) * sizeof(E));
+  }
+}
+
 // One pass for the max, one for exp and the sum, one to scale (or subtract the log of the sum).
 template <class E> void softmax(const void* xv, void* yv, std::int64_t rows, std::int64_t cols, bool log) {
   using L = Lanes<E>;
@@ -328,6 +364,13 @@ static Table make_table() {
   if constexpr (A::dtypes.has(ScalarType::E)) row[int(ScalarType::E)] = unary_for<A, Type>();
       RAMP_FORALL_SCALAR_TYPES(RAMP_FILL)
 #undef RAMP_FILL
+    }
+    // Gradients exist for the floating dtypes only; rrelu's evaluation-mode formula is pointwise too.
+    if constexpr (act::is_pointwise<A> || A::kind == act::Kind::rrelu) {
+      auto& back = t.backward[act::index_of<A>()];
+      if constexpr (A::dtypes.has(ScalarType::Float32)) back[int(ScalarType::Float32)] = &backward<A, float>;
+      if constexpr (A::dtypes.has(ScalarType::Float64)) back[int(ScalarType::Float64)] = &backward<A, double>;
+      if constexpr (A::dtypes.has(ScalarType::BFloat16)) back[int(ScalarType::BFloat16)] = &backward<A, BFloat16>;
     }
   });
   t.softmax[int(ScalarType::Float32)] = &softmax<float>;

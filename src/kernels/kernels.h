@@ -11,12 +11,16 @@ namespace ramp::kernels {
 // y[i] = forward(x[i]) for i < n (x == y allowed). `params` points at the entry's Params.
 // `stream`: write y with non-temporal stores (y must be 64-byte aligned).
 using UnaryFn = void (*)(const void* x, void* y, std::int64_t n, const void* params, bool stream);
+// dx[i] = backward(v[i], dy[i]) for i < n, v being the saved input or output (`is_result`).
+using BackwardFn = void (*)(const void* v, const void* dy, void* dx, std::int64_t n, const void* params,
+                            bool is_result, bool stream);
 // Softmax over contiguous rows: y[r, :] = softmax(x[r, :]) (log_softmax when `log`).
 using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t rows, std::int64_t cols, bool log);
 
 struct Table {
   const char* isa = "";
   UnaryFn unary[act::kNumActivations][kNumScalarTypes] = {};
+  BackwardFn backward[act::kNumActivations][kNumScalarTypes] = {};
   SoftmaxFn softmax[kNumScalarTypes] = {};
 };
 

@@ -10,14 +10,13 @@
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
 #include "../tensor/random.h"
+#include "../autograd/function.h"
+#include "activation_backward.h"
 #include "ramp/functional.h"
 
 namespace ramp {
+using detail::kGrain;
 namespace {
-
-// Elements per thread below which splitting costs more than it saves (a fork/join is ~3 us here;
-// 64K floats split across 2 threads measured 5.7 us against 2.5 us on one).
-constexpr std::int64_t kGrain = 65536;
 
 // The cache one core can use. sysconf reports the whole socket's L3 (508 MiB on the VMs here),
 // so it is capped at 32 MiB, where non-temporal stores measured faster.
@@ -30,6 +29,13 @@ std::size_t last_level_cache_bytes() {
   return bytes;
 }
 
+}  // namespace
+
+bool detail::stream_output(std::size_t traffic, const void* out) {
+  return traffic > last_level_cache_bytes() / 2 && reinterpret_cast<std::uintptr_t>(out) % 64 == 0;
+}
+
+namespace {
 // The layout PyTorch's suggest_memory_format gives prelu's output: channels-last
 // for a channels-last 4-d input, else contiguous.
 Tensor empty_suggested(const Tensor& x) {
@@ -54,10 +60,7 @@ void check_writable(const Tensor& x) {
 // Runs `fn` over n dense elements from x to y, split across threads.
 void run_dense(kernels::UnaryFn fn, const void* x, void* y, std::int64_t n, std::size_t esize, const void* p,
                bool out_of_place) {
-  // Stream once input and output together would fill half the cache (measured: streaming loses
-  // 1.3-1.7x up to 8 MiB of output and wins from 16 MiB).
-  const bool big = 2 * std::size_t(n) * esize > last_level_cache_bytes() / 2;
-  const bool stream = out_of_place && big && reinterpret_cast<std::uintptr_t>(y) % 64 == 0;
+  const bool stream = out_of_place && detail::stream_output(2 * std::size_t(n) * esize, y);
   detail::parallel_for(n, kGrain, 64, [&](std::int64_t b, std::int64_t e) {
     fn(static_cast<const char*>(x) + b * std::int64_t(esize), static_cast<char*>(y) + b * std::int64_t(esize),
        e - b, p, stream);
@@ -134,27 +137,76 @@ Tensor softmax_impl(const Tensor& x0, std::optional<std::int64_t> dim0, bool log
   return y.transpose(dim, -1).contiguous();  // 1.13's softmax output is contiguous
 }
 
+// ---- gradients ----
+using autograd::Node;
+using Grads = std::vector<Tensor>;
+
+// Records the node of entry A (pointwise, or rrelu in evaluation) for out = A(x). `original` is a
+// copy of x taken before an in-place write, for entries whose backward reads the input.
+template <class A>
+void record_pointwise(Tensor& out, const Tensor& x, const typename A::Params& p0, bool inplace,
+                      const Tensor& original) {
+  const std::string_view name = inplace ? A::grad_fn_inplace : A::grad_fn;
+  const act::Saves saves = A::saves(p0);
+  if (inplace && saves == act::Saves::input && !A::inplace_error.empty()) {
+    // PyTorch's in-place leaky_relu/elu with a negative slope: the forward succeeds, backward raises.
+    autograd::record(out, name, {x}, {}, [](const Node&, const Tensor&) -> Grads {
+      throw Error(std::string(A::inplace_error));
+    });
+    return;
+  }
+  const bool is_result = saves == act::Saves::output;
+  const Tensor& v = is_result ? out : inplace ? original : x;
+  autograd::record(out, name, {x}, {{v, is_result}}, [p = A::persist(p0), is_result](const Node& n, const Tensor& g) {
+    return Grads{detail::activation_backward(act::index_of<A>(), A::name, n.unpack(0), g, &p, is_result)};
+  });
+}
+
+// Whether the in-place form of A must copy its input first (its backward reads the input).
+template <class A> bool needs_original(const typename A::Params& p) {
+  if constexpr (A::kind == act::Kind::rrelu) {
+    if (p.training) return false;  // reads the slopes drawn
+  }
+  return A::saves(p) == act::Saves::input && A::inplace_error.empty();
+}
+
+void record_rrelu_noise(Tensor& out, const Tensor& x, const Tensor& noise, bool inplace) {
+  autograd::record(out, inplace ? act::RReLU::grad_fn_inplace : act::RReLU::grad_fn, {x}, {{noise, false}},
+                   [](const Node& n, const Tensor& g) { return Grads{g.mul(n.unpack(0))}; });
+}
+
 }  // namespace
 
 std::int64_t implicit_softmax_dim(std::int64_t ndim) { return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1; }
 
 template <class A> Tensor activation(const Tensor& x, const typename A::Params& p) {
   if constexpr (A::kind == act::Kind::softmax) {
-    return softmax_impl(x, p.dim, A::log);
+    if (!autograd::needs_grad({x})) return softmax_impl(x, p.dim, A::log);
+    Tensor out = autograd::below([&] { return softmax_impl(x, p.dim, A::log); });
+    const std::int64_t dim = wrap_dim(p.dim.value_or(implicit_softmax_dim(x.dim())), x.dim());
+    autograd::record(out, A::grad_fn, {x}, {{out, true}}, [dim](const Node& n, const Tensor& g) {
+      return Grads{detail::softmax_backward(n.unpack(0), g, dim, A::log)};
+    });
+    return out;
   } else if constexpr (A::kind == act::Kind::prelu) {
     throw Error("prelu(): call ramp::prelu(input, weight)");
   } else {
     check_args<A>(x, p);
+    Tensor out;
     if constexpr (A::kind == act::Kind::rrelu) {
-      if (p.training) return rrelu_with_noise(x, p, false).first;
-      Tensor out = empty(x.sizes(), x.dtype());  // 1.13's rrelu output is always contiguous
-      leaky(x, out, (p.lower.to_double() + p.upper.to_double()) / 2);
-      return out;
+      if (p.training) {
+        auto [y, noise] = rrelu_with_noise(x, p, false);
+        if (autograd::needs_grad({x})) record_rrelu_noise(y, x, noise, false);
+        return y;
+      }
+      out = empty(x.sizes(), x.dtype());  // 1.13's rrelu output is always contiguous
+      leaky(x, out, act::RReLU::eval_slope(p));
     } else {
-      Tensor out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
+      out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
       pointwise<A>(x, out, p);
-      return out;
     }
+    if (autograd::needs_grad({x})) record_pointwise<A>(out, x, p, false, Tensor());
+    return out;
   }
 }
 
@@ -164,16 +216,21 @@ template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p) {
   check_writable(x);
   RAMP_CHECK(result_dtype(A::ints_give_float, x.dtype()) == x.dtype(), "result type Float can't be cast to the "
              "desired output type ", dtype_error_name(x.dtype()));
+  autograd::check_inplace(x);
+  const bool grad = autograd::needs_grad({x});
+  const Tensor original = grad && needs_original<A>(p) ? x.clone() : Tensor();
   if constexpr (A::kind == act::Kind::rrelu) {
     if (p.training) {
-      rrelu_with_noise(x, p, true);
+      Tensor noise = rrelu_with_noise(x, p, true).second;
+      if (grad) record_rrelu_noise(x, x, noise, true);
       return x;
     }
-    leaky(x, x, (p.lower.to_double() + p.upper.to_double()) / 2);
+    leaky(x, x, act::RReLU::eval_slope(p));
   } else {
     pointwise<A>(x, x, p);
   }
   x.bump_version();
+  if (grad) record_pointwise<A>(x, x, p, true, original);
   return x;
 }
 
@@ -193,6 +250,8 @@ template <class A> Tensor& activation_out(const Tensor& x, Tensor& out, const ty
   RAMP_CHECK(out.storage() != x.storage() || same_view,
              "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
              "single memory location. Please clone() the tensor before performing the operation.");
+  RAMP_CHECK(!autograd::needs_grad({x, out}), A::name, "(): functions with out=... arguments don't support "
+             "automatic differentiation, but one of the arguments requires grad.");
   if constexpr (A::kind == act::Kind::pointwise) pointwise<A>(x, out, p);
   out.bump_version();
   return out;
@@ -235,7 +294,22 @@ std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Pa
   return {out, noise};
 }
 
+namespace {
+Tensor prelu_forward(const Tensor& x, const Tensor& w);
+}
+
 Tensor prelu(const Tensor& x, const Tensor& w) {
+  if (!autograd::needs_grad({x, w})) return prelu_forward(x, w);
+  Tensor out = autograd::below([&] { return prelu_forward(x, w); });
+  autograd::record(out, act::PReLU::grad_fn, {x, w}, {{x, false}, {w, false}}, [](const Node& n, const Tensor& g) {
+    auto [dx, dw] = detail::prelu_backward(n.unpack(0), n.unpack(1), g);
+    return Grads{dx, dw};
+  });
+  return out;
+}
+
+namespace {
+Tensor prelu_forward(const Tensor& x, const Tensor& w) {
   RAMP_CHECK(w.dim() <= 1, "prelu: Expected `weight` to be a scalar or 1D tensor, but got ndim = ", w.dim());
   RAMP_CHECK(x.dim() > 0 || w.numel() == 1, "Not allow zero-dim input tensor.");
   RAMP_CHECK(w.dtype() == x.dtype() || (is_floating(w.dtype()) && is_floating(x.dtype())), "Found dtype ",
@@ -270,6 +344,7 @@ Tensor prelu(const Tensor& x, const Tensor& w) {
   detail::copy_into(result, out);  // back to channels-last
   return result;
 }
+}  // namespace
 
 // ---- lookup by name ----
 bool is_activation_name(std::string_view name) {

@@ -6,6 +6,7 @@
 
 #include "../tensor/loop.h"
 #include "ramp/tensor.h"
+#include "../autograd/function.h"
 
 namespace ramp {
 
@@ -92,11 +93,63 @@ ScalarType result_type(Op op, const Tensor& a, const Tensor& b) {
   return t;
 }
 
-Tensor binary(Op op, const Tensor& a, const Tensor& b, double alpha = 1) {
+// ---- gradients of the binary ops ----
+// PyTorch's names: Python numbers become tensors, so x + 2 is AddBackward0 too.
+std::string_view node_name(Op op) {
+  switch (op) {
+    case Op::add: return "AddBackward0";
+    case Op::sub: return "SubBackward0";
+    case Op::mul: return "MulBackward0";
+    case Op::div: return "DivBackward0";
+  }
+  return "";
+}
+
+// Records out = a op b; `a_saved` is a's value before an in-place write (else a itself). Only what
+// the needed gradients read is saved: mul keeps b for da and a for db.
+void record_binary(Op op, Tensor& out, const Tensor& a, const Tensor& a_saved, const Tensor& b, double alpha,
+                   std::string_view name) {
+  const bool ga = autograd::requires_grad(a), gb = autograd::requires_grad(b);
+  const Tensor none;
+  const bool keep_a = (op == Op::mul && gb) || (op == Op::div && gb);
+  const bool keep_b = (op == Op::mul && ga) || op == Op::div;
+  autograd::record(out, name, {a, b}, {{keep_a ? a_saved : none, false}, {keep_b ? b : none, false}},
+                   [op, alpha, sa = Dims(a.sizes()), sb = Dims(b.sizes())](const autograd::Node& n, const Tensor& g) {
+                     Tensor da, db;
+                     const bool need_a = n.next[0].fn != nullptr, need_b = n.next[1].fn != nullptr;
+                     switch (op) {
+                       case Op::add:  // da = g, db = alpha g
+                       case Op::sub:  // da = g, db = -alpha g
+                         if (need_a) da = g;
+                         if (need_b) db = op == Op::add ? (alpha == 1 ? g : g.mul(alpha)) : g.mul(-alpha);
+                         break;
+                       case Op::mul:  // da = g b, db = g a
+                         if (need_a) da = g.mul(n.unpack(1));
+                         if (need_b) db = g.mul(n.unpack(0));
+                         break;
+                       case Op::div:  // da = g / b, db = -g a / b^2
+                         if (need_a) da = g.div(n.unpack(1));
+                         if (need_b) {
+                           Tensor bb = n.unpack(1);
+                           db = g.neg().mul(n.unpack(0)).div(bb.mul(bb));
+                         }
+                         break;
+                     }
+                     return std::vector<Tensor>{da.defined() ? autograd::sum_to(da, sa) : da,
+                                                db.defined() ? autograd::sum_to(db, sb) : db};
+                   });
+}
+
+Tensor binary(Op op, const Tensor& a, const Tensor& b, double alpha = 1, std::string_view name = {}) {
   ScalarType t = result_type(op, a, b);
   Dims shape = broadcast_shapes(a.sizes(), b.sizes());
   Tensor out = empty(shape, t);
-  binary_loop(op, out, a.to(t).expand(shape), b.to(t).expand(shape), alpha);
+  const bool grad = autograd::needs_grad({a, b});
+  {
+    autograd::GradModeGuard g(false);
+    binary_loop(op, out, a.to(t).expand(shape), b.to(t).expand(shape), alpha);
+  }
+  if (grad) record_binary(op, out, a, a, b, alpha, name.empty() ? node_name(op) : name);
   return out;
 }
 
@@ -110,8 +163,16 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
   RAMP_CHECK(!self.has_internal_overlap(),
              "unsupported operation: more than one element of the written-to tensor refers to a single "
              "memory location. Please clone() the tensor before performing the operation.");
-  binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
+  autograd::check_inplace(self);
+  const bool grad = autograd::needs_grad({self, b});
+  // mul/div's gradient for b reads self's value before the write.
+  const Tensor before = grad && (op == Op::mul || op == Op::div) && autograd::requires_grad(b) ? self.clone() : self;
+  {
+    autograd::GradModeGuard g(false);
+    binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
+  }
   self.bump_version();
+  if (grad) record_binary(op, self, self, before, b, alpha, node_name(op));
   return self;
 }
 
@@ -132,7 +193,13 @@ Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
 Tensor Tensor::neg() const {
   RAMP_CHECK(dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
              "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
-  return scalar_tensor(0, dtype()).sub(*this);
+  Tensor zero = scalar_tensor(0, dtype());
+  if (!autograd::needs_grad({*this})) return zero.sub(*this);
+  Tensor out = autograd::below([&] { return zero.sub(*this); });
+  autograd::record(out, "NegBackward0", {*this}, {}, [](const autograd::Node&, const Tensor& g) {
+    return std::vector<Tensor>{g.neg()};
+  });
+  return out;
 }
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return binary_(Op::add, *this, o, alpha.to_double()); }
 Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) { return binary_(Op::sub, *this, o, alpha.to_double()); }
@@ -152,7 +219,7 @@ Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
 Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
 Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
 Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
-Tensor operator-(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).sub(b); }
+Tensor operator-(Scalar a, const Tensor& b) { return binary(Op::sub, scalar_as_tensor(b, a), b, 1, "RsubBackward1"); }
 Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
 Tensor operator/(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).div(b); }
 Tensor operator-(const Tensor& a) { return a.neg(); }
@@ -212,10 +279,37 @@ ScalarType sum_type(ScalarType t, std::optional<ScalarType> dtype) {
   return dtype.value_or(is_integral(t, true) ? ScalarType::Int64 : t);
 }
 
-}  // namespace
+// The gradient of a reduction over `dims` back to `sizes`: g with the reduced dims restored
+// (size 1), expanded, and scaled by `scale` (1 / count for mean).
+struct ReduceBack {
+  Dims sizes, dims;  // dims empty: all
+  bool keepdim;
+  double scale;
+  Tensor operator()(const Tensor& g0) const {
+    Tensor g = g0;
+    if (!keepdim) {
+      std::vector<bool> red(sizes.size(), dims.size() == 0);
+      for (auto d : dims) red[std::size_t(wrap_dim(d, std::int64_t(sizes.size())))] = true;
+      for (std::size_t i = 0; i < red.size(); ++i)
+        if (red[i]) g = g.unsqueeze(std::int64_t(i));
+    }
+    g = g.expand(sizes);
+    return scale == 1 ? g : g.mul(scale);
+  }
+};
 
-Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
-  return reduce(*this, dims, keepdim, sum_type(this->dtype(), dtype), [](const auto* x, std::int64_t n, auto o) {
+template <class F> Tensor reduction(const Tensor& x, std::string_view name, IntArrayRef dims, bool keepdim, bool mean, F f) {
+  if (!autograd::needs_grad({x})) return f();
+  Tensor out = autograd::below(f);
+  const double count = out.numel() ? double(x.numel()) / double(out.numel()) : 1.0;
+  autograd::record(out, name, {x}, {},
+                   [back = ReduceBack{Dims(x.sizes()), Dims(dims), keepdim, mean ? 1.0 / count : 1.0}](
+                       const autograd::Node&, const Tensor& g) { return std::vector<Tensor>{back(g)}; });
+  return out;
+}
+
+Tensor sum_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce(self, dims, keepdim, sum_type(self.dtype(), dtype), [](const auto* x, std::int64_t n, auto o) {
     using O = decltype(o);
     if constexpr (std::is_integral_v<O> && !std::is_same_v<O, bool>) {
       std::uint64_t acc = 0;  // wraps like PyTorch's int64 sum
@@ -228,20 +322,31 @@ Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dty
     }
   });
 }
-Tensor Tensor::sum(std::optional<ScalarType> dtype) const { return sum({}, false, dtype); }
-
-Tensor Tensor::mean(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
-  ScalarType t = dtype.value_or(this->dtype());
+Tensor mean_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) {
+  ScalarType t = dtype.value_or(self.dtype());
   RAMP_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point or "
              "complex dtype. Got: ", dtype_error_name(t));
-  return reduce(*this, dims, keepdim, t, [](const auto* x, std::int64_t n, auto o) {
+  return reduce(self, dims, keepdim, t, [](const auto* x, std::int64_t n, auto o) {
     using O = decltype(o);
     double acc = 0;
     for (std::int64_t i = 0; i < n; ++i) acc += convert<double>(x[i]);
     return convert<O>(acc / double(n));
   });
 }
-Tensor Tensor::mean(std::optional<ScalarType> dtype) const { return mean({}, false, dtype); }
+}  // namespace
+
+Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
+  return reduction(*this, "SumBackward1", dims, keepdim, false, [&] { return sum_impl(*this, dims, keepdim, dtype); });
+}
+Tensor Tensor::sum(std::optional<ScalarType> dtype) const {
+  return reduction(*this, "SumBackward0", {}, false, false, [&] { return sum_impl(*this, {}, false, dtype); });
+}
+Tensor Tensor::mean(IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) const {
+  return reduction(*this, "MeanBackward1", dims, keepdim, true, [&] { return mean_impl(*this, dims, keepdim, dtype); });
+}
+Tensor Tensor::mean(std::optional<ScalarType> dtype) const {
+  return reduction(*this, "MeanBackward0", {}, false, true, [&] { return mean_impl(*this, {}, false, dtype); });
+}
 
 namespace {
 // Index of the largest of n values; the first NaN wins, as in PyTorch.
@@ -256,22 +361,17 @@ template <class T> std::int64_t argmax(const T* x, std::int64_t n) {
 }
 }  // namespace
 
-Tensor Tensor::max() const {
-  RAMP_CHECK(numel() > 0, "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
-             "reduction dim with the 'dim' argument.");
-  return dim() == 0 ? clone() : reshape({-1}).max(0, false).first.reshape({});
-}
-
-std::pair<Tensor, Tensor> Tensor::max(std::int64_t d, bool keepdim) const {
-  d = wrap_dim(d, dim());
-  if (dim() == 0) return {clone(), zeros({}, ScalarType::Int64)};
-  RAMP_CHECK_T(IndexError, size(d) > 0, "max(): Expected reduction dim ", d,
+namespace {
+std::pair<Tensor, Tensor> max_impl(const Tensor& self, std::int64_t d, bool keepdim) {
+  d = wrap_dim(d, self.dim());
+  if (self.dim() == 0) return {self.clone(), zeros({}, ScalarType::Int64)};
+  RAMP_CHECK_T(IndexError, self.size(d) > 0, "max(): Expected reduction dim ", d,
                " to have non-zero size.");
   const std::int64_t dims[1] = {d};
-  Split s = split_dims(*this, dims, keepdim);
-  Tensor values = empty(s.out_sizes, dtype()), indices = empty(s.out_sizes, ScalarType::Int64);
+  Split s = split_dims(self, dims, keepdim);
+  Tensor values = empty(s.out_sizes, self.dtype()), indices = empty(s.out_sizes, ScalarType::Int64);
   std::int64_t outer = numel_of(s.kept_sizes);
-  dispatch(dtype(), [&](auto v) {
+  dispatch(self.dtype(), [&](auto v) {
     using T = decltype(v);
     const T* x = static_cast<const T*>(s.x.data_ptr());
     T* y = static_cast<T*>(values.data_ptr());
@@ -282,6 +382,55 @@ std::pair<Tensor, Tensor> Tensor::max(std::int64_t d, bool keepdim) const {
     }
   });
   return {values, indices};
+}
+}  // namespace
+
+
+Tensor Tensor::max() const {
+  RAMP_CHECK(numel() > 0, "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+             "reduction dim with the 'dim' argument.");
+  auto f = [&] { return dim() == 0 ? clone() : reshape({-1}).max(0, false).first.reshape({}); };
+  if (!autograd::needs_grad({*this})) return f();
+  Tensor out = autograd::below(f);
+  // The gradient is shared evenly among the elements equal to the maximum (NaN: the NaNs).
+  autograd::record(out, "MaxBackward1", {*this}, {{*this, false}, {out, true}}, [](const autograd::Node& n, const Tensor& g) {
+    Tensor x = n.unpack(0);
+    const double m = n.unpack(1).item<double>(), gv = g.item<double>();
+    std::vector<double> v = x.to_vector();
+    double count = 0;
+    for (double& e : v) count += (e == m || (e != e && m != m));
+    for (double& e : v) e = (e == m || (e != e && m != m)) ? gv / count : 0.0;
+    return std::vector<Tensor>{from_vector(v, x.sizes(), g.dtype())};
+  });
+  return out;
+}
+
+std::pair<Tensor, Tensor> Tensor::max(std::int64_t d, bool keepdim) const {
+  auto result = autograd::below([&] { return max_impl(*this, d, keepdim); });
+  if (!autograd::needs_grad({*this})) return result;
+  // The gradient goes to the chosen index of each reduced row.
+  const std::int64_t dw = wrap_dim(d, dim());
+  autograd::record(result.first, "MaxBackward0", {*this}, {{result.second, false}},
+                   [in = Dims(sizes()), dw, keepdim](const autograd::Node& n, const Tensor& g0) {
+                     Tensor dx = zeros(in, g0.dtype());
+                     if (in.size() == 0) return std::vector<Tensor>{g0.clone()};
+                     const Tensor g = keepdim ? g0 : g0.unsqueeze(dw);
+                     const Tensor idx = keepdim ? n.unpack(0) : n.unpack(0).unsqueeze(dw);
+                     std::int64_t outer = 1, inner = 1;
+                     for (std::size_t i = 0; i < in.size(); ++i) {
+                       if (std::int64_t(i) < dw) outer *= in[i];
+                       if (std::int64_t(i) > dw) inner *= in[i];
+                     }
+                     const std::vector<double> gv = g.contiguous().to_vector(), iv = idx.contiguous().to_vector();
+                     std::vector<double> out(std::size_t(dx.numel()), 0.0);
+                     for (std::int64_t o = 0; o < outer; ++o)
+                       for (std::int64_t k = 0; k < inner; ++k) {
+                         const auto at = std::size_t(o * inner + k);
+                         out[std::size_t((o * in[std::size_t(dw)] + std::int64_t(iv[at])) * inner + k)] = gv[at];
+                       }
+                     return std::vector<Tensor>{from_vector(out, in, g0.dtype())};
+                   });
+  return result;
 }
 
 }  // namespace ramp

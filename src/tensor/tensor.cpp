@@ -1,5 +1,6 @@
 // Tensor metadata, views and copies.
 #include "ramp/tensor.h"
+#include "../autograd/function.h"
 
 #include <algorithm>
 #include <limits>
@@ -181,11 +182,45 @@ bool Tensor::has_internal_overlap() const {
 }
 
 // ---- views ----
+namespace {
+// The backward of a view that only regroups elements: the gradient reshaped to the input's sizes.
+auto reshape_to(IntArrayRef sizes) {
+  return [in = Dims(sizes)](const Tensor& g) { return g.reshape(in); };
+}
+}  // namespace
+
+// Each view records its backward (a reshape, transpose, ... of the gradient) through view_op.
 Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::int64_t offset) const {
   RAMP_CHECK(sz.size() == st.size(), "mismatch in length of strides and shape");
-  return make(storage(), sz, st, offset, dtype());
+  Dims in_sizes(sizes()), in_strides(strides());
+  const std::int64_t in_offset = storage_offset();
+  Dims out_sizes(sz), out_strides(st);
+  return autograd::view_op(*this, "AsStridedBackward0", [&] { return make(storage(), sz, st, offset, dtype()); },
+                           [=](const Tensor& g) {
+                             // Add each gradient element at its storage position (views may overlap),
+                             // then read the input's elements back from there.
+                             std::int64_t span = std::max(in_offset, offset) + 1;
+                             for (std::size_t i = 0; i < out_sizes.size(); ++i) span += std::max<std::int64_t>(out_sizes[i] - 1, 0) * out_strides[i];
+                             for (std::size_t i = 0; i < in_sizes.size(); ++i) span += std::max<std::int64_t>(in_sizes[i] - 1, 0) * in_strides[i];
+                             std::vector<double> acc(static_cast<std::size_t>(span), 0.0);
+                             const std::vector<double> gv = g.to_vector();
+                             std::vector<std::int64_t> idx(out_sizes.size(), 0);
+                             for (double v : gv) {
+                               std::int64_t pos = offset;
+                               for (std::size_t i = 0; i < idx.size(); ++i) pos += idx[i] * out_strides[i];
+                               acc[std::size_t(pos)] += v;
+                               for (std::size_t i = idx.size(); i-- > 0;) {
+                                 if (++idx[i] < out_sizes[i]) break;
+                                 idx[i] = 0;
+                               }
+                             }
+                             return from_vector(acc, {span}, g.dtype()).as_strided(in_sizes, in_strides, in_offset).clone();
+                           });
 }
-Tensor Tensor::alias() const { return as_strided(sizes(), strides(), storage_offset()); }
+Tensor Tensor::alias() const {
+  return autograd::view_op(*this, "AliasBackward0", [&] { return make(storage(), sizes(), strides(), storage_offset(), dtype()); },
+                           [](const Tensor& g) { return g; });
+}
 
 // The target shape with one -1 inferred, with PyTorch's error texts.
 static Dims infer_size(IntArrayRef shape, std::int64_t numel) {
@@ -254,25 +289,42 @@ Tensor Tensor::view(IntArrayRef shape) const {
   RAMP_CHECK(st.has_value(),
              "view size is not compatible with input tensor's size and stride (at least one dimension "
              "spans across two contiguous subspaces). Use .reshape(...) instead.");
-  return as_strided(sz, *st, storage_offset());
+  return autograd::view_op(*this, "ViewBackward0", [&] { return make(storage(), sz, *st, storage_offset(), dtype()); },
+                           reshape_to(sizes()));
 }
 Tensor Tensor::reshape(IntArrayRef shape) const {
   Dims sz = infer_size(shape, numel());
-  if (auto st = view_strides(sizes(), strides(), sz)) return as_strided(sz, *st, storage_offset());
-  return contiguous().view(sz);
+  if (auto st = view_strides(sizes(), strides(), sz))
+    return autograd::view_op(*this, "ReshapeAliasBackward0",
+                             [&] { return make(storage(), sz, *st, storage_offset(), dtype()); }, reshape_to(sizes()));
+  // A copy, then a view of it that is not a view for autograd (PyTorch's _unsafe_view).
+  Tensor c = contiguous();
+  Tensor out = make(c.storage(), sz, contiguous_strides(sz), c.storage_offset(), dtype());
+  if (autograd::needs_grad({c}))
+    autograd::record(out, "UnsafeViewBackward0", {c}, {}, [back = reshape_to(c.sizes())](const autograd::Node&, const Tensor& g) {
+      return std::vector<Tensor>{back(g)};
+    });
+  return out;
 }
 Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const {
   d0 = wrap_dim(d0, dim());
   d1 = wrap_dim(d1, dim());
-  if (dim() == 0) return alias();
   Dims sz(sizes()), st(strides());
-  std::swap(sz[std::size_t(d0)], sz[std::size_t(d1)]);
-  std::swap(st[std::size_t(d0)], st[std::size_t(d1)]);
-  return as_strided(sz, st, storage_offset());
+  if (dim() > 0) {
+    std::swap(sz[std::size_t(d0)], sz[std::size_t(d1)]);
+    std::swap(st[std::size_t(d0)], st[std::size_t(d1)]);
+  }
+  return autograd::view_op(*this, "TransposeBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
 }
 Tensor Tensor::t() const {
   RAMP_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", dim(), "D");
-  return dim() < 2 ? alias() : transpose(0, 1);
+  const Dims sz(sizes()), st(strides());
+  const bool swap = dim() == 2;
+  return autograd::view_op(*this, "TBackward0",
+                           [&] { return swap ? make(storage(), {sz[1], sz[0]}, {st[1], st[0]}, storage_offset(), dtype())
+                                             : make(storage(), sz, st, storage_offset(), dtype()); },
+                           [](const Tensor& g) { return g.t(); });
 }
 Tensor Tensor::permute(IntArrayRef dims) const {
   RAMP_CHECK(std::int64_t(dims.size()) == dim(),
@@ -288,7 +340,10 @@ Tensor Tensor::permute(IntArrayRef dims) const {
     sz[i] = sizes()[d];
     st[i] = strides()[d];
   }
-  return as_strided(sz, st, storage_offset());
+  Dims inverse(sizes());
+  for (std::size_t i = 0; i < dims.size(); ++i) inverse[std::size_t(wrap_dim(dims[i], dim()))] = std::int64_t(i);
+  return autograd::view_op(*this, "PermuteBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           [inverse](const Tensor& g) { return g.permute(inverse); });
 }
 Tensor Tensor::slice(std::int64_t d, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
                      std::int64_t step) const {
@@ -302,7 +357,14 @@ Tensor Tensor::slice(std::int64_t d, std::optional<std::int64_t> start, std::opt
   Dims sz(sizes()), st(strides());
   sz[std::size_t(d)] = (e - b + step - 1) / step;
   st[std::size_t(d)] *= step;
-  return as_strided(sz, st, storage_offset() + b * strides()[std::size_t(d)]);
+  return autograd::view_op(
+      *this, "SliceBackward0",
+      [&] { return make(storage(), sz, st, storage_offset() + b * strides()[std::size_t(d)], dtype()); },
+      [in = Dims(sizes()), d, b, e, step](const Tensor& g) {
+        Tensor dx = zeros(in, g.dtype());
+        detail::copy_into(dx.slice(d, b, e, step), g);
+        return dx;
+      });
 }
 Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
   return slice(d, start, start + length);
@@ -317,7 +379,14 @@ Tensor Tensor::select(std::int64_t d, std::int64_t index) const {
   Dims sz(sizes()), st(strides());
   sz.erase(std::size_t(d));
   st.erase(std::size_t(d));
-  return as_strided(sz, st, storage_offset() + index * strides()[std::size_t(d)]);
+  return autograd::view_op(
+      *this, "SelectBackward0",
+      [&] { return make(storage(), sz, st, storage_offset() + index * strides()[std::size_t(d)], dtype()); },
+      [in = Dims(sizes()), d, index](const Tensor& g) {
+        Tensor dx = zeros(in, g.dtype());
+        detail::copy_into(dx.select(d, index), g);
+        return dx;
+      });
 }
 Tensor Tensor::expand(IntArrayRef shape) const {
   RAMP_CHECK(shape.size() >= std::size_t(dim()), "expand(torch.FloatTensor{", shape_str(sizes()),
@@ -341,7 +410,8 @@ Tensor Tensor::expand(IntArrayRef shape) const {
     sz[i] = want;
     st[i] = have == want ? strides()[i - lead] : 0;
   }
-  return as_strided(sz, st, storage_offset());
+  return autograd::view_op(*this, "ExpandBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           [in = Dims(sizes())](const Tensor& g) { return autograd::sum_to(g, in); });
 }
 Tensor Tensor::squeeze() const {
   Dims sz, st;
@@ -350,16 +420,20 @@ Tensor Tensor::squeeze() const {
       sz.push_back(sizes()[i]);
       st.push_back(strides()[i]);
     }
-  return as_strided(sz, st, storage_offset());
+  return autograd::view_op(*this, "SqueezeBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           reshape_to(sizes()));
 }
 Tensor Tensor::squeeze(std::int64_t d) const {
-  if (dim() == 0) return alias();
-  d = wrap_dim(d, dim());
-  if (sizes()[std::size_t(d)] != 1) return alias();
   Dims sz(sizes()), st(strides());
-  sz.erase(std::size_t(d));
-  st.erase(std::size_t(d));
-  return as_strided(sz, st, storage_offset());
+  if (dim() > 0) {
+    d = wrap_dim(d, dim());
+    if (sizes()[std::size_t(d)] == 1) {
+      sz.erase(std::size_t(d));
+      st.erase(std::size_t(d));
+    }
+  }
+  return autograd::view_op(*this, "SqueezeBackward1", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           reshape_to(sizes()));
 }
 Tensor Tensor::unsqueeze(std::int64_t d) const {
   d = wrap_dim(d, dim() + 1);
@@ -367,13 +441,19 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
   std::int64_t s = std::size_t(d) < std::size_t(dim()) ? sizes()[std::size_t(d)] * strides()[std::size_t(d)] : 1;
   sz.insert(std::size_t(d), 1);
   st.insert(std::size_t(d), s);
-  return as_strided(sz, st, storage_offset());
+  return autograd::view_op(*this, "UnsqueezeBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
+                           reshape_to(sizes()));
 }
 
 // ---- copies ----
 Tensor& Tensor::copy_(const Tensor& src) {
+  autograd::check_inplace(*this);
   detail::copy_into(*this, src);
   bump_version();
+  if (autograd::needs_grad({*this, src}))
+    autograd::record(*this, "CopyBackwards", {*this, src}, {}, [in = Dims(src.sizes())](const autograd::Node& n, const Tensor& g) {
+      return std::vector<Tensor>{n.next[0].fn ? zeros_like(g) : Tensor(), autograd::sum_to(g, in)};
+    });
   return *this;
 }
 void detail::copy_into(const Tensor& dst, const Tensor& src) {
@@ -389,26 +469,33 @@ void detail::copy_into(const Tensor& dst, const Tensor& src) {
     });
   });
 }
+namespace {
+// A copy into `out` (x's values, out's dtype and layout), recorded as `name` whose gradient is the
+// incoming one (the engine casts it back to x's dtype).
+Tensor copy_op(const Tensor& x, Tensor out, std::string_view name) {
+  detail::copy_into(out, x);
+  if (autograd::needs_grad({x}))
+    autograd::record(out, name, {x}, {}, [](const autograd::Node&, const Tensor& g) { return std::vector<Tensor>{g}; });
+  return out;
+}
+}  // namespace
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
-  Tensor out = empty(sizes(), dtype());
-  detail::copy_into(out, *this);
-  return out;
+  return copy_op(*this, empty(sizes(), dtype()), "CloneBackward0");
 }
-Tensor Tensor::clone() const {
-  Tensor out = empty_like(*this);
-  detail::copy_into(out, *this);
-  return out;
-}
+Tensor Tensor::clone() const { return copy_op(*this, empty_like(*this), "CloneBackward0"); }
 Tensor Tensor::to(ScalarType t, bool copy) const {
   if (t == dtype() && !copy) return *this;
-  Tensor out = empty_like(*this, t);
-  detail::copy_into(out, *this);
-  return out;
+  return copy_op(*this, empty_like(*this, t), "ToCopyBackward0");
 }
 Tensor& Tensor::fill_(Scalar v) {
+  autograd::check_inplace(*this);
   detail::fill_into(*this, v);
   bump_version();
+  if (autograd::needs_grad({*this}))
+    autograd::record(*this, "FillBackward0", {*this}, {}, [](const autograd::Node&, const Tensor& g) {
+      return std::vector<Tensor>{zeros_like(g)};
+    });
   return *this;
 }
 void detail::fill_into(const Tensor& self, Scalar v) {

@@ -1,0 +1,138 @@
+// Reverse-mode automatic differentiation, PyTorch's model and names.
+//
+// An op whose input requires grad (and grad mode is on) records a Node: the backward formula, an
+// edge to each input's own node, and the tensors the formula reads (SavedTensor, which remembers
+// the storage's version and refuses to be read after an in-place write, with PyTorch's message).
+// A leaf that requires grad gets its gradient through an AccumulateGrad node. `backward()` runs the
+// nodes reachable from the root once each, after every node that feeds them.
+//
+//   auto x = ramp::randn({3}).requires_grad_();
+//   auto y = ramp::relu(x * 2);
+//   y.sum().backward();            // x.grad() == 2 where x > 0, else 0
+//   y.grad_fn()->name();           // "ReluBackward0"
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ramp/tensor.h"
+
+namespace ramp::autograd {
+
+// ---- grad mode (thread-local, as in PyTorch) ----
+bool is_grad_enabled();
+void set_grad_enabled(bool on);
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool on) : prev_(is_grad_enabled()) { set_grad_enabled(on); }
+  ~GradModeGuard() { set_grad_enabled(prev_); }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+struct NoGradGuard : GradModeGuard {
+  NoGradGuard() : GradModeGuard(false) {}
+};
+struct EnableGradGuard : GradModeGuard {
+  EnableGradGuard() : GradModeGuard(true) {}
+};
+
+// A tensor hook: sees the gradient, may return a replacement (an undefined tensor keeps it).
+using Hook = std::function<Tensor(const Tensor&)>;
+
+struct Node;
+
+// A tensor a backward formula reads. Saving the node's own output keeps a detached alias (the
+// output's autograd data points at the node, so a full reference would be a cycle).
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+  // The saved value; throws PyTorch's errors when the graph was freed or the tensor was written in
+  // place since it was saved. `owner` names the node for the message when the tensor is its output.
+  Tensor unpack(const Node& owner) const;
+  bool defined() const { return data_.defined(); }
+  void reset() { data_ = Tensor(); }
+
+ private:
+  Tensor data_;
+  std::uint32_t version_ = 0;
+  bool is_output_ = false;
+  std::string_view producer_;  // grad_fn name of a saved input that is not a leaf
+};
+
+// One input of a node: the node its gradient goes to (null when it needs none).
+struct Edge {
+  std::shared_ptr<Node> fn;
+  ScalarType dtype = ScalarType::Float32;  // the input's dtype: gradients are cast back to it
+};
+
+// A recorded op. Every node has one output; `apply` maps its gradient to one gradient per input.
+struct Node : std::enable_shared_from_this<Node> {
+  std::vector<Edge> next;
+  std::vector<SavedTensor> saved;
+  std::vector<std::pair<int, Hook>> pre_hooks;  // the output tensor's hooks (register_hook)
+  std::uint64_t sequence_nr;                    // creation order: later nodes run first on ties
+  bool released = false;                        // saved tensors freed by a backward pass
+
+  Node();
+  virtual ~Node() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::vector<Tensor> apply(const Tensor& grad) = 0;
+  virtual void release_saved();
+  const Tensor unpack(std::size_t i) const { return saved[i].unpack(*this); }
+
+  // Engine bookkeeping for the pass in progress.
+  std::uint64_t pass = 0;  // the last pass that visited this node
+  int pending = 0, remaining = 0;
+  bool needed = true;
+  Tensor buffer;
+};
+
+// A leaf's node: adds the incoming gradient into the leaf's `.grad`.
+struct AccumulateGrad final : Node {
+  std::weak_ptr<TensorImpl> leaf;
+  std::string_view name() const override { return "torch::autograd::AccumulateGrad"; }
+  std::vector<Tensor> apply(const Tensor& grad) override;
+};
+
+// What autograd knows of one tensor (TensorImpl::autograd; absent for tensors that never needed it).
+struct AutogradMeta {
+  bool requires_grad = false;
+  std::shared_ptr<Node> grad_fn;               // null for leaves
+  std::weak_ptr<Node> grad_accumulator;        // a leaf's AccumulateGrad, while a graph holds it
+  Tensor grad;
+  bool retains_grad = false;
+  std::vector<std::pair<int, Hook>> hooks;     // a leaf's hooks; a non-leaf's live on its grad_fn
+  // Views of a tensor that requires grad remember their base for the in-place rules.
+  std::shared_ptr<TensorImpl> base;
+  bool view_created_in_no_grad = false;
+};
+
+// The node a tensor's gradient flows into: its grad_fn, a leaf's accumulator, or null.
+std::shared_ptr<Node> gradient_edge(const Tensor& t);
+
+// d(outputs)/d(inputs) weighted by grad_outputs, without touching any `.grad` (torch.autograd.grad).
+// An input that the outputs do not depend on raises unless allow_unused (then undefined).
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
+                         bool allow_unused = false);
+// Accumulates d(roots)/d(leaves) into every reachable leaf's `.grad` (torch.autograd.backward).
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots = {},
+              bool retain_graph = false);
+
+// Compares the analytical Jacobian of `fn` at `inputs` with central finite differences, as
+// torch.autograd.gradcheck (inputs should be float64). Returns true, or throws with the first
+// mismatch when raise_exception, else returns false.
+bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+               double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
+
+// "torch.FloatTensor", as PyTorch names tensor types in its messages.
+std::string legacy_type_name(ScalarType t);
+
+}  // namespace ramp::autograd

@@ -1,0 +1,44 @@
+// The differentiable building blocks of networks, as free functions with PyTorch's names:
+// matrix products (on OpenBLAS), pow/exp/log, cat/stack. Each records PyTorch 1.13's grad_fn
+// (MmBackward0, PowBackward1, CatBackward0, ...) when an input requires grad.
+//
+//   auto w = ramp::randn({3, 4}).requires_grad_();
+//   auto y = ramp::matmul(x, w).pow(2)...;      // ramp::pow(ramp::matmul(x, w), 2)
+//   ramp::cat({a, b}, /*dim=*/1);
+#pragma once
+
+#include <vector>
+
+#include "ramp/tensor.h"
+
+namespace ramp {
+
+// ---- matrix products: float32, float64 (BLAS), bfloat16 (in float32) ----
+// Integer dtypes raise (PyTorch 1.13 computes them on CPU; ramp has no integer BLAS); bool raises
+// PyTorch's "not implemented for 'Bool'".
+Tensor mm(const Tensor& self, const Tensor& mat2);                // [n, k] @ [k, m]
+Tensor bmm(const Tensor& self, const Tensor& mat2);               // [b, n, k] @ [b, k, m]
+Tensor mv(const Tensor& self, const Tensor& vec);                 // [n, k] @ [k]
+Tensor dot(const Tensor& self, const Tensor& tensor);             // [k] . [k] -> 0-d
+// beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape; beta == 0 ignores
+// self (NaN in it does not propagate).
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1);
+// torch.matmul: dot, mv, mm, folded mm/mv or broadcast bmm, chosen by the operands' dims exactly
+// as 1.13 does (so the recorded graph has the same nodes).
+Tensor matmul(const Tensor& self, const Tensor& other);
+
+// ---- pointwise ----
+// PyTorch's type promotion: an integer tensor to a float power is float32; integers to integer
+// powers stay integers (wrapping) and refuse negative Scalar exponents.
+Tensor pow(const Tensor& self, Scalar exponent);                  // PowBackward0
+Tensor pow(const Tensor& self, const Tensor& exponent);           // broadcasting; PowBackward1
+Tensor pow(Scalar self, const Tensor& exponent);                  // PowBackward2
+Tensor exp(const Tensor& self);                                   // integers give float32
+Tensor log(const Tensor& self);
+
+// ---- joining ----
+// Tensors of shape [0] are skipped by cat (PyTorch's legacy rule); dtypes promote.
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+
+}  // namespace ramp

@@ -1,0 +1,321 @@
+// Nodes, saved tensors, and the pass that runs a graph backward.
+#include <algorithm>
+#include <atomic>
+#include <queue>
+
+#include "function.h"
+
+namespace ramp::autograd {
+
+namespace detail {
+thread_local bool grad_mode = true;
+}
+bool is_grad_enabled() { return detail::grad_mode; }
+void set_grad_enabled(bool on) { detail::grad_mode = on; }
+
+namespace {
+std::atomic<std::uint64_t> next_sequence_nr{0};
+
+constexpr std::string_view kFreedGraph =
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if "
+    "you need to access saved tensors after calling backward.";
+
+// A view of t's data with no autograd data of its own.
+Tensor detached(const Tensor& t) {
+  return Tensor(std::make_shared<TensorImpl>(t.storage(), t.sizes(), t.strides(), t.storage_offset(), t.dtype()));
+}
+}  // namespace
+
+std::string legacy_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "torch.BoolTensor";
+    case ScalarType::UInt8: return "torch.ByteTensor";
+    case ScalarType::Int8: return "torch.CharTensor";
+    case ScalarType::Int32: return "torch.IntTensor";
+    case ScalarType::Int64: return "torch.LongTensor";
+    case ScalarType::BFloat16: return "torch.BFloat16Tensor";
+    case ScalarType::Float32: return "torch.FloatTensor";
+    case ScalarType::Float64: return "torch.DoubleTensor";
+  }
+  return "torch.Tensor";
+}
+
+// ---- saved tensors ----
+SavedTensor::SavedTensor(const Tensor& t, bool is_output)
+    : data_(is_output ? detached(t) : t), version_(t.version()), is_output_(is_output) {
+  if (!is_output && requires_grad(t) && t.impl().autograd->grad_fn) producer_ = t.impl().autograd->grad_fn->name();
+}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+  RAMP_CHECK(!owner.released, kFreedGraph);
+  if (!data_.defined()) return data_;
+  const std::uint32_t now = data_.version();
+  if (now != version_) {
+    std::string_view producer = is_output_ ? owner.name() : producer_;
+    throw Error(ramp::detail::cat(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: [",
+        legacy_type_name(data_.dtype()), " ", shape_str(data_.sizes()), "]",
+        producer.empty() ? "" : ramp::detail::cat(", which is output 0 of ", producer, ","), " is at version ", now,
+        "; expected version ", version_,
+        " instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with torch.autograd.set_detect_anomaly(True)."));
+  }
+  return data_;
+}
+
+Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+void Node::release_saved() {
+  released = true;
+  for (auto& s : saved) s.reset();
+}
+
+// ---- recording ----
+std::shared_ptr<Node> gradient_edge(const Tensor& t) {
+  if (!requires_grad(t)) return nullptr;
+  AutogradMeta& m = *t.impl().autograd;
+  if (m.grad_fn) return m.grad_fn;
+  auto acc = m.grad_accumulator.lock();
+  if (!acc) {
+    auto a = std::make_shared<AccumulateGrad>();
+    a->leaf = t.impl_ptr();
+    m.grad_accumulator = a;
+    acc = a;
+  }
+  return acc;
+}
+
+void attach(Tensor& out, const std::shared_ptr<Node>& node,
+            std::initializer_list<std::reference_wrapper<const Tensor>> inputs, std::initializer_list<Save> saved) {
+  if (!is_floating(out.dtype())) return;  // integer results carry no gradient (x.to(int))
+  node->next.reserve(inputs.size());
+  for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.dtype() : out.dtype()});
+  node->saved.reserve(saved.size());
+  for (const Save& s : saved) node->saved.emplace_back(s.t, s.is_output);
+  auto& meta = out.impl().autograd;
+  if (!meta) meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = node;
+}
+
+void check_inplace(const Tensor& self) {
+  if (!detail::grad_mode || !self.impl().autograd) return;
+  const AutogradMeta& m = *self.impl().autograd;
+  if (m.base) {
+    RAMP_CHECK(!m.view_created_in_no_grad,
+               "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+               "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).");
+    const auto& bm = m.base->autograd;
+    RAMP_CHECK(!(bm && bm->requires_grad && !bm->grad_fn),
+               "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    RAMP_CHECK(!(bm && bm->requires_grad),
+               "ramp does not support in-place operations on a view of a tensor that requires grad (PyTorch "
+               "rewrites the base's graph with CopySlices); apply the operation out of place or clone the view");
+  }
+  RAMP_CHECK(!(m.requires_grad && !m.grad_fn), "a leaf Variable that requires grad is being used in an in-place "
+             "operation.");
+}
+
+void mark_view(Tensor& view, const Tensor& base) {
+  auto& meta = view.impl().autograd;
+  if (!meta) meta = std::make_shared<AutogradMeta>();
+  const auto& bm = base.impl().autograd;
+  meta->base = bm && bm->base ? bm->base : base.impl_ptr();
+  meta->view_created_in_no_grad = !detail::grad_mode;
+}
+
+Tensor sum_to(const Tensor& g, IntArrayRef sizes) {
+  if (std::equal(g.sizes().begin(), g.sizes().end(), sizes.begin(), sizes.end())) return g;
+  const std::int64_t lead = g.dim() - std::int64_t(sizes.size());
+  std::vector<std::int64_t> dims;
+  for (std::int64_t i = 0; i < g.dim(); ++i)
+    if (i < lead || (sizes[std::size_t(i - lead)] == 1 && g.size(i) != 1)) dims.push_back(i);
+  Tensor r = dims.empty() ? g : g.sum(dims, true);
+  return r.reshape(sizes);
+}
+
+// ---- leaves ----
+namespace {
+Tensor run_hooks(const std::vector<std::pair<int, Hook>>& hooks, Tensor g) {
+  for (const auto& [id, h] : hooks) {
+    Tensor r = h(g);
+    if (r.defined()) g = std::move(r);
+  }
+  return g;
+}
+}  // namespace
+
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_in) {
+  auto impl = leaf.lock();
+  if (!impl || !impl->autograd) return {};
+  AutogradMeta& m = *impl->autograd;
+  Tensor g = m.hooks.empty() ? grad_in : run_hooks(m.hooks, grad_in);
+  if (!m.grad.defined()) {
+    // Keep the incoming buffer when nothing else holds it (PyTorch steals it the same way).
+    const bool unshared = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1 && !g.impl().autograd;
+    m.grad = unshared && g.is_non_overlapping_and_dense() ? g : g.clone();
+  } else {
+    m.grad.add_(g);
+  }
+  return {};
+}
+
+// ---- the backward pass ----
+namespace {
+
+struct BySequence {
+  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
+};
+
+// Runs the graph below `roots`. With `captures` (autograd.grad), the gradients arriving at those
+// nodes are returned instead of accumulated, and only nodes leading to them run.
+std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tensor>>& roots, bool keep_graph,
+                        const std::vector<std::shared_ptr<Node>>* captures) {
+  NoGradGuard no_grad;
+  // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
+  static std::atomic<std::uint64_t> passes{0};
+  const std::uint64_t pass = passes.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::vector<Node*> nodes, stack;
+  auto visit = [&](Node* n) {
+    if (n->pass == pass) return;
+    n->pass = pass;
+    n->pending = 0;
+    n->needed = captures == nullptr;
+    n->buffer = Tensor();
+    nodes.push_back(n);
+    stack.push_back(n);
+  };
+  for (const auto& r : roots) visit(r.first.get());
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Edge& e : n->next) {
+      if (!e.fn) continue;
+      visit(e.fn.get());
+      e.fn->pending++;
+    }
+  }
+
+  // autograd.grad runs only the nodes that lead to a capture: walk the nodes in reverse
+  // topological order, marking a node needed if it is a capture or feeds a needed node.
+  std::vector<Tensor> captured;
+  auto capture_index = [&](Node* n) -> int {
+    if (!captures) return -1;
+    for (std::size_t i = 0; i < captures->size(); ++i)
+      if ((*captures)[i].get() == n) return int(i);
+    return -1;
+  };
+  if (captures) {
+    captured.resize(captures->size());
+    std::vector<Node*> order, todo;
+    for (Node* n : nodes) n->remaining = n->pending;
+    for (Node* n : nodes)
+      if (n->remaining == 0) todo.push_back(n);
+    while (!todo.empty()) {
+      Node* n = todo.back();
+      todo.pop_back();
+      order.push_back(n);
+      for (const Edge& e : n->next)
+        if (e.fn && --e.fn->remaining == 0) todo.push_back(e.fn.get());
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      Node* n = *it;
+      n->needed = capture_index(n) >= 0;
+      for (const Edge& e : n->next) n->needed = n->needed || (e.fn && e.fn->needed);
+    }
+  }
+
+  struct Cleanup {
+    std::vector<Node*>& nodes;
+    ~Cleanup() {
+      for (Node* n : nodes) n->buffer = Tensor();
+    }
+  } cleanup{nodes};
+
+  std::priority_queue<Node*, std::vector<Node*>, BySequence> ready;
+  for (const auto& [fn, g] : roots) {
+    Node* n = fn.get();
+    n->buffer = n->buffer.defined() ? n->buffer.add(g) : g;
+  }
+  for (const auto& r : roots)
+    if (r.first->pending == 0) {
+      r.first->pending = -1;  // queued once even when it is several roots
+      ready.push(r.first.get());
+    }
+  while (!ready.empty()) {
+    Node* n = ready.top();
+    ready.pop();
+    Tensor g = std::move(n->buffer);
+    n->buffer = Tensor();
+    std::vector<Tensor> grads;
+    if (g.defined()) {
+      if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
+      int ci = capture_index(n);
+      if (ci >= 0) captured[std::size_t(ci)] = g;
+      const bool is_leaf_node = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+      if (n->needed && !(captures && is_leaf_node)) {
+        grads = n->apply(g);
+        if (!keep_graph) n->release_saved();
+      }
+    }
+    for (std::size_t i = 0; i < n->next.size(); ++i) {
+      const Edge& e = n->next[i];
+      if (!e.fn) continue;
+      Node* c = e.fn.get();
+      if (i < grads.size() && grads[i].defined()) {
+        Tensor gi = grads[i].dtype() == e.dtype ? std::move(grads[i]) : grads[i].to(e.dtype);
+        c->buffer = c->buffer.defined() ? c->buffer.add(gi) : std::move(gi);
+      }
+      if (--c->pending == 0) ready.push(c);
+    }
+  }
+  return captured;
+}
+
+std::vector<std::pair<std::shared_ptr<Node>, Tensor>> make_roots(const std::vector<Tensor>& outputs,
+                                                                  const std::vector<Tensor>& grads) {
+  RAMP_CHECK(grads.empty() || grads.size() == outputs.size(), "grad can be implicitly created only for scalar "
+             "outputs");
+  std::vector<std::pair<std::shared_ptr<Node>, Tensor>> roots;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    RAMP_CHECK(requires_grad(out), "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    Tensor g = grads.empty() ? Tensor() : grads[i];
+    if (!g.defined()) {
+      RAMP_CHECK(out.numel() == 1, "grad can be implicitly created only for scalar outputs");
+      g = ones_like(out);
+    } else {
+      RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), out.sizes().begin(), out.sizes().end()),
+                 "Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(", shape_str(g.sizes()),
+                 ") and output[", i, "] has a shape of torch.Size(", shape_str(out.sizes()), ").");
+      if (g.dtype() != out.dtype()) g = g.to(out.dtype());
+    }
+    roots.emplace_back(gradient_edge(out), g);
+  }
+  return roots;
+}
+
+}  // namespace
+
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
+  run(make_roots(roots, grad_roots), retain_graph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool allow_unused) {
+  std::vector<std::shared_ptr<Node>> captures;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    RAMP_CHECK(requires_grad(inputs[i]), "One of the differentiated Tensors does not require grad");
+    captures.push_back(gradient_edge(inputs[i]));
+  }
+  auto result = run(make_roots(outputs, grad_outputs), retain_graph, &captures);
+  for (auto& r : result)
+    RAMP_CHECK(r.defined() || allow_unused, "One of the differentiated Tensors appears to not have been used in the "
+               "graph. Set allow_unused=True if this is the desired behavior.");
+  return result;
+}
+
+}  // namespace ramp::autograd

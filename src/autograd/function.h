@@ -1,0 +1,94 @@
+// How an op records itself for autograd (internal to the library).
+//
+// An op that can be differentiated does:
+//
+//   if (!autograd::needs_grad({a, b})) return compute(a, b);        // the fast path: no graph
+//   Tensor out = autograd::below([&] { return compute(a, b); });    // nested ops record nothing
+//   autograd::record(out, "MulBackward0", {a, b}, {{b, false}, {a, false}},
+//                    [](const autograd::Node& n, const Tensor& g) -> std::vector<Tensor> {
+//                      // one gradient per input, undefined where !n.needs(i)
+//                    });
+//
+// The backward lambda reads tensors only through `n.unpack(i)` (version-checked, freed after the
+// pass) and captures nothing else that is a tensor. Backward runs with grad mode off.
+#pragma once
+
+#include <initializer_list>
+
+#include "ramp/autograd.h"
+
+namespace ramp::autograd {
+
+namespace detail {
+extern thread_local bool grad_mode;
+}
+
+inline bool requires_grad(const Tensor& t) {
+  return t.defined() && t.impl().autograd && t.impl().autograd->requires_grad;
+}
+// Grad mode is on and some input requires grad.
+inline bool needs_grad(std::initializer_list<std::reference_wrapper<const Tensor>> inputs) {
+  if (!detail::grad_mode) return false;
+  for (const Tensor& t : inputs)
+    if (requires_grad(t)) return true;
+  return false;
+}
+
+// Runs `f` with grad mode off: the op's own building blocks must not record nodes.
+template <class F> auto below(F&& f) {
+  NoGradGuard g;
+  return f();
+}
+
+template <class F> struct FnNode final : Node {
+  std::string_view node_name;
+  F f;
+  FnNode(std::string_view n, F fn) : node_name(n), f(std::move(fn)) {}
+  std::string_view name() const override { return node_name; }
+  std::vector<Tensor> apply(const Tensor& grad) override { return f(*this, grad); }
+};
+
+struct Save {
+  const Tensor& t;
+  bool is_output;
+};
+
+// Links `node` to its inputs and makes it `out`'s grad_fn (out may be an input written in place:
+// its old edge is taken first, then replaced).
+void attach(Tensor& out, const std::shared_ptr<Node>& node, std::initializer_list<std::reference_wrapper<const Tensor>> inputs,
+            std::initializer_list<Save> saved);
+
+template <class F>
+std::shared_ptr<Node> record(Tensor& out, std::string_view name,
+                             std::initializer_list<std::reference_wrapper<const Tensor>> inputs,
+                             std::initializer_list<Save> saved, F backward) {
+  auto node = std::make_shared<FnNode<F>>(name, std::move(backward));
+  attach(out, node, inputs, saved);
+  return node;
+}
+
+// PyTorch's checks before an in-place write to `self` in grad mode: a leaf that requires grad, or a
+// view of one, may not be written.
+void check_inplace(const Tensor& self);
+
+// Marks `view` (sharing `base`'s storage) as a view, so in-place writes to it see the base's rules.
+void mark_view(Tensor& view, const Tensor& base);
+
+// A view op: out = f() shares x's storage; its gradient is back(grad) (e.g. grad.transpose(...)).
+template <class F, class B> Tensor view_op(const Tensor& x, std::string_view name, F f, B back) {
+  if (!requires_grad(x)) return f();
+  if (!detail::grad_mode) {
+    Tensor out = f();
+    mark_view(out, x);
+    return out;
+  }
+  Tensor out = below(f);
+  record(out, name, {x}, {}, [back](const Node&, const Tensor& g) -> std::vector<Tensor> { return {back(g)}; });
+  mark_view(out, x);
+  return out;
+}
+
+// Sums `g` down to `sizes` (the inverse of broadcasting).
+Tensor sum_to(const Tensor& g, IntArrayRef sizes);
+
+}  // namespace ramp::autograd

@@ -1,0 +1,117 @@
+// GEMM on OpenBLAS (the OpenMP build: it follows omp_set_num_threads and runs single-threaded
+// inside ramp's own parallel regions, where the pthread build would start a second thread pool).
+//
+// Operands are passed in place whenever BLAS can read them: a row-major matrix as it is, a
+// column-major one (a transpose) as op(A) = Aᵀ with its leading dimension. Anything else (an
+// expanded or sliced layout) is copied to contiguous first.
+#include "blas.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "../tensor/loop.h"
+#include "../tensor/parallel.h"
+
+namespace ramp::detail {
+namespace {
+
+// A batch of rows x cols matrices as BLAS reads them; `t` keeps the memory alive.
+struct Operand {
+  Tensor t;
+  std::int64_t batch = 1, rows = 1, cols = 1, batch_stride = 0;
+  CBLAS_TRANSPOSE op = CblasNoTrans;
+  std::int64_t ld = 1;
+};
+
+enum class VectorAs { row, column };
+
+Operand operand(const Tensor& x, VectorAs vec) {
+  Operand o{x};
+  std::int64_t sr = 1, sc = 1;  // element strides between rows, between columns
+  const auto d = x.dim();
+  if (d == 1) {
+    (vec == VectorAs::row ? o.cols : o.rows) = x.size(0);
+    (vec == VectorAs::row ? sc : sr) = x.stride(0);
+  } else {
+    o.rows = x.size(d - 2), o.cols = x.size(d - 1);
+    sr = x.stride(d - 2), sc = x.stride(d - 1);
+    if (d == 3) o.batch = x.size(0), o.batch_stride = x.stride(0);
+  }
+  // The stride along a dimension of size 1 is never used: any value is fine there.
+  if ((sc == 1 || o.cols == 1) && (o.rows == 1 || sr >= std::max<std::int64_t>(o.cols, 1))) {
+    o.op = CblasNoTrans;
+    o.ld = o.rows == 1 ? std::max<std::int64_t>(o.cols, 1) : sr;
+  } else if ((sr == 1 || o.rows == 1) && (o.cols == 1 || sc >= std::max<std::int64_t>(o.rows, 1))) {
+    o.op = CblasTrans;
+    o.ld = o.cols == 1 ? std::max<std::int64_t>(o.rows, 1) : sc;
+  } else {
+    return operand(x.contiguous(), vec);  // contiguous is always readable: this recurses once
+  }
+  return o;
+}
+
+void check_int(std::int64_t v) {
+  RAMP_CHECK(v <= INT_MAX, "ramp: a matrix dimension or leading dimension of ", v,
+             " exceeds the 32-bit indices of the BLAS ramp links");
+}
+
+void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb, float* c) {
+  cblas_sgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld),
+              beta, c, int(b.cols));
+}
+void call(const Operand& a, const Operand& b, double alpha, double beta, const double* pa, const double* pb,
+          double* c) {
+  cblas_dgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld),
+              beta, c, int(b.cols));
+}
+void scale(std::int64_t n, float beta, float* c) { cblas_sscal(int(n), beta, c, 1); }
+void scale(std::int64_t n, double beta, double* c) { cblas_dscal(int(n), beta, c, 1); }
+
+}  // namespace
+
+Tensor gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& bias, double beta, double alpha) {
+  if (a_in.dtype() == ScalarType::BFloat16) {  // PyTorch too accumulates bfloat16 products in float32
+    const Tensor b32 = bias.defined() ? bias.to(ScalarType::Float32) : bias;
+    return gemm(a_in.to(ScalarType::Float32), b_in.to(ScalarType::Float32), b32, beta, alpha).to(ScalarType::BFloat16);
+  }
+  const Operand a = operand(a_in, VectorAs::row), b = operand(b_in, VectorAs::column);
+  const std::int64_t batch = std::max(a.batch, b.batch), n = a.rows, k = a.cols, m = b.cols;
+  Tensor out = a_in.dim() == 3 || b_in.dim() == 3 ? empty({batch, n, m}, a_in.dtype()) : empty({n, m}, a_in.dtype());
+  if (out.numel() == 0) return out;
+  if (!bias.defined() || beta == 0) beta = 0;                 // BLAS does not read C when beta == 0
+  else copy_into(out, bias);                                  // broadcasts
+  for (auto v : {n, k, m, a.ld, b.ld}) check_int(v);
+  dispatch(out.dtype(), [&](auto z) {
+    using T = decltype(z);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      T* c = out.data<T>();
+      if (k == 0) {  // an empty sum: only beta * bias remains
+        if (beta == 0) fill_into(out, 0);
+        else if (beta != 1) scale(out.numel(), T(beta), c);
+        return;
+      }
+      const T* pa = static_cast<const T*>(a.t.data_ptr());
+      const T* pb = static_cast<const T*>(b.t.data_ptr());
+      auto one = [&](std::int64_t i) {
+        call(a, b, T(alpha), T(beta), pa + i * a.batch_stride, pb + i * b.batch_stride, c + i * n * m);
+      };
+      // Small matrices: one BLAS call per thread over the batch (BLAS runs single-threaded inside
+      // the region). Large ones: one call at a time, each threaded by BLAS itself.
+      const std::int64_t work = std::max<std::int64_t>(n * m * k, 1);
+      if (work >= (1 << 18)) {
+        for (std::int64_t i = 0; i < batch; ++i) one(i);
+      } else {
+        parallel_for(batch, std::max<std::int64_t>((1 << 18) / work, 1), 1, [&](std::int64_t lo, std::int64_t hi) {
+          for (std::int64_t i = lo; i < hi; ++i) one(i);
+        });
+      }
+    } else {
+      throw Error(cat("ramp: gemm on ", dtype_error_name(out.dtype())));  // the ops turn these away first
+    }
+  });
+  return out;
+}
+
+}  // namespace ramp::detail
