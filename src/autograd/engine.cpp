@@ -43,8 +43,10 @@ std::string legacy_type_name(ScalarType t) {
 }
 
 // ---- saved tensors ----
-SavedTensor::SavedTensor(const Tensor& t, bool is_output)
-    : data_(is_output ? detached(t) : t), version_(t.version()), is_output_(is_output) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;  // a slot the backward will not read
+  data_ = is_output ? detached(t) : t;
+  version_ = t.version();
   if (!is_output && requires_grad(t) && t.impl().autograd->grad_fn) producer_ = t.impl().autograd->grad_fn->name();
 }
 
