@@ -83,6 +83,8 @@ struct ReLU : Entry {
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.select(m.le(y, m.zero()), m.zero(), dy);
   }
+  // The same as one bit per element, written by the forward: dx = pass(x) ? dy : 0.
+  static auto pass(auto m, auto x, const Params&) { return m.not_(m.le(x, m.zero())); }
 };
 
 // hardtanh's clamp, shared by Hardtanh and ReLU6: NaN passes, min > max gives max everywhere.
@@ -552,6 +554,7 @@ template <class T> struct ScalarMath {
   static bool le(V a, V b) { return a <= b; }
   static bool gt(V a, V b) { return a > b; }
   static bool ge(V a, V b) { return a >= b; }
+  static bool not_(bool a) { return !a; }
   static V select(bool c, V a, V b) { return c ? a : b; }
   static V exp(V a) { return std::exp(a); }
   static V expm1(V a) { return std::expm1(a); }
@@ -559,5 +562,8 @@ template <class T> struct ScalarMath {
   static V tanh(V a) { return std::tanh(a); }
   static V erf(V a) { return std::erf(a); }
 };
+
+// Entries whose gradient is dy or 0 by a predicate of the input, which can be saved as a bit mask.
+template <class A> constexpr bool has_pass = requires(const typename A::Params& p) { A::pass(ScalarMath<double>{}, 0.0, p); };
 
 }  // namespace ramp::act

@@ -132,6 +132,12 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
 bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
 
+// How relu's backward reads what it needs: a 1-bit mask written by the forward (x > 0, or NaN), or
+// the output (PyTorch's way). The mask holds 1/32 of a float32 output's bytes; see
+// docs/benchmarks.md for the measured trade-off that set the default.
+void set_mask_backward(bool on);
+bool mask_backward_enabled();
+
 // "torch.FloatTensor", as PyTorch names tensor types in its messages.
 std::string legacy_type_name(ScalarType t);
 

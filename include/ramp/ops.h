@@ -36,6 +36,11 @@ Tensor pow(Scalar self, const Tensor& exponent);                  // PowBackward
 Tensor exp(const Tensor& self);                                   // integers give float32
 Tensor log(const Tensor& self);
 
+// torch.result_type: the dtype an op of these operands computes in (a Python number or a 0-d
+// tensor raises the other operand's dtype only to a higher category: int tensor + 2.5 is float32).
+ScalarType result_type(const Tensor& tensor, const Tensor& other);
+ScalarType result_type(const Tensor& tensor, const Scalar& other);
+
 // ---- joining ----
 // Tensors of shape [0] are skipped by cat (PyTorch's legacy rule); dtypes promote.
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);

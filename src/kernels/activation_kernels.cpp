@@ -52,6 +52,7 @@ template <class D> struct VecMath {
   }
   auto gt(V a, V b) const { return hn::Gt(a, b); }
   auto ge(V a, V b) const { return hn::Ge(a, b); }
+  template <class M> M not_(M a) const { return hn::Not(a); }
   template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
 
   // Highway's Exp/Expm1 assume finite, in-range input: NaN would come out as a number and x past
@@ -286,6 +287,83 @@ void backward(const void* vv, const void* dyv, void* dxv, std::int64_t n, const 
   }
 }
 
+// Bit masks: a vector's N mask bits go into a 64-bit word at bit (i % 64); 64 is a multiple of every
+// lane count, and parallel chunks start at multiples of 64 elements, so words are never shared.
+template <class D> std::uint64_t mask_bits(D d, hn::Mask<D> mask) {
+  std::uint8_t tmp[8] = {};
+  hn::StoreMaskBits(d, mask, tmp);
+  std::uint64_t b;
+  std::memcpy(&b, tmp, sizeof b);
+  return b;
+}
+template <class D> hn::Mask<D> load_mask(D d, const std::uint64_t* bits, std::int64_t i) {
+  constexpr std::size_t kMax = hn::MaxLanes(D());
+  const std::uint64_t b = (bits[i / 64] >> (i % 64)) & (kMax >= 64 ? ~0ull : (1ull << kMax) - 1);
+  std::uint8_t tmp[8];
+  std::memcpy(tmp, &b, sizeof b);
+  return hn::LoadMaskBits(d, tmp);
+}
+
+template <class A, class E>
+void unary_mask(const void* xv, void* yv, std::uint64_t* bits, std::int64_t n, const void* pv, bool stream) {
+  using L = Lanes<E>;
+  const typename L::D d;
+  const VecMath<typename L::D> m{d};
+  const auto p = *static_cast<const typename A::Params*>(pv);
+  const E* x = static_cast<const E*>(xv);
+  E* y = static_cast<E*>(yv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  std::uint64_t word = 0;
+  auto put = [&](std::int64_t i, auto mask) {
+    word |= mask_bits(d, mask) << (i % 64);
+    if ((i + N) % 64 == 0) {
+      bits[i / 64] = word;
+      word = 0;
+    }
+  };
+  std::int64_t i = 0;
+  for (; i + N <= n; i += N) {
+    auto v = L::load(d, x + i);
+    if (stream) L::stream(A::forward(m, v, p), d, y + i);
+    else L::store(A::forward(m, v, p), d, y + i);
+    put(i, A::pass(m, v, p));
+  }
+  if (stream) hwy::FlushStream();
+  if (i < n) {
+    HWY_ALIGN E buf[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(buf, x + i, std::size_t(n - i) * sizeof(E));
+    auto v = L::load(d, buf);
+    L::store(A::forward(m, v, p), d, buf);
+    std::memcpy(y + i, buf, std::size_t(n - i) * sizeof(E));
+    word |= mask_bits(d, hn::And(A::pass(m, v, p), hn::FirstN(d, std::size_t(n - i)))) << (i % 64);
+    bits[i / 64] = word;
+  } else if (i % 64 != 0) {
+    bits[i / 64] = word;
+  }
+}
+
+template <class E>
+void mask_backward(const std::uint64_t* bits, const void* dyv, void* dxv, std::int64_t n, bool stream) {
+  using L = Lanes<E>;
+  const typename L::D d;
+  const E* __restrict dy = static_cast<const E*>(dyv);
+  E* __restrict dx = static_cast<E*>(dxv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  std::int64_t i = 0;
+  if (stream) {
+    for (; i + N <= n; i += N) L::stream(hn::IfThenElseZero(load_mask(d, bits, i), L::load(d, dy + i)), d, dx + i);
+    hwy::FlushStream();
+  } else {
+    for (; i + N <= n; i += N) L::store(hn::IfThenElseZero(load_mask(d, bits, i), L::load(d, dy + i)), d, dx + i);
+  }
+  if (i < n) {
+    HWY_ALIGN E buf[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(buf, dy + i, std::size_t(n - i) * sizeof(E));
+    L::store(hn::IfThenElseZero(load_mask(d, bits, i), L::load(d, buf)), d, buf);
+    std::memcpy(dx + i, buf, std::size_t(n - i) * sizeof(E));
+  }
+}
+
 // One pass for the max, one for exp and the sum, one to scale (or subtract the log of the sum).
 template <class E> void softmax(const void* xv, void* yv, std::int64_t rows, std::int64_t cols, bool log) {
   using L = Lanes<E>;
@@ -372,7 +450,16 @@ static Table make_table() {
       if constexpr (A::dtypes.has(ScalarType::Float64)) back[int(ScalarType::Float64)] = &backward<A, double>;
       if constexpr (A::dtypes.has(ScalarType::BFloat16)) back[int(ScalarType::BFloat16)] = &backward<A, BFloat16>;
     }
+    if constexpr (act::has_pass<A>) {
+      auto& fwd = t.mask_forward[act::index_of<A>()];
+      fwd[int(ScalarType::Float32)] = &unary_mask<A, float>;
+      fwd[int(ScalarType::Float64)] = &unary_mask<A, double>;
+      fwd[int(ScalarType::BFloat16)] = &unary_mask<A, BFloat16>;
+    }
   });
+  t.mask_backward[int(ScalarType::Float32)] = &mask_backward<float>;
+  t.mask_backward[int(ScalarType::Float64)] = &mask_backward<double>;
+  t.mask_backward[int(ScalarType::BFloat16)] = &mask_backward<BFloat16>;
   t.softmax[int(ScalarType::Float32)] = &softmax<float>;
   t.softmax[int(ScalarType::Float64)] = &softmax<double>;
   t.softmax[int(ScalarType::BFloat16)] = &softmax<BFloat16>;

@@ -14,6 +14,11 @@ using UnaryFn = void (*)(const void* x, void* y, std::int64_t n, const void* par
 // dx[i] = backward(v[i], dy[i]) for i < n, v being the saved input or output (`is_result`).
 using BackwardFn = void (*)(const void* v, const void* dy, void* dx, std::int64_t n, const void* params,
                             bool is_result, bool stream);
+// y = forward(x) as UnaryFn, and bit i of bits[i / 64] = pass(x[i]) (entries with act::has_pass).
+using MaskForwardFn = void (*)(const void* x, void* y, std::uint64_t* bits, std::int64_t n, const void* params,
+                               bool stream);
+// dx[i] = bit i ? dy[i] : 0.
+using MaskBackwardFn = void (*)(const std::uint64_t* bits, const void* dy, void* dx, std::int64_t n, bool stream);
 // Softmax over contiguous rows: y[r, :] = softmax(x[r, :]) (log_softmax when `log`).
 using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t rows, std::int64_t cols, bool log);
 
@@ -21,6 +26,8 @@ struct Table {
   const char* isa = "";
   UnaryFn unary[act::kNumActivations][kNumScalarTypes] = {};
   BackwardFn backward[act::kNumActivations][kNumScalarTypes] = {};
+  MaskForwardFn mask_forward[act::kNumActivations][kNumScalarTypes] = {};
+  MaskBackwardFn mask_backward[kNumScalarTypes] = {};
   SoftmaxFn softmax[kNumScalarTypes] = {};
 };
 

@@ -170,6 +170,37 @@ template <class A> bool needs_original(const typename A::Params& p) {
   return A::saves(p) == act::Saves::input && A::inplace_error.empty();
 }
 
+// Whether A's gradient should come from a bit mask the forward writes (dense inputs only: the bits
+// follow memory order).
+template <class A> bool use_mask(const Tensor& x) {
+  if constexpr (act::has_pass<A>) {
+    return autograd::mask_backward_enabled() && x.is_non_overlapping_and_dense() &&
+           kernels::table().mask_forward[act::index_of<A>()][int(x.dtype())] != nullptr;
+  }
+  return false;
+}
+
+// out = A(x) (out is x itself in place, or a fresh tensor in x's layout) writing the pass bits,
+// recorded with the bits as all that backward keeps.
+template <class A> void masked(const Tensor& x, Tensor& out, const typename A::Params& p, bool inplace) {
+  const std::int64_t n = x.numel();
+  Tensor bits = empty({(n + 63) / 64}, ScalarType::Int64);
+  auto fn = kernels::table().mask_forward[act::index_of<A>()][int(x.dtype())];
+  const auto es = std::int64_t(x.element_size());
+  const bool stream = !inplace && detail::stream_output(2 * std::size_t(n) * std::size_t(es), out.data_ptr());
+  const char* px = static_cast<const char*>(x.data_ptr());
+  char* py = static_cast<char*>(out.data_ptr());
+  auto* pb = static_cast<std::uint64_t*>(bits.data_ptr());
+  detail::parallel_for(n, kGrain, 64, [&](std::int64_t b, std::int64_t e) {
+    fn(px + b * es, py + b * es, pb + b / 64, e - b, &p, stream);
+  });
+  if (inplace) out.bump_version();
+  autograd::record(out, inplace ? A::grad_fn_inplace : A::grad_fn, {x}, {{bits, false}},
+                   [sizes = Dims(x.sizes()), strides = Dims(x.strides())](const Node& node, const Tensor& g) {
+                     return Grads{detail::mask_backward(node.unpack(0), g, sizes, strides)};
+                   });
+}
+
 void record_rrelu_noise(Tensor& out, const Tensor& x, const Tensor& noise, bool inplace) {
   autograd::record(out, inplace ? act::RReLU::grad_fn_inplace : act::RReLU::grad_fn, {x}, {{noise, false}},
                    [](const Node& n, const Tensor& g) { return Grads{g.mul(n.unpack(0))}; });
@@ -203,6 +234,10 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
       leaky(x, out, act::RReLU::eval_slope(p));
     } else {
       out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
+      if (autograd::needs_grad({x}) && use_mask<A>(x)) {
+        masked<A>(x, out, p, false);
+        return out;
+      }
       pointwise<A>(x, out, p);
     }
     if (autograd::needs_grad({x})) record_pointwise<A>(out, x, p, false, Tensor());
@@ -227,6 +262,10 @@ template <class A> Tensor& activation_(Tensor& x, const typename A::Params& p) {
     }
     leaky(x, x, act::RReLU::eval_slope(p));
   } else {
+    if (grad && use_mask<A>(x)) {
+      masked<A>(x, x, p, true);
+      return x;
+    }
     pointwise<A>(x, x, p);
   }
   x.bump_version();

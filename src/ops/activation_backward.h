@@ -21,6 +21,9 @@ bool stream_output(std::size_t traffic, const void* out);
 // output `v` and the incoming gradient; `params` points at the entry's Params.
 Tensor activation_backward(std::size_t entry, std::string_view name, const Tensor& v, const Tensor& dy,
                            const void* params, bool is_result);
+// dx = bit ? dy : 0, with bit i of bits[i / 64] for element i of a dense tensor of these sizes and
+// strides (the 1-bit-mask backward).
+Tensor mask_backward(const Tensor& bits, const Tensor& dy, IntArrayRef sizes, IntArrayRef strides);
 Tensor softmax_backward(const Tensor& y, const Tensor& g, std::int64_t dim, bool log);
 // (dx, dweight)
 std::pair<Tensor, Tensor> prelu_backward(const Tensor& x, const Tensor& w, const Tensor& g);

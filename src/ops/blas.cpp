@@ -47,7 +47,7 @@ Operand operand(const Tensor& x, VectorAs vec) {
     o.op = CblasTrans;
     o.ld = o.cols == 1 ? std::max<std::int64_t>(o.rows, 1) : sc;
   } else {
-    return operand(x.contiguous(), vec);  // contiguous is always readable: this recurses once
+    return operand(x.contiguous(), vec);  // with elements, a contiguous layout is readable: recurses once
   }
   return o;
 }
@@ -66,8 +66,6 @@ void call(const Operand& a, const Operand& b, double alpha, double beta, const d
   cblas_dgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld),
               beta, c, int(b.cols));
 }
-void scale(std::int64_t n, float beta, float* c) { cblas_sscal(int(n), beta, c, 1); }
-void scale(std::int64_t n, double beta, double* c) { cblas_dscal(int(n), beta, c, 1); }
 
 }  // namespace
 
@@ -76,22 +74,24 @@ Tensor gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& bias, double b
     const Tensor b32 = bias.defined() ? bias.to(ScalarType::Float32) : bias;
     return gemm(a_in.to(ScalarType::Float32), b_in.to(ScalarType::Float32), b32, beta, alpha).to(ScalarType::BFloat16);
   }
-  const Operand a = operand(a_in, VectorAs::row), b = operand(b_in, VectorAs::column);
-  const std::int64_t batch = std::max(a.batch, b.batch), n = a.rows, k = a.cols, m = b.cols;
-  Tensor out = a_in.dim() == 3 || b_in.dim() == 3 ? empty({batch, n, m}, a_in.dtype()) : empty({n, m}, a_in.dtype());
+  const bool batched = a_in.dim() == 3 || b_in.dim() == 3;
+  const std::int64_t batch = batched ? (a_in.dim() == 3 ? a_in.size(0) : b_in.size(0)) : 1;
+  const std::int64_t n = a_in.dim() == 1 ? 1 : a_in.size(-2), k = a_in.size(-1), m = b_in.dim() == 1 ? 1 : b_in.size(-1);
+  Tensor out = batched ? empty({batch, n, m}, a_in.dtype()) : empty({n, m}, a_in.dtype());
   if (out.numel() == 0) return out;
-  if (!bias.defined() || beta == 0) beta = 0;                 // BLAS does not read C when beta == 0
-  else copy_into(out, bias);                                  // broadcasts
+  if (!bias.defined() || beta == 0) beta = 0;  // BLAS does not read C when beta == 0
+  else copy_into(out, bias);                   // broadcasts
+  if (k == 0) {  // an empty sum (operands with no elements may have any strides): only beta * bias remains
+    if (beta != 0) return out.mul(beta);  // out of place: a fresh result stays at version 0
+    fill_into(out, 0);
+    return out;
+  }
+  const Operand a = operand(a_in, VectorAs::row), b = operand(b_in, VectorAs::column);
   for (auto v : {n, k, m, a.ld, b.ld}) check_int(v);
   dispatch(out.dtype(), [&](auto z) {
     using T = decltype(z);
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       T* c = out.data<T>();
-      if (k == 0) {  // an empty sum: only beta * bias remains
-        if (beta == 0) fill_into(out, 0);
-        else if (beta != 1) scale(out.numel(), T(beta), c);
-        return;
-      }
       const T* pa = static_cast<const T*>(a.t.data_ptr());
       const T* pb = static_cast<const T*>(b.t.data_ptr());
       auto one = [&](std::int64_t i) {

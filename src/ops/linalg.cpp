@@ -101,7 +101,8 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar 
   RAMP_CHECK(mat1.dtype() == mat2.dtype(), "mat1 and mat2 must have the same dtype");
   RAMP_CHECK(mat1.size(1) == mat2.size(0), "mat1 and mat2 shapes cannot be multiplied (", mat1.size(0), "x",
              mat1.size(1), " and ", mat2.size(0), "x", mat2.size(1), ")");
-  const Tensor bias = self.expand({mat1.size(0), mat2.size(1)});  // PyTorch's broadcast error text
+  // detach: the broadcast is part of the product, not a node of its own. Expand gives PyTorch's error text.
+  const Tensor bias = self.detach().expand({mat1.size(0), mat2.size(1)});
   check_not_bool(self.dtype(), "addmm_impl_cpu_");
   check_floating(self.dtype(), "addmm");
   auto compute = [&] { return detail::gemm(mat1, mat2, bias, beta.to_double(), alpha.to_double()); };
@@ -110,7 +111,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar 
   std::vector<std::int64_t> bias_sizes(self.sizes().begin(), self.sizes().end());
   auto node = autograd::record(
       out, "AddmmBackward0", {self, mat1, mat2}, {},
-      [=, c1 = column_major(mat1), c2 = column_major(mat2)](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+      [beta, alpha, bias_sizes, c1 = column_major(mat1), c2 = column_major(mat2)](const Node& n, const Tensor& g) -> std::vector<Tensor> {
         return {wants(n, 0) ? autograd::sum_to(times(g, beta), bias_sizes) : Tensor(),
                 wants(n, 1) ? mat1_grad(g, n.unpack(1), c1, alpha) : Tensor(),
                 wants(n, 2) ? mat2_grad(g, n.unpack(0), c2, alpha) : Tensor()};
