@@ -4,6 +4,7 @@
 #include <queue>
 
 #include "function.h"
+#include "../tensor/loop.h"
 
 namespace ramp::autograd {
 
@@ -105,6 +106,57 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
   if (!meta) meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
   meta->grad_fn = node;
+  if (meta->base) {
+    for (const Tensor& t : inputs)
+      if (t.defined() && &t.impl() == &out.impl()) return rebase_view(out, node);
+  }
+}
+
+namespace {
+// The base's node after an in-place op `fn` wrote through a view of it: the base's gradient passes
+// through unchanged outside the view, and through fn inside it (PyTorch's CopySlices).
+struct CopySlices final : Node {
+  Dims base_sizes, base_strides, view_sizes, view_strides;
+  std::int64_t view_offset = 0;  // relative to the base's first element
+  std::shared_ptr<Node> fn;
+  std::string_view name() const override { return "CopySlices"; }
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
+    ramp::detail::copy_into(result, grad);
+    Tensor slice = result.as_strided(view_sizes, view_strides, view_offset);
+    std::vector<Tensor> grads = fn->apply(slice.clone());
+    if (grads.empty() || !grads[0].defined()) ramp::detail::fill_into(slice, 0);
+    else ramp::detail::copy_into(slice, grads[0]);
+    std::vector<Tensor> out{result};
+    for (std::size_t i = 1; i < grads.size(); ++i) out.push_back(grads[i]);
+    return out;
+  }
+  void release_saved() override {
+    Node::release_saved();
+    fn->release_saved();
+  }
+};
+}  // namespace
+
+void rebase_view(Tensor& view, const std::shared_ptr<Node>& fn) {
+  AutogradMeta& m = *view.impl().autograd;
+  Tensor base(m.base);
+  auto cs = std::make_shared<CopySlices>();
+  cs->base_sizes = Dims(base.sizes());
+  cs->base_strides = Dims(base.strides());
+  cs->view_sizes = Dims(view.sizes());
+  cs->view_strides = Dims(view.strides());
+  cs->view_offset = view.storage_offset() - base.storage_offset();
+  cs->fn = fn;
+  cs->next.push_back({gradient_edge(base), base.dtype()});
+  for (std::size_t i = 1; i < fn->next.size(); ++i) cs->next.push_back(fn->next[i]);
+  auto& bm = base.impl().autograd;
+  if (!bm) bm = std::make_shared<AutogradMeta>();
+  bm->requires_grad = true;
+  bm->grad_fn = cs;
+  // The view's own gradient now flows through the base: it is an as_strided of the new base.
+  Tensor regenerated = base.as_strided(view.sizes(), view.strides(), view.storage_offset());
+  m.grad_fn = regenerated.grad_fn();
 }
 
 void check_inplace(const Tensor& self) {
@@ -119,9 +171,6 @@ void check_inplace(const Tensor& self) {
     const auto& bm = m.base->autograd;
     RAMP_CHECK(!(bm && bm->requires_grad && !bm->grad_fn),
                "a view of a leaf Variable that requires grad is being used in an in-place operation.");
-    RAMP_CHECK(!(bm && bm->requires_grad),
-               "ramp does not support in-place operations on a view of a tensor that requires grad (PyTorch "
-               "rewrites the base's graph with CopySlices); apply the operation out of place or clone the view");
   }
   RAMP_CHECK(!(m.requires_grad && !m.grad_fn), "a leaf Variable that requires grad is being used in an in-place "
              "operation.");

@@ -67,6 +67,10 @@ std::shared_ptr<Node> record(Tensor& out, std::string_view name,
   return node;
 }
 
+// After `fn` was recorded writing `view` in place: the base's grad_fn becomes CopySlices (its
+// gradient goes through fn inside the view) and the view's an as_strided of the base.
+void rebase_view(Tensor& view, const std::shared_ptr<Node>& fn);
+
 // PyTorch's checks before an in-place write to `self` in grad mode: a leaf that requires grad, or a
 // view of one, may not be written.
 void check_inplace(const Tensor& self);
@@ -75,8 +79,14 @@ void check_inplace(const Tensor& self);
 void mark_view(Tensor& view, const Tensor& base);
 
 // A view op: out = f() shares x's storage; its gradient is back(grad) (e.g. grad.transpose(...)).
+// Views are marked in grad mode even when x needs no grad: an in-place write through the view may
+// make the base require grad (zeros(3)[:2].copy_(w)).
 template <class F, class B> Tensor view_op(const Tensor& x, std::string_view name, F f, B back) {
-  if (!requires_grad(x)) return f();
+  if (!requires_grad(x)) {
+    Tensor out = f();
+    if (detail::grad_mode) mark_view(out, x);
+    return out;
+  }
   if (!detail::grad_mode) {
     Tensor out = f();
     mark_view(out, x);

@@ -385,6 +385,18 @@ TEST(OpGrad, GradcheckArithmeticViewsReductions) {
       {"mean", [](auto& in) { return in[0].mean({0}, true).mul(in[1]).add(in[0].mean()); }},
       {"max", [](auto& in) { return in[0].max(1).first.add(in[1].max()); }},
       {"copy_", [](auto& in) { Tensor z = zeros({3, 4}, ScalarType::Float64); z.copy_(in[1]); return z.mul(in[0]); }},
+      {"inplace through a view (CopySlices)", [](auto& in) {
+         Tensor z = in[0].mul(1.0);
+         Tensor v = z.slice(1, 1, 3);
+         v.mul_(in[1].slice(0, 0, 2));
+         leaky_relu_(v, {0.1});
+         return z.mul(in[1]);
+       }},
+      {"inplace into a view of a tensor without grad", [](auto& in) {
+         Tensor z = zeros({4, 4}, ScalarType::Float64);
+         z.slice(0, 1, 4).copy_(in[0]);
+         return z.sum({0}).mul(in[1]);
+       }},
       {"inplace arith", [](auto& in) { Tensor z = in[0].mul(1.0); z.mul_(in[1]); z.add_(in[1], 2.0); z.div_(in[1]); return z; }},
   };
   for (const auto& [name, f] : cases) {
@@ -413,6 +425,11 @@ TEST(OpGrad, NodeNames) {
   EXPECT_EQ(n(x.expand({4, 2, 3})), "ExpandBackward0");
   EXPECT_EQ(n(x.t().contiguous()), "CloneBackward0");
   EXPECT_EQ(n(x.to(ScalarType::Float64)), "ToCopyBackward0");
+  Tensor z = x.mul(1.0);
+  Tensor v = z.slice(1, 1);
+  relu_(v);
+  EXPECT_EQ(n(z), "CopySlices");
+  EXPECT_EQ(n(v), "AsStridedBackward0");
   EXPECT_EQ(n(x.sum()), "SumBackward0");
   EXPECT_EQ(n(x.sum({0})), "SumBackward1");
   EXPECT_EQ(n(x.mean()), "MeanBackward0");
