@@ -51,7 +51,7 @@ struct Entry {
   static constexpr bool ints_give_float = false;  // integer input -> float32 output (sigmoid, tanh)
   static constexpr DTypeSet dtypes = kFloating;
   template <class P> static void check(const P&, ScalarType) {}
-  template <class P> static Saves saves(const P&) { return Saves::input; }
+  template <class P> static Saves saves(const P&, bool /*inplace*/) { return Saves::input; }
   // PyTorch raises this at backward when the in-place form would have to read its overwritten input.
   static constexpr std::string_view inplace_error = "";
   // Params as a backward node keeps them (string arguments must outlive the caller's strings).
@@ -79,7 +79,7 @@ struct ReLU : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.select(m.lt(x, m.zero()), m.zero(), x); }
   // dx = y <= 0 ? 0 : dy  (threshold_backward: 0 at the kink and at -0.0, dy at NaN)
   static constexpr std::string_view grad_fn = "ReluBackward0", grad_fn_inplace = "ReluBackward0";
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.select(m.le(y, m.zero()), m.zero(), dy);
   }
@@ -94,7 +94,8 @@ inline auto clamp(auto m, auto x, double lo, double hi) {
 }
 // dx = (v <= lo || v >= hi) ? 0 : dy, 0 at both kinks, dy at NaN. The output decides as well as
 // the input (lo < y < hi exactly when lo < x < hi; lo >= hi gives 0 everywhere either way), so
-// ramp reads the output: in-place hardtanh/relu6 keep no copy (PyTorch clones, issue 81548).
+// the in-place forms read their output and keep no copy (PyTorch clones, issues 81548/95432); the
+// out-of-place forms read the input as PyTorch does, so writing their output stays allowed.
 inline auto clamp_backward(auto m, auto v, auto dy, double lo, double hi) {
   return m.select(m.le(v, m.set(lo)), m.zero(), m.select(m.ge(v, m.set(hi)), m.zero(), dy));
 }
@@ -120,7 +121,7 @@ struct Hardtanh : Entry {
     return clamp(m, x, p.min_val.to_double(), p.max_val.to_double());
   }
   static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool inplace) { return inplace ? Saves::output : Saves::input; }
   static auto backward(auto m, auto y, auto dy, const Params& p, bool) {
     return clamp_backward(m, y, dy, p.min_val.to_double(), p.max_val.to_double());
   }
@@ -136,7 +137,7 @@ struct ReLU6 : Entry {
   // y = hardtanh(x, 0, 6)
   static auto forward(auto m, auto x, const Params&) { return clamp(m, x, 0, 6); }
   static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool inplace) { return inplace ? Saves::output : Saves::input; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) { return clamp_backward(m, y, dy, 0, 6); }
 };
 
@@ -158,7 +159,7 @@ struct LeakyReLU : Entry {
   // output has the input's sign, so ramp reads the output (PyTorch reads the input, issue 63644).
   static constexpr std::string_view grad_fn = "LeakyReluBackward0", grad_fn_inplace = "LeakyReluBackward1";
   static constexpr std::string_view inplace_error = kLeakyInplaceError;
-  static Saves saves(const Params& p) {
+  static Saves saves(const Params& p, bool) {
     return p.negative_slope.to_double() >= 0 ? Saves::output : Saves::input;
   }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool) { return leaky_backward(m, v, dy, p.negative_slope.to_double()); }
@@ -195,7 +196,11 @@ struct RReLU : Entry {
   // Training: dx = dy * noise (the slopes drawn). Evaluation: leaky_relu's, slope (lower + upper) / 2.
   static constexpr std::string_view grad_fn = "RreluWithNoiseBackward0", grad_fn_inplace = "RreluWithNoiseBackward1";
   static double eval_slope(const Params& p) { return (p.lower.to_double() + p.upper.to_double()) / 2; }
-  static Saves saves(const Params& p) { return eval_slope(p) >= 0 ? Saves::output : Saves::input; }
+  // Evaluation mode reads like leaky_relu in place; out of place it reads the input as PyTorch does.
+  static constexpr std::string_view inplace_error = kLeakyInplaceError;
+  static Saves saves(const Params& p, bool inplace) {
+    return inplace && eval_slope(p) >= 0 ? Saves::output : Saves::input;
+  }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool) { return leaky_backward(m, v, dy, eval_slope(p)); }
 };
 
@@ -231,7 +236,7 @@ struct ELU : EluFamily {
   static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
   static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";
-  static Saves saves(const Params& p) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     return elu_backward(m, v, dy, p.alpha.to_double(), 1, 1, is_result);
   }
@@ -244,7 +249,7 @@ struct SELU : EluFamily {
   // y = scale * elu(x, alpha) with SELU's fixed constants
   static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";  // no Selu node
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto v, auto dy, const Params&, bool is_result) {
     return elu_backward(m, v, dy, kSeluAlpha, kSeluScale, 1, is_result);
   }
@@ -265,7 +270,7 @@ struct CELU : EluFamily {
     return elu_formula(m, x, a, 1, 1.0 / a);
   }
   static constexpr std::string_view grad_fn = "CeluBackward0", grad_fn_inplace = "CeluBackward1";
-  static Saves saves(const Params& p) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     double a = p.alpha.to_double();
     return elu_backward(m, v, dy, a, 1, 1.0 / a, is_result);
@@ -455,10 +460,11 @@ struct Threshold : Entry {
     return m.select(m.le(x, m.set(p.threshold.to_double())), m.set(p.value.to_double()), x);
   }
   // dx = v <= threshold ? 0 : dy. With value <= threshold the output is <= threshold exactly where
-  // the input is, so ramp reads the output then (relu's case); otherwise the input.
+  // the input is, so the in-place form reads its output then (relu's case) and keeps no copy;
+  // otherwise, and out of place (as PyTorch), the input.
   static constexpr std::string_view grad_fn = "ThresholdBackward0", grad_fn_inplace = "ThresholdBackward1";
-  static Saves saves(const Params& p) {
-    return p.value.to_double() <= p.threshold.to_double() ? Saves::output : Saves::input;
+  static Saves saves(const Params& p, bool inplace) {
+    return inplace && p.value.to_double() <= p.threshold.to_double() ? Saves::output : Saves::input;
   }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool) {
     return m.select(m.le(v, m.set(p.threshold.to_double())), m.zero(), dy);
@@ -474,7 +480,7 @@ struct Sigmoid : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x)))); }
   // dx = dy (1 - y) y
   static constexpr std::string_view grad_fn = "SigmoidBackward0", grad_fn_inplace = "SigmoidBackward0";
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.mul(m.mul(dy, m.sub(m.set(1), y)), y);
   }
@@ -488,7 +494,7 @@ struct Tanh : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.tanh(x); }
   // dx = dy (1 - y^2)
   static constexpr std::string_view grad_fn = "TanhBackward0", grad_fn_inplace = "TanhBackward0";
-  static Saves saves(const Params&) { return Saves::output; }
+  static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) { return m.mul(dy, m.sub(m.set(1), m.mul(y, y))); }
 };
 

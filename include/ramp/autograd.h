@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ramp/small_vector.h"
 #include "ramp/tensor.h"
 
 namespace ramp::autograd {
@@ -74,8 +75,8 @@ struct Edge {
 
 // A recorded op. Every node has one output; `apply` maps its gradient to one gradient per input.
 struct Node : std::enable_shared_from_this<Node> {
-  std::vector<Edge> next;
-  std::vector<SavedTensor> saved;
+  SmallVector<Edge, 2> next;
+  SmallVector<SavedTensor, 2> saved;
   std::vector<std::pair<int, Hook>> pre_hooks;  // the output tensor's hooks (register_hook)
   std::uint64_t sequence_nr;                    // creation order: later nodes run first on ties
   bool released = false;                        // saved tensors freed by a backward pass

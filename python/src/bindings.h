@@ -1,4 +1,4 @@
-// What the three binding files share: the dtype objects, the Python <-> ramp::Scalar and
+// What the binding files share: the dtype objects, the Python <-> ramp::Scalar and
 // ramp::ScalarType conversions, and each file's init function.
 #pragma once
 
@@ -31,6 +31,13 @@ py::object from_scalar(const Scalar& s);
 
 void init_tensor(py::module_& m);
 void init_activations(py::module_& m);
+void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor class
+void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
+
+// The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
+std::string tensor_repr(const Tensor& t);
+// A factory's `requires_grad=True`: floating dtypes only, with the factories' error text.
+Tensor factory_requires_grad(Tensor t, bool requires_grad);
 
 }  // namespace ramp::py_
 

@@ -1,5 +1,5 @@
 // The `ramp._C` extension: exceptions, dtypes, numbers, print options, threads, memory statistics.
-// The tensor and the activations are bound in tensor.cpp and activations.cpp.
+// The tensor, the activations and autograd are bound in tensor.cpp, activations.cpp and autograd.cpp.
 #include <limits>
 
 #include "bindings.h"
@@ -144,4 +144,6 @@ PYBIND11_MODULE(_C, m) {
 
   init_tensor(m);
   init_activations(m);
+  init_autograd(m);
+  init_ops(m);
 }

@@ -269,7 +269,7 @@ void collect(py::handle h, std::size_t depth, Leaves& out) {
 
 Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
   if (py::isinstance<Tensor>(data)) {
-    const Tensor& t = data.cast<const Tensor&>();
+    const Tensor t = data.cast<const Tensor&>().detach();  // a copy without t's graph, as torch
     return t.to(dtype.value_or(t.dtype()), /*copy=*/true).contiguous();
   }
   if (numpy_loaded() && !is_nested(data) &&
@@ -345,7 +345,10 @@ Tensor index(const Tensor& self, py::handle idx) {
     }
   }
   RAMP_CHECK_T(IndexError, consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
-  Tensor t = self.alias();
+  // Each step views the previous one; x[...] with no step is an alias. Not aliasing first keeps the
+  // graph as torch's (SliceBackward0 straight over x's node) and marks a view of a view made under
+  // no_grad as such.
+  Tensor t = self;
   std::int64_t d = 0;
   for (py::handle h : items) {
     if (h.is(py::ellipsis())) {
@@ -376,7 +379,7 @@ Tensor index(const Tensor& self, py::handle idx) {
           type_name(h) + ")");
     }
   }
-  return t;
+  return t.is_same(self) ? self.alias() : t;
 }
 
 // ---- arithmetic: tensors and Python numbers on either side ----
@@ -442,8 +445,8 @@ void init_tensor(py::module_& m) {
   m.def("_set_size_class", [](py::object cls) { size_class() = cls.release(); });
 
   py::class_<Tensor> cls(m, "Tensor");
-  cls.def("__repr__", [](const Tensor& t) { return t.str(); })
-      .def("__str__", [](const Tensor& t) { return t.str(); })
+  cls.def("__repr__", &tensor_repr)
+      .def("__str__", &tensor_repr)
       .def_property_readonly("dtype", &Tensor::dtype)
       .def_property_readonly("shape", [](const Tensor& t) { return to_size(t.sizes()); })
       .def(
@@ -519,7 +522,7 @@ void init_tensor(py::module_& m) {
       .def("select", &Tensor::select, py::arg("dim"), py::arg("index"))
       .def("expand_as", &Tensor::expand_as)
       .def("view_as", [](const Tensor& t, const Tensor& o) { return t.view(o.sizes()); })
-      .def("detach", &Tensor::alias)
+      .def("detach", &Tensor::detach)
       // Copies and conversions.
       .def("contiguous", &Tensor::contiguous)
       .def("clone", &Tensor::clone)
@@ -620,7 +623,12 @@ void init_tensor(py::module_& m) {
   }
 
   // ---- construction and exchange ----
-  m.def("tensor", &tensor_from_data, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none());
+  m.def(
+      "tensor",
+      [](py::handle data, std::optional<ScalarType> dtype, bool rg) {
+        return factory_requires_grad(tensor_from_data(data, dtype), rg);
+      },
+      py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("requires_grad") = false);
   m.def(
       "as_tensor",
       [](py::handle data, std::optional<ScalarType> dtype) {
@@ -636,14 +644,15 @@ void init_tensor(py::module_& m) {
   m.def("from_dlpack", &from_dlpack, py::arg("ext_tensor"));
   m.def("to_dlpack", &to_dlpack, py::arg("tensor"));
 
-  // ---- factories: sizes as varargs or one sequence ----
+  // ---- factories: sizes as varargs or one sequence; `requires_grad=` on each, as torch ----
+  const auto rg = py::arg("requires_grad") = false;
   auto def_sized = [&](const char* name, auto make) {
     m.def(
         name,
-        [make](py::args size, std::optional<ScalarType> dtype) {
-          return make(int_list(size), dtype.value_or(ScalarType::Float32));
+        [make](py::args size, std::optional<ScalarType> dtype, bool requires_grad) {
+          return factory_requires_grad(make(int_list(size), dtype.value_or(ScalarType::Float32)), requires_grad);
         },
-        py::kw_only(), py::arg("dtype") = py::none());
+        py::kw_only(), py::arg("dtype") = py::none(), rg);
   };
   def_sized("zeros", [](IntArrayRef s, ScalarType t) { return zeros(s, t); });
   def_sized("ones", [](IntArrayRef s, ScalarType t) { return ones(s, t); });
@@ -652,44 +661,51 @@ void init_tensor(py::module_& m) {
   def_sized("randn", [](IntArrayRef s, ScalarType t) { return randn(s, t); });
   m.def(
       "full",
-      [](py::handle size, const Scalar& v, std::optional<ScalarType> dtype) {
-        return full(int_list(size), v, dtype);
+      [](py::handle size, const Scalar& v, std::optional<ScalarType> dtype, bool requires_grad) {
+        return factory_requires_grad(full(int_list(size), v, dtype), requires_grad);
       },
-      py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none());
+      py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
-      "zeros_like", [](const Tensor& t, std::optional<ScalarType> dt) { return like(t, dt, 0); },
-      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none());
+      "zeros_like",
+      [](const Tensor& t, std::optional<ScalarType> dt, bool r) { return factory_requires_grad(like(t, dt, 0), r); },
+      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
-      "ones_like", [](const Tensor& t, std::optional<ScalarType> dt) { return like(t, dt, 1); },
-      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none());
+      "ones_like",
+      [](const Tensor& t, std::optional<ScalarType> dt, bool r) { return factory_requires_grad(like(t, dt, 1), r); },
+      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
-      "empty_like", [](const Tensor& t, std::optional<ScalarType> dt) { return empty_like(t, dt); },
-      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none());
+      "empty_like",
+      [](const Tensor& t, std::optional<ScalarType> dt, bool r) {
+        return factory_requires_grad(empty_like(t, dt), r);
+      },
+      py::arg("input"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
       "full_like",
-      [](const Tensor& t, const Scalar& v, std::optional<ScalarType> dt) { return like(t, dt, v); },
-      py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none());
+      [](const Tensor& t, const Scalar& v, std::optional<ScalarType> dt, bool r) {
+        return factory_requires_grad(like(t, dt, v), r);
+      },
+      py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
       "arange",
-      [](const Scalar& a, std::optional<Scalar> b, const Scalar& step, std::optional<ScalarType> dt) {
-        return b ? arange(a, *b, step, dt) : arange(0, a, step, dt);
+      [](const Scalar& a, std::optional<Scalar> b, const Scalar& step, std::optional<ScalarType> dt, bool r) {
+        return factory_requires_grad(b ? arange(a, *b, step, dt) : arange(0, a, step, dt), r);
       },
       py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(),
-      py::arg("dtype") = py::none());
+      py::arg("dtype") = py::none(), rg);
   m.def(
       "linspace",
-      [](double start, double end, std::int64_t steps, std::optional<ScalarType> dt) {
+      [](double start, double end, std::int64_t steps, std::optional<ScalarType> dt, bool r) {
         ScalarType t = dt.value_or(ScalarType::Float32);
-        if (steps == 1) return full({1}, start, t);  // the core gives `end` (reported)
-        return linspace(start, end, steps, t);
+        // steps == 1: the core gives `end` (reported)
+        return factory_requires_grad(steps == 1 ? full({1}, start, t) : linspace(start, end, steps, t), r);
       },
-      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none());
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(
       "scalar_tensor",
-      [](const Scalar& v, std::optional<ScalarType> dt) {
-        return scalar_tensor(v, dt.value_or(ScalarType::Float32));
+      [](const Scalar& v, std::optional<ScalarType> dt, bool r) {
+        return factory_requires_grad(scalar_tensor(v, dt.value_or(ScalarType::Float32)), r);
       },
-      py::arg("s"), py::kw_only(), py::arg("dtype") = py::none());
+      py::arg("s"), py::kw_only(), py::arg("dtype") = py::none(), rg);
 }
 
 }  // namespace ramp::py_

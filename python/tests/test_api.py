@@ -159,7 +159,8 @@ def test_module_state():
     p = ramp.nn.PReLU(3, init=0.1)
     assert isinstance(p.weight, ramp.Tensor) and p.weight.shape == (3,) and p.weight.dtype == ramp.float32
     assert ramp.nn.PReLU(dtype=ramp.float64).weight.dtype == ramp.float64
-    p.weight[1] = 2.0  # the module sees writes through its weight
+    with ramp.no_grad():  # the weight is a parameter (requires grad), as in torch
+        p.weight[1] = 2.0  # the module sees writes through its weight
     assert p(ramp.tensor([[-1.0, -1.0, -1.0]]))[0].tolist() == pytest.approx([-0.1, -2.0, -0.1])
     assert isinstance(ramp.nn.ReLU(), ramp.nn.Module)
     assert ramp.nn.get_activation("relu").__class__ is ramp.nn.ReLU

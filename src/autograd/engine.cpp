@@ -1,7 +1,6 @@
 // Nodes, saved tensors, and the pass that runs a graph backward.
 #include <algorithm>
 #include <atomic>
-#include <queue>
 
 #include "function.h"
 #include "../tensor/loop.h"
@@ -21,7 +20,8 @@ bool mask_backward_enabled() { return mask_backward.load(std::memory_order_relax
 void set_grad_enabled(bool on) { detail::grad_mode = on; }
 
 namespace {
-std::atomic<std::uint64_t> next_sequence_nr{0};
+// Creation order, per thread as in PyTorch (it only orders the nodes of one graph).
+thread_local std::uint64_t next_sequence_nr = 0;
 
 constexpr std::string_view kFreedGraph =
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -74,7 +74,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   return data_;
 }
 
-Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+Node::Node() : sequence_nr(next_sequence_nr++) {}
 void Node::release_saved() {
   released = true;
   for (auto& s : saved) s.reset();
@@ -181,7 +181,7 @@ void mark_view(Tensor& view, const Tensor& base) {
   if (!meta) meta = std::make_shared<AutogradMeta>();
   const auto& bm = base.impl().autograd;
   meta->base = bm && bm->base ? bm->base : base.impl_ptr();
-  meta->view_created_in_no_grad = !detail::grad_mode;
+  meta->view_created_in_no_grad = !detail::grad_mode || (bm && bm->view_created_in_no_grad);
 }
 
 Tensor sum_to(const Tensor& g, IntArrayRef sizes) {
@@ -235,7 +235,24 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
   static std::atomic<std::uint64_t> passes{0};
   const std::uint64_t pass = passes.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::vector<Node*> nodes, stack;
+  // Scratch lists kept per thread and nesting depth (a hook may run a backward of its own), so a
+  // small graph's pass allocates nothing here.
+  struct Scratch {
+    std::vector<Node*> nodes, stack, ready;
+  };
+  thread_local std::vector<std::unique_ptr<Scratch>> pool;
+  thread_local std::size_t depth = 0;
+  if (pool.size() <= depth) pool.push_back(std::make_unique<Scratch>());
+  Scratch& scratch = *pool[depth];
+  struct Depth {
+    std::size_t& d;
+    explicit Depth(std::size_t& x) : d(x) { ++d; }
+    ~Depth() { --d; }
+  } nesting(depth);
+  std::vector<Node*>& nodes = scratch.nodes;
+  std::vector<Node*>& stack = scratch.stack;
+  nodes.clear();
+  stack.clear();
   auto visit = [&](Node* n) {
     if (n->pass == pass) return;
     n->pass = pass;
@@ -292,7 +309,13 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
     }
   } cleanup{nodes};
 
-  std::priority_queue<Node*, std::vector<Node*>, BySequence> ready;
+  // Ready nodes, latest-created first (a heap on sequence_nr).
+  std::vector<Node*>& ready = scratch.ready;
+  ready.clear();
+  auto push = [&](Node* n) {
+    ready.push_back(n);
+    std::push_heap(ready.begin(), ready.end(), BySequence{});
+  };
   for (const auto& [fn, g] : roots) {
     Node* n = fn.get();
     n->buffer = n->buffer.defined() ? n->buffer.add(g) : g;
@@ -300,18 +323,20 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
   for (const auto& r : roots)
     if (r.first->pending == 0) {
       r.first->pending = -1;  // queued once even when it is several roots
-      ready.push(r.first.get());
+      push(r.first.get());
     }
   while (!ready.empty()) {
-    Node* n = ready.top();
-    ready.pop();
+    std::pop_heap(ready.begin(), ready.end(), BySequence{});
+    Node* n = ready.back();
+    ready.pop_back();
     Tensor g = std::move(n->buffer);
     n->buffer = Tensor();
     std::vector<Tensor> grads;
     if (g.defined()) {
-      if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
+      // autograd.grad returns an input's gradient before that tensor's own hooks run (as 1.13).
       int ci = capture_index(n);
       if (ci >= 0) captured[std::size_t(ci)] = g;
+      if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
       const bool is_leaf_node = dynamic_cast<AccumulateGrad*>(n) != nullptr;
       if (n->needed && !(captures && is_leaf_node)) {
         grads = n->apply(g);
@@ -326,7 +351,7 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
         Tensor gi = grads[i].dtype() == e.dtype ? std::move(grads[i]) : grads[i].to(e.dtype);
         c->buffer = c->buffer.defined() ? c->buffer.add(gi) : std::move(gi);
       }
-      if (--c->pending == 0) ready.push(c);
+      if (--c->pending == 0) push(c);
     }
   }
   return captured;

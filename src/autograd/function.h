@@ -84,7 +84,8 @@ void mark_view(Tensor& view, const Tensor& base);
 template <class F, class B> Tensor view_op(const Tensor& x, std::string_view name, F f, B back) {
   if (!requires_grad(x)) {
     Tensor out = f();
-    if (detail::grad_mode) mark_view(out, x);
+    // A view of a view keeps the base (and whether the first view was made in no_grad).
+    if (detail::grad_mode || (x.impl().autograd && x.impl().autograd->base)) mark_view(out, x);
     return out;
   }
   if (!detail::grad_mode) {

@@ -22,7 +22,7 @@ template <class A> Activation<A>::Activation(Params p, bool in) : params(p), inp
   }
   if constexpr (A::kind == act::Kind::prelu) {
     RAMP_CHECK(p.num_parameters >= 0, "PReLU: num_parameters must not be negative, got ", p.num_parameters);
-    weight = full({p.num_parameters}, p.init.to_double());
+    weight = full({p.num_parameters}, p.init.to_double()).requires_grad_();  // a Parameter
   }
 }
 

@@ -147,7 +147,7 @@ template <class A>
 void record_pointwise(Tensor& out, const Tensor& x, const typename A::Params& p0, bool inplace,
                       const Tensor& original) {
   const std::string_view name = inplace ? A::grad_fn_inplace : A::grad_fn;
-  const act::Saves saves = A::saves(p0);
+  const act::Saves saves = A::saves(p0, inplace);
   if (inplace && saves == act::Saves::input && !A::inplace_error.empty()) {
     // PyTorch's in-place leaky_relu/elu with a negative slope: the forward succeeds, backward raises.
     autograd::record(out, name, {x}, {}, [](const Node&, const Tensor&) -> Grads {
@@ -167,7 +167,7 @@ template <class A> bool needs_original(const typename A::Params& p) {
   if constexpr (A::kind == act::Kind::rrelu) {
     if (p.training) return false;  // reads the slopes drawn
   }
-  return A::saves(p) == act::Saves::input && A::inplace_error.empty();
+  return A::saves(p, true) == act::Saves::input && A::inplace_error.empty();
 }
 
 // Whether A's gradient should come from a bit mask the forward writes (dense inputs only: the bits

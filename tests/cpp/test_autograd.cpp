@@ -53,7 +53,7 @@ template <class A> void check_backward_kernel(ScalarType t, std::int64_t n) {
   Tensor y = activation<A>(x, p);
   y.backward(dy);
   ASSERT_EQ(std::string(y.grad_fn()->name()), std::string(A::grad_fn));
-  const bool is_result = A::saves(p) == act::Saves::output;
+  const bool is_result = A::saves(p, false) == act::Saves::output;
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = is_result ? y.at(i) : x.at(i), g = dy.at(i);
     const double expect = A::backward(act::ScalarMath<double>{}, v, g, p, is_result);

@@ -1,0 +1,680 @@
+// ramp's autograd vs PyTorch 1.13's (libtorch, C++) vs the memory-traffic limit, in one process.
+//
+//   ramp_bench_autograd [--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]
+//
+// Sections:
+//   relu  relu forward + backward on 16M float32, 2 threads: `y = relu(x); y.backward(dy)`, then the
+//         leaf's .grad is cleared. ramp with its output-reading backward and with the 1-bit mask.
+//   bwd   the backward pass alone (the graph is kept with retain_graph), against a plain pass over
+//         the same bytes: read dy and y (or the n/8-byte mask), write dx.
+//   one   the same on one element, y.backward() with the implicit gradient: the fixed cost.
+//   mlp   a training step of Linear(784,256)-ReLU-Linear(256,10), batch 4096: time and peak memory.
+//
+// Timing as in bench_activations.cpp (bench/bench_common.h): interleaved rounds, medians, ratios as
+// medians of per-round ratios, 2-thread cases retried while the host squeezes the vCPUs.
+#include <c10/core/CPUAllocator.h>
+#include <link.h>
+#include <sys/utsname.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <sstream>
+
+#include "bench_common.h"
+#include "ramp/allocator.h"
+#include "ramp/autograd.h"
+#include "ramp/functional.h"
+#include "ramp/ops.h"
+#include "ramp/tensor.h"
+
+extern "C" {
+int openblas_get_num_threads(void);
+int openblas_get_parallel(void);  // 0 sequential, 1 pthreads, 2 OpenMP
+}
+
+namespace {
+
+using namespace bench;
+
+const bool kAvx512 = __builtin_cpu_supports("avx512f");
+std::string g_cap;
+std::vector<int> g_threads{1, 2};
+bool g_default_mask = false;  // ramp's default, read at start
+
+// Sets ramp's relu backward for the ops recorded next; `mask` true: the 1-bit mask.
+void use_mask(bool mask) { ramp::autograd::set_mask_backward(mask); }
+const char* default_path() { return g_default_mask ? "mask" : "output"; }
+
+// The BLAS libraries in the process, resolved to their files (one OpenBLAS, or two pools to fight).
+std::string blas_libraries() {
+  std::set<std::string> names;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* out) {
+        std::string name = info->dlpi_name ? info->dlpi_name : "";
+        if (name.find("blas") != std::string::npos) {
+          char real[4096];
+          if (realpath(name.c_str(), real)) name = real;
+          static_cast<std::set<std::string>*>(out)->insert(name);
+        }
+        return 0;
+      },
+      &names);
+  std::string s;
+  for (auto& n : names) s += (s.empty() ? "`" : ", `") + n + "`";
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits for the backward pass: the bytes it must move, with no arithmetic worth the name.
+
+// out = a + b: reads two arrays, writes one (the output-reading backward: dy, y -> dx).
+__attribute__((target("avx512f"))) void add2_avx512(const float* __restrict a, const float* __restrict b,
+                                                   float* __restrict out, std::int64_t n, bool stream) {
+  std::int64_t i = 0;
+  if (stream)
+    for (; i < n && (reinterpret_cast<std::uintptr_t>(out + i) & 63); ++i) out[i] = a[i] + b[i];
+  for (; i + 32 <= n; i += 32) {
+    __m512 x0 = _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+    __m512 x1 = _mm512_add_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    if (stream) {
+      _mm512_stream_ps(out + i, x0);
+      _mm512_stream_ps(out + i + 16, x1);
+    } else {
+      _mm512_storeu_ps(out + i, x0);
+      _mm512_storeu_ps(out + i + 16, x1);
+    }
+  }
+  for (; i < n; ++i) out[i] = a[i] + b[i];
+  if (stream) _mm_sfence();
+}
+
+// out = a, reading one 64-bit word of `bits` per 64 elements on the way (the mask backward's bytes:
+// dy and n/8 bytes of mask -> dx). The words are folded into a sink so the loads stay.
+std::atomic<std::uint64_t> g_sink{0};
+__attribute__((target("avx512f"))) void copy_bits_avx512(const float* __restrict a,
+                                                        const std::uint64_t* __restrict bits,
+                                                        float* __restrict out, std::int64_t n, bool stream) {
+  std::uint64_t acc = 0;
+  std::int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    acc ^= bits[i / 64];
+    __m512 x0 = _mm512_loadu_ps(a + i), x1 = _mm512_loadu_ps(a + i + 16);
+    __m512 x2 = _mm512_loadu_ps(a + i + 32), x3 = _mm512_loadu_ps(a + i + 48);
+    if (stream) {  // `out + i` is 64-byte aligned: ramp memory, chunks of 64 elements
+      _mm512_stream_ps(out + i, x0);
+      _mm512_stream_ps(out + i + 16, x1);
+      _mm512_stream_ps(out + i + 32, x2);
+      _mm512_stream_ps(out + i + 48, x3);
+    } else {
+      _mm512_storeu_ps(out + i, x0);
+      _mm512_storeu_ps(out + i + 16, x1);
+      _mm512_storeu_ps(out + i + 32, x2);
+      _mm512_storeu_ps(out + i + 48, x3);
+    }
+  }
+  if (i < n) acc ^= bits[i / 64];
+  for (; i < n; ++i) out[i] = a[i];
+  if (stream) _mm_sfence();
+  g_sink.fetch_xor(acc, std::memory_order_relaxed);
+}
+
+void add2_limit(const float* a, const float* b, float* out, std::int64_t n, int threads, bool stream) {
+  split_like_ramp(n, threads, [=](std::int64_t s, std::int64_t e) {
+    if (kAvx512) {
+      add2_avx512(a + s, b + s, out + s, e - s, stream);
+    } else {
+      for (std::int64_t i = s; i < e; ++i) out[i] = a[i] + b[i];
+    }
+  });
+}
+void copy_bits_limit(const float* a, const std::uint64_t* bits, float* out, std::int64_t n, int threads,
+                     bool stream) {
+  split_like_ramp(n, threads, [=](std::int64_t s, std::int64_t e) {
+    if (kAvx512) {
+      copy_bits_avx512(a + s, bits + s / 64, out + s, e - s, stream);
+    } else {
+      std::uint64_t acc = 0;
+      for (std::int64_t i = s; i < e; i += 64) acc ^= bits[i / 64];
+      std::memcpy(out + s, a + s, std::size_t(e - s) * sizeof(float));
+      g_sink.fetch_xor(acc, std::memory_order_relaxed);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. relu forward + backward, 16M float32
+
+const std::int64_t kBig = std::int64_t(1) << 24;
+
+void bench_relu_fwd_bwd() {
+  const std::int64_t n = kBig;
+  const int threads = 2;
+  set_threads(threads);
+  std::printf("\n### relu forward + backward, 16M float32, %d threads\n\n", threads);
+  std::printf(
+      "Each iteration: `y = relu(x); y.backward(dy);` then the leaf's gradient is cleared "
+      "(`x.set_grad({})` / `x.mutable_grad().reset()`). x and dy are the same bytes for both libraries; "
+      "ramp's default ReLU backward is the %s one.\n\n",
+      default_path());
+  std::printf(
+      "| n | thr | ramp (output) | ramp (mask) | torch (%s) | torch/ramp (output) | torch/ramp (mask) | "
+      "fork/join |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      g_cap.c_str());
+  ramp::Tensor x = ramp_normal(n, 11);
+  ramp::Tensor dy = ramp_normal(n, 12);
+  torch::Tensor tx = torch_view(x).requires_grad_(true), tdy = torch_view(dy);
+  x.requires_grad_();
+  std::vector<Variant> vs{
+      variant("ramp output",
+              [&] {
+                use_mask(false);
+                ramp::Tensor y = ramp::relu(x);
+                y.backward(dy);
+                x.set_grad({});
+              }),
+      variant("ramp mask",
+              [&] {
+                use_mask(true);
+                ramp::Tensor y = ramp::relu(x);
+                y.backward(dy);
+                x.set_grad({});
+              }),
+      variant("torch",
+              [&] {
+                torch::Tensor y = torch::relu(tx);
+                y.backward(tdy);
+                tx.mutable_grad().reset();
+              }),
+      variant("fork/join", fork_join),
+  };
+  int tries = 1;
+  Result r = measure_2t(vs, &tries);
+  use_mask(g_default_mask);
+  const double sp_out = r.ratio(2, 0), sp_mask = r.ratio(2, 1), fj_worst = r.worst(3);
+  const std::string sq = squeezed(fj_worst);
+  std::printf("| 16M | %d | %s | %s | %s | %s | %s | %s%s |\n", threads, fmt_time(r.time(0)).c_str(),
+              fmt_time(r.time(1)).c_str(), fmt_time(r.time(2)).c_str(), fmt_ratio(sp_out).c_str(),
+              fmt_ratio(sp_mask).c_str(), fmt_time(r.time(3)).c_str(), (sq + retried(tries)).c_str());
+  std::fflush(stdout);
+  target("relu fwd+bwd 16M, 2 thr, output backward: ≥ 5× faster than torch", fmt_ratio(sp_out) + sq,
+         sp_out >= 5, sq.empty());
+  target("relu fwd+bwd 16M, 2 thr, mask backward: ≥ 5× faster than torch", fmt_ratio(sp_mask) + sq,
+         sp_mask >= 5, sq.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. the backward pass alone vs its traffic limit
+
+void bench_backward_alone() {
+  const std::int64_t n = kBig;
+  std::printf("\n### relu backward alone, 16M float32: ramp vs the memory-traffic limit\n\n");
+  std::printf(
+      "The forward runs once outside the timed region; each iteration is `y.backward(dy, "
+      "/*retain_graph=*/true); x.set_grad({});` (the engine, the ReLU backward kernel allocating dx, "
+      "AccumulateGrad keeping it). Limits, same bytes with no arithmetic: output path `dx = dy + y` "
+      "(reads 2×64 MiB, writes 64 MiB); mask path `dx = dy` plus a read of the 2 MiB mask. Each limit "
+      "is timed with ordinary and with non-temporal stores; ramp/limit is against the faster of the two "
+      "in each round. GB/s counts bytes read + written.\n\n");
+  std::printf(
+      "| path | thr | bytes | limit (stores) | limit (NT stores) | ramp backward | ramp/limit | ramp GB/s | "
+      "fork/join |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  ramp::Tensor x = ramp_normal(n, 21);
+  ramp::Tensor dy = ramp_normal(n, 22);
+  x.requires_grad_();
+  use_mask(false);
+  ramp::Tensor y_out = ramp::relu(x);
+  use_mask(true);
+  ramp::Tensor y_mask = ramp::relu(x);
+  use_mask(g_default_mask);
+  // The limits' inputs: y's bytes (a detached alias) and a mask of the same size as ramp's.
+  ramp::Tensor yv = y_out.detach();
+  ramp::Tensor bits = ramp::empty({n / 64}, ramp::ScalarType::Int64);
+  {
+    std::mt19937_64 g(23);
+    auto* p = static_cast<std::uint64_t*>(bits.data_ptr());
+    for (std::int64_t i = 0; i < n / 64; ++i) p[i] = g();
+  }
+  ramp::Tensor dst = ramp::zeros({n});
+  const float* pdy = dy.data<float>();
+  const float* py = yv.data<float>();
+  const auto* pb = static_cast<const std::uint64_t*>(bits.data_ptr());
+  float* pd = dst.data<float>();
+  const double bytes_out = 12.0 * double(n), bytes_mask = 8.0 * double(n) + double(n) / 8.0;
+  for (int threads : g_threads) {
+    set_threads(threads);
+    std::vector<Variant> vs{
+        variant("add2", [=] { add2_limit(pdy, py, pd, n, threads, false); }),
+        variant("add2 nt", [=] { add2_limit(pdy, py, pd, n, threads, true); }),
+        variant("ramp bwd output",
+                [&] {
+                  y_out.backward(dy, true);
+                  x.set_grad({});
+                }),
+        variant("copy+bits", [=] { copy_bits_limit(pdy, pb, pd, n, threads, false); }),
+        variant("copy+bits nt", [=] { copy_bits_limit(pdy, pb, pd, n, threads, true); }),
+        variant("ramp bwd mask",
+                [&] {
+                  y_mask.backward(dy, true);
+                  x.set_grad({});
+                }),
+    };
+    if (threads == 2) vs.push_back(variant("fork/join", fork_join));
+    int tries = 1;
+    Result r = threads == 2 ? measure_2t(vs, &tries) : measure(vs);
+    const double fj = threads == 2 ? r.time(6) : 0, fj_worst = threads == 2 ? r.worst(6) : 0;
+    const std::string sq = squeezed(fj_worst);
+    const double q_out = r.ratio_min(2, 0, 1), q_mask = r.ratio_min(5, 3, 4);
+    std::printf("| output (dy, y → dx) | %d | %s | %s | %s | %s | %s | %.1f | %s%s |\n", threads,
+                fmt_bytes(bytes_out).c_str(), fmt_time(r.time(0)).c_str(), fmt_time(r.time(1)).c_str(),
+                fmt_time(r.time(2)).c_str(), fmt_ratio(q_out).c_str(), bytes_out / r.time(2),
+                threads == 2 ? fmt_time(fj).c_str() : "–", (sq + retried(tries)).c_str());
+    std::printf("| mask (dy, bits → dx) | %d | %s | %s | %s | %s | %s | %.1f | %s%s |\n", threads,
+                fmt_bytes(bytes_mask).c_str(), fmt_time(r.time(3)).c_str(), fmt_time(r.time(4)).c_str(),
+                fmt_time(r.time(5)).c_str(), fmt_ratio(q_mask).c_str(), bytes_mask / r.time(5),
+                threads == 2 ? fmt_time(fj).c_str() : "–", (sq + retried(tries)).c_str());
+    std::printf("| mask/output backward time | %d | | | | %s | | | |\n", threads, fmt_ratio(r.ratio(5, 2)).c_str());
+    std::fflush(stdout);
+    target(fmt("relu backward 16M, %d thr, output path: ≤ 1.15× traffic limit", threads), fmt_ratio(q_out) + sq,
+           q_out <= 1.15, sq.empty());
+    target(fmt("relu backward 16M, %d thr, mask path: ≤ 1.15× traffic limit", threads), fmt_ratio(q_mask) + sq,
+           q_mask <= 1.15, sq.empty());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. one element
+
+void bench_one_element() {
+  set_threads(1);
+  std::printf("\n### One element: relu forward + backward from C++\n\n");
+  std::printf(
+      "x: one float32 element (0.5) requiring grad. Each iteration: `y = relu(x); y.backward();` and the "
+      "gradient is cleared. 1 thread.\n\n");
+  std::printf("| iteration | ns/iter | vs ramp (%s) |\n|---|---:|---:|\n", default_path());
+  ramp::Tensor x = ramp::tensor({0.5});
+  x.requires_grad_();
+  torch::Tensor tx = torch::full({1}, 0.5f).requires_grad_(true);
+  auto ramp_iter = [&] {
+    ramp::Tensor y = ramp::relu(x);
+    y.backward();
+    x.set_grad({});
+  };
+  std::vector<Variant> vs{
+      variant(fmt("ramp, output backward%s", g_default_mask ? "" : " (default)"),
+              [&] {
+                use_mask(false);
+                ramp_iter();
+              }),
+      variant(fmt("ramp, mask backward%s", g_default_mask ? " (default)" : ""),
+              [&] {
+                use_mask(true);
+                ramp_iter();
+              }),
+      variant("torch",
+              [&] {
+                torch::Tensor y = torch::relu(tx);
+                y.backward();
+                tx.mutable_grad().reset();
+              }),
+  };
+  Result r = measure(vs);
+  use_mask(g_default_mask);
+  const std::size_t def = g_default_mask ? 1 : 0;
+  for (std::size_t v = 0; v < vs.size(); ++v)
+    std::printf("| %s | %.1f | %s |\n", vs[v].name.c_str(), r.time(v),
+                v == def ? "1" : fmt_ratio(r.ratio(v, def)).c_str());
+  std::printf("\ntorch/ramp: %s (output backward), %s (mask backward)\n", fmt_ratio(r.ratio(2, 0)).c_str(),
+              fmt_ratio(r.ratio(2, 1)).c_str());
+  target("one-element relu fwd+bwd, output backward ≤ 0.5 µs", fmt_time(r.time(0)), r.time(0) <= 500);
+  target("one-element relu fwd+bwd, mask backward ≤ 0.5 µs", fmt_time(r.time(1)), r.time(1) <= 500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. MLP training step
+
+// Counts PyTorch's CPU allocations: live and peak bytes as requested, and as ramp's allocator
+// would round them (its size buckets), so the two libraries can be compared either way.
+std::size_t ramp_bucket(std::size_t n) {  // src/tensor/allocator.cpp's bucket_size
+  constexpr std::size_t kAlign = 64, kSmallMax = std::size_t(64) << 10, kHuge = std::size_t(2) << 20;
+  if (n <= kAlign) return kAlign;
+  if (n <= kSmallMax) return std::size_t(1) << (64 - __builtin_clzll(n - 1));
+  int hi = 63 - __builtin_clzll(n - 1);
+  std::size_t step = std::size_t(1) << (hi - 2);
+  std::size_t b = (n + step - 1) / step * step;
+  if (b >= kHuge) b = (b + kHuge - 1) / kHuge * kHuge;
+  return b;
+}
+
+struct CountingAllocator final : c10::Allocator {
+  c10::Allocator* inner = nullptr;
+  mutable std::atomic<std::int64_t> live{0}, peak{0}, live_b{0}, peak_b{0};
+  struct Ctx {
+    c10::DataPtr p;
+    std::size_t n;
+    const CountingAllocator* self;
+  };
+  static void bump(std::atomic<std::int64_t>& l, std::atomic<std::int64_t>& pk, std::int64_t d) {
+    std::int64_t now = l.fetch_add(d, std::memory_order_relaxed) + d;
+    std::int64_t p = pk.load(std::memory_order_relaxed);
+    while (now > p && !pk.compare_exchange_weak(p, now, std::memory_order_relaxed)) {
+    }
+  }
+  c10::DataPtr allocate(std::size_t n) const override {
+    c10::DataPtr p = inner->allocate(n);
+    void* data = p.get();
+    const c10::Device dev = p.device();
+    bump(live, peak, std::int64_t(n));
+    bump(live_b, peak_b, std::int64_t(ramp_bucket(n)));
+    return {data, new Ctx{std::move(p), n, this}, &release, dev};
+  }
+  static void release(void* c) {
+    auto* ctx = static_cast<Ctx*>(c);
+    ctx->self->live.fetch_sub(std::int64_t(ctx->n), std::memory_order_relaxed);
+    ctx->self->live_b.fetch_sub(std::int64_t(ramp_bucket(ctx->n)), std::memory_order_relaxed);
+    delete ctx;  // frees the block through the inner allocator's deleter
+  }
+  void reset_peak() const {
+    peak.store(live.load());
+    peak_b.store(live_b.load());
+  }
+};
+CountingAllocator g_counting;  // outlives every tensor it allocates
+
+constexpr std::int64_t kBatch = 4096, kIn = 784, kHidden = 256, kOut = 10;
+constexpr double kLr = 1e-3;
+
+// What one step held: bytes live after the forward (saved for backward, plus the loss) and at the
+// peak, both above what was live before the step.
+struct StepMemory {
+  double after_forward = 0, peak = 0, peak_bucketed = 0;
+};
+
+struct RampMlp {
+  ramp::Tensor w1, b1, w2, b2, x, onehot;
+  ramp::Tensor loss_of_step() const {
+    ramp::Tensor h = ramp::relu(ramp::addmm(b1, x, w1.t()));
+    ramp::Tensor z = ramp::addmm(b2, h, w2.t());
+    ramp::Tensor logp = ramp::log_softmax(z, {.dim = 1});
+    return logp.mul(onehot).sum().mul(-1.0 / double(kBatch));
+  }
+  template <class AfterForward = std::nullptr_t>
+  void step(AfterForward after_forward = nullptr) {
+    ramp::Tensor loss = loss_of_step();
+    if constexpr (!std::is_same_v<AfterForward, std::nullptr_t>) after_forward();
+    loss.backward();
+    ramp::autograd::NoGradGuard no_grad;
+    for (ramp::Tensor* p : {&w1, &b1, &w2, &b2}) {
+      p->sub_(p->grad() * kLr);
+      p->set_grad({});
+    }
+  }
+};
+
+struct TorchMlp {
+  torch::Tensor w1, b1, w2, b2, x, onehot;
+  torch::Tensor loss_of_step() const {
+    torch::Tensor h = torch::relu(torch::addmm(b1, x, w1.t()));
+    torch::Tensor z = torch::addmm(b2, h, w2.t());
+    torch::Tensor logp = torch::log_softmax(z, 1);
+    return (logp * onehot).sum() * (-1.0 / double(kBatch));
+  }
+  template <class AfterForward = std::nullptr_t>
+  void step(AfterForward after_forward = nullptr) {
+    torch::Tensor loss = loss_of_step();
+    if constexpr (!std::is_same_v<AfterForward, std::nullptr_t>) after_forward();
+    loss.backward();
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor* p : {&w1, &b1, &w2, &b2}) {
+      p->sub_(p->grad() * kLr);
+      p->mutable_grad().reset();
+    }
+  }
+};
+
+ramp::Tensor uniform_param(std::vector<std::int64_t> sizes, double bound, std::uint64_t seed) {
+  ramp::Tensor t = ramp::empty(ramp::IntArrayRef(sizes.data(), sizes.size()));
+  float* p = t.data<float>();
+  std::mt19937_64 g(seed);
+  std::uniform_real_distribution<float> d(float(-bound), float(bound));
+  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = d(g);
+  return t;
+}
+
+StepMemory ramp_step_memory(RampMlp& m, bool mask) {
+  use_mask(mask);
+  StepMemory best;
+  for (int k = 0; k < 3; ++k) {  // the largest of three: small-block statistics may lag (see below)
+    const double before = double(ramp::memory::stats().allocated);  // stats() publishes this thread's
+    ramp::memory::reset_peak_stats();
+    StepMemory s;
+    m.step([&] { s.after_forward = double(ramp::memory::stats().allocated) - before; });
+    s.peak = double(ramp::memory::stats().peak_allocated) - before;
+    s.peak_bucketed = s.peak;
+    best.after_forward = std::max(best.after_forward, s.after_forward);
+    best.peak = std::max(best.peak, s.peak);
+    best.peak_bucketed = best.peak;
+  }
+  use_mask(g_default_mask);
+  return best;
+}
+
+StepMemory torch_step_memory(TorchMlp& m) {
+  StepMemory best;
+  for (int k = 0; k < 3; ++k) {
+    const double before = double(g_counting.live.load()), before_b = double(g_counting.live_b.load());
+    g_counting.reset_peak();
+    StepMemory s;
+    m.step([&] { s.after_forward = double(g_counting.live.load()) - before; });
+    s.peak = double(g_counting.peak.load()) - before;
+    s.peak_bucketed = double(g_counting.peak_b.load()) - before_b;
+    best.after_forward = std::max(best.after_forward, s.after_forward);
+    best.peak = std::max(best.peak, s.peak);
+    best.peak_bucketed = std::max(best.peak_bucketed, s.peak_bucketed);
+  }
+  return best;
+}
+
+double max_abs_diff(const ramp::Tensor& a, const torch::Tensor& b) {
+  const float* pa = a.data<float>();
+  torch::Tensor bc = b.contiguous();
+  const float* pb = bc.data_ptr<float>();
+  double m = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) m = std::max(m, double(std::fabs(pa[i] - pb[i])));
+  return m;
+}
+
+void bench_mlp() {
+  std::printf("\n### Training step: Linear(784,256)-ReLU-Linear(256,10), batch 4096, float32\n\n");
+  // PyTorch's tensors from here on come from a counting wrapper around its default CPU allocator.
+  g_counting.inner = c10::GetCPUAllocator();
+  c10::SetCPUAllocator(&g_counting, 0);
+
+  RampMlp rm;
+  const double bound1 = 1.0 / std::sqrt(double(kIn)), bound2 = 1.0 / std::sqrt(double(kHidden));
+  rm.w1 = uniform_param({kHidden, kIn}, bound1, 31);  // nn.Linear's layout and initial range
+  rm.b1 = uniform_param({kHidden}, bound1, 32);
+  rm.w2 = uniform_param({kOut, kHidden}, bound2, 33);
+  rm.b2 = uniform_param({kOut}, bound2, 34);
+  rm.x = ramp_normal(kBatch * kIn, 35).reshape({kBatch, kIn});
+  rm.onehot = ramp::zeros({kBatch, kOut});
+  {
+    std::mt19937_64 g(36);
+    float* p = rm.onehot.data<float>();
+    for (std::int64_t i = 0; i < kBatch; ++i) p[i * kOut + std::int64_t(g() % kOut)] = 1.0f;
+  }
+  TorchMlp tm;  // the same initial weights (copies: each library updates its own), the same inputs
+  tm.w1 = torch_view(rm.w1).clone().requires_grad_(true);
+  tm.b1 = torch_view(rm.b1).clone().requires_grad_(true);
+  tm.w2 = torch_view(rm.w2).clone().requires_grad_(true);
+  tm.b2 = torch_view(rm.b2).clone().requires_grad_(true);
+  tm.x = torch_view(rm.x);
+  tm.onehot = torch_view(rm.onehot);
+  for (ramp::Tensor* p : {&rm.w1, &rm.b1, &rm.w2, &rm.b2}) p->requires_grad_();
+
+  // Same computation: the first loss and gradients of both libraries, before any update.
+  {
+    set_threads(2);
+    ramp::Tensor rl = rm.loss_of_step();
+    rl.backward();
+    torch::Tensor tl = tm.loss_of_step();
+    tl.backward();
+    std::printf(
+        "Check, before any update: loss ramp %.6f, torch %.6f; max |Δ| of the gradients: w1 %.2g, b1 %.2g, "
+        "w2 %.2g, b2 %.2g.\n\n",
+        rl.item<double>(), tl.item<double>(), max_abs_diff(rm.w1.grad(), tm.w1.grad()),
+        max_abs_diff(rm.b1.grad(), tm.b1.grad()), max_abs_diff(rm.w2.grad(), tm.w2.grad()),
+        max_abs_diff(rm.b2.grad(), tm.b2.grad()));
+    for (ramp::Tensor* p : {&rm.w1, &rm.b1, &rm.w2, &rm.b2}) p->set_grad({});
+    for (torch::Tensor* p : {&tm.w1, &tm.b1, &tm.w2, &tm.b2}) p->mutable_grad().reset();
+  }
+
+  std::printf(
+      "One step: `h = relu(addmm(b1, x, w1ᵀ)); z = addmm(b2, h, w2ᵀ); loss = -(log_softmax(z, 1) * "
+      "onehot).sum() / 4096; loss.backward();` then under no_grad `p.sub_(p.grad() * lr)` and the "
+      "gradient set to none, for the four parameters. The same code with torch:: in place of ramp::. "
+      "GEMMs: OpenBLAS (OpenMP build) for both, following the thread count.\n\n");
+  std::printf(
+      "| thr | ramp (output) | ramp (mask) | torch (%s) | mask/output | torch/ramp (output) | torch/ramp "
+      "(mask) | fork/join |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      g_cap.c_str());
+  double step_ratio_2t = 0;
+  bool step_valid_2t = true;
+  for (int threads : g_threads) {
+    set_threads(threads);
+    std::vector<Variant> vs{
+        variant("ramp output",
+                [&] {
+                  use_mask(false);
+                  rm.step();
+                }),
+        variant("ramp mask",
+                [&] {
+                  use_mask(true);
+                  rm.step();
+                }),
+        variant("torch", [&] { tm.step(); }),
+    };
+    if (threads == 2) vs.push_back(variant("fork/join", fork_join));
+    int tries = 1;
+    Result r = threads == 2 ? measure_2t(vs, &tries) : measure(vs);
+    use_mask(g_default_mask);
+    const double fj_worst = threads == 2 ? r.worst(3) : 0;
+    const std::string sq = squeezed(fj_worst);
+    std::printf("| %d | %s | %s | %s | %s | %s | %s | %s%s |\n", threads, fmt_time(r.time(0)).c_str(),
+                fmt_time(r.time(1)).c_str(), fmt_time(r.time(2)).c_str(), fmt_ratio(r.ratio(1, 0)).c_str(),
+                fmt_ratio(r.ratio(2, 0)).c_str(), fmt_ratio(r.ratio(2, 1)).c_str(),
+                threads == 2 ? fmt_time(r.time(3)).c_str() : "–", (sq + retried(tries)).c_str());
+    std::fflush(stdout);
+    if (threads == 2) step_ratio_2t = r.ratio(1, 0), step_valid_2t = sq.empty();
+  }
+
+  // Peak memory: one step each (the largest of three), above what was live before the step.
+  set_threads(2);
+  const StepMemory mo = ramp_step_memory(rm, false), mm = ramp_step_memory(rm, true), mt = torch_step_memory(tm);
+  std::printf(
+      "\nMemory of one step, above what was live before it (parameters and inputs): live after the forward "
+      "(what autograd saved, and the loss) and the peak. ramp: `ramp::memory::stats()` "
+      "(`reset_peak_stats()` before the step), in its size buckets (≤ 25%% above the request; blocks "
+      "≤ 64 KiB are counted per thread and published every 1 MiB, so up to 1 MiB per thread of small "
+      "blocks can be missing). torch: a counting `c10::SetCPUAllocator` wrapper around its default CPU "
+      "allocator, exact requested bytes, and the same blocks rounded to ramp's buckets.\n\n");
+  std::printf(
+      "| | after forward | peak | peak in ramp's buckets | vs ramp (output) |\n|---|---:|---:|---:|---:|\n");
+  std::printf("| ramp (output) | %s | %s | %s | 1 |\n", fmt_bytes(mo.after_forward).c_str(), fmt_bytes(mo.peak).c_str(),
+              fmt_bytes(mo.peak_bucketed).c_str());
+  std::printf("| ramp (mask) | %s | %s | %s | %s |\n", fmt_bytes(mm.after_forward).c_str(), fmt_bytes(mm.peak).c_str(),
+              fmt_bytes(mm.peak_bucketed).c_str(), fmt("%+.1f%%", 100.0 * (mm.peak / mo.peak - 1)).c_str());
+  std::printf("| torch (%s) | %s | %s | %s | %s |\n", g_cap.c_str(), fmt_bytes(mt.after_forward).c_str(),
+              fmt_bytes(mt.peak).c_str(), fmt_bytes(mt.peak_bucketed).c_str(),
+              fmt("%+.1f%% (bucketed)", 100.0 * (mt.peak_bucketed / mo.peak - 1)).c_str());
+  std::printf("\nmask − output: peak %+.1f KiB, after forward %+.1f KiB; step time mask/output (2 thr) %s%s\n",
+              (mm.peak - mo.peak) / 1024.0, (mm.after_forward - mo.after_forward) / 1024.0,
+              fmt_ratio(step_ratio_2t).c_str(), step_valid_2t ? "" : " ⚠");
+  std::fflush(stdout);
+
+  c10::SetCPUAllocator(g_counting.inner, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_opt.sections = {"relu", "bwd", "one", "mlp"};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--rounds") {
+      g_opt.rounds = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--sample-ms") {
+      g_opt.sample_ms = std::atof(next().c_str());
+    } else if (a == "--threads") {
+      g_threads.clear();
+      std::stringstream ss(next());
+      for (std::string v; std::getline(ss, v, ',');) g_threads.push_back(std::max(1, std::atoi(v.c_str())));
+    } else if (a == "--sections") {
+      g_opt.sections.clear();
+      std::stringstream ss(next());
+      for (std::string s; std::getline(ss, s, ',');) g_opt.sections.insert(s);
+    } else {
+      std::fprintf(stderr, "usage: %s [--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]\n",
+                   argv[0]);
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
+  }
+  g_cap = torch_capability();
+  g_default_mask = ramp::autograd::mask_backward_enabled();
+  // As in bench_activations.cpp: freeing one 24 MiB block raises glibc's mmap threshold, so PyTorch's
+  // blocks up to 32 MiB come from warm heap pages (its best case); 64 MiB ones are always fresh mmaps.
+  void* volatile block = std::malloc(std::size_t(24) << 20);
+  std::free(block);
+  at::manual_seed(0);
+  {  // first calls initialise PyTorch's dispatcher, autograd engine and thread pool
+    torch::Tensor t = torch::randn({1 << 16}).requires_grad_(true);
+    for (int k = 0; k < 3; ++k) torch::relu(t).sum().backward();
+  }
+  auto env = [](const char* k) {
+    const char* v = std::getenv(k);
+    return std::string(v ? v : "(unset)");
+  };
+  utsname u{};
+  uname(&u);
+  std::printf("## Autograd: ramp vs PyTorch %s (%s kernels)\n\n", TORCH_VERSION, g_cap.c_str());
+  std::printf("- CPU: %s, %d cores visible, AVX-512 %s; Linux %s\n", cpu_model().c_str(), omp_get_num_procs(),
+              kAvx512 ? "yes" : "no", u.release);
+  std::printf("- env: ATEN_CPU_CAPABILITY=%s OPENBLAS_NUM_THREADS=%s RAMP_ISA=%s OMP_NUM_THREADS=%s\n",
+              env("ATEN_CPU_CAPABILITY").c_str(), env("OPENBLAS_NUM_THREADS").c_str(), env("RAMP_ISA").c_str(),
+              env("OMP_NUM_THREADS").c_str());
+  std::printf("- BLAS loaded: %s; OpenBLAS parallel mode %d (2 = OpenMP), %d threads at start\n",
+              blas_libraries().c_str(), openblas_get_parallel(), openblas_get_num_threads());
+  std::printf("- ramp's default ReLU backward: %s (`ramp::autograd::mask_backward_enabled()` = %s)\n",
+              default_path(), g_default_mask ? "true" : "false");
+  std::printf(
+      "- %d interleaved rounds per case, samples of ≥ %.1f ms; times are medians, ratios are medians of "
+      "per-round ratios\n",
+      g_opt.rounds, g_opt.sample_ms);
+  std::printf(
+      "- empty 2-thread OpenMP region (fork/join) at start: %s; 2-thread rows marked ⚠ had one above %s in "
+      "some round (the host had squeezed both vCPUs onto one core)\n",
+      fmt_time(fork_join_probe()).c_str(), fmt_time(kSqueezedNs).c_str());
+  std::fflush(stdout);
+
+  auto t0 = Clock::now();
+  if (g_opt.sections.count("relu")) bench_relu_fwd_bwd();
+  if (g_opt.sections.count("bwd")) bench_backward_alone();
+  if (g_opt.sections.count("one")) bench_one_element();
+  if (g_opt.sections.count("mlp")) bench_mlp();
+
+  if (!g_targets.empty()) {
+    std::printf("\n### Targets (%s PyTorch)\n\n| target | measured | |\n|---|---:|---|\n", g_cap.c_str());
+    for (auto& t : g_targets)
+      std::printf("| %s | %s | %s |\n", t.what.c_str(), t.figure.c_str(), t.valid ? mark(t.met) : "not measured (⚠)");
+  }
+  std::printf("\n(run took %.1f s; fork/join at the end: %s)\n",
+              std::chrono::duration<double>(Clock::now() - t0).count(), fmt_time(fork_join_probe()).c_str());
+  return 0;
+}

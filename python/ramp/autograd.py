@@ -1,0 +1,254 @@
+"""ramp.autograd: torch.autograd's Python API over ramp's C++ engine.
+
+    x = ramp.randn(3, requires_grad=True)
+    y = ramp.relu(x * 2)
+    y.sum().backward()                      # x.grad
+    ramp.autograd.grad(y.sum(), x)          # (gradient,) without touching x.grad
+    with ramp.no_grad(): ...                # also @ramp.no_grad() as a decorator
+    ramp.autograd.gradcheck(F.elu, (x.double().detach().requires_grad_(),))
+
+Only first derivatives: create_graph=True raises NotImplementedError.
+"""
+import functools
+import inspect
+import sys
+import warnings
+
+from . import _C
+
+Node = _C.Node
+is_grad_enabled = _C.is_grad_enabled
+
+__all__ = ["grad", "backward", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "Node"]
+
+
+# ---- grad mode: torch 1.13's grad_mode.py, context managers that also decorate ----
+class _DecoratorContextManager:
+    """A context manager that decorates functions and generators (each call runs inside a fresh copy)."""
+
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
+        @functools.wraps(func)
+        def decorate_context(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+        return decorate_context
+
+    def _wrap_generator(self, func):
+        """The mode holds while the generator runs, not while its caller does."""
+        @functools.wraps(func)
+        def generator_context(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            try:
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException:  # noqa: B036 -- forwarded into the generator, as torch
+                        with self.clone():
+                            response = gen.throw(*sys.exc_info())
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+            except StopIteration as e:
+                return e.value
+        return generator_context
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_DecoratorContextManager):
+    """Ops inside record no graph: their results have requires_grad=False."""
+
+    def __init__(self):
+        self.prev = False
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+class enable_grad(_DecoratorContextManager):
+    """Turns recording back on inside no_grad."""
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _C._set_grad_enabled(True)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Sets grad mode at construction (so it also works as a plain call, as in torch) and restores
+    the previous mode when its block ends."""
+
+    def __init__(self, mode):
+        self.prev = is_grad_enabled()
+        _C._set_grad_enabled(mode)
+        self.mode = mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+# ---- backward and grad ----
+def _tensor_list(x):
+    return [x] if isinstance(x, _C.Tensor) else list(x)
+
+
+def _grad_list(grads, n):
+    """grad_outputs as a list of n (None entries mean ones for a scalar output, as torch)."""
+    if grads is None:
+        return [None] * n
+    grads = _tensor_list(grads)
+    if len(grads) < n:
+        raise RuntimeError(f"got {n} tensors and {len(grads)} gradients")
+    return grads[:n]  # torch zips them: extra gradients are ignored
+
+
+def _first_order_only(create_graph):
+    if create_graph:
+        raise NotImplementedError("ramp computes first derivatives only: create_graph=True (double backward) "
+                                  "is not supported")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulates the gradients of `tensors` into the `.grad` of the leaves they depend on."""
+    _first_order_only(create_graph)
+    if grad_variables is not None:
+        warnings.warn("'grad_variables' is deprecated. Use 'grad_tensors' instead.")
+        if grad_tensors is not None:
+            raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both passed to "
+                               "backward(). Please only use 'grad_tensors'.")
+        grad_tensors = grad_variables
+    if inputs is not None:
+        raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
+    tensors = _tensor_list(tensors)
+    retain = create_graph if retain_graph is None else retain_graph
+    _C._backward(tensors, _grad_list(grad_tensors, len(tensors)), bool(retain))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=False, is_grads_batched=False):
+    """d(outputs)/d(inputs) weighted by grad_outputs, as a tuple; `.grad` fields are left alone."""
+    _first_order_only(create_graph)
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.")
+    if is_grads_batched:
+        raise NotImplementedError("ramp: is_grads_batched=True is not supported")
+    outputs, inputs = _tensor_list(outputs), _tensor_list(inputs)
+    retain = create_graph if retain_graph is None else retain_graph
+    return _C._grad(outputs, inputs, _grad_list(grad_outputs, len(outputs)), bool(retain), allow_unused)
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Tensor.backward: backward((self,), (gradient,), ...)."""
+    _first_order_only(create_graph)
+    if inputs is not None:
+        raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
+    self._backward(gradient, bool(create_graph if retain_graph is None else retain_graph))
+
+
+_C.Tensor.backward = _tensor_backward
+
+
+# ---- gradcheck: central differences in float64 against the engine's vector-Jacobian products ----
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when the analytical and numerical Jacobians differ."""
+
+
+def _flat(t):
+    return [float(v) for v in t.detach().double().reshape(-1).tolist()] if t.numel() else []
+
+
+def _outputs(func, inputs):
+    out = func(*inputs)
+    return [out] if isinstance(out, _C.Tensor) else [o for o in out if isinstance(o, _C.Tensor)]
+
+
+def _numerical_jacobians(func, inputs, x, eps):
+    """Per output, the columns d(output)/d(x[j]) = (f(x + eps e_j) - f(x - eps e_j)) / 2eps.
+
+    The perturbation is written through a detached alias of x's data. func runs in grad mode, as in
+    torch (a func may register hooks on its intermediates)."""
+    if not x.is_contiguous():
+        raise ValueError("ramp gradcheck needs contiguous inputs")
+    data = x.detach().reshape(-1)
+    columns = []
+    for j in range(x.numel()):
+        orig = data[j].item()
+        data[j] = orig - eps
+        minus = [_flat(o) for o in _outputs(func, inputs)]
+        data[j] = orig + eps
+        plus = [_flat(o) for o in _outputs(func, inputs)]
+        data[j] = orig
+        columns.append([[(p - m) / (2 * eps) for p, m in zip(po, mo)] for po, mo in zip(plus, minus)])
+    return [[col[k] for col in columns] for k in range(len(columns[0]))] if columns else []
+
+
+def _analytical_jacobians(output, xs):
+    """Per input x, the columns d(output)/d(x[j]), from one vector-Jacobian product per output
+    element (zeros where the output does not depend on x or has no graph)."""
+    rows = []  # rows[k][i]: d(output[k])/d(xs[i]), flat
+    for k in range(output.numel()):
+        gs = [None] * len(xs)
+        if output.requires_grad:
+            onehot = _C.zeros(output.numel(), dtype=output.dtype)
+            onehot[k] = 1
+            gs = grad([output], xs, [onehot.reshape(*output.shape)], retain_graph=True, allow_unused=True)
+        rows.append([_flat(g) if g is not None else [0.0] * x.numel() for g, x in zip(gs, xs)])
+    return [[[row[i][j] for row in rows] for j in range(x.numel())] for i, x in enumerate(xs)]
+
+
+def _jacobian_text(columns):
+    return repr(_C.tensor(columns, dtype=_C.float64)) if columns and columns[0] else "(empty)"
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Whether the gradients of `func` at `inputs` match finite differences, as torch.autograd.gradcheck:
+    |analytical - numerical| <= atol + rtol |numerical| for every output and input. Inputs should be
+    float64."""
+    inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    positions = [i for i, x in enumerate(inputs) if isinstance(x, _C.Tensor) and x.requires_grad]
+    xs = [inputs[i] for i in positions]
+    if not xs:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
+                         "have requires_grad=True.")
+    for i, x in zip(positions, xs):
+        if x.dtype != _C.float64:
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or complex. "
+                          "This check will likely fail if all the inputs are not of double precision floating "
+                          "point or complex. ")
+    numerical = [_numerical_jacobians(func, inputs, x, eps) for x in xs]
+    outputs = _outputs(func, inputs)  # a fresh graph: the perturbations bumped the inputs' versions
+    for k, out in enumerate(outputs):
+        analytical = _analytical_jacobians(out, xs)
+        for i, x in enumerate(xs):
+            num, ana = (numerical[i][k] if numerical[i] else []), analytical[i]
+            if all(abs(a - n) <= atol + rtol * abs(n) for nc, ac in zip(num, ana) for n, a in zip(nc, ac)):
+                continue
+            if not raise_exception:
+                return False
+            raise GradcheckError(f"Jacobian mismatch for output {k} with respect to input {positions[i]},\n"
+                                 f"numerical:{_jacobian_text(num)}\nanalytical:{_jacobian_text(ana)}\n")
+    return True
