@@ -48,6 +48,9 @@ using Hook = std::function<Tensor(const Tensor&)>;
 
 struct Node;
 
+// One gradient per input of a node (inline for the usual one or two).
+using Grads = SmallVector<Tensor, 2>;
+
 // A tensor a backward formula reads. Saving the node's own output keeps a detached alias (the
 // output's autograd data points at the node, so a full reference would be a cycle).
 class SavedTensor {
@@ -84,7 +87,7 @@ struct Node : std::enable_shared_from_this<Node> {
   Node();
   virtual ~Node() = default;
   virtual std::string_view name() const = 0;
-  virtual std::vector<Tensor> apply(const Tensor& grad) = 0;
+  virtual Grads apply(const Tensor& grad) = 0;
   virtual void release_saved();
   const Tensor unpack(std::size_t i) const { return saved[i].unpack(*this); }
 
@@ -99,7 +102,7 @@ struct Node : std::enable_shared_from_this<Node> {
 struct AccumulateGrad final : Node {
   std::weak_ptr<TensorImpl> leaf;
   std::string_view name() const override { return "torch::autograd::AccumulateGrad"; }
-  std::vector<Tensor> apply(const Tensor& grad) override;
+  Grads apply(const Tensor& grad) override;
 };
 
 // What autograd knows of one tensor (TensorImpl::autograd; absent for tensors that never needed it).
@@ -126,6 +129,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 // Accumulates d(roots)/d(leaves) into every reachable leaf's `.grad` (torch.autograd.backward).
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots = {},
               bool retain_graph = false);
+void backward(const Tensor& root, const Tensor& grad_root = {}, bool retain_graph = false);
 
 // Compares the analytical Jacobian of `fn` at `inputs` with central finite differences, as
 // torch.autograd.gradcheck (inputs should be float64). Returns true, or throws with the first

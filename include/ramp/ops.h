@@ -16,10 +16,10 @@ namespace ramp {
 // ---- matrix products: float32, float64 (BLAS), bfloat16 (in float32) ----
 // Integer dtypes raise (PyTorch 1.13 computes them on CPU; ramp has no integer BLAS); bool raises
 // PyTorch's "not implemented for 'Bool'".
-Tensor mm(const Tensor& self, const Tensor& mat2);                // [n, k] @ [k, m]
-Tensor bmm(const Tensor& self, const Tensor& mat2);               // [b, n, k] @ [b, k, m]
-Tensor mv(const Tensor& self, const Tensor& vec);                 // [n, k] @ [k]
-Tensor dot(const Tensor& self, const Tensor& tensor);             // [k] . [k] -> 0-d
+Tensor mm(const Tensor& self, const Tensor& mat2);     // [n, k] @ [k, m]
+Tensor bmm(const Tensor& self, const Tensor& mat2);    // [b, n, k] @ [b, k, m]
+Tensor mv(const Tensor& self, const Tensor& vec);      // [n, k] @ [k]
+Tensor dot(const Tensor& self, const Tensor& tensor);  // [k] . [k] -> 0-d
 // beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape; beta == 0 ignores
 // self (NaN in it does not propagate).
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1);
@@ -30,10 +30,10 @@ Tensor matmul(const Tensor& self, const Tensor& other);
 // ---- pointwise ----
 // PyTorch's type promotion: an integer tensor to a float power is float32; integers to integer
 // powers stay integers (wrapping) and refuse negative Scalar exponents.
-Tensor pow(const Tensor& self, Scalar exponent);                  // PowBackward0
-Tensor pow(const Tensor& self, const Tensor& exponent);           // broadcasting; PowBackward1
-Tensor pow(Scalar self, const Tensor& exponent);                  // PowBackward2
-Tensor exp(const Tensor& self);                                   // integers give float32
+Tensor pow(const Tensor& self, Scalar exponent);         // PowBackward0
+Tensor pow(const Tensor& self, const Tensor& exponent);  // broadcasting; PowBackward1
+Tensor pow(Scalar self, const Tensor& exponent);         // PowBackward2
+Tensor exp(const Tensor& self);                          // integers give float32
 Tensor log(const Tensor& self);
 
 // torch.result_type: the dtype an op of these operands computes in (a Python number or a 0-d

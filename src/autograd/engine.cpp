@@ -120,14 +120,14 @@ struct CopySlices final : Node {
   std::int64_t view_offset = 0;  // relative to the base's first element
   std::shared_ptr<Node> fn;
   std::string_view name() const override { return "CopySlices"; }
-  std::vector<Tensor> apply(const Tensor& grad) override {
+  Grads apply(const Tensor& grad) override {
     Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
     ramp::detail::copy_into(result, grad);
     Tensor slice = result.as_strided(view_sizes, view_strides, view_offset);
-    std::vector<Tensor> grads = fn->apply(slice.clone());
+    Grads grads = fn->apply(slice.clone());
     if (grads.empty() || !grads[0].defined()) ramp::detail::fill_into(slice, 0);
     else ramp::detail::copy_into(slice, grads[0]);
-    std::vector<Tensor> out{result};
+    Grads out{result};
     for (std::size_t i = 1; i < grads.size(); ++i) out.push_back(grads[i]);
     return out;
   }
@@ -205,7 +205,7 @@ Tensor run_hooks(const std::vector<std::pair<int, Hook>>& hooks, Tensor g) {
 }
 }  // namespace
 
-std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_in) {
+Grads AccumulateGrad::apply(const Tensor& grad_in) {
   auto impl = leaf.lock();
   if (!impl || !impl->autograd) return {};
   AutogradMeta& m = *impl->autograd;
@@ -229,7 +229,8 @@ struct BySequence {
 
 // Runs the graph below `roots`. With `captures` (autograd.grad), the gradients arriving at those
 // nodes are returned instead of accumulated, and only nodes leading to them run.
-std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tensor>>& roots, bool keep_graph,
+using Roots = SmallVector<std::pair<std::shared_ptr<Node>, Tensor>, 1>;
+std::vector<Tensor> run(const Roots& roots, bool keep_graph,
                         const std::vector<std::shared_ptr<Node>>* captures) {
   NoGradGuard no_grad;
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
@@ -331,7 +332,7 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
     ready.pop_back();
     Tensor g = std::move(n->buffer);
     n->buffer = Tensor();
-    std::vector<Tensor> grads;
+    Grads grads;
     if (g.defined()) {
       // autograd.grad returns an input's gradient before that tensor's own hooks run (as 1.13).
       int ci = capture_index(n);
@@ -357,11 +358,10 @@ std::vector<Tensor> run(const std::vector<std::pair<std::shared_ptr<Node>, Tenso
   return captured;
 }
 
-std::vector<std::pair<std::shared_ptr<Node>, Tensor>> make_roots(const std::vector<Tensor>& outputs,
-                                                                  const std::vector<Tensor>& grads) {
+Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads) {
   RAMP_CHECK(grads.empty() || grads.size() == outputs.size(), "grad can be implicitly created only for scalar "
              "outputs");
-  std::vector<std::pair<std::shared_ptr<Node>, Tensor>> roots;
+  Roots roots;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     RAMP_CHECK(requires_grad(out), "element ", i, " of tensors does not require grad and does not have a grad_fn");
@@ -384,6 +384,9 @@ std::vector<std::pair<std::shared_ptr<Node>, Tensor>> make_roots(const std::vect
 
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
   run(make_roots(roots, grad_roots), retain_graph, nullptr);
+}
+void backward(const Tensor& root, const Tensor& grad_root, bool retain_graph) {
+  run(make_roots({&root, 1}, {&grad_root, 1}), retain_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

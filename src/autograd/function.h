@@ -5,7 +5,7 @@
 //   if (!autograd::needs_grad({a, b})) return compute(a, b);        // the fast path: no graph
 //   Tensor out = autograd::below([&] { return compute(a, b); });    // nested ops record nothing
 //   autograd::record(out, "MulBackward0", {a, b}, {{b, false}, {a, false}},
-//                    [](const autograd::Node& n, const Tensor& g) -> std::vector<Tensor> {
+//                    [](const autograd::Node& n, const Tensor& g) -> autograd::Grads {
 //                      // one gradient per input, undefined where !n.needs(i)
 //                    });
 //
@@ -45,7 +45,16 @@ template <class F> struct FnNode final : Node {
   F f;
   FnNode(std::string_view n, F fn) : node_name(n), f(std::move(fn)) {}
   std::string_view name() const override { return node_name; }
-  std::vector<Tensor> apply(const Tensor& grad) override { return f(*this, grad); }
+  Grads apply(const Tensor& grad) override {
+    auto r = f(*this, grad);
+    if constexpr (std::is_same_v<decltype(r), Grads>) {
+      return r;
+    } else {  // a formula returning std::vector
+      Grads g;
+      for (auto& t : r) g.push_back(std::move(t));
+      return g;
+    }
+  }
 };
 
 struct Save {

@@ -46,7 +46,7 @@ std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
-  autograd::backward({*this}, {gradient}, retain_graph);
+  autograd::backward(*this, gradient, retain_graph);
 }
 
 Tensor Tensor::detach() const {

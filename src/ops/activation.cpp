@@ -139,7 +139,7 @@ Tensor softmax_impl(const Tensor& x0, std::optional<std::int64_t> dim0, bool log
 
 // ---- gradients ----
 using autograd::Node;
-using Grads = std::vector<Tensor>;
+using autograd::Grads;
 
 // Records the node of entry A (pointwise, or rrelu in evaluation) for out = A(x). `original` is a
 // copy of x taken before an in-place write, for entries whose backward reads the input.

@@ -57,14 +57,15 @@ void check_int(std::int64_t v) {
              " exceeds the 32-bit indices of the BLAS ramp links");
 }
 
-void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb, float* c) {
-  cblas_sgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld),
-              beta, c, int(b.cols));
+void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb,
+          float* c) {
+  cblas_sgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb,
+              int(b.ld), beta, c, int(b.cols));
 }
 void call(const Operand& a, const Operand& b, double alpha, double beta, const double* pa, const double* pb,
           double* c) {
-  cblas_dgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld),
-              beta, c, int(b.cols));
+  cblas_dgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb,
+              int(b.ld), beta, c, int(b.cols));
 }
 
 }  // namespace
@@ -72,15 +73,19 @@ void call(const Operand& a, const Operand& b, double alpha, double beta, const d
 Tensor gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& bias, double beta, double alpha) {
   if (a_in.dtype() == ScalarType::BFloat16) {  // PyTorch too accumulates bfloat16 products in float32
     const Tensor b32 = bias.defined() ? bias.to(ScalarType::Float32) : bias;
-    return gemm(a_in.to(ScalarType::Float32), b_in.to(ScalarType::Float32), b32, beta, alpha).to(ScalarType::BFloat16);
+    return gemm(a_in.to(ScalarType::Float32), b_in.to(ScalarType::Float32), b32, beta, alpha)
+        .to(ScalarType::BFloat16);
   }
   const bool batched = a_in.dim() == 3 || b_in.dim() == 3;
   const std::int64_t batch = batched ? (a_in.dim() == 3 ? a_in.size(0) : b_in.size(0)) : 1;
-  const std::int64_t n = a_in.dim() == 1 ? 1 : a_in.size(-2), k = a_in.size(-1), m = b_in.dim() == 1 ? 1 : b_in.size(-1);
+  const std::int64_t n = a_in.dim() == 1 ? 1 : a_in.size(-2), k = a_in.size(-1),
+                     m = b_in.dim() == 1 ? 1 : b_in.size(-1);
   Tensor out = batched ? empty({batch, n, m}, a_in.dtype()) : empty({n, m}, a_in.dtype());
   if (out.numel() == 0) return out;
-  if (!bias.defined() || beta == 0) beta = 0;  // BLAS does not read C when beta == 0
-  else copy_into(out, bias);                   // broadcasts
+  if (!bias.defined() || beta == 0)
+    beta = 0;  // BLAS does not read C when beta == 0
+  else
+    copy_into(out, bias);  // broadcasts
   if (k == 0) {  // an empty sum (operands with no elements may have any strides): only beta * bias remains
     if (beta != 0) return out.mul(beta);  // out of place: a fresh result stays at version 0
     fill_into(out, 0);
@@ -103,9 +108,10 @@ Tensor gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& bias, double b
       if (work >= (1 << 18)) {
         for (std::int64_t i = 0; i < batch; ++i) one(i);
       } else {
-        parallel_for(batch, std::max<std::int64_t>((1 << 18) / work, 1), 1, [&](std::int64_t lo, std::int64_t hi) {
-          for (std::int64_t i = lo; i < hi; ++i) one(i);
-        });
+        parallel_for(batch, std::max<std::int64_t>((1 << 18) / work, 1), 1,
+                     [&](std::int64_t lo, std::int64_t hi) {
+                       for (std::int64_t i = lo; i < hi; ++i) one(i);
+                     });
       }
     } else {
       throw Error(cat("ramp: gemm on ", dtype_error_name(out.dtype())));  // the ops turn these away first

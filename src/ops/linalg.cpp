@@ -18,11 +18,13 @@ void check_not_bool(ScalarType t, const char* kernel) {
   RAMP_CHECK(t != ScalarType::Bool, "\"", kernel, "\" not implemented for '", dtype_error_name(t), "'");
 }
 void check_floating(ScalarType t, const char* op) {
-  RAMP_CHECK(is_floating(t), op, ": '", dtype_error_name(t), "' is not supported: ramp computes matrix products "
+  RAMP_CHECK(is_floating(t), op, ": '", dtype_error_name(t),
+             "' is not supported: ramp computes matrix products "
              "with BLAS in Float, Double or BFloat16 (PyTorch 1.13 also accepts integer dtypes on CPU)");
 }
 void check_same(ScalarType self, ScalarType other) {
-  RAMP_CHECK(self == other, "expected scalar type ", dtype_error_name(self), " but found ", dtype_error_name(other));
+  RAMP_CHECK(self == other, "expected scalar type ", dtype_error_name(self), " but found ",
+             dtype_error_name(other));
 }
 
 // derivatives.yaml's maybe_multiply: skips the multiplication by one.
@@ -44,9 +46,9 @@ Tensor unsafe_view(const Tensor& x, IntArrayRef shape) {
   Tensor out = x.detach().view(shape);
   if (!autograd::needs_grad({x})) return out;
   std::vector<std::int64_t> sizes(x.sizes().begin(), x.sizes().end());
-  autograd::record(out, "UnsafeViewBackward0", {x}, {}, [sizes](const Node&, const Tensor& g) -> std::vector<Tensor> {
-    return {g.reshape(sizes)};
-  });
+  autograd::record(
+      out, "UnsafeViewBackward0", {x}, {},
+      [sizes](const Node&, const Tensor& g) -> std::vector<Tensor> { return {g.reshape(sizes)}; });
   return out;
 }
 
@@ -55,9 +57,8 @@ Tensor unsafe_view(const Tensor& x, IntArrayRef shape) {
 Tensor squeeze0_(const Tensor& x) {
   Tensor out = x.detach().squeeze(0);
   if (!autograd::needs_grad({x})) return out;
-  autograd::record(out, "SqueezeBackward3", {x}, {}, [](const Node&, const Tensor& g) -> std::vector<Tensor> {
-    return {g.unsqueeze(0)};
-  });
+  autograd::record(out, "SqueezeBackward3", {x}, {},
+                   [](const Node&, const Tensor& g) -> std::vector<Tensor> { return {g.unsqueeze(0)}; });
   return out;
 }
 
@@ -84,12 +85,12 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
   check_floating(self.dtype(), "mm");
   if (!autograd::needs_grad({self, mat2})) return detail::gemm(self, mat2);
   Tensor out = autograd::below([&] { return detail::gemm(self, mat2); });
-  auto node = autograd::record(
-      out, "MmBackward0", {self, mat2}, {},
-      [c1 = column_major(self), c2 = column_major(mat2)](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-        return {wants(n, 0) ? mat1_grad(g, n.unpack(1), c1, 1) : Tensor(),
-                wants(n, 1) ? mat2_grad(g, n.unpack(0), c2, 1) : Tensor()};
-      });
+  auto node = autograd::record(out, "MmBackward0", {self, mat2}, {},
+                               [c1 = column_major(self), c2 = column_major(mat2)](
+                                   const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                                 return {wants(n, 0) ? mat1_grad(g, n.unpack(1), c1, 1) : Tensor(),
+                                         wants(n, 1) ? mat2_grad(g, n.unpack(0), c2, 1) : Tensor()};
+                               });
   autograd::save_if(*node, {{autograd::requires_grad(mat2), self}, {autograd::requires_grad(self), mat2}});
   return out;
 }
@@ -109,13 +110,14 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar 
   if (!autograd::needs_grad({self, mat1, mat2})) return compute();
   Tensor out = autograd::below(compute);
   std::vector<std::int64_t> bias_sizes(self.sizes().begin(), self.sizes().end());
-  auto node = autograd::record(
-      out, "AddmmBackward0", {self, mat1, mat2}, {},
-      [beta, alpha, bias_sizes, c1 = column_major(mat1), c2 = column_major(mat2)](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-        return {wants(n, 0) ? autograd::sum_to(times(g, beta), bias_sizes) : Tensor(),
-                wants(n, 1) ? mat1_grad(g, n.unpack(1), c1, alpha) : Tensor(),
-                wants(n, 2) ? mat2_grad(g, n.unpack(0), c2, alpha) : Tensor()};
-      });
+  auto node =
+      autograd::record(out, "AddmmBackward0", {self, mat1, mat2}, {},
+                       [beta, alpha, bias_sizes, c1 = column_major(mat1), c2 = column_major(mat2)](
+                           const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                         return {wants(n, 0) ? autograd::sum_to(times(g, beta), bias_sizes) : Tensor(),
+                                 wants(n, 1) ? mat1_grad(g, n.unpack(1), c1, alpha) : Tensor(),
+                                 wants(n, 2) ? mat2_grad(g, n.unpack(0), c2, alpha) : Tensor()};
+                       });
   autograd::save_if(*node, {{autograd::requires_grad(mat2), mat1}, {autograd::requires_grad(mat1), mat2}});
   return out;
 }
@@ -124,8 +126,8 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
   RAMP_CHECK(self.dim() == 3, "batch1 must be a 3D tensor");
   RAMP_CHECK(mat2.dim() == 3, "batch2 must be a 3D tensor");
   RAMP_CHECK(mat2.size(0) == self.size(0) && mat2.size(1) == self.size(2),
-             "Expected size for first two dimensions of batch2 tensor to be: [", self.size(0), ", ", self.size(2),
-             "] but got: [", mat2.size(0), ", ", mat2.size(1), "].");
+             "Expected size for first two dimensions of batch2 tensor to be: [", self.size(0), ", ",
+             self.size(2), "] but got: [", mat2.size(0), ", ", mat2.size(1), "].");
   check_not_bool(self.dtype(), "bmm");
   check_same(self.dtype(), mat2.dtype());
   check_floating(self.dtype(), "bmm");
@@ -141,22 +143,22 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
 }
 
 Tensor mv(const Tensor& self, const Tensor& vec) {
-  RAMP_CHECK(self.dim() == 2 && vec.dim() == 1, "vector + matrix @ vector expected, got 1, ", self.dim(), ", ",
-             vec.dim());
-  RAMP_CHECK(self.size(1) == vec.size(0), "size mismatch, got ", self.size(0), ", ", self.size(0), "x", self.size(1),
-             ",", vec.size(0));
+  RAMP_CHECK(self.dim() == 2 && vec.dim() == 1, "vector + matrix @ vector expected, got 1, ", self.dim(),
+             ", ", vec.dim());
+  RAMP_CHECK(self.size(1) == vec.size(0), "size mismatch, got ", self.size(0), ", ", self.size(0), "x",
+             self.size(1), ",", vec.size(0));
   check_not_bool(self.dtype(), "addmv_impl_cpu");
   check_same(self.dtype(), vec.dtype());
   check_floating(self.dtype(), "mv");
   auto compute = [&] { return detail::gemm(self, vec).view({self.size(0)}); };
   if (!autograd::needs_grad({self, vec})) return compute();
   Tensor out = autograd::below(compute);
-  auto node = autograd::record(out, "MvBackward0", {self, vec}, {},
-                               [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-                                 // self: the outer product g ⊗ vec (ger), as a [n, 1] @ [1, k] product
-                                 return {wants(n, 0) ? detail::gemm(g.unsqueeze(1), n.unpack(1).unsqueeze(0)) : Tensor(),
-                                         wants(n, 1) ? mv(n.unpack(0).t(), g) : Tensor()};
-                               });
+  auto node = autograd::record(
+      out, "MvBackward0", {self, vec}, {}, [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+        // self: the outer product g ⊗ vec (ger), as a [n, 1] @ [1, k] product
+        return {wants(n, 0) ? detail::gemm(g.unsqueeze(1), n.unpack(1).unsqueeze(0)) : Tensor(),
+                wants(n, 1) ? mv(n.unpack(0).t(), g) : Tensor()};
+      });
   autograd::save_if(*node, {{autograd::requires_grad(vec), self}, {autograd::requires_grad(self), vec}});
   return out;
 }
@@ -174,20 +176,20 @@ Tensor dot(const Tensor& self, const Tensor& tensor) {
   auto compute = [&] { return detail::gemm(self, tensor).view({}); };
   if (!autograd::needs_grad({self, tensor})) return compute();
   Tensor out = autograd::below(compute);
-  auto node = autograd::record(out, "DotBackward0", {self, tensor}, {},
-                               [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-                                 return {wants(n, 0) ? g.mul(n.unpack(1)) : Tensor(),
-                                         wants(n, 1) ? g.mul(n.unpack(0)) : Tensor()};
-                               });
-  autograd::save_if(*node, {{autograd::requires_grad(tensor), self}, {autograd::requires_grad(self), tensor}});
+  auto node = autograd::record(
+      out, "DotBackward0", {self, tensor}, {}, [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+        return {wants(n, 0) ? g.mul(n.unpack(1)) : Tensor(), wants(n, 1) ? g.mul(n.unpack(0)) : Tensor()};
+      });
+  autograd::save_if(*node,
+                    {{autograd::requires_grad(tensor), self}, {autograd::requires_grad(self), tensor}});
   return out;
 }
 
 // torch.matmul as 1.13 composes it (aten/src/ATen/native/LinearAlgebra.cpp, _matmul_impl).
 Tensor matmul(const Tensor& t1, const Tensor& t2) {
   const std::int64_t d1 = t1.dim(), d2 = t2.dim();
-  RAMP_CHECK(d1 != 0 && d2 != 0, "both arguments to matmul need to be at least 1D, but they are ", d1, "D and ", d2,
-             "D");
+  RAMP_CHECK(d1 != 0 && d2 != 0, "both arguments to matmul need to be at least 1D, but they are ", d1,
+             "D and ", d2, "D");
   if (d1 == 1 && d2 == 1) return dot(t1, t2);
   if (d1 == 2 && d2 == 1) return mv(t1, t2);
   if (d1 == 1 && d2 == 2) return squeeze0_(mm(t1.unsqueeze(0), t2));

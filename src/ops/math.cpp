@@ -15,14 +15,18 @@ namespace {
 using autograd::Node;
 using autograd::wants;
 
-template <class T> constexpr bool kFloating = std::is_floating_point_v<T> || std::is_same_v<T, BFloat16>;
-template <class T> constexpr bool kInteger = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <class T>
+constexpr bool kFloating = std::is_floating_point_v<T> || std::is_same_v<T, BFloat16>;
+template <class T>
+constexpr bool kInteger = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 // bfloat16 arithmetic happens in float.
-template <class T> using Compute = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;
+template <class T>
+using Compute = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;
 
 // ---- the loop ----
 template <class T, class F, std::size_t... I>
-void map_rows(const Tensor& out, const std::array<Tensor, sizeof...(I)>& in, F& f, std::index_sequence<I...>) {
+void map_rows(const Tensor& out, const std::array<Tensor, sizeof...(I)>& in, F& f,
+              std::index_sequence<I...>) {
   detail::for_each_row<1 + sizeof...(I)>(
       out.sizes(), {static_cast<char*>(out.data_ptr()), static_cast<char*>(in[I].data_ptr())...},
       {detail::byte_strides(out), detail::byte_strides(in[I])...}, [&](auto p, auto s, std::int64_t n) {
@@ -52,19 +56,25 @@ Tensor elementwise(ScalarType t, IntArrayRef shape, std::array<Tensor, N> in, Ma
   });
   return out;
 }
-template <class T> struct Floating : std::bool_constant<kFloating<T>> {};
-template <class T> struct Number : std::bool_constant<kFloating<T> || kInteger<T>> {};
+template <class T>
+struct Floating : std::bool_constant<kFloating<T>> {};
+template <class T>
+struct Number : std::bool_constant<kFloating<T> || kInteger<T>> {};
 // A `make` for formulas that do not depend on the element type.
-template <class F> auto same_for_all(F f) {
+template <class F>
+auto same_for_all(F f) {
   return [f](auto) { return f; };
 }
 
 ScalarType float_result(ScalarType t) { return is_floating(t) ? t : ScalarType::Float32; }
-void check_pow_dtype(ScalarType t) { RAMP_CHECK(t != ScalarType::Bool, "\"pow\" not implemented for 'Bool'"); }
+void check_pow_dtype(ScalarType t) {
+  RAMP_CHECK(t != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
+}
 
 // ---- pow's element formulas ----
 // c10's powi: repeated squaring that wraps; a negative exponent gives 0 except for bases 1, -1.
-template <class T> T powi(T a, T b) {
+template <class T>
+T powi(T a, T b) {
   if constexpr (std::is_signed_v<T>) {
     if (b < 0) return a == 1 ? T(1) : a == -1 ? T(b % 2 != 0 ? -1 : 1) : T(0);
   }
@@ -80,7 +90,8 @@ template <class T> T powi(T a, T b) {
 // x ** e for a Scalar e, for element type T. Floating types take PyTorch's fast paths (sqrt,
 // reciprocals, products), which round as its kernels do; float and double raise to the double
 // exponent, bfloat16 to the exponent rounded to bfloat16, rounding each step (as c10::BFloat16).
-template <class T> auto pow_scalar_fn(const Scalar& exponent) {
+template <class T>
+auto pow_scalar_fn(const Scalar& exponent) {
   using C = Compute<T>;
   const T et = exponent.to<T>();
   const double e = std::is_same_v<T, BFloat16> ? double(C(et)) : exponent.to_double();
@@ -95,8 +106,10 @@ template <class T> auto pow_scalar_fn(const Scalar& exponent) {
       if (e == 2) return x * x;
       if (e == 3) return r(x * x) * x;
       if (e == -2) return C(1) / r(x * x);
-      if constexpr (std::is_same_v<T, BFloat16>) return std::pow(x, C(e));
-      else return C(std::pow(x, e));  // float: pow in double, rounded once
+      if constexpr (std::is_same_v<T, BFloat16>)
+        return std::pow(x, C(e));
+      else
+        return C(std::pow(x, e));  // float: pow in double, rounded once
     }
   };
 }
@@ -105,32 +118,38 @@ Tensor pow_scalar_forward(const Tensor& self, ScalarType t, const Scalar& expone
   const double e = exponent.to_double();
   if (e == 0) return full(self.sizes(), 1, t);  // even 0 ** 0 and nan ** 0, as PyTorch
   if (e == 1) return self.to(t, /*copy=*/true);
-  return elementwise<Number, 1>(t, self.sizes(), {self}, [&](auto z) { return pow_scalar_fn<decltype(z)>(exponent); });
+  return elementwise<Number, 1>(t, self.sizes(), {self},
+                                [&](auto z) { return pow_scalar_fn<decltype(z)>(exponent); });
 }
 
 Tensor pow_tensor_forward(const Tensor& self, const Tensor& exponent, ScalarType t) {
-  return elementwise<Number, 2>(t, broadcast_shapes(self.sizes(), exponent.sizes()), {self, exponent}, same_for_all([](auto x, auto e) {
-    using C = decltype(x);
-    if constexpr (std::is_integral_v<C>) return powi<C>(x, e);
-    else return C(std::pow(x, e));
-  }));
+  return elementwise<Number, 2>(t, broadcast_shapes(self.sizes(), exponent.sizes()), {self, exponent},
+                                same_for_all([](auto x, auto e) {
+                                  using C = decltype(x);
+                                  if constexpr (std::is_integral_v<C>)
+                                    return powi<C>(x, e);
+                                  else
+                                    return C(std::pow(x, e));
+                                }));
 }
 
 // ---- pow's backward formulas (derivatives.yaml: pow_backward, pow_backward_self/_exponent) ----
 // d/dself of self ** exponent: exponent * self ** (exponent - 1), and 0 where exponent == 0.
 Tensor pow_grad_self(const Tensor& g, const Tensor& self, const Tensor& exponent) {
-  Tensor d = elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, self, exponent}, same_for_all([](auto g, auto s, auto e) {
-    using C = decltype(g);
-    return e == 0 ? C(0) : C(g * (e * C(std::pow(s, e - 1))));
-  }));
+  Tensor d = elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, self, exponent},
+                                      same_for_all([](auto g, auto s, auto e) {
+                                        using C = decltype(g);
+                                        return e == 0 ? C(0) : C(g * (e * C(std::pow(s, e - 1))));
+                                      }));
   return autograd::sum_to(d, self.sizes());
 }
 // d/dexponent: result * log(self), and 0 where self == 0 and exponent >= 0.
 Tensor pow_grad_exponent(const Tensor& g, const Tensor& self, const Tensor& exponent, const Tensor& result) {
-  Tensor d = elementwise<Floating, 4>(g.dtype(), g.sizes(), {g, self, exponent, result}, same_for_all([](auto g, auto s, auto e, auto r) {
-    using C = decltype(g);
-    return C(g * (s == 0 && e >= 0 ? C(0) : C(r * std::log(s))));
-  }));
+  Tensor d = elementwise<Floating, 4>(g.dtype(), g.sizes(), {g, self, exponent, result},
+                                      same_for_all([](auto g, auto s, auto e, auto r) {
+                                        using C = decltype(g);
+                                        return C(g * (s == 0 && e >= 0 ? C(0) : C(r * std::log(s))));
+                                      }));
   return autograd::sum_to(d, exponent.sizes());
 }
 
@@ -170,12 +189,12 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
   check_pow_dtype(t);
   if (!autograd::needs_grad({self, exponent})) return pow_tensor_forward(self, exponent, t);
   Tensor out = autograd::below([&] { return pow_tensor_forward(self, exponent, t); });
-  auto node = autograd::record(out, "PowBackward1", {self, exponent}, {},
-                               [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-                                 const Tensor self = n.unpack(0), exponent = n.unpack(1);
-                                 return {wants(n, 0) ? pow_grad_self(g, self, exponent) : Tensor(),
-                                         wants(n, 1) ? pow_grad_exponent(g, self, exponent, n.unpack(2)) : Tensor()};
-                               });
+  auto node = autograd::record(
+      out, "PowBackward1", {self, exponent}, {}, [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+        const Tensor self = n.unpack(0), exponent = n.unpack(1);
+        return {wants(n, 0) ? pow_grad_self(g, self, exponent) : Tensor(),
+                wants(n, 1) ? pow_grad_exponent(g, self, exponent, n.unpack(2)) : Tensor()};
+      });
   autograd::save_if(*node, {{true, self}, {true, exponent}, {autograd::requires_grad(exponent), out, true}});
   return out;
 }
@@ -184,21 +203,24 @@ Tensor pow(Scalar self, const Tensor& exponent) {
   const ScalarType t = result_type(exponent, self);
   check_pow_dtype(t);
   auto compute = [&] {
-    return self.to_double() == 1 ? full(exponent.sizes(), 1, t) : pow_tensor_forward(scalar_tensor(self, t), exponent, t);
+    return self.to_double() == 1 ? full(exponent.sizes(), 1, t)
+                                 : pow_tensor_forward(scalar_tensor(self, t), exponent, t);
   };
   if (!autograd::needs_grad({exponent})) return compute();
   Tensor out = autograd::below(compute);
   const bool base_zero = self.to_double() == 0;
   auto node = autograd::record(
-      out, "PowBackward2", {exponent}, {}, [self, base_zero](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+      out, "PowBackward2", {exponent}, {},
+      [self, base_zero](const Node& n, const Tensor& g) -> std::vector<Tensor> {
         // grad * result * log(self), and 0 where self == 0 and exponent >= 0
         const Tensor result = n.unpack(1);
         const Tensor cond = base_zero ? n.unpack(0) : result;  // any tensor of the shape when self != 0
-        return {elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, result, cond}, same_for_all([self, base_zero](auto g, auto r, auto e) {
-          using C = decltype(g);
-          const C log_base = C(std::log(self.to_double()));
-          return C(g * (base_zero && e >= 0 ? C(0) : C(r * log_base)));
-        }))};
+        return {elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, result, cond},
+                                         same_for_all([self, base_zero](auto g, auto r, auto e) {
+                                           using C = decltype(g);
+                                           const C log_base = C(std::log(self.to_double()));
+                                           return C(g * (base_zero && e >= 0 ? C(0) : C(r * log_base)));
+                                         }))};
       });
   autograd::save_if(*node, {{base_zero, exponent}, {true, out, true}});
   return out;
@@ -207,26 +229,30 @@ Tensor pow(Scalar self, const Tensor& exponent) {
 Tensor exp(const Tensor& self) {
   const ScalarType t = float_result(self.dtype());
   auto compute = [&] {
-    return elementwise<Floating, 1>(t, self.sizes(), {self}, same_for_all([](auto x) { return decltype(x)(std::exp(x)); }));
+    return elementwise<Floating, 1>(t, self.sizes(), {self},
+                                    same_for_all([](auto x) { return decltype(x)(std::exp(x)); }));
   };
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
-  autograd::record(out, "ExpBackward0", {self}, {{out, true}}, [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-    return {g.mul(n.unpack(0))};  // grad * result
-  });
+  autograd::record(out, "ExpBackward0", {self}, {{out, true}},
+                   [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                     return {g.mul(n.unpack(0))};  // grad * result
+                   });
   return out;
 }
 
 Tensor log(const Tensor& self) {
   const ScalarType t = float_result(self.dtype());
   auto compute = [&] {
-    return elementwise<Floating, 1>(t, self.sizes(), {self}, same_for_all([](auto x) { return decltype(x)(std::log(x)); }));
+    return elementwise<Floating, 1>(t, self.sizes(), {self},
+                                    same_for_all([](auto x) { return decltype(x)(std::log(x)); }));
   };
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
-  autograd::record(out, "LogBackward0", {self}, {{self, false}}, [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-    return {g.div(n.unpack(0))};  // grad / self
-  });
+  autograd::record(out, "LogBackward0", {self}, {{self, false}},
+                   [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                     return {g.div(n.unpack(0))};  // grad / self
+                   });
   return out;
 }
 

@@ -34,7 +34,8 @@ inline bool needs_grad_list(const std::vector<Tensor>& inputs) {
 
 // record() for a node whose inputs are a list: one edge per tensor, nothing saved.
 template <class F>
-std::shared_ptr<Node> record_list(Tensor& out, std::string_view name, const std::vector<Tensor>& inputs, F backward) {
+std::shared_ptr<Node> record_list(Tensor& out, std::string_view name, const std::vector<Tensor>& inputs,
+                                  F backward) {
   auto node = std::make_shared<FnNode<F>>(name, std::move(backward));
   attach(out, node, {}, {});
   node->next.reserve(inputs.size());

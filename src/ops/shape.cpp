@@ -52,12 +52,12 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     for (std::size_t i = 0; i < tensors.size(); ++i) {
       const Tensor& t = tensors[i];
       if (legacy_empty(t)) continue;
-      RAMP_CHECK(t.dim() == ref->dim(), "Tensors must have same number of dimensions: got ", ref->dim(), " and ",
-                 t.dim());
+      RAMP_CHECK(t.dim() == ref->dim(), "Tensors must have same number of dimensions: got ", ref->dim(),
+                 " and ", t.dim());
       for (std::int64_t d = 0; d < t.dim(); ++d)
-        RAMP_CHECK(d == dim || t.size(d) == ref->size(d), "Sizes of tensors must match except in dimension ", dim,
-                   ". Expected size ", ref->size(d), " but got size ", t.size(d), " for tensor number ", i,
-                   " in the list.");
+        RAMP_CHECK(d == dim || t.size(d) == ref->size(d), "Sizes of tensors must match except in dimension ",
+                   dim, ". Expected size ", ref->size(d), " but got size ", t.size(d), " for tensor number ",
+                   i, " in the list.");
     }
   }
   if (!autograd::needs_grad_list(tensors)) return cat_values(tensors, dim, ref);
