@@ -1,7 +1,8 @@
 // include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/exp/log/cat/stack with torch's
 // keyword names, the matching Tensor methods, and the operators @ and ** (with their reflections).
-#include "bindings.h"
 #include "ramp/ops.h"
+
+#include "bindings.h"
 
 namespace ramp::py_ {
 namespace {
@@ -9,12 +10,14 @@ namespace {
 // A list or tuple of tensors, with torch's error for anything else in it.
 std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
   if (!PyList_Check(seq.ptr()) && !PyTuple_Check(seq.ptr()))
-    throw TypeError(detail::cat(fn, "(): argument 'tensors' (position 1) must be tuple of Tensors, not ", type_name(seq)));
+    throw TypeError(detail::cat(fn, "(): argument 'tensors' (position 1) must be tuple of Tensors, not ",
+                                type_name(seq)));
   std::vector<Tensor> out;
   std::size_t i = 0;
   for (py::handle h : seq) {
     if (!py::isinstance<Tensor>(h))
-      throw TypeError(detail::cat("expected Tensor as element ", i, " in argument 0, but got ", type_name(h)));
+      throw TypeError(
+          detail::cat("expected Tensor as element ", i, " in argument 0, but got ", type_name(h)));
     out.push_back(h.cast<Tensor>());
     ++i;
   }
@@ -23,7 +26,9 @@ std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
 
 // torch's Tensor.__rpow__: the number becomes a 0-d tensor of the result type first, so the graph
 // records PowBackward1 (ramp.pow(2, x) records PowBackward2).
-Tensor rpow(const Tensor& self, const Scalar& base) { return pow(scalar_tensor(base, result_type(self, base)), self); }
+Tensor rpow(const Tensor& self, const Scalar& base) {
+  return pow(scalar_tensor(base, result_type(self, base)), self);
+}
 
 }  // namespace
 
@@ -33,17 +38,20 @@ void init_ops(py::module_& m) {
   m.def("bmm", &bmm, arg("input"), arg("mat2"));
   m.def("mv", &mv, arg("input"), arg("vec"));
   m.def("dot", &dot, arg("input"), arg("tensor"));
-  m.def("addmm", &addmm, arg("input"), arg("mat1"), arg("mat2"), py::kw_only(), arg("beta") = 1, arg("alpha") = 1);
+  m.def("addmm", &addmm, arg("input"), arg("mat1"), arg("mat2"), py::kw_only(), arg("beta") = 1,
+        arg("alpha") = 1);
   m.def("matmul", &matmul, arg("input"), arg("other"));
   m.def("pow", py::overload_cast<const Tensor&, const Tensor&>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<const Tensor&, Scalar>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<Scalar, const Tensor&>(&pow), arg("self"), arg("exponent"));
   m.def("exp", py::overload_cast<const Tensor&>(&exp), arg("input"));
   m.def("log", py::overload_cast<const Tensor&>(&log), arg("input"));
-  m.def("cat", [](py::handle t, std::int64_t dim) { return cat(tensor_list(t, "cat"), dim); }, arg("tensors"),
-        arg("dim") = 0);
-  m.def("stack", [](py::handle t, std::int64_t dim) { return stack(tensor_list(t, "stack"), dim); },
-        arg("tensors"), arg("dim") = 0);
+  m.def(
+      "cat", [](py::handle t, std::int64_t dim) { return cat(tensor_list(t, "cat"), dim); }, arg("tensors"),
+      arg("dim") = 0);
+  m.def(
+      "stack", [](py::handle t, std::int64_t dim) { return stack(tensor_list(t, "stack"), dim); },
+      arg("tensors"), arg("dim") = 0);
 
   auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   cls.def("mm", &mm, arg("mat2"))
@@ -58,7 +66,9 @@ void init_ops(py::module_& m) {
       .def("log", py::overload_cast<const Tensor&>(&log))
       // Operators: a failed conversion returns NotImplemented, so Python raises its own TypeError.
       .def("__matmul__", &matmul, py::is_operator())
-      .def("__rmatmul__", [](const Tensor& self, const Tensor& other) { return matmul(other, self); }, py::is_operator())
+      .def(
+          "__rmatmul__", [](const Tensor& self, const Tensor& other) { return matmul(other, self); },
+          py::is_operator())
       .def("__pow__", py::overload_cast<const Tensor&, const Tensor&>(&pow), py::is_operator())
       .def("__pow__", py::overload_cast<const Tensor&, Scalar>(&pow), py::is_operator())
       .def("__rpow__", &rpow, py::is_operator());

@@ -23,7 +23,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 std::vector<std::int64_t> vec(IntArrayRef a) { return {a.begin(), a.end()}; }
 std::string name(const Tensor& t) { return t.grad_fn() ? std::string(t.grad_fn()->name()) : "None"; }
 
-Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned seed = 1, double lo = -2, double hi = 2) {
+Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned seed = 1, double lo = -2,
+              double hi = 2) {
   std::mt19937 g(seed);
   std::uniform_real_distribution<double> u(lo, hi);
   std::vector<double> v(std::size_t(numel_of(shape)));
@@ -32,7 +33,8 @@ Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned se
 }
 
 // The message of the exception `f` throws (empty if none).
-template <class F> std::string error_of(F f) {
+template <class F>
+std::string error_of(F f) {
   try {
     f();
   } catch (const std::exception& e) {
@@ -100,10 +102,22 @@ TEST(Ops, LinksTheOpenMPBuildOfOpenBLAS) { EXPECT_EQ(openblas_get_parallel(), 2)
 
 TEST(Ops, MatmulEveryRankCombination) {
   const std::vector<std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>> shapes = {
-      {{5}, {5}},          {{3, 5}, {5}},          {{5}, {5, 4}},       {{3, 5}, {5, 4}},
-      {{2, 3, 5}, {5, 4}}, {{2, 3, 5}, {5}},       {{5}, {2, 5, 4}},    {{3, 5}, {2, 5, 4}},
-      {{2, 3, 5}, {2, 5, 4}}, {{2, 1, 3, 5}, {3, 5, 4}}, {{4, 2, 2, 5}, {4, 2, 5, 3}}, {{1, 3, 5}, {2, 1, 5, 4}},
-      {{2, 0, 5}, {5, 4}}, {{3, 0}, {0, 4}},       {{0}, {0}},          {{2, 3, 5}, {1, 5, 0}}};
+      {{5}, {5}},
+      {{3, 5}, {5}},
+      {{5}, {5, 4}},
+      {{3, 5}, {5, 4}},
+      {{2, 3, 5}, {5, 4}},
+      {{2, 3, 5}, {5}},
+      {{5}, {2, 5, 4}},
+      {{3, 5}, {2, 5, 4}},
+      {{2, 3, 5}, {2, 5, 4}},
+      {{2, 1, 3, 5}, {3, 5, 4}},
+      {{4, 2, 2, 5}, {4, 2, 5, 3}},
+      {{1, 3, 5}, {2, 1, 5, 4}},
+      {{2, 0, 5}, {5, 4}},
+      {{3, 0}, {0, 4}},
+      {{0}, {0}},
+      {{2, 3, 5}, {1, 5, 0}}};
   for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16}) {
     for (const auto& [sa, sb] : shapes) {
       SCOPED_TRACE(shape_str(sa) + " @ " + shape_str(sb) + " " + std::string(dtype_name(t)));
@@ -115,9 +129,9 @@ TEST(Ops, MatmulEveryRankCombination) {
 
 TEST(Ops, ProductsReadTransposedAndStridedOperands) {
   Tensor base = random({6, 8}, ScalarType::Float32, 5);
-  const std::vector<Tensor> lefts = {base.slice(1, 0, 4),                  // row-major with a leading dim
+  const std::vector<Tensor> lefts = {base.slice(1, 0, 4),  // row-major with a leading dim
                                      random({4, 6}, ScalarType::Float32, 6).t(),  // column-major
-                                     base.slice(1, 0, 8, 2),               // stride 2 along rows: copied
+                                     base.slice(1, 0, 8, 2),  // stride 2 along rows: copied
                                      random({6, 1}, ScalarType::Float32, 7).expand({6, 4})};  // stride 0
   Tensor right = random({5, 4}, ScalarType::Float32, 8).t();
   for (const Tensor& a : lefts) {
@@ -139,7 +153,8 @@ TEST(Ops, AddmmScalesAndBroadcastsTheBias) {
   Tensor a = random({3, 4}), b = random({4, 2}), bias = random({2}, ScalarType::Float64, 3);
   Ref r = ref_matmul(a, b);
   Tensor out = addmm(bias, a, b, 0.5, -2);
-  for (std::int64_t i = 0; i < 6; ++i) EXPECT_NEAR(out.at(i), 0.5 * bias.at(i % 2) - 2 * r.values[std::size_t(i)], 1e-12);
+  for (std::int64_t i = 0; i < 6; ++i)
+    EXPECT_NEAR(out.at(i), 0.5 * bias.at(i % 2) - 2 * r.values[std::size_t(i)], 1e-12);
   // beta == 0 ignores the bias, NaN included; an empty sum leaves beta * bias.
   Tensor nan_bias = full({3, 2}, kNaN, ScalarType::Float64);
   Tensor ignored = addmm(nan_bias, a, b, 0, 1);
@@ -154,32 +169,74 @@ TEST(Ops, ProductErrorsUsePyTorchText) {
   const Tensor d = ones({2, 3}, ScalarType::Float64), i = ones({2, 2}, ScalarType::Int64);
   const Tensor b = ones({2, 2}, ScalarType::Bool);
   const std::vector<std::pair<std::function<Tensor()>, std::string>> cases = {
-      {[&] { return mm(f, ones({4, 5})); }, "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"},
+      {[&] {
+         return mm(f, ones({4, 5}));
+       },
+       "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"},
       {[&] { return mm(v, f); }, "self must be a matrix"},
       {[&] { return mm(f, v); }, "mat2 must be a matrix"},
-      {[&] { return mm(f, ones({3, 2}, ScalarType::Float64)); }, "expected scalar type Float but found Double"},
-      {[&] { return mm(f, ones({4, 2}, ScalarType::Float64)); }, "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)"},
+      {[&] {
+         return mm(f, ones({3, 2}, ScalarType::Float64));
+       },
+       "expected scalar type Float but found Double"},
+      {[&] {
+         return mm(f, ones({4, 2}, ScalarType::Float64));
+       },
+       "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)"},
       {[&] { return mm(b, b); }, "\"addmm_impl_cpu_\" not implemented for 'Bool'"},
-      {[&] { return mm(f, ones({3, 2}, ScalarType::Bool)); }, "expected scalar type Float but found Bool"},
-      {[&] { return mm(i, i); }, "mm: 'Long' is not supported: ramp computes matrix products with BLAS in Float, "
-                                  "Double or BFloat16 (PyTorch 1.13 also accepts integer dtypes on CPU)"},
-      {[&] { return addmm(ones({2, 2}), v, f); }, "mat1 must be a matrix, got 1-D tensor"},
-      {[&] { return addmm(ones({2, 2}), f, ones({2, 3, 4})); }, "mat2 must be a matrix, got 3-D tensor"},
-      {[&] { return addmm(ones({2, 2}, ScalarType::Float64), f, ones({3, 2}, ScalarType::BFloat16)); },
+      {[&] {
+         return mm(f, ones({3, 2}, ScalarType::Bool));
+       },
+       "expected scalar type Float but found Bool"},
+      {[&] { return mm(i, i); },
+       "mm: 'Long' is not supported: ramp computes matrix products with BLAS in Float, "
+       "Double or BFloat16 (PyTorch 1.13 also accepts integer dtypes on CPU)"},
+      {[&] {
+         return addmm(ones({2, 2}), v, f);
+       },
+       "mat1 must be a matrix, got 1-D tensor"},
+      {[&] {
+         return addmm(ones({2, 2}), f, ones({2, 3, 4}));
+       },
+       "mat2 must be a matrix, got 3-D tensor"},
+      {[&] {
+         return addmm(ones({2, 2}, ScalarType::Float64), f, ones({3, 2}, ScalarType::BFloat16));
+       },
        "self and mat2 must have the same dtype"},
-      {[&] { return addmm(ones({2, 2}), d, ones({3, 2})); }, "mat1 and mat2 must have the same dtype"},
-      {[&] { return addmm(ones({3, 3}), f, ones({4, 2})); }, "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)"},
-      {[&] { return addmm(ones({3}), f, ones({3, 4})); },
-       "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1.  Target "
+      {[&] {
+         return addmm(ones({2, 2}), d, ones({3, 2}));
+       },
+       "mat1 and mat2 must have the same dtype"},
+      {[&] {
+         return addmm(ones({3, 3}), f, ones({4, 2}));
+       },
+       "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)"},
+      {[&] {
+         return addmm(ones({3}), f, ones({3, 4}));
+       },
+       "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1.  "
+       "Target "
        "sizes: [2, 4].  Tensor sizes: [3]"},
       {[&] { return addmm(b, b, b); }, "\"addmm_impl_cpu_\" not implemented for 'Bool'"},
-      {[&] { return bmm(f, ones({2, 3, 4})); }, "batch1 must be a 3D tensor"},
-      {[&] { return bmm(ones({2, 2, 3}), f); }, "batch2 must be a 3D tensor"},
-      {[&] { return bmm(ones({2, 2, 3}), ones({3, 3, 4})); },
+      {[&] {
+         return bmm(f, ones({2, 3, 4}));
+       },
+       "batch1 must be a 3D tensor"},
+      {[&] {
+         return bmm(ones({2, 2, 3}), f);
+       },
+       "batch2 must be a 3D tensor"},
+      {[&] {
+         return bmm(ones({2, 2, 3}), ones({3, 3, 4}));
+       },
        "Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [3, 3]."},
-      {[&] { return bmm(ones({2, 2, 3}), ones({2, 3, 4}, ScalarType::Float64)); },
+      {[&] {
+         return bmm(ones({2, 2, 3}), ones({2, 3, 4}, ScalarType::Float64));
+       },
        "expected scalar type Float but found Double"},
-      {[&] { return bmm(ones({1, 2, 2}, ScalarType::Bool), ones({1, 2, 2}, ScalarType::Bool)); },
+      {[&] {
+         return bmm(ones({1, 2, 2}, ScalarType::Bool), ones({1, 2, 2}, ScalarType::Bool));
+       },
        "\"bmm\" not implemented for 'Bool'"},
       {[&] { return mv(v, v); }, "vector + matrix @ vector expected, got 1, 1, 1"},
       {[&] { return mv(f, ones({4}, ScalarType::Float64)); }, "size mismatch, got 2, 2x3,4"},
@@ -188,21 +245,36 @@ TEST(Ops, ProductErrorsUsePyTorchText) {
       {[&] { return dot(f, v); }, "1D tensors expected, but got 2D and 1D tensors"},
       {[&] { return dot(v, ones({4}, ScalarType::Float64)); },
        "dot : expected both vectors to have same dtype, but found Float and Double"},
-      {[&] { return dot(v, ones({4})); }, "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
-                                          "number of elements, but got 3 and 4 elements respectively"},
+      {[&] { return dot(v, ones({4})); },
+       "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
+       "number of elements, but got 3 and 4 elements respectively"},
       {[&] { return dot(ones({2}, ScalarType::Bool), ones({2}, ScalarType::Bool)); },
        "\"dot\" not implemented for 'Bool'"},
       {[&] { return matmul(scalar_tensor(1.0), v); },
        "both arguments to matmul need to be at least 1D, but they are 0D and 1D"},
-      {[&] { return matmul(ones({3}), ones({4, 5})); }, "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)"},
-      {[&] { return matmul(ones({2, 2, 3}), ones({4, 5})); },
+      {[&] {
+         return matmul(ones({3}), ones({4, 5}));
+       },
+       "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)"},
+      {[&] {
+         return matmul(ones({2, 2, 3}), ones({4, 5}));
+       },
        "mat1 and mat2 shapes cannot be multiplied (4x3 and 4x5)"},
-      {[&] { return matmul(ones({2, 2, 3}), ones({3, 3, 5})); },
+      {[&] {
+         return matmul(ones({2, 2, 3}), ones({3, 3, 5}));
+       },
        "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0"},
-      {[&] { return matmul(ones({4}), ones({2, 3, 5})); }, "size mismatch, got 10, 10x3,4"},
-      {[&] { return matmul(ones({2, 4}), ones({2, 3, 5})); },
+      {[&] {
+         return matmul(ones({4}), ones({2, 3, 5}));
+       },
+       "size mismatch, got 10, 10x3,4"},
+      {[&] {
+         return matmul(ones({2, 4}), ones({2, 3, 5}));
+       },
        "mat1 and mat2 shapes cannot be multiplied (10x3 and 4x2)"},
-      {[&] { return matmul(ones({2, 2, 4}), ones({1, 2, 3, 5})); },
+      {[&] {
+         return matmul(ones({2, 2, 4}), ones({1, 2, 3, 5}));
+       },
        "Expected size for first two dimensions of batch2 tensor to be: [2, 4] but got: [2, 3]."},
   };
   for (const auto& [f, text] : cases) EXPECT_EQ(error_of(f), text);
@@ -235,9 +307,12 @@ TEST(Ops, PowExpLogValuesAndDtypes) {
       ASSERT_EQ(got.dtype(), t);
       for (std::int64_t i = 0; i < n; ++i) {
         const double want = want_at(i), v = got.at(i);
-        if (std::isnan(want)) EXPECT_TRUE(std::isnan(v)) << x.at(i);
-        else if (std::isinf(want) || want == 0) EXPECT_EQ(v, want) << x.at(i);
-        else EXPECT_NEAR(v, want, tol * std::abs(want)) << x.at(i);
+        if (std::isnan(want))
+          EXPECT_TRUE(std::isnan(v)) << x.at(i);
+        else if (std::isinf(want) || want == 0)
+          EXPECT_EQ(v, want) << x.at(i);
+        else
+          EXPECT_NEAR(v, want, tol * std::abs(want)) << x.at(i);
       }
     };
     check(exp(x), [&](std::int64_t i) { return std::exp(x.at(i)); });
@@ -246,7 +321,8 @@ TEST(Ops, PowExpLogValuesAndDtypes) {
       SCOPED_TRACE(e);
       check(pow(x, e), [&](std::int64_t i) { return ref_pow(x.at(i), e); });
     }
-    check(pow(x, from_vector(es, {n}, t)), [&](std::int64_t i) { return std::pow(x.at(i), es[std::size_t(i)]); });
+    check(pow(x, from_vector(es, {n}, t)),
+          [&](std::int64_t i) { return std::pow(x.at(i), es[std::size_t(i)]); });
   }
   // Integers: exp/log give float32; integer powers wrap (c10's powi).
   Tensor ints = from_vector({3, -2, 0, 1, -1, 7}, {6}, ScalarType::Int64);
@@ -265,7 +341,8 @@ TEST(Ops, PowExpLogValuesAndDtypes) {
     }
   }
   Tensor ie = from_vector({-1, 2, -3, 0}, {4}, ScalarType::Int64);
-  EXPECT_EQ(pow(from_vector({2, 3, -1, 0}, {4}, ScalarType::Int64), ie).to_vector(), (std::vector<double>{0, 9, -1, 1}));
+  EXPECT_EQ(pow(from_vector({2, 3, -1, 0}, {4}, ScalarType::Int64), ie).to_vector(),
+            (std::vector<double>{0, 9, -1, 1}));
   EXPECT_EQ(pow(2, ie).to_vector(), (std::vector<double>{0, 4, 0, 1}));
   // Promotion: int ** float is float32; bool ** int is int64; a 0-d float64 exponent gives float64
   // for an integer base but keeps a float32 base.
@@ -278,19 +355,24 @@ TEST(Ops, PowExpLogValuesAndDtypes) {
   // bfloat16 raises to the exponent rounded to bfloat16 (0.3 -> 0.30078125), as PyTorch.
   EXPECT_EQ(pow(full({1}, 5.0, ScalarType::BFloat16), 0.3).item<double>(), 1.625);
   // Broadcasting.
-  Tensor b = pow(from_vector({1, 2, 3}, {3, 1}, ScalarType::Float64), from_vector({0, 1, 2}, {3}, ScalarType::Float64));
+  Tensor b = pow(from_vector({1, 2, 3}, {3, 1}, ScalarType::Float64),
+                 from_vector({0, 1, 2}, {3}, ScalarType::Float64));
   EXPECT_EQ(vec(b.sizes()), (std::vector<std::int64_t>{3, 3}));
   EXPECT_EQ(b.to_vector(), (std::vector<double>{1, 1, 1, 1, 2, 4, 1, 3, 9}));
   EXPECT_EQ(pow(full({2}, kNaN), 0).to_vector(), (std::vector<double>{1, 1}));
 }
 
 TEST(Ops, PowErrorsUsePyTorchText) {
-  EXPECT_EQ(error_of([] { pow(tensor({std::int64_t(2)}), -1); }), "Integers to negative integer powers are not allowed.");
-  EXPECT_EQ(error_of([] { pow(tensor({true}), -1); }), "Integers to negative integer powers are not allowed.");
+  EXPECT_EQ(error_of([] { pow(tensor({std::int64_t(2)}), -1); }),
+            "Integers to negative integer powers are not allowed.");
+  EXPECT_EQ(error_of([] { pow(tensor({true}), -1); }),
+            "Integers to negative integer powers are not allowed.");
   EXPECT_EQ(error_of([] { pow(tensor({true}), true); }), "\"pow\" not implemented for 'Bool'");
   EXPECT_EQ(error_of([] { pow(tensor({true}), tensor({true})); }), "\"pow\" not implemented for 'Bool'");
   EXPECT_EQ(error_of([] { pow(true, tensor({true})); }), "\"pow\" not implemented for 'Bool'");
-  EXPECT_EQ(error_of([] { pow(ones({2, 3}), ones({4, 3})); }),
+  EXPECT_EQ(error_of([] {
+              pow(ones({2, 3}), ones({4, 3}));
+            }),
             "The size of tensor a (2) must match the size of tensor b (4) at non-singleton dimension 0");
   EXPECT_EQ(error_of([] { pow(tensor({std::int64_t(2)}), -1.0); }), "");
 }
@@ -319,19 +401,40 @@ TEST(Ops, CatAndStackValuesAndDtypes) {
 TEST(Ops, CatAndStackErrorsUsePyTorchText) {
   const std::vector<std::pair<std::function<Tensor()>, std::string>> cases = {
       {[] { return cat({}); }, "torch.cat(): expected a non-empty list of Tensors"},
-      {[] { return cat({ones({2}), scalar_tensor(2.0)}, 5); }, "zero-dimensional tensor (at position 1) cannot be concatenated"},
-      {[] { return cat({ones({2, 3}), ones({2})}); }, "Tensors must have same number of dimensions: got 2 and 1"},
-      {[] { return cat({ones({2}), ones({2, 3})}); }, "Tensors must have same number of dimensions: got 1 and 2"},
-      {[] { return cat({ones({2, 3}), ones({2, 4}), ones({2})}); },
-       "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list."},
-      {[] { return cat({ones({2, 3}), ones({3, 4})}, 1); },
-       "Sizes of tensors must match except in dimension 1. Expected size 2 but got size 3 for tensor number 1 in the list."},
-      {[] { return cat({ones({2, 3}), ones({2, 3})}, -3); },
+      {[] {
+         return cat({ones({2}), scalar_tensor(2.0)}, 5);
+       },
+       "zero-dimensional tensor (at position 1) cannot be concatenated"},
+      {[] {
+         return cat({ones({2, 3}), ones({2})});
+       },
+       "Tensors must have same number of dimensions: got 2 and 1"},
+      {[] {
+         return cat({ones({2}), ones({2, 3})});
+       },
+       "Tensors must have same number of dimensions: got 1 and 2"},
+      {[] {
+         return cat({ones({2, 3}), ones({2, 4}), ones({2})});
+       },
+       "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number "
+       "1 in the list."},
+      {[] {
+         return cat({ones({2, 3}), ones({3, 4})}, 1);
+       },
+       "Sizes of tensors must match except in dimension 1. Expected size 2 but got size 3 for tensor number "
+       "1 in the list."},
+      {[] {
+         return cat({ones({2, 3}), ones({2, 3})}, -3);
+       },
        "Dimension out of range (expected to be in range of [-2, 1], but got -3)"},
       {[] { return stack({}); }, "stack expects a non-empty TensorList"},
-      {[] { return stack({ones({2, 3}), ones({2, 3}), ones({2, 4})}); },
+      {[] {
+         return stack({ones({2, 3}), ones({2, 3}), ones({2, 4})});
+       },
        "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [2, 4] at entry 2"},
-      {[] { return stack({ones({2, 3}), ones({2, 4})}, 5); },
+      {[] {
+         return stack({ones({2, 3}), ones({2, 4})}, 5);
+       },
        "Dimension out of range (expected to be in range of [-3, 2], but got 5)"},
   };
   for (const auto& [f, text] : cases) EXPECT_EQ(error_of(f), text);
@@ -346,19 +449,33 @@ Tensor leaf(IntArrayRef shape, unsigned seed, double lo = -2, double hi = 2) {
 TEST(OpsGrad, GradcheckProducts) {
   const std::vector<std::tuple<const char*, Fn, std::vector<Tensor>>> cases = {
       {"mm", [](auto& in) { return mm(in[0], in[1]); }, {leaf({3, 4}, 1), leaf({4, 2}, 2)}},
-      {"mm column-major", [](auto& in) { return mm(in[0].t(), in[1].t()); }, {leaf({4, 3}, 1), leaf({2, 4}, 2)}},
-      {"addmm", [](auto& in) { return addmm(in[0], in[1], in[2], 0.5, -1.5); }, {leaf({2}, 3), leaf({3, 4}, 1), leaf({4, 2}, 2)}},
-      {"addmm int scalars", [](auto& in) { return addmm(in[0], in[1], in[2], 2, 3); }, {leaf({3, 1}, 3), leaf({3, 4}, 1), leaf({4, 2}, 2)}},
+      {"mm column-major",
+       [](auto& in) { return mm(in[0].t(), in[1].t()); },
+       {leaf({4, 3}, 1), leaf({2, 4}, 2)}},
+      {"addmm",
+       [](auto& in) { return addmm(in[0], in[1], in[2], 0.5, -1.5); },
+       {leaf({2}, 3), leaf({3, 4}, 1), leaf({4, 2}, 2)}},
+      {"addmm int scalars",
+       [](auto& in) { return addmm(in[0], in[1], in[2], 2, 3); },
+       {leaf({3, 1}, 3), leaf({3, 4}, 1), leaf({4, 2}, 2)}},
       {"bmm", [](auto& in) { return bmm(in[0], in[1]); }, {leaf({2, 3, 4}, 1), leaf({2, 4, 2}, 2)}},
       {"mv", [](auto& in) { return mv(in[0], in[1]); }, {leaf({3, 4}, 1), leaf({4}, 2)}},
       {"dot", [](auto& in) { return dot(in[0], in[1]); }, {leaf({4}, 1), leaf({4}, 2)}},
       {"matmul 1-D 2-D", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({4}, 1), leaf({4, 3}, 2)}},
-      {"matmul 3-D 2-D", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({2, 3, 4}, 1), leaf({4, 2}, 2)}},
+      {"matmul 3-D 2-D",
+       [](auto& in) { return matmul(in[0], in[1]); },
+       {leaf({2, 3, 4}, 1), leaf({4, 2}, 2)}},
       {"matmul 3-D 1-D", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({2, 3, 4}, 1), leaf({4}, 2)}},
       {"matmul 1-D 3-D", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({4}, 1), leaf({2, 4, 3}, 2)}},
-      {"matmul 2-D 3-D", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({3, 4}, 1), leaf({2, 4, 2}, 2)}},
-      {"matmul broadcast", [](auto& in) { return matmul(in[0], in[1]); }, {leaf({2, 1, 2, 3}, 1), leaf({3, 3, 2}, 2)}},
-      {"matmul transposed 3-D", [](auto& in) { return matmul(in[0].transpose(1, 2), in[1]); }, {leaf({2, 4, 3}, 1), leaf({4, 2}, 2)}},
+      {"matmul 2-D 3-D",
+       [](auto& in) { return matmul(in[0], in[1]); },
+       {leaf({3, 4}, 1), leaf({2, 4, 2}, 2)}},
+      {"matmul broadcast",
+       [](auto& in) { return matmul(in[0], in[1]); },
+       {leaf({2, 1, 2, 3}, 1), leaf({3, 3, 2}, 2)}},
+      {"matmul transposed 3-D",
+       [](auto& in) { return matmul(in[0].transpose(1, 2), in[1]); },
+       {leaf({2, 4, 3}, 1), leaf({4, 2}, 2)}},
   };
   for (const auto& [label, f, inputs] : cases) {
     SCOPED_TRACE(label);
@@ -377,11 +494,25 @@ TEST(OpsGrad, GradcheckPointwiseAndJoins) {
       {"pow 2.7", [](auto& in) { return pow(in[0], 2.7); }, {leaf({5}, 1, 0.5, 2)}},
       {"pow 0", [](auto& in) { return pow(in[0], 0); }, {leaf({5}, 1)}},
       {"pow tensor", [](auto& in) { return pow(in[0], in[1]); }, {leaf({2, 3}, 1, 0.5, 2), leaf({3}, 2)}},
-      {"pow tensor 0-d exponent", [](auto& in) { return pow(in[0], in[1]); }, {leaf({3}, 1, 0.5, 2), leaf({}, 2)}},
+      {"pow tensor 0-d exponent",
+       [](auto& in) { return pow(in[0], in[1]); },
+       {leaf({3}, 1, 0.5, 2), leaf({}, 2)}},
       {"pow scalar base", [](auto& in) { return pow(2.5, in[0]); }, {leaf({2, 2}, 1)}},
-      {"cat", [](auto& in) { return cat({in[0], in[1], empty({0}, ScalarType::Float64)}, 1); }, {leaf({2, 3}, 1), leaf({2, 2}, 2)}},
-      {"cat with legacy empty leaf", [](auto& in) { return cat({in[0], in[1]}); }, {leaf({3}, 1), leaf({0}, 2)}},
-      {"stack", [](auto& in) { return stack({in[0], in[1]}, 1); }, {leaf({2, 3}, 1), leaf({2, 3}, 2)}},
+      {"cat",
+       [](auto& in) {
+         return cat({in[0], in[1], empty({0}, ScalarType::Float64)}, 1);
+       },
+       {leaf({2, 3}, 1), leaf({2, 2}, 2)}},
+      {"cat with legacy empty leaf",
+       [](auto& in) {
+         return cat({in[0], in[1]});
+       },
+       {leaf({3}, 1), leaf({0}, 2)}},
+      {"stack",
+       [](auto& in) {
+         return stack({in[0], in[1]}, 1);
+       },
+       {leaf({2, 3}, 1), leaf({2, 3}, 2)}},
   };
   for (const auto& [label, f, inputs] : cases) {
     SCOPED_TRACE(label);
@@ -479,22 +610,27 @@ TEST(OpsGrad, MatmulComposesAsPyTorch) {
   auto x = [](IntArrayRef s, bool rg = true) { return randn(s).requires_grad_(rg); };
   using V = std::vector<std::string>;
   EXPECT_EQ(chain(matmul(x({3}), x({3, 4}))), (V{"SqueezeBackward3", "MmBackward0", "UnsqueezeBackward0"}));
-  EXPECT_EQ(chain(matmul(x({2, 2, 3}), x({3, 4}))), (V{"UnsafeViewBackward0", "MmBackward0", "ReshapeAliasBackward0"}));
-  EXPECT_EQ(chain(matmul(x({2, 2, 3}), x({3}))), (V{"UnsafeViewBackward0", "MvBackward0", "ReshapeAliasBackward0"}));
+  EXPECT_EQ(chain(matmul(x({2, 2, 3}), x({3, 4}))),
+            (V{"UnsafeViewBackward0", "MmBackward0", "ReshapeAliasBackward0"}));
+  EXPECT_EQ(chain(matmul(x({2, 2, 3}), x({3}))),
+            (V{"UnsafeViewBackward0", "MvBackward0", "ReshapeAliasBackward0"}));
   EXPECT_EQ(chain(matmul(x({3}), x({2, 3, 4}))),
-            (V{"UnsafeViewBackward0", "MvBackward0", "UnsafeViewBackward0", "CloneBackward0", "TransposeBackward0"}));
+            (V{"UnsafeViewBackward0", "MvBackward0", "UnsafeViewBackward0", "CloneBackward0",
+               "TransposeBackward0"}));
   EXPECT_EQ(chain(matmul(x({2, 3}), x({5, 3, 4}))),
-            (V{"CloneBackward0", "TransposeBackward0", "UnsafeViewBackward0", "MmBackward0", "UnsafeViewBackward0",
-               "CloneBackward0", "TransposeBackward0"}));
+            (V{"CloneBackward0", "TransposeBackward0", "UnsafeViewBackward0", "MmBackward0",
+               "UnsafeViewBackward0", "CloneBackward0", "TransposeBackward0"}));
   EXPECT_EQ(chain(matmul(x({2, 3}), x({5, 3, 4}, false))),
             (V{"CloneBackward0", "TransposeBackward0", "UnsafeViewBackward0", "MmBackward0", "TBackward0"}));
   EXPECT_EQ(chain(matmul(x({2, 2, 3}), x({2, 3, 4}))),
             (V{"UnsafeViewBackward0", "BmmBackward0", "ReshapeAliasBackward0", "ExpandBackward0"}));
-  EXPECT_EQ(chain(matmul(x({2, 1, 2, 3}), x({3, 3, 4}))),
-            (V{"UnsafeViewBackward0", "BmmBackward0", "UnsafeViewBackward0", "CloneBackward0", "ExpandBackward0"}));
+  EXPECT_EQ(
+      chain(matmul(x({2, 1, 2, 3}), x({3, 3, 4}))),
+      (V{"UnsafeViewBackward0", "BmmBackward0", "UnsafeViewBackward0", "CloneBackward0", "ExpandBackward0"}));
   // A 3-D operand with its last two dims transposed is not folded (bmm instead).
   Tensor tr = randn({2, 3, 2}).transpose(1, 2).requires_grad_();
-  EXPECT_EQ(chain(matmul(tr, x({3, 4}))), (V{"UnsafeViewBackward0", "BmmBackward0", "ReshapeAliasBackward0", "ExpandBackward0"}));
+  EXPECT_EQ(chain(matmul(tr, x({3, 4}))),
+            (V{"UnsafeViewBackward0", "BmmBackward0", "ReshapeAliasBackward0", "ExpandBackward0"}));
   // The result of a folded matmul is no view: it may be written in place.
   Tensor y = matmul(x({2, 2, 3}), x({3, 4}));
   EXPECT_NO_THROW(y.mul_(2.0));
@@ -507,18 +643,20 @@ TEST(OpsGrad, SavesOnlyWhatBackwardReads) {
     return s;
   };
   Tensor a = randn({2, 3}).requires_grad_(), b = randn({3, 2});
-  EXPECT_EQ(saved(mm(a, b)), (std::vector<bool>{false, true}));   // self's grad reads mat2
+  EXPECT_EQ(saved(mm(a, b)), (std::vector<bool>{false, true}));  // self's grad reads mat2
   EXPECT_EQ(saved(mm(b.t(), a.t())), (std::vector<bool>{true, false}));
   EXPECT_EQ(saved(addmm(zeros({2}), a, b)), (std::vector<bool>{false, true}));
   Tensor v = randn({3}).requires_grad_();
-  EXPECT_EQ(saved(pow(v, randn({3}))), (std::vector<bool>{true, true, false}));  // result only for d/dexponent
-  EXPECT_EQ(saved(pow(2, v)), (std::vector<bool>{false, true}));                 // exponent only for base 0
+  EXPECT_EQ(saved(pow(v, randn({3}))),
+            (std::vector<bool>{true, true, false}));              // result only for d/dexponent
+  EXPECT_EQ(saved(pow(2, v)), (std::vector<bool>{false, true}));  // exponent only for base 0
   // A saved input written in place makes backward raise PyTorch's error.
   Tensor w = randn({3}).requires_grad_();
   Tensor u = w.mul(1.0);
   Tensor l = log(u);
   u.add_(1.0);
-  EXPECT_NE(error_of([&] { l.sum().backward(); }).find("modified by an inplace operation"), std::string::npos);
+  EXPECT_NE(error_of([&] { l.sum().backward(); }).find("modified by an inplace operation"),
+            std::string::npos);
 }
 
 }  // namespace
