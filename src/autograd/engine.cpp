@@ -209,10 +209,12 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
   auto impl = leaf.lock();
   if (!impl || !impl->autograd) return {};
   AutogradMeta& m = *impl->autograd;
-  Tensor g = m.hooks.empty() ? grad_in : run_hooks(m.hooks, grad_in);
+  const Tensor hooked = m.hooks.empty() ? Tensor() : run_hooks(m.hooks, grad_in);
+  const Tensor& g = m.hooks.empty() ? grad_in : hooked;
   if (!m.grad.defined()) {
-    // Keep the incoming buffer when nothing else holds it (PyTorch steals it the same way).
-    const bool unshared = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1 && !g.impl().autograd;
+    // Keep the incoming buffer when only the engine holds it (PyTorch steals it the same way);
+    // a gradient the caller passed in, or a hook kept, is copied.
+    const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && !g.impl().autograd;
     m.grad = unshared && g.is_non_overlapping_and_dense() ? g : g.clone();
   } else {
     m.grad.add_(g);

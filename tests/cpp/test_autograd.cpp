@@ -347,6 +347,18 @@ TEST(Autograd, HooksAndRetainGrad) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{1, 0, 1}));
 }
 
+TEST(Autograd, AccumulationNeverWritesTheCallersGradient) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor g = tensor({0.5, -1.0});
+  x.backward(g);
+  x.backward(g);
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{1.0, -2.0}));
+  EXPECT_EQ(g.to_vector(), (std::vector<double>{0.5, -1.0}));
+  Tensor y = relu(x);
+  y.backward(g);  // the kernel's fresh dx may be kept as .grad only when nothing else holds it
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{1.5, -3.0}));
+}
+
 TEST(Autograd, GradFunctionDoesNotTouchLeaves) {
   Tensor x = tensor({1.0, 2.0}).requires_grad_();
   Tensor w = tensor({3.0, 4.0}).requires_grad_();
