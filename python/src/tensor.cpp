@@ -599,14 +599,15 @@ void init_tensor(py::module_& m) {
       .def(
           "sum",
           [](const Tensor& t, py::object dim, bool keepdim, std::optional<ScalarType> dtype) {
-            return t.sum(dims_arg(dim), keepdim, dtype);
+            // No dim is the all-elements overload (SumBackward0, as torch records it).
+            return dim.is_none() && !keepdim ? t.sum(dtype) : t.sum(dims_arg(dim), keepdim, dtype);
           },
           py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none())
       .def(
           "mean",
           [](const Tensor& t, py::object dim, bool keepdim, std::optional<ScalarType> dtype) {
-            return t.mean(dims_arg(dim), keepdim, dtype);
+            return dim.is_none() && !keepdim ? t.mean(dtype) : t.mean(dims_arg(dim), keepdim, dtype);
           },
           py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none())

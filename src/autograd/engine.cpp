@@ -214,8 +214,17 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
   if (!m.grad.defined()) {
     // Keep the incoming buffer when only the engine holds it (PyTorch steals it the same way);
     // a gradient the caller passed in, or a hook kept, is copied.
+    // The gradient takes the leaf's layout when the leaf is dense (as torch), else contiguous.
+    const Tensor like(impl);
     const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && !g.impl().autograd;
-    m.grad = unshared && g.is_non_overlapping_and_dense() ? g : g.clone();
+    const bool same_layout = std::equal(g.strides().begin(), g.strides().end(), like.strides().begin(),
+                                        like.strides().end());
+    if (unshared && g.is_non_overlapping_and_dense() && (same_layout || !like.is_non_overlapping_and_dense())) {
+      m.grad = g;
+    } else {
+      m.grad = empty_like(like);
+      ramp::detail::copy_into(m.grad, g);
+    }
   } else {
     m.grad.add_(g);
   }

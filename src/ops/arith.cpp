@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "../tensor/loop.h"
+#include "ramp/ops.h"
 #include "ramp/tensor.h"
 #include "../autograd/function.h"
 
@@ -24,16 +25,24 @@ ScalarType promote_types(ScalarType a, ScalarType b) {
   return element_size(a) >= element_size(b) ? a : b;
 }
 
+// A Python number joins a tensor op without raising the tensor's dtype within its category.
+ScalarType result_type(const Tensor& tensor, const Scalar& other) {
+  if (other.is_floating() && !is_floating(tensor.dtype())) return ScalarType::Float32;
+  if (other.kind == Scalar::Kind::Int && tensor.dtype() == ScalarType::Bool) return ScalarType::Int64;
+  return tensor.dtype();
+}
+// A 0-d tensor acts like a Python number unless it is of a higher category.
+ScalarType result_type(const Tensor& a, const Tensor& b) {
+  auto category = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_integral(t) ? 1 : 2; };
+  if (a.dim() == 0 && b.dim() > 0 && category(a.dtype()) <= category(b.dtype())) return b.dtype();
+  if (b.dim() == 0 && a.dim() > 0 && category(b.dtype()) <= category(a.dtype())) return a.dtype();
+  return promote_types(a.dtype(), b.dtype());
+}
+
 namespace {
 
 enum class Op { add, sub, mul, div };
 
-// A Python number joins a tensor op without raising the tensor's dtype within its category.
-ScalarType dtype_with_scalar(ScalarType t, const Scalar& s) {
-  if (s.is_floating() && !is_floating(t)) return ScalarType::Float32;
-  if (s.kind == Scalar::Kind::Int && t == ScalarType::Bool) return ScalarType::Int64;
-  return t;
-}
 
 template <class T> T apply(Op op, T a, T b, double alpha) {
   if constexpr (std::is_same_v<T, bool>) {
@@ -83,12 +92,7 @@ void binary_loop(Op op, Tensor& out, const Tensor& a, const Tensor& b, double al
 }
 
 ScalarType result_type(Op op, const Tensor& a, const Tensor& b) {
-  // A 0-d tensor acts like a Python number unless it is of a higher category.
-  auto cat = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_integral(t) ? 1 : 2; };
-  ScalarType t;
-  if (a.dim() == 0 && b.dim() > 0 && cat(a.dtype()) <= cat(b.dtype())) t = b.dtype();
-  else if (b.dim() == 0 && a.dim() > 0 && cat(b.dtype()) <= cat(a.dtype())) t = a.dtype();
-  else t = promote_types(a.dtype(), b.dtype());
+  ScalarType t = ramp::result_type(a, b);
   if (op == Op::div && !is_floating(t)) t = ScalarType::Float32;  // true division
   return t;
 }
@@ -177,7 +181,7 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
 }
 
 Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
-  return scalar_tensor(s, dtype_with_scalar(like.dtype(), s));
+  return scalar_tensor(s, ramp::result_type(like, s));
 }
 
 }  // namespace

@@ -155,18 +155,6 @@ Tensor pow_grad_exponent(const Tensor& g, const Tensor& self, const Tensor& expo
 
 }  // namespace
 
-ScalarType result_type(const Tensor& tensor, const Scalar& other) {
-  if (other.is_floating() && !is_floating(tensor.dtype())) return ScalarType::Float32;
-  if (other.kind == Scalar::Kind::Int && tensor.dtype() == ScalarType::Bool) return ScalarType::Int64;
-  return tensor.dtype();
-}
-ScalarType result_type(const Tensor& a, const Tensor& b) {
-  auto category = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_integral(t) ? 1 : 2; };
-  if (a.dim() == 0 && b.dim() > 0 && category(a.dtype()) <= category(b.dtype())) return b.dtype();
-  if (b.dim() == 0 && a.dim() > 0 && category(b.dtype()) <= category(a.dtype())) return a.dtype();
-  return promote_types(a.dtype(), b.dtype());
-}
-
 Tensor pow(const Tensor& self, Scalar exponent) {
   const ScalarType t = result_type(self, exponent);
   RAMP_CHECK(!(is_integral(self.dtype(), true) && !exponent.is_floating() && exponent.i < 0),

@@ -389,7 +389,7 @@ Tensor Tensor::select(std::int64_t d, std::int64_t index) const {
       });
 }
 Tensor Tensor::expand(IntArrayRef shape) const {
-  RAMP_CHECK(shape.size() >= std::size_t(dim()), "expand(torch.FloatTensor{", shape_str(sizes()),
+  RAMP_CHECK(shape.size() >= std::size_t(dim()), "expand(", autograd::legacy_type_name(dtype()), "{", shape_str(sizes()),
              "}, size=", shape_str(shape),
              "): the number of sizes provided (", shape.size(),
              ") must be greater or equal to the number of dimensions in the tensor (", dim(), ")");
