@@ -1,7 +1,8 @@
 // The seeds' first examples in C++: relu, relu_ and every variant on two small tensors, printed
-// exactly as PyTorch prints them.
+// exactly as PyTorch prints them, then ReLU's derivative through autograd (1 for x > 0, else 0).
 #include <cstdio>
 
+#include "ramp/autograd.h"
 #include "ramp/functional.h"
 #include "ramp/nn/activation.h"
 
@@ -21,4 +22,9 @@ int main() {
     });
     std::printf("\n");
   }
+  Tensor x = tensor({-1., 0., 1., 2.}).requires_grad_();
+  Tensor y = relu(x);
+  std::printf("y = ramp::relu(x):\n%s\n", format_tensor(y, {"grad_fn=<" + std::string(y.grad_fn()->name()) + ">"}).c_str());
+  y.sum().backward();
+  std::printf("x.grad after y.sum().backward():\n%s\n", x.grad().str().c_str());
 }
