@@ -483,6 +483,64 @@ double max_abs_diff(const ramp::Tensor& a, const torch::Tensor& b) {
   return m;
 }
 
+// The step's pieces one by one, without autograd, on the same buffers: where the time goes.
+void bench_mlp_pieces(const RampMlp& rm) {
+  const int threads = 2;
+  set_threads(threads);
+  std::printf(
+      "\n#### The step's pieces, %d threads\n\nEach op alone with grad mode off, on the step's shapes and "
+      "the same buffers (both libraries allocate their outputs); the bias gradient and dW1 are the "
+      "reductions and the GEMM the backward of the first Linear runs.\n\n",
+      threads);
+  std::printf("| op | shape | ramp | torch (%s) | torch/ramp | fork/join |\n|---|---|---:|---:|---:|---:|\n",
+              g_cap.c_str());
+  ramp::autograd::NoGradGuard ramp_no_grad;
+  torch::NoGradGuard torch_no_grad;
+  const ramp::Tensor w1 = rm.w1.detach(), b1 = rm.b1.detach(), w2 = rm.w2.detach(), b2 = rm.b2.detach();
+  const ramp::Tensor x = rm.x, onehot = rm.onehot;
+  const ramp::Tensor z1 = ramp::addmm(b1, x, w1.t()), h = ramp::relu(z1), z2 = ramp::addmm(b2, h, w2.t());
+  const ramp::Tensor logp = ramp::log_softmax(z2, {.dim = 1});
+  const ramp::Tensor g = ramp_normal(kBatch * kHidden, 41).reshape({kBatch, kHidden});  // a gradient of z1
+  ramp::Tensor wscratch = w1.clone(), gw = ramp_normal(kHidden * kIn, 42).reshape({kHidden, kIn});
+  const torch::Tensor tw1 = torch_view(w1), tb1 = torch_view(b1), tw2 = torch_view(w2), tb2 = torch_view(b2),
+                      tx = torch_view(x), toh = torch_view(onehot), tz1 = torch_view(z1), th = torch_view(h),
+                      tz2 = torch_view(z2), tlogp = torch_view(logp), tg = torch_view(g), tgw = torch_view(gw);
+  ramp::Tensor wscratch_t = wscratch.clone();
+  torch::Tensor twscratch = torch_view(wscratch_t);
+  struct Piece {
+    const char* op;
+    const char* shape;
+    std::function<void()> r, t;
+  };
+  std::vector<Piece> pieces{
+      {"`addmm(b1, x, w1ᵀ)`", "[4096,784]·[784,256]", [&] { ramp::Tensor o = ramp::addmm(b1, x, w1.t()); },
+       [&] { torch::Tensor o = torch::addmm(tb1, tx, tw1.t()); }},
+      {"`relu(z1)`", "[4096,256]", [&] { ramp::Tensor o = ramp::relu(z1); }, [&] { torch::Tensor o = torch::relu(tz1); }},
+      {"`addmm(b2, h, w2ᵀ)`", "[4096,256]·[256,10]", [&] { ramp::Tensor o = ramp::addmm(b2, h, w2.t()); },
+       [&] { torch::Tensor o = torch::addmm(tb2, th, tw2.t()); }},
+      {"`log_softmax(z2, 1)`", "[4096,10]", [&] { ramp::Tensor o = ramp::log_softmax(z2, {.dim = 1}); },
+       [&] { torch::Tensor o = torch::log_softmax(tz2, 1); }},
+      {"`(logp * onehot).sum()`", "[4096,10]", [&] { ramp::Tensor o = logp.mul(onehot).sum(); },
+       [&] { torch::Tensor o = (tlogp * toh).sum(); }},
+      {"`g.sum(0)` (bias gradient)", "[4096,256]", [&] { ramp::Tensor o = g.sum({0}); },
+       [&] { torch::Tensor o = tg.sum(0); }},
+      {"`mm(x.t(), g)` (dW1)", "[784,4096]·[4096,256]", [&] { ramp::Tensor o = ramp::mm(x.t(), g); },
+       [&] { torch::Tensor o = torch::mm(tx.t(), tg); }},
+      {"`w.sub_(g * lr)` (SGD)", "[256,784]", [&] { wscratch.sub_(gw * kLr); }, [&] { twscratch.sub_(tgw * kLr); }},
+  };
+  for (auto& pc : pieces) {
+    std::vector<Variant> vs{variant("ramp", [f = pc.r] { f(); }), variant("torch", [f = pc.t] { f(); }),
+                            variant("fork/join", fork_join)};
+    int tries = 1;
+    Result r = measure_2t(vs, &tries);
+    const std::string sq = squeezed(r.worst(2));
+    std::printf("| %s | %s | %s | %s | %s | %s%s |\n", pc.op, pc.shape, fmt_time(r.time(0)).c_str(),
+                fmt_time(r.time(1)).c_str(), fmt_ratio(r.ratio(1, 0)).c_str(), fmt_time(r.time(2)).c_str(),
+                (sq + retried(tries)).c_str());
+    std::fflush(stdout);
+  }
+}
+
 void bench_mlp() {
   std::printf("\n### Training step: Linear(784,256)-ReLU-Linear(256,10), batch 4096, float32\n\n");
   // PyTorch's tensors from here on come from a counting wrapper around its default CPU allocator.
@@ -592,6 +650,7 @@ void bench_mlp() {
               fmt_ratio(step_ratio_2t).c_str(), step_valid_2t ? "" : " ⚠");
   std::fflush(stdout);
 
+  bench_mlp_pieces(rm);
   c10::SetCPUAllocator(g_counting.inner, 0);
 }
 

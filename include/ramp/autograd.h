@@ -109,7 +109,9 @@ struct AccumulateGrad final : Node {
 struct AutogradMeta {
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;               // null for leaves
-  std::weak_ptr<Node> grad_accumulator;        // a leaf's AccumulateGrad, while a graph holds it
+  // A leaf's AccumulateGrad, kept for the leaf's life (it points back only weakly), so a training
+  // loop does not make a new one per step.
+  std::shared_ptr<Node> grad_accumulator;
   Tensor grad;
   bool retains_grad = false;
   std::vector<std::pair<int, Hook>> hooks;     // a leaf's hooks; a non-leaf's live on its grad_fn

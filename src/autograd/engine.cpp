@@ -85,14 +85,12 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   if (!requires_grad(t)) return nullptr;
   AutogradMeta& m = *t.impl().autograd;
   if (m.grad_fn) return m.grad_fn;
-  auto acc = m.grad_accumulator.lock();
-  if (!acc) {
+  if (!m.grad_accumulator) {
     auto a = std::make_shared<AccumulateGrad>();
     a->leaf = t.impl_ptr();
-    m.grad_accumulator = a;
-    acc = a;
+    m.grad_accumulator = std::move(a);
   }
-  return acc;
+  return m.grad_accumulator;
 }
 
 void attach(Tensor& out, const std::shared_ptr<Node>& node,
@@ -369,6 +367,23 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
   return captured;
 }
 
+// The implicit gradient of a one-element output: a ones tensor of its dtype and rank, kept per
+// thread (a loss.backward() per step then allocates nothing for it). Re-made if anything wrote it.
+Tensor implicit_ones(const Tensor& out) {
+  if (out.dim() > 4) return ones_like(out);
+  struct Cached {
+    Tensor t;
+    std::uint32_t version = 0;
+  };
+  thread_local Cached cache[kNumScalarTypes][5];
+  Cached& c = cache[int(out.dtype())][out.dim()];
+  if (!c.t.defined() || c.t.version() != c.version) {
+    c.t = ones_like(out);
+    c.version = c.t.version();
+  }
+  return c.t;
+}
+
 Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads) {
   RAMP_CHECK(grads.empty() || grads.size() == outputs.size(), "grad can be implicitly created only for scalar "
              "outputs");
@@ -379,7 +394,7 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads)
     Tensor g = grads.empty() ? Tensor() : grads[i];
     if (!g.defined()) {
       RAMP_CHECK(out.numel() == 1, "grad can be implicitly created only for scalar outputs");
-      g = ones_like(out);
+      g = implicit_ones(out);
     } else {
       RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), out.sizes().begin(), out.sizes().end()),
                  "Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(", shape_str(g.sizes()),

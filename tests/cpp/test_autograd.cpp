@@ -359,6 +359,23 @@ TEST(Autograd, AccumulationNeverWritesTheCallersGradient) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{1.5, -3.0}));
 }
 
+TEST(Autograd, ImplicitGradientIsFreshEachTime) {
+  // The implicit ones are cached; a hook that writes its gradient in place must not change the
+  // next backward's.
+  Tensor x = tensor({3.0}).requires_grad_();
+  Tensor y = x.mul(2.0);
+  y.register_hook([](const Tensor& g) {
+    autograd::NoGradGuard ng;
+    Tensor(g).mul_(10.0);
+    return Tensor();
+  });
+  y.backward({}, true);
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{20.0}));
+  x.set_grad(Tensor());
+  x.mul(2.0).backward();
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{2.0}));
+}
+
 TEST(Autograd, GradFunctionDoesNotTouchLeaves) {
   Tensor x = tensor({1.0, 2.0}).requires_grad_();
   Tensor w = tensor({3.0, 4.0}).requires_grad_();
