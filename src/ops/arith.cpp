@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "../tensor/loop.h"
+#include "../tensor/parallel.h"
 #include "ramp/ops.h"
 #include "ramp/tensor.h"
 #include "../autograd/function.h"
@@ -75,7 +76,37 @@ template <class T> T apply(Op op, T a, T b, double alpha) {
 }
 
 // out = a op b, all three already of out's dtype and broadcast to out's sizes.
+// out = a op b over contiguous float/double data, b either contiguous or one broadcast value:
+// the op is chosen once, so each loop vectorizes (an optimizer's w -= lr * g runs here).
+template <class T> void binary_dense(Op op, T* o, const T* a, const T* b, bool b_scalar, std::int64_t n, T alpha) {
+  auto run = [&](auto f) {
+    if (b_scalar) {
+      const T bv = *b;
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    }
+  };
+  switch (op) {
+    case Op::add: return alpha == 1 ? run([](T x, T y) { return x + y; }) : run([alpha](T x, T y) { return x + alpha * y; });
+    case Op::sub: return alpha == 1 ? run([](T x, T y) { return x - y; }) : run([alpha](T x, T y) { return x - alpha * y; });
+    case Op::mul: return run([](T x, T y) { return x * y; });
+    case Op::div: return run([](T x, T y) { return x / y; });
+  }
+}
+
 void binary_loop(Op op, Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  const bool b_scalar = std::all_of(b.strides().begin(), b.strides().end(), [](auto st) { return st == 0; });
+  if ((out.dtype() == ScalarType::Float32 || out.dtype() == ScalarType::Float64) && out.is_contiguous() &&
+      a.is_contiguous() && (b_scalar || b.is_contiguous())) {
+    dispatch(out.dtype(), [&](auto v) {
+      using T = decltype(v);
+      if constexpr (std::is_floating_point_v<T>)
+        binary_dense<T>(op, static_cast<T*>(out.data_ptr()), static_cast<const T*>(a.data_ptr()),
+                        static_cast<const T*>(b.data_ptr()), b_scalar, out.numel(), T(alpha));
+    });
+    return;
+  }
   dispatch(out.dtype(), [&](auto v) {
     using T = decltype(v);
     detail::for_each_row<3>(out.sizes(),
@@ -312,7 +343,48 @@ template <class F> Tensor reduction(const Tensor& x, std::string_view name, IntA
   return out;
 }
 
+// Sums (in double) of a contiguous floating tensor over exactly its leading `dims` (a bias
+// gradient: [batch, features] summed over batch), scaled by `scale`; nullopt for other reductions.
+// Rows are read in order, columns split across threads; the general path would first transpose
+// the whole tensor.
+std::optional<Tensor> leading_sum(const Tensor& x, IntArrayRef dims, bool keepdim, ScalarType out_t, double scale) {
+  if (!x.is_contiguous() || !is_floating(x.dtype()) || !is_floating(out_t) || dims.empty() ||
+      std::int64_t(dims.size()) >= x.dim())
+    return std::nullopt;
+  std::vector<bool> red(std::size_t(x.dim()), false);
+  for (auto d : dims) red[std::size_t(wrap_dim(d, x.dim()))] = true;
+  for (std::size_t i = 0; i < dims.size(); ++i)
+    if (!red[i]) return std::nullopt;
+  std::int64_t rows = 1;
+  Dims out_sizes;
+  for (std::int64_t i = 0; i < x.dim(); ++i) {
+    if (i < std::int64_t(dims.size())) {
+      rows *= x.size(i);
+      if (keepdim) out_sizes.push_back(1);
+    } else {
+      out_sizes.push_back(x.size(i));
+    }
+  }
+  const std::int64_t cols = numel_of(out_sizes);
+  std::vector<double> acc(std::size_t(cols), 0.0);
+  dispatch(x.dtype(), [&](auto v) {
+    using T = decltype(v);
+    if constexpr (!std::is_integral_v<T>) {
+      const T* p = static_cast<const T*>(x.data_ptr());
+      detail::parallel_for(cols, std::max<std::int64_t>(64, 65536 / std::max<std::int64_t>(rows, 1)), 64,
+                           [&](std::int64_t b, std::int64_t e) {
+                             for (std::int64_t r = 0; r < rows; ++r)
+                               for (std::int64_t c = b; c < e; ++c) acc[std::size_t(c)] += convert<double>(p[r * cols + c]);
+                           });
+    }
+  });
+  if (scale != 1)
+    for (double& a : acc) a *= scale;
+  return from_vector(acc, out_sizes, out_t);
+}
+
 Tensor sum_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) {
+  if (auto fast = leading_sum(self, dims, keepdim, sum_type(self.dtype(), dtype), 1.0)) return *fast;
   return reduce(self, dims, keepdim, sum_type(self.dtype(), dtype), [](const auto* x, std::int64_t n, auto o) {
     using O = decltype(o);
     if constexpr (std::is_integral_v<O> && !std::is_same_v<O, bool>) {
@@ -328,6 +400,11 @@ Tensor sum_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optiona
 }
 Tensor mean_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) {
   ScalarType t = dtype.value_or(self.dtype());
+  if (is_floating(t) && self.numel() > 0) {
+    std::int64_t count = 1;  // elements per mean (leading_sum takes distinct leading dims only)
+    for (auto d : dims) count *= self.size(d);
+    if (auto fast = leading_sum(self, dims, keepdim, t, 1.0 / double(count))) return *fast;
+  }
   RAMP_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point or "
              "complex dtype. Got: ", dtype_error_name(t));
   return reduce(self, dims, keepdim, t, [](const auto* x, std::int64_t n, auto o) {

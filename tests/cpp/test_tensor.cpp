@@ -138,6 +138,26 @@ TEST(Tensor, Reductions) {
   EXPECT_THROW(empty({0}).max(), Error);
 }
 
+// Sums over leading dims take a row-order path (bias gradients); check it against plain double
+// sums, and the binary ops' dense path against element-wise double arithmetic.
+TEST(Tensor, LeadingReductionsAndDenseArithmetic) {
+  Tensor x = randn({37, 5, 70});
+  std::vector<double> v = x.to_vector();
+  Tensor s = x.sum({0, 1});
+  Tensor m = x.mean({1, 0}, true);
+  ASSERT_EQ(m.sizes().size(), 3u);
+  for (std::int64_t c = 0; c < 70; ++c) {
+    double acc = 0;
+    for (std::int64_t r = 0; r < 37 * 5; ++r) acc += v[std::size_t(r * 70 + c)];
+    EXPECT_NEAR(s.at(c), acc, 1e-4);
+    EXPECT_NEAR(m.at(c), acc / (37 * 5), 1e-6);
+  }
+  Tensor a = randn({1000}, ScalarType::Float64), b = randn({1000}, ScalarType::Float64);
+  Tensor r = a.sub(b, 0.25).mul(b).div(b.add(3.0));
+  for (std::int64_t i = 0; i < 1000; ++i)
+    EXPECT_DOUBLE_EQ(r.at(i), (a.at(i) - 0.25 * b.at(i)) * b.at(i) / (b.at(i) + 3.0));
+}
+
 TEST(Allocator, ReusesFreedBlocksAndCountsThem) {
   memory::empty_cache();
   const std::int64_t n = std::int64_t(16) << 20;  // 64 MB of float32
