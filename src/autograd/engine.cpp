@@ -13,7 +13,7 @@ thread_local bool grad_mode = true;
 bool is_grad_enabled() { return detail::grad_mode; }
 
 namespace {
-std::atomic<bool> mask_backward{false};
+std::atomic<bool> mask_backward{true};
 }
 void set_mask_backward(bool on) { mask_backward.store(on, std::memory_order_relaxed); }
 bool mask_backward_enabled() { return mask_backward.load(std::memory_order_relaxed); }

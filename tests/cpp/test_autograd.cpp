@@ -203,6 +203,7 @@ TEST(ActivationGrad, InplaceNodeNamesAndSavedOutput) {
 // The 1-bit-mask backward gives exactly the output-reading gradient: every SIMD tail and word
 // boundary (sizes around 64), dtypes, a transposed (dense, non-contiguous) input, in place.
 TEST(ActivationGrad, MaskBackwardMatchesOutputBackward) {
+  const bool previous = autograd::mask_backward_enabled();
   auto grads = [](bool mask, ScalarType t, std::int64_t n, bool transposed, bool inplace) {
     autograd::set_mask_backward(mask);
     Tensor x = from_vector(values(2 * n, unsigned(n)), {2, n}, t);
@@ -212,7 +213,6 @@ TEST(ActivationGrad, MaskBackwardMatchesOutputBackward) {
     Tensor h = inplace ? x.mul(1.0) : x;
     Tensor y = inplace ? relu_(h) : relu(h);
     y.backward(dy);
-    autograd::set_mask_backward(false);
     return std::make_pair(y.to_vector(), x.grad().to_vector());
   };
   for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
@@ -229,6 +229,7 @@ TEST(ActivationGrad, MaskBackwardMatchesOutputBackward) {
                 << " vs " << g1[i];
           }
         }
+  autograd::set_mask_backward(previous);
 }
 
 TEST(Autograd, InplaceRules) {
