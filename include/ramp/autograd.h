@@ -83,6 +83,7 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<std::pair<int, Hook>> pre_hooks;  // the output tensor's hooks (register_hook)
   std::uint64_t sequence_nr;                    // creation order: later nodes run first on ties
   bool released = false;                        // saved tensors freed by a backward pass
+  bool accumulates = false;                     // an AccumulateGrad (autograd.grad skips those)
 
   Node();
   virtual ~Node() = default;
@@ -100,6 +101,7 @@ struct Node : std::enable_shared_from_this<Node> {
 
 // A leaf's node: adds the incoming gradient into the leaf's `.grad`.
 struct AccumulateGrad final : Node {
+  AccumulateGrad() { accumulates = true; }
   std::weak_ptr<TensorImpl> leaf;
   std::string_view name() const override { return "torch::autograd::AccumulateGrad"; }
   Grads apply(const Tensor& grad) override;

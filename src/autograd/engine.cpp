@@ -75,6 +75,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
 }
 
 Node::Node() : sequence_nr(next_sequence_nr++) {}
+void check_saved_alive(const Node& node) { RAMP_CHECK(!node.released, kFreedGraph); }
 void Node::release_saved() {
   released = true;
   for (auto& s : saved) s.reset();
@@ -347,8 +348,7 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
       int ci = capture_index(n);
       if (ci >= 0) captured[std::size_t(ci)] = g;
       if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
-      const bool is_leaf_node = dynamic_cast<AccumulateGrad*>(n) != nullptr;
-      if (n->needed && !(captures && is_leaf_node)) {
+      if (n->needed && !(captures && n->accumulates)) {
         grads = n->apply(g);
         if (!keep_graph) n->release_saved();
       }

@@ -80,6 +80,10 @@ std::shared_ptr<Node> record(Tensor& out, std::string_view name,
 // gradient goes through fn inside the view) and the view's an as_strided of the base.
 void rebase_view(Tensor& view, const std::shared_ptr<Node>& fn);
 
+// Raises PyTorch's "backward through the graph a second time" error when a pass freed what `node`
+// saved (for nodes that keep their saved data in members rather than SavedTensors).
+void check_saved_alive(const Node& node);
+
 // PyTorch's checks before an in-place write to `self` in grad mode: a leaf that requires grad, or a
 // view of one, may not be written.
 void check_inplace(const Tensor& self);

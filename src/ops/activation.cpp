@@ -180,25 +180,52 @@ template <class A> bool use_mask(const Tensor& x) {
   return false;
 }
 
+// The node of a 1-bit-mask backward: dx = bit ? dy : 0. The bits live in the node: inline for up
+// to 128 elements (a one-element relu allocates nothing for them), else in a buffer from ramp's
+// allocator; freed after the backward pass like saved tensors.
+struct MaskNode final : autograd::Node {
+  std::string_view node_name;
+  std::uint64_t small[2] = {};
+  std::shared_ptr<Storage> big;
+  bool contiguous = true;
+  Dims sizes, strides;  // the input's layout, when not contiguous
+  std::uint64_t* bits() { return big ? static_cast<std::uint64_t*>(big->data) : small; }
+  std::string_view name() const override { return node_name; }
+  Grads apply(const Tensor& g) override {
+    autograd::check_saved_alive(*this);
+    if (contiguous) return Grads{detail::mask_backward(bits(), g, g.sizes(), contiguous_strides(g.sizes()))};
+    return Grads{detail::mask_backward(bits(), g, sizes, strides)};
+  }
+  void release_saved() override {
+    Node::release_saved();
+    big.reset();
+  }
+};
+
 // out = A(x) (out is x itself in place, or a fresh tensor in x's layout) writing the pass bits,
 // recorded with the bits as all that backward keeps.
 template <class A> void masked(const Tensor& x, Tensor& out, const typename A::Params& p, bool inplace) {
   const std::int64_t n = x.numel();
-  Tensor bits = empty({(n + 63) / 64}, ScalarType::Int64);
+  auto node = std::make_shared<MaskNode>();
+  node->node_name = inplace ? A::grad_fn_inplace : A::grad_fn;
+  const auto words = std::size_t((n + 63) / 64);
+  if (words > std::size(node->small)) node->big = std::make_shared<Storage>(words * sizeof(std::uint64_t));
+  if (!x.is_contiguous()) {
+    node->contiguous = false;
+    node->sizes = Dims(x.sizes());
+    node->strides = Dims(x.strides());
+  }
   auto fn = kernels::table().mask_forward[act::index_of<A>()][int(x.dtype())];
   const auto es = std::int64_t(x.element_size());
   const bool stream = !inplace && detail::stream_output(2 * std::size_t(n) * std::size_t(es), out.data_ptr());
   const char* px = static_cast<const char*>(x.data_ptr());
   char* py = static_cast<char*>(out.data_ptr());
-  auto* pb = static_cast<std::uint64_t*>(bits.data_ptr());
+  std::uint64_t* pb = node->bits();
   detail::parallel_for(n, kGrain, 64, [&](std::int64_t b, std::int64_t e) {
     fn(px + b * es, py + b * es, pb + b / 64, e - b, &p, stream);
   });
   if (inplace) out.bump_version();
-  autograd::record(out, inplace ? A::grad_fn_inplace : A::grad_fn, {x}, {{bits, false}},
-                   [sizes = Dims(x.sizes()), strides = Dims(x.strides())](const Node& node, const Tensor& g) {
-                     return Grads{detail::mask_backward(node.unpack(0), g, sizes, strides)};
-                   });
+  autograd::attach(out, node, {x}, {});
 }
 
 void record_rrelu_noise(Tensor& out, const Tensor& x, const Tensor& noise, bool inplace) {

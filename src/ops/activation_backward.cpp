@@ -41,7 +41,7 @@ Tensor activation_backward(std::size_t entry, std::string_view name, const Tenso
   return dx;
 }
 
-Tensor mask_backward(const Tensor& bits, const Tensor& dy, IntArrayRef sizes, IntArrayRef strides) {
+Tensor mask_backward(const std::uint64_t* bits, const Tensor& dy, IntArrayRef sizes, IntArrayRef strides) {
   Tensor dx = empty_strided(sizes, strides, dy.dtype());
   auto fn = kernels::table().mask_backward[int(dx.dtype())];
   RAMP_CHECK(fn, "relu: no mask backward for '", dtype_error_name(dx.dtype()), "'");
@@ -49,7 +49,7 @@ Tensor mask_backward(const Tensor& bits, const Tensor& dy, IntArrayRef sizes, In
   const std::int64_t n = dx.numel();
   const auto es = std::int64_t(dx.element_size());
   const bool stream = stream_output(2 * std::size_t(n) * std::size_t(es), dx.data_ptr());
-  const auto* pb = static_cast<const std::uint64_t*>(bits.data_ptr());
+  const std::uint64_t* pb = bits;
   const char* pg = static_cast<const char*>(g.data_ptr());
   char* pd = static_cast<char*>(dx.data_ptr());
   parallel_for(n, kGrain, 64, [&](std::int64_t b, std::int64_t e) {

@@ -1,6 +1,7 @@
 // Shared by the activation ops and their gradients (internal).
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -23,7 +24,7 @@ Tensor activation_backward(std::size_t entry, std::string_view name, const Tenso
                            const void* params, bool is_result);
 // dx = bit ? dy : 0, with bit i of bits[i / 64] for element i of a dense tensor of these sizes and
 // strides (the 1-bit-mask backward).
-Tensor mask_backward(const Tensor& bits, const Tensor& dy, IntArrayRef sizes, IntArrayRef strides);
+Tensor mask_backward(const std::uint64_t* bits, const Tensor& dy, IntArrayRef sizes, IntArrayRef strides);
 Tensor softmax_backward(const Tensor& y, const Tensor& g, std::int64_t dim, bool log);
 // (dx, dweight)
 std::pair<Tensor, Tensor> prelu_backward(const Tensor& x, const Tensor& w, const Tensor& g);

@@ -309,6 +309,18 @@ TEST(Autograd, SecondBackwardAndRetainGraph) {
   }
 }
 
+TEST(Autograd, MaskBackwardFreesItsBitsLikeSavedTensors) {
+  Tensor x = randn({300}).requires_grad_();  // bits in a buffer (more than 128 elements)
+  Tensor y = relu(x).sum();
+  y.backward({}, true);
+  y.backward();
+  EXPECT_THROW(y.backward(), Error);
+  Tensor one = tensor({0.5}).requires_grad_();  // bits inline
+  Tensor z = relu(one).sum();
+  z.backward();
+  EXPECT_THROW(z.backward(), Error);
+}
+
 TEST(Autograd, RequiresGradRules) {
   Tensor i = tensor({1, 2});
   try {
