@@ -321,9 +321,17 @@ template <class D> std::uint64_t mask_bits(D d, hn::Mask<D> mask) {
 template <class D> hn::Mask<D> load_mask(D d, const std::uint64_t* bits, std::int64_t i) {
   constexpr std::size_t kMax = hn::MaxLanes(D());
   const std::uint64_t b = (bits[i / 64] >> (i % 64)) & (kMax >= 64 ? ~0ull : (1ull << kMax) - 1);
+#if HWY_TARGET == HWY_AVX3
+  // An AVX-512 mask register is the bits themselves: no trip through memory.
+  (void)d;
+  hn::Mask<D> m;
+  m.raw = static_cast<decltype(m.raw)>(b);
+  return m;
+#else
   std::uint8_t tmp[8];
   std::memcpy(tmp, &b, sizeof b);
   return hn::LoadMaskBits(d, tmp);
+#endif
 }
 
 template <class A, class E>
