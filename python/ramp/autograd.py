@@ -20,6 +20,7 @@ Node = _C.Node
 is_grad_enabled = _C.is_grad_enabled
 
 __all__ = ["grad", "backward", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
+           "set_mask_backward", "mask_backward_enabled",
            "is_grad_enabled", "Node"]
 
 
@@ -111,6 +112,16 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 # ---- backward and grad ----
+def set_mask_backward(on):
+    """relu's backward from a 1-bit mask its forward writes (True, the default) or from its output
+    (False, PyTorch's way: writing relu's output in place before backward then raises)."""
+    _C._set_mask_backward(bool(on))
+
+
+def mask_backward_enabled():
+    return _C._mask_backward_enabled()
+
+
 def _tensor_list(x):
     return [x] if isinstance(x, _C.Tensor) else list(x)
 
