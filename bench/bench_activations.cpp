@@ -15,133 +15,22 @@
 // Accuracy: ramp (and PyTorch, for reference) against double-precision formulas written here,
 // independently of ramp's formulas; ulps are counted in float32 steps from the correctly rounded
 // float of the double result (0 = correctly rounded).
-#include <immintrin.h>
-#include <omp.h>
-#include <sys/utsname.h>
-#include <torch/torch.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <limits>
-#include <random>
-#include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "bench_common.h"
 #include "ramp/functional.h"
 #include "ramp/tensor.h"
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Timing
-
-using Clock = std::chrono::steady_clock;
-
-inline void clobber() { asm volatile("" ::: "memory"); }
-
-struct Variant {
-  std::string name;
-  std::function<void(std::int64_t)> run;  // runs `reps` calls back to back
-};
-
-// The loop lives inside the lambda, so a call costs no std::function dispatch.
-template <class F>
-Variant variant(std::string name, F f) {
-  return {std::move(name), [f](std::int64_t reps) mutable {
-            for (std::int64_t r = 0; r < reps; ++r) {
-              f();
-              clobber();
-            }
-          }};
-}
-
-struct Options {
-  int rounds = 25;
-  double sample_ms = 2.0;
-  std::set<std::string> sections{"relu", "inplace", "act", "one", "acc"};
-};
-Options g_opt;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-struct Result {
-  std::vector<std::vector<double>> ns;  // [variant][round] ns per call
-  double time(std::size_t v) const { return median(ns[v]); }
-  double worst(std::size_t v) const { return *std::max_element(ns[v].begin(), ns[v].end()); }
-  // median over rounds of ns[a] / ns[b]
-  double ratio(std::size_t a, std::size_t b) const {
-    std::vector<double> r;
-    for (std::size_t i = 0; i < ns[a].size(); ++i) r.push_back(ns[a][i] / ns[b][i]);
-    return median(r);
-  }
-};
-
-Result measure(std::vector<Variant>& vs, int rounds = -1) {
-  if (rounds < 0) rounds = g_opt.rounds;
-  const double target_ns = g_opt.sample_ms * 1e6;
-  std::vector<std::int64_t> reps(vs.size());
-  for (std::size_t v = 0; v < vs.size(); ++v) {
-    vs[v].run(2);  // warm-up: page in buffers, fill caches, start threads
-    double best = 1e300;
-    std::int64_t k = 1;
-    for (int t = 0; t < 5; ++t) {  // grow k until one timing lasts long enough to trust
-      auto t0 = Clock::now();
-      vs[v].run(k);
-      double dt = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-      best = std::min(best, dt / double(k));
-      if (dt > 2e5) break;
-      k *= 8;
-    }
-    reps[v] = std::max<std::int64_t>(1, std::int64_t(target_ns / std::max(best, 1.0)));
-  }
-  Result r;
-  r.ns.assign(vs.size(), {});
-  for (int round = 0; round < rounds; ++round) {
-    for (std::size_t j = 0; j < vs.size(); ++j) {
-      std::size_t v = (std::size_t(round) + j) % vs.size();
-      auto t0 = Clock::now();
-      vs[v].run(reps[v]);
-      double dt = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-      r.ns[v].push_back(dt / double(reps[v]));
-    }
-  }
-  return r;
-}
+using namespace bench;
 
 // ---------------------------------------------------------------------------------------------
 // Limits: copy, streaming copy, read-modify-write (AVX-512 when the CPU has it)
-
-const bool kAvx512 = __builtin_cpu_supports("avx512f");
-
-// Splits [0, n) like ramp's parallel_for: only when each thread gets >= 32768 elements, on
-// 64-element boundaries.
-template <class F>
-void split_like_ramp(std::int64_t n, int want, F f) {
-  const std::int64_t threads = std::min<std::int64_t>(want, n / 32768);
-  if (threads <= 1) {
-    f(std::int64_t(0), n);
-    return;
-  }
-  std::int64_t chunk = ((n + threads - 1) / threads + 63) / 64 * 64;
-#pragma omp parallel num_threads(int(threads))
-  {
-    const std::int64_t b = std::int64_t(omp_get_thread_num()) * chunk, e = std::min(n, b + chunk);
-    if (b < e) f(b, e);
-  }
-}
 
 __attribute__((target("avx512f"))) void stream_copy_avx512(const float* __restrict x, float* __restrict y,
                                                            std::int64_t n) {
@@ -200,108 +89,20 @@ void rmw_limit(float* x, std::int64_t n, int threads) {
   });
 }
 
-// An empty 2-thread OpenMP region: what a parallel op pays before any work. On this VM it is a few
-// µs while the two vCPUs run on two host cores, and milliseconds (a host time slice) while the host
-// squeezes both onto one, because the waiting OpenMP thread spins. Timed beside every 2-thread case.
-void fork_join() {
-#pragma omp parallel num_threads(2)
-  clobber();
-}
-double fork_join_probe() {
-  std::vector<double> t;
-  for (int k = 0; k < 5; ++k) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < 20; ++i) fork_join();
-    t.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / 20);
-  }
-  return median(t);
-}
-// Rows whose fork/join cost says the host had squeezed the two vCPUs onto one core.
-constexpr double kSqueezedNs = 200e3;
-std::string squeezed(double fj_ns) { return fj_ns > kSqueezedNs ? " ⚠" : ""; }
-std::string retried(int tries) { return tries > 1 ? " (try " + std::to_string(tries) + ")" : ""; }
-
-// Measures a case whose last variant is fork_join; while the host squeezes the vCPUs in any round, waits
-// 2 s and tries again (4 tries at most), so a squeeze of a few seconds does not spoil the row.
-Result measure_2t(std::vector<Variant>& vs, int* tries) {
-  Result r;
-  for (*tries = 1;; ++*tries) {
-    r = measure(vs);
-    if (r.worst(vs.size() - 1) <= kSqueezedNs || *tries == 4) return r;
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-  }
-}
-
-void set_threads(int n) {
-  ramp::set_num_threads(n);
-  at::set_num_threads(n);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Formatting
+// Formatting and inputs
 
-std::string fmt(const char* f, auto... a) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, f, a...);
-  return buf;
-}
-std::string fmt_time(double ns) {
-  if (ns < 1e3) return fmt("%.1f ns", ns);
-  if (ns < 1e6) return fmt("%.2f µs", ns / 1e3);
-  return fmt("%.2f ms", ns / 1e6);
-}
 std::string fmt_size(std::int64_t n) {
   if (n >= (1 << 20) && n % (1 << 20) == 0) return fmt("%lldM", (long long)(n >> 20));
   if (n >= 1024 && n % 1024 == 0) return fmt("%lldK", (long long)(n >> 10));
   return fmt("%lld", (long long)n);
 }
-std::string fmt_ratio(double r) { return r >= 10 ? fmt("%.1f×", r) : fmt("%.2f×", r); }
 // Bytes moved per second by a pass that reads n floats and writes n floats.
 std::string fmt_gbs(std::int64_t n, double ns) { return fmt("%.1f", 2.0 * 4.0 * double(n) / ns); }
 
-struct Target {
-  std::string what, figure;
-  bool met, valid;
-};
-std::vector<Target> g_targets;
-// `valid` false: measured while the host squeezed the vCPUs (see fork_join), so neither met nor missed.
-void target(std::string what, std::string figure, bool met, bool valid = true) {
-  g_targets.push_back({std::move(what), std::move(figure), met, valid});
-}
-const char* mark(bool met) { return met ? "met" : "**missed**"; }
-
-std::string torch_capability() {
-  std::string cfg = at::show_config();
-  auto at = cfg.find("CPU capability usage:");
-  if (at == std::string::npos) return "unknown";
-  auto b = at + std::strlen("CPU capability usage:");
-  auto e = cfg.find('\n', b);
-  std::string s = cfg.substr(b, e - b);
-  s.erase(0, s.find_first_not_of(' '));
-  return s;
-}
 std::string g_torch_cap;
 std::string torch_label() { return "torch (" + g_torch_cap + ")"; }
 
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-
-ramp::Tensor ramp_normal(std::int64_t n, std::uint64_t seed, float scale = 1.0f) {
-  ramp::Tensor t = ramp::empty({n});
-  float* p = t.data<float>();
-  std::mt19937_64 g(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  for (std::int64_t i = 0; i < n; ++i) p[i] = d(g);
-  return t;
-}
 ramp::Tensor ramp_uniform(std::int64_t n, std::uint64_t seed, float lo, float hi) {
   ramp::Tensor t = ramp::empty({n});
   float* p = t.data<float>();
@@ -309,10 +110,6 @@ ramp::Tensor ramp_uniform(std::int64_t n, std::uint64_t seed, float lo, float hi
   std::uniform_real_distribution<float> d(lo, hi);
   for (std::int64_t i = 0; i < n; ++i) p[i] = d(g);
   return t;
-}
-// A torch tensor over a ramp tensor's bytes (the same buffer for both sides).
-torch::Tensor torch_view(const ramp::Tensor& t) {
-  return torch::from_blob(t.data_ptr(), {t.numel()}, torch::kFloat32);
 }
 
 std::vector<std::int64_t> g_sizes{1, 1 << 10, 1 << 16, 1 << 20, 1 << 24};
@@ -685,74 +482,33 @@ void bench_accuracy() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--rounds") {
-      g_opt.rounds = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--sample-ms") {
-      g_opt.sample_ms = std::atof(next().c_str());
-    } else if (a == "--sizes") {  // e.g. 1,1K,16M
-      g_sizes.clear();
-      std::stringstream ss(next());
-      for (std::string v; std::getline(ss, v, ',');) {
-        std::int64_t k = std::atoll(v.c_str());
-        if (v.back() == 'K') k <<= 10;
-        if (v.back() == 'M') k <<= 20;
-        g_sizes.push_back(std::max<std::int64_t>(k, 1));
-      }
-    } else if (a == "--sections") {
-      g_opt.sections.clear();
-      std::stringstream ss(next());
-      for (std::string s; std::getline(ss, s, ',');) g_opt.sections.insert(s);
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--sections relu,inplace,act,one,acc] [--sizes 1,1K,64K,1M,16M] [--rounds N] "
-                   "[--sample-ms M]\n",
-                   argv[0]);
-      return a == "--help" || a == "-h" ? 0 : 2;
-    }
-  }
+  g_opt.sections = {"relu", "inplace", "act", "one", "acc"};
+  const int status = parse_options(
+      argc, argv,
+      "[--sections relu,inplace,act,one,acc] [--sizes 1,1K,64K,1M,16M] [--rounds N] [--sample-ms M]",
+      [](const std::string& a, auto& next) {
+        if (a != "--sizes") return false;
+        g_sizes.clear();
+        for (const std::string& v : split_commas(next())) {  // e.g. 1,1K,16M
+          if (v.empty()) continue;
+          std::int64_t k = std::atoll(v.c_str());
+          if (v.back() == 'K') k <<= 10;
+          if (v.back() == 'M') k <<= 20;
+          g_sizes.push_back(std::max<std::int64_t>(k, 1));
+        }
+        return true;
+      });
+  if (status >= 0) return status;
   g_torch_cap = torch_capability();
-  // glibc serves a request above its mmap threshold (128 KiB at start) with fresh pages from mmap,
-  // and raises the threshold to the size of each such block freed, up to 32 MiB. Freeing one 24 MiB
-  // block first means PyTorch's outputs up to that size come from warm heap pages, as in a process
-  // that has run for a while, whatever order the sections run in: PyTorch's best case. Above 32 MiB
-  // (relu on 16M floats) every PyTorch output is fresh mmap'ed pages: its real cost.
-  void* volatile block = std::malloc(std::size_t(24) << 20);  // volatile: the pair must not be elided
-  std::free(block);
+  raise_mmap_threshold();
   at::manual_seed(0);
   {  // first calls initialise PyTorch's dispatcher and thread pool; keep them out of the figures
     torch::Tensor t = torch::randn({1 << 16});
     for (int k = 0; k < 3; ++k) t = torch::relu(t) + torch::sigmoid(t);
   }
-  auto env = [](const char* k) {
-    const char* v = std::getenv(k);
-    return std::string(v ? v : "(unset)");
-  };
-  utsname u{};
-  uname(&u);
   std::printf("## ramp vs PyTorch %s (%s kernels)\n\n", TORCH_VERSION, g_torch_cap.c_str());
-  std::printf("- CPU: %s, %d cores visible, AVX-512 %s; Linux %s\n", cpu_model().c_str(), omp_get_num_procs(),
-              kAvx512 ? "yes" : "no", u.release);
-  std::printf("- env: ATEN_CPU_CAPABILITY=%s OPENBLAS_NUM_THREADS=%s RAMP_ISA=%s OMP_NUM_THREADS=%s\n",
-              env("ATEN_CPU_CAPABILITY").c_str(), env("OPENBLAS_NUM_THREADS").c_str(),
-              env("RAMP_ISA").c_str(), env("OMP_NUM_THREADS").c_str());
-  std::printf(
-      "- %d interleaved rounds per case, samples of ≥ %.1f ms; times are medians, ratios are medians of "
-      "per-round ratios\n",
-      g_opt.rounds, g_opt.sample_ms);
-  std::printf(
-      "- empty 2-thread OpenMP region (fork/join) at start: %s; 2-thread rows marked ⚠ had one above %s "
-      "in some round (the host had squeezed both vCPUs onto one core; those rows are not meaningful)\n",
-      fmt_time(fork_join_probe()).c_str(), fmt_time(kSqueezedNs).c_str());
-  std::fflush(stdout);
+  print_machine();
+  print_method("; those rows are not meaningful");
 
   auto t0 = Clock::now();
   if (g_opt.sections.count("relu")) bench_relu_out();
@@ -761,14 +517,6 @@ int main(int argc, char** argv) {
   if (g_opt.sections.count("one")) bench_one_element();
   if (g_opt.sections.count("acc")) bench_accuracy();
 
-  if (!g_targets.empty()) {
-    std::printf("\n### Targets (%s PyTorch)\n\n| target | measured | |\n|---|---:|---|\n",
-                g_torch_cap.c_str());
-    for (auto& t : g_targets)
-      std::printf("| %s | %s | %s |\n", t.what.c_str(), t.figure.c_str(),
-                  t.valid ? mark(t.met) : "not measured (⚠)");
-  }
-  std::printf("\n(run took %.1f s; fork/join at the end: %s)\n",
-              std::chrono::duration<double>(Clock::now() - t0).count(), fmt_time(fork_join_probe()).c_str());
+  print_targets_and_time(g_torch_cap, t0);
   return 0;
 }

@@ -14,11 +14,9 @@
 // medians of per-round ratios, 2-thread cases retried while the host squeezes the vCPUs.
 #include <c10/core/CPUAllocator.h>
 #include <link.h>
-#include <sys/utsname.h>
 
 #include <atomic>
 #include <cstdlib>
-#include <sstream>
 
 #include "bench_common.h"
 #include "ramp/allocator.h"
@@ -36,7 +34,6 @@ namespace {
 
 using namespace bench;
 
-const bool kAvx512 = __builtin_cpu_supports("avx512f");
 std::string g_cap;
 std::vector<int> g_threads{1, 2};
 bool g_default_mask = false;  // ramp's default, read at start
@@ -658,69 +655,31 @@ void bench_mlp() {
 
 int main(int argc, char** argv) {
   g_opt.sections = {"relu", "bwd", "one", "mlp"};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--rounds") {
-      g_opt.rounds = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--sample-ms") {
-      g_opt.sample_ms = std::atof(next().c_str());
-    } else if (a == "--threads") {
-      g_threads.clear();
-      std::stringstream ss(next());
-      for (std::string v; std::getline(ss, v, ',');) g_threads.push_back(std::max(1, std::atoi(v.c_str())));
-    } else if (a == "--sections") {
-      g_opt.sections.clear();
-      std::stringstream ss(next());
-      for (std::string s; std::getline(ss, s, ',');) g_opt.sections.insert(s);
-    } else {
-      std::fprintf(stderr, "usage: %s [--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]\n",
-                   argv[0]);
-      return a == "--help" || a == "-h" ? 0 : 2;
-    }
-  }
+  const int status =
+      parse_options(argc, argv, "[--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]",
+                    [](const std::string& a, auto& next) {
+                      if (a != "--threads") return false;
+                      g_threads.clear();
+                      for (const std::string& v : split_commas(next()))
+                        g_threads.push_back(std::max(1, std::atoi(v.c_str())));
+                      return true;
+                    });
+  if (status >= 0) return status;
   g_cap = torch_capability();
   g_default_mask = ramp::autograd::mask_backward_enabled();
-  // As in bench_activations.cpp: freeing one 24 MiB block raises glibc's mmap threshold, so PyTorch's
-  // blocks up to 32 MiB come from warm heap pages (its best case); 64 MiB ones are always fresh mmaps.
-  void* volatile block = std::malloc(std::size_t(24) << 20);
-  std::free(block);
+  raise_mmap_threshold();  // PyTorch's blocks up to 32 MiB from warm heap pages; 64 MiB ones fresh mmaps
   at::manual_seed(0);
   {  // first calls initialise PyTorch's dispatcher, autograd engine and thread pool
     torch::Tensor t = torch::randn({1 << 16}).requires_grad_(true);
     for (int k = 0; k < 3; ++k) torch::relu(t).sum().backward();
   }
-  auto env = [](const char* k) {
-    const char* v = std::getenv(k);
-    return std::string(v ? v : "(unset)");
-  };
-  utsname u{};
-  uname(&u);
   std::printf("## Autograd: ramp vs PyTorch %s (%s kernels)\n\n", TORCH_VERSION, g_cap.c_str());
-  std::printf("- CPU: %s, %d cores visible, AVX-512 %s; Linux %s\n", cpu_model().c_str(), omp_get_num_procs(),
-              kAvx512 ? "yes" : "no", u.release);
-  std::printf("- env: ATEN_CPU_CAPABILITY=%s OPENBLAS_NUM_THREADS=%s RAMP_ISA=%s OMP_NUM_THREADS=%s\n",
-              env("ATEN_CPU_CAPABILITY").c_str(), env("OPENBLAS_NUM_THREADS").c_str(), env("RAMP_ISA").c_str(),
-              env("OMP_NUM_THREADS").c_str());
+  print_machine();
   std::printf("- BLAS loaded: %s; OpenBLAS parallel mode %d (2 = OpenMP), %d threads at start\n",
               blas_libraries().c_str(), openblas_get_parallel(), openblas_get_num_threads());
   std::printf("- ramp's default ReLU backward: %s (`ramp::autograd::mask_backward_enabled()` = %s)\n",
               default_path(), g_default_mask ? "true" : "false");
-  std::printf(
-      "- %d interleaved rounds per case, samples of ≥ %.1f ms; times are medians, ratios are medians of "
-      "per-round ratios\n",
-      g_opt.rounds, g_opt.sample_ms);
-  std::printf(
-      "- empty 2-thread OpenMP region (fork/join) at start: %s; 2-thread rows marked ⚠ had one above %s in "
-      "some round (the host had squeezed both vCPUs onto one core)\n",
-      fmt_time(fork_join_probe()).c_str(), fmt_time(kSqueezedNs).c_str());
-  std::fflush(stdout);
+  print_method();
 
   auto t0 = Clock::now();
   if (g_opt.sections.count("relu")) bench_relu_fwd_bwd();
@@ -728,12 +687,6 @@ int main(int argc, char** argv) {
   if (g_opt.sections.count("one")) bench_one_element();
   if (g_opt.sections.count("mlp")) bench_mlp();
 
-  if (!g_targets.empty()) {
-    std::printf("\n### Targets (%s PyTorch)\n\n| target | measured | |\n|---|---:|---|\n", g_cap.c_str());
-    for (auto& t : g_targets)
-      std::printf("| %s | %s | %s |\n", t.what.c_str(), t.figure.c_str(), t.valid ? mark(t.met) : "not measured (⚠)");
-  }
-  std::printf("\n(run took %.1f s; fork/join at the end: %s)\n",
-              std::chrono::duration<double>(Clock::now() - t0).count(), fmt_time(fork_join_probe()).c_str());
+  print_targets_and_time(g_cap, t0);
   return 0;
 }

@@ -1,22 +1,24 @@
-// What bench_autograd.cpp shares with bench_activations.cpp's way of measuring (the same helpers,
-// kept here so a second benchmark does not copy them again): interleaved rounds, medians of
-// per-round ratios, the 2-thread squeeze probe and retry, ramp-style splitting for the limits, and
-// the markdown formatting.
+// What bench_activations.cpp and bench_autograd.cpp share: interleaved rounds, medians of per-round
+// ratios, the 2-thread squeeze probe and retry, ramp-style splitting for the limits, the markdown
+// formatting, and main()'s option parsing, header lines and closing targets table.
 #pragma once
 
 #include <immintrin.h>
 #include <omp.h>
+#include <sys/utsname.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,9 +111,9 @@ inline Result measure(std::vector<Variant>& vs, int rounds = -1) {
   return r;
 }
 
-// An empty 2-thread OpenMP region: a few µs while the two vCPUs run on two host cores, milliseconds
-// while the host squeezes both onto one (the waiting OpenMP thread spins). Timed beside every
-// 2-thread case.
+// An empty 2-thread OpenMP region: what a parallel op pays before any work. On this VM it is a few
+// µs while the two vCPUs run on two host cores, and milliseconds (a host time slice) while the host
+// squeezes both onto one, because the waiting OpenMP thread spins. Timed beside every 2-thread case.
 inline void fork_join() {
 #pragma omp parallel num_threads(2)
   clobber();
@@ -125,12 +127,13 @@ inline double fork_join_probe() {
   }
   return median(t);
 }
+// Rows whose fork/join cost says the host had squeezed the two vCPUs onto one core.
 constexpr double kSqueezedNs = 200e3;
 inline std::string squeezed(double fj_ns) { return fj_ns > kSqueezedNs ? " ⚠" : ""; }
 inline std::string retried(int tries) { return tries > 1 ? " (try " + std::to_string(tries) + ")" : ""; }
 
 // Measures a case whose last variant is fork_join; while the host squeezes the vCPUs in any round,
-// waits 2 s and tries again (4 tries at most).
+// waits 2 s and tries again (4 tries at most), so a squeeze of a few seconds does not spoil the row.
 inline Result measure_2t(std::vector<Variant>& vs, int* tries) {
   Result r;
   for (*tries = 1;; ++*tries) {
@@ -144,6 +147,8 @@ inline void set_threads(int n) {
   ramp::set_num_threads(n);
   at::set_num_threads(n);
 }
+
+inline const bool kAvx512 = __builtin_cpu_supports("avx512f");
 
 // Splits [0, n) like ramp's parallel_for for the limits: only when each thread gets >= 32768
 // elements, on 64-element boundaries.
@@ -187,7 +192,7 @@ struct Target {
   bool met, valid;
 };
 inline std::vector<Target> g_targets;
-// `valid` false: measured while the host squeezed the vCPUs, so neither met nor missed.
+// `valid` false: measured while the host squeezed the vCPUs (see fork_join), so neither met nor missed.
 inline void target(std::string what, std::string figure, bool met, bool valid = true) {
   g_targets.push_back({std::move(what), std::move(figure), met, valid});
 }
@@ -226,6 +231,99 @@ inline ramp::Tensor ramp_normal(std::int64_t n, std::uint64_t seed, float scale 
 inline torch::Tensor torch_view(const ramp::Tensor& t) {
   std::vector<std::int64_t> sizes(t.sizes().begin(), t.sizes().end());
   return torch::from_blob(t.data_ptr(), sizes, torch::kFloat32);
+}
+
+// ---- main() ----
+
+// Splits "a,b,c" at the commas.
+inline std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string v; std::getline(ss, v, ',');) out.push_back(v);
+  return out;
+}
+
+// Reads --rounds N, --sample-ms M and --sections a,b,... into g_opt (set g_opt.sections to the
+// defaults first). Any other argument goes to `own(arg, next)`, which takes the benchmark's own
+// options (`next()` returns the option's value) and returns false for one it does not know. Returns
+// -1 when main() should go on, else main()'s exit status after printing "usage: <argv[0]> <usage>":
+// 0 for --help or -h, 2 otherwise. An option without its value exits with 2.
+template <class Own>
+int parse_options(int argc, char** argv, const char* usage, Own own) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--rounds") {
+      g_opt.rounds = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--sample-ms") {
+      g_opt.sample_ms = std::atof(next().c_str());
+    } else if (a == "--sections") {
+      g_opt.sections.clear();
+      for (const std::string& s : split_commas(next())) g_opt.sections.insert(s);
+    } else if (!own(a, next)) {
+      std::fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
+  }
+  return -1;
+}
+
+// glibc serves a request above its mmap threshold (128 KiB at start) with fresh pages from mmap, and
+// raises the threshold to the size of each such block freed, up to 32 MiB. Freeing one 24 MiB block
+// first means PyTorch's blocks up to that size come from warm heap pages, as in a process that has run
+// for a while, whatever order the sections run in: PyTorch's best case. Above 32 MiB (relu on 16M
+// floats, 64 MiB blocks) every PyTorch block is fresh mmap'ed pages: its real cost.
+inline void raise_mmap_threshold() {
+  void* volatile block = std::malloc(std::size_t(24) << 20);  // volatile: the pair must not be elided
+  std::free(block);
+}
+
+inline std::string env_or_unset(const char* k) {
+  const char* v = std::getenv(k);
+  return std::string(v ? v : "(unset)");
+}
+
+// The header's machine lines: CPU, cores, AVX-512 and kernel, and the variables that steer the kernels.
+inline void print_machine() {
+  utsname u{};
+  uname(&u);
+  std::printf("- CPU: %s, %d cores visible, AVX-512 %s; Linux %s\n", cpu_model().c_str(), omp_get_num_procs(),
+              kAvx512 ? "yes" : "no", u.release);
+  std::printf("- env: ATEN_CPU_CAPABILITY=%s OPENBLAS_NUM_THREADS=%s RAMP_ISA=%s OMP_NUM_THREADS=%s\n",
+              env_or_unset("ATEN_CPU_CAPABILITY").c_str(), env_or_unset("OPENBLAS_NUM_THREADS").c_str(),
+              env_or_unset("RAMP_ISA").c_str(), env_or_unset("OMP_NUM_THREADS").c_str());
+}
+
+// The header's method lines: rounds and samples, and the fork/join cost at start (then flushes);
+// `squeeze_note` ends the explanation of the ⚠ mark.
+inline void print_method(const char* squeeze_note = "") {
+  std::printf(
+      "- %d interleaved rounds per case, samples of ≥ %.1f ms; times are medians, ratios are medians of "
+      "per-round ratios\n",
+      g_opt.rounds, g_opt.sample_ms);
+  std::printf(
+      "- empty 2-thread OpenMP region (fork/join) at start: %s; 2-thread rows marked ⚠ had one above %s in "
+      "some round (the host had squeezed both vCPUs onto one core%s)\n",
+      fmt_time(fork_join_probe()).c_str(), fmt_time(kSqueezedNs).c_str(), squeeze_note);
+  std::fflush(stdout);
+}
+
+// The end of the report: the targets table (if any) and the run's duration since `t0`.
+inline void print_targets_and_time(const std::string& torch_cap, Clock::time_point t0) {
+  if (!g_targets.empty()) {
+    std::printf("\n### Targets (%s PyTorch)\n\n| target | measured | |\n|---|---:|---|\n", torch_cap.c_str());
+    for (auto& t : g_targets)
+      std::printf("| %s | %s | %s |\n", t.what.c_str(), t.figure.c_str(),
+                  t.valid ? mark(t.met) : "not measured (⚠)");
+  }
+  std::printf("\n(run took %.1f s; fork/join at the end: %s)\n",
+              std::chrono::duration<double>(Clock::now() - t0).count(), fmt_time(fork_join_probe()).c_str());
 }
 
 }  // namespace bench
