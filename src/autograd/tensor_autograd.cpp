@@ -1,4 +1,6 @@
 // The autograd side of Tensor: requires_grad, grad, grad_fn, backward, detach, hooks.
+#include <atomic>
+
 #include "function.h"
 
 namespace ramp {
@@ -12,7 +14,7 @@ AutogradMeta& meta_of(const Tensor& t) {
   return *m;
 }
 const Tensor kUndefined;
-int next_hook_id = 0;
+std::atomic<int> next_hook_id{0};
 }  // namespace
 
 bool Tensor::requires_grad() const { return autograd::requires_grad(*this); }
