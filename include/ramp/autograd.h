@@ -56,7 +56,8 @@ using Grads = SmallVector<Tensor, 2>;
 class SavedTensor {
  public:
   SavedTensor() = default;
-  SavedTensor(const Tensor& t, bool is_output);
+  // `version`: the version to expect, when the tensor was captured before a write (else its current).
+  SavedTensor(const Tensor& t, bool is_output, std::int64_t version = -1);
   // The saved value; throws PyTorch's errors when the graph was freed or the tensor was written in
   // place since it was saved. `owner` names the node for the message when the tensor is its output.
   Tensor unpack(const Node& owner) const;
@@ -67,7 +68,6 @@ class SavedTensor {
   Tensor data_;
   std::uint32_t version_ = 0;
   bool is_output_ = false;
-  std::string_view producer_;  // grad_fn name of a saved input that is not a leaf
 };
 
 // One input of a node: the node its gradient goes to (null when it needs none).

@@ -1,6 +1,7 @@
 // Nodes, saved tensors, and the pass that runs a graph backward.
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 
 #include "function.h"
 #include "../tensor/loop.h"
@@ -50,11 +51,10 @@ std::string legacy_type_name(ScalarType t) {
 }
 
 // ---- saved tensors ----
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output, std::int64_t version) : is_output_(is_output) {
   if (!t.defined()) return;  // a slot the backward will not read
   data_ = is_output ? detached(t) : t;
-  version_ = t.version();
-  if (!is_output && requires_grad(t) && t.impl().autograd->grad_fn) producer_ = t.impl().autograd->grad_fn->name();
+  version_ = version >= 0 ? std::uint32_t(version) : t.version();
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
@@ -62,7 +62,9 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   if (!data_.defined()) return data_;
   const std::uint32_t now = data_.version();
   if (now != version_) {
-    std::string_view producer = is_output_ ? owner.name() : producer_;
+    // PyTorch names the node that produced the tensor as it is now (an input's current grad_fn).
+    const auto fn = is_output_ ? nullptr : data_.grad_fn();
+    std::string_view producer = is_output_ ? owner.name() : fn ? fn->name() : std::string_view();
     throw Error(ramp::detail::cat(
         "one of the variables needed for gradient computation has been modified by an inplace operation: [",
         legacy_type_name(data_.dtype()), " ", shape_str(data_.sizes()), "]",
@@ -86,6 +88,9 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   if (!requires_grad(t)) return nullptr;
   AutogradMeta& m = *t.impl().autograd;
   if (m.grad_fn) return m.grad_fn;
+  // Made once per leaf; forward passes on several threads may share a parameter.
+  static std::mutex creating;
+  std::lock_guard<std::mutex> lock(creating);
   if (!m.grad_accumulator) {
     auto a = std::make_shared<AccumulateGrad>();
     a->leaf = t.impl_ptr();
@@ -100,7 +105,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
   node->next.reserve(inputs.size());
   for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.dtype() : out.dtype()});
   node->saved.reserve(saved.size());
-  for (const Save& s : saved) node->saved.emplace_back(s.t, s.is_output);
+  for (const Save& s : saved) node->saved.emplace_back(s.t, s.is_output, s.version);
   auto& meta = out.impl().autograd;
   if (!meta) meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
@@ -243,6 +248,10 @@ using Roots = SmallVector<std::pair<std::shared_ptr<Node>, Tensor>, 1>;
 std::vector<Tensor> run(const Roots& roots, bool keep_graph,
                         const std::vector<std::shared_ptr<Node>>* captures) {
   NoGradGuard no_grad;
+  // One pass at a time in the process: passes share nodes (a parameter's AccumulateGrad) whose
+  // per-pass fields and `.grad` are not safe to race on. Recursive: a hook may run a pass.
+  static std::recursive_mutex engine;
+  std::lock_guard<std::recursive_mutex> one_at_a_time(engine);
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
   static std::atomic<std::uint64_t> passes{0};
   const std::uint64_t pass = passes.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -264,8 +273,30 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
   std::vector<Node*>& stack = scratch.stack;
   nodes.clear();
   stack.clear();
+  // A pass run from a hook shares nodes with the pass that called it: it puts back their state.
+  struct Saved {
+    Node* n;
+    std::uint64_t pass;
+    int pending, remaining;
+    bool needed;
+    Tensor buffer;
+  };
+  std::vector<Saved> outer_state;
+  struct Restore {
+    std::vector<Saved>& v;
+    ~Restore() {
+      for (auto& s : v) {
+        s.n->pass = s.pass;
+        s.n->pending = s.pending;
+        s.n->remaining = s.remaining;
+        s.n->needed = s.needed;
+        s.n->buffer = std::move(s.buffer);
+      }
+    }
+  } restore{outer_state};
   auto visit = [&](Node* n) {
     if (n->pass == pass) return;
+    if (depth > 1) outer_state.push_back({n, n->pass, n->pending, n->remaining, n->needed, std::move(n->buffer)});
     n->pass = pass;
     n->pending = 0;
     n->needed = captures == nullptr;
@@ -306,10 +337,12 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
       for (const Edge& e : n->next)
         if (e.fn && --e.fn->remaining == 0) todo.push_back(e.fn.get());
     }
+    // A capture is needed only as a way to another one; `leads` marks the captures' own paths.
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       Node* n = *it;
-      n->needed = capture_index(n) >= 0;
-      for (const Edge& e : n->next) n->needed = n->needed || (e.fn && e.fn->needed);
+      n->needed = false;
+      for (const Edge& e : n->next)
+        n->needed = n->needed || (e.fn && (e.fn->needed || capture_index(e.fn.get()) >= 0));
     }
   }
 
@@ -344,11 +377,12 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
     n->buffer = Tensor();
     Grads grads;
     if (g.defined()) {
-      // autograd.grad returns an input's gradient before that tensor's own hooks run (as 1.13).
+      // autograd.grad returns an input's gradient as it arrives; the node itself (and its tensor's
+      // hooks) runs only when it leads to another capture, as in 1.13.
       int ci = capture_index(n);
       if (ci >= 0) captured[std::size_t(ci)] = g;
-      if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
       if (n->needed && !(captures && n->accumulates)) {
+        if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
         grads = n->apply(g);
         if (!keep_graph) n->release_saved();
       }
@@ -384,7 +418,7 @@ Tensor implicit_ones(const Tensor& out) {
   return c.t;
 }
 
-Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads) {
+Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads, bool may_cache) {
   RAMP_CHECK(grads.empty() || grads.size() == outputs.size(), "grad can be implicitly created only for scalar "
              "outputs");
   Roots roots;
@@ -394,7 +428,11 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads)
     Tensor g = grads.empty() ? Tensor() : grads[i];
     if (!g.defined()) {
       RAMP_CHECK(out.numel() == 1, "grad can be implicitly created only for scalar outputs");
-      g = implicit_ones(out);
+      // The cached ones may not reach user code: not for autograd.grad (returned), nor where a hook
+      // on the root would see it.
+      const auto fn = out.grad_fn();
+      const bool hooked = fn ? !fn->pre_hooks.empty() : !out.impl().autograd->hooks.empty();
+      g = may_cache && !hooked ? implicit_ones(out) : ones_like(out);
     } else {
       RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), out.sizes().begin(), out.sizes().end()),
                  "Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(", shape_str(g.sizes()),
@@ -409,10 +447,10 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads)
 }  // namespace
 
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
-  run(make_roots(roots, grad_roots), retain_graph, nullptr);
+  run(make_roots(roots, grad_roots, true), retain_graph, nullptr);
 }
 void backward(const Tensor& root, const Tensor& grad_root, bool retain_graph) {
-  run(make_roots({&root, 1}, {&grad_root, 1}), retain_graph, nullptr);
+  run(make_roots({&root, 1}, {&grad_root, 1}, true), retain_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -422,7 +460,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     RAMP_CHECK(requires_grad(inputs[i]), "One of the differentiated Tensors does not require grad");
     captures.push_back(gradient_edge(inputs[i]));
   }
-  auto result = run(make_roots(outputs, grad_outputs), retain_graph, &captures);
+  auto result = run(make_roots(outputs, grad_outputs, false), retain_graph, &captures);
   for (auto& r : result)
     RAMP_CHECK(r.defined() || allow_unused, "One of the differentiated Tensors appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.");

@@ -60,6 +60,7 @@ template <class F> struct FnNode final : Node {
 struct Save {
   const Tensor& t;
   bool is_output;
+  std::int64_t version = -1;  // the version before the op's own write, when it wrote t in place
 };
 
 // Links `node` to its inputs and makes it `out`'s grad_fn (out may be an input written in place:

@@ -143,12 +143,12 @@ std::string_view node_name(Op op) {
 // Records out = a op b; `a_saved` is a's value before an in-place write (else a itself). Only what
 // the needed gradients read is saved: mul keeps b for da and a for db.
 void record_binary(Op op, Tensor& out, const Tensor& a, const Tensor& a_saved, const Tensor& b, double alpha,
-                   std::string_view name) {
+                   std::string_view name, std::int64_t b_version = -1) {
   const bool ga = autograd::requires_grad(a), gb = autograd::requires_grad(b);
   const Tensor none;
   const bool keep_a = (op == Op::mul && gb) || (op == Op::div && gb);
   const bool keep_b = (op == Op::mul && ga) || op == Op::div;
-  autograd::record(out, name, {a, b}, {{keep_a ? a_saved : none, false}, {keep_b ? b : none, false}},
+  autograd::record(out, name, {a, b}, {{keep_a ? a_saved : none, false}, {keep_b ? b : none, false, b_version}},
                    [op, alpha, sa = Dims(a.sizes()), sb = Dims(b.sizes())](const autograd::Node& n, const Tensor& g) {
                      Tensor da, db;
                      const bool need_a = n.next[0].fn != nullptr, need_b = n.next[1].fn != nullptr;
@@ -198,8 +198,17 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
   RAMP_CHECK(!self.has_internal_overlap(),
              "unsupported operation: more than one element of the written-to tensor refers to a single "
              "memory location. Please clone() the tensor before performing the operation.");
+  // b may be self (y *= y) but no other part of self's memory (y *= y[0]), as PyTorch.
+  const bool same_view = b.data_ptr() == self.data_ptr() &&
+                         std::equal(b.sizes().begin(), b.sizes().end(), self.sizes().begin(), self.sizes().end()) &&
+                         std::equal(b.strides().begin(), b.strides().end(), self.strides().begin());
+  RAMP_CHECK(b.storage() != self.storage() || same_view || !detail::ranges_overlap(self, b),
+             "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+             "single memory location. Please clone() the tensor before performing the operation.");
   autograd::check_inplace(self);
   const bool grad = autograd::needs_grad({self, b});
+  // The gradient reads b as it was: if the write changes it (y *= y), backward raises as PyTorch.
+  const std::int64_t b_version = b.version();
   // mul/div's gradient for b reads self's value before the write.
   const Tensor before = grad && (op == Op::mul || op == Op::div) && autograd::requires_grad(b) ? self.clone() : self;
   {
@@ -207,7 +216,7 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
     binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
   }
   self.bump_version();
-  if (grad) record_binary(op, self, self, before, b, alpha, node_name(op));
+  if (grad) record_binary(op, self, self, before, b, alpha, node_name(op), b_version);
   return self;
 }
 

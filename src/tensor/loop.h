@@ -59,4 +59,18 @@ template <class O, class A, class F> void map1(const Tensor& out, const Tensor& 
                   });
 }
 
+// Whether the memory spans of two tensors intersect (a cheap test: their first-to-last byte ranges).
+inline bool ranges_overlap(const Tensor& a, const Tensor& b) {
+  auto span = [](const Tensor& t) {
+    const char* lo = static_cast<const char*>(t.data_ptr());
+    std::int64_t hi = 0;
+    for (std::int64_t d = 0; d < t.dim(); ++d) hi += (t.size(d) - 1) * t.stride(d);
+    return std::pair{lo, lo + (hi + 1) * std::int64_t(t.element_size())};
+  };
+  if (a.numel() == 0 || b.numel() == 0) return false;
+  auto [alo, ahi] = span(a);
+  auto [blo, bhi] = span(b);
+  return alo < bhi && blo < ahi;
+}
+
 }  // namespace ramp::detail

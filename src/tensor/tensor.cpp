@@ -451,7 +451,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   detail::copy_into(*this, src);
   bump_version();
   if (autograd::needs_grad({*this, src}))
-    autograd::record(*this, "CopyBackwards", {*this, src}, {}, [in = Dims(src.sizes())](const autograd::Node& n, const Tensor& g) {
+    autograd::record(*this, "torch::autograd::CopyBackwards", {*this, src}, {}, [in = Dims(src.sizes())](const autograd::Node& n, const Tensor& g) {
       return std::vector<Tensor>{n.next[0].fn ? zeros_like(g) : Tensor(), autograd::sum_to(g, in)};
     });
   return *this;
@@ -493,7 +493,7 @@ Tensor& Tensor::fill_(Scalar v) {
   detail::fill_into(*this, v);
   bump_version();
   if (autograd::needs_grad({*this}))
-    autograd::record(*this, "FillBackward0", {*this}, {}, [](const autograd::Node&, const Tensor& g) {
+    autograd::record(*this, "FillBackward2", {*this}, {}, [](const autograd::Node&, const Tensor& g) {
       return std::vector<Tensor>{zeros_like(g)};
     });
   return *this;

@@ -9,6 +9,7 @@
 
 #include "ramp/autograd.h"
 #include "ramp/functional.h"
+#include "ramp/ops.h"
 
 namespace ramp {
 namespace {
@@ -387,6 +388,71 @@ TEST(Autograd, ImplicitGradientIsFreshEachTime) {
   x.set_grad(Tensor());
   x.mul(2.0).backward();
   EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{2.0}));
+}
+
+// Review findings, each checked against torch 1.13's behaviour.
+TEST(Autograd, InplaceWithItselfRaisesAtBackward) {
+  Tensor x = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  Tensor y = x.mul(1.0);
+  y.mul_(y);  // the gradient would need y's old value
+  EXPECT_THROW(y.sum().backward(), Error);
+  Tensor z = x.mul(1.0);
+  EXPECT_THROW(z.mul_(z.select(0, 0)), Error);  // partial overlap is refused at once
+  Tensor w = x.mul(1.0);
+  w.slice(0, 0, 1).add_(w.slice(0, 1, 2));  // disjoint parts of one storage are fine
+}
+
+TEST(Autograd, BackwardInsideAHookKeepsTheOuterPass) {
+  Tensor x = tensor({1.0, 1.0}).requires_grad_();
+  Tensor y = x.mul(2.0);
+  Tensor zs = x.mul(3.0).sum();
+  y.register_hook([&](const Tensor&) {
+    zs.backward({}, true);
+    return Tensor();
+  });
+  y.sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<double>{5, 5}));
+}
+
+TEST(Autograd, GradRunsOnlyWhatLeadsToItsInputs) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = exp(x);
+  Tensor z = y.mul(3.0);
+  auto g = autograd::grad({z.sum()}, {y});
+  EXPECT_EQ(g[0].to_vector(), (std::vector<double>{3, 3}));
+  y.sum().backward();  // y's own node did not run, so its saved output is still there
+  EXPECT_NEAR(x.grad().at(1), std::exp(2.0), 1e-5);
+  int calls = 0;
+  Tensor w = tensor({1.0, 1.0}).requires_grad_();
+  Tensor h = x.mul(2.0);
+  h.register_hook([&](const Tensor&) {
+    ++calls;
+    return Tensor();
+  });
+  autograd::grad({h.mul(w).sum()}, {w});
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(Autograd, ImplicitGradientsDoNotAlias) {
+  Tensor a = tensor({2.0}).requires_grad_();
+  Tensor s1 = a.mul(1.0).sum(), s2 = a.mul(1.0).sum();
+  Tensor r1 = autograd::grad({s1}, {s1})[0];
+  Tensor r2 = autograd::grad({s2}, {s2})[0];
+  r1.add_(1.0);
+  EXPECT_EQ(r2.item<double>(), 1.0);
+}
+
+TEST(Autograd, VersionErrorNamesTheCurrentProducer) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = x.mul(2.0);
+  Tensor z = log(y);
+  y.add_(1.0);
+  try {
+    z.sum().backward();
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("which is output 0 of AddBackward0,"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Autograd, GradFunctionDoesNotTouchLeaves) {
