@@ -84,18 +84,22 @@ void Node::release_saved() {
 }
 
 // ---- recording ----
+void make_accumulator(const Tensor& leaf) {
+  // Forward passes on several threads may share a parameter: made once, under a lock.
+  static std::mutex creating;
+  std::lock_guard<std::mutex> lock(creating);
+  AutogradMeta& m = *leaf.impl().autograd;
+  if (m.grad_accumulator) return;
+  auto a = std::make_shared<AccumulateGrad>();
+  a->leaf = leaf.impl_ptr();
+  m.grad_accumulator = std::move(a);
+}
+
 std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   if (!requires_grad(t)) return nullptr;
   AutogradMeta& m = *t.impl().autograd;
   if (m.grad_fn) return m.grad_fn;
-  // Made once per leaf; forward passes on several threads may share a parameter.
-  static std::mutex creating;
-  std::lock_guard<std::mutex> lock(creating);
-  if (!m.grad_accumulator) {
-    auto a = std::make_shared<AccumulateGrad>();
-    a->leaf = t.impl_ptr();
-    m.grad_accumulator = std::move(a);
-  }
+  if (!m.grad_accumulator) make_accumulator(t);  // requires_grad_() makes it; this is a fallback
   return m.grad_accumulator;
 }
 
@@ -248,10 +252,6 @@ using Roots = SmallVector<std::pair<std::shared_ptr<Node>, Tensor>, 1>;
 std::vector<Tensor> run(const Roots& roots, bool keep_graph,
                         const std::vector<std::shared_ptr<Node>>* captures) {
   NoGradGuard no_grad;
-  // One pass at a time in the process: passes share nodes (a parameter's AccumulateGrad) whose
-  // per-pass fields and `.grad` are not safe to race on. Recursive: a hook may run a pass.
-  static std::recursive_mutex engine;
-  std::lock_guard<std::recursive_mutex> one_at_a_time(engine);
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
   static std::atomic<std::uint64_t> passes{0};
   const std::uint64_t pass = passes.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -262,6 +262,12 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
   };
   thread_local std::vector<std::unique_ptr<Scratch>> pool;
   thread_local std::size_t depth = 0;
+  // One pass at a time in the process: passes share nodes (a parameter's AccumulateGrad) whose
+  // per-pass fields and `.grad` are not safe to race on. A pass run from a hook (depth > 0) runs
+  // under its caller's lock.
+  static std::mutex engine;
+  std::unique_lock<std::mutex> one_at_a_time(engine, std::defer_lock);
+  if (depth == 0) one_at_a_time.lock();
   if (pool.size() <= depth) pool.push_back(std::make_unique<Scratch>());
   Scratch& scratch = *pool[depth];
   struct Depth {
@@ -430,8 +436,8 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads,
       RAMP_CHECK(out.numel() == 1, "grad can be implicitly created only for scalar outputs");
       // The cached ones may not reach user code: not for autograd.grad (returned), nor where a hook
       // on the root would see it.
-      const auto fn = out.grad_fn();
-      const bool hooked = fn ? !fn->pre_hooks.empty() : !out.impl().autograd->hooks.empty();
+      const AutogradMeta& m = *out.impl().autograd;
+      const bool hooked = m.grad_fn ? !m.grad_fn->pre_hooks.empty() : !m.hooks.empty();
       g = may_cache && !hooked ? implicit_ones(out) : ones_like(out);
     } else {
       RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), out.sizes().begin(), out.sizes().end()),

@@ -113,6 +113,9 @@ template <class F, class B> Tensor view_op(const Tensor& x, std::string_view nam
   return out;
 }
 
+// Gives a leaf that requires grad its AccumulateGrad node (once; thread-safe).
+void make_accumulator(const Tensor& leaf);
+
 // Sums `g` down to `sizes` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& g, IntArrayRef sizes);
 

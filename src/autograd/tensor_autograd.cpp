@@ -27,6 +27,9 @@ Tensor& Tensor::requires_grad_(bool on) {
   }
   RAMP_CHECK(!on || is_floating(dtype()), "only Tensors of floating point and complex dtype can require gradients");
   if (on || impl().autograd) meta_of(*this).requires_grad = on;
+  // The accumulator is made here, on the thread that marks the leaf, so that recording ops (maybe
+  // on several threads) only read it.
+  if (on) autograd::make_accumulator(*this);
   return *this;
 }
 
