@@ -6,7 +6,7 @@
 //   Tensor out = autograd::below([&] { return compute(a, b); });    // nested ops record nothing
 //   autograd::record(out, "MulBackward0", {a, b}, {{b, false}, {a, false}},
 //                    [](const autograd::Node& n, const Tensor& g) -> autograd::Grads {
-//                      // one gradient per input, undefined where !n.needs(i)
+//                      // one gradient per input; may leave input i undefined where !n.next[i].fn
 //                    });
 //
 // The backward lambda reads tensors only through `n.unpack(i)` (version-checked, freed after the
