@@ -109,7 +109,10 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
   node->next.reserve(inputs.size());
   for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.dtype() : out.dtype()});
   node->saved.reserve(saved.size());
-  for (const Save& s : saved) node->saved.emplace_back(s.t, s.is_output, s.version);
+  // A saved input that is the written tensor itself (y *= y) is kept like an output, detached: a
+  // full reference would be a cycle through its grad_fn.
+  for (const Save& s : saved)
+    node->saved.emplace_back(s.t, s.is_output || (s.t.defined() && &s.t.impl() == &out.impl()), s.version);
   auto& meta = out.impl().autograd;
   if (!meta) meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
