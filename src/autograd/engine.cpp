@@ -12,13 +12,13 @@ namespace detail {
 thread_local bool grad_mode = true;
 }
 bool is_grad_enabled() { return detail::grad_mode; }
+void set_grad_enabled(bool on) { detail::grad_mode = on; }
 
 namespace {
 std::atomic<bool> mask_backward{true};
 }
 void set_mask_backward(bool on) { mask_backward.store(on, std::memory_order_relaxed); }
 bool mask_backward_enabled() { return mask_backward.load(std::memory_order_relaxed); }
-void set_grad_enabled(bool on) { detail::grad_mode = on; }
 
 namespace {
 // Creation order, per thread as in PyTorch (it only orders the nodes of one graph).
@@ -51,6 +51,8 @@ std::string legacy_type_name(ScalarType t) {
 }
 
 // ---- saved tensors ----
+void check_saved_alive(const Node& node) { RAMP_CHECK(!node.released, kFreedGraph); }
+
 SavedTensor::SavedTensor(const Tensor& t, bool is_output, std::int64_t version) : is_output_(is_output) {
   if (!t.defined()) return;  // a slot the backward will not read
   data_ = is_output ? detached(t) : t;
@@ -58,7 +60,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, std::int64_t version) 
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
-  RAMP_CHECK(!owner.released, kFreedGraph);
+  check_saved_alive(owner);
   if (!data_.defined()) return data_;
   const std::uint32_t now = data_.version();
   if (now != version_) {
@@ -77,7 +79,6 @@ Tensor SavedTensor::unpack(const Node& owner) const {
 }
 
 Node::Node() : sequence_nr(next_sequence_nr++) {}
-void check_saved_alive(const Node& node) { RAMP_CHECK(!node.released, kFreedGraph); }
 void Node::release_saved() {
   released = true;
   for (auto& s : saved) s.reset();
