@@ -1,0 +1,50 @@
+// The layers' differentiable ops, as free functions with PyTorch's names and defaults (F.linear,
+// F.conv2d, F.max_pool2d, ...). Each records PyTorch 1.13's grad_fn when an input requires grad.
+// Tuple arguments take one value for both spatial dims ({2}) or one per dim ({2, 3}), as PyTorch's
+// `_pair` does. Inputs are [N, C, H, W] or unbatched [C, H, W].
+//
+//   auto y = ramp::conv2d(x, w, b, /*stride=*/{1}, /*padding=*/{1});
+//   auto p = ramp::max_pool2d(ramp::relu(y), {2});
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "ramp/tensor.h"
+
+namespace ramp {
+
+// y = input @ weight^T + bias; input [*, in], weight [out, in], bias [out] or undefined.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+
+// Convolution (cross-correlation) by im2col + GEMM. weight [out, in / groups, kH, kW].
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = {1},
+              IntArrayRef padding = {0}, IntArrayRef dilation = {1}, std::int64_t groups = 1);
+// padding "valid" (none) or "same" (output size == input size; stride must be 1).
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              std::string_view padding, IntArrayRef dilation = {1}, std::int64_t groups = 1);
+
+// stride {} means stride = kernel_size, as PyTorch's default stride=None.
+Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = {0},
+                  IntArrayRef dilation = {1}, bool ceil_mode = false);
+// (output, indices): indices are int64 flat positions within each [H, W] plane, as PyTorch's.
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
+                                                  IntArrayRef stride = {}, IntArrayRef padding = {0},
+                                                  IntArrayRef dilation = {1}, bool ceil_mode = false);
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<std::int64_t> divisor_override = {});
+Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size);
+
+// F.batch_norm. In training, normalises by the batch statistics and, when running_mean/var are
+// defined, updates them in place: running = (1 - momentum) * running + momentum * batch (the
+// variance unbiased). In eval, normalises by running_mean/var. weight/bias may be undefined.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = {}, const Tensor& bias = {}, bool training = false, double momentum = 0.1,
+                  double eps = 1e-5);
+
+// F.dropout: in training zeroes each element with probability p and scales the rest by 1 / (1 - p).
+Tensor dropout(const Tensor& input, double p = 0.5, bool training = true, bool inplace = false);
+
+}  // namespace ramp
