@@ -13,7 +13,7 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._tensor import Size
-from . import _generate, autograd, memory, nn
+from . import _generate, autograd, memory, nn, optim
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
@@ -27,5 +27,5 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "empty_like", "full_like", "scalar_tensor", "manual_seed", "initial_seed", "set_num_threads",
            "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
-           "memory", "nn", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            *_activations]  # not bool/float/int/long/double: builtins
