@@ -34,6 +34,7 @@ void init_activations(py::module_& m);
 void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor class
 void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
+void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -147,4 +147,5 @@ PYBIND11_MODULE(_C, m) {
   init_autograd(m);
   init_ops(m);
   init_optim(m);
+  init_io(m);
 }
