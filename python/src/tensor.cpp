@@ -445,7 +445,10 @@ void init_tensor(py::module_& m) {
   m.def("_set_size_class", [](py::object cls) { size_class() = cls.release(); });
 
   py::class_<Tensor> cls(m, "Tensor");
-  cls.def("__repr__", &tensor_repr)
+  // ramp.Tensor(t): a tensor sharing t's data and version counter without its graph (torch's
+  // legacy Tensor(other) aliases too); what Python subclasses (nn.Parameter) build on.
+  cls.def(py::init([](const Tensor& t) { return t.detach(); }), py::arg("data"))
+      .def("__repr__", &tensor_repr)
       .def("__str__", &tensor_repr)
       .def_property_readonly("dtype", &Tensor::dtype)
       .def_property_readonly("shape", [](const Tensor& t) { return to_size(t.sizes()); })
