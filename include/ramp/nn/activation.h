@@ -22,7 +22,13 @@ template <class A> class Activation : public Module {
 
   Params params;
   bool inplace = false;
-  Tensor weight;  // PReLU only: (num_parameters,) filled with init
+
+ private:
+  Tensor no_weight_;  // what `weight` names in the modules without one
+
+ public:
+  // PReLU only: the registered parameter "weight", (num_parameters,) filled with init.
+  Tensor& weight;
 };
 
 #define RAMP_MODULE_ALIAS(fn, A) using A = Activation<act::A>;

@@ -1,0 +1,9 @@
+// Everything of ramp::nn: modules, layers, containers, activations, initialisers, the layers' ops.
+#pragma once
+
+#include "ramp/nn/activation.h"
+#include "ramp/nn/container.h"
+#include "ramp/nn/functional.h"
+#include "ramp/nn/init.h"
+#include "ramp/nn/layers.h"
+#include "ramp/nn/module.h"

@@ -1,0 +1,188 @@
+// The layers ReLU lives among, with PyTorch 1.13's constructor arguments, defaults, parameter
+// names, default initialisation and reprs:
+//
+//   nn::Linear fc(784, 128);                                 Linear(in_features=784, out_features=128, bias=True)
+//   nn::Conv2d conv(3, 32, 3, {.padding = 1});               Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+//   nn::MaxPool2d pool(2);                                   MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+//   nn::BatchNorm2d bn(32);  nn::Dropout drop(0.5);  nn::Flatten flat;
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ramp/nn/module.h"
+
+namespace ramp::nn {
+
+// A size argument given as one int (applied to both spatial dims) or as a pair; it remembers which,
+// because PyTorch prints what it was given ("kernel_size=2" vs "kernel_size=(2, 2)").
+struct IntPair {
+  std::int64_t h = 0, w = 0;
+  bool single = true;
+  IntPair(std::int64_t v) : h(v), w(v) {}  // NOLINT: an int converts, as in Python
+  IntPair(std::int64_t a, std::int64_t b) : h(a), w(b), single(false) {}
+  std::string repr() const;
+  std::vector<std::int64_t> vec() const { return {h, w}; }
+  bool operator==(const IntPair& o) const { return h == o.h && w == o.w; }
+};
+
+class Linear : public Module {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  // kaiming_uniform_(a = sqrt(5)) weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) bias, as 1.13.
+  void reset_parameters();
+
+  std::int64_t in_features, out_features;
+  Tensor& weight;  // [out_features, in_features]
+  Tensor& bias;    // [out_features], undefined when bias=false
+};
+
+// Conv2d's padding: numbers, or "same" / "valid" (`{.padding = "same"}`).
+struct Conv2dPadding : IntPair {
+  std::string mode;  // empty when given as numbers
+  Conv2dPadding(std::int64_t v) : IntPair(v) {}                                   // NOLINT
+  Conv2dPadding(std::int64_t a, std::int64_t b) : IntPair(a, b) {}
+  // A string literal (an array, so that 0 is not taken for a null `const char*`).
+  template <std::size_t N> Conv2dPadding(const char (&m)[N]) : IntPair(0), mode(m) {}  // NOLINT
+  Conv2dPadding(std::string m) : IntPair(0), mode(std::move(m)) {}                 // NOLINT
+};
+
+struct Conv2dOptions {
+  IntPair stride = 1;
+  Conv2dPadding padding = 0;
+  IntPair dilation = 1;
+  std::int64_t groups = 1;
+  bool bias = true;
+  std::string padding_mode = "zeros";  // the only mode ramp has
+};
+
+class Conv2d : public Module {
+ public:
+  Conv2d(std::int64_t in_channels, std::int64_t out_channels, IntPair kernel_size, Conv2dOptions options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();  // as Linear's, with fan_in = in_channels / groups * kH * kW
+
+  std::int64_t in_channels, out_channels;
+  IntPair kernel_size;
+  Conv2dOptions options;
+  Tensor& weight;  // [out, in / groups, kH, kW]
+  Tensor& bias;    // [out] or undefined
+};
+
+struct MaxPool2dOptions {
+  std::optional<IntPair> stride;  // default: kernel_size
+  IntPair padding = 0;
+  IntPair dilation = 1;
+  bool ceil_mode = false;
+};
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(IntPair kernel_size, MaxPool2dOptions options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  IntPair kernel_size, stride;
+  MaxPool2dOptions options;
+};
+
+struct AvgPool2dOptions {
+  std::optional<IntPair> stride;  // default: kernel_size
+  IntPair padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  std::optional<std::int64_t> divisor_override;
+};
+
+class AvgPool2d : public Module {
+ public:
+  explicit AvgPool2d(IntPair kernel_size, AvgPool2dOptions options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  IntPair kernel_size, stride;
+  AvgPool2dOptions options;
+};
+
+class AdaptiveAvgPool2d : public Module {
+ public:
+  explicit AdaptiveAvgPool2d(IntPair output_size);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  IntPair output_size;
+};
+
+struct BatchNormOptions {
+  double eps = 1e-5;
+  std::optional<double> momentum = 0.1;  // nullopt: cumulative moving average
+  bool affine = true;
+  bool track_running_stats = true;
+};
+
+// BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W]): weight/bias (affine), buffers
+// running_mean, running_var, num_batches_tracked (track_running_stats). Training normalises by the
+// batch and updates the running statistics; eval normalises by the running ones.
+class BatchNorm : public Module {
+ public:
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_running_stats();
+  void reset_parameters();  // weight 1, bias 0, running stats reset
+
+  std::int64_t num_features;
+  BatchNormOptions options;
+  Tensor& weight;
+  Tensor& bias;
+  Tensor& running_mean;
+  Tensor& running_var;
+  Tensor& num_batches_tracked;
+
+ protected:
+  BatchNorm(std::int64_t num_features, BatchNormOptions options);
+  virtual void check_input_dim(const Tensor& input) const = 0;
+};
+
+class BatchNorm1d : public BatchNorm {
+ public:
+  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNorm(num_features, options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+
+class BatchNorm2d : public BatchNorm {
+ public:
+  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {}) : BatchNorm(num_features, options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(Scalar p = 0.5, bool inplace = false);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Scalar p;  // kept as given: PyTorch prints p=1 for an int
+  bool inplace;
+};
+
+class Flatten : public Module {
+ public:
+  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  std::int64_t start_dim, end_dim;
+};
+
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return input; }
+};
+
+// input.flatten(start_dim, end_dim) (torch.flatten): a view when the dims are contiguous.
+Tensor flatten(const Tensor& input, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+
+}  // namespace ramp::nn

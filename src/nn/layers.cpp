@@ -1,0 +1,171 @@
+// Linear, Conv2d, the pools, Dropout, Flatten: argument checks, parameters and reprs as
+// torch/nn/modules/{linear,conv,pooling,dropout,flatten}.py (1.13); the maths is in the ops
+// (include/ramp/nn/functional.h).
+#include <cmath>
+
+#include "ramp/error.h"
+#include "ramp/nn/functional.h"
+#include "ramp/nn/init.h"
+#include "ramp/nn/layers.h"
+
+namespace ramp::nn {
+namespace {
+
+std::string pair_tuple(const IntPair& p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+std::string py_bool(bool b) { return b ? "True" : "False"; }
+
+// 1.13's reset_parameters for Linear and Conv: kaiming_uniform_(a = sqrt(5)) for the weight
+// (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) in effect), the same bound for the bias.
+void reset_weight_and_bias(Tensor& weight, Tensor& bias) {
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (!bias.defined()) return;
+  auto fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+  double bound = fan_in > 0 ? 1 / std::sqrt(double(fan_in)) : 0;
+  init::uniform_(bias, -bound, bound);
+}
+
+}  // namespace
+
+std::string IntPair::repr() const { return single ? std::to_string(h) : pair_tuple(*this); }
+
+// ---- Linear ----
+Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias)
+    : in_features(in),
+      out_features(out),
+      weight(register_parameter("weight", empty({out, in}))),
+      bias(register_parameter("bias", with_bias ? empty({out}) : Tensor{})) {
+  reset_parameters();
+}
+
+void Linear::reset_parameters() { reset_weight_and_bias(weight, bias); }
+
+Tensor Linear::forward(const Tensor& input) { return linear(input, weight, bias); }
+
+std::string Linear::extra_repr() const {
+  return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
+         ", bias=" + py_bool(bias.defined());
+}
+
+// ---- Conv2d ----
+namespace {
+Conv2dOptions checked(std::int64_t in, std::int64_t out, Conv2dOptions o) {
+  RAMP_CHECK_T(ValueError, o.groups > 0, "groups must be a positive integer");
+  RAMP_CHECK_T(ValueError, in % o.groups == 0, "in_channels must be divisible by groups");
+  RAMP_CHECK_T(ValueError, out % o.groups == 0, "out_channels must be divisible by groups");
+  const std::string& m = o.padding.mode;
+  RAMP_CHECK_T(ValueError, m.empty() || m == "same" || m == "valid", "Invalid padding string '", m,
+               "', should be one of {'valid', 'same'}");
+  RAMP_CHECK_T(ValueError, m != "same" || (o.stride.h == 1 && o.stride.w == 1),
+               "padding='same' is not supported for strided convolutions");
+  const std::string& pm = o.padding_mode;
+  RAMP_CHECK_T(ValueError, pm == "zeros" || pm == "reflect" || pm == "replicate" || pm == "circular",
+               "padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='",
+               pm, "'");
+  RAMP_CHECK(pm == "zeros", "Conv2d: padding_mode='", pm, "' is not implemented in ramp (only 'zeros')");
+  return o;
+}
+}  // namespace
+
+Conv2d::Conv2d(std::int64_t in, std::int64_t out, IntPair k, Conv2dOptions o)
+    : in_channels(in),
+      out_channels(out),
+      kernel_size(k),
+      options(checked(in, out, std::move(o))),
+      weight(register_parameter("weight", empty({out, in / options.groups, k.h, k.w}))),
+      bias(register_parameter("bias", options.bias ? empty({out}) : Tensor{})) {
+  reset_parameters();
+}
+
+void Conv2d::reset_parameters() { reset_weight_and_bias(weight, bias); }
+
+Tensor Conv2d::forward(const Tensor& input) {
+  const Conv2dOptions& o = options;
+  if (!o.padding.mode.empty()) {
+    return conv2d(input, weight, bias, o.stride.vec(), o.padding.mode, o.dilation.vec(), o.groups);
+  }
+  return conv2d(input, weight, bias, o.stride.vec(), o.padding.vec(), o.dilation.vec(), o.groups);
+}
+
+// Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)): padding, dilation, groups and
+// bias only when not the default; the sizes always as tuples (PyTorch stores them through _pair).
+std::string Conv2d::extra_repr() const {
+  const Conv2dOptions& o = options;
+  std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
+                  ", kernel_size=" + pair_tuple(kernel_size) + ", stride=" + pair_tuple(o.stride);
+  if (!o.padding.mode.empty()) {
+    s += ", padding=" + o.padding.mode;
+  } else if (!(o.padding == IntPair(0))) {
+    s += ", padding=" + pair_tuple(o.padding);
+  }
+  if (!(o.dilation == IntPair(1))) s += ", dilation=" + pair_tuple(o.dilation);
+  if (o.groups != 1) s += ", groups=" + std::to_string(o.groups);
+  if (!bias.defined()) s += ", bias=False";
+  return s;
+}
+
+// ---- pools ----
+MaxPool2d::MaxPool2d(IntPair k, MaxPool2dOptions o) : kernel_size(k), stride(o.stride.value_or(k)), options(o) {}
+
+Tensor MaxPool2d::forward(const Tensor& input) {
+  return max_pool2d(input, kernel_size.vec(), stride.vec(), options.padding.vec(), options.dilation.vec(),
+                    options.ceil_mode);
+}
+
+std::string MaxPool2d::extra_repr() const {
+  return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() + ", padding=" + options.padding.repr() +
+         ", dilation=" + options.dilation.repr() + ", ceil_mode=" + py_bool(options.ceil_mode);
+}
+
+AvgPool2d::AvgPool2d(IntPair k, AvgPool2dOptions o) : kernel_size(k), stride(o.stride.value_or(k)), options(o) {}
+
+Tensor AvgPool2d::forward(const Tensor& input) {
+  return avg_pool2d(input, kernel_size.vec(), stride.vec(), options.padding.vec(), options.ceil_mode,
+                    options.count_include_pad, options.divisor_override);
+}
+
+std::string AvgPool2d::extra_repr() const {
+  return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() + ", padding=" + options.padding.repr();
+}
+
+AdaptiveAvgPool2d::AdaptiveAvgPool2d(IntPair out) : output_size(out) {}
+
+Tensor AdaptiveAvgPool2d::forward(const Tensor& input) { return adaptive_avg_pool2d(input, output_size.vec()); }
+
+std::string AdaptiveAvgPool2d::extra_repr() const { return "output_size=" + output_size.repr(); }
+
+// ---- Dropout, Flatten ----
+Dropout::Dropout(Scalar prob, bool in) : p(prob), inplace(in) {
+  double v = p.to_double();
+  RAMP_CHECK_T(ValueError, v >= 0 && v <= 1, "dropout probability has to be between 0 and 1, but got ", p.repr());
+}
+
+Tensor Dropout::forward(const Tensor& input) { return dropout(input, p.to_double(), is_training(), inplace); }
+
+std::string Dropout::extra_repr() const { return "p=" + p.repr() + ", inplace=" + py_bool(inplace); }
+
+Tensor flatten(const Tensor& input, std::int64_t start_dim, std::int64_t end_dim) {
+  std::int64_t n = input.dim();
+  if (n == 0) return input.reshape({1});
+  auto wrap = [&](std::int64_t d) {
+    RAMP_CHECK_T(IndexError, d >= -n && d < n, "Dimension out of range (expected to be in range of [", -n, ", ",
+                 n - 1, "], but got ", d, ")");
+    return d < 0 ? d + n : d;
+  };
+  std::int64_t s = wrap(start_dim), e = wrap(end_dim);
+  RAMP_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (s == e) return input;
+  std::vector<std::int64_t> shape(input.sizes().begin(), input.sizes().begin() + s);
+  std::int64_t folded = 1;
+  for (std::int64_t d = s; d <= e; ++d) folded *= input.size(d);
+  shape.push_back(folded);
+  shape.insert(shape.end(), input.sizes().begin() + e + 1, input.sizes().end());
+  return input.reshape(shape);
+}
+
+Tensor Flatten::forward(const Tensor& input) { return flatten(input, start_dim, end_dim); }
+
+std::string Flatten::extra_repr() const {
+  return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);
+}
+
+}  // namespace ramp::nn

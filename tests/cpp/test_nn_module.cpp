@@ -1,0 +1,276 @@
+// nn::Module, containers, layers' construction and reprs, init. Oracles: PyTorch 1.13's printed
+// reprs and messages (reference file, sections 2 and 7, and torch run by hand), and the init
+// formulas of torch/nn/init.py evaluated here in double.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ramp/nn.h"
+
+using namespace ramp;
+
+namespace {
+
+struct SimpleCNN : nn::Module {
+  std::shared_ptr<nn::Conv2d> conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(3, 32, 3, nn::Conv2dOptions{.padding = 1}));
+  std::shared_ptr<nn::ReLU> relu1 = register_module("relu1", std::make_shared<nn::ReLU>());
+  std::shared_ptr<nn::Conv2d> conv2 = register_module("conv2", std::make_shared<nn::Conv2d>(32, 64, 3, nn::Conv2dOptions{.padding = 1}));
+  std::shared_ptr<nn::ReLU> relu2 = register_module("relu2", std::make_shared<nn::ReLU>());
+  std::shared_ptr<nn::MaxPool2d> pool = register_module("pool", std::make_shared<nn::MaxPool2d>(2));
+};
+
+struct Net : nn::Module {
+  std::shared_ptr<nn::Sequential> body = register_module(
+      "body", std::make_shared<nn::Sequential>(nn::Sequential{std::make_shared<nn::Linear>(2, 3), std::make_shared<nn::ReLU>()}));
+  std::shared_ptr<nn::ModuleList> acts =
+      register_module("acts", std::make_shared<nn::ModuleList>(nn::ModuleList{std::make_shared<nn::ReLU>(), std::make_shared<nn::Tanh>()}));
+  std::shared_ptr<nn::Linear> head = register_module("head", std::make_shared<nn::Linear>(3, 1));
+  Tensor& scale = register_buffer("scale", ones({1}));
+};
+
+struct Empty : nn::Module {};
+
+std::vector<std::string> keys(const nn::NamedTensors& v) {
+  std::vector<std::string> k;
+  for (const auto& [name, t] : v) k.push_back(name);
+  return k;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(NnModule, ReprsAsPyTorchPrintsThem) {
+  EXPECT_EQ(SimpleCNN().repr(),
+            "SimpleCNN(\n"
+            "  (conv1): Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+            "  (relu1): ReLU()\n"
+            "  (conv2): Conv2d(32, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+            "  (relu2): ReLU()\n"
+            "  (pool): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
+            ")");
+  EXPECT_EQ(Net().repr(),
+            "Net(\n"
+            "  (body): Sequential(\n"
+            "    (0): Linear(in_features=2, out_features=3, bias=True)\n"
+            "    (1): ReLU()\n"
+            "  )\n"
+            "  (acts): ModuleList(\n"
+            "    (0): ReLU()\n"
+            "    (1): Tanh()\n"
+            "  )\n"
+            "  (head): Linear(in_features=3, out_features=1, bias=True)\n"
+            ")");
+  nn::Sequential named({{"fc1", std::make_shared<nn::Linear>(4, 4)}, {"act", std::make_shared<nn::ReLU>()}});
+  EXPECT_EQ(named.repr(), "Sequential(\n  (fc1): Linear(in_features=4, out_features=4, bias=True)\n  (act): ReLU()\n)");
+  EXPECT_EQ(nn::Sequential().repr(), "Sequential()");
+  EXPECT_EQ(Empty().repr(), "Empty()");
+  EXPECT_EQ(nn::Linear(4, 2, false).repr(), "Linear(in_features=4, out_features=2, bias=False)");
+  EXPECT_EQ(nn::Conv2d(3, 8, 3).repr(), "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))");
+  EXPECT_EQ(nn::Conv2d(4, 8, {3, 5}, {.stride = 2, .padding = {1, 2}, .dilation = 2, .groups = 2, .bias = false}).repr(),
+            "Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), dilation=(2, 2), groups=2, bias=False)");
+  EXPECT_EQ(nn::Conv2d(3, 8, 3, {.padding = "same"}).repr(), "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)");
+  EXPECT_EQ(nn::BatchNorm2d(8).repr(), "BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  EXPECT_EQ(nn::BatchNorm1d(4, {.momentum = std::nullopt, .affine = false}).repr(),
+            "BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=True)");
+  EXPECT_EQ(nn::Dropout().repr(), "Dropout(p=0.5, inplace=False)");
+  EXPECT_EQ(nn::Dropout(1, true).repr(), "Dropout(p=1, inplace=True)");
+  EXPECT_EQ(nn::MaxPool2d({2, 3}, {.stride = 1}).repr(),
+            "MaxPool2d(kernel_size=(2, 3), stride=1, padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(nn::AvgPool2d(2).repr(), "AvgPool2d(kernel_size=2, stride=2, padding=0)");
+  EXPECT_EQ(nn::AdaptiveAvgPool2d({1, 1}).repr(), "AdaptiveAvgPool2d(output_size=(1, 1))");
+  EXPECT_EQ(nn::Flatten().repr(), "Flatten(start_dim=1, end_dim=-1)");
+  EXPECT_EQ(nn::Identity().repr(), "Identity()");
+}
+
+TEST(NnModule, NamesAndOrderOfParametersBuffersStateDict) {
+  Net net;
+  EXPECT_EQ(keys(net.named_parameters()),
+            (std::vector<std::string>{"body.0.weight", "body.0.bias", "head.weight", "head.bias"}));
+  EXPECT_EQ(keys(net.named_parameters(false)), std::vector<std::string>{});
+  EXPECT_EQ(keys(net.state_dict()),
+            (std::vector<std::string>{"scale", "body.0.weight", "body.0.bias", "head.weight", "head.bias"}));
+  std::vector<std::string> mods;
+  for (auto& [name, m] : net.named_modules()) mods.push_back(name + ":" + m->name());
+  EXPECT_EQ(mods, (std::vector<std::string>{":Net", "body:Sequential", "body.0:Linear", "body.1:ReLU", "acts:ModuleList",
+                                            "acts.0:ReLU", "acts.1:Tanh", "head:Linear"}));
+  EXPECT_EQ(net.children().size(), 3u);
+  nn::BatchNorm2d bn(3);
+  EXPECT_EQ(keys(bn.state_dict()),
+            (std::vector<std::string>{"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}));
+  EXPECT_EQ(keys(bn.named_buffers()), (std::vector<std::string>{"running_mean", "running_var", "num_batches_tracked"}));
+  EXPECT_EQ(bn.num_batches_tracked.dtype(), ScalarType::Int64);
+  EXPECT_EQ(keys(nn::Linear(2, 2, false).state_dict()), std::vector<std::string>{"weight"});
+  nn::PReLU prelu({.num_parameters = 3});
+  EXPECT_EQ(keys(prelu.state_dict()), std::vector<std::string>{"weight"});
+  // A module shared by two parents is listed once.
+  auto shared = std::make_shared<nn::Linear>(2, 2);
+  nn::Sequential twice{shared, shared};
+  EXPECT_EQ(twice.parameters().size(), 2u);
+}
+
+TEST(NnModule, LoadStateDictCopiesAndReportsPyTorchsMessages) {
+  Net a, b;
+  b.load_state_dict(a.state_dict());
+  EXPECT_EQ(b.head->weight.to_vector(), a.head->weight.to_vector());
+  EXPECT_FALSE(b.head->weight.is_same(a.head->weight));  // copied, not shared
+  auto sd = a.state_dict();
+  sd.erase(sd.begin() + 1);  // body.0.weight
+  sd.emplace_back("extra", zeros({1}));
+  sd.emplace_back("head.foo", zeros({1}));
+  EXPECT_EQ(error_of([&] { b.load_state_dict(sd); }),
+            "Error(s) in loading state_dict for Net:\n"
+            "\tMissing key(s) in state_dict: \"body.0.weight\". \n"
+            "\tUnexpected key(s) in state_dict: \"extra\", \"head.foo\". ");
+  auto r = b.load_state_dict(sd, false);
+  EXPECT_EQ(r.missing_keys, std::vector<std::string>{"body.0.weight"});
+  EXPECT_EQ(r.unexpected_keys, (std::vector<std::string>{"extra", "head.foo"}));
+  nn::Linear small(2, 3), big(3, 3);
+  EXPECT_EQ(error_of([&] { big.load_state_dict(small.state_dict()); }),
+            "Error(s) in loading state_dict for Linear:\n"
+            "\tsize mismatch for weight: copying a param with shape ramp.Size([3, 2]) from checkpoint, the shape in "
+            "current model is ramp.Size([3, 3]).");
+}
+
+TEST(NnModule, TrainEvalZeroGradToApplyHooks) {
+  Net net;
+  net.eval();
+  for (auto* m : net.modules()) EXPECT_FALSE(m->is_training());
+  net.train();
+  for (auto* m : net.modules()) EXPECT_TRUE(m->is_training());
+
+  Tensor w = net.head->weight;
+  Tensor y = net.head->forward(ones({5, 3})).sum();
+  y.backward();
+  ASSERT_TRUE(w.grad().defined());
+  Tensor g = w.grad();
+  net.zero_grad();
+  EXPECT_TRUE(w.grad().is_same(g));  // 1.13: zeroed in place
+  EXPECT_EQ(g.to_vector(), std::vector<double>(3, 0.0));
+  net.zero_grad(true);
+  EXPECT_FALSE(w.grad().defined());
+
+  net.to(ScalarType::Float64);
+  EXPECT_EQ(net.head->weight.dtype(), ScalarType::Float64);
+  EXPECT_TRUE(net.head->weight.is_same(w));  // the same tensor: optimizers keep working
+  EXPECT_TRUE(w.requires_grad());
+  EXPECT_EQ(net.state_dict()[0].second.dtype(), ScalarType::Float64);  // the buffer too
+  EXPECT_THROW(net.to(ScalarType::Int64), TypeError);
+
+  std::vector<std::string> order;
+  net.apply([&](nn::Module& m) { order.push_back(m.name()); });
+  EXPECT_EQ(order, (std::vector<std::string>{"Linear", "ReLU", "Sequential", "ReLU", "Tanh", "ModuleList", "Linear", "Net"}));
+
+  nn::ReLU relu;
+  int calls = 0;
+  int pre = relu.register_forward_pre_hook([&](nn::Module&, const Tensor& x) -> std::optional<Tensor> {
+    ++calls;
+    return x.neg();
+  });
+  int post = relu.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) -> std::optional<Tensor> {
+    ++calls;
+    return out.mul(2);
+  });
+  EXPECT_EQ(relu(tensor({-1.0, 2.0})).to_vector(), (std::vector<double>{2, 0}));
+  EXPECT_EQ(calls, 2);
+  relu.remove_hook(pre);
+  relu.remove_hook(post);
+  EXPECT_EQ(relu(tensor({-1.0, 2.0})).to_vector(), (std::vector<double>{0, 2}));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(NnModule, ErrorsNameTheProblem) {
+  EXPECT_EQ(error_of([] { Empty().forward(ones({1})); }), "Module [Empty] is missing the required \"forward\" function");
+  Empty e;
+  EXPECT_THROW(e.register_parameter("a.b", ones({1})), TypeError);
+  e.register_buffer("x", ones({1}));
+  EXPECT_THROW(e.register_parameter("x", ones({1})), Error);
+  EXPECT_THROW(nn::Conv2d(3, 8, 3, {.groups = 2}), ValueError);
+  EXPECT_EQ(error_of([] { nn::Conv2d(3, 8, 3, {.stride = 2, .padding = "same"}); }),
+            "padding='same' is not supported for strided convolutions");
+  EXPECT_EQ(error_of([] { nn::Conv2d(3, 8, 3, {.padding = "full"}); }),
+            "Invalid padding string 'full', should be one of {'valid', 'same'}");
+  EXPECT_EQ(error_of([] { nn::Dropout(1.5); }), "dropout probability has to be between 0 and 1, but got 1.5");
+  nn::Sequential s{std::make_shared<nn::ReLU>()};
+  EXPECT_EQ(error_of([&] { s[1]; }), "index 1 is out of range");
+  EXPECT_EQ(s[-1]->name(), "ReLU");
+  EXPECT_EQ(error_of([] { nn::BatchNorm2d(3).forward(ones({2, 3})); }), "expected 4D input (got 2D input)");
+  EXPECT_EQ(error_of([] { nn::BatchNorm1d(3).forward(ones({2, 3, 4, 5})); }), "expected 2D or 3D input (got 4D input)");
+}
+
+TEST(NnModule, ModuleListInsertRenumbers) {
+  nn::ModuleList l{std::make_shared<nn::ReLU>(), std::make_shared<nn::Tanh>()};
+  l.insert(1, std::make_shared<nn::Sigmoid>());
+  l.push_back(std::make_shared<nn::ELU>());
+  EXPECT_EQ(l.repr(), "ModuleList(\n  (0): ReLU()\n  (1): Sigmoid()\n  (2): Tanh()\n  (3): ELU(alpha=1.0)\n)");
+}
+
+TEST(NnInit, GainsAndFansAsTorch) {
+  EXPECT_DOUBLE_EQ(nn::init::calculate_gain("relu"), std::sqrt(2.0));
+  EXPECT_DOUBLE_EQ(nn::init::calculate_gain("leaky_relu"), std::sqrt(2.0 / (1 + 0.01 * 0.01)));
+  EXPECT_DOUBLE_EQ(nn::init::calculate_gain("leaky_relu", 0.2), std::sqrt(2.0 / 1.04));
+  EXPECT_DOUBLE_EQ(nn::init::calculate_gain("tanh"), 5.0 / 3);
+  EXPECT_DOUBLE_EQ(nn::init::calculate_gain("conv2d"), 1.0);
+  EXPECT_THROW(nn::init::calculate_gain("softsign"), ValueError);
+  auto [in, out] = nn::init::calculate_fan_in_and_fan_out(empty({32, 3, 5, 5}));
+  EXPECT_EQ(in, 75);
+  EXPECT_EQ(out, 800);
+  Tensor v = empty({3});
+  EXPECT_THROW(nn::init::kaiming_uniform_(v), ValueError);
+}
+
+// Moments of each initialiser over 256k draws against the distribution it promises: uniform
+// bounds b have mean 0, std b / sqrt(3), all |x| <= b; normals have the stated std.
+TEST(NnInit, DistributionsMatchTheirFormulas) {
+  manual_seed(7);
+  auto moments = [](const Tensor& t) {
+    auto v = t.to_vector();
+    double m = 0, s = 0, mx = 0;
+    for (double x : v) m += x, mx = std::max(mx, std::abs(x));
+    m /= double(v.size());
+    for (double x : v) s += (x - m) * (x - m);
+    return std::tuple{m, std::sqrt(s / double(v.size())), mx};
+  };
+  Tensor w = empty({512, 512});  // fan 512
+  struct Case {
+    std::function<void(Tensor&)> init;
+    double std;
+    double bound;  // 0: unbounded
+  };
+  double he = std::sqrt(2.0) / std::sqrt(512.0);
+  std::vector<Case> cases = {
+      {[](Tensor& t) { nn::init::kaiming_uniform_(t, 0, "fan_in", "relu"); }, he, std::sqrt(3.0) * he},
+      {[](Tensor& t) { nn::init::kaiming_normal_(t, 0, "fan_out", "relu"); }, he, 0},
+      {[](Tensor& t) { nn::init::kaiming_uniform_(t, std::sqrt(5.0)); }, 1 / std::sqrt(3.0 * 512), 1 / std::sqrt(512.0)},
+      {[](Tensor& t) { nn::init::xavier_uniform_(t); }, std::sqrt(2.0 / 1024), std::sqrt(6.0 / 1024)},
+      {[](Tensor& t) { nn::init::xavier_normal_(t, 2); }, 2 * std::sqrt(2.0 / 1024), 0},
+      {[](Tensor& t) { nn::init::normal_(t, 0, 0.02); }, 0.02, 0},
+  };
+  for (auto& c : cases) {
+    c.init(w);
+    auto [m, s, mx] = moments(w);
+    EXPECT_NEAR(m, 0, 5 * c.std / 512);  // 5 standard errors
+    EXPECT_NEAR(s, c.std, 0.01 * c.std);
+    if (c.bound > 0) {
+      EXPECT_LE(mx, c.bound);
+      EXPECT_GT(mx, 0.99 * c.bound);
+    }
+  }
+  nn::init::constant_(w, 0.5);
+  EXPECT_EQ(std::get<0>(moments(w)), 0.5);
+  // Default Linear init: bias within +-1/sqrt(fan_in).
+  nn::Linear lin(100, 4000);
+  auto [bm, bs, bmax] = moments(lin.bias);
+  EXPECT_LE(bmax, 0.1);
+  EXPECT_NEAR(bs, 0.1 / std::sqrt(3.0), 0.005);
+  EXPECT_FALSE(w.requires_grad());
+  EXPECT_TRUE(lin.weight.requires_grad());
+  EXPECT_TRUE(lin.weight.is_leaf());
+}
