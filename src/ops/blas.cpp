@@ -68,7 +68,30 @@ void call(const Operand& a, const Operand& b, double alpha, double beta, const d
               int(b.ld), beta, c, int(b.cols));
 }
 
+template <class T>
+void gemm_into_impl(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a,
+                    std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  for (auto v : {m, n, k, lda, ldb, ldc}) check_int(v);
+  if (m == 0 || n == 0) return;
+  const auto op = [](bool t) { return t ? CblasTrans : CblasNoTrans; };
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, op(ta), op(tb), int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c,
+                int(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, op(ta), op(tb), int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c,
+                int(ldc));
+}
+
 }  // namespace
+
+void gemm_into(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
+               std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
+  gemm_into_impl(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void gemm_into(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+               std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
+  gemm_into_impl(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 
 Tensor gemm(const Tensor& a_in, const Tensor& b_in, const Tensor& bias, double beta, double alpha) {
   if (a_in.dtype() == ScalarType::BFloat16) {  // PyTorch too accumulates bfloat16 products in float32

@@ -43,7 +43,9 @@ Tensor mat2_grad(const Tensor& g, const Tensor& mat1, bool col_major, const Scal
 // The output of a fresh product under a new shape, recorded as PyTorch's _unsafe_view
 // (UnsafeViewBackward0): not a view for autograd, so the result may be written in place.
 Tensor unsafe_view(const Tensor& x, IntArrayRef shape) {
-  Tensor out = x.detach().view(shape);
+  // Made in no-grad mode so it is not marked a view either: an in-place write to it (linear's
+  // bias add_) must record on it, not rebase it onto the detached product as CopySlices.
+  Tensor out = autograd::below([&] { return x.detach().view(shape); });
   if (!autograd::needs_grad({x})) return out;
   std::vector<std::int64_t> sizes(x.sizes().begin(), x.sizes().end());
   autograd::record(
@@ -55,7 +57,7 @@ Tensor unsafe_view(const Tensor& x, IntArrayRef shape) {
 // matmul's squeeze_(0) of a fresh [1, m] product: PyTorch rewrites that tensor's own grad_fn
 // in place, which shows as SqueezeBackward3.
 Tensor squeeze0_(const Tensor& x) {
-  Tensor out = x.detach().squeeze(0);
+  Tensor out = autograd::below([&] { return x.detach().squeeze(0); });  // not a view either
   if (!autograd::needs_grad({x})) return out;
   autograd::record(out, "SqueezeBackward3", {x}, {},
                    [](const Node&, const Tensor& g) -> std::vector<Tensor> { return {g.unsqueeze(0)}; });

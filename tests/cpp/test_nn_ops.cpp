@@ -1,0 +1,391 @@
+// include/ramp/nn/functional.h: every layer op against a naive reference loop written here in
+// double, gradients against central finite differences (autograd::gradcheck, float64), the nodes
+// PyTorch 1.13 records and its error texts (each probed with torch 1.13).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <random>
+
+#include "ramp/autograd.h"
+#include "ramp/nn/functional.h"
+#include "ramp/ops.h"
+
+namespace ramp {
+namespace {
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+using V = std::vector<std::string>;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::vector<std::int64_t> vec(IntArrayRef a) { return {a.begin(), a.end()}; }
+std::string name(const Tensor& t) { return t.grad_fn() ? std::string(t.grad_fn()->name()) : "None"; }
+
+Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned seed = 1, double lo = -2,
+              double hi = 2) {
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<double> u(lo, hi);
+  std::vector<double> v(std::size_t(numel_of(shape)));
+  for (double& x : v) x = u(g);
+  return from_vector(v, shape, t);
+}
+Tensor leaf(IntArrayRef shape, unsigned seed, double lo = -2, double hi = 2) {
+  return random(shape, ScalarType::Float64, seed, lo, hi).requires_grad_();
+}
+
+template <class F> std::string error_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The chain of first non-leaf inputs from the output's node.
+V chain(const Tensor& t) {
+  V out;
+  for (auto n = t.grad_fn(); n;) {
+    out.emplace_back(n->name());
+    std::shared_ptr<autograd::Node> next;
+    for (const auto& e : n->next)
+      if (e.fn && !e.fn->accumulates) {
+        next = e.fn;
+        break;
+      }
+    n = next;
+  }
+  return out;
+}
+
+// got == want (same shape), within tol * (1 + |want|); NaN must match NaN.
+void expect_close(const Tensor& got, IntArrayRef shape, const std::vector<double>& want, double tol) {
+  ASSERT_EQ(vec(got.sizes()), vec(shape));
+  const std::vector<double> v = got.to_vector();
+  ASSERT_EQ(v.size(), want.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(v[i])) << "element " << i;
+    } else {
+      EXPECT_NEAR(v[i], want[i], tol * (1 + std::abs(want[i]))) << "element " << i;
+    }
+  }
+}
+double tol_of(ScalarType t) { return t == ScalarType::Float64 ? 1e-12 : t == ScalarType::Float32 ? 2e-5 : 2e-2; }
+
+// ---- linear ----
+std::vector<double> ref_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const std::int64_t in = w.size(1), out = w.size(0), rows = x.numel() / in;
+  const auto xv = x.to_vector(), wv = w.to_vector();
+  const auto bv = b.defined() ? b.to_vector() : std::vector<double>(std::size_t(out), 0.0);
+  std::vector<double> y;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t o = 0; o < out; ++o) {
+      double s = bv[std::size_t(o)];
+      for (std::int64_t i = 0; i < in; ++i) s += xv[std::size_t(r * in + i)] * wv[std::size_t(o * in + i)];
+      y.push_back(s);
+    }
+  return y;
+}
+
+TEST(NnOps, LinearEveryRankAgainstLoops) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16}) {
+    for (const std::vector<std::int64_t>& shape : std::vector<std::vector<std::int64_t>>{
+             {3}, {4, 3}, {2, 4, 3}, {2, 2, 2, 3}, {0, 3}}) {
+      for (bool with_bias : {true, false}) {
+        SCOPED_TRACE(shape_str(shape) + " " + std::string(dtype_name(t)) + (with_bias ? " bias" : ""));
+        Tensor x = random(shape, t, 1), w = random({5, 3}, t, 2), b = with_bias ? random({5}, t, 3) : Tensor();
+        std::vector<std::int64_t> want_shape = shape;
+        want_shape.back() = 5;
+        expect_close(linear(x, w, b), want_shape, ref_linear(x, w, b), tol_of(t) * 8);
+      }
+    }
+  }
+  // A transposed (non-contiguous) 3-D input goes through matmul.
+  Tensor x = random({4, 2, 3}).transpose(0, 1);
+  Tensor w = random({5, 3}, ScalarType::Float64, 2), b = random({5}, ScalarType::Float64, 3);
+  expect_close(linear(x, w, b), {2, 4, 5}, ref_linear(x.contiguous(), w, b), 1e-12);
+}
+
+TEST(NnOps, LinearRecordsAsPyTorch) {
+  auto r = [](IntArrayRef s, bool rg = true) { return randn(s).requires_grad_(rg); };
+  Tensor w = r({5, 3}), b = r({5});
+  EXPECT_EQ(chain(linear(r({3}), w, b)), (V{"AddBackward0", "SqueezeBackward3", "MmBackward0", "UnsqueezeBackward0"}));
+  EXPECT_EQ(chain(linear(r({3}), w)), (V{"SqueezeBackward3", "MmBackward0", "UnsqueezeBackward0"}));
+  EXPECT_EQ(chain(linear(r({2, 3}), w, b)), (V{"AddmmBackward0", "TBackward0"}));
+  EXPECT_EQ(chain(linear(r({2, 3}), w)), (V{"MmBackward0", "TBackward0"}));
+  EXPECT_EQ(chain(linear(r({4, 2, 3}), w, b)), (V{"ViewBackward0", "AddmmBackward0", "ViewBackward0"}));
+  EXPECT_EQ(chain(linear(r({4, 2, 3}, false), w, b)), (V{"ViewBackward0", "AddmmBackward0", "TBackward0"}));
+  EXPECT_EQ(chain(linear(r({4, 2, 3}), w)), (V{"UnsafeViewBackward0", "MmBackward0", "ReshapeAliasBackward0"}));
+  EXPECT_EQ(chain(linear(r({2, 2, 2, 3}), w, b)),
+            (V{"AddBackward0", "UnsafeViewBackward0", "MmBackward0", "ReshapeAliasBackward0"}));
+  EXPECT_EQ(chain(linear(r({4, 2, 3}).transpose(0, 1), w, b)),
+            (V{"AddBackward0", "UnsafeViewBackward0", "MmBackward0", "UnsafeViewBackward0", "CloneBackward0",
+               "TransposeBackward0"}));
+}
+
+TEST(NnOps, LinearGradcheck) {
+  for (const std::vector<std::int64_t>& shape :
+       std::vector<std::vector<std::int64_t>>{{3}, {4, 3}, {2, 2, 3}, {2, 1, 2, 3}}) {
+    SCOPED_TRACE(shape_str(shape));
+    EXPECT_TRUE(autograd::gradcheck([](auto& in) { return linear(in[0], in[1], in[2]); },
+                                    {leaf(shape, 1), leaf({4, 3}, 2), leaf({4}, 3)}));
+    EXPECT_TRUE(autograd::gradcheck([](auto& in) { return linear(in[0], in[1]); }, {leaf(shape, 1), leaf({4, 3}, 2)}));
+  }
+}
+
+TEST(NnOps, LinearErrorsAsPyTorch) {
+  EXPECT_EQ(error_of([] { linear(ones({2, 3}), ones({5, 4})); }), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+  EXPECT_EQ(error_of([] { linear(ones({3}), ones({5, 4})); }), "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)");
+  EXPECT_EQ(error_of([] { linear(ones({2, 2, 3}), ones({5, 4}), ones({5})); }),
+            "mat1 and mat2 shapes cannot be multiplied (4x3 and 4x5)");
+  EXPECT_EQ(error_of([] { linear(ones({2, 3}), ones({5, 3}), ones({5}, ScalarType::Float64)); }),
+            "self and mat2 must have the same dtype");
+  EXPECT_EQ(error_of([] { linear(ones({2, 3}), ones({5, 3}, ScalarType::Float64)); }),
+            "expected scalar type Float but found Double");
+  EXPECT_EQ(error_of([] { linear(ones({2, 3}), ones({5, 3, 1})); }), "t() expects a tensor with <= 2 dimensions, but self is 3D");
+  EXPECT_EQ(error_of([] { linear(ones({}), ones({5, 3})); }),
+            "both arguments to matmul need to be at least 1D, but they are 0D and 2D");
+  EXPECT_EQ(error_of([] { linear(ones({2, 2, 2, 3}), ones({5, 3}), ones({4})); }),
+            "The size of tensor a (5) must match the size of tensor b (4) at non-singleton dimension 3");
+}
+
+
+// ---- conv2d ----
+struct ConvArgs {
+  std::vector<std::int64_t> x, w;  // shapes
+  std::int64_t sH = 1, sW = 1, pH = 0, pW = 0, dH = 1, dW = 1, groups = 1;
+  bool bias = true;
+};
+// Cross-correlation by definition, in double: y[n, o, i, j] = b[o] + Σ_{c in o's group, p, q}
+// x[n, c, i*sH - pH + p*dH, j*sW - pW + q*dW] w[o, c', p, q], zero outside x.
+std::vector<double> ref_conv(const Tensor& x4, const Tensor& w, const Tensor& b, const ConvArgs& a,
+                             std::vector<std::int64_t>& shape) {
+  const std::int64_t N = x4.size(0), C = x4.size(1), H = x4.size(2), W = x4.size(3);
+  const std::int64_t O = w.size(0), Cg = w.size(1), kH = w.size(2), kW = w.size(3);
+  const std::int64_t oH = (H + 2 * a.pH - a.dH * (kH - 1) - 1) / a.sH + 1;
+  const std::int64_t oW = (W + 2 * a.pW - a.dW * (kW - 1) - 1) / a.sW + 1;
+  const auto xv = x4.to_vector(), wv = w.to_vector();
+  const auto bv = b.defined() ? b.to_vector() : std::vector<double>(std::size_t(O), 0.0);
+  shape = {N, O, oH, oW};
+  std::vector<double> y;
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t o = 0; o < O; ++o)
+      for (std::int64_t i = 0; i < oH; ++i)
+        for (std::int64_t j = 0; j < oW; ++j) {
+          double s = bv[std::size_t(o)];
+          const std::int64_t g = o / (O / a.groups);
+          for (std::int64_t c = 0; c < Cg; ++c)
+            for (std::int64_t p = 0; p < kH; ++p)
+              for (std::int64_t q = 0; q < kW; ++q) {
+                const std::int64_t ih = i * a.sH - a.pH + p * a.dH, iw = j * a.sW - a.pW + q * a.dW;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                s += xv[std::size_t(((n * C + g * Cg + c) * H + ih) * W + iw)] *
+                     wv[std::size_t(((o * Cg + c) * kH + p) * kW + q)];
+              }
+          y.push_back(s);
+        }
+  (void)C;
+  return y;
+}
+
+const std::vector<ConvArgs>& conv_cases() {
+  static const std::vector<ConvArgs> cases = {
+      {{2, 3, 7, 6}, {4, 3, 3, 3}},
+      {{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1, 1, 1},
+      {{3, 4, 9, 8}, {6, 2, 3, 2}, 2, 3, 1, 0, 1, 1, 2},
+      {{1, 6, 9, 10}, {6, 1, 3, 3}, 1, 2, 2, 1, 2, 3, 6, false},  // depthwise, dilated
+      {{2, 5, 4, 4}, {3, 5, 1, 1}},                                 // 1x1: no im2col
+      {{2, 4, 4, 5}, {6, 2, 1, 1}, 1, 1, 0, 0, 1, 1, 2, false},      // grouped 1x1
+      {{2, 3, 5, 5}, {2, 3, 1, 1}, 2, 2, 0, 0},                     // strided 1x1: im2col
+      {{2, 3, 3, 3}, {2, 3, 3, 3}, 1, 1, 1, 1},                     // every window clipped
+      {{4, 2, 8, 8}, {3, 2, 5, 5}, 3, 3, 2, 2, 1, 1, 1},
+      {{0, 3, 5, 5}, {2, 3, 3, 3}},                                 // empty batch
+      {{2, 0, 5, 5}, {2, 0, 3, 3}},                                 // no input channels: bias only
+  };
+  return cases;
+}
+
+std::string describe(const ConvArgs& a) {
+  return shape_str(a.x) + " * " + shape_str(a.w) + " s" + std::to_string(a.sH) + "," + std::to_string(a.sW) + " p" +
+         std::to_string(a.pH) + "," + std::to_string(a.pW) + " d" + std::to_string(a.dH) + "," +
+         std::to_string(a.dW) + " g" + std::to_string(a.groups);
+}
+
+TEST(NnOps, Conv2dAgainstLoops) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const ConvArgs& a : conv_cases()) {
+      SCOPED_TRACE(describe(a) + " " + std::string(dtype_name(t)));
+      Tensor x = random(a.x, t, 1), w = random(a.w, t, 2), b = a.bias ? random({a.w[0]}, t, 3) : Tensor();
+      std::vector<std::int64_t> shape;
+      const auto want = ref_conv(x, w, b, a, shape);
+      const double k = double(a.w[1] * a.w[2] * a.w[3]) + 1;
+      expect_close(conv2d(x, w, b, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.groups), shape, want, tol_of(t) * k);
+    }
+}
+
+TEST(NnOps, Conv2dThreadsAndLayouts) {
+  // More images than threads, a transposed (non-contiguous) input, and one image alone (BLAS
+  // threads it): the same values as the reference.
+  const ConvArgs a{{9, 3, 10, 10}, {8, 3, 3, 3}, 1, 1, 1, 1};
+  Tensor x = random({9, 3, 10, 10}, ScalarType::Float32, 4).transpose(2, 3);
+  Tensor w = random(a.w, ScalarType::Float32, 5), b = random({8}, ScalarType::Float32, 6);
+  std::vector<std::int64_t> shape;
+  const auto want = ref_conv(x, w, b, a, shape);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    expect_close(conv2d(x, w, b, {1}, {1}), shape, want, 1e-4);
+  }
+  set_num_threads(2);
+  const auto one = ref_conv(x.narrow(0, 0, 1), w, b, a, shape);
+  expect_close(conv2d(x.narrow(0, 0, 1), w, b, {1}, {1}), shape, one, 1e-4);
+}
+
+TEST(NnOps, Conv2dUnbatchedAndPaddingModes) {
+  Tensor x = random({3, 6, 7}), w = random({4, 3, 3, 2}, ScalarType::Float64, 2), b = random({4}, ScalarType::Float64, 3);
+  std::vector<std::int64_t> shape;
+  // unbatched: the batched result of one image, without the batch dim
+  const auto want = ref_conv(x.unsqueeze(0), w, b, {{1, 3, 6, 7}, {4, 3, 3, 2}, 1, 1, 1, 0}, shape);
+  expect_close(conv2d(x, w, b, {1}, {1, 0}), {4, 6, 6}, want, 1e-12);
+  // "valid" is no padding
+  const auto valid = ref_conv(x.unsqueeze(0), w, b, {{1, 3, 6, 7}, {4, 3, 3, 2}}, shape);
+  expect_close(conv2d(x, w, b, {1}, "valid"), {4, 4, 6}, valid, 1e-12);
+  // "same": the output keeps the input's size; an odd total padding puts the extra row/column at
+  // the end (1.13). Kernel 3x2 pads H by 1+1, W by 0+1; with dilation (2, 3) H by 2+2, W by 1+2.
+  for (auto [dH, dW] : {std::pair<std::int64_t, std::int64_t>{1, 1}, {2, 3}}) {
+    const std::int64_t totH = dH * 2, totW = dW * 1;
+    Tensor padded = zeros({1, 3, 6 + totH % 2, 7 + totW % 2}, ScalarType::Float64);
+    padded.narrow(2, 0, 6).narrow(3, 0, 7).copy_(x.unsqueeze(0));
+    const auto same = ref_conv(padded, w, b, {{1, 3, 6, 7}, {4, 3, 3, 2}, 1, 1, totH / 2, totW / 2, dH, dW}, shape);
+    expect_close(conv2d(x, w, b, {1}, "same", {dH, dW}), {4, 6, 7}, same, 1e-12);
+  }
+}
+
+TEST(NnOps, Conv2dGradcheck) {
+  const std::vector<ConvArgs> cases = {
+      {{2, 2, 4, 5}, {3, 2, 2, 3}, 1, 2, 1, 1},
+      {{1, 4, 5, 5}, {4, 2, 3, 3}, 2, 1, 1, 2, 2, 1, 2},
+      {{2, 3, 3, 3}, {2, 3, 1, 1}},
+      {{2, 2, 4, 4}, {2, 1, 1, 1}, 2, 2, 0, 0, 1, 1, 2, false},
+  };
+  for (const ConvArgs& a : cases) {
+    SCOPED_TRACE(describe(a));
+    std::vector<Tensor> in = {leaf(a.x, 1), leaf(a.w, 2)};
+    if (a.bias) in.push_back(leaf({a.w[0]}, 3));
+    EXPECT_TRUE(autograd::gradcheck(
+        [a](auto& v) {
+          return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.groups);
+        },
+        in));
+  }
+  // unbatched, "same" with an even kernel (through the padded copy), one input needing no grad
+  EXPECT_TRUE(autograd::gradcheck([](auto& v) { return conv2d(v[0], v[1], v[2], {1}, "same"); },
+                                  {leaf({2, 4, 3}, 1), leaf({3, 2, 2, 2}, 2), leaf({3}, 3)}));
+  EXPECT_TRUE(autograd::gradcheck([](auto& v) { return conv2d(v[0], v[1], {}, {1}, {1}); },
+                                  {random({2, 2, 3, 3}), leaf({2, 2, 3, 3}, 2)}));
+  // float32 gradients against float64 ones (the threaded backward, partial sums per thread)
+  Tensor x = random({8, 3, 9, 9}, ScalarType::Float64, 7), w = random({5, 3, 3, 3}, ScalarType::Float64, 8);
+  Tensor gy = random({8, 5, 9, 9}, ScalarType::Float64, 9);
+  auto grads = [&](ScalarType t) {
+    Tensor xl = x.to(t, true).requires_grad_(), wl = w.to(t, true).requires_grad_();
+    Tensor bl = zeros({5}, t).requires_grad_();
+    conv2d(xl, wl, bl, {1}, {1}).backward(gy.to(t));
+    return std::vector<Tensor>{xl.grad(), wl.grad(), bl.grad()};
+  };
+  const auto g64 = grads(ScalarType::Float64), g32 = grads(ScalarType::Float32);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(g32[i].dtype(), ScalarType::Float32);
+    expect_close(g32[i], g64[i].sizes(), g64[i].to_vector(), 1e-4);
+  }
+}
+
+TEST(NnOps, Conv2dRecordsAsPyTorch) {
+  auto r = [](IntArrayRef s, bool rg = true) { return randn(s).requires_grad_(rg); };
+  Tensor w = r({4, 3, 3, 3}), w2 = r({4, 3, 2, 2}), b = r({4});
+  EXPECT_EQ(chain(conv2d(r({2, 3, 8, 8}), w, b)), (V{"ConvolutionBackward0"}));
+  EXPECT_EQ(chain(conv2d(r({3, 8, 8}), w, b)), (V{"SqueezeBackward1", "ConvolutionBackward0", "UnsqueezeBackward0"}));
+  EXPECT_EQ(chain(conv2d(r({2, 3, 8, 8}), w, b, {1}, "same")), (V{"ConvolutionBackward0"}));
+  EXPECT_EQ(chain(conv2d(r({2, 3, 8, 8}), w2, b, {1}, "same")), (V{"ConvolutionBackward0", "ConstantPadNdBackward0"}));
+  EXPECT_EQ(chain(conv2d(r({3, 8, 8}), w2, b, {1}, "same")),
+            (V{"SqueezeBackward1", "ConvolutionBackward0", "ConstantPadNdBackward0", "UnsqueezeBackward0"}));
+  EXPECT_EQ(chain(conv2d(r({2, 3, 8, 8}, false), w, b)), (V{"ConvolutionBackward0"}));
+  EXPECT_EQ(name(conv2d(r({2, 3, 8, 8}, false), w.detach(), b.detach())), "None");
+  // The input is saved only for dW, the weight only for dx.
+  Tensor y = conv2d(r({1, 3, 4, 4}, false), w, {});
+  EXPECT_TRUE(y.grad_fn()->saved[0].defined());
+  EXPECT_FALSE(y.grad_fn()->saved[1].defined());
+}
+
+TEST(NnOps, Conv2dErrorsAsPyTorch) {
+  auto conv = [](IntArrayRef x, IntArrayRef w, IntArrayRef stride = {1}, IntArrayRef padding = {0},
+                 IntArrayRef dilation = {1}, std::int64_t groups = 1, Tensor b = {}) {
+    return error_of([&] { conv2d(ones(x), ones(w), b, stride, padding, dilation, groups); });
+  };
+  EXPECT_EQ(conv({2, 4, 8, 8}, {32, 3, 3, 3}),
+            "Given groups=1, weight of size [32, 3, 3, 3], expected input[2, 4, 8, 8] to have 3 channels, but got 4 "
+            "channels instead");
+  EXPECT_EQ(conv({4, 8, 8}, {32, 3, 3, 3}),
+            "Given groups=1, weight of size [32, 3, 3, 3], expected input[1, 4, 8, 8] to have 3 channels, but got 4 "
+            "channels instead");
+  EXPECT_EQ(conv({8, 8}, {32, 3, 3, 3}),
+            "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [8, 8]");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {32, 3, 3}),
+            "expected stride to be a single integer value or a list of 1 values to match the convolution "
+            "dimensions, but got stride=[1, 1]");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3}), "weight should have at least three dimensions");
+  EXPECT_EQ(conv({2, 3, 2, 8}, {32, 3, 3, 3}),
+            "Calculated padded input size per channel: (2 x 8). Kernel size: (3 x 3). Kernel size can't be greater "
+            "than actual input size");
+  EXPECT_EQ(conv({2, 3, 2, 2}, {32, 3, 3, 3}, {1}, {1}, {2}),
+            "Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater "
+            "than actual input size");
+  EXPECT_EQ(conv({2, 6, 8, 8}, {4, 2, 3, 3}, {1}, {0}, {1}, 3),
+            "Given groups=3, expected weight to be divisible by 3 at dimension 0, but got weight of size [[4, 2, 3, "
+            "3]] instead");
+  EXPECT_EQ(conv({2, 6, 8, 8}, {6, 3, 3, 3}, {1}, {0}, {1}, 3),
+            "Given groups=3, weight of size [6, 3, 3, 3], expected input[2, 6, 8, 8] to have 9 channels, but got 6 "
+            "channels instead");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {0, 3, 3, 3}),
+            "Given groups=1, expected weight to be at least 1 at dimension 0, but got weight of size [0, 3, 3, 3] "
+            "instead");
+  EXPECT_EQ(conv({2, 6, 8, 8}, {6, 2, 3, 3}, {1, 2, 3}, {0}, {1}, 0), "non-positive groups is not supported");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3, 3, 3}, {0}, {-1}, {0}), "negative padding is not supported");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3, 3, 3}, {0}, {0}, {0}), "non-positive stride is not supported");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3, 3, 3}, {1}, {0}, {-1}), "non-positive dilation is not supported");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3, 3, 3}, {1, 2, 3}),
+            "expected stride to be a single integer value or a list of 2 values to match the convolution "
+            "dimensions, but got stride=[1, 2, 3]");
+  EXPECT_EQ(conv({2, 3, 8, 8}, {4, 3, 3, 3}, {1}, {0}, {1}, 1, ones({3})),
+            "Given weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 4 elements, but got bias of "
+            "size [3] instead");
+  EXPECT_EQ(error_of([] { conv2d(ones({2, 3, 8, 8}), ones({4, 3, 3, 3}, ScalarType::Float64)); }),
+            "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the same or input should "
+            "be a MKLDNN tensor and weight is a dense tensor");
+  EXPECT_EQ(error_of([] { conv2d(ones({2, 3, 8, 8}), ones({4, 3, 3, 3}, ScalarType::BFloat16)); }),
+            "Input type (torch.FloatTensor) and weight type (CPUBFloat16Type) should be the same or input should be "
+            "a MKLDNN tensor and weight is a dense tensor");
+  EXPECT_EQ(error_of([] { conv2d(ones({2, 3, 8, 8}), ones({4, 3, 3, 3}), ones({4}, ScalarType::Float64)); }),
+            "Input type (float) and bias type (double) should be the same");
+  // 'same' and the padding strings
+  auto same = [](IntArrayRef x, IntArrayRef w, IntArrayRef stride = {1}, IntArrayRef dilation = {1}) {
+    return error_of([&] { conv2d(ones(x), ones(w), {}, stride, "same", dilation); });
+  };
+  EXPECT_EQ(same({2, 3, 8, 8}, {4, 3, 3, 3}, {1, 2}), "padding='same' is not supported for strided convolutions");
+  EXPECT_EQ(same({2, 3, 8, 8}, {4, 3, 3, 3}, {0}), "padding='same' is not supported for strided convolutions");
+  EXPECT_EQ(same({2, 3, 8, 8}, {4, 3, 3}),
+            "Expected 3-dimensional input for 3-dimensional weight[4, 3, 3], but got 4-dimensional input of size "
+            "[2, 3, 8, 8] instead");
+  EXPECT_EQ(same({2, 3, 8, 8}, {4, 3, 3, 3}, {1}, {1, 2, 3}), "dilation cannot broadcast to 2 dimensions");
+  EXPECT_EQ(error_of([] { conv2d(ones({2, 3, 8, 8}), ones({4, 3, 3, 3}), {}, {1}, "foo"); }),
+            "Invalid padding string: 'foo'");
+  // Beyond 1.13: integers are refused (1.13 convolves them), a zero-size kernel gets a clear error.
+  EXPECT_NE(error_of([] { conv2d(ones({2, 3, 8, 8}, ScalarType::Int64), ones({4, 3, 3, 3}, ScalarType::Int64)); })
+                .find("conv2d: 'Long' is not supported"),
+            std::string::npos);
+  EXPECT_NE(conv({2, 3, 8, 8}, {4, 3, 0, 3}).find("conv2d: expected a kernel of positive size"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ramp
