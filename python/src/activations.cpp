@@ -112,13 +112,6 @@ void find_entry(std::string_view name, F&& f) {
   if (!act::visit_by_name(name, f)) throw ValueError(detail::cat("unknown activation '", name, "'"));
 }
 
-Tensor& tensor_arg(py::handle h, std::string_view fn, std::string_view name, int position) {
-  if (!py::isinstance<Tensor>(h))
-    throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position,
-                                ") must be Tensor, not ", type_name(h)));
-  return h.cast<Tensor&>();
-}
-
 constexpr const char* kind_name(Kind k) {
   switch (k) {
     case Kind::pointwise:

@@ -146,4 +146,5 @@ PYBIND11_MODULE(_C, m) {
   init_activations(m);
   init_autograd(m);
   init_ops(m);
+  init_nn(m);
 }
