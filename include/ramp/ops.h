@@ -47,3 +47,44 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
 }  // namespace ramp
+
+// ---- what training code needs: comparisons, argmax, index_select, sqrt, abs, clamp ----
+// (src/ops/compare.cpp, src/ops/index.cpp, src/ops/unary.cpp)
+namespace ramp {
+
+// Elementwise comparisons -> bool, broadcasting. Both sides are converted to torch.result_type
+// first (an int64 tensor against 2.5 compares in float32; uint8 against -1 wraps to 255, as 1.13).
+// NaN compares unequal to everything (ne is true). No gradient: the result is bool.
+Tensor eq(const Tensor& self, const Tensor& other);
+Tensor ne(const Tensor& self, const Tensor& other);
+Tensor lt(const Tensor& self, const Tensor& other);
+Tensor le(const Tensor& self, const Tensor& other);
+Tensor gt(const Tensor& self, const Tensor& other);
+Tensor ge(const Tensor& self, const Tensor& other);
+Tensor eq(const Tensor& self, Scalar other);
+Tensor ne(const Tensor& self, Scalar other);
+Tensor lt(const Tensor& self, Scalar other);
+Tensor le(const Tensor& self, Scalar other);
+Tensor gt(const Tensor& self, Scalar other);
+Tensor ge(const Tensor& self, Scalar other);
+
+// Index (int64) of the largest value along `dim`, or of the flattened tensor when dim is empty
+// (then keepdim gives every dim size 1). The first of equal maxima; NaN counts as the largest
+// (the first NaN wins), as 1.13. Bool is refused ("argmax_cpu" not implemented for 'Bool').
+Tensor argmax(const Tensor& self, std::optional<std::int64_t> dim = {}, bool keepdim = false);
+
+// The slices self[..., index[k], ...] along `dim`, stacked in index order (a copy).
+// index: int64 or int32, 0-d or 1-d; out of range raises IndexError. IndexSelectBackward0 adds
+// each gradient slice back at its index (repeated indices accumulate).
+Tensor index_select(const Tensor& self, std::int64_t dim, const Tensor& index);
+
+// sqrt: integers give float32; SqrtBackward0: grad / (2 result).
+Tensor sqrt(const Tensor& self);
+// abs: keeps the dtype (int8 -128 stays -128, as 1.13); AbsBackward0: grad * sign(self) (0 at 0 and NaN).
+Tensor abs(const Tensor& self);
+// min(max(self, min), max) with either bound optional (not both); NaN in self or a bound gives NaN.
+// The dtype is torch.result_type of self and the bounds (int tensor clamped to 0.5 is float32);
+// ClampBackward1: grad where min <= self <= max, else 0.
+Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max = {});
+
+}  // namespace ramp

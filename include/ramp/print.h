@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,5 +74,8 @@ std::string format_tensor(const PrintSource& src, const std::vector<std::string>
 // least one decimal ("1.0", "100000.0", "0.0001") unless the decimal exponent is < -4 or >= 16
 // ("1e-05", "1e+16", "1.5e+16"); "inf", "-inf", "nan" (never "-nan"), "-0.0".
 std::string python_float_repr(double v);
+
+// A shape as ramp.Size prints it: "ramp.Size([2, 3])" (torch.Size's form).
+std::string size_repr(std::span<const std::int64_t> sizes);
 
 }  // namespace ramp

@@ -146,5 +146,7 @@ PYBIND11_MODULE(_C, m) {
   init_activations(m);
   init_autograd(m);
   init_ops(m);
+  init_optim(m);
+  init_io(m);
   init_nn(m);
 }

@@ -1,5 +1,6 @@
-// include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/exp/log/cat/stack with torch's
-// keyword names, the matching Tensor methods, and the operators @ and ** (with their reflections).
+// include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/exp/log/cat/stack, the
+// comparisons, argmax, index_select, sqrt, abs and clamp with torch's keyword names, the matching
+// Tensor methods, and the operators @ ** == != < <= > >= abs() (with their reflections).
 #include "ramp/ops.h"
 
 #include "bindings.h"
@@ -30,6 +31,23 @@ Tensor rpow(const Tensor& self, const Scalar& base) {
   return pow(scalar_tensor(base, result_type(self, base)), self);
 }
 
+// The comparisons: ramp.eq(a, b) and a == b for tensors and numbers on either side (Python reflects
+// 2 < x into x > 2 itself).
+using Compare = Tensor (*)(const Tensor&, const Tensor&);
+using CompareScalar = Tensor (*)(const Tensor&, Scalar);
+struct Comparison {
+  const char *name, *dunder;
+  Compare tensor;
+  CompareScalar scalar;
+};
+const Comparison kComparisons[] = {{"eq", "__eq__", &eq, &eq}, {"ne", "__ne__", &ne, &ne},
+                                   {"lt", "__lt__", &lt, &lt}, {"le", "__le__", &le, &le},
+                                   {"gt", "__gt__", &gt, &gt}, {"ge", "__ge__", &ge, &ge}};
+
+Tensor clamp_args(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return clamp(self, min, max);
+}
+
 }  // namespace
 
 void init_ops(py::module_& m) {
@@ -53,7 +71,31 @@ void init_ops(py::module_& m) {
       "stack", [](py::handle t, std::int64_t dim) { return stack(tensor_list(t, "stack"), dim); },
       arg("tensors"), arg("dim") = 0);
 
+  m.def("argmax", &argmax, arg("input"), arg("dim") = py::none(), arg("keepdim") = false);
+  m.def("index_select", &index_select, arg("input"), arg("dim"), arg("index"));
+  m.def("sqrt", py::overload_cast<const Tensor&>(&sqrt), arg("input"));
+  m.def("abs", py::overload_cast<const Tensor&>(&abs), arg("input"));
+  for (const char* name : {"clamp", "clip"})
+    m.def(name, &clamp_args, arg("input"), arg("min") = py::none(), arg("max") = py::none());
+
   auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  for (const Comparison& c : kComparisons) {
+    m.def(c.name, c.tensor, arg("input"), arg("other"));
+    m.def(c.name, c.scalar, arg("input"), arg("other"));
+    cls.def(c.name, c.tensor, arg("other")).def(c.name, c.scalar, arg("other"));
+    // Anything else (None, a string) returns NotImplemented: Python then compares identities for
+    // == and != and raises TypeError for <, as torch.
+    cls.def(c.dunder, c.tensor, py::is_operator()).def(c.dunder, c.scalar, py::is_operator());
+  }
+  // == returning a tensor would make tensors unhashable; torch hashes them by identity.
+  cls.def("__hash__", [](py::handle self) { return py::hash(py::int_(reinterpret_cast<std::uintptr_t>(self.ptr()))); });
+  cls.def("argmax", &argmax, arg("dim") = py::none(), arg("keepdim") = false)
+      .def("index_select", &index_select, arg("dim"), arg("index"))
+      .def("sqrt", py::overload_cast<const Tensor&>(&sqrt))
+      .def("abs", py::overload_cast<const Tensor&>(&abs))
+      .def("__abs__", py::overload_cast<const Tensor&>(&abs))
+      .def("clamp", &clamp_args, arg("min") = py::none(), arg("max") = py::none())
+      .def("clip", &clamp_args, arg("min") = py::none(), arg("max") = py::none());
   cls.def("mm", &mm, arg("mat2"))
       .def("bmm", &bmm, arg("mat2"))
       .def("mv", &mv, arg("vec"))

@@ -11,17 +11,12 @@
 
 #include "ramp/autograd.h"
 #include "ramp/error.h"
+#include "ramp/print.h"
 
 namespace ramp::nn {
 namespace {
 
 std::atomic<int> next_hook_id{0};
-
-std::string size_repr(IntArrayRef s) {
-  std::string r = "ramp.Size([";
-  for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "])";
-}
 
 std::string quoted_list(const std::vector<std::string>& keys) {
   std::string s;

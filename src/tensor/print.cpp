@@ -420,6 +420,12 @@ std::string format_tensor(const PrintSource& src, const std::vector<std::string>
 }
 
 // Python's float_repr_style 'short': repr(x) == format(x, 'r') with Py_DTSF_ADD_DOT_0.
+std::string size_repr(std::span<const std::int64_t> sizes) {
+  std::string r = "ramp.Size([";
+  for (std::size_t i = 0; i < sizes.size(); ++i) r += (i ? ", " : "") + std::to_string(sizes[i]);
+  return r + "])";
+}
+
 std::string python_float_repr(double v) {
   if (!std::isfinite(v)) return nonfinite_str(v);
   // Shortest round-trip digits, nearest to v (as David Gay's dtoa mode 0 that Python uses).

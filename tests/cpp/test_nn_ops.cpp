@@ -387,5 +387,262 @@ TEST(NnOps, Conv2dErrorsAsPyTorch) {
   EXPECT_NE(conv({2, 3, 8, 8}, {4, 3, 0, 3}).find("conv2d: expected a kernel of positive size"), std::string::npos);
 }
 
+// ---- pooling ----
+struct PoolArgs {
+  std::vector<std::int64_t> x;
+  std::int64_t kH, kW, sH, sW, pH = 0, pW = 0, dH = 1, dW = 1;
+  bool ceil_mode = false;
+};
+std::string describe(const PoolArgs& a) {
+  return shape_str(a.x) + " k" + std::to_string(a.kH) + "," + std::to_string(a.kW) + " s" + std::to_string(a.sH) +
+         "," + std::to_string(a.sW) + " p" + std::to_string(a.pH) + "," + std::to_string(a.pW) + " d" +
+         std::to_string(a.dH) + "," + std::to_string(a.dW) + (a.ceil_mode ? " ceil" : "");
+}
+// The documented output size: floor (or ceil) of (in + 2p - d(k-1) - 1) / s, plus one; in ceil
+// mode a last window that would start past the input and its left padding is dropped.
+std::int64_t pool_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p, std::int64_t d, bool ceil_mode) {
+  const double q = double(in + 2 * p - d * (k - 1) - 1) / double(s);
+  std::int64_t out = std::int64_t(ceil_mode ? std::ceil(q) : std::floor(q)) + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+// max over the window's in-bounds taps; NaN wins (the last NaN's index), ties keep the first.
+void ref_max_pool(const Tensor& x, const PoolArgs& a, std::vector<double>& values, std::vector<double>& indices,
+                  std::vector<std::int64_t>& shape) {
+  const std::int64_t H = x.size(-2), W = x.size(-1), planes = x.numel() / (H * W);
+  const std::int64_t oH = pool_out(H, a.kH, a.sH, a.pH, a.dH, a.ceil_mode), oW = pool_out(W, a.kW, a.sW, a.pW, a.dW, a.ceil_mode);
+  shape = vec(x.sizes());
+  shape[shape.size() - 2] = oH, shape.back() = oW;
+  const auto xv = x.to_vector();
+  for (std::int64_t c = 0; c < planes; ++c)
+    for (std::int64_t i = 0; i < oH; ++i)
+      for (std::int64_t j = 0; j < oW; ++j) {
+        double best = -kInf;
+        std::int64_t at = -1;
+        bool nan = false;
+        for (std::int64_t p = 0; p < a.kH; ++p)
+          for (std::int64_t q = 0; q < a.kW; ++q) {
+            const std::int64_t h = i * a.sH - a.pH + p * a.dH, w = j * a.sW - a.pW + q * a.dW;
+            if (h < 0 || h >= H || w < 0 || w >= W) continue;
+            const double v = xv[std::size_t((c * H + h) * W + w)];
+            if (std::isnan(v)) {
+              nan = true, best = v, at = h * W + w;
+            } else if (!nan && (at < 0 || v > best)) {
+              best = v, at = h * W + w;
+            }
+          }
+        values.push_back(best);
+        indices.push_back(double(at));
+      }
+}
+
+// mean over the window's in-bounds taps; the divisor counts the taps inside the padded input
+// (count_include_pad) or inside the input, unless overridden.
+std::vector<double> ref_avg_pool(const Tensor& x, const PoolArgs& a, bool count_include_pad,
+                                 std::optional<std::int64_t> divisor, std::vector<std::int64_t>& shape) {
+  const std::int64_t H = x.size(-2), W = x.size(-1), planes = x.numel() / (H * W);
+  const std::int64_t oH = pool_out(H, a.kH, a.sH, a.pH, 1, a.ceil_mode), oW = pool_out(W, a.kW, a.sW, a.pW, 1, a.ceil_mode);
+  shape = vec(x.sizes());
+  shape[shape.size() - 2] = oH, shape.back() = oW;
+  const auto xv = x.to_vector();
+  std::vector<double> y;
+  for (std::int64_t c = 0; c < planes; ++c)
+    for (std::int64_t i = 0; i < oH; ++i)
+      for (std::int64_t j = 0; j < oW; ++j) {
+        double s = 0;
+        std::int64_t inside = 0, padded = 0;
+        for (std::int64_t p = 0; p < a.kH; ++p)
+          for (std::int64_t q = 0; q < a.kW; ++q) {
+            const std::int64_t h = i * a.sH - a.pH + p, w = j * a.sW - a.pW + q;
+            if (h < H + a.pH && w < W + a.pW) ++padded;
+            if (h < 0 || h >= H || w < 0 || w >= W) continue;
+            s += xv[std::size_t((c * H + h) * W + w)];
+            ++inside;
+          }
+        y.push_back(inside == 0 ? 0.0 : s / double(divisor ? *divisor : count_include_pad ? padded : inside));
+      }
+  return y;
+}
+
+const std::vector<PoolArgs>& pool_cases() {
+  static const std::vector<PoolArgs> cases = {
+      {{2, 3, 8, 8}, 2, 2, 2, 2},
+      {{2, 3, 7, 9}, 3, 2, 2, 1, 1, 1},
+      {{3, 7, 7}, 3, 3, 2, 2, 1, 0, 1, 1, true},  // unbatched, ceil mode
+      {{1, 2, 6, 5}, 2, 2, 3, 3, 1, 1, 1, 1, true},
+      {{2, 2, 9, 10}, 3, 2, 1, 2, 1, 0, 2, 3},   // dilated (max only)
+      {{1, 1, 5, 5}, 4, 4, 3, 3, 2, 2, 1, 1, true},
+      {{0, 3, 4, 4}, 2, 2, 2, 2},
+  };
+  return cases;
+}
+
+TEST(NnOps, MaxPool2dAgainstLoops) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const PoolArgs& a : pool_cases()) {
+      SCOPED_TRACE(describe(a) + " " + std::string(dtype_name(t)));
+      Tensor x = random(a.x, t, 3);
+      std::vector<double> values, indices;
+      std::vector<std::int64_t> shape;
+      ref_max_pool(x, a, values, indices, shape);
+      auto [y, idx] = max_pool2d_with_indices(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.ceil_mode);
+      expect_close(y, shape, values, 0);
+      EXPECT_EQ(idx.dtype(), ScalarType::Int64);
+      expect_close(idx, shape, indices, 0);
+      expect_close(max_pool2d(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.ceil_mode), shape, values, 0);
+    }
+}
+
+TEST(NnOps, MaxPool2dNanInfAndTies) {
+  // -inf is a value like any other (padding never wins over it); NaN propagates; ties keep the first.
+  Tensor x = from_vector({-kInf, -kInf, -kInf, -kInf,  //
+                          1, kNaN, 3, kNaN,            //
+                          2, 2, 0, 0,                  //
+                          2, 2, -1, 5},
+                         {1, 4, 4}, ScalarType::Float32);
+  for (const PoolArgs& a : {PoolArgs{{1, 4, 4}, 2, 2, 2, 2}, PoolArgs{{1, 4, 4}, 3, 3, 1, 1, 1, 1}}) {
+    SCOPED_TRACE(describe(a));
+    std::vector<double> values, indices;
+    std::vector<std::int64_t> shape;
+    ref_max_pool(x, a, values, indices, shape);
+    auto [y, idx] = max_pool2d_with_indices(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW});
+    expect_close(y, shape, values, 0);
+    expect_close(idx, shape, indices, 0);
+  }
+  // The gradient goes to the chosen element only (the first of tied maxima).
+  Tensor t = from_vector({1, 1, 0, 1}, {1, 1, 2, 2}, ScalarType::Float64).requires_grad_();
+  max_pool2d(t, {2}).sum().backward();
+  EXPECT_EQ(t.grad().to_vector(), (std::vector<double>{1, 0, 0, 0}));
+}
+
+TEST(NnOps, AvgPool2dAgainstLoops) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const PoolArgs& a : pool_cases()) {
+      if (a.dH != 1) continue;
+      for (bool include_pad : {true, false})
+        for (std::optional<std::int64_t> div : {std::optional<std::int64_t>{}, std::optional<std::int64_t>{-3}}) {
+          SCOPED_TRACE(describe(a) + " " + std::string(dtype_name(t)) + (include_pad ? " include_pad" : "") +
+                       (div ? " divisor" : ""));
+          Tensor x = random(a.x, t, 3);
+          std::vector<std::int64_t> shape;
+          const auto want = ref_avg_pool(x, a, include_pad, div, shape);
+          expect_close(avg_pool2d(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, a.ceil_mode, include_pad, div), shape,
+                       want, tol_of(t) * 4);
+        }
+    }
+}
+
+TEST(NnOps, AdaptiveAvgPool2dAgainstLoops) {
+  const std::vector<std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>> cases = {
+      {{2, 3, 7, 9}, {3, 4}}, {{3, 5, 5}, {5}}, {{1, 2, 3, 3}, {5, 7}}, {{2, 2, 6, 4}, {1, 1}},
+      {{2, 2, 6, 4}, {1, 3}}, {{0, 2, 6, 4}, {2, 2}}, {{2, 3, 4, 4}, {0, 2}}};
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const auto& [shape, out] : cases) {
+      SCOPED_TRACE(shape_str(shape) + " -> " + shape_str(out) + " " + std::string(dtype_name(t)));
+      Tensor x = random(shape, t, 4);
+      const std::int64_t H = shape[shape.size() - 2], W = shape.back(), oH = out[0], oW = out.size() == 2 ? out[1] : out[0];
+      const auto xv = x.to_vector();
+      std::vector<double> want;
+      for (std::int64_t c = 0; c < x.numel() / (H * W); ++c)
+        for (std::int64_t i = 0; i < oH; ++i)
+          for (std::int64_t j = 0; j < oW; ++j) {
+            // bin i: [floor(i H / oH), ceil((i + 1) H / oH))
+            const auto h0 = std::int64_t(std::floor(double(i * H) / double(oH)));
+            const auto h1 = std::int64_t(std::ceil(double((i + 1) * H) / double(oH)));
+            const auto w0 = std::int64_t(std::floor(double(j * W) / double(oW)));
+            const auto w1 = std::int64_t(std::ceil(double((j + 1) * W) / double(oW)));
+            double s = 0;
+            for (std::int64_t h = h0; h < h1; ++h)
+              for (std::int64_t w = w0; w < w1; ++w) s += xv[std::size_t((c * H + h) * W + w)];
+            want.push_back(s / double((h1 - h0) * (w1 - w0)));
+          }
+      std::vector<std::int64_t> want_shape = shape;
+      want_shape[shape.size() - 2] = oH, want_shape.back() = oW;
+      expect_close(adaptive_avg_pool2d(x, out), want_shape, want, tol_of(t) * 4);
+    }
+}
+
+TEST(NnOps, PoolGradcheck) {
+  for (const PoolArgs& a : pool_cases()) {
+    if (a.x[0] == 0) continue;
+    SCOPED_TRACE(describe(a));
+    EXPECT_TRUE(autograd::gradcheck(
+        [a](auto& v) { return max_pool2d(v[0], {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.ceil_mode); },
+        {leaf(a.x, 5)}));
+    if (a.dH != 1) continue;
+    for (bool include_pad : {true, false})
+      EXPECT_TRUE(autograd::gradcheck(
+          [a, include_pad](auto& v) {
+            return avg_pool2d(v[0], {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, a.ceil_mode, include_pad);
+          },
+          {leaf(a.x, 5)}));
+    EXPECT_TRUE(autograd::gradcheck(
+        [a](auto& v) { return avg_pool2d(v[0], {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, a.ceil_mode, true, 5); },
+        {leaf(a.x, 5)}));
+  }
+  for (std::vector<std::int64_t> out : {std::vector<std::int64_t>{3, 2}, {4, 5}, {1, 1}})
+    EXPECT_TRUE(autograd::gradcheck([out](auto& v) { return adaptive_avg_pool2d(v[0], out); }, {leaf({2, 2, 5, 4}, 6)}));
+}
+
+TEST(NnOps, PoolRecordsAsPyTorch) {
+  Tensor x4 = randn({2, 3, 8, 8}).requires_grad_(), x3 = randn({3, 8, 8}).requires_grad_();
+  EXPECT_EQ(chain(max_pool2d(x4, {2})), (V{"MaxPool2DWithIndicesBackward0"}));
+  EXPECT_EQ(chain(max_pool2d(x3, {2})), (V{"MaxPool2DWithIndicesBackward0"}));
+  EXPECT_EQ(chain(max_pool2d_with_indices(x4, {2}).first), (V{"MaxPool2DWithIndicesBackward0"}));
+  EXPECT_EQ(name(max_pool2d_with_indices(x4, {2}).second), "None");
+  EXPECT_EQ(chain(avg_pool2d(x4, {2})), (V{"AvgPool2DBackward0"}));
+  EXPECT_EQ(chain(avg_pool2d(x3, {2})), (V{"AvgPool2DBackward0"}));
+  EXPECT_EQ(chain(adaptive_avg_pool2d(x4, {3, 2})), (V{"AdaptiveAvgPool2DBackward0"}));
+  EXPECT_EQ(chain(adaptive_avg_pool2d(x3, {3})), (V{"AdaptiveAvgPool2DBackward0"}));
+  EXPECT_EQ(chain(adaptive_avg_pool2d(x4, {1})), (V{"MeanBackward1"}));
+  EXPECT_EQ(name(max_pool2d(x4.detach(), {2})), "None");
+}
+
+TEST(NnOps, PoolErrorsAsPyTorch) {
+  auto mp = [](IntArrayRef x, IntArrayRef k, IntArrayRef s = {}, IntArrayRef p = {0}, IntArrayRef d = {1},
+               ScalarType t = ScalarType::Float32) {
+    return error_of([&] { max_pool2d(ones(x, t), k, s, p, d); });
+  };
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2, 2, 2}), "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {}), "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {1, 1, 1}),
+            "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {2}, {1, 1, 1}), "max_pool2d: padding must be either be a single int, or a tuple of two ints");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {2}, {0}, {1, 1, 1}),
+            "max_pool2d: dilation must be either a single int, or a tuple of two ints");
+  EXPECT_EQ(mp({8, 8}, {2}), "non-empty 3D or 4D (batch mode) tensor expected for input");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {0}), "stride should not be zero");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {-1}), "stride should be greater than zero, but got dH: -1 dW: -1");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {2}, {0}, {0}), "dilation should be greater than zero, but got dilationH: 0 dilationW: 0");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {2}, {-1}), "pad must be non-negative, but got pad: -1");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {2}, {2}), "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
+  EXPECT_EQ(mp({2, 3, 1, 8}, {3}, {2}), "Given input size: (3x1x8). Calculated output size: (3x0x3). Output size is too small");
+  EXPECT_EQ(mp({2, 0, 8, 8}, {2}),
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[2, 0, 8, 8]");
+  EXPECT_EQ(mp({2, 3, 8, 8}, {2}, {}, {0}, {1}, ScalarType::Int64), "\"max_pool2d\" not implemented for 'Long'");
+  auto ap = [](IntArrayRef x, IntArrayRef k, IntArrayRef s = {}, IntArrayRef p = {0},
+               std::optional<std::int64_t> div = {}) {
+    return error_of([&] { avg_pool2d(ones(x), k, s, p, false, true, div); });
+  };
+  EXPECT_EQ(ap({2, 3, 8, 8}, {2, 2, 2}), "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  EXPECT_EQ(ap({2, 3, 8, 8}, {2}, {2}, {1, 1, 1}), "avg_pool2d: padding must either be a single int, or a tuple of two ints");
+  EXPECT_EQ(ap({2, 3, 8, 8}, {2}, {2}, {0}, 0), "divisor must be not zero");
+  EXPECT_EQ(ap({8, 8}, {2}), "Dimension out of range (expected to be in range of [-2, 1], but got -3)");
+  EXPECT_THROW(avg_pool2d(ones({8, 8}), {2}), IndexError);
+  EXPECT_EQ(ap({2, 3, 1, 1}, {2}, {2}), "Given input size: (3x1x1). Calculated output size: (3x0x0). Output size is too small");
+  auto aap = [](IntArrayRef x, IntArrayRef out, ScalarType t = ScalarType::Float32) {
+    return error_of([&] { adaptive_avg_pool2d(ones(x, t), out); });
+  };
+  EXPECT_EQ(aap({2, 3, 8, 8}, {2, 2, 2}), "adaptive_avg_pool2d: output_size must be 2");
+  EXPECT_EQ(aap({8, 8}, {2, 2}), "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [8, 8]");
+  EXPECT_EQ(aap({2, 3, 0, 8}, {2, 2}),
+            "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+            "[2, 3, 0, 8] with dimension 2 being empty");
+  EXPECT_EQ(aap({2, 3, 8, 8}, {-1, 2}),
+            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {-1, 2}");
+  EXPECT_EQ(aap({2, 3, 8, 8}, {2, 2}, ScalarType::Int64), "\"adaptive_avg_pool2d\" not implemented for 'Long'");
+}
+
 }  // namespace
 }  // namespace ramp

@@ -1,0 +1,119 @@
+// Datasets: readers for the IDX (MNIST) and CSV formats, Fashion-MNIST from its Debian package, and
+// a batch iterator with PyTorch's DataLoader semantics.
+//
+//   auto [images, labels] = ramp::data::load_fashion_mnist(/*train=*/true);  // [60000,1,28,28], [60000]
+//   ramp::data::DataLoader loader(images, labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
+//   for (int epoch = 0; epoch < 3; ++epoch)
+//     for (auto [x, y] : loader) { ... }                      // reshuffled every epoch
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ramp/tensor.h"
+
+namespace ramp::data {
+
+// An IDX file (gzip-compressed or plain): magic 0 0 type ndim, ndim big-endian u32 sizes, then the
+// big-endian values. Types: 0x08 uint8, 0x09 int8, 0x0B int16 (read as int32: ramp has no int16),
+// 0x0C int32, 0x0D float32, 0x0E float64. Malformed files (bad magic or type, truncated, more data
+// than the sizes say, corrupt gzip) raise ramp::Error "read_idx: <path>: <problem>".
+Tensor read_idx(const std::string& path);
+
+inline constexpr const char* kFashionMnistRoot = "/usr/share/datasets/fashion-mnist";
+struct ImagesLabels {
+  Tensor images;  // float32 [N, 1, 28, 28], pixel / 255 (torchvision's ToTensor)
+  Tensor labels;  // int64 [N]
+};
+// Fashion-MNIST's training (60000) or test (10000) set, from `root`'s
+// {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; missing files raise an error naming the
+// Debian package dataset-fashion-mnist.
+ImagesLabels load_fashion_mnist(bool train = true, const std::string& root = kFashionMnistRoot);
+
+// A CSV file of numbers as float32 [rows, cols]. With `header`, the first non-blank line holds the
+// column names (into *columns when given). Fields may be quoted ("1.5", "a,b"); blank lines are
+// skipped; a field that is not a number or a row with another number of fields raises ramp::Error
+// "read_csv: <path>:<line>: <problem>".
+Tensor read_csv(const std::string& path, bool header = true, char delimiter = ',',
+                std::vector<std::string>* columns = nullptr);
+
+// A seeded random generator (mt19937_64), like torch.Generator: its stream differs from PyTorch's.
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 67280421310721ull) { manual_seed(seed); }  // torch's default seed
+  Generator& manual_seed(std::uint64_t seed) {
+    seed_ = seed;
+    engine_.seed(seed);
+    return *this;
+  }
+  std::uint64_t initial_seed() const { return seed_; }
+  std::mt19937_64& engine() { return engine_; }
+
+ private:
+  std::uint64_t seed_ = 0;
+  std::mt19937_64 engine_;
+};
+// A random permutation of 0 .. n-1 (int64) drawn from `gen` (Fisher-Yates), or from ramp's global
+// generator (manual_seed) when gen is null.
+Tensor randperm(std::int64_t n, Generator* gen = nullptr);
+
+// Tensors sharing their first dim: item i is (t[i] for t in tensors), as torch's TensorDataset.
+class TensorDataset {
+ public:
+  explicit TensorDataset(std::vector<Tensor> tensors);
+  std::int64_t size() const { return size_; }
+  std::vector<Tensor> get(std::int64_t i) const;
+  // The items at `indices` (int64, 1-d), each tensor's rows gathered with index_select.
+  std::vector<Tensor> get_batch(const Tensor& indices) const;
+  const std::vector<Tensor>& tensors() const { return tensors_; }
+
+ private:
+  std::vector<Tensor> tensors_;
+  std::int64_t size_ = 0;
+};
+
+// Batches (x, y) of inputs and targets, as torch.utils.data.DataLoader over a TensorDataset. With
+// `shuffle`, each pass (each begin()) draws a new permutation from a generator seeded once with
+// `seed` (or with a seed drawn from ramp's global generator when absent): the same seed gives the
+// same sequence of epochs. The last batch is smaller unless drop_last.
+class DataLoader {
+ public:
+  using Batch = std::pair<Tensor, Tensor>;
+  DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size = 1, bool shuffle = false,
+             std::optional<std::uint64_t> seed = {}, bool drop_last = false);
+  std::int64_t size() const;  // batches per epoch: len(loader)
+  std::int64_t batch_size() const { return batch_size_; }
+  const TensorDataset& dataset() const { return dataset_; }
+
+  class Iterator {
+   public:
+    Batch operator*() const;
+    Iterator& operator++() {
+      ++batch_;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return batch_ != o.batch_; }
+
+   private:
+    friend class DataLoader;
+    Iterator(const DataLoader* loader, Tensor order, std::int64_t batch)
+        : loader_(loader), order_(std::move(order)), batch_(batch) {}
+    const DataLoader* loader_;
+    Tensor order_;  // this epoch's permutation (undefined: in order)
+    std::int64_t batch_;
+  };
+  Iterator begin();  // starts an epoch (draws its permutation)
+  Iterator end() const { return Iterator(this, {}, size()); }
+
+ private:
+  TensorDataset dataset_;
+  std::int64_t batch_size_;
+  bool shuffle_, drop_last_;
+  Generator gen_;
+};
+
+}  // namespace ramp::data

@@ -1,0 +1,71 @@
+// include/ramp/io.h and include/ramp/data.h for Python: `_C._io` holds the readers and writers under
+// ramp.io (python/ramp/io.py adds the `safetensors` package's names); ramp.Generator and
+// ramp.randperm are torch's; ramp.utils.data's DataLoader shuffles with them.
+#include "ramp/data.h"
+#include "ramp/io.h"
+
+#include "bindings.h"
+
+namespace ramp::py_ {
+
+void init_io(py::module_& m) {
+  using py::arg;
+  using Release = py::call_guard<py::gil_scoped_release>;  // file work runs without the GIL
+
+  py::class_<data::Generator>(m, "Generator", "torch.Generator's seeding API over mt19937_64 (another stream than torch's)")
+      .def(py::init<>())
+      .def(
+          "manual_seed",
+          [](py::object self, std::int64_t seed) {
+            // torch takes any int64 and reinterprets a negative one as unsigned
+            self.cast<data::Generator&>().manual_seed(std::uint64_t(seed));
+            return self;
+          },
+          arg("seed"))
+      .def("initial_seed", &data::Generator::initial_seed);
+  m.def(
+      "randperm",
+      [](std::int64_t n, data::Generator* generator, ScalarType dtype, bool requires_grad) {
+        Tensor p;
+        {
+          py::gil_scoped_release release;
+          p = data::randperm(n, generator).to(dtype);
+        }
+        return factory_requires_grad(p, requires_grad);
+      },
+      arg("n"), py::kw_only(), arg("generator") = py::none(), arg("dtype") = ScalarType::Int64,
+      arg("requires_grad") = false);
+
+  auto io = m.def_submodule("_io", "file formats: safetensors, IDX, CSV, Fashion-MNIST");
+  io.def(
+      "save_safetensors",
+      [](const NamedTensors& tensors, const std::string& path, const std::map<std::string, std::string>& metadata) {
+        save_safetensors(tensors, path, metadata);
+      },
+      arg("tensors"), arg("path"), arg("metadata"), Release());
+  io.def(
+      "read_safetensors",
+      [](const std::string& path) {
+        SafetensorsFile f = read_safetensors(path);
+        return std::make_pair(std::move(f.tensors), std::move(f.metadata));
+      },
+      arg("path"), Release());
+  io.def("read_idx", &data::read_idx, arg("path"), Release());
+  io.def(
+      "load_fashion_mnist",
+      [](bool train, const std::string& root) {
+        data::ImagesLabels d = data::load_fashion_mnist(train, root);
+        return std::make_pair(d.images, d.labels);
+      },
+      arg("train") = true, arg("root") = std::string(data::kFashionMnistRoot), Release());
+  io.def(
+      "read_csv",
+      [](const std::string& path, bool header, char delimiter) {
+        std::vector<std::string> columns;
+        Tensor t = data::read_csv(path, header, delimiter, &columns);
+        return std::make_pair(t, columns);
+      },
+      arg("path"), arg("header") = true, arg("delimiter") = ',', Release());
+}
+
+}  // namespace ramp::py_

@@ -1,0 +1,150 @@
+// Losses, optimizers, schedulers and gradient clipping for Python: `_C._loss` (the functional
+// losses, called by ramp.nn.functional's wrappers with 1.13's signatures), `_C._optim` (the C++
+// optimizers and schedulers that ramp.optim wraps: param_groups dicts are pushed to them before
+// each step) and `_C._clip` (ramp.nn.utils.clip_grad_*).
+#include "bindings.h"
+#include "ramp/nn/loss.h"
+#include "ramp/nn/utils.h"
+#include "ramp/optim.h"
+
+namespace ramp::py_ {
+namespace {
+
+using namespace ramp::optim;
+
+Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
+
+// ---- options from a param group dict (ramp.optim fills in every key from the defaults) ----
+Scalar number(const py::dict& d, const char* key) { return d[key].cast<Scalar>(); }
+bool flag(const py::dict& d, const char* key) { return py::bool_(d[key]); }
+std::pair<Scalar, Scalar> betas(const py::dict& d) {
+  auto b = d["betas"].cast<py::sequence>();
+  RAMP_CHECK_T(ValueError, b.size() == 2, "betas must be a pair of numbers");
+  return {b[0].cast<Scalar>(), b[1].cast<Scalar>()};
+}
+
+template <class O> O options_from(const py::dict& d);
+template <> SGDOptions options_from(const py::dict& d) {
+  return {number(d, "lr"), number(d, "momentum"), number(d, "dampening"), number(d, "weight_decay"),
+          flag(d, "nesterov"), flag(d, "maximize")};
+}
+template <> AdamOptions options_from(const py::dict& d) {
+  return {number(d, "lr"), betas(d), number(d, "eps"), number(d, "weight_decay"), flag(d, "amsgrad"), flag(d, "maximize")};
+}
+template <> AdamWOptions options_from(const py::dict& d) {
+  return {number(d, "lr"), betas(d), number(d, "eps"), number(d, "weight_decay"), flag(d, "amsgrad"), flag(d, "maximize")};
+}
+
+py::dict state_dict(const SGDState& s) {
+  py::dict d;
+  d["momentum_buffer"] = s.momentum_buffer.defined() ? py::cast(s.momentum_buffer) : py::none();
+  return d;
+}
+py::dict state_dict(const AdamState& s) {
+  py::dict d;
+  if (!s.exp_avg.defined()) return d;  // no step yet: 1.13's state is empty
+  d["step"] = scalar_tensor(double(s.step), ScalarType::Float32);  // 1.13 keeps a float32 tensor
+  d["exp_avg"] = s.exp_avg;
+  d["exp_avg_sq"] = s.exp_avg_sq;
+  if (s.max_exp_avg_sq.defined()) d["max_exp_avg_sq"] = s.max_exp_avg_sq;
+  return d;
+}
+
+// One optimizer class: built from [(params, options dict)] and the defaults dict.
+template <class Opt, class O> void bind_optimizer(py::module_& m, const char* name) {
+  py::class_<Opt, Optimizer>(m, name)
+      .def(py::init([](const std::vector<std::pair<std::vector<Tensor>, py::dict>>& groups, const py::dict& defaults) {
+        std::vector<ParamGroup<O>> gs;
+        for (const auto& [params, opts] : groups) gs.emplace_back(params, options_from<O>(opts));
+        return std::make_unique<Opt>(gs, options_from<O>(defaults));
+      }))
+      .def("add_param_group",
+           [](Opt& o, const std::vector<Tensor>& params, const py::dict& opts) {
+             o.add_param_group(ParamGroup<O>(params, options_from<O>(opts)));
+           })
+      .def("set_options", [](Opt& o, std::size_t g, const py::dict& opts) { o.param_groups().at(g).options = options_from<O>(opts); })
+      .def("state", [](const Opt& o, std::size_t g) {
+        py::list out;
+        for (const auto& s : o.param_groups().at(g).state) out.append(state_dict(s));
+        return out;
+      });
+}
+
+}  // namespace
+
+void init_optim(py::module_& m) {
+  using py::arg;
+  auto loss = m.def_submodule("_loss", "the functional losses (include/ramp/nn/loss.h)");
+  loss.def(
+      "mse_loss", [](const Tensor& i, const Tensor& t, std::string r) { return mse_loss(i, t, {std::move(r)}); },
+      arg("input"), arg("target"), arg("reduction"));
+  loss.def(
+      "l1_loss", [](const Tensor& i, const Tensor& t, std::string r) { return l1_loss(i, t, {std::move(r)}); },
+      arg("input"), arg("target"), arg("reduction"));
+  loss.def(
+      "nll_loss",
+      [](const Tensor& i, const Tensor& t, const std::optional<Tensor>& w, std::int64_t ignore, std::string r) {
+        return nll_loss(i, t, {or_undefined(w), ignore, std::move(r)});
+      },
+      arg("input"), arg("target"), arg("weight"), arg("ignore_index"), arg("reduction"));
+  loss.def(
+      "cross_entropy",
+      [](const Tensor& i, const Tensor& t, const std::optional<Tensor>& w, std::int64_t ignore, std::string r,
+         double ls) { return cross_entropy(i, t, {or_undefined(w), ignore, std::move(r), ls}); },
+      arg("input"), arg("target"), arg("weight"), arg("ignore_index"), arg("reduction"), arg("label_smoothing"));
+  loss.def(
+      "binary_cross_entropy",
+      [](const Tensor& i, const Tensor& t, const std::optional<Tensor>& w, std::string r) {
+        return binary_cross_entropy(i, t, {or_undefined(w), std::move(r)});
+      },
+      arg("input"), arg("target"), arg("weight"), arg("reduction"));
+  loss.def(
+      "binary_cross_entropy_with_logits",
+      [](const Tensor& i, const Tensor& t, const std::optional<Tensor>& w, std::string r,
+         const std::optional<Tensor>& pw) {
+        return binary_cross_entropy_with_logits(i, t, {or_undefined(w), std::move(r), or_undefined(pw)});
+      },
+      arg("input"), arg("target"), arg("weight"), arg("reduction"), arg("pos_weight"));
+
+  auto optim = m.def_submodule("_optim", "the optimizers and schedulers (include/ramp/optim.h)");
+  py::class_<Optimizer>(optim, "Optimizer")
+      .def("step", py::overload_cast<>(&Optimizer::step), py::call_guard<py::gil_scoped_release>())
+      .def("zero_grad", &Optimizer::zero_grad, arg("set_to_none") = false)
+      .def("num_param_groups", &Optimizer::num_param_groups)
+      .def("lr", &Optimizer::group_lr)
+      .def("set_lr", &Optimizer::set_group_lr)
+      .def("initial_lr", [](Optimizer& o, std::size_t g) { return o.group_initial_lr(g); })
+      .def("set_initial_lr",
+           [](Optimizer& o, std::size_t g, std::optional<double> v) { o.group_initial_lr(g) = v; });
+  bind_optimizer<SGD, SGDOptions>(optim, "SGD");
+  bind_optimizer<Adam, AdamOptions>(optim, "Adam");
+  bind_optimizer<AdamW, AdamWOptions>(optim, "AdamW");
+
+  py::class_<LRScheduler>(optim, "LRScheduler")
+      .def("step", &LRScheduler::step, arg("epoch") = py::none())
+      .def("get_last_lr", &LRScheduler::get_last_lr)
+      .def_readwrite("last_epoch", &LRScheduler::last_epoch)
+      .def_readwrite("base_lrs", &LRScheduler::base_lrs);
+  py::class_<StepLR, LRScheduler>(optim, "StepLR")
+      .def(py::init<Optimizer&, std::int64_t, double, std::int64_t>(), arg("optimizer"), arg("step_size"),
+           arg("gamma"), arg("last_epoch"), py::keep_alive<1, 2>())
+      .def_readwrite("step_size", &StepLR::step_size)
+      .def_readwrite("gamma", &StepLR::gamma);
+  py::class_<ExponentialLR, LRScheduler>(optim, "ExponentialLR")
+      .def(py::init<Optimizer&, double, std::int64_t>(), arg("optimizer"), arg("gamma"), arg("last_epoch"),
+           py::keep_alive<1, 2>())
+      .def_readwrite("gamma", &ExponentialLR::gamma);
+  py::class_<CosineAnnealingLR, LRScheduler>(optim, "CosineAnnealingLR")
+      .def(py::init<Optimizer&, std::int64_t, double, std::int64_t>(), arg("optimizer"), arg("T_max"),
+           arg("eta_min"), arg("last_epoch"), py::keep_alive<1, 2>())
+      .def_readwrite("T_max", &CosineAnnealingLR::T_max)
+      .def_readwrite("eta_min", &CosineAnnealingLR::eta_min);
+
+  auto clip = m.def_submodule("_clip", "gradient clipping (include/ramp/nn/utils.h)");
+  clip.def("clip_grad_norm_", py::overload_cast<const std::vector<Tensor>&, double, double, bool>(&nn::utils::clip_grad_norm_),
+           arg("parameters"), arg("max_norm"), arg("norm_type") = 2.0, arg("error_if_nonfinite") = false);
+  clip.def("clip_grad_value_", py::overload_cast<const std::vector<Tensor>&, double>(&nn::utils::clip_grad_value_),
+           arg("parameters"), arg("clip_value"));
+}
+
+}  // namespace ramp::py_

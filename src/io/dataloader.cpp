@@ -1,0 +1,76 @@
+// TensorDataset and DataLoader: batches gathered with index_select from a per-epoch permutation.
+#include <numeric>
+
+#include "../tensor/random.h"
+#include "ramp/data.h"
+#include "ramp/ops.h"
+
+namespace ramp::data {
+
+Tensor randperm(std::int64_t n, Generator* gen) {
+  RAMP_CHECK(n >= 0, "n must be non-negative, got", n);
+  Tensor out = empty({n}, ScalarType::Int64);
+  auto* p = static_cast<std::int64_t*>(out.data_ptr());
+  std::iota(p, p + n, std::int64_t(0));
+  auto shuffle = [&](std::mt19937_64& g) {
+    for (std::int64_t i = n - 1; i > 0; --i)  // Fisher-Yates: p[i] swaps with a uniform p[0..i]
+      std::swap(p[i], p[std::uniform_int_distribution<std::int64_t>(0, i)(g)]);
+  };
+  if (gen)
+    shuffle(gen->engine());
+  else
+    detail::with_generator(shuffle);
+  return out;
+}
+
+TensorDataset::TensorDataset(std::vector<Tensor> tensors) : tensors_(std::move(tensors)) {
+  RAMP_CHECK(!tensors_.empty(), "TensorDataset: expected at least one tensor");
+  for (const Tensor& t : tensors_) {
+    RAMP_CHECK(t.defined() && t.dim() > 0, "TensorDataset: every tensor needs a first dimension");
+    RAMP_CHECK(t.size(0) == tensors_[0].size(0), "Size mismatch between tensors");
+  }
+  size_ = tensors_[0].size(0);
+}
+
+std::vector<Tensor> TensorDataset::get(std::int64_t i) const {
+  std::vector<Tensor> item;
+  for (const Tensor& t : tensors_) item.push_back(t.select(0, i));
+  return item;
+}
+
+std::vector<Tensor> TensorDataset::get_batch(const Tensor& indices) const {
+  std::vector<Tensor> batch;
+  for (const Tensor& t : tensors_) batch.push_back(index_select(t, 0, indices));
+  return batch;
+}
+
+DataLoader::DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size, bool shuffle,
+                       std::optional<std::uint64_t> seed, bool drop_last)
+    : dataset_({std::move(inputs), std::move(targets)}),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      drop_last_(drop_last) {
+  RAMP_CHECK_T(ValueError, batch_size > 0, "batch_size should be a positive integer value, but got batch_size=",
+               batch_size);
+  if (!seed) detail::with_generator([&](std::mt19937_64& g) { seed = g(); });
+  gen_.manual_seed(*seed);
+}
+
+std::int64_t DataLoader::size() const {
+  const std::int64_t n = dataset_.size();
+  return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  return Iterator(this, shuffle_ ? randperm(dataset_.size(), &gen_) : Tensor(), 0);
+}
+
+DataLoader::Batch DataLoader::Iterator::operator*() const {
+  const std::int64_t bs = loader_->batch_size_, start = batch_ * bs;
+  const std::int64_t len = std::min(bs, loader_->dataset_.size() - start);
+  const Tensor idx = order_.defined() ? order_.narrow(0, start, len) : arange(start, start + len);
+  std::vector<Tensor> b = loader_->dataset_.get_batch(idx);
+  return {b[0], b[1]};
+}
+
+}  // namespace ramp::data

@@ -1,0 +1,268 @@
+// The elementwise losses: mse_loss, l1_loss, binary_cross_entropy(_with_logits). One pass per
+// direction over strided operands; mean and sum accumulate in double. mse and bce compute each
+// element in 1.13's order and type (equal to 1.13's bit for bit before the reduction);
+// bce_with_logits computes in double and rounds once (see include/ramp/nn/loss.h).
+#include <cmath>
+
+#include "../autograd/function.h"
+#include "../tensor/loop.h"
+#include "loss_common.h"
+#include "ramp/nn/loss.h"
+#include "ramp/ops.h"
+
+namespace ramp {
+namespace {
+using loss::Acc;
+using loss::Reduction;
+
+// f(v) over the elements of N same-shaped tensors of type T (v[k]: operand k's element as C):
+// the per-element results (reduction none), or their mean or sum as a 0-d tensor.
+template <class T, class C, std::size_t N, class F>
+Tensor elementwise(const std::array<Tensor, N>& in, Reduction red, F f) {
+  const Dims sizes(in[0].sizes());
+  std::array<char*, N + 1> ptr{};
+  std::array<Dims, N + 1> strides{};
+  for (std::size_t k = 0; k < N; ++k) {
+    ptr[k + 1] = static_cast<char*>(in[k].data_ptr());
+    strides[k + 1] = detail::byte_strides(in[k]);
+  }
+  auto value = [&](auto p, auto s, std::int64_t i) {
+    C v[N];
+    for (std::size_t k = 0; k < N; ++k) v[k] = C(*reinterpret_cast<const T*>(p[k + 1] + i * s[k + 1]));
+    return T(f(v));
+  };
+  if (red == Reduction::None) {
+    Tensor out = empty(sizes, dtype_of<T>);
+    ptr[0] = static_cast<char*>(out.data_ptr());
+    strides[0] = detail::byte_strides(out);
+    detail::for_each_row<N + 1>(sizes, ptr, strides, [&](auto p, auto s, std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = value(p, s, i);
+    });
+    return out;
+  }
+  double acc = 0;
+  strides[0] = strides[1];  // operand 0 of the walk is unused: any valid stride
+  ptr[0] = ptr[1];
+  detail::for_each_row<N + 1>(sizes, ptr, strides, [&](auto p, auto s, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) acc += double(value(p, s, i));
+  });
+  if (red == Reduction::Mean) acc /= double(numel_of(sizes));  // empty: 0 / 0 = NaN, as 1.13
+  return full({}, acc, dtype_of<T>);
+}
+
+// Calls f(T{}) for float32/float64 (and bfloat16 when kBf16), else 1.13's "not implemented" error.
+template <bool kBf16, class F> decltype(auto) dispatch_float(ScalarType t, std::string_view kernel, F f) {
+  RAMP_CHECK(t == ScalarType::Float32 || t == ScalarType::Float64 || (kBf16 && t == ScalarType::BFloat16), "\"",
+             kernel, "\" not implemented for '", dtype_error_name(t), "'");
+  if (t == ScalarType::Float64) return f(double{});
+  if constexpr (kBf16) {
+    if (t == ScalarType::BFloat16) return f(BFloat16{});
+  }
+  return f(float{});
+}
+
+Tensor expand_to(const Tensor& t, IntArrayRef sizes) {
+  return std::equal(t.sizes().begin(), t.sizes().end(), sizes.begin(), sizes.end()) ? t : t.expand(sizes);
+}
+
+// A weight broadcast to `sizes` and converted to `dtype`, or a broadcast 1 when undefined.
+Tensor weight_or_one(const Tensor& w, IntArrayRef sizes, ScalarType dtype) {
+  if (!w.defined()) return full({}, 1, dtype).expand(sizes);
+  return autograd::below([&] { return w.to(dtype).expand(sizes); });
+}
+
+// The gradient of a reduced loss arrives as a 0-d tensor: broadcast it over the elements.
+Tensor grad_over(const Tensor& g, IntArrayRef sizes) { return g.dim() == 0 ? g.expand(sizes) : g; }
+
+// |x| recorded as AbsBackward0 (dx = g * sign(x), sign(0) = sign(NaN) = 0).
+Tensor abs_op(const Tensor& x) {
+  auto run = [](const Tensor& v) {
+    Tensor out = empty_like(v);
+    dispatch(v.dtype(), [&](auto e) {
+      using T = decltype(e);
+      detail::map1<T, T>(out, v, [](T& o, T a) {
+        if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) {
+          o = a;
+        } else if constexpr (std::is_integral_v<T>) {  // wraps at the minimum, as 1.13
+          o = a < 0 ? T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a)) : a;
+        } else if constexpr (std::is_same_v<T, BFloat16>) {
+          o.bits = std::uint16_t(a.bits & 0x7fffu);  // the sign bit cleared, as fabs
+        } else {
+          o = std::fabs(a);
+        }
+      });
+    });
+    return out;
+  };
+  if (!autograd::needs_grad({x})) return run(x);
+  Tensor out = autograd::below([&] { return run(x); });
+  autograd::record(out, "AbsBackward0", {x}, {{x, false}}, [](const autograd::Node& n, const Tensor& g) {
+    const Tensor x = n.unpack(0);
+    Tensor sign = empty_like(x);
+    dispatch(x.dtype(), [&](auto e) {
+      using T = decltype(e);
+      if constexpr (!std::is_integral_v<T>)
+        detail::map1<T, T>(sign, x, [](T& o, T a) {
+          const double d = convert<double>(a);
+          o = T(float((d > 0) - (d < 0)));
+        });
+    });
+    return std::vector<Tensor>{g.mul(sign)};
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& o) {
+  const Reduction red = loss::reduction_enum(o.reduction);
+  // 1.13's F.mse_loss: broadcast both (ExpandBackward0 where a shape changes); dtypes promote.
+  const Dims shape = broadcast_shapes(input.sizes(), target.sizes());
+  const ScalarType dt = result_type(input, target);
+  const Tensor x = expand_to(input, shape).to(dt), t = expand_to(target, shape).to(dt);
+  auto forward = [&] {
+    return dispatch_float<false>(dt, "mse_cpu", [&](auto v) {
+      using T = decltype(v);
+      return elementwise<T, T, 2>({x, t}, red, [](const T* e) {
+        const T d = e[0] - e[1];
+        return d * d;  // 1.13's mse kernel: diff * diff
+      });
+    });
+  };
+  if (!autograd::needs_grad({x, t})) return forward();
+  Tensor out = autograd::below(forward);
+  autograd::record(out, "MseLossBackward0", {x, t}, {{x, false}, {t, false}},
+                   [red](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x = n.unpack(0), t = n.unpack(1);
+                     // dx = (norm * (x - t)) * g, norm = 2 / numel for the mean, else 2; dt = -dx.
+                     Tensor gx = dispatch_float<false>(x.dtype(), "mse_backward_cpu", [&](auto v) {
+                       using T = decltype(v);
+                       const T norm = T(red == Reduction::Mean ? 2. / double(x.numel()) : 2.);
+                       return elementwise<T, T, 3>({grad_over(g, x.sizes()), x, t}, Reduction::None,
+                                                   [norm](const T* e) { return norm * (e[1] - e[2]) * e[0]; });
+                     });
+                     return std::vector<Tensor>{n.next[0].fn ? gx : Tensor(), n.next[1].fn ? gx.neg() : Tensor()};
+                   });
+  return out;
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, const LossOptions& o) {
+  const Reduction red = loss::reduction_enum(o.reduction);
+  // 1.13 composes it: abs(input - target), then mean or sum, after broadcasting as mse_loss.
+  const Dims shape = broadcast_shapes(input.sizes(), target.sizes());
+  const Tensor d = abs_op(expand_to(input, shape).sub(expand_to(target, shape)));
+  if (red == Reduction::Mean) return d.mean();
+  return red == Reduction::Sum ? d.sum() : d;
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCEOptions& o) {
+  const Reduction red = loss::reduction_enum(o.reduction);
+  RAMP_CHECK_T(ValueError,
+               std::equal(input.sizes().begin(), input.sizes().end(), target.sizes().begin(), target.sizes().end()),
+               "Using a target size (", shape_str(target.sizes()), ") that is different to the input size (",
+               shape_str(input.sizes()), ") is deprecated. Please ensure they have the same size.");
+  RAMP_CHECK(target.dtype() == input.dtype(), "Found dtype ", dtype_error_name(target.dtype()), " but expected ",
+             dtype_error_name(input.dtype()));
+  if (autograd::is_grad_enabled()) loss::check_no_requires_grad(o.weight, "weight", "binary_cross_entropy");
+  if (o.weight.defined()) broadcast_shapes(target.sizes(), o.weight.sizes());  // 1.13's _infer_size error
+  const Tensor w = weight_or_one(o.weight, input.sizes(), input.dtype());
+  dispatch_float<false>(input.dtype(), "binary_cross_entropy", [&](auto v) {
+    using T = decltype(v);
+    bool ok = true;  // checked before computing: nothing may throw inside the element loop
+    detail::map1<T, T>(input, input, [&](const T&, T a) { ok &= a >= 0 && a <= 1; });
+    RAMP_CHECK(ok, "all elements of input should be between 0 and 1");
+  });
+  auto forward = [&] {
+    return dispatch_float<false>(input.dtype(), "binary_cross_entropy", [&](auto v) {
+      using T = decltype(v);
+      return elementwise<T, T, 3>({input, target, w}, red, [](const T* e) {
+        // (t - 1) * max(log(1 - x), -100) - t * max(log(x), -100), then * w: 1.13's order
+        const T loss = (e[1] - T(1)) * std::max(T(std::log(T(1) - e[0])), T(-100)) -
+                       e[1] * std::max(T(std::log(e[0])), T(-100));
+        return loss * e[2];
+      });
+    });
+  };
+  if (!autograd::needs_grad({input, target})) return forward();
+  Tensor out = autograd::below(forward);
+  autograd::record(out, "BinaryCrossEntropyBackward0", {input, target}, {{input, false}, {target, false}, {w, false}},
+                   [red](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), gg = grad_over(g, x.sizes());
+                     const double count = red == Reduction::Mean ? double(x.numel()) : 1.0;
+                     Tensor gx, gt;
+                     dispatch_float<false>(x.dtype(), "binary_cross_entropy_backward", [&](auto v) {
+                       using T = decltype(v);
+                       const T div = T(count);
+                       // dx = g (x - t) / max((1 - x) x, 1e-12), then * w, then / numel (mean)
+                       if (n.next[0].fn)
+                         gx = elementwise<T, T, 4>({gg, x, t, w}, Reduction::None, [div](const T* e) {
+                           const T r = e[0] * (e[1] - e[2]) / std::max((T(1) - e[1]) * e[1], T(1e-12));
+                           return r * e[3] / div;
+                         });
+                       // dt = -logit(x) g, then * w, then / numel
+                       if (n.next[1].fn)
+                         gt = elementwise<T, T, 4>({gg, x, t, w}, Reduction::None, [div](const T* e) {
+                           return -T(std::log(e[1] / (T(1) - e[1]))) * e[0] * e[3] / div;
+                         });
+                     });
+                     return std::vector<Tensor>{gx, gt};
+                   });
+  return out;
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsOptions& o) {
+  const Reduction red = loss::reduction_enum(o.reduction);
+  RAMP_CHECK_T(ValueError,
+               std::equal(input.sizes().begin(), input.sizes().end(), target.sizes().begin(), target.sizes().end()),
+               "Target size (", shape_str(target.sizes()), ") must be the same as input size (",
+               shape_str(input.sizes()), ")");
+  if (autograd::is_grad_enabled()) {
+    loss::check_no_requires_grad(o.weight, "weight", "binary_cross_entropy_with_logits");
+    loss::check_no_requires_grad(o.pos_weight, "pos_weight", "binary_cross_entropy_with_logits");
+  }
+  ScalarType dt = result_type(input, target);
+  if (o.weight.defined()) dt = promote_types(dt, o.weight.dtype());
+  if (o.pos_weight.defined()) dt = promote_types(dt, o.pos_weight.dtype());
+  const Tensor x = input.to(dt), t = target.to(dt);
+  if (o.pos_weight.defined()) broadcast_shapes(o.pos_weight.sizes(), t.sizes());
+  if (o.weight.defined()) broadcast_shapes(input.sizes(), o.weight.sizes());
+  const Tensor w = weight_or_one(o.weight, x.sizes(), dt), pw = weight_or_one(o.pos_weight, x.sizes(), dt);
+  auto forward = [&] {
+    return dispatch_float<true>(dt, "binary_cross_entropy_with_logits", [&](auto v) {
+      using T = decltype(v);
+      return elementwise<T, double, 4>({x, t, w, pw}, red, [](const double* e) {
+        // ((1 - t) x + (1 + (pw - 1) t) softplus(-x)) w
+        const double x = e[0], t = e[1], softplus = std::max(-x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+        return ((1 - t) * x + (1 + (e[3] - 1) * t) * softplus) * e[2];
+      });
+    });
+  };
+  if (!autograd::needs_grad({x, t})) return forward();
+  Tensor out = autograd::below(forward);
+  autograd::record(out, "BinaryCrossEntropyWithLogitsBackward0", {x, t}, {{x, false}, {t, false}, {w, false}, {pw, false}},
+                   [red](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), pw = n.unpack(3);
+                     const Tensor gg = grad_over(g, x.sizes());
+                     const double scale = red == Reduction::Mean ? 1.0 / double(x.numel()) : 1.0;
+                     Tensor gx, gt;
+                     dispatch_float<true>(x.dtype(), "binary_cross_entropy_with_logits_backward", [&](auto v) {
+                       using T = decltype(v);
+                       // dx = ((pw t + 1 - t) sigmoid(x) - pw t) g w
+                       if (n.next[0].fn)
+                         gx = elementwise<T, double, 5>({gg, x, t, w, pw}, Reduction::None, [scale](const double* e) {
+                           const double pt = e[4] * e[2], sigmoid = 1 / (1 + std::exp(-e[1]));
+                           return ((pt + 1 - e[2]) * sigmoid - pt) * e[0] * e[3] * scale;
+                         });
+                       // dt = (-x + (pw - 1) softplus(-x)) g w
+                       if (n.next[1].fn)
+                         gt = elementwise<T, double, 5>({gg, x, t, w, pw}, Reduction::None, [scale](const double* e) {
+                           const double x = e[1], softplus = std::max(-x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+                           return (-x + (e[4] - 1) * softplus) * e[0] * e[3] * scale;
+                         });
+                     });
+                     return std::vector<Tensor>{gx, gt};
+                   });
+  return out;
+}
+
+}  // namespace ramp

@@ -1,0 +1,174 @@
+// The optimizers' updates: 1.13's `_single_tensor_sgd/adam/adamw` fused into one pass per
+// parameter, each operation rounded as 1.13's CPU kernels round it, so results match torch's
+// bit for bit (float32, float64; bfloat16 as 1.13's vector path):
+//   - `a.add_(b, alpha=s)` is fma(b, s, a): 1.13's AVX2/AVX-512 kernels use vec::fmadd, which the
+//     FMA clones below compute with one vfmadd (the default clone calls libm's exact fma);
+//   - `a.addcmul_(b, c, value=s)` is fma(s * b, c, a) (GCC contracts 1.13's `a + s * b * c`);
+//   - `a.addcdiv_(b, c, value=s)` is a + (s * b) / c; scalars are rounded to the element type first.
+// Compiled with -fno-math-errno (CMakeLists.txt) so sqrt vectorizes.
+#include "update.h"
+
+#include <cmath>
+#include <type_traits>
+
+#include "../tensor/parallel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RAMP_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define RAMP_FMA_CLONES
+#endif
+
+namespace ramp::optim::detail {
+namespace {
+
+// The type an element is computed in: bfloat16 in float, rounded after every operation as each of
+// 1.13's bfloat16 ops rounds its result.
+template <class T> using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
+template <class T> inline Acc<T> rnd(Acc<T> v) {
+  if constexpr (std::is_same_v<T, BFloat16>) return float(BFloat16(v));
+  else return v;
+}
+
+enum Momentum { kNone, kFirst, kRunning };
+
+template <class T, bool kWd, Momentum kMom, bool kNesterov>
+[[gnu::always_inline]] inline void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n,
+                                            const SgdArgs& a) {
+  using F = Acc<T>;
+  const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), momentum = F(a.momentum);
+  const F keep = F(1 - a.dampening), neg_lr = F(-a.lr);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const F param = F(p[i]);
+    F d = F(g[i]) * sign;
+    if constexpr (kWd) d = rnd<T>(std::fma(param, wd, d));  // d_p.add(param, alpha=weight_decay)
+    if constexpr (kMom != kNone) {
+      // buf = clone(d_p) at first, then buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+      const F b = kMom == kFirst ? d : rnd<T>(std::fma(d, keep, rnd<T>(F(buf[i]) * momentum)));
+      buf[i] = T(b);
+      d = kNesterov ? rnd<T>(std::fma(b, momentum, d)) : b;  // d_p.add(buf, alpha=momentum)
+    }
+    p[i] = T(std::fma(d, neg_lr, param));  // param.add_(d_p, alpha=-lr)
+  }
+}
+
+template <class T, bool kWd, Momentum kMom>
+[[gnu::always_inline]] inline void sgd_n(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a) {
+  if (a.nesterov) sgd_loop<T, kWd, kMom, true>(p, g, buf, n, a);
+  else sgd_loop<T, kWd, kMom, false>(p, g, buf, n, a);
+}
+template <class T, bool kWd>
+[[gnu::always_inline]] inline void sgd_m(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a) {
+  if (a.momentum == 0) sgd_n<T, kWd, kNone>(p, g, buf, n, a);
+  else if (a.first) sgd_n<T, kWd, kFirst>(p, g, buf, n, a);
+  else sgd_n<T, kWd, kRunning>(p, g, buf, n, a);
+}
+template <class T> [[gnu::always_inline]] inline void sgd_any(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a) {
+  if (a.weight_decay != 0) sgd_m<T, true>(p, g, buf, n, a);
+  else sgd_m<T, false>(p, g, buf, n, a);
+}
+
+template <class T, bool kDecoupled, bool kWd, bool kAmsgrad>
+[[gnu::always_inline]] inline void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m,
+                                             T* __restrict v, T* __restrict vmax, std::int64_t n, const AdamArgs& a) {
+  using F = Acc<T>;
+  const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), decay = F(a.decay);
+  const F beta1 = F(a.beta1), keep1 = F(1 - a.beta1), beta2 = F(a.beta2), keep2 = F(1 - a.beta2);
+  const F bc2 = F(a.bias_correction2_sqrt), eps = F(a.eps), neg_step = F(-a.step_size);
+  for (std::int64_t i = 0; i < n; ++i) {
+    F param = F(p[i]);
+    F d = F(g[i]) * sign;
+    if constexpr (kDecoupled) param = rnd<T>(param * decay);  // param.mul_(1 - lr * weight_decay)
+    if constexpr (kWd) d = rnd<T>(std::fma(param, wd, d));    // grad.add(param, alpha=weight_decay)
+    // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    const F mi = rnd<T>(std::fma(d, keep1, rnd<T>(F(m[i]) * beta1)));
+    const F vi = rnd<T>(std::fma(rnd<T>(keep2 * d), d, rnd<T>(F(v[i]) * beta2)));
+    m[i] = T(mi);
+    v[i] = T(vi);
+    F s = vi;
+    if constexpr (kAmsgrad) {  // torch.maximum: NaN wins
+      const F old = F(vmax[i]);
+      s = old > vi || old != old ? old : vi;
+      vmax[i] = T(s);
+    }
+    // denom = (sqrt(s) / sqrt(bias_correction2)).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
+    const F denom = rnd<T>(rnd<T>(std::sqrt(s) / bc2) + eps);
+    p[i] = T(param + rnd<T>(rnd<T>(neg_step * mi) / denom));
+  }
+}
+
+template <class T, bool kDecoupled, bool kWd>
+[[gnu::always_inline]] inline void adam_a(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamArgs& a) {
+  if (a.amsgrad) adam_loop<T, kDecoupled, kWd, true>(p, g, m, v, vmax, n, a);
+  else adam_loop<T, kDecoupled, kWd, false>(p, g, m, v, vmax, n, a);
+}
+template <class T>
+[[gnu::always_inline]] inline void adam_any(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamArgs& a) {
+  if (a.decoupled) adam_a<T, true, false>(p, g, m, v, vmax, n, a);
+  else if (a.weight_decay != 0) adam_a<T, false, true>(p, g, m, v, vmax, n, a);
+  else adam_a<T, false, false>(p, g, m, v, vmax, n, a);
+}
+
+// Elements per thread before a parameter's update is split (a few flops per 12-20 bytes moved).
+constexpr std::int64_t kGrain = 32768;
+
+}  // namespace
+
+// One FMA clone and one default clone per dtype, picked once at load time (GNU ifunc).
+RAMP_FMA_CLONES void sgd_f32(float* p, const float* g, float* buf, std::int64_t n, const SgdArgs& a) {
+  sgd_any<float>(p, g, buf, n, a);
+}
+RAMP_FMA_CLONES void sgd_f64(double* p, const double* g, double* buf, std::int64_t n, const SgdArgs& a) {
+  sgd_any<double>(p, g, buf, n, a);
+}
+RAMP_FMA_CLONES void sgd_bf16(BFloat16* p, const BFloat16* g, BFloat16* buf, std::int64_t n, const SgdArgs& a) {
+  sgd_any<BFloat16>(p, g, buf, n, a);
+}
+RAMP_FMA_CLONES void adam_f32(float* p, const float* g, float* m, float* v, float* vmax, std::int64_t n,
+                              const AdamArgs& a) {
+  adam_any<float>(p, g, m, v, vmax, n, a);
+}
+RAMP_FMA_CLONES void adam_f64(double* p, const double* g, double* m, double* v, double* vmax, std::int64_t n,
+                              const AdamArgs& a) {
+  adam_any<double>(p, g, m, v, vmax, n, a);
+}
+RAMP_FMA_CLONES void adam_bf16(BFloat16* p, const BFloat16* g, BFloat16* m, BFloat16* v, BFloat16* vmax, std::int64_t n,
+                               const AdamArgs& a) {
+  adam_any<BFloat16>(p, g, m, v, vmax, n, a);
+}
+
+namespace {
+template <class T> T* at(void* base, std::int64_t i) { return base ? static_cast<T*>(base) + i : nullptr; }
+template <class T> const T* at(const void* base, std::int64_t i) { return static_cast<const T*>(base) + i; }
+}  // namespace
+
+void sgd_update(ScalarType t, void* p, const void* g, void* buf, std::int64_t n, const SgdArgs& a) {
+  ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t b, std::int64_t e) {
+    switch (t) {
+      case ScalarType::Float32: return sgd_f32(at<float>(p, b), at<float>(g, b), at<float>(buf, b), e - b, a);
+      case ScalarType::Float64: return sgd_f64(at<double>(p, b), at<double>(g, b), at<double>(buf, b), e - b, a);
+      case ScalarType::BFloat16:
+        return sgd_bf16(at<BFloat16>(p, b), at<BFloat16>(g, b), at<BFloat16>(buf, b), e - b, a);
+      default: return;  // the caller checked the dtype
+    }
+  });
+}
+
+void adam_update(ScalarType t, void* p, const void* g, void* m, void* v, void* vmax, std::int64_t n,
+                 const AdamArgs& a) {
+  ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t b, std::int64_t e) {
+    switch (t) {
+      case ScalarType::Float32:
+        return adam_f32(at<float>(p, b), at<float>(g, b), at<float>(m, b), at<float>(v, b), at<float>(vmax, b), e - b, a);
+      case ScalarType::Float64:
+        return adam_f64(at<double>(p, b), at<double>(g, b), at<double>(m, b), at<double>(v, b), at<double>(vmax, b),
+                        e - b, a);
+      case ScalarType::BFloat16:
+        return adam_bf16(at<BFloat16>(p, b), at<BFloat16>(g, b), at<BFloat16>(m, b), at<BFloat16>(v, b),
+                         at<BFloat16>(vmax, b), e - b, a);
+      default: return;
+    }
+  });
+}
+
+}  // namespace ramp::optim::detail
