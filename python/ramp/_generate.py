@@ -3,7 +3,8 @@
 Each entry yields, with PyTorch 1.13's names, signatures and defaults:
   * ``F.<name>`` (and ``F.<name>_`` where PyTorch has one),
   * the ``torch.<name>`` / ``Tensor.<name>`` forms for the names PyTorch has there,
-  * the ``nn.<Module>`` class, a subclass of the C++ module (forward, repr and training live in C++).
+  * the ``nn.<Module>`` class, a subclass of ramp.nn.Module and of the C++ module (forward, extra_repr,
+    training and the validated fields live in C++).
 Functions are generated as real ``def`` text so that signatures, ``inspect`` and the TypeErrors
 for missing or extra arguments read exactly like PyTorch's.
 """
@@ -84,8 +85,8 @@ def _kwargs(params, python_only=("inplace", "_stacklevel")):
     return "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}"
 
 
-def _define(def_name, text):
-    scope = {"_C": _C, "_implicit_dim": _implicit_dim}
+def _define(def_name, text, **names):
+    scope = {"_C": _C, "_implicit_dim": _implicit_dim, **names}
     exec(text, scope)  # noqa: S102 -- generated from the registry, not from user input
     return scope[def_name]
 
@@ -104,21 +105,27 @@ def make_function(entry, variant):
     return fn
 
 
-def make_module(entry):
-    """The nn.<Module> class: generated __init__, one property per field, forward from C++."""
+def make_module(entry, base, parameter):
+    """The nn.<Module> class: `base` (the Python ramp.nn.Module: children, hooks, state_dict, repr) and
+    the C++ _C.Module (forward, extra_repr, training, the fields as validated properties). PReLU's weight
+    is a Parameter registered on the Python side, and its forward reads that (the optimizer's object)."""
     name, params = entry["name"], _params(entry, "module")
     inplace = "inplace" if has_inplace_keyword(entry) else "False"
     kwargs = _kwargs(params, python_only=("inplace", "device", "dtype"))
     cls = entry["module"]
-    text = f"class {cls}(_C.Module):\n    __module__ = 'ramp.nn'\n\n"
+    # The C++ base first: Module.__init__ sets `training`, a property of the C++ object.
+    text = (f"class {cls}(_Module, _C.Module):\n    __module__ = 'ramp.nn'\n"
+            "    extra_repr = _C.Module.extra_repr\n    forward = _C.Module.forward\n\n")
     text += f"    def __init__(self, {_signature(params)}):\n" if params else "    def __init__(self):\n"
-    text += f"        _C.Module.__init__(self, {name!r}, {kwargs}, {inplace})\n"
-    if entry["kind"] == "prelu":
-        text += "        if dtype is not None:\n            self.weight = self.weight.to(dtype)\n"
-    if entry["kind"] == "softmax":  # warns as F.softmax does; C++ picks the same dim
+    text += f"        _C.Module.__init__(self, {name!r}, {kwargs}, {inplace})\n        _Module.__init__(self)\n"
+    if entry["kind"] == "prelu":  # torch: Parameter(torch.empty(num_parameters, dtype=dtype).fill_(init))
+        text += ("        self.weight = _Parameter(_C.full([num_parameters], init, dtype=dtype or _C.float32))\n\n"
+                 "    def forward(self, input):\n"
+                 "        return _C.apply('prelu', input, {'weight': self.weight}, False)\n")
+    if entry["kind"] == "softmax":  # warns as F.softmax does, at the caller of Module.__call__; C++ picks the dim
         text += ("\n    def forward(self, input):\n        if self.dim is None:\n"
-                 f"            _implicit_dim({name!r}, input, 3)\n        return _C.Module.forward(self, input)\n")
-    module = _define(cls, text)
+                 f"            _implicit_dim({name!r}, input, 4)\n        return _C.Module.forward(self, input)\n")
+    module = _define(cls, text, _Module=base, _Parameter=parameter)
     for field in [f["name"] for f in entry["fields"]] + (["inplace"] if has_inplace_keyword(entry) else []):
         setattr(module, field, property(lambda self, n=field: self._get(n), lambda self, v, n=field: self._set(n, v)))
     return module

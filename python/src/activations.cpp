@@ -1,8 +1,8 @@
 // The activations for Python, generated from the entries in ramp/activations.h:
 //   _C.registry()                      every entry's name, module name, fields with defaults, in-place kind,
 //   ... _C.apply(name, x, kwargs, inplace) one call path that fills the entry's Params from Python values
-//   _C.Module(name, kwargs, inplace)   the C++ module (forward, repr, training), subclassed per entry in
-//   Python
+//   _C.Module(name, kwargs, inplace)   the C++ module (forward, repr, training), the second base of each
+//   generated class beside the Python ramp.nn.Module (PReLU's weight is a Python Parameter)
 // The Python package builds `ramp.nn.functional` and `ramp.nn` from the registry.
 #include <limits>
 #include <set>
@@ -110,13 +110,6 @@ typename A::Params params_from(const py::dict& kw, std::string_view fn) {
 template <class F>
 void find_entry(std::string_view name, F&& f) {
   if (!act::visit_by_name(name, f)) throw ValueError(detail::cat("unknown activation '", name, "'"));
-}
-
-Tensor& tensor_arg(py::handle h, std::string_view fn, std::string_view name, int position) {
-  if (!py::isinstance<Tensor>(h))
-    throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position,
-                                ") must be Tensor, not ", type_name(h)));
-  return h.cast<Tensor&>();
 }
 
 constexpr const char* kind_name(Kind k) {
@@ -316,40 +309,14 @@ void init_activations(py::module_& m) {
             return py::cast(std::move(y));
           },
           py::arg("input"))
-      .def("__call__", [](py::object self, py::args args,
-                          py::kwargs kwargs) { return self.attr("forward")(*args, **kwargs); })
       // References, not member pointers: pybind11 then refuses an instance whose __init__ failed.
+      // __call__, __repr__, train() and the parameters come from the Python ramp.nn.Module base.
       .def("extra_repr", [](const nn::Module& self) { return self.extra_repr(); })
-      .def("__repr__", [](const nn::Module& self) { return self.repr(); })
       .def("_get", &get_field)
       .def("_set", &set_field)
       .def_property(
           "training", [](const nn::Module& self) { return self.is_training(); },
-          [](nn::Module& self, bool on) { self.train(on); })
-      .def(
-          "train",
-          [](py::object self, bool mode) {
-            self.cast<nn::Module&>().train(mode);
-            return self;
-          },
-          py::arg("mode") = true)
-      .def("eval",
-           [](py::object self) {
-             self.cast<nn::Module&>().eval();
-             return self;
-           })
-      .def_property(
-          "weight",
-          [](nn::Module& self) -> py::object {
-            auto* p = dynamic_cast<nn::Activation<act::PReLU>*>(&self);
-            if (!p) throw py::attribute_error("weight");
-            return py::cast(p->weight);
-          },
-          [](nn::Module& self, const Tensor& w) {
-            auto* p = dynamic_cast<nn::Activation<act::PReLU>*>(&self);
-            if (!p) throw py::attribute_error("weight");
-            p->weight = w;
-          });
+          [](nn::Module& self, bool on) { self.train(on); });
 }
 
 }  // namespace ramp::py_

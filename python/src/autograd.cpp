@@ -177,7 +177,21 @@ void init_autograd(py::module_& m) {
            })
       // .data: the tensor without its graph. Unlike torch, it shares the version counter (ramp keeps
       // one counter per storage), so in-place writes through it are seen by saved-tensor checks.
-      .def_property_readonly("data", &Tensor::detach)
+      // Setting .data (Module.to/.double() keep their Parameter objects, as torch's set_data) repoints
+      // this tensor at src's data, sizes and dtype in place: every handle to it sees the change, its
+      // requires_grad, grad and hooks stay.
+      .def_property("data", &Tensor::detach,
+                    [](const Tensor& t, const Tensor& src) {
+                      TensorImpl& d = t.impl();
+                      const TensorImpl& s = src.impl();
+                      d.storage = s.storage;
+                      d.sizes = s.sizes;
+                      d.strides = s.strides;
+                      d.offset = s.offset;
+                      d.numel = s.numel;
+                      d.dtype = s.dtype;
+                      d.contiguous = s.contiguous;
+                    })
       .def(
           "register_hook",
           [](const Tensor& t, py::function fn) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 
+#include "ramp/error.h"
 #include "ramp/tensor.h"
 
 namespace ramp::py_ {
@@ -24,6 +25,14 @@ std::array<py::handle, kNumScalarTypes>& dtype_objects();
 // Python's type name of an object, for "must be Tensor, not list".
 inline std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
+// `h` as a tensor argument, else PyTorch's "relu(): argument 'input' (position 1) must be Tensor, not list".
+inline Tensor& tensor_arg(py::handle h, std::string_view fn, std::string_view name, int position) {
+  if (!py::isinstance<Tensor>(h))
+    throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position, ") must be Tensor, not ",
+                                type_name(h)));
+  return h.cast<Tensor&>();
+}
+
 // A Python number as a ramp::Scalar, keeping int vs float vs bool; false if `h` is no number
 // (NumPy scalars count: they implement __index__ or __float__).
 bool to_scalar(py::handle h, Scalar& out);
@@ -35,6 +44,7 @@ void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor cl
 void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
+void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -148,4 +148,5 @@ PYBIND11_MODULE(_C, m) {
   init_ops(m);
   init_optim(m);
   init_io(m);
+  init_nn(m);
 }

@@ -445,7 +445,10 @@ void init_tensor(py::module_& m) {
   m.def("_set_size_class", [](py::object cls) { size_class() = cls.release(); });
 
   py::class_<Tensor> cls(m, "Tensor");
-  cls.def("__repr__", &tensor_repr)
+  // ramp.Tensor(t): a tensor sharing t's data and version counter without its graph (torch's
+  // legacy Tensor(other) aliases too); what Python subclasses (nn.Parameter) build on.
+  cls.def(py::init([](const Tensor& t) { return t.detach(); }), py::arg("data"))
+      .def("__repr__", &tensor_repr)
       .def("__str__", &tensor_repr)
       .def_property_readonly("dtype", &Tensor::dtype)
       .def_property_readonly("shape", [](const Tensor& t) { return to_size(t.sizes()); })
@@ -503,7 +506,22 @@ void init_tensor(py::module_& m) {
       .def("reshape", [](const Tensor& t, py::args s) { return t.reshape(int_list(s)); })
       .def("expand", [](const Tensor& t, py::args s) { return t.expand(int_list(s)); })
       .def("permute", [](const Tensor& t, py::args s) { return t.permute(int_list(s)); })
-      .def("flatten", &Tensor::flatten)
+      .def(
+          "flatten",
+          // torch.flatten: dims start_dim..end_dim become one (a view when the strides allow).
+          [](const Tensor& t, std::int64_t start_dim, std::int64_t end_dim) {
+            if (t.dim() == 0) return t.reshape({1});
+            const std::int64_t start = wrap_dim(start_dim, t.dim()), end = wrap_dim(end_dim, t.dim());
+            RAMP_CHECK(start <= end, "flatten() has invalid args: start_dim cannot come after end_dim");
+            if (start == end) return t;
+            std::vector<std::int64_t> shape(t.sizes().begin(), t.sizes().begin() + start);
+            std::int64_t n = 1;
+            for (std::int64_t d = start; d <= end; ++d) n *= t.size(d);
+            shape.push_back(n);
+            shape.insert(shape.end(), t.sizes().begin() + end + 1, t.sizes().end());
+            return t.reshape(shape);
+          },
+          py::arg("start_dim") = 0, py::arg("end_dim") = -1)
       .def("transpose", &Tensor::transpose, py::arg("dim0"), py::arg("dim1"))
       .def("t", &Tensor::t)
       .def_property_readonly("T",

@@ -363,9 +363,7 @@ def test_module_backward(name):
     for lib in (torch, ramp):
         m = getattr(lib.nn, entry["module"])(*args, **kwargs)
         if name == "prelu":
-            m = m.double() if lib is torch else m
-            if lib is ramp:
-                m.weight = m.weight.double().detach().requires_grad_()
+            m = m.double()
         if name == "rrelu":
             m.eval()
         xl = (x if lib is torch else to_ramp(x)).detach().requires_grad_()

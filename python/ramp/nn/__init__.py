@@ -1,10 +1,12 @@
-"""ramp.nn: the activation modules (ReLU, LeakyReLU, PReLU, ..., Softmax), generated from the C++
-entries, and ``get_activation(name)`` to build one by name ("relu", "LeakyReLU", ...)."""
-from .. import _C, _generate
-from . import functional
+"""ramp.nn: torch 1.13's nn — Module and Parameter, the layers, the activation modules (ReLU, LeakyReLU,
+PReLU, ..., Softmax, generated from the C++ entries), init, functional, and ``get_activation(name)``
+to build an activation module by name ("relu", "LeakyReLU", ...)."""
+from .. import _generate
+from . import functional, init
+from .module import Module
+from .parameter import Parameter
 
-Module = _C.Module
-_CLASSES = {e["module"]: _generate.make_module(e) for e in _generate.REGISTRY}
+_CLASSES = {e["module"]: _generate.make_module(e, Module, Parameter) for e in _generate.REGISTRY}
 globals().update(_CLASSES)
 
 
@@ -16,4 +18,4 @@ def get_activation(name, *args, **kwargs):
     return _CLASSES[entry["module"]](*args, **kwargs)
 
 
-__all__ = ["Module", "functional", "get_activation", *_CLASSES]
+__all__ = ["Module", "Parameter", "functional", "init", "get_activation", *_CLASSES]
