@@ -644,5 +644,211 @@ TEST(NnOps, PoolErrorsAsPyTorch) {
   EXPECT_EQ(aap({2, 3, 8, 8}, {2, 2}, ScalarType::Int64), "\"adaptive_avg_pool2d\" not implemented for 'Long'");
 }
 
+// ---- batch_norm ----
+// Per channel over (n, *): mean and biased variance in double; y = (x - mean) / sqrt(var + eps) w + b.
+struct BnRef {
+  std::vector<double> y, mean, var;  // var biased
+};
+BnRef ref_batch_norm(const Tensor& x, const std::vector<double>& rm, const std::vector<double>& rv,
+                     const std::vector<double>& w, const std::vector<double>& b, bool training, double eps) {
+  const std::int64_t N = x.size(0), C = x.size(1), S = x.numel() / (N * C);
+  const auto xv = x.to_vector();
+  BnRef r;
+  for (std::int64_t c = 0; c < C; ++c) {
+    double m = 0, v = 0;
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t i = 0; i < S; ++i) m += xv[std::size_t((n * C + c) * S + i)];
+    m /= double(N * S);
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t i = 0; i < S; ++i) v += std::pow(xv[std::size_t((n * C + c) * S + i)] - m, 2);
+    r.mean.push_back(m), r.var.push_back(v / double(N * S));
+  }
+  r.y.resize(xv.size());
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t c = 0; c < C; ++c)
+      for (std::int64_t i = 0; i < S; ++i) {
+        const auto k = std::size_t((n * C + c) * S + i), cc = std::size_t(c);
+        const double m = training ? r.mean[cc] : rm[cc], v = training ? r.var[cc] : rv[cc];
+        r.y[k] = (xv[k] - m) / std::sqrt(v + eps) * w[cc] + b[cc];
+      }
+  return r;
+}
+
+TEST(NnOps, BatchNormAgainstLoops) {
+  const double momentum = 0.3, eps = 1e-3;
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const std::vector<std::int64_t>& shape :
+         std::vector<std::vector<std::int64_t>>{{5, 3}, {4, 3, 6}, {2, 3, 4, 5}, {1, 3, 2, 1}})
+      for (bool training : {true, false})
+        for (bool affine : {true, false}) {
+          SCOPED_TRACE(shape_str(shape) + " " + std::string(dtype_name(t)) + (training ? " train" : " eval") +
+                       (affine ? " affine" : ""));
+          Tensor x = random(shape, t, 1, -3, 5);
+          Tensor rm = random({3}, t, 2), rv = random({3}, t, 3, 0.5, 2);
+          Tensor w = affine ? random({3}, t, 4) : Tensor(), b = affine ? random({3}, t, 5) : Tensor();
+          const auto rm0 = rm.to_vector(), rv0 = rv.to_vector();
+          const auto wv = affine ? w.to_vector() : std::vector<double>(3, 1.0);
+          const auto bv = affine ? b.to_vector() : std::vector<double>(3, 0.0);
+          const BnRef ref = ref_batch_norm(x, rm0, rv0, wv, bv, training, eps);
+          const std::uint32_t version = rm.version();
+          expect_close(batch_norm(x, rm, rv, w, b, training, momentum, eps), shape, ref.y, tol_of(t) * 10);
+          EXPECT_EQ(rm.version(), version);  // 1.13 updates the buffers without a version bump
+          std::vector<double> want_rm = rm0, want_rv = rv0;
+          if (training) {
+            const double n = double(numel_of(shape) / 3);
+            for (std::size_t c = 0; c < 3; ++c) {
+              want_rm[c] = (1 - momentum) * rm0[c] + momentum * ref.mean[c];
+              want_rv[c] = (1 - momentum) * rv0[c] + momentum * ref.var[c] * n / (n - 1);  // unbiased
+            }
+          }
+          expect_close(rm, {3}, want_rm, tol_of(t));
+          expect_close(rv, {3}, want_rv, tol_of(t));
+        }
+  // Without running statistics, training normalises by the batch alone.
+  Tensor x = random({6, 2, 3}, ScalarType::Float64, 7);
+  expect_close(batch_norm(x, {}, {}, {}, {}, true), {6, 2, 3},
+               ref_batch_norm(x, {}, {}, {1, 1}, {0, 0}, true, 1e-5).y, 1e-12);
+}
+
+TEST(NnOps, BatchNormFloat32StatisticsAreAccurate) {
+  // A large offset over many values: float32 sums would lose the variance; the double ones do not.
+  Tensor x64 = random({64, 2, 32, 32}, ScalarType::Float64, 3, 1000, 1001);
+  Tensor x = x64.to(ScalarType::Float32);
+  Tensor rv = ones({2});
+  const BnRef ref = ref_batch_norm(x, {}, {}, {1, 1}, {0, 0}, true, 1e-5);
+  // y = x alpha + beta (1.13's form) cancels ~3500 against ~3500 in float32: a few ulp of 3500.
+  expect_close(batch_norm(x, zeros({2}), rv, {}, {}, true, 1.0), x.sizes(), ref.y, 1e-3);
+  const double n = double(x.numel() / 2);
+  expect_close(rv, {2}, {ref.var[0] * n / (n - 1), ref.var[1] * n / (n - 1)}, 1e-5);
+}
+
+TEST(NnOps, BatchNormMixedBFloat16) {
+  // bfloat16 input with float32 parameters (1.13's one mixed case on CPU).
+  Tensor x = random({4, 3, 5}, ScalarType::BFloat16, 1);
+  Tensor rm = zeros({3}), rv = ones({3}), w = random({3}, ScalarType::Float32, 2).requires_grad_();
+  Tensor y = batch_norm(x, rm, rv, w, {}, true);
+  EXPECT_EQ(y.dtype(), ScalarType::BFloat16);
+  expect_close(y, x.sizes(), ref_batch_norm(x, {}, {}, w.to_vector(), {0, 0, 0}, true, 1e-5).y, 2e-2);
+  y.sum().backward();
+  EXPECT_EQ(w.grad().dtype(), ScalarType::Float32);
+}
+
+TEST(NnOps, BatchNormGradcheck) {
+  for (bool training : {true, false})
+    for (const std::vector<std::int64_t>& shape : std::vector<std::vector<std::int64_t>>{{4, 3}, {2, 3, 2, 2}}) {
+      SCOPED_TRACE(shape_str(shape) + (training ? " train" : " eval"));
+      Tensor rm = random({3}), rv = random({3}, ScalarType::Float64, 2, 0.5, 2);
+      EXPECT_TRUE(autograd::gradcheck(
+          [&](auto& v) {
+            // fresh buffers per call: the update must not feed into the next evaluation
+            Tensor m = rm.clone(), r = rv.clone();
+            return batch_norm(v[0], m, r, v[1], v[2], training, 0.1, 1e-3);
+          },
+          {leaf(shape, 1), leaf({3}, 2), leaf({3}, 3)}));
+      EXPECT_TRUE(autograd::gradcheck([&](auto& v) { return batch_norm(v[0], {}, {}, {}, {}, true); }, {leaf(shape, 4)}));
+    }
+}
+
+TEST(NnOps, BatchNormRecordsAsPyTorch) {
+  Tensor w = ones({3}).requires_grad_(), b = zeros({3}).requires_grad_();
+  Tensor x = randn({4, 3}).requires_grad_();
+  EXPECT_EQ(chain(batch_norm(x, zeros({3}), ones({3}), w, b, true)), (V{"NativeBatchNormBackward0"}));
+  EXPECT_EQ(chain(batch_norm(x, zeros({3}), ones({3}), w, b, false)), (V{"NativeBatchNormBackward0"}));
+  EXPECT_EQ(chain(batch_norm(randn({2, 3, 4, 4}).requires_grad_(), {}, {}, {}, {}, true)), (V{"NativeBatchNormBackward0"}));
+  EXPECT_EQ(name(batch_norm(randn({4, 3}), zeros({3}), ones({3}), {}, {}, true)), "None");
+  // An empty batch: a copy through the parameters' first entries (AddBackward0 last), as 1.13.
+  EXPECT_EQ(name(batch_norm(randn({0, 3}).requires_grad_(), zeros({3}), ones({3}), w, b, true)), "AddBackward0");
+  // Writing the input in place before backward raises (it is saved).
+  Tensor leaf_x = randn({4, 3}).requires_grad_();
+  Tensor h = leaf_x * 1.0;
+  Tensor y = batch_norm(h, {}, {}, w, b, true);
+  h.mul_(2.0);
+  EXPECT_THROW(y.sum().backward(), Error);
+}
+
+TEST(NnOps, BatchNormErrorsAsPyTorch) {
+  auto bn = [](IntArrayRef x, Tensor rm, Tensor rv, Tensor w = {}, Tensor b = {}, bool training = false) {
+    return error_of([&] { batch_norm(randn(x), rm, rv, w, b, training); });
+  };
+  const Tensor z3 = zeros({3}), o3 = ones({3}), o4 = ones({4});
+  EXPECT_EQ(bn({1, 4}, zeros({4}), ones({4}), {}, {}, true),
+            "Expected more than 1 value per channel when training, got input size [1, 4]");
+  EXPECT_THROW(batch_norm(randn({1, 4, 1}), {}, {}, {}, {}, true), ValueError);
+  EXPECT_EQ(bn({1, 4}, zeros({4}), ones({4})), "");  // evaluation accepts one value
+  EXPECT_EQ(bn({2, 3}, zeros({4}), o4), "running_mean should contain 3 elements not 4");
+  EXPECT_EQ(bn({2, 3}, z3, o4), "running_var should contain 3 elements not 4");
+  EXPECT_EQ(bn({2, 3}, {}, o3), "running_mean must be defined in evaluation mode");
+  EXPECT_EQ(bn({2, 3}, z3, {}), "running_var must be defined in evaluation mode");
+  EXPECT_EQ(bn({2, 3}, z3, o3, o4), "weight should contain 3 elements not 4");
+  EXPECT_EQ(bn({2, 3}, z3, o3, o3, o4), "bias should contain 3 elements not 4");
+  EXPECT_EQ(bn({2, 3}, zeros({3}, ScalarType::Float64), o3), "mixed dtype (CPU): expect parameter to have scalar type of Float");
+  EXPECT_EQ(error_of([&] { batch_norm(randn({2, 3}, ScalarType::Float64), z3, o3); }),
+            "mixed dtype (CPU): expect input to have scalar type of BFloat16");
+  EXPECT_EQ(error_of([&] { batch_norm(ones({2, 3}, ScalarType::Int64), zeros({3}, ScalarType::Int64), ones({3}, ScalarType::Int64), {}, {}, true); }),
+            "\"batch_norm\" not implemented for 'Long'");
+  EXPECT_NE(bn({4}, o4, o4).find("batch_norm: expected an input of at least 2 dimensions"), std::string::npos);
+}
+
+// ---- dropout ----
+TEST(NnOps, DropoutStatistics) {
+  manual_seed(7);
+  const std::int64_t n = 200000;
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (double p : {0.2, 0.5, 0.9}) {
+      SCOPED_TRACE(std::string(dtype_name(t)) + " p=" + std::to_string(p));
+      Tensor x = random({n}, t, 3, 0.5, 2);
+      const auto xv = x.to_vector(), yv = dropout(x, p).to_vector();
+      const double scale = convert<double>(convert<float>(1.0f / float(1 - p)));
+      std::int64_t kept = 0;
+      for (std::size_t i = 0; i < yv.size(); ++i) {
+        if (yv[i] == 0) continue;
+        ++kept;
+        // kept elements are x / (1 - p), rounded once to the dtype
+        EXPECT_NEAR(yv[i], xv[i] * scale, std::abs(xv[i] * scale) * tol_of(t)) << i;
+      }
+      // the kept fraction is binomial(n, 1 - p): within 5 standard deviations
+      const double sd = std::sqrt(double(n) * p * (1 - p));
+      EXPECT_NEAR(double(kept), double(n) * (1 - p), 5 * sd);
+    }
+  // the same seed gives the same mask
+  manual_seed(3);
+  const auto a = dropout(ones({1000})).to_vector();
+  manual_seed(3);
+  EXPECT_EQ(dropout(ones({1000})).to_vector(), a);
+}
+
+TEST(NnOps, DropoutIdentityAndEdges) {
+  Tensor x = randn({4, 5}).requires_grad_();
+  EXPECT_TRUE(dropout(x, 0.0).is_same(x));  // 1.13 returns the input itself
+  EXPECT_TRUE(dropout(x, 0.5, false).is_same(x));
+  Tensor e = empty({0, 3});
+  EXPECT_TRUE(dropout(e, 0.5).is_same(e));
+  Tensor z = dropout(x, 1.0);
+  EXPECT_EQ(z.to_vector(), std::vector<double>(20, 0.0));
+  EXPECT_EQ(name(z), "MulBackward0");
+  EXPECT_EQ(name(dropout(x, 0.5)), "MulBackward0");
+  // The gradient is the mask scaled by 1 / (1 - p): dL/dx = y / x for L = sum(y).
+  Tensor y = dropout(x, 0.25);
+  y.sum().backward();
+  const auto xv = x.to_vector(), yv = y.to_vector(), gv = x.grad().to_vector();
+  for (std::size_t i = 0; i < xv.size(); ++i) EXPECT_NEAR(gv[i], yv[i] / xv[i], 1e-6);
+  // In place: the input itself is written and records MulBackward0; a leaf that requires grad refuses.
+  Tensor h = x * 1.0;
+  const std::uint32_t v0 = h.version();
+  const Tensor r = dropout(h, 0.5, true, true);
+  EXPECT_EQ(r.data_ptr(), h.data_ptr());
+  EXPECT_GT(h.version(), v0);
+  EXPECT_EQ(chain(h), (V{"MulBackward0", "MulBackward0"}));
+  EXPECT_THROW(dropout(x, 0.5, true, true), Error);
+  EXPECT_EQ(error_of([] { dropout(ones({3}, ScalarType::Int64), 0.5); }),
+            "result type Float can't be cast to the desired output type Long");
+}
+
+TEST(NnOps, DropoutErrorsAsPyTorch) {
+  EXPECT_EQ(error_of([] { dropout(ones({3}), 1.5); }), "dropout probability has to be between 0 and 1, but got 1.5");
+  EXPECT_EQ(error_of([] { dropout(ones({3}), -0.1, false); }), "dropout probability has to be between 0 and 1, but got -0.1");
+  EXPECT_THROW(dropout(ones({3}), 2.0), ValueError);
+}
+
 }  // namespace
 }  // namespace ramp
