@@ -336,6 +336,7 @@ def test_param_groups_and_lr_changes():
     ro = ramp.optim.SGD([{"params": [rp[0]]}, {"params": [rp[1]], "lr": 0.01, "momentum": 0.5}], lr=0.1)
     to = torch.optim.SGD([{"params": [tp[0]]}, {"params": [tp[1]], "lr": 0.01, "momentum": 0.5}], lr=0.1)
     assert repr(ro) == repr(to)
+    assert ro.state == to.state == {}  # no state before a step
     for step in range(6):
         if step == 3:  # a user's change of a group's options is honoured at the next step
             for o in (ro, to):
@@ -519,3 +520,28 @@ def test_training_run(opt, kwargs):
     for r, t in zip(rw, tw):
         assert_values(r.detach(), t.detach(), 1e-4, 1e-5)
     assert losses[-1] < 0.8 * losses[0]  # it learned
+
+
+def test_python_optimizer_subclass():
+    """A Python subclass without a C++ optimizer (torch's way to write one) keeps param_groups,
+    zero_grad and state; its step is its own."""
+    class Sign(ramp.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            with ramp.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        self.state[p]["n"] = self.state[p].get("n", 0) + 1
+                        p -= group["lr"] * ramp.clamp(p.grad * 1e9, -1, 1)
+
+    p = ramp.tensor([1.0, -2.0]).requires_grad_()
+    opt = Sign([p], lr=0.5)
+    p.grad = ramp.tensor([3.0, -1.0])
+    opt.step()
+    assert p.tolist() == [0.5, -1.5] and opt.state[p]["n"] == 1
+    opt.zero_grad()
+    assert p.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="ramp's schedulers drive"):
+        ramp.optim.lr_scheduler.StepLR(opt, 1)

@@ -1,8 +1,11 @@
 """ramp.optim's Optimizer: torch.optim.Optimizer's Python surface (param_groups as dicts, defaults,
 state, add_param_group, zero_grad, step(closure), repr) over the C++ optimizers of
 include/ramp/optim.h, which do the updates. Each step pushes every group's options to C++, so a
-user or scheduler may change ``group['lr']`` (or any other option) between steps, as in torch."""
+user or scheduler may change ``group['lr']`` (or any other option) between steps, as in torch.
+A subclass without a C++ optimizer (``_cpp = None``) is a plain Python optimizer, as torch's: it
+writes its own step() and keeps its own ``state``."""
 import warnings
+from collections import defaultdict
 
 from .. import _C
 from ..autograd import enable_grad
@@ -35,6 +38,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
+        self._python_state = defaultdict(dict)  # a Python subclass's state
         if isinstance(params, _C.Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             "but got " + _typename(params))
@@ -72,7 +76,9 @@ class Optimizer:
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
                           "an error; see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
         self._check_group(param_group)
-        if self._c is None:
+        if self._cpp is None:
+            pass
+        elif self._c is None:
             self._c = self._cpp([(params, param_group)], self.defaults if self._defaults_complete() else param_group)
         else:
             self._c.add_param_group(params, param_group)
@@ -92,6 +98,9 @@ class Optimizer:
 
     def _push(self):
         """Every group's options (and the lr a scheduler started from) into C++."""
+        if self._c is None:
+            raise TypeError("ramp's schedulers drive ramp.optim's C++ optimizers (SGD, Adam, AdamW), not "
+                            + type(self).__name__)
         for i, group in enumerate(self.param_groups):
             self._c.set_options(i, group)
             self._c.set_initial_lr(i, group.get("initial_lr"))
@@ -106,6 +115,8 @@ class Optimizer:
     @property
     def state(self):
         """torch's optimizer.state: {param: {name: tensor}} (the live C++ state tensors)."""
+        if self._c is None:
+            return self._python_state
         out = {}
         for i, group in enumerate(self.param_groups):
             for p, s in zip(group["params"], self._c.state(i)):
@@ -114,9 +125,23 @@ class Optimizer:
         return out
 
     def zero_grad(self, set_to_none=False):
-        self._c.zero_grad(set_to_none)
+        if self._c is not None:
+            return self._c.zero_grad(set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        if p.grad.grad_fn is not None:
+                            p.grad.detach_()
+                        else:
+                            p.grad.requires_grad_(False)
+                        p.grad.zero_()
 
     def step(self, closure=None):
+        if self._c is None:
+            raise NotImplementedError
         loss = None
         if closure is not None:
             with enable_grad():
