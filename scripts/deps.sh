@@ -2,7 +2,7 @@
 # Installs the Debian packages ramp needs, only those missing. Sourced by run.sh and test.sh.
 set -euo pipefail
 RAMP_PACKAGES=(cmake ninja-build g++ pkg-config libhwy-dev libsleef-dev libgtest-dev libomp-dev
-  pybind11-dev python3-dev python3-numpy python3-pytest python3-torch libtorch-dev libdlpack-dev libopenblas-openmp-dev)
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-torch libtorch-dev libdlpack-dev libopenblas-openmp-dev libdnnl-dev)
 missing=()
 for p in "${RAMP_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
