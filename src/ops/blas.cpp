@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
@@ -57,15 +58,45 @@ void check_int(std::int64_t v) {
              " exceeds the 32-bit indices of the BLAS ramp links");
 }
 
-void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb,
-          float* c) {
-  cblas_sgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb,
-              int(b.ld), beta, c, int(b.cols));
+// The BLAS routines by element type, so `call` is written once.
+struct Sblas {
+  static constexpr auto gemm = cblas_sgemm;
+  static constexpr auto gemv = cblas_sgemv;
+  static constexpr auto ger = cblas_sger;
+};
+struct Dblas {
+  static constexpr auto gemm = cblas_dgemm;
+  static constexpr auto gemv = cblas_dgemv;
+  static constexpr auto ger = cblas_dger;
+};
+
+// The distance between consecutive elements of an operand that is one row or one column.
+int vector_step(const Operand& o, bool is_row) {
+  return int(is_row == (o.op == CblasNoTrans) ? 1 : o.ld);
 }
-void call(const Operand& a, const Operand& b, double alpha, double beta, const double* pa, const double* pb,
-          double* c) {
-  cblas_dgemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb,
-              int(b.ld), beta, c, int(b.cols));
+
+// c = alpha op(a) op(b) + beta c. Products with a single row, a single column or k == 1 go to
+// gemv / ger: GEMM would pack the whole other operand first (at batch 1, packing a Linear's weight
+// cost as much as the product).
+template <class T>
+void call(const Operand& a, const Operand& b, T alpha, T beta, const T* pa, const T* pb, T* c) {
+  using B = std::conditional_t<std::is_same_v<T, float>, Sblas, Dblas>;
+  const auto flip = [](CBLAS_TRANSPOSE t) { return t == CblasNoTrans ? CblasTrans : CblasNoTrans; };
+  const int n = int(a.rows), k = int(a.cols), m = int(b.cols);
+  if (n == 1) {  // c[1, m] = a[1, k] op(b): gemv over b (stored [k, m], or [m, k] when transposed)
+    const bool plain = b.op == CblasNoTrans;
+    B::gemv(CblasRowMajor, flip(b.op), plain ? k : m, plain ? m : k, alpha, pb, int(b.ld), pa, vector_step(a, true),
+            beta, c, 1);
+  } else if (m == 1) {  // c[n, 1] = op(a) b[k, 1]
+    const bool plain = a.op == CblasNoTrans;
+    B::gemv(CblasRowMajor, a.op, plain ? n : k, plain ? k : n, alpha, pa, int(a.ld), pb, vector_step(b, false),
+            beta, c, 1);
+  } else if (k == 1 && (beta == 0 || beta == 1)) {  // an outer product, added to c
+    if (beta == 0) std::fill_n(c, std::size_t(n) * std::size_t(m), T(0));
+    B::ger(CblasRowMajor, n, m, alpha, pa, vector_step(a, false), pb, vector_step(b, true), c, m);
+  } else {
+    B::gemm(CblasRowMajor, a.op, b.op, n, m, k, alpha, pa, int(a.ld), pb, int(b.ld), beta, c, m);
+  }
 }
 
 template <class T>
