@@ -43,9 +43,8 @@ Descs descs(const ConvGeometry& g) {
   d.y = memory::desc({g.N, g.O, g.oH, g.oW}, dt::f32, tag::nchw);
   d.strides = {g.sH, g.sW};
   d.dilates = {g.dH - 1, g.dW - 1};  // oneDNN counts the gaps between taps
-  d.pad_l = {g.pH, g.pW};
-  // The right padding that yields ramp's (floor) output size.
-  d.pad_r = {(g.oH - 1) * g.sH + (g.kH - 1) * g.dH + 1 - g.H - g.pH, (g.oW - 1) * g.sW + (g.kW - 1) * g.dW + 1 - g.W - g.pW};
+  // Symmetric, as PyTorch passes it: oneDNN's output size is floored the same way.
+  d.pad_l = d.pad_r = {g.pH, g.pW};
   return d;
 }
 memory::desc any(const memory::desc& d) { return memory::desc(d.dims(), dt::f32, tag::any); }
