@@ -140,6 +140,35 @@ void interior(const T* in, T* out, std::int64_t* out_idx, std::int64_t start, st
   }
 }
 
+// The 2x2, stride-2 window of MaxPool2d(2) over n outputs of one row (r0: the window's top row at
+// output 0, r1 the row below). Every select is written with integer masks so that GCC vectorizes
+// the loop (with plain bools it keeps branches): the larger value in tap order, then any NaN, the
+// last one winning, as 1.13's rule gives.
+template <class T, bool kIndices>
+void row2x2(const T* __restrict r0, const T* __restrict r1, T* __restrict out, std::int64_t* __restrict idx,
+            std::int64_t n, std::int64_t first, std::int64_t W) {
+  using A = Acc<T>;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const A a = A(r0[2 * k]), b = A(r0[2 * k + 1]), c = A(r1[2 * k]), d = A(r1[2 * k + 1]);
+    A m = a;
+    std::int32_t at = 0;  // the tap: 0 1 / 2 3
+    std::int32_t g = -std::int32_t(b > m);
+    m = g ? b : m, at = (at & ~g) | (1 & g);
+    g = -std::int32_t(c > m);
+    m = g ? c : m, at = (at & ~g) | (2 & g);
+    g = -std::int32_t(d > m);
+    m = g ? d : m, at = (at & ~g) | (3 & g);
+    g = -std::int32_t(b != b);  // a NaN a: m is a already, and no later tap is larger
+    m = g ? b : m, at = (at & ~g) | (1 & g);
+    g = -std::int32_t(c != c);
+    m = g ? c : m, at = (at & ~g) | (2 & g);
+    g = -std::int32_t(d != d);
+    m = g ? d : m, at = (at & ~g) | (3 & g);
+    out[k] = T(m);
+    if constexpr (kIndices) idx[k] = first + 2 * k + (-std::int64_t(at >> 1) & W) + (at & 1);
+  }
+}
+
 template <class T, bool kIndices>
 void max_forward(const Pool& p, const T* x, T* y, std::int64_t* idx) {
   using A = Acc<T>;
@@ -150,6 +179,7 @@ void max_forward(const Pool& p, const T* x, T* y, std::int64_t* idx) {
   const std::int64_t ow_lo = std::min(p.oW, (p.pW + p.sW - 1) / p.sW);
   const std::int64_t last = p.W - 1 - (p.kW - 1) * p.dW + p.pW;  // the largest window start (+ pad) that fits
   const std::int64_t ow_hi = last < 0 ? ow_lo : std::clamp(last / p.sW + 1, ow_lo, p.oW);
+  const bool pool2x2 = p.kH == 2 && p.kW == 2 && p.sH == 2 && p.sW == 2 && p.dH == 1 && p.dW == 1;
   over_planes(p, [&](std::int64_t b, std::int64_t e) {
     const std::int64_t* off = taps.data();
     const auto ntaps = std::int64_t(taps.size());
@@ -162,7 +192,11 @@ void max_forward(const Pool& p, const T* x, T* y, std::int64_t* idx) {
         const bool rows_inside = top >= 0 && top + (p.kH - 1) * p.dH < p.H;
         if (rows_inside) {
           const std::int64_t start = top * p.W - p.pW;
-          if (ntaps == 4)
+          if (pool2x2 && ow_lo < ow_hi) {
+            const std::int64_t first = start + 2 * ow_lo;
+            row2x2<T, kIndices>(in + first, in + first + p.W, out + ow_lo, kIndices ? out_idx + ow_lo : nullptr,
+                                ow_hi - ow_lo, first, p.W);
+          } else if (ntaps == 4)
             interior<T, kIndices, 4>(in, out, out_idx, start, p.sW, off, 4, ow_lo, ow_hi);
           else
             interior<T, kIndices, 0>(in, out, out_idx, start, p.sW, off, ntaps, ow_lo, ow_hi);
