@@ -1,5 +1,6 @@
-// conv2d by im2col + GEMM (detail::gemm_into on OpenBLAS), forward and ConvolutionBackward0, with
-// PyTorch 1.13's checks in its order and with its texts (aten/src/ATen/native/Convolution.cpp).
+// The convolution kernel behind conv2d and its ConvolutionBackward0 node. float32 (and bfloat16,
+// computed in float32) runs on oneDNN (conv_dnnl.cpp, which says why); float64, and whatever
+// oneDNN refuses, runs here by im2col + GEMM (detail::gemm_into on OpenBLAS):
 //
 // Per image n and group g, with K = C/groups * kH * kW and L = oH * oW:
 //   cols[K, L]  = im2col(x[n, g])                  (a 1x1, stride-1, unpadded kernel reads x itself)
@@ -216,10 +217,12 @@ namespace detail {
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   const ScalarType dt = input.dtype();
-  // float32 (and bfloat16, computed in float32) on oneDNN unless empty; float64 on im2col + GEMM.
+  // float32 (and bfloat16, computed in float32) on oneDNN unless empty or refused; float64 (and
+  // those) on im2col + GEMM.
   const bool dnnl = dt != ScalarType::Float64 && g.N > 0 && g.C > 0;
   auto compute = [&] {
-    if (dnnl) return as_dtype(dnnl_conv_forward(as_compute(input), as_compute(weight), as_compute(bias), g), dt);
+    if (dnnl)
+      if (auto y = dnnl_conv_forward(as_compute(input), as_compute(weight), as_compute(bias), g)) return as_dtype(*y, dt);
     return as_dtype(on_floating(dt, [&](auto z) {
                       return forward<decltype(z)>(as_compute(input), as_compute(weight), as_compute(bias), g);
                     }),
@@ -231,9 +234,10 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
       out, "ConvolutionBackward0", {input, weight, bias}, {}, [g, dt, dnnl](const Node& n, const Tensor& gy) {
         const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
         const Tensor x = nw ? as_compute(n.unpack(0)) : Tensor(), w = nx ? as_compute(n.unpack(1)) : Tensor();
-        ConvGrads r = dnnl ? dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb)
-                           : on_floating(dt, [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
-        return std::vector<Tensor>{as_dtype(r.input, dt), as_dtype(r.weight, dt), as_dtype(r.bias, dt)};
+        std::optional<ConvGrads> r;
+        if (dnnl) r = dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb);
+        if (!r) r = on_floating(dt, [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
+        return std::vector<Tensor>{as_dtype(r->input, dt), as_dtype(r->weight, dt), as_dtype(r->bias, dt)};
       });
   // The input is read for dW only, the weight for dx only.
   autograd::save_if(*node, {{autograd::requires_grad(weight), input}, {autograd::requires_grad(input), weight}});

@@ -87,7 +87,8 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool bias) 
 
 }  // namespace
 
-Tensor dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g) {
+std::optional<Tensor> dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                        const ConvGeometry& g) try {
   const Descs d = descs(g);
   Tensor y = empty({g.N, g.O, g.oH, g.oW});
   dnnl::stream s(cpu_engine());
@@ -104,10 +105,12 @@ Tensor dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, cons
   copy_back(my, uy, s);
   s.wait();
   return y;
+} catch (const dnnl::error&) {
+  return std::nullopt;
 }
 
-ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool need_x,
-                             bool need_w, bool need_b) {
+std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g,
+                                            bool need_x, bool need_w, bool need_b) try {
   const Descs d = descs(g);
   ConvGrads r;
   dnnl::stream s(cpu_engine());
@@ -160,6 +163,8 @@ ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
   }
   s.wait();
   return r;
+} catch (const dnnl::error&) {
+  return std::nullopt;
 }
 
 }  // namespace ramp::detail
