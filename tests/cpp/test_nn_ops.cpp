@@ -172,6 +172,13 @@ TEST(NnOps, LinearErrorsAsPyTorch) {
               linear(ones({}), ones({5, 3}));
             }),
             "both arguments to matmul need to be at least 1D, but they are 0D and 2D");
+  EXPECT_EQ(
+      error_of([] {
+        linear(ones({2, 3}), ones({5, 3}), ones({4}));
+      }),
+      "The expanded size of the tensor (5) must match the existing size (4) at non-singleton dimension 1.  "
+      "Target sizes: [2, 5].  Tensor sizes: [4]");
+  EXPECT_EQ(error_of([] { linear(ones({2, 3}), ones({5})); }), "size mismatch, got 2, 2x3,5");
   EXPECT_EQ(error_of([] {
               linear(ones({2, 2, 2, 3}), ones({5, 3}), ones({4}));
             }),
