@@ -12,27 +12,38 @@ from .._generate import functional_namespace as _functional_namespace
 
 globals().update(_functional_namespace())
 
-# The C++ ops take 1.13's signatures as they are (ints or pairs for sizes, None for no bias):
-# linear(input, weight, bias=None), conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,
-# groups=1) with padding also "same"/"valid", avg_pool2d(input, kernel_size, stride=None, padding=0,
-# ceil_mode=False, count_include_pad=True, divisor_override=None), batch_norm(input, running_mean,
-# running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05).
-linear = _C.linear
-conv2d = _C.conv2d
-avg_pool2d = _C.avg_pool2d
-batch_norm = _C.batch_norm
-dropout = _C.dropout  # (input, p=0.5, training=True, inplace=False)
+
+# Thin wrappers over the C++ ops, so that signatures read as 1.13's (inspect, TypeErrors).
+def linear(input, weight, bias=None):
+    """y = input @ weight^T + bias."""
+    return _C.linear(input, weight, bias)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """The max over each window; with return_indices, (output, indices) with each maximum's flat
-    position in its input plane (stride None: the kernel size)."""
-    return _C.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation; padding also "valid" or "same"."""
+    return _C.conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
+    """(output, indices): each window's maximum and its flat position in the input plane."""
     return _C.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _C.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, False)
+
+
+def max_pool2d(*args, **kwargs):
+    """The max over each window (stride None: the kernel size); return_indices=True gives
+    max_pool2d_with_indices. (*args, **kwargs), as 1.13's boolean_dispatch wrapper reads."""
+    return_indices = kwargs["return_indices"] if "return_indices" in kwargs else len(args) > 6 and args[6]
+    return (max_pool2d_with_indices if return_indices else _max_pool2d)(*args, **kwargs)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _C.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -42,6 +53,17 @@ def adaptive_avg_pool2d(input, output_size):
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
         output_size = [v if v is not None else d for v, d in zip(output_size, input.shape[-len(output_size):])]
     return _C.adaptive_avg_pool2d(input, output_size)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Per channel (dim 1): batch statistics in training (updating running_mean/var in place when
+    given), the running ones otherwise."""
+    return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """In training zeroes each element with probability p and scales the rest by 1 / (1 - p)."""
+    return _C.dropout(input, p, training, inplace)
 
 
 # ---- losses: the lead adds `from .loss import ...` here ----
