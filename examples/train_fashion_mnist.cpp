@@ -14,6 +14,7 @@
 #include "ramp/nn.h"
 #include "ramp/nn/loss.h"
 #include "ramp/nn/utils.h"
+#include "ramp/ops.h"
 #include "ramp/optim.h"
 
 using namespace ramp;
@@ -22,20 +23,19 @@ namespace {
 
 std::shared_ptr<nn::Module> make_model(const std::string& kind) {
   if (kind == "mlp") {
-    return std::make_shared<nn::Sequential>(nn::Sequential{
-        std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 256), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::Linear>(256, 10)});
+    return std::make_shared<nn::Sequential>(std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 256),
+                                            std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(256, 10));
   }
-  return std::make_shared<nn::Sequential>(nn::Sequential{
+  return std::make_shared<nn::Sequential>(
       std::make_shared<nn::Conv2d>(1, 32, 3, nn::Conv2dOptions{.padding = 1}), std::make_shared<nn::ReLU>(),
       std::make_shared<nn::MaxPool2d>(2), std::make_shared<nn::Conv2d>(32, 64, 3, nn::Conv2dOptions{.padding = 1}),
       std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2), std::make_shared<nn::Flatten>(),
-      std::make_shared<nn::Linear>(64 * 7 * 7, 10)});
+      std::make_shared<nn::Linear>(64 * 7 * 7, 10));
 }
 
 // The number of rows whose largest logit is at the label.
 std::int64_t correct(const Tensor& logits, const Tensor& labels) {
-  return logits.argmax(1).eq(labels).sum().item<std::int64_t>();
+  return eq(argmax(logits, 1), labels).sum().item<std::int64_t>();
 }
 
 double accuracy(nn::Module& model, const Tensor& images, const Tensor& labels) {

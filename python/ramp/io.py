@@ -9,6 +9,7 @@
 save_file/load_file/safe_open have the `safetensors` package's names and arguments: its files and
 ramp's are the same format (F32 F64 BF16 I64 I32 U8 I8 BOOL).
 """
+import errno
 import os
 
 from . import _C
@@ -41,7 +42,15 @@ def save_file(tensors, filename, metadata=None):
 def load_file(filename, device="cpu"):
     """The tensors of a safetensors file as {name: Tensor}, in file-offset order."""
     _check_device(device)
-    return dict(_C._io.read_safetensors(os.fspath(filename))[0])
+    return dict(_C._io.read_safetensors(_existing(filename))[0])
+
+
+def _existing(filename):
+    """The path as a str; a missing file raises FileNotFoundError as open() does (torch.load, safetensors)."""
+    path = os.fspath(filename)
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    return path
 
 
 def _check_device(device):
@@ -55,7 +64,7 @@ class safe_open:
 
     def __init__(self, filename, framework="ramp", device="cpu"):
         _check_device(device)
-        tensors, self._metadata = _C._io.read_safetensors(os.fspath(filename))
+        tensors, self._metadata = _C._io.read_safetensors(_existing(filename))
         self._tensors = dict(tensors)
 
     def __enter__(self):
@@ -86,12 +95,12 @@ def load(f):
 
 def read_idx(path):
     """An IDX (MNIST format) file, gzipped or plain, as a tensor: uint8 stays uint8, int16 becomes int32."""
-    return _C._io.read_idx(os.fspath(path))
+    return _C._io.read_idx(_existing(path))
 
 
 def read_csv(path, header=True, delimiter=",", return_columns=False):
     """A CSV file of numbers as float32 [rows, cols]; with ``return_columns``, (tensor, header names)."""
-    values, columns = _C._io.read_csv(os.fspath(path), header, delimiter)
+    values, columns = _C._io.read_csv(_existing(path), header, delimiter)
     return (values, columns) if return_columns else values
 
 

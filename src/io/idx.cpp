@@ -1,13 +1,14 @@
 // IDX files through zlib's gz* functions, which read gzip and plain files alike. The values are
-// read into a buffer that grows only as data arrives, so a header announcing huge sizes cannot make
-// ramp allocate more than the file holds.
+// read straight into the tensor, allocated only when the file can hold that much data (a plain file
+// its size, a gzip stream at most 1032 times its size: deflate's largest ratio), so a corrupt header
+// announcing huge sizes cannot make ramp allocate more than the file could contain.
 #include <sys/stat.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 #include "../tensor/parallel.h"
 #include "file.h"
@@ -25,12 +26,15 @@ class GzFile {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) io::fail(kWhat, path, io::os_error(errno));
     if (S_ISDIR(st.st_mode)) io::fail(kWhat, path, io::os_error(EISDIR));
+    file_size_ = std::uint64_t(st.st_size);
     errno = 0;
     f_ = gzopen(path.c_str(), "rb");
     if (!f_) io::fail(kWhat, path, io::os_error(errno ? errno : ENOMEM));
     gzbuffer(f_, 1 << 20);
   }
   ~GzFile() { gzclose(f_); }
+  // The most uncompressed bytes the file can hold (valid after the first read).
+  std::uint64_t capacity() const { return gzdirect(f_) ? file_size_ : file_size_ * 1032 + 1024; }
   GzFile(const GzFile&) = delete;
   GzFile& operator=(const GzFile&) = delete;
 
@@ -52,6 +56,7 @@ class GzFile {
 
  private:
   std::string path_;
+  std::uint64_t file_size_ = 0;
   gzFile f_ = nullptr;
 };
 
@@ -64,7 +69,8 @@ constexpr IdxType kTypes[] = {{0x08, 1, ScalarType::UInt8},   {0x09, 1, ScalarTy
                               {0x0B, 2, ScalarType::Int32},   {0x0C, 4, ScalarType::Int32},
                               {0x0D, 4, ScalarType::Float32}, {0x0E, 8, ScalarType::Float64}};
 
-// Big-endian `bytes`-wide values (signed integers or IEEE floats) into `out`'s elements.
+// Big-endian `bytes`-wide values (signed integers or IEEE floats) into `out`'s elements; src may be
+// out's own memory (each element is read whole before it is written).
 template <class T>
 void decode(const unsigned char* src, std::size_t bytes, T* out, std::int64_t n) {
   detail::parallel_for(n, 1 << 16, 1, [&](std::int64_t b, std::int64_t e) {
@@ -120,26 +126,26 @@ Tensor read_idx(const std::string& path) {
       io::fail(kWhat, path, "sizes ", shape_str(sizes), "... are too large");
   }
   const std::uint64_t want = count * type->bytes;
-  // Read in growing steps (at most the file's data, never the header's promise at once).
-  std::vector<unsigned char> raw;
-  while (raw.size() < want) {
-    const std::size_t step = std::size_t(std::min<std::uint64_t>(want - raw.size(), std::max<std::size_t>(raw.size(), 1 << 20)));
-    const std::size_t old = raw.size();
-    raw.resize(old + step);
-    const std::size_t got = f.read(raw.data() + old, step);
-    if (got < step)
-      io::fail(kWhat, path, "truncated: sizes ", shape_str(sizes), " need ", want, " bytes of data, the file has ",
-               old + got);
-  }
+  if (want > f.capacity())
+    io::fail(kWhat, path, "truncated: sizes ", shape_str(sizes), " need ", want, " bytes of data, more than the file can hold");
+  Tensor out = empty(sizes, type->dtype);
+  // Values as wide in the file as in ramp are read in place; int16 goes through a buffer.
+  const bool in_place = type->bytes == out.element_size();
+  std::unique_ptr<unsigned char[]> buffer(in_place ? nullptr : new unsigned char[std::size_t(want)]);
+  unsigned char* raw = in_place ? static_cast<unsigned char*>(out.data_ptr()) : buffer.get();
+  const std::size_t got = f.read(raw, std::size_t(want));
+  if (got < want)
+    io::fail(kWhat, path, "truncated: sizes ", shape_str(sizes), " need ", want, " bytes of data, the file has ", got);
   unsigned char extra;
   if (f.read(&extra, 1) != 0)
     io::fail(kWhat, path, "more data than sizes ", shape_str(sizes), " need (", want, " bytes): not an IDX file?");
-  Tensor out = empty(sizes, type->dtype);
-  dispatch(type->dtype, [&](auto v) {
-    using T = decltype(v);
-    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
-      decode(raw.data(), type->bytes, static_cast<T*>(out.data_ptr()), out.numel());
-  });
+  if (type->bytes > 1) {
+    dispatch(type->dtype, [&](auto v) {
+      using T = decltype(v);
+      if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+        decode(raw, type->bytes, static_cast<T*>(out.data_ptr()), out.numel());
+    });
+  }
   return out;
 }
 

@@ -34,7 +34,7 @@ const char* c_type_name(ScalarType t) {
     case ScalarType::Int8: return "int8_t";
     case ScalarType::Int32: return "int";
     case ScalarType::Int64: return "int64_t";
-    case ScalarType::BFloat16: return "c10::BFloat16";
+    case ScalarType::BFloat16: return "at::BFloat16";
     case ScalarType::Float32: return "float";
     default: return "double";
   }
@@ -122,6 +122,9 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
   ScalarType t = self.dtype();
   if (!is_floating(t))
     t = promote_types(min ? result_type(self, *min) : t, max ? result_type(self, *max) : t);
+  // A bool result (bool bounds): 1.13's kernels refuse it, each with its own name.
+  RAMP_CHECK(t != ScalarType::Bool, "\"", min && max ? "clamp_scalar_cpu" : min ? "clamp_min_cpu" : "clamp_max_scalar_cpu",
+             "\" not implemented for 'Bool'");
   if (!b.has_nan()) b.check(t);
   auto compute = [&] {
     // 1.13 fills the result with NaN when both bounds are given and one is NaN.

@@ -305,6 +305,9 @@ TEST(Idx, MalformedFilesRaise) {
       {ok + "x", "more data than sizes [2, 2] need"},
       {idx_header(0x0E, {0xffffffff, 0xffffffff, 0xffffffff}), "sizes [4294967295, 4294967295]... are too large"},
       {idx_header(0x08, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}), "13 dimensions"},
+      // a plain file cannot hold more than its size: refused before anything is allocated
+      {idx_header(0x0E, {1 << 20, 1 << 20}), "truncated: sizes [1048576, 1048576] need 8796093022208 bytes of data, "
+                                             "more than the file can hold"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const std::string p = dir.path("bad" + std::to_string(i));
@@ -321,6 +324,9 @@ TEST(Idx, MalformedFilesRaise) {
   write_bytes(dir.path("crc.gz"), gz);
   EXPECT_NE(error_of([&] { data::read_idx(dir.path("crc.gz")); }), "");
   EXPECT_NE(error_of([&] { data::read_idx(dir.path("none")); }).find("No such file or directory"), std::string::npos);
+  // nor a gzip stream more than deflate's largest ratio (1032) times its size
+  write_gz(dir.path("big.gz"), idx_header(0x08, {1 << 30}) + "abc");
+  EXPECT_NE(error_of([&] { data::read_idx(dir.path("big.gz")); }).find("more than the file can hold"), std::string::npos);
 }
 
 TEST(FashionMnist, LoadsBothSplitsFromTheDebianPackage) {

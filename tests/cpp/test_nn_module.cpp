@@ -21,9 +21,9 @@ struct SimpleCNN : nn::Module {
 
 struct Net : nn::Module {
   std::shared_ptr<nn::Sequential> body = register_module(
-      "body", std::make_shared<nn::Sequential>(nn::Sequential{std::make_shared<nn::Linear>(2, 3), std::make_shared<nn::ReLU>()}));
+      "body", std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(2, 3), std::make_shared<nn::ReLU>()));
   std::shared_ptr<nn::ModuleList> acts =
-      register_module("acts", std::make_shared<nn::ModuleList>(nn::ModuleList{std::make_shared<nn::ReLU>(), std::make_shared<nn::Tanh>()}));
+      register_module("acts", std::make_shared<nn::ModuleList>(std::make_shared<nn::ReLU>(), std::make_shared<nn::Tanh>()));
   std::shared_ptr<nn::Linear> head = register_module("head", std::make_shared<nn::Linear>(3, 1));
   Tensor& scale = register_buffer("scale", ones({1}));
 };

@@ -1,14 +1,15 @@
 // Sequential and ModuleList, PyTorch's containers: children named "0", "1", ... (or given names),
 // printed one per line.
 //
-//   auto net = std::make_shared<nn::Sequential>(nn::Sequential{
-//       std::make_shared<nn::Linear>(4, 4), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(4, 2)});
+//   auto net = std::make_shared<nn::Sequential>(
+//       std::make_shared<nn::Linear>(4, 4), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(4, 2));
 //   nn::Sequential named({{"fc1", std::make_shared<nn::Linear>(4, 4)}, {"act", std::make_shared<nn::ReLU>()}});
 #pragma once
 
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,10 @@ class Sequential : public ModuleSequence {
  public:
   Sequential() = default;
   Sequential(std::initializer_list<ModulePtr> modules) : ModuleSequence(modules) {}
+  // The same from separate arguments, so that make_shared<Sequential>(a, b, c) works.
+  template <class... M>
+    requires(sizeof...(M) > 0 && (std::is_base_of_v<Module, M> && ...))
+  explicit Sequential(std::shared_ptr<M>... modules) : ModuleSequence({ModulePtr(std::move(modules))...}) {}
   // Sequential(OrderedDict([...])): the children keep these names.
   explicit Sequential(const std::vector<std::pair<std::string, ModulePtr>>& named);
   // Each child's output is the next one's input.
@@ -50,6 +55,9 @@ class ModuleList : public ModuleSequence {
  public:
   ModuleList() = default;
   ModuleList(std::initializer_list<ModulePtr> modules) : ModuleSequence(modules) {}
+  template <class... M>
+    requires(sizeof...(M) > 0 && (std::is_base_of_v<Module, M> && ...))
+  explicit ModuleList(std::shared_ptr<M>... modules) : ModuleSequence({ModulePtr(std::move(modules))...}) {}
   // Inserts before index i, renumbering the children after it.
   void insert(std::int64_t i, ModulePtr m);
 };

@@ -1,0 +1,90 @@
+"""Training steps from Python, ramp vs PyTorch 1.13, the same code on both libraries: forward, loss,
+zero_grad, backward, SGD step. Models: the MLP Linear(784,256)-ReLU-Linear(256,10) at batch 1 and
+64, and the seeds' CNN Conv2d(3,32,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(32,64,3,p=1)-ReLU-MaxPool2d(2)
+(+ Flatten-Linear(4096,10) for a loss) at batch 32 on 3x32x32. Rounds alternate between the
+libraries; each round times a block of steps; the table gives medians over rounds and the median of
+the per-round ratios. Prints markdown.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/bench_train.py [--rounds 15] [--sample-ms 200]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+import ramp
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--rounds", type=int, default=15)
+parser.add_argument("--sample-ms", type=float, default=200.0)
+args = parser.parse_args()
+
+
+def mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
+
+
+def make_step(lib, build, x_np, y_np):
+    """A closure running one training step; both libraries start from the same weights."""
+    lib.manual_seed(0)
+    model = build(lib)
+    if lib is ramp:  # torch's initial weights, through NumPy
+        twin = build(torch)
+        model.load_state_dict({k: ramp.from_numpy(v.detach().numpy().copy()) for k, v in twin.state_dict().items()})
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = lib.from_numpy(x_np), lib.from_numpy(y_np)
+    F = lib.nn.functional
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def time_block(step, reps):
+    start = time.perf_counter()
+    for _ in range(reps):
+        step()
+    return (time.perf_counter() - start) / reps
+
+
+def measure(name, build, shape, threads):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    y = rng.integers(0, 10, shape[0]).astype(np.int64)
+    torch.set_num_threads(threads)
+    ramp.set_num_threads(threads)
+    steps = {"torch": make_step(torch, build, x, y), "ramp": make_step(ramp, build, x, y)}
+    first = {k: float(s().item()) for k, s in steps.items()}  # warm-up; same weights, same loss
+    reps = {k: max(1, int(args.sample_ms / 1e3 / time_block(s, 3))) for k, s in steps.items()}
+    times = {k: [] for k in steps}
+    for _ in range(args.rounds):
+        for k, s in steps.items():
+            times[k].append(time_block(s, reps[k]))
+    ratio = statistics.median(t / r for t, r in zip(times["torch"], times["ramp"]))
+    med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+    print(f"| {name} | {threads} | {med['torch']:.0f} | {med['ramp']:.0f} | **{ratio:.2f}x** | "
+          f"{first['torch']:.6f} / {first['ramp']:.6f} |", flush=True)
+
+
+print(f"ramp {ramp.__name__} vs torch {torch.__version__}, {args.rounds} rounds, ~{args.sample_ms:.0f} ms per sample")
+print()
+print("| training step (Python) | threads | torch µs | ramp µs | torch/ramp | first loss torch / ramp |")
+print("| --- | --- | --- | --- | --- | --- |")
+measure("MLP 784-256-10, batch 1", mlp, (1, 784), 1)
+measure("MLP 784-256-10, batch 64", mlp, (64, 784), 1)
+measure("CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 1)
+measure("CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 2)
