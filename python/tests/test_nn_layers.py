@@ -3,6 +3,7 @@ and inputs: reprs, attributes, constructor errors, forward and backward (input a
 gradients, grad_fn names) in float32 and float64, train/eval (BatchNorm's running statistics,
 Dropout's statistics), and nn.init's distributions against their formulas."""
 import math
+import re
 import warnings
 from collections import OrderedDict
 
@@ -152,10 +153,15 @@ CONSTRUCTOR_ERRORS = {
 }
 
 
+def sorted_sets(message):
+    """The message with each printed set's items sorted (a set's order varies between runs)."""
+    return re.sub(r"\{([^{}]*)\}", lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}", message)
+
+
 @pytest.mark.parametrize("name", CONSTRUCTOR_ERRORS)
 def test_constructor_errors(name):
     r, t = outcome(CONSTRUCTOR_ERRORS[name], ramp.nn), outcome(CONSTRUCTOR_ERRORS[name], torch.nn)
-    assert r[1] is not None and r[1] == t[1]
+    assert r[1] is not None and r[1][0] == t[1][0] and sorted_sets(r[1][1]) == sorted_sets(t[1][1])
 
 
 def test_padding_mode_not_implemented():
