@@ -1,4 +1,5 @@
-// Everything of ramp::nn: modules, layers, containers, activations, initialisers, the layers' ops.
+// Everything of ramp::nn: modules, layers, containers, activations, initialisers, the layers' ops,
+// losses and gradient clipping.
 #pragma once
 
 #include "ramp/nn/activation.h"
@@ -6,4 +7,6 @@
 #include "ramp/nn/functional.h"
 #include "ramp/nn/init.h"
 #include "ramp/nn/layers.h"
+#include "ramp/nn/loss.h"
 #include "ramp/nn/module.h"
+#include "ramp/nn/utils.h"

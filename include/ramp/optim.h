@@ -91,6 +91,7 @@ struct SGDOptions {
 };
 struct SGDState {
   Tensor momentum_buffer;  // undefined until the first step with momentum != 0
+  bool stepped = false;    // 1.13 has state for a parameter once a step updated it
 };
 // g = grad (+ weight_decay * p); buf = momentum * buf + (1 - dampening) * g (buf = g at the first
 // step); g = nesterov ? g + momentum * buf : buf; p -= lr * g. maximize negates grad.

@@ -14,7 +14,7 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._tensor import Size
-from . import _generate, autograd, memory, nn, io, utils
+from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
@@ -31,5 +31,5 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
            "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
            "randperm", "save", "load", "io", "utils",
-           "memory", "nn", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            *_activations]  # not bool/float/int/long/double/abs: builtins

@@ -37,6 +37,7 @@ template <> AdamWOptions options_from(const py::dict& d) {
 
 py::dict state_dict(const SGDState& s) {
   py::dict d;
+  if (!s.stepped) return d;
   d["momentum_buffer"] = s.momentum_buffer.defined() ? py::cast(s.momentum_buffer) : py::none();
   return d;
 }

@@ -74,44 +74,6 @@ Tensor weight_or_one(const Tensor& w, IntArrayRef sizes, ScalarType dtype) {
 // The gradient of a reduced loss arrives as a 0-d tensor: broadcast it over the elements.
 Tensor grad_over(const Tensor& g, IntArrayRef sizes) { return g.dim() == 0 ? g.expand(sizes) : g; }
 
-// |x| recorded as AbsBackward0 (dx = g * sign(x), sign(0) = sign(NaN) = 0).
-Tensor abs_op(const Tensor& x) {
-  auto run = [](const Tensor& v) {
-    Tensor out = empty_like(v);
-    dispatch(v.dtype(), [&](auto e) {
-      using T = decltype(e);
-      detail::map1<T, T>(out, v, [](T& o, T a) {
-        if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) {
-          o = a;
-        } else if constexpr (std::is_integral_v<T>) {  // wraps at the minimum, as 1.13
-          o = a < 0 ? T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a)) : a;
-        } else if constexpr (std::is_same_v<T, BFloat16>) {
-          o.bits = std::uint16_t(a.bits & 0x7fffu);  // the sign bit cleared, as fabs
-        } else {
-          o = std::fabs(a);
-        }
-      });
-    });
-    return out;
-  };
-  if (!autograd::needs_grad({x})) return run(x);
-  Tensor out = autograd::below([&] { return run(x); });
-  autograd::record(out, "AbsBackward0", {x}, {{x, false}}, [](const autograd::Node& n, const Tensor& g) {
-    const Tensor x = n.unpack(0);
-    Tensor sign = empty_like(x);
-    dispatch(x.dtype(), [&](auto e) {
-      using T = decltype(e);
-      if constexpr (!std::is_integral_v<T>)
-        detail::map1<T, T>(sign, x, [](T& o, T a) {
-          const double d = convert<double>(a);
-          o = T(float((d > 0) - (d < 0)));
-        });
-    });
-    return std::vector<Tensor>{g.mul(sign)};
-  });
-  return out;
-}
-
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& o) {
@@ -150,7 +112,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, const LossOptions& o) 
   const Reduction red = loss::reduction_enum(o.reduction);
   // 1.13 composes it: abs(input - target), then mean or sum, after broadcasting as mse_loss.
   const Dims shape = broadcast_shapes(input.sizes(), target.sizes());
-  const Tensor d = abs_op(expand_to(input, shape).sub(expand_to(target, shape)));
+  const Tensor d = abs(expand_to(input, shape).sub(expand_to(target, shape)));
   if (red == Reduction::Mean) return d.mean();
   return red == Reduction::Sum ? d.sum() : d;
 }

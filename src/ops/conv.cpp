@@ -27,6 +27,7 @@ namespace {
 using autograd::Node;
 using autograd::wants;
 using detail::ConvGeometry;
+using detail::ConvGrads;
 
 // ---- im2col and its adjoint ----
 // Row (c, i, j) of cols holds x[c, oh*sH - pH + i*dH, ow*sW - pW + j*dW] over (oh, ow), 0 outside.
@@ -131,10 +132,6 @@ template <class T> Tensor forward(const Tensor& x, const Tensor& w, const Tensor
   return out;
 }
 
-struct ConvGrads {
-  Tensor input, weight, bias;
-};
-
 template <class T>
 ConvGrads backward(const Tensor& gy_in, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool need_x,
                    bool need_w, bool need_b) {
@@ -219,7 +216,10 @@ namespace detail {
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   const ScalarType dt = input.dtype();
+  // float32 (and bfloat16, computed in float32) on oneDNN unless empty; float64 on im2col + GEMM.
+  const bool dnnl = dt != ScalarType::Float64 && g.N > 0 && g.C > 0;
   auto compute = [&] {
+    if (dnnl) return as_dtype(dnnl_conv_forward(as_compute(input), as_compute(weight), as_compute(bias), g), dt);
     return as_dtype(on_floating(dt, [&](auto z) {
                       return forward<decltype(z)>(as_compute(input), as_compute(weight), as_compute(bias), g);
                     }),
@@ -228,12 +228,11 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   if (!autograd::needs_grad({input, weight, bias})) return compute();
   Tensor out = autograd::below(compute);
   auto node = autograd::record(
-      out, "ConvolutionBackward0", {input, weight, bias}, {}, [g, dt](const Node& n, const Tensor& gy) {
+      out, "ConvolutionBackward0", {input, weight, bias}, {}, [g, dt, dnnl](const Node& n, const Tensor& gy) {
         const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
-        ConvGrads r = on_floating(dt, [&](auto z) {
-          return backward<decltype(z)>(as_compute(gy), nw ? as_compute(n.unpack(0)) : Tensor(),
-                                       nx ? as_compute(n.unpack(1)) : Tensor(), g, nx, nw, nb);
-        });
+        const Tensor x = nw ? as_compute(n.unpack(0)) : Tensor(), w = nx ? as_compute(n.unpack(1)) : Tensor();
+        ConvGrads r = dnnl ? dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb)
+                           : on_floating(dt, [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
         return std::vector<Tensor>{as_dtype(r.input, dt), as_dtype(r.weight, dt), as_dtype(r.bias, dt)};
       });
   // The input is read for dW only, the weight for dx only.

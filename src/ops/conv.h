@@ -16,6 +16,16 @@ struct ConvGeometry {
   std::int64_t Cg() const { return C / groups; }
 };
 
+struct ConvGrads {
+  Tensor input, weight, bias;
+};
+
+// The float32 convolutions on oneDNN (conv_dnnl.cpp): its JIT kernels in its blocked layouts, with
+// reorders from and to ramp's NCHW. Operands are contiguous float32; bias may be undefined.
+Tensor dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g);
+ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool need_x,
+                             bool need_w, bool need_b);
+
 // y = conv(input, weight) + bias on checked, batched operands of one floating dtype; records
 // ConvolutionBackward0 when an operand requires grad. bias may be undefined.
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);

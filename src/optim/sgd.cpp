@@ -29,6 +29,7 @@ void SGD::step() {
       const Tensor& g = p.grad();
       if (!g.defined()) continue;
       detail::with_dense("SGD", p, g, [&](const Tensor& pd, const Tensor& gd) {
+        group.state[i].stepped = true;
         Tensor& buf = group.state[i].momentum_buffer;
         a.first = a.momentum != 0 && !buf.defined();
         if (a.first) buf = empty_like(pd);  // becomes the first (decayed) gradient

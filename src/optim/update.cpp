@@ -5,7 +5,8 @@
 //     FMA clones below compute with one vfmadd (the default clone calls libm's exact fma);
 //   - `a.addcmul_(b, c, value=s)` is fma(s * b, c, a) (GCC contracts 1.13's `a + s * b * c`);
 //   - `a.addcdiv_(b, c, value=s)` is a + (s * b) / c; scalars are rounded to the element type first.
-// Compiled with -fno-math-errno (CMakeLists.txt) so sqrt vectorizes.
+// Compiled with -fno-math-errno (so sqrt vectorizes) and -ffp-contract=off (no fusing beyond the
+// explicit std::fma calls), see CMakeLists.txt.
 #include "update.h"
 
 #include <cmath>

@@ -4,6 +4,7 @@
 //   ramp::cross_entropy(logits, labels, {.weight = w, .label_smoothing = 0.1});
 //   ramp::mse_loss(y, target, {.reduction = "sum"});                   // MseLossBackward0
 //   ramp::binary_cross_entropy_with_logits(z, t, {.pos_weight = pw});
+//   ramp::nn::CrossEntropyLoss criterion({.label_smoothing = 0.1});  criterion(logits, labels);
 //
 // `reduction` is "none", "mean" or "sum" (1.13's deprecated "elementwise_mean" is "mean"); anything
 // else raises ValueError "<value> is not a valid value for reduction".
@@ -14,10 +15,13 @@
 #include <cstdint>
 #include <string>
 
+#include "ramp/nn/module.h"
 #include "ramp/tensor.h"
 
 namespace ramp {
 
+// (Tensor members have `{}` initializers so designated initializers may skip them under
+// -Wmissing-field-initializers.)
 struct LossOptions {
   std::string reduction = "mean";
 };
@@ -29,7 +33,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& op
 Tensor l1_loss(const Tensor& input, const Tensor& target, const LossOptions& options = {});
 
 struct NllLossOptions {
-  Tensor weight;  // [C] rescales each class; undefined: all 1
+  Tensor weight{};  // [C] rescales each class; undefined: all 1
   std::int64_t ignore_index = -100;
   std::string reduction = "mean";  // "mean" divides by the summed weights of non-ignored targets
 };
@@ -38,7 +42,7 @@ struct NllLossOptions {
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions& options = {});
 
 struct CrossEntropyOptions {
-  Tensor weight;
+  Tensor weight{};
   std::int64_t ignore_index = -100;
   std::string reduction = "mean";
   double label_smoothing = 0.0;  // in [0, 1]
@@ -49,7 +53,7 @@ struct CrossEntropyOptions {
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
 
 struct BCEOptions {
-  Tensor weight;  // broadcast to the input's shape
+  Tensor weight{};  // broadcast to the input's shape
   std::string reduction = "mean";
 };
 // -w (t log(x) + (1 - t) log(1 - x)), each log clamped to >= -100 as 1.13 does; input in [0, 1].
@@ -57,9 +61,9 @@ struct BCEOptions {
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCEOptions& options = {});
 
 struct BCEWithLogitsOptions {
-  Tensor weight;
+  Tensor weight{};
   std::string reduction = "mean";
-  Tensor pos_weight;  // weight of the positive term, broadcast along the last dim ([C])
+  Tensor pos_weight{};  // weight of the positive term, broadcast along the last dim ([C])
 };
 // -w (pw t log(sigmoid(x)) + (1 - t) log(1 - sigmoid(x))) = w ((1 - t) x + (1 + (pw - 1) t) softplus(-x)),
 // softplus(-x) = max(-x, 0) + log1p(exp(-|x|)): no overflow, and no cancellation where 1.13's
@@ -67,4 +71,58 @@ struct BCEWithLogitsOptions {
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsOptions& options = {});
 
+namespace nn {
+
+// The loss modules (torch.nn.MSELoss, ...): reprs "MSELoss()", weight / pos_weight registered as
+// buffers (state_dict, to(dtype)), the rest of the options kept as given. A module's forward takes
+// (input, target); the one-input forward of Module is not one of them.
+template <class Options> class Loss : public Module {
+ public:
+  using Module::forward;
+  using Module::operator();
+  virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
+  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
+  Options options;  // its weight / pos_weight are the buffers' values at the call
+
+ protected:
+  explicit Loss(Options o) : options(std::move(o)) {}
+};
+
+class MSELoss : public Loss<LossOptions> {
+ public:
+  explicit MSELoss(LossOptions o = {}) : Loss(std::move(o)) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+class L1Loss : public Loss<LossOptions> {
+ public:
+  explicit L1Loss(LossOptions o = {}) : Loss(std::move(o)) {}
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+class NLLLoss : public Loss<NllLossOptions> {
+ public:
+  explicit NLLLoss(NllLossOptions o = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  Tensor& weight;  // buffer "weight" (undefined: None)
+};
+class CrossEntropyLoss : public Loss<CrossEntropyOptions> {
+ public:
+  explicit CrossEntropyLoss(CrossEntropyOptions o = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  Tensor& weight;
+};
+class BCELoss : public Loss<BCEOptions> {
+ public:
+  explicit BCELoss(BCEOptions o = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  Tensor& weight;
+};
+class BCEWithLogitsLoss : public Loss<BCEWithLogitsOptions> {
+ public:
+  explicit BCEWithLogitsLoss(BCEWithLogitsOptions o = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  Tensor& weight;
+  Tensor& pos_weight;
+};
+
+}  // namespace nn
 }  // namespace ramp

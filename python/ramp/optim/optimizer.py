@@ -1,0 +1,222 @@
+"""ramp.optim's Optimizer: torch.optim.Optimizer's Python surface (param_groups as dicts, defaults,
+state, add_param_group, zero_grad, step(closure), repr) over the C++ optimizers of
+include/ramp/optim.h, which do the updates. Each step pushes every group's options to C++, so a
+user or scheduler may change ``group['lr']`` (or any other option) between steps, as in torch.
+A subclass without a C++ optimizer (``_cpp = None``) is a plain Python optimizer, as torch's: it
+writes its own step() and keeps its own ``state``."""
+import warnings
+from collections import defaultdict
+
+from .. import _C
+from ..autograd import enable_grad
+
+
+class _RequiredParameter:
+    """Singleton for a required option (SGD's lr)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _typename(obj):
+    if isinstance(obj, _C.Tensor):
+        return "ramp." + {"float32": "Float", "float64": "Double", "bfloat16": "BFloat16", "int64": "Long",
+                          "int32": "Int", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[
+            repr(obj.dtype).split(".")[-1]] + "Tensor"
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in (None, "builtins") else module + "." + name
+
+
+class Optimizer:
+    """Base class: subclasses set ``_cpp`` (the C++ class) and pass their ``defaults``."""
+
+    _cpp = None
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._python_state = defaultdict(dict)  # a Python subclass's state
+        if isinstance(params, _C.Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got " + _typename(params))
+        self.param_groups = []
+        self._c = None
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def add_param_group(self, param_group):
+        """torch's add_param_group: fills in the defaults, checks the parameters (C++ checks that
+        they are leaves and in one group only)."""
+        assert isinstance(param_group, dict), "param group must be a dict"
+        params = param_group["params"]
+        if isinstance(params, _C.Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                            "tensors in sets will change between runs. Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+        for param in param_group["params"]:
+            if not isinstance(param, _C.Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(param))
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required optimization parameter " + name)
+            param_group.setdefault(name, default)
+        params = param_group["params"]
+        if len(params) != len({id(p) for p in params}):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                          "an error; see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
+        self._check_group(param_group)
+        if self._cpp is None:
+            pass
+        elif self._c is None:
+            self._c = self._cpp([(params, param_group)], self.defaults if self._defaults_complete() else param_group)
+        else:
+            self._c.add_param_group(params, param_group)
+        self.param_groups.append(param_group)
+
+    def _defaults_complete(self):
+        return all(v is not required for v in self.defaults.values())
+
+    def _check_group(self, group):
+        """Options C++ cannot honour: CUDA-only or differentiable updates."""
+        if group.get("fused"):
+            raise RuntimeError("FusedAdam requires all the params to be CUDA, floating point")
+        if group.get("capturable"):
+            raise RuntimeError("If capturable=True, params and state_steps must be CUDA tensors.")
+        if group.get("differentiable"):
+            raise RuntimeError("ramp's optimizers are not differentiable (differentiable=True is not supported)")
+
+    def _push(self):
+        """Every group's options (and the lr a scheduler started from) into C++."""
+        if self._c is None:
+            raise TypeError("ramp's schedulers drive ramp.optim's C++ optimizers (SGD, Adam, AdamW), not "
+                            + type(self).__name__)
+        for i, group in enumerate(self.param_groups):
+            self._c.set_options(i, group)
+            self._c.set_initial_lr(i, group.get("initial_lr"))
+
+    def _pull_lr(self):
+        for i, group in enumerate(self.param_groups):
+            group["lr"] = self._c.lr(i)
+            initial = self._c.initial_lr(i)
+            if initial is not None:
+                group["initial_lr"] = initial
+
+    @property
+    def state(self):
+        """torch's optimizer.state: {param: {name: tensor}} (the live C++ state tensors)."""
+        if self._c is None:
+            return self._python_state
+        out = {}
+        for i, group in enumerate(self.param_groups):
+            for p, s in zip(group["params"], self._c.state(i)):
+                if s:
+                    out[p] = s
+        return out
+
+    def zero_grad(self, set_to_none=False):
+        if self._c is not None:
+            return self._c.zero_grad(set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        if p.grad.grad_fn is not None:
+                            p.grad.detach_()
+                        else:
+                            p.grad.requires_grad_(False)
+                        p.grad.zero_()
+
+    def step(self, closure=None):
+        if self._c is None:
+            raise NotImplementedError
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._push()
+        self._c.step()
+        return loss
+
+    def __repr__(self):
+        s = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            s += "\nParameter Group {0}\n".format(i)
+            for key in sorted(group.keys()):
+                if key != "params":
+                    s += "    {0}: {1}\n".format(key, group[key])
+        return s + ")"
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD (1.13): momentum, dampening, weight_decay, nesterov, maximize."""
+
+    _cpp = _C._optim.SGD
+
+    def __init__(self, params, lr=required, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False):
+        if lr is not required and lr < 0.0:
+            raise ValueError("Invalid learning rate: {}".format(lr))
+        if momentum < 0.0:
+            raise ValueError("Invalid momentum value: {}".format(momentum))
+        if weight_decay < 0.0:
+            raise ValueError("Invalid weight_decay value: {}".format(weight_decay))
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize, foreach=foreach, differentiable=differentiable)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+
+def _check_adam(lr, betas, eps, weight_decay):
+    if not 0.0 <= lr:
+        raise ValueError("Invalid learning rate: {}".format(lr))
+    if not 0.0 <= eps:
+        raise ValueError("Invalid epsilon value: {}".format(eps))
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError("Invalid beta parameter at index 0: {}".format(betas[0]))
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError("Invalid beta parameter at index 1: {}".format(betas[1]))
+    if not 0.0 <= weight_decay:
+        raise ValueError("Invalid weight_decay value: {}".format(weight_decay))
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam (1.13): betas, eps, weight_decay (L2, added to the gradient), amsgrad, maximize."""
+
+    _cpp = _C._optim.Adam
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=False):
+        _check_adam(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                        foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+
+
+class AdamW(Optimizer):
+    """torch.optim.AdamW (1.13): Adam with decoupled weight decay (default 1e-2)."""
+
+    _cpp = _C._optim.AdamW
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False):
+        _check_adam(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, foreach=foreach,
+                        maximize=maximize, capturable=capturable)
+        super().__init__(params, defaults)
