@@ -8,7 +8,7 @@
     model.fit(x, y, epochs=5, batch_size=32); model.evaluate(x, y); model.predict(x)
 
 Dense is a Linear (Keras's glorot_uniform weights, zero biases) followed by the activation module of
-any registry name ("relu", "LeakyReLU", "gelu", ...; Keras's "swish", "hard_sigmoid", "linear" too);
+any registry name ("relu", "LeakyReLU", "gelu", "swish", ...; Keras's "hard_sigmoid" and "linear" too);
 softmax-like activations run over the last dim, as Keras's axis=-1. Without input_shape, the first
 Dense takes its input size from the first batch it sees.
 """
@@ -20,11 +20,13 @@ import numpy as np
 from . import _C, _generate, nn
 from .autograd import no_grad
 from .nn import init
+from .nn import loss as _losses
 
 __all__ = ["Sequential", "Dense", "Activation"]
 
-# Keras names some activations differently from PyTorch (hard_sigmoid: PyTorch's relu6(x + 3) / 6).
-_ALIASES = {"swish": "silu", "hard_sigmoid": "hardsigmoid"}
+# Keras's names that ramp's registry lacks (hard_sigmoid: PyTorch's relu6(x + 3) / 6, not Keras's
+# 0.2 x + 0.5). Keras's "swish" is the registry's own swish (beta 1: x sigmoid(x)).
+_ALIASES = {"hard_sigmoid": "hardsigmoid"}
 _name_counts = collections.Counter()
 
 
@@ -149,7 +151,7 @@ def _probabilities(p):
 def _loss_fn(loss):
     if callable(loss):
         return loss
-    F = nn.functional
+    F = _losses
     losses = {
         "sparse_categorical_crossentropy": lambda p, y: F.nll_loss(_probabilities(p).log(), y),
         "categorical_crossentropy": lambda p, y: -(y * _probabilities(p).log()).sum(-1).mean(),
@@ -167,10 +169,10 @@ def _as_tensor(a):
 
 
 class History:
-    """What fit returns: history["loss"] (and each metric) per epoch."""
+    """What fit returns: history["loss"] (and each metric): a list with one value per epoch."""
 
     def __init__(self):
-        self.history = collections.defaultdict(list)
+        self.history = {}
 
 
 class Sequential(nn.Sequential):
@@ -320,7 +322,7 @@ class Sequential(nn.Sequential):
                     totals[m] += self._accuracy(p.detach(), yb) * xb.shape[0]
             logs = {k: v / x.shape[0] for k, v in totals.items()}
             for k, v in logs.items():
-                history.history[k].append(v)
+                history.history.setdefault(k, []).append(v)
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}\n{steps}/{steps} - " +
                       " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
