@@ -350,3 +350,49 @@ def test_activation_modules_are_modules():
     assert rrelu(ramp.tensor([-1.0])).item() == pytest.approx(-(0.125 + 1 / 3) / 2)
     with pytest.raises(TypeError, match="cannot assign 'torch.FloatTensor' as parameter 'weight'"):
         seq[1].weight = ramp.zeros(2)
+
+
+def container_ops(lib):
+    """Sequential and ModuleList used as lists, recorded as (repr or outcome) per step."""
+    nn, out = lib.nn, []
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    out += [len(seq), type(seq[-1]).__name__, repr(seq[1:]), repr(seq[::2]), [type(m).__name__ for m in seq]]
+    out.append(outcome(lambda: seq[3])[1])
+    seq.append(nn.Tanh())
+    seq.insert(1, nn.Dropout())
+    seq.extend(nn.Sequential(nn.Sigmoid()))
+    out.append(repr(seq))
+    del seq[1]
+    out.append(repr(seq))
+    out.append(type(seq.pop(0)).__name__)
+    seq[0] = nn.ELU()
+    out += [repr(seq), repr(seq + nn.Sequential(nn.ReLU())), repr(2 * nn.Sequential(nn.ReLU(), nn.Tanh()))]
+    out.append(outcome(lambda: seq + [nn.ReLU()])[1])
+    out.append(outcome(lambda: seq * 0)[1])
+    named = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.ReLU())]))
+    out += [repr(named[0:1]), repr(named), [k for k in dir(named) if k in ("fc", "act", "0")]]
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    ml.append(nn.Sigmoid())
+    ml.extend([nn.ELU(), nn.SELU()])
+    ml.insert(1, nn.Identity())
+    out += [len(ml), repr(ml), repr(ml[1:3]), type(ml[-1]).__name__, [type(m).__name__ for m in ml]]
+    del ml[0]
+    out += [repr(ml), type(ml.pop(-1)).__name__, repr(ml + nn.ModuleList([nn.ReLU()]))]
+    ml[0] = nn.GELU()
+    out.append(repr(ml))
+    out += [outcome(lambda: ml[10])[1], outcome(lambda: ml.extend(3))[1], outcome(lambda: ml(1))[1]]
+    return out
+
+
+def test_containers_behave_as_torch():
+    torch_ops = [repr(v).replace("torch.nn.modules.container", "ramp.nn.container") for v in container_ops(torch)]
+    assert [repr(v) for v in container_ops(ramp)] == torch_ops
+
+
+def test_sequential_forward_matches_torch():
+    torch.manual_seed(4)
+    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    r = ramp.nn.Sequential(ramp.nn.Linear(3, 4), ramp.nn.ReLU(), ramp.nn.Linear(4, 2))
+    r.load_state_dict(to_ramp_state(t.state_dict()))
+    x = torch.randn(5, 3)
+    np.testing.assert_allclose(to_numpy(r(ramp.from_numpy(x.numpy()))), t(x).detach().numpy(), rtol=1e-6, atol=1e-7)
