@@ -25,8 +25,8 @@ std::vector<std::int64_t> ints(py::handle h, std::string_view fn, std::string_vi
     }
     if (out.size() == py::len(h) && !out.empty()) return out;
   }
-  throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position, ") must be tuple of ints, not ",
-                              type_name(h)));
+  throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position,
+                              ") must be tuple of ints, not ", type_name(h)));
 }
 
 // An optional tensor (bias, weight): None is the undefined tensor.
@@ -90,8 +90,8 @@ py::object max_pool2d(py::handle input, py::handle kernel_size, py::handle strid
   return py::cast(std::move(y));
 }
 
-Tensor avg_pool2d(py::handle input, py::handle kernel_size, py::handle stride, py::handle padding, bool ceil_mode,
-                  bool count_include_pad, std::optional<std::int64_t> divisor_override) {
+Tensor avg_pool2d(py::handle input, py::handle kernel_size, py::handle stride, py::handle padding,
+                  bool ceil_mode, bool count_include_pad, std::optional<std::int64_t> divisor_override) {
   const char* fn = "avg_pool2d";
   const Tensor& x = tensor_arg(input, fn, "input", 1);
   const auto k = ints(kernel_size, fn, "kernel_size", 2), s = stride_or_kernel(stride, fn, 3),
@@ -112,8 +112,8 @@ Tensor batch_norm(py::handle input, py::handle running_mean, py::handle running_
   const char* fn = "batch_norm";
   const Tensor& x = tensor_arg(input, fn, "input", 1);
   const Tensor rm = optional_tensor(running_mean, fn, "running_mean", 2),
-               rv = optional_tensor(running_var, fn, "running_var", 3), w = optional_tensor(weight, fn, "weight", 4),
-               b = optional_tensor(bias, fn, "bias", 5);
+               rv = optional_tensor(running_var, fn, "running_var", 3),
+               w = optional_tensor(weight, fn, "weight", 4), b = optional_tensor(bias, fn, "bias", 5);
   py::gil_scoped_release nogil;
   return ramp::batch_norm(x, rm, rv, w, b, training, momentum, eps);
 }
@@ -146,15 +146,16 @@ void init_nn(py::module_& m) {
         py::arg("divisor_override") = none);
   m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, py::arg("input"), py::arg("output_size"));
   m.def("batch_norm", &batch_norm, py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
-        py::arg("weight") = none, py::arg("bias") = none, py::arg("training") = false, py::arg("momentum") = 0.1,
-        py::arg("eps") = 1e-5);
+        py::arg("weight") = none, py::arg("bias") = none, py::arg("training") = false,
+        py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
   m.def("dropout", &dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
         py::arg("inplace") = false);
 
   namespace init = nn::init;
   auto i = m.def_submodule("_init", "nn::init (ramp.nn.init gives it torch's signatures and checks)");
   i.def("calculate_gain", &init::calculate_gain, py::arg("nonlinearity"), py::arg("param") = none);
-  i.def("calculate_fan_in_and_fan_out", [](const Tensor& t) { return init::calculate_fan_in_and_fan_out(t); });
+  i.def("calculate_fan_in_and_fan_out",
+        [](const Tensor& t) { return init::calculate_fan_in_and_fan_out(t); });
   // In place, returning the Python object given (`w is init.zeros_(w)`).
   using O = py::object;
   auto t = [](const O& o) -> Tensor& { return tensor_arg(o, "init", "tensor", 1); };

@@ -325,3 +325,35 @@ def test_init_gains_and_errors():
         assert r[1] is not None and r[1] == t[1]
     with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
         ramp.nn.init.kaiming_uniform_(ramp.zeros(0, 3))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_one_row_and_one_column_products(dtype):
+    """Products with one row or one column (GEMV inside) over the layouts BLAS reads in place
+    (row-major, transposed, padded rows) and one it copies first (strided columns); against NumPy
+    in float64 on the same values."""
+    rng = np.random.default_rng(7)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+
+    def layouts(rows, cols):
+        arr = rng.standard_normal((rows, cols)).astype(dtype)
+        padded = np.zeros((rows, cols + 5), dtype)
+        padded[:, :cols] = arr
+        wide = np.zeros((rows, 2 * cols), dtype)
+        wide[:, ::2] = arr
+        views = [ramp.from_numpy(arr.copy()), ramp.from_numpy(arr.T.copy()).t(),
+                 ramp.from_numpy(padded)[:, :cols], ramp.from_numpy(wide)[:, ::2]]
+        return arr.astype(np.float64), views
+
+    for (rows, k, cols) in [(1, 37, 23), (23, 37, 1), (1, 37, 1)]:
+        a_ref, a_views = layouts(rows, k)
+        b_ref, b_views = layouts(k, cols)
+        for a in a_views:
+            for b in b_views:
+                np.testing.assert_allclose(to_numpy(ramp.mm(a, b)), a_ref @ b_ref, **tol)
+    w_ref, w_views = layouts(23, 37)
+    x_ref, x_views = layouts(1, 37)
+    bias = rng.standard_normal(23).astype(dtype)
+    for w in w_views:
+        np.testing.assert_allclose(to_numpy(F.linear(x_views[0], w, ramp.from_numpy(bias))),
+                                   x_ref @ w_ref.T + bias, **tol)

@@ -65,15 +65,15 @@ void call(const Operand& a, const Operand& b, T alpha, T beta, const T* pa, cons
   const auto flip = [](CBLAS_TRANSPOSE op) { return op == CblasNoTrans ? CblasTrans : CblasNoTrans; };
   if (a.rows == 1) {  // c (1 x n) = a (1 x k) op(B): c^T = op(B)^T a^T over B's stored matrix
     const bool stored_kn = b.op == CblasNoTrans;  // B stored k x n, else n x k
-    gemv(CblasRowMajor, flip(b.op), int(stored_kn ? b.rows : b.cols), int(stored_kn ? b.cols : b.rows), alpha, pb,
-         int(b.ld), pa, a.op == CblasNoTrans ? 1 : int(a.ld), beta, c, 1);
+    gemv(CblasRowMajor, flip(b.op), int(stored_kn ? b.rows : b.cols), int(stored_kn ? b.cols : b.rows), alpha,
+         pb, int(b.ld), pa, a.op == CblasNoTrans ? 1 : int(a.ld), beta, c, 1);
   } else if (b.cols == 1) {  // c (m x 1) = op(A) (m x k) b (k x 1)
     const bool stored_mk = a.op == CblasNoTrans;
     gemv(CblasRowMajor, a.op, int(stored_mk ? a.rows : a.cols), int(stored_mk ? a.cols : a.rows), alpha, pa,
          int(a.ld), pb, b.op == CblasNoTrans ? int(b.ld) : 1, beta, c, 1);
   } else {
-    gemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld), beta,
-         c, int(b.cols));
+    gemm(CblasRowMajor, a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb,
+         int(b.ld), beta, c, int(b.cols));
   }
 }
 void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb,
