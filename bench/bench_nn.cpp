@@ -81,7 +81,8 @@ void bench_check() {
     row(label, y, ty, {x.grad(), w.grad(), b.grad()}, {tx.grad(), tw.grad(), tb.grad()});
   };
   conv_case("conv2d 3→32 3x3 p1", {4, 3, 16, 16}, {32, 3, 3, 3}, {1}, {1}, {1}, 1);
-  conv_case("conv2d 8→6 (3,2) s(2,1) p(1,0) d(1,2) g2", {3, 8, 11, 9}, {6, 4, 3, 2}, {2, 1}, {1, 0}, {1, 2}, 2);
+  conv_case("conv2d 8→6 (3,2) s(2,1) p(1,0) d(1,2) g2", {3, 8, 11, 9}, {6, 4, 3, 2}, {2, 1}, {1, 0}, {1, 2},
+            2);
   conv_case("conv2d 16→16 1x1", {2, 16, 7, 7}, {16, 16, 1, 1}, {1}, {0}, {1}, 1);
   {
     ramp::Tensor x = ramp_param({2, 4, 9, 9}, 2, 5).requires_grad_(), w = ramp_param({3, 4, 2, 2}, 0.5, 6);
@@ -94,15 +95,18 @@ void bench_check() {
     row("conv2d 'same' 2x2", y, ty, {x.grad()}, {tx.grad()});
   }
   {
-    ramp::Tensor x = ramp_param({2, 3, 10, 11}, 2, 8).requires_grad_(), w = ramp_param({5, 11}, 0.5, 9).requires_grad_(),
+    ramp::Tensor x = ramp_param({2, 3, 10, 11}, 2, 8).requires_grad_(),
+                 w = ramp_param({5, 11}, 0.5, 9).requires_grad_(),
                  b = ramp_param({5}, 0.5, 10).requires_grad_();
-    torch::Tensor tx = torch_copy(x).requires_grad_(), tw = torch_copy(w).requires_grad_(), tb = torch_copy(b).requires_grad_();
+    torch::Tensor tx = torch_copy(x).requires_grad_(), tw = torch_copy(w).requires_grad_(),
+                  tb = torch_copy(b).requires_grad_();
     ramp::Tensor y = ramp::linear(x, w, b);
     torch::Tensor ty = torch::nn::functional::linear(tx, tw, tb);
     ramp::Tensor dy = ramp_param({2, 3, 10, 5}, 1, 11);
     y.backward(dy);
     ty.backward(torch_copy(dy));
-    row("linear [2,3,10,11]·[5,11]ᵀ", y, ty, {x.grad(), w.grad(), b.grad()}, {tx.grad(), tw.grad(), tb.grad()});
+    row("linear [2,3,10,11]·[5,11]ᵀ", y, ty, {x.grad(), w.grad(), b.grad()},
+        {tx.grad(), tw.grad(), tb.grad()});
   }
   auto pool_case = [&](const char* label, auto rf, auto tf, std::vector<std::int64_t> xs) {
     ramp::Tensor x = ramp_param(xs, 2, 12).requires_grad_();
@@ -114,20 +118,31 @@ void bench_check() {
     ty.backward(torch_copy(dy));
     row(label, y, ty, {x.grad()}, {tx.grad()});
   };
-  pool_case("max_pool2d 3 s2 p1 ceil", [](auto& x) { return ramp::max_pool2d(x, {3}, {2}, {1}, {1}, true); },
-            [](auto& x) { return torch::max_pool2d(x, 3, 2, 1, 1, true); }, {2, 3, 12, 13});
-  pool_case("max_pool2d 3 d2", [](auto& x) { return ramp::max_pool2d(x, {3}, {1}, {0}, {2}); },
-            [](auto& x) { return torch::max_pool2d(x, 3, 1, 0, 2); }, {2, 3, 12, 13});
-  pool_case("avg_pool2d 3 s2 p1 ceil, exclude pad",
-            [](auto& x) { return ramp::avg_pool2d(x, {3}, {2}, {1}, true, false); },
-            [](auto& x) { return torch::avg_pool2d(x, 3, 2, 1, true, false); }, {2, 3, 12, 13});
-  pool_case("avg_pool2d 2, divisor 3", [](auto& x) { return ramp::avg_pool2d(x, {2}, {}, {0}, false, true, 3); },
-            [](auto& x) { return torch::avg_pool2d(x, 2, {}, 0, false, true, 3); }, {3, 12, 13});
-  pool_case("adaptive_avg_pool2d (5,3)", [](auto& x) { return ramp::adaptive_avg_pool2d(x, {5, 3}); },
-            [](auto& x) { return torch::adaptive_avg_pool2d(x, {5, 3}); }, {2, 3, 12, 13});
+  pool_case(
+      "max_pool2d 3 s2 p1 ceil", [](auto& x) { return ramp::max_pool2d(x, {3}, {2}, {1}, {1}, true); },
+      [](auto& x) { return torch::max_pool2d(x, 3, 2, 1, 1, true); }, {2, 3, 12, 13});
+  pool_case(
+      "max_pool2d 3 d2", [](auto& x) { return ramp::max_pool2d(x, {3}, {1}, {0}, {2}); },
+      [](auto& x) { return torch::max_pool2d(x, 3, 1, 0, 2); }, {2, 3, 12, 13});
+  pool_case(
+      "avg_pool2d 3 s2 p1 ceil, exclude pad",
+      [](auto& x) { return ramp::avg_pool2d(x, {3}, {2}, {1}, true, false); },
+      [](auto& x) { return torch::avg_pool2d(x, 3, 2, 1, true, false); }, {2, 3, 12, 13});
+  pool_case(
+      "avg_pool2d 2, divisor 3", [](auto& x) { return ramp::avg_pool2d(x, {2}, {}, {0}, false, true, 3); },
+      [](auto& x) { return torch::avg_pool2d(x, 2, {}, 0, false, true, 3); }, {3, 12, 13});
+  pool_case(
+      "adaptive_avg_pool2d (5,3)",
+      [](auto& x) {
+        return ramp::adaptive_avg_pool2d(x, {5, 3});
+      },
+      [](auto& x) {
+        return torch::adaptive_avg_pool2d(x, {5, 3});
+      },
+      {2, 3, 12, 13});
   for (bool training : {true, false}) {
-    ramp::Tensor x = ramp_param({8, 4, 5, 5}, 3, 14).requires_grad_(), w = ramp_param({4}, 1, 15).requires_grad_(),
-                 b = ramp_param({4}, 1, 16).requires_grad_();
+    ramp::Tensor x = ramp_param({8, 4, 5, 5}, 3, 14).requires_grad_(),
+                 w = ramp_param({4}, 1, 15).requires_grad_(), b = ramp_param({4}, 1, 16).requires_grad_();
     ramp::Tensor rm = ramp_param({4}, 1, 17), rv = ramp_param({4}, 0.5, 18).add(1.0);
     torch::Tensor tx = torch_copy(x).requires_grad_(), tw = torch_copy(w).requires_grad_(),
                   tb = torch_copy(b).requires_grad_(), trm = torch_copy(rm), trv = torch_copy(rv);
@@ -139,7 +154,8 @@ void bench_check() {
     row(training ? "batch_norm train" : "batch_norm eval", y, ty, {x.grad(), w.grad(), b.grad()},
         {tx.grad(), tw.grad(), tb.grad()});
     if (training)
-      std::printf("| batch_norm running mean / var | %.1e / %.1e | | | |\n", rel_diff(rm, trm), rel_diff(rv, trv));
+      std::printf("| batch_norm running mean / var | %.1e / %.1e | | | |\n", rel_diff(rm, trm),
+                  rel_diff(rv, trv));
   }
 }
 
@@ -190,7 +206,8 @@ std::pair<RampCnn, TorchCnn> make_cnn() {
   m.b2 = ramp_param({64}, 1 / std::sqrt(288.0), 4);
   m.x = ramp_param({kN, 3, 32, 32}, 1, 5);
   m.r = ramp_param({kN, 64, 8, 8}, 1, 6);
-  TorchCnn t{torch_copy(m.w1), torch_copy(m.b1), torch_copy(m.w2), torch_copy(m.b2), torch_copy(m.x), torch_copy(m.r)};
+  TorchCnn t{torch_copy(m.w1), torch_copy(m.b1), torch_copy(m.w2),
+             torch_copy(m.b2), torch_copy(m.x),  torch_copy(m.r)};
   for (ramp::Tensor* p : {&m.w1, &m.b1, &m.w2, &m.b2}) p->requires_grad_();
   for (torch::Tensor* p : {&t.w1, &t.b1, &t.w2, &t.b2}) p->requires_grad_(true);
   return {m, t};
@@ -203,9 +220,10 @@ void bench_cnn() {
       "no_grad; gradients reset. Same initial parameters and input on both sides. After the timing, one "
       "more step on each: the largest relative difference of the updated parameters.\n\n",
       static_cast<long long>(kN), kLr);
-  std::printf("| thr | ramp | torch (%s) | torch/ramp | params after a step (rel diff) | fork/join |\n"
-              "|---:|---:|---:|---:|---:|---:|\n",
-              g_cap.c_str());
+  std::printf(
+      "| thr | ramp | torch (%s) | torch/ramp | params after a step (rel diff) | fork/join |\n"
+      "|---:|---:|---:|---:|---:|---:|\n",
+      g_cap.c_str());
   for (int threads : g_threads) {
     set_threads(threads);
     auto [m, t] = make_cnn();
@@ -246,7 +264,8 @@ void bench_pieces() {
     const ramp::Tensor c1 = ramp::conv2d(m.x, w1, b1, {1}, {1}), h1 = ramp::max_pool2d(ramp::relu(c1), {2});
     const ramp::Tensor c2 = ramp::conv2d(h1, w2, b2, {1}, {1}), a2 = ramp::relu(c2);
     const torch::Tensor tw1 = t.w1.detach(), tb1 = t.b1.detach(), tw2 = t.w2.detach(), tb2 = t.b2.detach();
-    const torch::Tensor tc1 = torch_copy(c1), th1 = torch_copy(h1), tc2 = torch_copy(c2), ta2 = torch_copy(a2);
+    const torch::Tensor tc1 = torch_copy(c1), th1 = torch_copy(h1), tc2 = torch_copy(c2),
+                        ta2 = torch_copy(a2);
     const ramp::Tensor g2 = ramp_param({kN, 64, 16, 16}, 1, 9);
     const torch::Tensor tg2 = torch_copy(g2);
     // Backward pieces through autograd: the op on a leaf, then backward with a fixed gradient.
@@ -270,10 +289,15 @@ void bench_pieces() {
         {"conv2 forward [32,32,16,16]→[32,64,16,16]", [&] { ramp::conv2d(h1, w2, b2, {1}, {1}); },
          [&] { torch::conv2d(th1, tw2, tb2, 1, 1); }},
         {"relu [32,32,32,32]", [&] { ramp::relu(c1); }, [&] { torch::relu(tc1); }},
-        {"max_pool2d(2) [32,32,32,32]", [&] { ramp::max_pool2d(c1, {2}); }, [&] { torch::max_pool2d(tc1, 2); }},
+        {"max_pool2d(2) [32,32,32,32]", [&] { ramp::max_pool2d(c1, {2}); },
+         [&] { torch::max_pool2d(tc1, 2); }},
         {"max_pool2d(2) fwd+bwd [32,64,16,16]",
-         [&] { rbwd([](auto& x) { return ramp::max_pool2d(x, {2}); }, a2, ramp_param({kN, 64, 8, 8}, 1, 10)); },
-         [&] { tbwd([](auto& x) { return torch::max_pool2d(x, 2); }, ta2, torch::ones({kN, 64, 8, 8})); }},
+         [&] {
+           rbwd([](auto& x) { return ramp::max_pool2d(x, {2}); }, a2, ramp_param({kN, 64, 8, 8}, 1, 10));
+         },
+         [&] {
+           tbwd([](auto& x) { return torch::max_pool2d(x, 2); }, ta2, torch::ones({kN, 64, 8, 8}));
+         }},
         {"conv2 fwd+bwd (dx, dW, db)",
          [&] {
            ramp::autograd::EnableGradGuard on;
@@ -302,8 +326,8 @@ void bench_pieces() {
     for (auto& p : pieces) {
       std::vector<Variant> vs{variant("ramp", p.r), variant("torch", p.t)};
       Result r = measure(vs);
-      std::printf("| %s | %s | %s | %s |\n", p.op.c_str(), fmt_time(r.time(0)).c_str(), fmt_time(r.time(1)).c_str(),
-                  fmt_ratio(r.ratio(1, 0)).c_str());
+      std::printf("| %s | %s | %s | %s |\n", p.op.c_str(), fmt_time(r.time(0)).c_str(),
+                  fmt_time(r.time(1)).c_str(), fmt_ratio(r.ratio(1, 0)).c_str());
       std::fflush(stdout);
     }
   }
@@ -314,17 +338,20 @@ void bench_pieces() {
 int main(int argc, char** argv) {
   const auto t0 = Clock::now();
   g_opt.sections = {"check", "cnn", "pieces"};
-  const int rc = parse_options(argc, argv, "[--sections check,cnn,pieces] [--threads 1,2] [--rounds N] [--sample-ms M]",
-                               [](const std::string& a, auto next) {
-                                 if (a != "--threads") return false;
-                                 g_threads.clear();
-                                 for (const std::string& s : split_commas(next())) g_threads.push_back(std::atoi(s.c_str()));
-                                 return true;
-                               });
+  const int rc =
+      parse_options(argc, argv, "[--sections check,cnn,pieces] [--threads 1,2] [--rounds N] [--sample-ms M]",
+                    [](const std::string& a, auto next) {
+                      if (a != "--threads") return false;
+                      g_threads.clear();
+                      for (const std::string& s : split_commas(next()))
+                        g_threads.push_back(std::atoi(s.c_str()));
+                      return true;
+                    });
   if (rc >= 0) return rc;
   raise_mmap_threshold();
   g_cap = torch_capability();
-  std::printf("## ramp layer ops vs PyTorch %s (libtorch, CPU capability %s)\n\n", TORCH_VERSION, g_cap.c_str());
+  std::printf("## ramp layer ops vs PyTorch %s (libtorch, CPU capability %s)\n\n", TORCH_VERSION,
+              g_cap.c_str());
   print_machine();
   print_method();
   if (g_opt.sections.count("check")) bench_check();

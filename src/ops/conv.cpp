@@ -1,5 +1,6 @@
-// conv2d by im2col + GEMM (detail::gemm_into on OpenBLAS), forward and ConvolutionBackward0, with
-// PyTorch 1.13's checks in its order and with its texts (aten/src/ATen/native/Convolution.cpp).
+// The convolution kernel behind conv2d and its ConvolutionBackward0 node. float32 (and bfloat16,
+// computed in float32) runs on oneDNN (conv_dnnl.cpp, which says why); float64, and whatever
+// oneDNN refuses, runs here by im2col + GEMM (detail::gemm_into on OpenBLAS):
 //
 // Per image n and group g, with K = C/groups * kH * kW and L = oH * oW:
 //   cols[K, L]  = im2col(x[n, g])                  (a 1x1, stride-1, unpadded kernel reads x itself)
@@ -9,6 +10,8 @@
 // Images are split over threads (each BLAS call then runs single-threaded, OpenBLAS's OpenMP build
 // does that inside a parallel region); each thread sums its own dW/db, added up in thread order.
 // With one chunk (one thread, or one image) BLAS threads each product itself.
+#include "conv.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -16,7 +19,6 @@
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
 #include "blas.h"
-#include "conv.h"
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
 #include "record.h"
@@ -44,7 +46,8 @@ inline Span valid_range(std::int64_t offset, std::int64_t stride, std::int64_t s
   return {lo, hi};
 }
 
-template <class T> void im2col(const T* x, T* cols, const ConvGeometry& g) {
+template <class T>
+void im2col(const T* x, T* cols, const ConvGeometry& g) {
   const std::int64_t L = g.oH * g.oW;
   for (std::int64_t c = 0; c < g.Cg(); ++c)
     for (std::int64_t i = 0; i < g.kH; ++i)
@@ -72,7 +75,8 @@ template <class T> void im2col(const T* x, T* cols, const ConvGeometry& g) {
 }
 
 // dx += the adjoint of im2col applied to cols (dx holds one image-group, [C/groups, H, W]).
-template <class T> void col2im(const T* cols, T* dx, const ConvGeometry& g) {
+template <class T>
+void col2im(const T* cols, T* dx, const ConvGeometry& g) {
   const std::int64_t L = g.oH * g.oW;
   for (std::int64_t c = 0; c < g.Cg(); ++c)
     for (std::int64_t i = 0; i < g.kH; ++i)
@@ -96,7 +100,8 @@ bool is_pointwise(const ConvGeometry& g) {
 }
 
 // Splits n images into chunks, one per thread; f(chunk, begin, end).
-template <class F> void over_images(std::int64_t n, std::int64_t chunks, F f) {
+template <class F>
+void over_images(std::int64_t n, std::int64_t chunks, F f) {
   detail::parallel_for(chunks, 1, 1, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t c = lo; c < hi; ++c) f(c, n * c / chunks, n * (c + 1) / chunks);
   });
@@ -105,7 +110,8 @@ std::int64_t chunks_for(std::int64_t n) {
   return std::max<std::int64_t>(1, std::min<std::int64_t>(n, get_num_threads()));
 }
 
-template <class T> Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g) {
+template <class T>
+Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g) {
   Tensor out = empty({g.N, g.O, g.oH, g.oW}, x.dtype());
   const std::int64_t K = g.Cg() * g.kH * g.kW, L = g.oH * g.oW, Og = g.O / g.groups;
   const bool direct = is_pointwise(g);
@@ -170,12 +176,14 @@ ConvGrads backward(const Tensor& gy_in, const Tensor& x, const Tensor& w, const 
         if (need_w) {
           const T* xg = px + (n * g.C + grp * g.Cg()) * g.H * g.W;
           if (!direct) im2col(xg, cols, g);
-          detail::gemm_into(false, true, Og, K, L, T(1), gyg, L, direct ? xg : cols, L, T(1), dw + grp * Og * K, K);
+          detail::gemm_into(false, true, Og, K, L, T(1), gyg, L, direct ? xg : cols, L, T(1),
+                            dw + grp * Og * K, K);
         }
         if (need_x) {
           T* dxg = r.input.data<T>() + (n * g.C + grp * g.Cg()) * g.H * g.W;
           // direct: dx is the product itself (dx was zeroed, so beta = 0 writes it)
-          detail::gemm_into(true, false, K, L, Og, T(1), pw + grp * Og * K, K, gyg, L, T(0), direct ? dxg : cols, L);
+          detail::gemm_into(true, false, K, L, Og, T(1), pw + grp * Og * K, K, gyg, L, T(0),
+                            direct ? dxg : cols, L);
           if (!direct) col2im(cols, dxg, g);
         }
       }
@@ -200,7 +208,8 @@ ConvGrads backward(const Tensor& gy_in, const Tensor& x, const Tensor& w, const 
 
 // Runs f<T> for float32/float64; bfloat16 is computed in float32 and rounded back, as the GEMMs
 // it is made of are (detail::gemm).
-template <class F> auto on_floating(ScalarType t, F f) {
+template <class F>
+auto on_floating(ScalarType t, F f) {
   if (t == ScalarType::Float64) return f(double{});
   return f(float{});
 }
@@ -216,13 +225,18 @@ namespace detail {
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   const ScalarType dt = input.dtype();
-  // float32 (and bfloat16, computed in float32) on oneDNN unless empty; float64 on im2col + GEMM.
+  // float32 (and bfloat16, computed in float32) on oneDNN unless empty or refused; float64 (and
+  // those) on im2col + GEMM.
   const bool dnnl = dt != ScalarType::Float64 && g.N > 0 && g.C > 0;
   auto compute = [&] {
-    if (dnnl) return as_dtype(dnnl_conv_forward(as_compute(input), as_compute(weight), as_compute(bias), g), dt);
-    return as_dtype(on_floating(dt, [&](auto z) {
-                      return forward<decltype(z)>(as_compute(input), as_compute(weight), as_compute(bias), g);
-                    }),
+    if (dnnl)
+      if (auto y = dnnl_conv_forward(as_compute(input), as_compute(weight), as_compute(bias), g))
+        return as_dtype(*y, dt);
+    return as_dtype(on_floating(dt,
+                                [&](auto z) {
+                                  return forward<decltype(z)>(as_compute(input), as_compute(weight),
+                                                              as_compute(bias), g);
+                                }),
                     dt);
   };
   if (!autograd::needs_grad({input, weight, bias})) return compute();
@@ -231,12 +245,16 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
       out, "ConvolutionBackward0", {input, weight, bias}, {}, [g, dt, dnnl](const Node& n, const Tensor& gy) {
         const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
         const Tensor x = nw ? as_compute(n.unpack(0)) : Tensor(), w = nx ? as_compute(n.unpack(1)) : Tensor();
-        ConvGrads r = dnnl ? dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb)
-                           : on_floating(dt, [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
-        return std::vector<Tensor>{as_dtype(r.input, dt), as_dtype(r.weight, dt), as_dtype(r.bias, dt)};
+        std::optional<ConvGrads> r;
+        if (dnnl) r = dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb);
+        if (!r)
+          r = on_floating(dt,
+                          [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
+        return std::vector<Tensor>{as_dtype(r->input, dt), as_dtype(r->weight, dt), as_dtype(r->bias, dt)};
       });
   // The input is read for dW only, the weight for dx only.
-  autograd::save_if(*node, {{autograd::requires_grad(weight), input}, {autograd::requires_grad(input), weight}});
+  autograd::save_if(*node,
+                    {{autograd::requires_grad(weight), input}, {autograd::requires_grad(input), weight}});
   return out;
 }
 

@@ -25,22 +25,30 @@ Dims expand_param(IntArrayRef v, const char* name, std::int64_t dims) {
     for (std::int64_t i = 0; i < dims; ++i) d.push_back(v[0]);
     return d;
   }
-  RAMP_CHECK(std::int64_t(v.size()) == dims, "expected ", name, " to be a single integer value or a list of ", dims,
-             " values to match the convolution dimensions, but got ", name, "=", shape_str(v));
+  RAMP_CHECK(std::int64_t(v.size()) == dims, "expected ", name, " to be a single integer value or a list of ",
+             dims, " values to match the convolution dimensions, but got ", name, "=", shape_str(v));
   return Dims(v);
 }
 
 // The C++ type names of 1.13's bias message, and the tensor type names of its weight message.
 std::string cpp_type_name(ScalarType t) {
   switch (t) {
-    case ScalarType::Bool: return "bool";
-    case ScalarType::UInt8: return "unsigned char";
-    case ScalarType::Int8: return "signed char";
-    case ScalarType::Int32: return "int";
-    case ScalarType::Int64: return "long int";
-    case ScalarType::BFloat16: return "c10::BFloat16";
-    case ScalarType::Float32: return "float";
-    case ScalarType::Float64: return "double";
+    case ScalarType::Bool:
+      return "bool";
+    case ScalarType::UInt8:
+      return "unsigned char";
+    case ScalarType::Int8:
+      return "signed char";
+    case ScalarType::Int32:
+      return "int";
+    case ScalarType::Int64:
+      return "long int";
+    case ScalarType::BFloat16:
+      return "c10::BFloat16";
+    case ScalarType::Float32:
+      return "float";
+    case ScalarType::Float64:
+      return "double";
   }
   return "?";
 }
@@ -69,18 +77,19 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   for (auto s : stride) RAMP_CHECK(s > 0, "non-positive stride is not supported");
   for (auto d : dilation) RAMP_CHECK(d > 0, "non-positive dilation is not supported");
   const std::string ws = shape_str(weight.sizes());
-  RAMP_CHECK(wdim == input.dim(), "Expected ", wdim, "-dimensional input for ", wdim, "-dimensional weight ", ws,
-             ", but got ", input.dim(), "-dimensional input of size ", shape_str(input.sizes()), " instead");
+  RAMP_CHECK(wdim == input.dim(), "Expected ", wdim, "-dimensional input for ", wdim, "-dimensional weight ",
+             ws, ", but got ", input.dim(), "-dimensional input of size ", shape_str(input.sizes()),
+             " instead");
   RAMP_CHECK(weight.size(0) >= groups, "Given groups=", groups, ", expected weight to be at least ", groups,
              " at dimension 0, but got weight of size ", ws, " instead");
-  RAMP_CHECK(weight.size(0) % groups == 0, "Given groups=", groups, ", expected weight to be divisible by ", groups,
-             " at dimension 0, but got weight of size [", ws, "] instead");
+  RAMP_CHECK(weight.size(0) % groups == 0, "Given groups=", groups, ", expected weight to be divisible by ",
+             groups, " at dimension 0, but got weight of size [", ws, "] instead");
   RAMP_CHECK(input.size(1) == weight.size(1) * groups, "Given groups=", groups, ", weight of size ", ws,
              ", expected input", shape_str(input.sizes()), " to have ", weight.size(1) * groups,
              " channels, but got ", input.size(1), " channels instead");
-  RAMP_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), "Given weight of size ", ws,
-             ", expected bias to be 1-dimensional with ", weight.size(0), " elements, but got bias of size ",
-             shape_str(bias.sizes()), " instead");
+  RAMP_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), "Given weight of size ",
+             ws, ", expected bias to be 1-dimensional with ", weight.size(0),
+             " elements, but got bias of size ", shape_str(bias.sizes()), " instead");
   bool fits = true;
   std::string padded, kernel;
   for (std::int64_t i = 0; i < 2; ++i) {
@@ -92,18 +101,35 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   }
   RAMP_CHECK(fits, "Calculated padded input size per channel: (", padded, "). Kernel size: (", kernel,
              "). Kernel size can't be greater than actual input size");
-  RAMP_CHECK(input.dtype() == weight.dtype(), "Input type (", tensor_type_name(input.dtype()), ") and weight type (",
-             tensor_type_name(weight.dtype()),
+  RAMP_CHECK(input.dtype() == weight.dtype(), "Input type (", tensor_type_name(input.dtype()),
+             ") and weight type (", tensor_type_name(weight.dtype()),
              ") should be the same or input should be a MKLDNN tensor and weight is a dense tensor");
   RAMP_CHECK(!bias.defined() || bias.dtype() == input.dtype(), "Input type (", cpp_type_name(input.dtype()),
              ") and bias type (", cpp_type_name(bias.dtype()), ") should be the same");
-  // Where ramp stops short of 1.13 (which convolves integers on CPU; a zero-size kernel reaches oneDNN's error).
-  RAMP_CHECK(is_floating(input.dtype()), "conv2d: '", dtype_error_name(input.dtype()),
-             "' is not supported: ramp convolves Float, Double or BFloat16 tensors (PyTorch 1.13 also accepts "
-             "integer dtypes on CPU)");
-  RAMP_CHECK(weight.size(2) > 0 && weight.size(3) > 0, "conv2d: expected a kernel of positive size, but got weight of size ", ws);
-  ConvGeometry g{input.size(0), input.size(1), input.size(2), input.size(3), weight.size(0), weight.size(2),
-                 weight.size(3), stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups, 0, 0};
+  // Where ramp stops short of 1.13 (which convolves integers on CPU; a zero-size kernel reaches oneDNN's
+  // error).
+  RAMP_CHECK(
+      is_floating(input.dtype()), "conv2d: '", dtype_error_name(input.dtype()),
+      "' is not supported: ramp convolves Float, Double or BFloat16 tensors (PyTorch 1.13 also accepts "
+      "integer dtypes on CPU)");
+  RAMP_CHECK(weight.size(2) > 0 && weight.size(3) > 0,
+             "conv2d: expected a kernel of positive size, but got weight of size ", ws);
+  ConvGeometry g{input.size(0),
+                 input.size(1),
+                 input.size(2),
+                 input.size(3),
+                 weight.size(0),
+                 weight.size(2),
+                 weight.size(3),
+                 stride[0],
+                 stride[1],
+                 padding[0],
+                 padding[1],
+                 dilation[0],
+                 dilation[1],
+                 groups,
+                 0,
+                 0};
   g.oH = (g.H + 2 * g.pH - g.dH * (g.kH - 1) - 1) / g.sH + 1;
   g.oW = (g.W + 2 * g.pW - g.dW * (g.kW - 1) - 1) / g.sW + 1;
   return detail::convolution(input, weight, bias, g);
@@ -134,7 +160,8 @@ Tensor convolution_same(const Tensor& input, const Tensor& weight, const Tensor&
              shape_str(input.sizes()), " instead");
   const std::size_t dims = std::size_t(k - 2);
   RAMP_CHECK(stride.size() == dims || stride.size() == 1, "stride cannot broadcast to ", dims, " dimensions");
-  RAMP_CHECK(dilation.size() == dims || dilation.size() == 1, "dilation cannot broadcast to ", dims, " dimensions");
+  RAMP_CHECK(dilation.size() == dims || dilation.size() == 1, "dilation cannot broadcast to ", dims,
+             " dimensions");
   for (auto s : stride) RAMP_CHECK(s == 1, "padding='same' is not supported for strided convolutions");
   Dims left, extra;
   for (std::size_t i = 0; i < dims; ++i) {
@@ -152,8 +179,8 @@ Tensor unbatch(const Tensor& out, const Tensor& input) { return input.dim() == 3
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
-              IntArrayRef dilation, std::int64_t groups) {
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, std::int64_t groups) {
   const Tensor x = batchify(input);
   return unbatch(convolution(x, weight, bias, pair(stride), pair(padding), pair(dilation), groups), input);
 }
@@ -161,7 +188,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               std::string_view padding, IntArrayRef dilation, std::int64_t groups) {
   const Tensor x = batchify(input);
-  if (padding == "valid") return unbatch(convolution(x, weight, bias, pair(stride), {0}, pair(dilation), groups), input);
+  if (padding == "valid")
+    return unbatch(convolution(x, weight, bias, pair(stride), {0}, pair(dilation), groups), input);
   RAMP_CHECK(padding == "same", "Invalid padding string: '", padding, "'");
   return unbatch(convolution_same(x, weight, bias, pair(stride), pair(dilation), groups), input);
 }

@@ -12,7 +12,6 @@
 // OpenMP (libgomp, as ramp), so it follows ramp::set_num_threads. Primitive descriptors are made
 // per call (~20 µs); the JIT kernels themselves come from oneDNN's primitive cache.
 #include <dnnl.hpp>
-
 #include <unordered_map>
 
 #include "conv.h"
@@ -30,7 +29,7 @@ dnnl::engine& cpu_engine() {
 }
 
 struct Descs {
-  memory::desc x, w, b, y;                  // ramp's plain layouts
+  memory::desc x, w, b, y;  // ramp's plain layouts
   memory::dims strides, dilates, pad_l, pad_r;
 };
 
@@ -43,9 +42,8 @@ Descs descs(const ConvGeometry& g) {
   d.y = memory::desc({g.N, g.O, g.oH, g.oW}, dt::f32, tag::nchw);
   d.strides = {g.sH, g.sW};
   d.dilates = {g.dH - 1, g.dW - 1};  // oneDNN counts the gaps between taps
-  d.pad_l = {g.pH, g.pW};
-  // The right padding that yields ramp's (floor) output size.
-  d.pad_r = {(g.oH - 1) * g.sH + (g.kH - 1) * g.dH + 1 - g.H - g.pH, (g.oW - 1) * g.sW + (g.kW - 1) * g.dW + 1 - g.W - g.pW};
+  // Symmetric, as PyTorch passes it: oneDNN's output size is floored the same way.
+  d.pad_l = d.pad_r = {g.pH, g.pW};
   return d;
 }
 memory::desc any(const memory::desc& d) { return memory::desc(d.dims(), dt::f32, tag::any); }
@@ -79,16 +77,19 @@ dnnl::primitive_attr user_scratchpad() {
 }
 
 dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool bias) {
-  auto op = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                                   any(d.x), any(d.w), d.b, any(d.y), d.strides, d.dilates, d.pad_l, d.pad_r)
-                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                                   any(d.x), any(d.w), any(d.y), d.strides, d.dilates, d.pad_l, d.pad_r);
+  auto op = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                   dnnl::algorithm::convolution_direct, any(d.x), any(d.w),
+                                                   d.b, any(d.y), d.strides, d.dilates, d.pad_l, d.pad_r)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                   dnnl::algorithm::convolution_direct, any(d.x), any(d.w),
+                                                   any(d.y), d.strides, d.dilates, d.pad_l, d.pad_r);
   return {op, user_scratchpad(), cpu_engine()};
 }
 
 }  // namespace
 
-Tensor dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeometry& g) {
+std::optional<Tensor> dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                        const ConvGeometry& g) try {
   const Descs d = descs(g);
   Tensor y = empty({g.N, g.O, g.oH, g.oW});
   dnnl::stream s(cpu_engine());
@@ -98,17 +99,22 @@ Tensor dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b, cons
   memory mx = as_layout(pd.src_desc(), ux, hx, s), mw = as_layout(pd.weights_desc(), uw, hw, s);
   memory my = result_in(pd.dst_desc(), uy, hy);
   Tensor scratch = bytes(pd.scratchpad_desc().get_size());
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, mx}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, my},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, mx},
+                                       {DNNL_ARG_WEIGHTS, mw},
+                                       {DNNL_ARG_DST, my},
                                        {DNNL_ARG_SCRATCHPAD, wrap(pd.scratchpad_desc(), scratch)}};
   if (b.defined()) args.insert({DNNL_ARG_BIAS, wrap(d.b, b)});
   dnnl::convolution_forward(pd).execute(s, args);
   copy_back(my, uy, s);
   s.wait();
   return y;
+} catch (const dnnl::error&) {
+  return std::nullopt;
 }
 
-ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool need_x,
-                             bool need_w, bool need_b) {
+std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
+                                            const ConvGeometry& g, bool need_x, bool need_w,
+                                            bool need_b) try {
   const Descs d = descs(g);
   ConvGrads r;
   dnnl::stream s(cpu_engine());
@@ -118,7 +124,8 @@ ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
   Tensor hgy;
   if (need_x) {
     const dnnl::convolution_backward_data::primitive_desc pd(
-        {dnnl::algorithm::convolution_direct, any(d.x), any(d.w), any(d.y), d.strides, d.dilates, d.pad_l, d.pad_r},
+        {dnnl::algorithm::convolution_direct, any(d.x), any(d.w), any(d.y), d.strides, d.dilates, d.pad_l,
+         d.pad_r},
         user_scratchpad(), cpu_engine(), hint);
     r.input = empty({g.N, g.C, g.H, g.W});
     memory ugx = wrap(d.x, r.input), uw = wrap(d.w, w);
@@ -126,19 +133,20 @@ ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
     mgy = as_layout(pd.diff_dst_desc(), ugy, hgy, s);
     memory mw = as_layout(pd.weights_desc(), uw, hw, s), mgx = result_in(pd.diff_src_desc(), ugx, hgx);
     Tensor scratch = bytes(pd.scratchpad_desc().get_size());
-    dnnl::convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, mgy},
-                                                    {DNNL_ARG_WEIGHTS, mw},
-                                                    {DNNL_ARG_DIFF_SRC, mgx},
-                                                    {DNNL_ARG_SCRATCHPAD, wrap(pd.scratchpad_desc(), scratch)}});
+    dnnl::convolution_backward_data(pd).execute(s,
+                                                {{DNNL_ARG_DIFF_DST, mgy},
+                                                 {DNNL_ARG_WEIGHTS, mw},
+                                                 {DNNL_ARG_DIFF_SRC, mgx},
+                                                 {DNNL_ARG_SCRATCHPAD, wrap(pd.scratchpad_desc(), scratch)}});
     copy_back(mgx, ugx, s);
   }
   if (need_w || need_b) {
-    const auto op = need_b ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any(d.x),
-                                                                      any(d.w), d.b, any(d.y), d.strides, d.dilates,
-                                                                      d.pad_l, d.pad_r)
-                           : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any(d.x),
-                                                                      any(d.w), any(d.y), d.strides, d.dilates, d.pad_l,
-                                                                      d.pad_r);
+    const auto op = need_b ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct,
+                                                                      any(d.x), any(d.w), d.b, any(d.y),
+                                                                      d.strides, d.dilates, d.pad_l, d.pad_r)
+                           : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct,
+                                                                      any(d.x), any(d.w), any(d.y), d.strides,
+                                                                      d.dilates, d.pad_l, d.pad_r);
     const dnnl::convolution_backward_weights::primitive_desc pd(op, user_scratchpad(), cpu_engine(), hint);
     // dW is needed for dx's sake only when asked; oneDNN computes it anyway, into scratch if unwanted.
     Tensor gw = empty({g.O, g.Cg(), g.kH, g.kW});
@@ -161,6 +169,8 @@ ConvGrads dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
   }
   s.wait();
   return r;
+} catch (const dnnl::error&) {
+  return std::nullopt;
 }
 
 }  // namespace ramp::detail

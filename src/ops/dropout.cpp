@@ -21,7 +21,8 @@ Tensor dropout(const Tensor& input, double p, bool training, bool inplace) {
       T* b = bits.data<T>();
       detail::with_generator([&](std::mt19937_64& g) {
         // u uniform in [0, 1) from the top 53 bits; an element is kept when u < keep.
-        for (std::int64_t i = 0; i < bits.numel(); ++i) b[i] = convert<T>(double(g() >> 11) * 0x1p-53 < keep ? 1 : 0);
+        for (std::int64_t i = 0; i < bits.numel(); ++i)
+          b[i] = convert<T>(double(g() >> 11) * 0x1p-53 < keep ? 1 : 0);
       });
     });
     return bits.div_(keep);  // in place as 1.13: an integer input raises its cast error

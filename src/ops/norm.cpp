@@ -24,8 +24,12 @@
 namespace ramp {
 namespace {
 
-template <class T> using Acc = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;
-template <class T> double dbl(T v) { return static_cast<double>(static_cast<Acc<T>>(v)); }
+template <class T>
+using Acc = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;
+template <class T>
+double dbl(T v) {
+  return static_cast<double>(static_cast<Acc<T>>(v));
+}
 
 struct Shape {
   std::int64_t N, C, S;
@@ -38,7 +42,8 @@ std::vector<double> per_channel(const Tensor& t, std::int64_t C, double fill) {
 }
 
 // Per channel, over every (n, s): f(c, row pointer, S) for each of the N rows; channels over threads.
-template <class T, class F> void over_channels(const Shape& s, const T* x, F f) {
+template <class T, class F>
+void over_channels(const Shape& s, const T* x, F f) {
   detail::parallel_for(s.C, std::max<std::int64_t>(1, (1 << 16) / std::max<std::int64_t>(s.N * s.S, 1)), 1,
                        [&](std::int64_t b, std::int64_t e) {
                          for (std::int64_t c = b; c < e; ++c)
@@ -47,7 +52,8 @@ template <class T, class F> void over_channels(const Shape& s, const T* x, F f) 
 }
 
 // Batch mean and biased variance per channel, in double.
-template <class T> void batch_stats(const Shape& s, const T* x, std::vector<double>& mean, std::vector<double>& var) {
+template <class T>
+void batch_stats(const Shape& s, const T* x, std::vector<double>& mean, std::vector<double>& var) {
   mean.assign(std::size_t(s.C), 0.0), var.assign(std::size_t(s.C), 0.0);
   const double count = double(s.N * s.S);
   over_channels(s, x, [&](std::int64_t c, const T* row) {
@@ -69,7 +75,9 @@ template <class T> void batch_stats(const Shape& s, const T* x, std::vector<doub
 }
 
 // y = x * alpha[c] + beta[c].
-template <class T> void affine(const Shape& s, const T* x, T* y, const std::vector<double>& alpha, const std::vector<double>& beta) {
+template <class T>
+void affine(const Shape& s, const T* x, T* y, const std::vector<double>& alpha,
+            const std::vector<double>& beta) {
   using A = Acc<T>;
   detail::parallel_for(s.N * s.C, std::max<std::int64_t>(1, (1 << 15) / std::max<std::int64_t>(s.S, 1)), 1,
                        [&](std::int64_t b, std::int64_t e) {
@@ -88,8 +96,8 @@ struct BnGrads {
 
 template <class T>
 BnGrads backward(const Shape& s, const Tensor& gy_in, const Tensor& x_in, const std::vector<double>& mean,
-                 const std::vector<double>& invstd, const std::vector<double>& w, bool training, bool nx, bool nw,
-                 bool nb, ScalarType param_dtype) {
+                 const std::vector<double>& invstd, const std::vector<double>& w, bool training, bool nx,
+                 bool nw, bool nb, ScalarType param_dtype) {
   using A = Acc<T>;
   const Tensor gy = gy_in.contiguous(), x = x_in.contiguous();
   const T* pg = gy.data<T>();
@@ -131,7 +139,8 @@ BnGrads backward(const Shape& s, const Tensor& gy_in, const Tensor& x_in, const 
                              }
                              const A m = A(mean[c]), k = A(dotp[c]) * is * is / A(n), gm = A(sum[c] / n);
                              const T* xr = px + row * s.S;
-                             for (std::int64_t i = 0; i < s.S; ++i) d[i] = T((A(g[i]) - gm - (A(xr[i]) - m) * k) * scale);
+                             for (std::int64_t i = 0; i < s.S; ++i)
+                               d[i] = T((A(g[i]) - gm - (A(xr[i]) - m) * k) * scale);
                            }
                          });
   }
@@ -145,7 +154,8 @@ BnGrads backward(const Shape& s, const Tensor& gy_in, const Tensor& x_in, const 
 }
 
 // 1.13's mixed-dtype rule on CPU: parameters of the input's dtype, or float32 ones for bfloat16 input.
-ScalarType check_dtypes(const Tensor& input, const std::vector<std::pair<const char*, const Tensor*>>& params) {
+ScalarType check_dtypes(const Tensor& input,
+                        const std::vector<std::pair<const char*, const Tensor*>>& params) {
   const Tensor* first = nullptr;
   for (const auto& [_, t] : params)
     if (t->defined()) {
@@ -157,25 +167,29 @@ ScalarType check_dtypes(const Tensor& input, const std::vector<std::pair<const c
     for (const auto& [_, t] : params)
       RAMP_CHECK(!t->defined() || t->dtype() == ScalarType::Float32,
                  "mixed dtype (CPU): expect parameter to have scalar type of Float");
-    RAMP_CHECK(input.dtype() == ScalarType::BFloat16, "mixed dtype (CPU): expect input to have scalar type of BFloat16");
+    RAMP_CHECK(input.dtype() == ScalarType::BFloat16,
+               "mixed dtype (CPU): expect input to have scalar type of BFloat16");
   }
   for (const auto& [name, t] : params)  // 1.13 reads such a tensor as the wrong type
-    RAMP_CHECK(!t->defined() || t->dtype() == first->dtype(), "batch_norm: expected ", name, " to have dtype ",
-               dtype_error_name(first->dtype()), " (as the other parameters), but got ", dtype_error_name(t->dtype()));
+    RAMP_CHECK(!t->defined() || t->dtype() == first->dtype(), "batch_norm: expected ", name,
+               " to have dtype ", dtype_error_name(first->dtype()), " (as the other parameters), but got ",
+               dtype_error_name(t->dtype()));
   return first->dtype();
 }
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps) {
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
   // 1.13 reads past the sizes of a 0-D or 1-D input; ramp says what it expects.
-  RAMP_CHECK(input.dim() >= 2, "batch_norm: expected an input of at least 2 dimensions [N, C, *], but got input of size ",
+  RAMP_CHECK(input.dim() >= 2,
+             "batch_norm: expected an input of at least 2 dimensions [N, C, *], but got input of size ",
              shape_str(input.sizes()));
   if (training) {  // F.batch_norm's _verify_batch_size
     std::int64_t per_channel_count = input.size(0);
     for (std::int64_t i = 2; i < input.dim(); ++i) per_channel_count *= input.size(i);
-    RAMP_CHECK_T(ValueError, per_channel_count != 1, "Expected more than 1 value per channel when training, got input size ",
+    RAMP_CHECK_T(ValueError, per_channel_count != 1,
+                 "Expected more than 1 value per channel when training, got input size ",
                  size_repr(input.sizes()));
   }
   const std::int64_t C = input.size(1);
@@ -199,8 +213,10 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   if (weight.defined()) check_count("weight", weight);
   if (bias.defined()) check_count("bias", bias);
   const ScalarType param_dtype = check_dtypes(
-      input, {{"weight", &weight}, {"bias", &bias}, {"running_mean", &running_mean}, {"running_var", &running_var}});
-  RAMP_CHECK(is_floating(input.dtype()), "\"batch_norm\" not implemented for '", dtype_error_name(input.dtype()), "'");
+      input,
+      {{"weight", &weight}, {"bias", &bias}, {"running_mean", &running_mean}, {"running_var", &running_var}});
+  RAMP_CHECK(is_floating(input.dtype()), "\"batch_norm\" not implemented for '",
+             dtype_error_name(input.dtype()), "'");
 
   const Shape s{input.size(0), C, input.numel() / (input.size(0) * C)};
   const Tensor x = input.contiguous();
