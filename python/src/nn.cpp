@@ -1,5 +1,6 @@
 // The layers' ops (ramp/nn/functional.h) and nn::init for Python:
-//   _C.linear, _C.conv2d, ...   the C++ ops with PyTorch's argument errors; ramp.nn.functional gives them
+//   _C.linear, _C.conv2d, _C.max_pool2d, _C.avg_pool2d, _C.adaptive_avg_pool2d, _C.batch_norm, _C.dropout:
+//                               the C++ ops with PyTorch's argument errors; ramp.nn.functional gives them
 //                               1.13's Python signatures (defaults, `_pair`, return_indices)
 //   _C._init.uniform_, ...      nn::init in place, returning the tensor object given
 #include "bindings.h"
@@ -24,8 +25,8 @@ std::vector<std::int64_t> ints(py::handle h, std::string_view fn, std::string_vi
     }
     if (out.size() == py::len(h) && !out.empty()) return out;
   }
-  throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position, ") must be tuple of ints, not ",
-                              type_name(h)));
+  throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position,
+                              ") must be tuple of ints, not ", type_name(h)));
 }
 
 // An optional tensor (bias, weight): None is the undefined tensor.
@@ -62,6 +63,73 @@ Tensor conv2d(py::handle input, py::handle weight, py::handle bias, py::handle s
   return ramp::conv2d(x, w, b, s, p, d, groups);
 }
 
+// stride None: the kernel size (the C++ ops' empty stride).
+std::vector<std::int64_t> stride_or_kernel(py::handle h, std::string_view fn, int position) {
+  return h.is_none() ? std::vector<std::int64_t>{} : ints(h, fn, "stride", position);
+}
+
+py::object max_pool2d(py::handle input, py::handle kernel_size, py::handle stride, py::handle padding,
+                      py::handle dilation, bool ceil_mode, bool return_indices) {
+  const char* fn = "max_pool2d";
+  const Tensor& x = tensor_arg(input, fn, "input", 1);
+  const auto k = ints(kernel_size, fn, "kernel_size", 2), s = stride_or_kernel(stride, fn, 3),
+             p = ints(padding, fn, "padding", 4), d = ints(dilation, fn, "dilation", 5);
+  if (return_indices) {
+    std::pair<Tensor, Tensor> r;
+    {
+      py::gil_scoped_release nogil;
+      r = ramp::max_pool2d_with_indices(x, k, s, p, d, ceil_mode);
+    }
+    return py::make_tuple(std::move(r.first), std::move(r.second));
+  }
+  Tensor y;
+  {
+    py::gil_scoped_release nogil;
+    y = ramp::max_pool2d(x, k, s, p, d, ceil_mode);
+  }
+  return py::cast(std::move(y));
+}
+
+Tensor avg_pool2d(py::handle input, py::handle kernel_size, py::handle stride, py::handle padding,
+                  bool ceil_mode, bool count_include_pad, std::optional<std::int64_t> divisor_override) {
+  const char* fn = "avg_pool2d";
+  const Tensor& x = tensor_arg(input, fn, "input", 1);
+  const auto k = ints(kernel_size, fn, "kernel_size", 2), s = stride_or_kernel(stride, fn, 3),
+             p = ints(padding, fn, "padding", 4);
+  py::gil_scoped_release nogil;
+  return ramp::avg_pool2d(x, k, s, p, ceil_mode, count_include_pad, divisor_override);
+}
+
+Tensor adaptive_avg_pool2d(py::handle input, py::handle output_size) {
+  const Tensor& x = tensor_arg(input, "adaptive_avg_pool2d", "input", 1);
+  const auto o = ints(output_size, "adaptive_avg_pool2d", "output_size", 2);
+  py::gil_scoped_release nogil;
+  return ramp::adaptive_avg_pool2d(x, o);
+}
+
+Tensor batch_norm(py::handle input, py::handle running_mean, py::handle running_var, py::handle weight,
+                  py::handle bias, bool training, double momentum, double eps) {
+  const char* fn = "batch_norm";
+  const Tensor& x = tensor_arg(input, fn, "input", 1);
+  const Tensor rm = optional_tensor(running_mean, fn, "running_mean", 2),
+               rv = optional_tensor(running_var, fn, "running_var", 3),
+               w = optional_tensor(weight, fn, "weight", 4), b = optional_tensor(bias, fn, "bias", 5);
+  py::gil_scoped_release nogil;
+  return ramp::batch_norm(x, rm, rv, w, b, training, momentum, eps);
+}
+
+// In place, returns the input object itself.
+py::object dropout(py::handle input, double p, bool training, bool inplace) {
+  const Tensor& x = tensor_arg(input, "dropout", "input", 1);
+  Tensor y;
+  {
+    py::gil_scoped_release nogil;
+    y = ramp::dropout(x, p, training, inplace);
+  }
+  if (y.is_same(x)) return py::reinterpret_borrow<py::object>(input);
+  return py::cast(std::move(y));
+}
+
 }  // namespace
 
 void init_nn(py::module_& m) {
@@ -70,10 +138,24 @@ void init_nn(py::module_& m) {
   m.def("conv2d", &conv2d, py::arg("input"), py::arg("weight"), py::arg("bias") = none, py::arg("stride") = 1,
         py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
 
+  m.def("max_pool2d", &max_pool2d, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = none,
+        py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false,
+        py::arg("return_indices") = false);
+  m.def("avg_pool2d", &avg_pool2d, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = none,
+        py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
+        py::arg("divisor_override") = none);
+  m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, py::arg("input"), py::arg("output_size"));
+  m.def("batch_norm", &batch_norm, py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
+        py::arg("weight") = none, py::arg("bias") = none, py::arg("training") = false,
+        py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  m.def("dropout", &dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+        py::arg("inplace") = false);
+
   namespace init = nn::init;
   auto i = m.def_submodule("_init", "nn::init (ramp.nn.init gives it torch's signatures and checks)");
   i.def("calculate_gain", &init::calculate_gain, py::arg("nonlinearity"), py::arg("param") = none);
-  i.def("calculate_fan_in_and_fan_out", [](const Tensor& t) { return init::calculate_fan_in_and_fan_out(t); });
+  i.def("calculate_fan_in_and_fan_out",
+        [](const Tensor& t) { return init::calculate_fan_in_and_fan_out(t); });
   // In place, returning the Python object given (`w is init.zeros_(w)`).
   using O = py::object;
   auto t = [](const O& o) -> Tensor& { return tensor_arg(o, "init", "tensor", 1); };

@@ -20,7 +20,7 @@ Tensor& assign(Tensor& t, const Tensor& values) {
 
 std::int64_t fan(const Tensor& t, std::string_view mode) {
   RAMP_CHECK_T(ValueError, mode == "fan_in" || mode == "fan_out", "Mode ", std::string(mode),
-               " not supported, please use one of fan_in, fan_out");
+               " not supported, please use one of ['fan_in', 'fan_out']");
   auto [in, out] = calculate_fan_in_and_fan_out(t);
   return mode == "fan_in" ? in : out;
 }

@@ -18,6 +18,7 @@
 #include "../tensor/parallel.h"
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
+#include "ramp/print.h"
 #include "record.h"
 
 namespace ramp {
@@ -189,7 +190,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     for (std::int64_t i = 2; i < input.dim(); ++i) per_channel_count *= input.size(i);
     RAMP_CHECK_T(ValueError, per_channel_count != 1,
                  "Expected more than 1 value per channel when training, got input size ",
-                 shape_str(input.sizes()));
+                 size_repr(input.sizes()));
   }
   const std::int64_t C = input.size(1);
   if (input.numel() == 0) {  // 1.13: a copy (not a view), through the affine parameters' first entries

@@ -873,7 +873,7 @@ TEST(NnOps, BatchNormErrorsAsPyTorch) {
   };
   const Tensor z3 = zeros({3}), o3 = ones({3}), o4 = ones({4});
   EXPECT_EQ(bn({1, 4}, zeros({4}), ones({4}), {}, {}, true),
-            "Expected more than 1 value per channel when training, got input size [1, 4]");
+            "Expected more than 1 value per channel when training, got input size ramp.Size([1, 4])");
   EXPECT_THROW(batch_norm(randn({1, 4, 1}), {}, {}, {}, {}, true), ValueError);
   EXPECT_EQ(bn({1, 4}, zeros({4}), ones({4})), "");  // evaluation accepts one value
   EXPECT_EQ(bn({2, 3}, zeros({4}), o4), "running_mean should contain 3 elements not 4");

@@ -3,8 +3,15 @@ PReLU, ..., Softmax, generated from the C++ entries), init, functional, and ``ge
 to build an activation module by name ("relu", "LeakyReLU", ...)."""
 from .. import _generate
 from . import functional, init
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .container import ModuleList, Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Identity, Linear
 from .module import Module
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 _CLASSES = {e["module"]: _generate.make_module(e, Module, Parameter) for e in _generate.REGISTRY}
 globals().update(_CLASSES)
@@ -18,4 +25,6 @@ def get_activation(name, *args, **kwargs):
     return _CLASSES[entry["module"]](*args, **kwargs)
 
 
-__all__ = ["Module", "Parameter", "functional", "init", "get_activation", *_CLASSES]
+__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Conv2d",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
+           "Sequential", "ModuleList", *_CLASSES]

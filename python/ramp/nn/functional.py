@@ -1,8 +1,71 @@
-"""ramp.nn.functional: every activation with PyTorch 1.13's signature, generated from the C++
-entries (see ramp._generate): relu, relu_, relu6, leaky_relu, leaky_relu_, prelu, rrelu, rrelu_, elu,
-elu_, selu, selu_, celu, celu_, gelu, silu, swish, mish, softplus, hardtanh, hardtanh_, hardswish,
-hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax."""
+"""ramp.nn.functional: PyTorch 1.13's functional API.
+
+Activations, generated from the C++ entries (see ramp._generate): relu, relu_, relu6, leaky_relu,
+leaky_relu_, prelu, rrelu, rrelu_, elu, elu_, selu, selu_, celu, celu_, gelu, silu, swish, mish, softplus,
+hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax.
+
+Layers (include/ramp/nn/functional.h): linear, conv2d, max_pool2d (return_indices), max_pool2d_with_indices,
+avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout. Each records 1.13's grad_fn.
+"""
+from .. import _C
 from .._generate import functional_namespace as _functional_namespace
 
 globals().update(_functional_namespace())
+
+
+# Thin wrappers over the C++ ops, so that signatures read as 1.13's (inspect, TypeErrors).
+def linear(input, weight, bias=None):
+    """y = input @ weight^T + bias."""
+    return _C.linear(input, weight, bias)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation; padding also "valid" or "same"."""
+    return _C.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(output, indices): each window's maximum and its flat position in the input plane."""
+    return _C.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _C.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, False)
+
+
+def max_pool2d(*args, **kwargs):
+    """The max over each window (stride None: the kernel size); return_indices=True gives
+    max_pool2d_with_indices. (*args, **kwargs), as 1.13's boolean_dispatch wrapper reads."""
+    return_indices = kwargs["return_indices"] if "return_indices" in kwargs else len(args) > 6 and args[6]
+    return (max_pool2d_with_indices if return_indices else _max_pool2d)(*args, **kwargs)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _C.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Averages over output_size bins of H and W; a None entry keeps that input size."""
+    if not isinstance(output_size, int):  # torch's _list_with_default
+        if len(input.shape) <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        output_size = [v if v is not None else d for v, d in zip(output_size, input.shape[-len(output_size):])]
+    return _C.adaptive_avg_pool2d(input, output_size)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Per channel (dim 1): batch statistics in training (updating running_mean/var in place when
+    given), the running ones otherwise."""
+    return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """In training zeroes each element with probability p and scales the rest by 1 / (1 - p)."""
+    return _C.dropout(input, p, training, inplace)
+
+
+# ---- losses: the lead adds `from .loss import ...` here ----
+
 __all__ = sorted(n for n in globals() if not n.startswith("_"))

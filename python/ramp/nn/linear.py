@@ -43,7 +43,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return _C.linear(input, self.weight, self.bias)
+        params = self._parameters  # what self.weight reads, without the failed attribute lookup first
+        return _C.linear(input, params["weight"], params["bias"])
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -194,8 +194,9 @@ class Module:
         # Only reached when normal lookup fails: parameters, buffers and children live in their dicts.
         d = self.__dict__
         for store in ("_parameters", "_buffers", "_modules"):
-            if store in d and name in d[store]:
-                return d[store][name]
+            values = d.get(store)
+            if values is not None and name in values:
+                return values[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
