@@ -1,5 +1,5 @@
 """ramp.nn: torch 1.13's nn — Module and Parameter, the layers, the activation modules (ReLU, LeakyReLU,
-PReLU, ..., Softmax, generated from the C++ entries), init, functional, and ``get_activation(name)``
+PReLU, ..., Softmax, generated from the C++ entries), the losses, init, functional, utils (clip_grad_*), and ``get_activation(name)``
 to build an activation module by name ("relu", "LeakyReLU", ...)."""
 from .. import _generate
 from . import functional, init
@@ -9,9 +9,11 @@ from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from . import utils
 
 _CLASSES = {e["module"]: _generate.make_module(e, Module, Parameter) for e in _generate.REGISTRY}
 globals().update(_CLASSES)
@@ -27,4 +29,5 @@ def get_activation(name, *args, **kwargs):
 
 __all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Conv2d",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
-           "Sequential", "ModuleList", *_CLASSES]
+           "Sequential", "ModuleList", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "BCEWithLogitsLoss", "utils", *_CLASSES]

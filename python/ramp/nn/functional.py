@@ -66,6 +66,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _C.dropout(input, p, training, inplace)
 
 
-# ---- losses: the lead adds `from .loss import ...` here ----
+# ---- losses (python/ramp/nn/loss.py) ----
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: E402
+                   mse_loss, nll_loss)
 
 __all__ = sorted(n for n in globals() if not n.startswith("_"))
