@@ -142,6 +142,8 @@ class BatchNorm : public Module {
  protected:
   BatchNorm(std::int64_t num_features, BatchNormOptions options);
   virtual void check_input_dim(const Tensor& input) const = 0;
+  // A state_dict without num_batches_tracked (older PyTorch) loads it as 0, as 1.13 does.
+  std::optional<Tensor> default_for_missing(const std::string& name) const override;
 };
 
 class BatchNorm1d : public BatchNorm {
