@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ramp/keras.h"
 #include "ramp/nn.h"
 
 using namespace ramp;
@@ -479,4 +480,84 @@ TEST(NnModule, HooksChangedDuringACallFollowPyTorch) {
   calls.clear();
   relu(ones({1}));
   EXPECT_EQ(calls, (std::vector<std::string>{"a", "late", "late"}));
+}
+
+// Keras's Sequential over ramp's modules (seed 003). Oracles: Keras's documented behaviour
+// (glorot_uniform weights with limit sqrt(6 / (fan_in + fan_out)), zero biases, softmax over the
+// last axis, "Total params: 50,890") and the forward recomputed here in double.
+TEST(NnKeras, DenseActivationAndSummary) {
+  manual_seed(11);
+  keras::Sequential model{keras::Dense(64, "relu", 784), keras::Dense(10, "softmax")};
+  EXPECT_EQ(model.repr(),
+            "Sequential(\n"
+            "  (0): Linear(in_features=784, out_features=64, bias=True)\n"
+            "  (1): ReLU()\n"
+            "  (2): Linear(in_features=64, out_features=10, bias=True)\n"
+            "  (3): Softmax(dim=-1)\n"
+            ")");
+  auto first = std::dynamic_pointer_cast<nn::Linear>(model[0]);
+  auto second = std::dynamic_pointer_cast<nn::Linear>(model[2]);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->bias.to_vector(), std::vector<double>(64, 0.0));
+  double limit = std::sqrt(6.0 / (784 + 64)), mx = 0, sq = 0;
+  for (double w : first->weight.to_vector()) mx = std::max(mx, std::abs(w)), sq += w * w;
+  EXPECT_LE(mx, limit);
+  EXPECT_GT(mx, 0.99 * limit);
+  EXPECT_NEAR(std::sqrt(sq / (784.0 * 64)), limit / std::sqrt(3.0), 0.02 * limit);
+
+  // forward = softmax(relu(x W1^T + b1) W2^T + b2), in double; biases made non-zero first.
+  nn::init::uniform_(first->bias, -0.5, 0.5);
+  nn::init::uniform_(second->bias, -0.5, 0.5);
+  Tensor x = randn({2, 784});
+  std::vector<double> xv = x.to_vector(), w1 = first->weight.to_vector(), b1 = first->bias.to_vector(),
+                      w2 = second->weight.to_vector(), b2 = second->bias.to_vector(), y = model(x).to_vector();
+  for (std::size_t n = 0; n < 2; ++n) {
+    std::vector<double> h(64), z(10);
+    for (std::size_t o = 0; o < 64; ++o) {
+      double acc = b1[o];
+      for (std::size_t i = 0; i < 784; ++i) acc += xv[n * 784 + i] * w1[o * 784 + i];
+      h[o] = std::max(acc, 0.0);
+    }
+    double total = 0;
+    for (std::size_t o = 0; o < 10; ++o) {
+      z[o] = b2[o];
+      for (std::size_t i = 0; i < 64; ++i) z[o] += h[i] * w2[o * 64 + i];
+      total += std::exp(z[o]);
+    }
+    for (std::size_t o = 0; o < 10; ++o) EXPECT_NEAR(y[n * 10 + o], std::exp(z[o]) / total, 1e-5);
+  }
+
+  EXPECT_EQ(model.summary(),
+            "Model: \"sequential\"\n"
+            "_________________________________________________________________\n"
+            " Layer (type)                Output Shape              Param #\n"
+            "=================================================================\n"
+            " 0 (Linear)                  (None, 64)                50240\n"
+            " 1 (ReLU)                    (None, 64)                0\n"
+            " 2 (Linear)                  (None, 10)                650\n"
+            " 3 (Softmax)                 (None, 10)                0\n"
+            "=================================================================\n"
+            "Total params: 50,890\n"
+            "Trainable params: 50,890\n"
+            "Non-trainable params: 0\n"
+            "_________________________________________________________________\n");
+}
+
+TEST(NnKeras, ActivationNamesAndErrors) {
+  keras::Sequential m{keras::Dense(4, "", 3), keras::Activation("swish"), keras::Activation("LeakyReLU"),
+                      keras::Dense(2, "linear", std::nullopt, false), keras::Activation("gelu")};
+  std::vector<std::string> names;
+  for (auto& [key, child] : m.named_children()) names.push_back(child->name());
+  EXPECT_EQ(names, (std::vector<std::string>{"Linear", "SiLU", "LeakyReLU", "Linear", "GELU"}));
+  EXPECT_EQ(m[3]->repr(), "Linear(in_features=4, out_features=2, bias=False)");
+  EXPECT_EQ(keras::activation_module("softmax")->repr(), "Softmax(dim=-1)");
+  EXPECT_EQ(keras::activation_module("linear"), nullptr);
+  EXPECT_EQ(error_of([] { keras::Sequential{keras::Dense(4, "relu")}; }),
+            "Dense: the first layer needs its input size (input_dim, Keras's input_shape=(n,))");
+  EXPECT_EQ(error_of([] { keras::Sequential{keras::Dense(4, "relu", 3), keras::Dense(2, "", 5)}; }),
+            "Dense: input_dim=5 does not match the 4 features of the layer before it");
+  keras::Sequential same{keras::Dense(4, "relu", 3), keras::Dense(2, "", 4)};  // agreeing: accepted
+  EXPECT_EQ(same.size(), 3u);
+  EXPECT_EQ(error_of([] { keras::activation_module("foo"); }), "Unknown activation function: 'foo'");
+  EXPECT_THROW(keras::Sequential{keras::Dense(0, "", 3)}, ValueError);
 }

@@ -73,8 +73,10 @@ class Conv2d : public Module {
   Tensor& bias;    // [out] or undefined
 };
 
+// Every member has a default initializer: `{.padding = 1}` then compiles cleanly under -Wextra
+// (GCC's -Wmissing-field-initializers names each designated-omitted member without one).
 struct MaxPool2dOptions {
-  std::optional<IntPair> stride;  // default: kernel_size
+  std::optional<IntPair> stride = std::nullopt;  // default: kernel_size
   IntPair padding = 0;
   IntPair dilation = 1;
   bool ceil_mode = false;
@@ -90,11 +92,11 @@ class MaxPool2d : public Module {
 };
 
 struct AvgPool2dOptions {
-  std::optional<IntPair> stride;  // default: kernel_size
+  std::optional<IntPair> stride = std::nullopt;  // default: kernel_size
   IntPair padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
-  std::optional<std::int64_t> divisor_override;
+  std::optional<std::int64_t> divisor_override = std::nullopt;
 };
 
 class AvgPool2d : public Module {
