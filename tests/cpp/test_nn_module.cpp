@@ -561,3 +561,20 @@ TEST(NnKeras, ActivationNamesAndErrors) {
   EXPECT_EQ(error_of([] { keras::activation_module("foo"); }), "Unknown activation function: 'foo'");
   EXPECT_THROW(keras::Sequential{keras::Dense(0, "", 3)}, ValueError);
 }
+
+TEST(NnInit, ArgumentChecksAsTorch) {
+  Tensor w = empty({3, 3});
+  EXPECT_EQ(error_of([&] { nn::init::kaiming_uniform_(w, 0, "fan_avg"); }),
+            "Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']");
+  manual_seed(3);
+  nn::init::kaiming_uniform_(w, 0, "FAN_OUT", "relu");  // 1.13 lower-cases the mode
+  for (double v : w.to_vector()) EXPECT_LE(std::abs(v), std::sqrt(3.0) * std::sqrt(2.0 / 3));
+  EXPECT_EQ(error_of([&] { nn::init::uniform_(w, 1.5, 0.25); }),
+            "uniform_ expects to return a [from, to) range, but found from=1.5 > to=0.25");
+  EXPECT_EQ(error_of([&] { nn::init::normal_(w, 0, -0.5); }), "normal expects std >= 0.0, but found std -0.5");
+  nn::init::uniform_(w, 1, 1);
+  EXPECT_EQ(w.to_vector(), std::vector<double>(9, 1.0));
+  Tensor none = empty({0, 3});
+  nn::init::kaiming_normal_(none);  // a no-op, as 1.13 (which warns)
+  EXPECT_EQ(none.numel(), 0);
+}
