@@ -155,6 +155,14 @@ Tensor& Module::register_buffer(const std::string& name, Tensor t, bool persiste
 void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
   RAMP_CHECK(!find_parameter(name) && !find_buffer(name), "attribute '", name, "' already exists");
   check_name(name, "module");
+  // 1.13 accepts a cycle and then recurses without end in repr/state_dict; in C++ that is a stack
+  // overflow (and a shared_ptr cycle that never frees), so it is refused here.
+  if (m) {
+    for (Module* d : m->modules()) {
+      RAMP_CHECK(d != this, "cannot register module '", name, "': it contains this ", this->name(),
+                 ", which would make a cycle");
+    }
+  }
   for (auto& [key, child] : children_) {
     if (key == name) {
       child = std::move(m);

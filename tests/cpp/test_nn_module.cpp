@@ -348,6 +348,13 @@ TEST(NnModule, RegistrationRulesAsPyTorch) {
   EXPECT_EQ(keys(e.state_dict()), std::vector<std::string>{});
   e.register_buffer("x", ones({1}), true);
   EXPECT_EQ(keys(e.state_dict()), std::vector<std::string>{"x"});
+  // A cycle would recurse without end in repr and state_dict: refused.
+  auto outer = std::make_shared<nn::Sequential>();
+  auto inner = std::make_shared<nn::Sequential>();
+  outer->push_back(inner);
+  EXPECT_EQ(error_of([&] { inner->push_back(outer); }),
+            "cannot register module '0': it contains this Sequential, which would make a cycle");
+  EXPECT_THROW(outer->push_back(outer), Error);
   // References handed out stay valid however many slots follow.
   Tensor& first = e.register_parameter("w0", ones({1}));
   for (int i = 1; i < 64; ++i) e.register_parameter("w" + std::to_string(i), ones({1}));
