@@ -585,3 +585,28 @@ TEST(NnInit, ArgumentChecksAsTorch) {
   nn::init::kaiming_normal_(none);  // a no-op, as 1.13 (which warns)
   EXPECT_EQ(none.numel(), 0);
 }
+
+// Each line printed by torch 1.13 for the same constructor arguments.
+TEST(NnModule, LayerReprsForArgumentCombinations) {
+  EXPECT_EQ(nn::Conv2d(3, 8, 3, {.padding = "valid"}).repr(),
+            "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=valid)");
+  EXPECT_EQ(nn::Conv2d(3, 8, {3, 3}, {.stride = {1, 2}, .padding = {0, 0}, .dilation = {1, 1}}).repr(),
+            "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 2))");
+  EXPECT_EQ(nn::Conv2d(3, 8, 3, {.padding = {0, 1}}).repr(), "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(0, 1))");
+  EXPECT_EQ(nn::Conv2d(3, 8, 3, {.dilation = {1, 2}}).repr(), "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), dilation=(1, 2))");
+  EXPECT_EQ(nn::MaxPool2d(3, {.padding = 1, .dilation = 2, .ceil_mode = true}).repr(),
+            "MaxPool2d(kernel_size=3, stride=3, padding=1, dilation=2, ceil_mode=True)");
+  EXPECT_EQ(nn::MaxPool2d({2, 2}, {.stride = nn::IntPair(1, 1), .padding = {0, 1}, .dilation = {1, 1}}).repr(),
+            "MaxPool2d(kernel_size=(2, 2), stride=(1, 1), padding=(0, 1), dilation=(1, 1), ceil_mode=False)");
+  EXPECT_EQ(nn::AvgPool2d({2, 2}, {.padding = {1, 0}, .ceil_mode = true, .count_include_pad = false, .divisor_override = 3})
+                .repr(),
+            "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(1, 0))");
+  EXPECT_EQ(nn::AvgPool2d(3, {.stride = 1, .padding = 1}).repr(), "AvgPool2d(kernel_size=3, stride=1, padding=1)");
+  EXPECT_EQ(nn::AdaptiveAvgPool2d(7).repr(), "AdaptiveAvgPool2d(output_size=7)");
+  EXPECT_EQ(nn::BatchNorm2d(4, {.eps = 1e-3, .momentum = 0.01}).repr(),
+            "BatchNorm2d(4, eps=0.001, momentum=0.01, affine=True, track_running_stats=True)");
+  EXPECT_EQ(nn::BatchNorm2d(4, {.eps = 0.0001, .momentum = 1e-7, .track_running_stats = false}).repr(),
+            "BatchNorm2d(4, eps=0.0001, momentum=1e-07, affine=True, track_running_stats=False)");
+  EXPECT_EQ(nn::Dropout(0.0).repr(), "Dropout(p=0.0, inplace=False)");
+  EXPECT_EQ(nn::Dropout(0).repr(), "Dropout(p=0, inplace=False)");
+}
