@@ -1,9 +1,10 @@
 // The Keras way of writing the same networks (seed 003), built from ramp's nn modules:
 //
 //   keras::Sequential model{keras::Dense(64, "relu", /*input_dim=*/784), keras::Dense(10, "softmax")};
-//   model.repr();     // Sequential((0): Linear(784 -> 64), (1): ReLU(), (2): Linear(64 -> 10), (3): Softmax(dim=-1))
+//   model.repr();     // "Sequential(\n  (0): Linear(in_features=784, out_features=64, bias=True)\n  (1): ReLU()\n ..."
 //   model(x);         // an nn::Sequential underneath: the same forward, parameters, state_dict
-//   model.summary();  // Keras's table: layer, output shape, parameter count
+//   model.summary();  // Keras's table: one row per ramp module (layer, output shape, parameter
+//                     // count), then "Total params: 50,890" as Keras prints the totals
 //
 // Dense(units, activation) is a Linear followed by the activation module named by any registry name
 // ("relu", "LeakyReLU", "gelu", ...; Keras's "swish", "hard_sigmoid" and "linear" too). Keras

@@ -51,6 +51,11 @@ Tensor BatchNorm::forward(const Tensor& input) {
                     bias, use_batch, factor, options.eps);
 }
 
+std::optional<Tensor> BatchNorm::default_for_missing(const std::string& name) const {
+  if (name != "num_batches_tracked" || !options.track_running_stats) return std::nullopt;
+  return scalar_tensor(0, ScalarType::Int64);
+}
+
 std::string BatchNorm::extra_repr() const {
   auto b = [](bool v) { return std::string(v ? "True" : "False"); };
   return std::to_string(num_features) + ", eps=" + Scalar(options.eps).repr() +

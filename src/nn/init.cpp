@@ -1,8 +1,10 @@
 // nn::init, following torch/nn/init.py (1.13): the same gains, fans, bounds and error texts.
 #include "ramp/nn/init.h"
 
+#include <cctype>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 #include <string>
 
 #include "ramp/autograd.h"
@@ -18,8 +20,17 @@ Tensor& assign(Tensor& t, const Tensor& values) {
   return t;
 }
 
-std::int64_t fan(const Tensor& t, std::string_view mode) {
-  RAMP_CHECK_T(ValueError, mode == "fan_in" || mode == "fan_out", "Mode ", std::string(mode),
+// A number as c10::str prints it (ostream's default: 1.5, 0.25, 1).
+std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::int64_t fan(const Tensor& t, std::string_view given) {
+  std::string mode(given);  // 1.13 lower-cases it first
+  for (char& c : mode) c = char(std::tolower(static_cast<unsigned char>(c)));
+  RAMP_CHECK_T(ValueError, mode == "fan_in" || mode == "fan_out", "Mode ", mode,
                " not supported, please use one of ['fan_in', 'fan_out']");
   auto [in, out] = calculate_fan_in_and_fan_out(t);
   return mode == "fan_in" ? in : out;
@@ -55,10 +66,12 @@ std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor&
 }
 
 Tensor& uniform_(Tensor& t, double a, double b) {
+  RAMP_CHECK(a <= b, "uniform_ expects to return a [from, to) range, but found from=", num(a), " > to=", num(b));
   return assign(t, rand(t.sizes(), ScalarType::Float64).mul(b - a).add(a));
 }
 
 Tensor& normal_(Tensor& t, double mean, double std) {
+  RAMP_CHECK(std >= 0, "normal expects std >= 0.0, but found std ", num(std));
   return assign(t, randn(t.sizes(), ScalarType::Float64).mul(std).add(mean));
 }
 

@@ -9,6 +9,19 @@
 #include "ramp/nn/layers.h"
 
 namespace ramp::keras {
+namespace {
+
+// Python's "{:,}": 50890 -> "50,890", as Keras prints the totals.
+std::string thousands(std::int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
 
 nn::ModulePtr activation_module(const std::string& name) {
   if (name.empty() || name == "linear") return nullptr;
@@ -30,6 +43,10 @@ Sequential::Sequential(std::initializer_list<Layer> layers) {
     if (const auto* d = std::get_if<Dense>(&layer)) {
       RAMP_CHECK_T(ValueError, d->units > 0, "Dense: units must be positive, got ", d->units);
       std::optional<std::int64_t> in = d->input_dim ? d->input_dim : features;
+      // Keras reads input_shape on the first layer only; a later one that disagrees is a mistake
+      // that would otherwise surface as a matmul shape error at the first forward.
+      RAMP_CHECK_T(ValueError, !features || !d->input_dim || *d->input_dim == *features, "Dense: input_dim=",
+                   *d->input_dim, " does not match the ", *features, " features of the layer before it");
       RAMP_CHECK_T(ValueError, in.has_value(),
                    "Dense: the first layer needs its input size (input_dim, Keras's input_shape=(n,))");
       auto linear = std::make_shared<nn::Linear>(*in, d->units, d->use_bias);
@@ -66,8 +83,8 @@ std::string Sequential::summary() const {
                   static_cast<long long>(count));
     out += line;
   }
-  out += thick + "\nTotal params: " + std::to_string(total) + "\nTrainable params: " + std::to_string(trainable) +
-         "\nNon-trainable params: " + std::to_string(total - trainable) + "\n" + rule + "\n";
+  out += thick + "\nTotal params: " + thousands(total) + "\nTrainable params: " + thousands(trainable) +
+         "\nNon-trainable params: " + thousands(total - trainable) + "\n" + rule + "\n";
   return out;
 }
 

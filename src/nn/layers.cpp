@@ -144,15 +144,11 @@ Tensor Dropout::forward(const Tensor& input) { return dropout(input, p.to_double
 std::string Dropout::extra_repr() const { return "p=" + p.repr() + ", inplace=" + py_bool(inplace); }
 
 Tensor flatten(const Tensor& input, std::int64_t start_dim, std::int64_t end_dim) {
-  std::int64_t n = input.dim();
-  if (n == 0) return input.reshape({1});
-  auto wrap = [&](std::int64_t d) {
-    RAMP_CHECK_T(IndexError, d >= -n && d < n, "Dimension out of range (expected to be in range of [", -n, ", ",
-                 n - 1, "], but got ", d, ")");
-    return d < 0 ? d + n : d;
-  };
-  std::int64_t s = wrap(start_dim), e = wrap(end_dim);
+  // ATen's order: the dims are checked first (a 0-d tensor takes only -1 and 0, so nn.Flatten()'s
+  // start_dim=1 raises on it), then a 0-d tensor becomes [1].
+  std::int64_t s = wrap_dim(start_dim, input.dim()), e = wrap_dim(end_dim, input.dim());
   RAMP_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (input.dim() == 0) return input.reshape({1});
   if (s == e) return input;
   std::vector<std::int64_t> shape(input.sizes().begin(), input.sizes().begin() + s);
   std::int64_t folded = 1;

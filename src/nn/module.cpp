@@ -5,9 +5,11 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <set>
 #include <typeinfo>
+#include <unordered_map>
 
 #include "ramp/autograd.h"
 #include "ramp/error.h"
@@ -38,9 +40,28 @@ void set_data(Tensor& t, const Tensor& data) {
   dst.contiguous = src.contiguous;
 }
 
+// 1.13's texts (it raises KeyError; ramp has no KeyError, so TypeError, as for a non-str name).
 void check_name(const std::string& name, const char* what) {
+  RAMP_CHECK_T(TypeError, name.find('.') == std::string::npos, what, " name can't contain \".\"",
+               std::string_view(what) == "module" ? ", got: " + name : "");
   RAMP_CHECK_T(TypeError, !name.empty(), what, " name can't be empty string \"\"");
-  RAMP_CHECK_T(TypeError, name.find('.') == std::string::npos, what, " name can't contain \".\", got: ", name);
+}
+
+// The class as Python's __name__ would give it: the last component of the demangled name at
+// nesting depth 0, without template arguments. Scopes may themselves hold "::" and "<"
+// ("Outer<ramp::nn::Linear>::Inner", "f(std::vector<int>)::Local", "(anonymous namespace)::Net",
+// "main::{lambda()#1}::operator()() const::Local"), so brackets are tracked.
+std::string last_component(const std::string& full) {
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    char c = full[i];
+    if (c == '<' || c == '(' || c == '{' || c == '[') ++depth;
+    if (c == '>' || c == ')' || c == '}' || c == ']') --depth;
+    if (depth == 0 && c == ':' && i + 1 < full.size() && full[i + 1] == ':') start = ++i + 1;
+  }
+  std::string last = full.substr(start);
+  return last.substr(0, last.find('<'));
 }
 
 }  // namespace
@@ -78,10 +99,7 @@ std::string Module::name() const {
   char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
   std::string full = status == 0 && demangled ? demangled : mangled;
   std::free(demangled);
-  // "ramp::nn::Sequential" -> "Sequential"; templates keep their arguments out of the way.
-  std::string base = full.substr(0, full.find('<'));
-  auto colon = base.rfind("::");
-  return colon == std::string::npos ? base : base.substr(colon + 2);
+  return last_component(full);  // "ramp::nn::Sequential" -> "Sequential"
 }
 
 std::string Module::repr() const {
@@ -95,8 +113,8 @@ std::string Module::repr() const {
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
-  for (const auto& [key, child] : children_) {
-    if (child) lines.push_back("(" + key + "): " + add_indent(child->repr(), 2));
+  for (const auto& [key, child] : children_) {  // a null child prints as Python's None
+    lines.push_back("(" + key + "): " + (child ? add_indent(child->repr(), 2) : "None"));
   }
   std::string s = name() + "(";
   if (extra_lines == 1 && lines.size() == 1) {
@@ -111,7 +129,11 @@ std::string Module::repr() const {
 // ---- registration ----
 Tensor& Module::register_parameter(const std::string& name, Tensor t, bool requires_grad) {
   check_name(name, "parameter");
-  RAMP_CHECK(!find_child(name) && !find_buffer(name), "attribute '", name, "' already exists");
+  RAMP_CHECK(!has_child(name) && !find_buffer(name), "attribute '", name, "' already exists");
+  // A non-leaf would never receive a .grad: the optimizer would silently skip it.
+  RAMP_CHECK_T(ValueError, !t.defined() || !t.grad_fn(), "Cannot assign non-leaf Tensor to parameter '", name,
+               "'. Model parameters must be created explicitly. To express '", name,
+               "' as a function of another Tensor, compute the value in the forward() method.");
   if (t.defined() && t.requires_grad() != requires_grad) t.requires_grad_(requires_grad);
   if (Tensor* p = find_parameter(name)) return *p = std::move(t);
   params_.push_back({name, std::make_unique<Tensor>(std::move(t)), true});
@@ -120,15 +142,27 @@ Tensor& Module::register_parameter(const std::string& name, Tensor t, bool requi
 
 Tensor& Module::register_buffer(const std::string& name, Tensor t, bool persistent) {
   check_name(name, "buffer");
-  RAMP_CHECK(!find_child(name) && !find_parameter(name), "attribute '", name, "' already exists");
-  if (Tensor* b = find_buffer(name)) return *b = std::move(t);
+  RAMP_CHECK(!has_child(name) && !find_parameter(name), "attribute '", name, "' already exists");
+  for (Slot& s : buffers_) {
+    if (s.name != name) continue;
+    s.persistent = persistent;  // re-registering may change it, as 1.13's non-persistent set
+    return *s.tensor = std::move(t);
+  }
   buffers_.push_back({name, std::make_unique<Tensor>(std::move(t)), persistent});
   return *buffers_.back().tensor;
 }
 
 void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
-  check_name(name, "module");
   RAMP_CHECK(!find_parameter(name) && !find_buffer(name), "attribute '", name, "' already exists");
+  check_name(name, "module");
+  // 1.13 accepts a cycle and then recurses without end in repr/state_dict; in C++ that is a stack
+  // overflow (and a shared_ptr cycle that never frees), so it is refused here.
+  if (m) {
+    for (Module* d : m->modules()) {
+      RAMP_CHECK(d != this, "cannot register module '", name, "': it contains this ", this->name(),
+                 ", which would make a cycle");
+    }
+  }
   for (auto& [key, child] : children_) {
     if (key == name) {
       child = std::move(m);
@@ -157,6 +191,10 @@ std::shared_ptr<Module> Module::find_child(const std::string& name) const {
     if (key == name) return child;
   }
   return nullptr;
+}
+
+bool Module::has_child(const std::string& name) const {
+  return std::ranges::any_of(children_, [&](const auto& kv) { return kv.first == name; });
 }
 
 // ---- traversal ----
@@ -218,21 +256,25 @@ std::vector<Tensor> Module::buffers(bool recurse) const {
   return out;
 }
 
-std::vector<std::shared_ptr<Module>> Module::children() const {
-  std::vector<std::shared_ptr<Module>> out;
+std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_children() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
   std::set<const Module*> seen;
   for (const auto& [key, child] : children_) {
-    if (child && seen.insert(child.get()).second) out.push_back(child);
+    if (child && seen.insert(child.get()).second) out.emplace_back(key, child);
   }
+  return out;
+}
+
+std::vector<std::shared_ptr<Module>> Module::children() const {
+  std::vector<std::shared_ptr<Module>> out;
+  for (auto& [key, child] : named_children()) out.push_back(std::move(child));
   return out;
 }
 
 // ---- state ----
 Module& Module::train(bool on) {
   training_ = on;
-  for (auto& [key, child] : children_) {
-    if (child) child->train(on);
-  }
+  for (const auto& child : children()) child->train(on);
   return *this;
 }
 
@@ -242,8 +284,12 @@ void Module::zero_grad(bool set_to_none) {
     if (set_to_none) {
       p.set_grad({});
     } else {
-      Tensor g = p.grad();
-      if (g.grad_fn()) p.set_grad(g = g.detach());  // PyTorch's grad.detach_() / requires_grad_(False)
+      Tensor g = p.grad();  // zeroed in place: the same tensor, cut from any graph, as 1.13
+      if (g.grad_fn()) {
+        g.detach_();
+      } else if (g.requires_grad()) {
+        g.requires_grad_(false);
+      }
       g.zero_();
     }
   }
@@ -251,26 +297,27 @@ void Module::zero_grad(bool set_to_none) {
 
 Module& Module::to(ScalarType dtype) {
   RAMP_CHECK_T(TypeError, is_floating(dtype),
-               "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=",
-               std::string(dtype_name(dtype)));
+               "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=ramp.",
+               dtype_name(dtype));
   autograd::NoGradGuard no_grad;
+  auto convertible = [&](const Tensor& t) { return t.defined() && is_floating(t.dtype()) && t.dtype() != dtype; };
   for (Module* m : modules()) {
-    for (auto* list : {&m->params_, &m->buffers_}) {
-      for (Slot& s : *list) {
-        Tensor& t = *s.tensor;
-        if (!t.defined() || !is_floating(t.dtype()) || t.dtype() == dtype) continue;
-        set_data(t, t.to(dtype));
-        if (t.grad().defined()) t.set_grad(t.grad().to(dtype));
-      }
+    for (Slot& s : m->params_) {
+      Tensor& p = *s.tensor;
+      if (!convertible(p)) continue;
+      set_data(p, p.to(dtype));
+      Tensor g = p.grad();
+      if (convertible(g)) set_data(g, g.to(dtype));  // 1.13: param.grad.data = ...
+    }
+    for (Slot& s : m->buffers_) {
+      if (convertible(*s.tensor)) *s.tensor = s.tensor->to(dtype);  // 1.13 replaces buffers
     }
   }
   return *this;
 }
 
 Module& Module::apply(const std::function<void(Module&)>& fn) {
-  for (auto& [key, child] : children_) {
-    if (child) child->apply(fn);
-  }
+  for (const auto& child : children()) child->apply(fn);  // a child registered twice: once
   fn(*this);
   return *this;
 }
@@ -312,42 +359,90 @@ NamedTensors Module::state_dict() const {
   return out;
 }
 
-void Module::load_into(const NamedTensors& state, const std::string& prefix, std::vector<bool>& used,
-                       std::vector<std::string>& missing, std::vector<std::string>& errors) {
-  auto load = [&](const Slot& s) {
-    if (!s.tensor->defined() || !s.persistent) return;
-    std::string key = prefix + s.name;
-    auto it = std::find_if(state.begin(), state.end(), [&](const auto& kv) { return kv.first == key; });
-    if (it == state.end()) {
-      missing.push_back(key);
-      return;
+std::optional<Tensor> Module::default_for_missing(const std::string&) const { return std::nullopt; }
+
+struct Module::LoadState {
+  const NamedTensors& state;
+  IncompatibleKeys keys;
+  std::vector<std::string> errors;
+};
+
+// 1.13's Module._load_from_state_dict, then the children with the keys under their prefix.
+// `keys` are the indices into st.state of the keys that start with `prefix`.
+void Module::load_into(LoadState& st, const std::vector<std::size_t>& keys, const std::string& prefix) {
+  std::vector<const Slot*> local;  // the parameters and persistent buffers that are not None
+  for (const Slot& s : params_) {
+    if (s.tensor->defined()) local.push_back(&s);
+  }
+  for (const Slot& s : buffers_) {
+    if (s.tensor->defined() && s.persistent) local.push_back(&s);
+  }
+  for (const Slot* s : local) {
+    std::string key = prefix + s->name;
+    auto it = std::ranges::find_if(keys, [&](std::size_t k) { return st.state[k].first == key; });
+    std::optional<Tensor> fallback;
+    if (it == keys.end()) {
+      fallback = default_for_missing(s->name);
+      if (!fallback) {
+        st.keys.missing_keys.push_back(key);
+        continue;
+      }
     }
-    used[std::size_t(it - state.begin())] = true;
-    const Tensor& src = it->second;
-    Tensor& dst = *s.tensor;
+    Tensor src = fallback ? *fallback : st.state[*it].second;
+    Tensor& dst = *s->tensor;
+    if (!src.defined()) {
+      st.errors.push_back("While copying the parameter named \"" + key +
+                          "\", expected ramp.Tensor or Tensor-like object from checkpoint but received an "
+                          "undefined tensor");
+      continue;
+    }
+    if (dst.dim() == 0 && src.dim() == 1) src = src[0];  // 1.13: checkpoints of 0.3 stored scalars as [1]
     if (!std::ranges::equal(src.sizes(), dst.sizes())) {
-      errors.push_back("size mismatch for " + key + ": copying a param with shape " + size_repr(src.sizes()) +
-                       " from checkpoint, the shape in current model is " + size_repr(dst.sizes()) + ".");
-      return;
+      st.errors.push_back("size mismatch for " + key + ": copying a param with shape " + size_repr(src.sizes()) +
+                          " from checkpoint, the shape in current model is " + size_repr(dst.sizes()) + ".");
+      continue;
     }
-    autograd::NoGradGuard no_grad;
-    dst.copy_(src);
-  };
-  for (const Slot& s : params_) load(s);
-  for (const Slot& s : buffers_) load(s);
-  for (auto& [key, child] : children_) {
-    if (child) child->load_into(state, prefix + key + ".", used, missing, errors);
+    try {
+      autograd::NoGradGuard no_grad;
+      dst.copy_(src);
+    } catch (const Error& e) {
+      st.errors.push_back("While copying the parameter named \"" + key + "\", whose dimensions in the model are " +
+                          size_repr(dst.sizes()) + " and whose dimensions in the checkpoint are " +
+                          size_repr(src.sizes()) + ", an exception occurred : ('" + e.what() + "',).");
+    }
+  }
+  // Unexpected: the first name after the prefix is neither a child nor one of `local`. A key
+  // under a child's prefix is left to that child, and one under a parameter's name
+  // ("weight.x") is ignored, as 1.13 ignores it.
+  for (std::size_t k : keys) {
+    const std::string& key = st.state[k].first;
+    std::string first = key.substr(prefix.size(), key.find('.', prefix.size()) - prefix.size());
+    bool known = has_child(first) || std::ranges::any_of(local, [&](const Slot* s) { return s->name == first; });
+    if (!known) st.keys.unexpected_keys.push_back(key);
+  }
+  for (const auto& [name, child] : children_) {
+    if (!child) continue;
+    std::string child_prefix = prefix + name + ".";
+    std::vector<std::size_t> under;
+    for (std::size_t k : keys) {
+      if (st.state[k].first.starts_with(child_prefix)) under.push_back(k);
+    }
+    child->load_into(st, under, child_prefix);
   }
 }
 
 IncompatibleKeys Module::load_state_dict(const NamedTensors& state, bool strict) {
-  std::vector<bool> used(state.size(), false);
-  IncompatibleKeys keys;
-  std::vector<std::string> errors;
-  load_into(state, "", used, keys.missing_keys, errors);
+  std::unordered_map<std::string_view, std::size_t> seen;
   for (std::size_t i = 0; i < state.size(); ++i) {
-    if (!used[i]) keys.unexpected_keys.push_back(state[i].first);
+    RAMP_CHECK(seen.emplace(state[i].first, i).second, "Error(s) in loading state_dict for ", name(),
+               ": the key \"", state[i].first, "\" appears twice");
   }
+  LoadState st{state, {}, {}};
+  std::vector<std::size_t> all(state.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  load_into(st, all, "");
+  std::vector<std::string>& errors = st.errors;
+  const IncompatibleKeys& keys = st.keys;
   if (strict) {
     if (!keys.unexpected_keys.empty())
       errors.insert(errors.begin(), "Unexpected key(s) in state_dict: " + quoted_list(keys.unexpected_keys) + ". ");

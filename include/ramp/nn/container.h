@@ -20,16 +20,17 @@ namespace ramp::nn {
 using ModulePtr = std::shared_ptr<Module>;
 
 // What Sequential and ModuleList share: children appended in order, indexed from either end.
+// Like Python's len / [] / iteration of 1.13's containers, these see every slot, null ones too.
 class ModuleSequence : public Module {
  public:
-  std::size_t size() const { return named_children().size(); }
+  std::size_t size() const { return child_slots().size(); }
   bool empty() const { return size() == 0; }
   // Index i (negative counts from the end); IndexError "index 5 is out of range" otherwise.
   ModulePtr operator[](std::int64_t i) const;
   // Appends under the next free number ("3").
   void push_back(ModulePtr m);
-  auto begin() const { return named_children().begin(); }
-  auto end() const { return named_children().end(); }
+  auto begin() const { return child_slots().begin(); }
+  auto end() const { return child_slots().end(); }
 
  protected:
   ModuleSequence() = default;
@@ -46,7 +47,7 @@ class Sequential : public ModuleSequence {
   explicit Sequential(std::shared_ptr<M>... modules) : ModuleSequence({ModulePtr(std::move(modules))...}) {}
   // Sequential(OrderedDict([...])): the children keep these names.
   explicit Sequential(const std::vector<std::pair<std::string, ModulePtr>>& named);
-  // Each child's output is the next one's input.
+  // Each child's output is the next one's input (a null child raises).
   Tensor forward(const Tensor& input) override;
 };
 

@@ -73,8 +73,10 @@ class Conv2d : public Module {
   Tensor& bias;    // [out] or undefined
 };
 
+// Every member has a default initializer: `{.padding = 1}` then compiles cleanly under -Wextra
+// (GCC's -Wmissing-field-initializers names each designated-omitted member without one).
 struct MaxPool2dOptions {
-  std::optional<IntPair> stride;  // default: kernel_size
+  std::optional<IntPair> stride = std::nullopt;  // default: kernel_size
   IntPair padding = 0;
   IntPair dilation = 1;
   bool ceil_mode = false;
@@ -90,11 +92,11 @@ class MaxPool2d : public Module {
 };
 
 struct AvgPool2dOptions {
-  std::optional<IntPair> stride;  // default: kernel_size
+  std::optional<IntPair> stride = std::nullopt;  // default: kernel_size
   IntPair padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
-  std::optional<std::int64_t> divisor_override;
+  std::optional<std::int64_t> divisor_override = std::nullopt;
 };
 
 class AvgPool2d : public Module {
@@ -142,6 +144,8 @@ class BatchNorm : public Module {
  protected:
   BatchNorm(std::int64_t num_features, BatchNormOptions options);
   virtual void check_input_dim(const Tensor& input) const = 0;
+  // A state_dict without num_batches_tracked (older PyTorch) loads it as 0, as 1.13 does.
+  std::optional<Tensor> default_for_missing(const std::string& name) const override;
 };
 
 class BatchNorm1d : public BatchNorm {

@@ -61,14 +61,16 @@ class Module {
   Tensor* find_parameter(const std::string& name);
   Tensor* find_buffer(const std::string& name);
   std::shared_ptr<Module> find_child(const std::string& name) const;
+  bool has_child(const std::string& name) const;  // registered, perhaps as null
 
   // ---- traversal, in registration order, recursing into children (each tensor once) ----
   std::vector<Tensor> parameters(bool recurse = true) const;
   NamedTensors named_parameters(bool recurse = true) const;
   std::vector<Tensor> buffers(bool recurse = true) const;
   NamedTensors named_buffers(bool recurse = true) const;
+  // The direct children, each once, without the null ones (PyTorch's children / named_children).
   std::vector<std::shared_ptr<Module>> children() const;
-  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const;
   // This module first, then every descendant once, depth first (PyTorch's modules()).
   std::vector<Module*> modules();
   std::vector<std::pair<std::string, Module*>> named_modules();
@@ -80,10 +82,11 @@ class Module {
   Module& eval() { return train(false); }
   // 1.13's default (set_to_none=False) zeroes the gradients in place.
   void zero_grad(bool set_to_none = false);
-  // Converts the floating parameters, buffers and gradients, keeping each tensor's identity (like
-  // PyTorch's `param.data = ...`), so optimizers built before still hold the same tensors.
+  // Converts the floating parameters (and their gradients) in place, keeping each tensor's
+  // identity (PyTorch's `param.data = ...`), so optimizers built before still hold the same
+  // tensors; floating buffers are replaced by converted ones, as 1.13 does.
   Module& to(ScalarType dtype);
-  // fn on every descendant, then on this module (PyTorch's order).
+  // fn on every descendant, then on this module (PyTorch's order; each child once per parent).
   Module& apply(const std::function<void(Module&)>& fn);
 
   // ---- hooks: a hook's returned tensor (if any) replaces the input / output ----
@@ -97,12 +100,21 @@ class Module {
   // Parameters then persistent buffers of each module, this one first, keys "child.name"; the
   // tensors are detached (they share data with the module's).
   NamedTensors state_dict() const;
-  // Copies each entry into the tensor of that name. A shape mismatch always raises; missing or
-  // unexpected keys raise when strict, with PyTorch's "Error(s) in loading state_dict for ..." text.
+  // Copies each entry into the tensor of that name (converting the dtype). A shape mismatch always
+  // raises; missing or unexpected keys raise when strict, with PyTorch's "Error(s) in loading
+  // state_dict for ..." text. A key is unexpected as in 1.13: its first name after a module's prefix
+  // is neither a child (null ones too) nor a parameter or persistent buffer there, so "fc.weight.x"
+  // and "fc" are ignored, not reported. Keys must be unique.
   IncompatibleKeys load_state_dict(const NamedTensors& state, bool strict = true);
 
  protected:
   void add_child(const std::string& name, std::shared_ptr<Module> m);
+  // Every registered child in order, null ones and repeats included (what containers index).
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& child_slots() const { return children_; }
+  // What load_state_dict loads into this module's `name` when the key is missing, instead of
+  // reporting it: BatchNorm's num_batches_tracked is 0 (1.13 does this for state_dicts without
+  // version metadata, which ramp's never carry).
+  virtual std::optional<Tensor> default_for_missing(const std::string& name) const;
 
  private:
   struct Slot {
@@ -112,8 +124,8 @@ class Module {
   };
   template <class F> void each_tensor(const std::vector<Slot> Module::*list, bool recurse, F&& f) const;
   void state_dict_into(NamedTensors& out, const std::string& prefix) const;
-  void load_into(const NamedTensors& state, const std::string& prefix, std::vector<bool>& used,
-                 std::vector<std::string>& missing, std::vector<std::string>& errors);
+  struct LoadState;
+  void load_into(LoadState& st, const std::vector<std::size_t>& keys, const std::string& prefix);
 
   std::vector<Slot> params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
