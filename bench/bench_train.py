@@ -38,7 +38,8 @@ def make_step(lib, build, x_np, y_np):
     """A closure running one training step; both libraries start from the same weights."""
     lib.manual_seed(0)
     model = build(lib)
-    if lib is ramp:  # torch's initial weights, through NumPy
+    if lib is ramp:  # torch's initial weights (the same seed, so the same as its model), through NumPy
+        torch.manual_seed(0)
         twin = build(torch)
         model.load_state_dict({k: ramp.from_numpy(v.detach().numpy().copy()) for k, v in twin.state_dict().items()})
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
