@@ -115,12 +115,20 @@ struct AutogradMeta {
   // loop does not make a new one per step.
   std::shared_ptr<Node> grad_accumulator;
   Tensor grad;
+  // zero_grad's zeros, not yet written: set only while nothing but this meta holds `grad`, so no
+  // one can see the stale values. Tensor::grad() writes them on first access; the next backward
+  // instead overwrites (or replaces) the buffer, saving the fill and the read of the add.
+  bool grad_zero_pending = false;
   bool retains_grad = false;
   std::vector<std::pair<int, Hook>> hooks;     // a leaf's hooks; a non-leaf's live on its grad_fn
   // Views of a tensor that requires grad remember their base for the in-place rules.
   std::shared_ptr<TensorImpl> base;
   bool view_created_in_no_grad = false;
 };
+
+// 1.13's optimizer / module zero_grad for one tensor: set_to_none drops `.grad`; otherwise the same
+// gradient tensor is cut from any graph and zeroed in place (lazily while no one else holds it).
+void zero_grad(const Tensor& t, bool set_to_none = false);
 
 // The node a tensor's gradient flows into: its grad_fn, a leaf's accumulator, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);

@@ -112,6 +112,12 @@ Tensor factory_requires_grad(Tensor t, bool requires_grad) {
 }
 
 void init_autograd(py::module_& m) {
+  m.def(
+      "_zero_grad",
+      [](const std::vector<Tensor>& params, bool set_to_none) {
+        for (const Tensor& p : params) autograd::zero_grad(p, set_to_none);
+      },
+      py::arg("params"), py::arg("set_to_none") = false);
   m.def("is_grad_enabled", &autograd::is_grad_enabled);
   m.def("_set_grad_enabled", &autograd::set_grad_enabled, py::arg("mode"));
   // relu-like backward from a 1-bit mask written by the forward instead of the saved output (ramp's).

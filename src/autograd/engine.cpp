@@ -223,18 +223,21 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
   AutogradMeta& m = *impl->autograd;
   const Tensor hooked = m.hooks.empty() ? Tensor() : run_hooks(m.hooks, grad_in);
   const Tensor& g = m.hooks.empty() ? grad_in : hooked;
-  if (!m.grad.defined()) {
+  if (!m.grad.defined() || m.grad_zero_pending) {
     // Keep the incoming buffer when only the engine holds it (PyTorch steals it the same way);
-    // a gradient the caller passed in, or a hook kept, is copied.
-    // The gradient takes the leaf's layout when the leaf is dense (as torch), else contiguous.
+    // a gradient the caller passed in, or a hook kept, is copied (into the zeroed-later buffer
+    // when zero_grad left one). The gradient takes the leaf's layout when the leaf is dense (as
+    // torch), else contiguous.
     const Tensor like(impl);
     const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && !g.impl().autograd;
     const bool same_layout = std::equal(g.strides().begin(), g.strides().end(), like.strides().begin(),
                                         like.strides().end());
+    const bool pending = m.grad_zero_pending;
+    m.grad_zero_pending = false;
     if (unshared && g.is_non_overlapping_and_dense() && (same_layout || !like.is_non_overlapping_and_dense())) {
       m.grad = g;
     } else {
-      m.grad = empty_like(like);
+      if (!pending) m.grad = empty_like(like);
       ramp::detail::copy_into(m.grad, g);
     }
   } else {

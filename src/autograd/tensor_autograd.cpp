@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "function.h"
+#include "../tensor/loop.h"
 
 namespace ramp {
 
@@ -35,7 +36,37 @@ Tensor& Tensor::requires_grad_(bool on) {
 
 bool Tensor::is_leaf() const { return !impl().autograd || !impl().autograd->grad_fn; }
 
-const Tensor& Tensor::grad() const { return impl().autograd ? impl().autograd->grad : kUndefined; }
+const Tensor& Tensor::grad() const {
+  if (!impl().autograd) return kUndefined;
+  autograd::AutogradMeta& m = *impl().autograd;
+  if (m.grad_zero_pending) {
+    m.grad_zero_pending = false;
+    ramp::detail::fill_into(m.grad, 0);
+  }
+  return m.grad;
+}
+
+void autograd::zero_grad(const Tensor& t, bool set_to_none) {
+  if (!t.impl().autograd || !t.impl().autograd->grad.defined()) return;
+  AutogradMeta& m = *t.impl().autograd;
+  if (set_to_none) {
+    m.grad = Tensor();
+    m.grad_zero_pending = false;
+    return;
+  }
+  Tensor& g = m.grad;
+  if (g.grad_fn()) {  // a gradient with a graph (create_graph): detached first, as 1.13
+    g.detach_();
+  } else if (g.requires_grad()) {
+    g.requires_grad_(false);
+  }
+  const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1;
+  if (unshared) {
+    m.grad_zero_pending = true;
+  } else {
+    g.zero_();
+  }
+}
 
 void Tensor::set_grad(const Tensor& g) const {
   if (g.defined()) {
@@ -43,7 +74,10 @@ void Tensor::set_grad(const Tensor& g) const {
                "assigned grad has data of a different size");
     RAMP_CHECK(g.dtype() == dtype(), "assigned grad has data of a different type");
   }
-  if (g.defined() || impl().autograd) meta_of(*this).grad = g;
+  if (g.defined() || impl().autograd) {
+    meta_of(*this).grad = g;
+    meta_of(*this).grad_zero_pending = false;
+  }
 }
 
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
@@ -79,7 +113,8 @@ void Tensor::retain_grad() const {
   grad_fn()->pre_hooks.emplace_back(-1, [self](const Tensor& g) {
     if (auto impl = self.lock()) {
       Tensor& grad = impl->autograd->grad;
-      grad = grad.defined() ? grad.add(g) : g.clone();
+      grad = grad.defined() && !impl->autograd->grad_zero_pending ? grad.add(g) : g.clone();
+      impl->autograd->grad_zero_pending = false;
     }
     return Tensor();
   });

@@ -279,20 +279,7 @@ Module& Module::train(bool on) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (const Tensor& p : parameters()) {
-    if (!p.grad().defined()) continue;
-    if (set_to_none) {
-      p.set_grad({});
-    } else {
-      Tensor g = p.grad();  // zeroed in place: the same tensor, cut from any graph, as 1.13
-      if (g.grad_fn()) {
-        g.detach_();
-      } else if (g.requires_grad()) {
-        g.requires_grad_(false);
-      }
-      g.zero_();
-    }
-  }
+  for (const Tensor& p : parameters()) autograd::zero_grad(p, set_to_none);
 }
 
 Module& Module::to(ScalarType dtype) {

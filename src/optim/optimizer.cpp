@@ -18,18 +18,7 @@ Tensor Optimizer::step(const std::function<Tensor()>& closure) {
 
 void Optimizer::zero_grad(bool set_to_none) {
   for (std::size_t gi = 0; gi < num_param_groups(); ++gi)
-    for (const Tensor& p : group_params(gi)) {
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (set_to_none) {
-        p.set_grad(Tensor());
-        continue;
-      }
-      // 1.13: a gradient with a graph (create_graph) is detached, then zeroed in place.
-      if (g.grad_fn()) g.detach_();
-      else if (g.requires_grad()) g.requires_grad_(false);
-      g.zero_();
-    }
+    for (const Tensor& p : group_params(gi)) autograd::zero_grad(p, set_to_none);
 }
 
 template <class Options, class State>

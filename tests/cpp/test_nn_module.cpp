@@ -610,3 +610,29 @@ TEST(NnModule, LayerReprsForArgumentCombinations) {
   EXPECT_EQ(nn::Dropout(0.0).repr(), "Dropout(p=0.0, inplace=False)");
   EXPECT_EQ(nn::Dropout(0).repr(), "Dropout(p=0, inplace=False)");
 }
+
+// zero_grad's zeros are written lazily when no one holds the gradient: what anyone can observe is
+// still 1.13's in-place zeroing (oracle: the gradient of a known linear function, by hand).
+TEST(NnModule, ZeroGradIsObservablyInPlace) {
+  nn::Linear lin(3, 2);
+  Tensor x = tensor({{1.0, 2.0, 3.0}});
+  auto step = [&] { lin(x).sum().backward(); };
+  step();
+  step();  // accumulates: each weight row's gradient is 2 * x
+  EXPECT_EQ(lin.weight.grad().to_vector(), (std::vector<double>{2, 4, 6, 2, 4, 6}));
+  lin.zero_grad();  // nothing else holds the gradient: the zeros are pending
+  EXPECT_EQ(lin.weight.grad().to_vector(), std::vector<double>(6, 0.0));  // reading writes them
+  lin.zero_grad();
+  step();  // backward after a pending zero: the gradient of this pass alone
+  EXPECT_EQ(lin.weight.grad().to_vector(), (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  Tensor held = lin.weight.grad();
+  lin.zero_grad();  // held elsewhere: zeroed at once, the same tensor
+  EXPECT_EQ(held.to_vector(), std::vector<double>(6, 0.0));
+  step();
+  EXPECT_TRUE(lin.weight.grad().is_same(held));
+  EXPECT_EQ(held.to_vector(), (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  lin.zero_grad();
+  lin.weight.set_grad(ones({2, 3}));  // an assigned gradient replaces the pending zeros
+  step();
+  EXPECT_EQ(lin.weight.grad().to_vector(), (std::vector<double>{2, 3, 4, 2, 3, 4}));
+}

@@ -364,18 +364,9 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=False):
-        """1.13's default zeroes the gradients in place; set_to_none=True drops them."""
-        for p in self.parameters():
-            grad = p.grad
-            if grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if grad.grad_fn is not None:
-                        grad.detach_()
-                    else:
-                        grad.requires_grad_(False)
-                    grad.zero_()
+        """1.13's default zeroes the gradients in place (the same tensors, cut from any graph);
+        set_to_none=True drops them. C++ does it (ramp::autograd::zero_grad)."""
+        _C._zero_grad(list(self.parameters()), set_to_none)
 
     # ---- dtype ----
     def _apply(self, fn):
