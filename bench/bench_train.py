@@ -81,7 +81,7 @@ def measure(name, build, shape, threads):
           f"{first['torch']:.6f} / {first['ramp']:.6f} |", flush=True)
 
 
-print(f"ramp {ramp.__name__} vs torch {torch.__version__}, {args.rounds} rounds, ~{args.sample_ms:.0f} ms per sample")
+print(f"ramp vs torch {torch.__version__}, {args.rounds} rounds, ~{args.sample_ms:.0f} ms per sample")
 print()
 print("| training step (Python) | threads | torch µs | ramp µs | torch/ramp | first loss torch / ramp |")
 print("| --- | --- | --- | --- | --- | --- |")

@@ -29,8 +29,7 @@ if args.threads:
 
 def load(train):
     # ramp's IDX reader for both libraries, so both train on the very same arrays.
-    data = ramp.data.load_fashion_mnist(train)
-    images, labels = np.array(data.images), np.array(data.labels)
+    images, labels = (np.array(t) for t in ramp.io.load_fashion_mnist(train))
     return torch.from_numpy(images), torch.from_numpy(labels)
 
 
