@@ -8,6 +8,8 @@
 #   bash bench/run.sh activations [ARGS]     # ramp_bench only (bench/bench_activations.cpp; see ramp_bench --help)
 #   bash bench/run.sh autograd [ARGS]        # ramp_bench_autograd only (bench/bench_autograd.cpp; see --help)
 #   bash bench/run.sh nn [ARGS]              # ramp_bench_nn only (bench/bench_nn.cpp: layer ops, the CNN step)
+#   bash bench/run.sh train [ARGS]           # ramp_bench_train only (bench/bench_train.cpp: the MLP step via nn modules)
+#   (Python, the same steps through both Python APIs: bench/bench_train.py, see its docstring)
 #   bash bench/run.sh --rounds 9             # with no name, ARGS go to each (--rounds, --sample-ms)
 #   BUILD=build-bench bash bench/run.sh      # build directory (default build-bench)
 set -euo pipefail
@@ -16,12 +18,13 @@ BUILD=${BUILD:-build-bench}
 
 which=all
 case "${1:-}" in
-  activations | autograd | nn) which=$1; shift ;;
+  activations | autograd | nn | train) which=$1; shift ;;
 esac
 targets=()
 [[ $which == all || $which == activations ]] && targets+=(ramp_bench)
 [[ $which == all || $which == autograd ]] && targets+=(ramp_bench_autograd)
 [[ $which == all || $which == nn ]] && targets+=(ramp_bench_nn)
+[[ $which == all || $which == train ]] && targets+=(ramp_bench_train)
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMP_PYTHON=OFF -DRAMP_TESTS=OFF >/dev/null
 ninja -C "$BUILD" -j2 "${targets[@]}" >/dev/null
@@ -55,4 +58,12 @@ if [[ $which == all || $which == nn ]]; then
   env -u OPENBLAS_NUM_THREADS "$BUILD/ramp_bench_nn" "$@"
   echo
   env -u OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY=avx512 "$BUILD/ramp_bench_nn" "$@"
+fi
+
+if [[ $which == all || $which == train ]]; then
+  # float32 GEMM: oneDNN's sgemm in ramp, OpenBLAS in PyTorch (both OpenMP, unset thread variables).
+  echo
+  env -u OPENBLAS_NUM_THREADS "$BUILD/ramp_bench_train" "$@"
+  echo
+  env -u OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY=avx512 "$BUILD/ramp_bench_train" "$@"
 fi
