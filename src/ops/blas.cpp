@@ -1,5 +1,4 @@
-// Matrix products: float32 GEMM on oneDNN's sgemm, float64 GEMM and every matrix-vector product on
-// OpenBLAS. Both are OpenMP builds: they follow omp_set_num_threads and run single-threaded inside
+// Matrix products: float32 on oneDNN's sgemm, float64 on OpenBLAS. Both are OpenMP builds: they follow omp_set_num_threads and run single-threaded inside
 // ramp's own parallel regions (OpenBLAS's pthread build would start a second thread pool).
 //
 // Operands are passed in place whenever BLAS can read them: a row-major matrix as it is, a
@@ -12,7 +11,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <type_traits>
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
@@ -74,40 +72,34 @@ void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-// The BLAS vector routines by element type, so `call` is written once.
-struct Sblas {
-  static constexpr auto gemv = cblas_sgemv;
-  static constexpr auto ger = cblas_sger;
-};
-struct Dblas {
-  static constexpr auto gemv = cblas_dgemv;
-  static constexpr auto ger = cblas_dger;
-};
-
 // The distance between consecutive elements of an operand that is one row or one column.
 int vector_step(const Operand& o, bool is_row) {
   return int(is_row == (o.op == CblasNoTrans) ? 1 : o.ld);
 }
 
-// c = alpha op(a) op(b) + beta c. Products with a single row, a single column or k == 1 go to
-// gemv / ger: GEMM would pack the whole other operand first (at batch 1, packing a Linear's weight
-// cost as much as the product).
-template <class T>
-void call(const Operand& a, const Operand& b, T alpha, T beta, const T* pa, const T* pb, T* c) {
-  using B = std::conditional_t<std::is_same_v<T, float>, Sblas, Dblas>;
+// c = alpha op(a) op(b) + beta c. float32: oneDNN's sgemm takes every shape (at batch 1 it beat
+// OpenBLAS's sgemv 1.6x on a Linear's input gradient, and memset + sger 2.5x on its weight
+// gradient). float64: products with a single row, a single column or k == 1 go to dgemv / dger,
+// since dgemm would pack the whole other operand first.
+void call(const Operand& a, const Operand& b, float alpha, float beta, const float* pa, const float* pb, float* c) {
+  gemm_rm(a.op, b.op, int(a.rows), int(b.cols), int(a.cols), alpha, pa, int(a.ld), pb, int(b.ld), beta, c,
+          int(b.cols));
+}
+void call(const Operand& a, const Operand& b, double alpha, double beta, const double* pa, const double* pb,
+          double* c) {
   const auto flip = [](CBLAS_TRANSPOSE t) { return t == CblasNoTrans ? CblasTrans : CblasNoTrans; };
   const int n = int(a.rows), k = int(a.cols), m = int(b.cols);
   if (n == 1) {  // c[1, m] = a[1, k] op(b): gemv over b (stored [k, m], or [m, k] when transposed)
     const bool plain = b.op == CblasNoTrans;
-    B::gemv(CblasRowMajor, flip(b.op), plain ? k : m, plain ? m : k, alpha, pb, int(b.ld), pa, vector_step(a, true),
-            beta, c, 1);
+    cblas_dgemv(CblasRowMajor, flip(b.op), plain ? k : m, plain ? m : k, alpha, pb, int(b.ld), pa,
+                vector_step(a, true), beta, c, 1);
   } else if (m == 1) {  // c[n, 1] = op(a) b[k, 1]
     const bool plain = a.op == CblasNoTrans;
-    B::gemv(CblasRowMajor, a.op, plain ? n : k, plain ? k : n, alpha, pa, int(a.ld), pb, vector_step(b, false),
-            beta, c, 1);
+    cblas_dgemv(CblasRowMajor, a.op, plain ? n : k, plain ? k : n, alpha, pa, int(a.ld), pb, vector_step(b, false),
+                beta, c, 1);
   } else if (k == 1 && (beta == 0 || beta == 1)) {  // an outer product, added to c
-    if (beta == 0) std::fill_n(c, std::size_t(n) * std::size_t(m), T(0));
-    B::ger(CblasRowMajor, n, m, alpha, pa, vector_step(a, false), pb, vector_step(b, true), c, m);
+    if (beta == 0) std::fill_n(c, std::size_t(n) * std::size_t(m), 0.0);
+    cblas_dger(CblasRowMajor, n, m, alpha, pa, vector_step(a, false), pb, vector_step(b, true), c, m);
   } else {
     gemm_rm(a.op, b.op, n, m, k, alpha, pa, int(a.ld), pb, int(b.ld), beta, c, m);
   }
