@@ -156,6 +156,8 @@ class LRScheduler {
   // with the closed form.
   void step(std::optional<std::int64_t> epoch = {});
   const std::vector<double>& get_last_lr() const { return last_lr_; }
+  // For resuming from a saved scheduler (1.13's load_state_dict restores `_last_lr`).
+  void set_last_lr(std::vector<double> lr) { last_lr_ = std::move(lr); }
   std::int64_t last_epoch = -1;
   std::vector<double> base_lrs;
 

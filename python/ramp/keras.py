@@ -152,12 +152,16 @@ def _loss_fn(loss):
     if callable(loss):
         return loss
     F = _losses
+
+    def matched(fn):  # Keras's squeeze_or_expand_dimensions: a (N,) target for a (N, 1) output
+        return lambda p, y: fn(p, y.unsqueeze(-1) if y.dim() == p.dim() - 1 and p.shape[-1] == 1 else y)
+
     losses = {
         "sparse_categorical_crossentropy": lambda p, y: F.nll_loss(_probabilities(p).log(), y),
         "categorical_crossentropy": lambda p, y: -(y * _probabilities(p).log()).sum(-1).mean(),
-        "binary_crossentropy": lambda p, y: F.binary_cross_entropy(_probabilities(p), y),
-        "mean_squared_error": F.mse_loss, "mse": F.mse_loss,
-        "mean_absolute_error": F.l1_loss, "mae": F.l1_loss,
+        "binary_crossentropy": matched(lambda p, y: F.binary_cross_entropy(_probabilities(p), y)),
+        "mean_squared_error": matched(F.mse_loss), "mse": matched(F.mse_loss),
+        "mean_absolute_error": matched(F.l1_loss), "mae": matched(F.l1_loss),
     }
     if loss not in losses:
         raise ValueError(f"Unknown loss function: '{loss}'")
@@ -277,6 +281,8 @@ class Sequential(nn.Sequential):
         return opt
 
     def _accuracy(self, p, y):
+        if p.shape[-1] == 1 and y.dim() == p.dim() - 1:  # binary targets without the unit dim
+            y = y.unsqueeze(-1)
         if y.dim() == p.dim():  # one-hot (or binary) targets
             if p.shape[-1] == 1:
                 return ((p > 0.5).float() == y.float()).float().mean().item()
@@ -294,6 +300,22 @@ class Sequential(nn.Sequential):
             idx = order[start:start + batch_size]
             yield _C.index_select(x, 0, idx), _C.index_select(y, 0, idx)
 
+    def _inputs(self, x):
+        """x as a tensor of the model's dtype: Keras casts inputs to its layers' dtype (float32), so
+        NumPy's default float64 arrays (or lists) train a float32 model."""
+        x = _as_tensor(x)
+        dtype = next((p.dtype for p in self.parameters()), _C.float32)
+        return x if x.dtype == dtype else x.to(dtype)
+
+    def _targets(self, y, dtype):
+        """y as Keras's built-in losses take it: class indices as int64 for the sparse loss (Keras
+        casts them), else values of the model's dtype."""
+        y = _as_tensor(y)
+        if not isinstance(self._compiled["loss_name"], str):
+            return y  # the user's own loss gets y as given
+        want = _C.int64 if self._compiled["loss_name"] == "sparse_categorical_crossentropy" else dtype
+        return y if y.dtype == want else y.to(want)
+
     def _check_compiled(self):
         if self._compiled is None:
             raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer, "
@@ -302,10 +324,12 @@ class Sequential(nn.Sequential):
     def fit(self, x, y, epochs=1, batch_size=32, verbose=1, shuffle=True):
         """Mini-batch training; returns a History of the per-epoch mean loss (and accuracy)."""
         self._check_compiled()
-        x, y = _as_tensor(x), _as_tensor(y)
+        x = self._inputs(x)
         if not self.built:
             with no_grad():
                 self(x[:1])
+        x = self._inputs(x)  # the model's dtype, now that its parameters exist
+        y = self._targets(y, x.dtype)
         opt, loss_fn, history = self._optimizer(), self._compiled["loss"], History()
         steps = math.ceil(x.shape[0] / batch_size)
         for epoch in range(epochs):
@@ -331,7 +355,8 @@ class Sequential(nn.Sequential):
     def evaluate(self, x, y, batch_size=32, verbose=1):
         """The mean loss, or [loss, accuracy] with metrics."""
         self._check_compiled()
-        x, y = _as_tensor(x), _as_tensor(y)
+        x = self._inputs(x)
+        y = self._targets(y, x.dtype)
         self.eval()
         totals = collections.Counter()
         with no_grad():
@@ -347,7 +372,7 @@ class Sequential(nn.Sequential):
 
     def predict(self, x, batch_size=32, verbose=0):
         """The outputs in eval mode without gradients, as a NumPy array (as Keras returns)."""
-        x = _as_tensor(x)
+        x = self._inputs(x)
         self.eval()
         with no_grad():
             outs = [self(xb).numpy() for xb, _ in self._batches(x, None, batch_size, False)]

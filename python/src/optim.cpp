@@ -51,6 +51,39 @@ py::dict state_dict(const AdamState& s) {
   return d;
 }
 
+// ---- state from a saved state_dict entry (ramp.optim's load_state_dict): a copy in the
+// parameter's dtype and layout (1.13 casts floating state to the parameter's dtype) ----
+Tensor adopt(const char* optimizer, const char* key, const py::handle& v, const Tensor& param) {
+  RAMP_CHECK_T(TypeError, py::isinstance<Tensor>(v), optimizer, ".load_state_dict: state '", key,
+               "' must be a Tensor, got ", std::string(py::str(py::type::of(v).attr("__name__"))));
+  const Tensor& t = v.cast<const Tensor&>();
+  RAMP_CHECK_T(ValueError, std::equal(t.sizes().begin(), t.sizes().end(), param.sizes().begin(), param.sizes().end()),
+               optimizer, ".load_state_dict: state '", key, "' has shape ", shape_str(t.sizes()),
+               " but its parameter has shape ", shape_str(param.sizes()));
+  Tensor out = empty_like(param);
+  out.copy_(t.detach());
+  return out;
+}
+void set_state(SGDState& s, const py::dict& d, const Tensor& param) {
+  s = SGDState{};
+  if (d.empty()) return;
+  s.stepped = true;
+  if (d.contains("momentum_buffer") && !d["momentum_buffer"].is_none())
+    s.momentum_buffer = adopt("SGD", "momentum_buffer", d["momentum_buffer"], param);
+}
+void set_state(AdamState& s, const py::dict& d, const Tensor& param) {
+  s = AdamState{};
+  if (d.empty()) return;
+  for (const char* key : {"step", "exp_avg", "exp_avg_sq"})
+    RAMP_CHECK_T(ValueError, d.contains(key), "Adam.load_state_dict: a parameter's state has no '", key, "'");
+  py::object step = d["step"];
+  s.step = std::int64_t(py::isinstance<Tensor>(step) ? step.cast<const Tensor&>().item().to_double()
+                                                     : step.cast<double>());
+  s.exp_avg = adopt("Adam", "exp_avg", d["exp_avg"], param);
+  s.exp_avg_sq = adopt("Adam", "exp_avg_sq", d["exp_avg_sq"], param);
+  if (d.contains("max_exp_avg_sq")) s.max_exp_avg_sq = adopt("Adam", "max_exp_avg_sq", d["max_exp_avg_sq"], param);
+}
+
 // One optimizer class: built from [(params, options dict)] and the defaults dict.
 template <class Opt, class O> void bind_optimizer(py::module_& m, const char* name) {
   py::class_<Opt, Optimizer>(m, name)
@@ -68,6 +101,11 @@ template <class Opt, class O> void bind_optimizer(py::module_& m, const char* na
         py::list out;
         for (const auto& s : o.param_groups().at(g).state) out.append(state_dict(s));
         return out;
+      })
+      .def("set_state", [](Opt& o, std::size_t g, std::size_t i, const py::dict& d) {
+        auto& group = o.param_groups().at(g);
+        group.state.resize(group.params.size());
+        set_state(group.state.at(i), d, group.params.at(i));
       });
 }
 
@@ -124,6 +162,7 @@ void init_optim(py::module_& m) {
   py::class_<LRScheduler>(optim, "LRScheduler")
       .def("step", &LRScheduler::step, arg("epoch") = py::none())
       .def("get_last_lr", &LRScheduler::get_last_lr)
+      .def("set_last_lr", &LRScheduler::set_last_lr)
       .def_readwrite("last_epoch", &LRScheduler::last_epoch)
       .def_readwrite("base_lrs", &LRScheduler::base_lrs);
   py::class_<StepLR, LRScheduler>(optim, "StepLR")

@@ -125,3 +125,28 @@ def test_fashion_mnist_epoch():
         for label in y.tolist():
             counts[label] += 1
     assert counts == [1000] * 10 and len(loader) == math.ceil(10000 / 1000)
+
+
+def test_torch_keyword_arguments():
+    """torch's signature: loaders written for torch (num_workers, pin_memory, ...) run, in-process,
+    with torch's batches; batch_size=None yields the items unbatched; torch's argument errors."""
+    x, y = pair()
+    for kwargs in [dict(batch_size=3, num_workers=1, pin_memory=True, persistent_workers=True, prefetch_factor=4),
+                   dict(batch_size=None), dict(batch_size=4, drop_last=True, timeout=0, worker_init_fn=None)]:
+        r = list(DataLoader(TensorDataset(to_ramp(x), to_ramp(y)), **kwargs))
+        t = list(tdata.DataLoader(tdata.TensorDataset(x, y), **kwargs))
+        assert len(r) == len(t) and type(r[0]) == type(t[0])
+        for rb, tb in zip(r, t):
+            for rt, tt in zip(rb, tb):
+                assert_values(rt, tt)
+    items = [np.arange(3.0) + i for i in range(4)]  # batch_size=None converts NumPy items, as torch
+    assert [b.tolist() for b in DataLoader(items, batch_size=None)] == \
+        [b.tolist() for b in tdata.DataLoader(items, batch_size=None)]
+    for kwargs in [dict(num_workers=-1), dict(batch_size=None, drop_last=True), dict(timeout=-1)]:
+        with pytest.raises(ValueError) as r:
+            DataLoader(TensorDataset(to_ramp(x)), **kwargs)
+        with pytest.raises(ValueError) as t:
+            tdata.DataLoader(tdata.TensorDataset(x), **kwargs)
+        assert str(r.value) == str(t.value)
+    with pytest.raises(NotImplementedError, match="no sampler"):
+        DataLoader(TensorDataset(to_ramp(x)), sampler=[0, 1])

@@ -219,3 +219,38 @@ def test_fit_learns_and_is_reproducible():
         histories.append(m.fit(x, y, epochs=25, batch_size=32, verbose=0).history)
     assert histories[0] == histories[1]
     assert histories[0]["loss"][-1] < 0.5 * histories[0]["loss"][0] and histories[0]["accuracy"][-1] > 0.85
+
+
+@pytest.mark.parametrize("loss,units,act,make_y", [
+    ("sparse_categorical_crossentropy", 3, "softmax", lambda t: t.argmax(1)),
+    ("binary_crossentropy", 1, "sigmoid", lambda t: t.argmax(1) > 0),
+    ("mse", 1, None, lambda t: t[:, 0])])
+def test_numpy_defaults_train_as_keras(loss, units, act, make_y):
+    """What NumPy makes by default (float64 inputs, int32/bool/float64 labels, (N,) binary targets
+    for a (N, 1) output) trains as Keras does: inputs cast to the model's float32, labels to what
+    the loss takes. The oracle is torch on the float32 inputs and converted labels."""
+    torch.manual_seed(3)
+    x = torch.randn(48, 6, dtype=torch.float64)
+    yt = make_y(x @ torch.randn(6, 3, dtype=torch.float64))
+    m = Sequential([Dense(units, activation=act, input_shape=(6,))])
+    m.compile(optimizer="sgd", loss=loss, metrics=["accuracy"])
+    t = torch.nn.Sequential(torch.nn.Linear(6, units))
+    t.load_state_dict({k: torch.from_numpy(to_numpy(v).copy()) for k, v in m.state_dict().items()})
+    y_np = yt.numpy().astype(np.int32) if yt.dtype == torch.int64 else yt.numpy()
+    history = m.fit(x.numpy(), y_np, epochs=2, batch_size=48, shuffle=False, verbose=0)
+    opt, xf = torch.optim.SGD(t.parameters(), lr=0.01), x.float()
+    y = yt if loss.startswith("sparse") else yt.float().reshape(-1, 1)
+    for want in range(2):
+        opt.zero_grad()
+        z = t(xf)
+        p = {"softmax": lambda: torch.softmax(z, -1), "sigmoid": lambda: torch.sigmoid(z), None: lambda: z}[act]()
+        pc = p.clamp(1e-7, 1 - 1e-7)
+        tl = {"sparse_categorical_crossentropy": lambda: torch.nn.functional.nll_loss(pc.log(), y),
+              "binary_crossentropy": lambda: torch.nn.functional.binary_cross_entropy(pc, y),
+              "mse": lambda: torch.nn.functional.mse_loss(p, y)}[loss]()
+        acc = (p.argmax(-1) == y).float().mean() if units > 1 else ((p > 0.5).float() == y).float().mean()
+        assert history.history["loss"][want] == pytest.approx(tl.item(), rel=1e-5)
+        assert history.history["accuracy"][want] == pytest.approx(acc.item())
+        tl.backward()
+        opt.step()
+    assert m.predict(x.numpy()).dtype == np.float32

@@ -36,6 +36,7 @@ template <class Group> void adam_step(std::vector<Group>& groups, bool decoupled
           s.exp_avg_sq = detail::zero_state(pd);
         }
         if (o.amsgrad && !s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = detail::zero_state(pd);
+        for (Tensor* t : {&s.exp_avg, &s.exp_avg_sq, &s.max_exp_avg_sq}) detail::match_state(name, *t, pd);
         ++s.step;
         // In double, as 1.13's Python: step_size = lr / (1 - beta1 ** step), sqrt(1 - beta2 ** step).
         const double bias_correction1 = 1 - std::pow(beta1, double(s.step));

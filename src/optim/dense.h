@@ -40,4 +40,20 @@ inline Tensor zero_state(const Tensor& like) {
   return t;
 }
 
+// The fused updates walk a state tensor as flat memory beside its parameter, so it must have the
+// parameter's dtype and layout. It may not: the parameter was converted after a step
+// (model.double()) or the state was loaded (load_state_dict). 1.13 promotes inside its in-place
+// ops there; here the state is converted once to the parameter's dtype (as 1.13's
+// load_state_dict casts it), which would otherwise read and write past its end.
+inline void match_state(const char* optimizer, Tensor& s, const Tensor& like) {
+  if (!s.defined()) return;
+  RAMP_CHECK(std::equal(s.sizes().begin(), s.sizes().end(), like.sizes().begin(), like.sizes().end()), optimizer,
+             ": a state tensor's shape ", shape_str(s.sizes()), " differs from its parameter's ",
+             shape_str(like.sizes()));
+  if (s.dtype() == like.dtype() && s.is_non_overlapping_and_dense() && same_strides(s, like)) return;
+  Tensor t = empty_like(like);
+  ramp::detail::copy_into(t, s);
+  s = t;
+}
+
 }  // namespace ramp::optim::detail

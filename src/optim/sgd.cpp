@@ -31,6 +31,7 @@ void SGD::step() {
       detail::with_dense("SGD", p, g, [&](const Tensor& pd, const Tensor& gd) {
         group.state[i].stepped = true;
         Tensor& buf = group.state[i].momentum_buffer;
+        detail::match_state("SGD", buf, pd);
         a.first = a.momentum != 0 && !buf.defined();
         if (a.first) buf = empty_like(pd);  // becomes the first (decayed) gradient
         detail::sgd_update(pd.dtype(), pd.data_ptr(), gd.data_ptr(), a.momentum != 0 ? buf.data_ptr() : nullptr,

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "ramp/autograd.h"
+#include "ramp/nn/layers.h"
 #include "ramp/nn/loss.h"
 #include "ramp/nn/utils.h"
 #include "ramp/optim.h"
@@ -384,6 +385,44 @@ TEST(Optim, NonDenseParameter) {
   for (double v : p0) want.push_back(v - 0.25 * 1 - 0.25 * 1.5);  // buf 1, then 0.5 * 1 + 1
   expect_near(p, want, 1e-6, "strided parameter");
   expect_near(base.slice(1, 1, 2), random({4, 6}, ScalarType::Float32, 5).slice(1, 1, 2).to_vector(), 0, "untouched");
+}
+
+// A module converted after a step (Module::to(Float64)): each state tensor follows its parameter's
+// dtype. The fused update walks the state as flat memory beside the parameter, so before it was
+// converted a float32 state was read and written as float64, past its end. Reference: the same
+// update rules in double, the first step's state rounded to float32 as it was kept.
+TEST(Optim, StateFollowsConvertedParameters) {
+  for (const bool adam : {false, true}) {
+    nn::Linear lin(64, 32);
+    std::vector<Tensor> ps = lin.parameters();
+    std::unique_ptr<optim::Optimizer> opt;
+    if (adam) opt = std::make_unique<optim::Adam>(ps, optim::AdamOptions{.lr = 0.01});
+    else opt = std::make_unique<optim::SGD>(ps, optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
+    const double lr = adam ? 0.01 : 0.1;
+    std::vector<double> p = lin.weight.to_vector(), s0(p.size(), 0.0), s1(p.size(), 0.0);
+    for (int k = 1; k <= 3; ++k) {
+      if (k == 2) lin.to(ScalarType::Float64);
+      const ScalarType t = k == 1 ? ScalarType::Float32 : ScalarType::Float64;
+      for (const Tensor& q : lin.parameters()) q.set_grad(random(q.sizes(), t, unsigned(10 + k)));
+      const std::vector<double> g = lin.weight.grad().to_vector();
+      opt->step();
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        auto f32 = [&](double v) { return k == 1 ? double(float(v)) : v; };
+        if (adam) {
+          s0[i] = f32(0.9 * s0[i] + 0.1 * g[i]);
+          s1[i] = f32(0.999 * s1[i] + 0.001 * g[i] * g[i]);
+          const double denom = std::sqrt(s1[i]) / std::sqrt(1 - std::pow(0.999, k)) + 1e-8;
+          p[i] -= lr / (1 - std::pow(0.9, k)) * s0[i] / denom;
+        } else {
+          s0[i] = k == 1 ? g[i] : 0.9 * s0[i] + g[i];
+          p[i] -= lr * s0[i];
+        }
+        if (k == 1) p[i] = double(float(p[i]));
+      }
+    }
+    EXPECT_EQ(lin.weight.dtype(), ScalarType::Float64);
+    expect_near(lin.weight, p, 1e-6, adam ? "adam after to(Float64)" : "sgd after to(Float64)");
+  }
 }
 
 // ---- schedulers vs closed forms ----

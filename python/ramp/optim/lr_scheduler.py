@@ -25,6 +25,7 @@ class _LRScheduler:
         self.verbose = verbose
         optimizer._push()
         self._c = make()  # runs the initial step
+        self._step_count = 1
         optimizer._pull_lr()
         self._print(None)
 
@@ -48,6 +49,7 @@ class _LRScheduler:
         if epoch is not None:
             import warnings
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
+        self._step_count += 1
         self.optimizer._push()
         self._c.step(epoch)
         self.optimizer._pull_lr()
@@ -63,8 +65,29 @@ class _LRScheduler:
                 epoch_str = ("%.2f" if isinstance(epoch, float) else "%.5d") % epoch
                 print("Epoch {}: adjusting learning rate of group {} to {:.4e}.".format(epoch_str, i, lr))
 
+    _hyperparameters = ()  # a subclass's own options, in torch's __dict__ order
+
     def state_dict(self):
-        return {"last_epoch": self.last_epoch, "base_lrs": self.base_lrs, "_last_lr": self.get_last_lr()}
+        """torch's keys (its scheduler __dict__ less the optimizer)."""
+        state = {name: getattr(self, name) for name in self._hyperparameters}
+        state.update(base_lrs=self.base_lrs, last_epoch=self.last_epoch, verbose=self.verbose,
+                     _step_count=self._step_count, _get_lr_called_within_step=False, _last_lr=self.get_last_lr())
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restores what state_dict() saved (torch's __dict__.update); the optimizer's lr is its own
+        (restored by the optimizer's load_state_dict)."""
+        for name in self._hyperparameters:
+            if name in state_dict:
+                setattr(self._c, name, state_dict[name])
+        if "base_lrs" in state_dict:
+            self._c.base_lrs = list(state_dict["base_lrs"])
+        if "last_epoch" in state_dict:
+            self._c.last_epoch = state_dict["last_epoch"]
+        if "_last_lr" in state_dict:
+            self._c.set_last_lr(list(state_dict["_last_lr"]))
+        self.verbose = state_dict.get("verbose", self.verbose)
+        self._step_count = state_dict.get("_step_count", self._step_count)
 
 
 class StepLR(_LRScheduler):
@@ -74,6 +97,7 @@ class StepLR(_LRScheduler):
         super().__init__(optimizer, last_epoch, verbose,
                          lambda: _C._optim.StepLR(optimizer._c, step_size, gamma, last_epoch))
 
+    _hyperparameters = ("step_size", "gamma")
     step_size = property(lambda self: self._c.step_size)
     gamma = property(lambda self: self._c.gamma)
 
@@ -84,6 +108,7 @@ class ExponentialLR(_LRScheduler):
     def __init__(self, optimizer, gamma, last_epoch=-1, verbose=False):
         super().__init__(optimizer, last_epoch, verbose, lambda: _C._optim.ExponentialLR(optimizer._c, gamma, last_epoch))
 
+    _hyperparameters = ("gamma",)
     gamma = property(lambda self: self._c.gamma)
 
 
@@ -94,6 +119,7 @@ class CosineAnnealingLR(_LRScheduler):
         super().__init__(optimizer, last_epoch, verbose,
                          lambda: _C._optim.CosineAnnealingLR(optimizer._c, T_max, eta_min, last_epoch))
 
+    _hyperparameters = ("T_max", "eta_min")
     T_max = property(lambda self: self._c.T_max)
     eta_min = property(lambda self: self._c.eta_min)
 

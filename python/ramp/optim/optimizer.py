@@ -124,6 +124,51 @@ class Optimizer:
                     out[p] = s
         return out
 
+    def state_dict(self):
+        """torch's format: {'state': {index: {name: tensor}}, 'param_groups': [group with 'params' as
+        indices]}, parameters numbered across the groups in order. The tensors are the live state."""
+        mapping = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                mapping.setdefault(id(p), len(mapping))
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {mapping[id(p)] if isinstance(p, _C.Tensor) else p: v for p, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """torch's load_state_dict: the saved groups' options replace the current ones (the parameters
+        stay), and each parameter's state is copied in, floating tensors cast to its dtype."""
+        groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        saved_state = state_dict["state"]
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            new_group = {k: v for k, v in saved.items() if k != "params"}
+            new_group["params"] = group["params"]
+            new_groups.append(new_group)
+        if self._c is None:
+            state = defaultdict(dict)
+            for group, saved in zip(groups, saved_groups):
+                for p, index in zip(group["params"], saved["params"]):
+                    if index in saved_state:
+                        state[p] = {k: v.to(p.dtype) if isinstance(v, _C.Tensor) and k != "step"
+                                    and p.is_floating_point() else v for k, v in saved_state[index].items()}
+            self._python_state = state
+        else:
+            for g, (group, saved) in enumerate(zip(groups, saved_groups)):
+                for i, index in enumerate(saved["params"]):
+                    self._c.set_state(g, i, dict(saved_state.get(index, {})))
+        self.param_groups = new_groups
+        if self._c is not None:
+            self._push()  # the saved options and initial_lr into C++ now, as step() would
+
     def zero_grad(self, set_to_none=False):
         if self._c is not None:
             return self._c.zero_grad(set_to_none)

@@ -64,12 +64,41 @@ def default_collate(batch):
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found {type(elem)}")
 
 
-class DataLoader:
-    """Batches of a dataset, as torch.utils.data.DataLoader with num_workers=0."""
+def _convert(item):
+    """torch's default_convert (batch_size=None): NumPy arrays become tensors, containers are walked."""
+    if type(item).__module__ == "numpy" and type(item).__name__ == "ndarray":
+        return _C.as_tensor(item)
+    if isinstance(item, collections.abc.Mapping):
+        return {key: _convert(value) for key, value in item.items()}
+    if type(item) in (tuple, list):  # a tuple becomes a list (1.13: "backwards compatibility")
+        return [_convert(v) for v in item]
+    return item
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+
+class DataLoader:
+    """Batches of a dataset, as torch.utils.data.DataLoader with torch's signature. Loading is always
+    in this process: num_workers > 0 gives the same batches in the same order as torch's workers
+    would (without their parallelism), and the pinning/worker options have nothing to act on.
+    batch_size=None yields the items one by one, unbatched, as torch does."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=2, persistent_workers=False,
+                 pin_memory_device=""):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
+                             "multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError("ramp.utils.data.DataLoader has no sampler or batch_sampler: use shuffle "
+                                      "(with generator) and drop_last")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
+                             "drop_last")
         if generator is not None and not isinstance(generator, _C.Generator):
             raise TypeError(f"generator must be a ramp.Generator, not {type(generator).__name__}")
         self.dataset = dataset
@@ -77,15 +106,25 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = drop_last
         self.generator = generator
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.collate_fn = (default_collate if batch_size is not None else _convert) if collate_fn is None else collate_fn
 
     def __len__(self):
         n = len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
         n = len(self.dataset)
         order = _C.randperm(n, generator=self.generator) if self.shuffle else _C.arange(n)
+        if self.batch_size is None:
+            for i in order.tolist():
+                yield self.collate_fn(self.dataset[i])
+            return
         gather = isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
         for b in range(len(self)):
             index = order[b * self.batch_size:(b + 1) * self.batch_size]
