@@ -11,39 +11,14 @@
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
 #include "ramp/ops.h"
+#include "test_util.h"
 
 namespace ramp {
 namespace {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+using namespace test;
+
 using V = std::vector<std::string>;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::vector<std::int64_t> vec(IntArrayRef a) { return {a.begin(), a.end()}; }
-std::string name(const Tensor& t) { return t.grad_fn() ? std::string(t.grad_fn()->name()) : "None"; }
-
-Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned seed = 1, double lo = -2,
-              double hi = 2) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(std::size_t(numel_of(shape)));
-  for (double& x : v) x = u(g);
-  return from_vector(v, shape, t);
-}
-Tensor leaf(IntArrayRef shape, unsigned seed, double lo = -2, double hi = 2) {
-  return random(shape, ScalarType::Float64, seed, lo, hi).requires_grad_();
-}
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // The chain of first non-leaf inputs from the output's node.
 V chain(const Tensor& t) {

@@ -10,38 +10,14 @@
 
 #include "ramp/autograd.h"
 #include "ramp/ops.h"
+#include "test_util.h"
 
 extern "C" int openblas_get_parallel();  // OpenBLAS: 0 sequential, 1 pthreads, 2 OpenMP
 
 namespace ramp {
 namespace {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::vector<std::int64_t> vec(IntArrayRef a) { return {a.begin(), a.end()}; }
-std::string name(const Tensor& t) { return t.grad_fn() ? std::string(t.grad_fn()->name()) : "None"; }
-
-Tensor random(IntArrayRef shape, ScalarType t = ScalarType::Float64, unsigned seed = 1, double lo = -2,
-              double hi = 2) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(std::size_t(numel_of(shape)));
-  for (double& x : v) x = u(g);
-  return from_vector(v, shape, t);
-}
-
-// The message of the exception `f` throws (empty if none).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+using namespace test;
 
 // ---- the reference: torch.matmul's semantics as naive loops in double ----
 // 1-D operands become a row (left) or a column (right) that is dropped from the result; batch
@@ -442,9 +418,6 @@ TEST(Ops, CatAndStackErrorsUsePyTorchText) {
 }
 
 // ---- gradients ----
-Tensor leaf(IntArrayRef shape, unsigned seed, double lo = -2, double hi = 2) {
-  return random(shape, ScalarType::Float64, seed, lo, hi).requires_grad_();
-}
 
 TEST(OpsGrad, GradcheckProducts) {
   const std::vector<std::tuple<const char*, Fn, std::vector<Tensor>>> cases = {

@@ -1,6 +1,4 @@
 """nn.Conv2d (torch/nn/modules/conv.py, 1.13): zero padding only."""
-import math
-
 from .. import _C
 from . import init
 from ._utils import _pair
@@ -50,13 +48,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # As Linear's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both, fan_in = in / groups * kH * kW.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         return _C.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

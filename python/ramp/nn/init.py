@@ -4,6 +4,7 @@ returns the tensor it was given. The random stream is ramp's (ramp.manual_seed),
     init.kaiming_uniform_(layer.weight, a=math.sqrt(5))    # Linear/Conv2d's default
     init.xavier_normal_(w, gain=init.calculate_gain("tanh"))
 """
+import math
 import warnings
 
 from .. import _C
@@ -79,3 +80,14 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """N(0, std^2), std = gain / sqrt(fan)."""
     return _kaiming(_init.kaiming_normal_, tensor, a, mode, nonlinearity)
+
+
+def _reset_weight_and_bias(weight, bias):
+    """1.13's reset_parameters of Linear and Conv: kaiming_uniform_(a=sqrt(5)) for the weight, which
+    is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias (0 when fan_in is 0,
+    where torch's Conv leaves its bias uninitialised)."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -1,6 +1,4 @@
 """nn.Linear and nn.Identity (torch/nn/modules/linear.py, 1.13)."""
-import math
-
 from .. import _C
 from . import init
 from .module import Module
@@ -35,12 +33,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), like the bias.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         params = self._parameters  # what self.weight reads, without the failed attribute lookup first
