@@ -221,6 +221,9 @@ class Tensor {
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   Tensor detach() const;  // shares data and version counter, no graph
   Tensor& detach_();
+  // Repoints this tensor at src's data, sizes and dtype in place (torch's `t.data = src`): every
+  // handle sees the change; requires_grad, grad and hooks stay. Module::to keeps parameters this way.
+  void set_data(const Tensor& src) const;
   void retain_grad() const;  // keep .grad on a non-leaf
   bool retains_grad() const;
   // The hook sees this tensor's gradient and may return a replacement; returns an id for remove_hook.

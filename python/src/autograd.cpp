@@ -186,18 +186,7 @@ void init_autograd(py::module_& m) {
       // Setting .data (Module.to/.double() keep their Parameter objects, as torch's set_data) repoints
       // this tensor at src's data, sizes and dtype in place: every handle to it sees the change, its
       // requires_grad, grad and hooks stay.
-      .def_property("data", &Tensor::detach,
-                    [](const Tensor& t, const Tensor& src) {
-                      TensorImpl& d = t.impl();
-                      const TensorImpl& s = src.impl();
-                      d.storage = s.storage;
-                      d.sizes = s.sizes;
-                      d.strides = s.strides;
-                      d.offset = s.offset;
-                      d.numel = s.numel;
-                      d.dtype = s.dtype;
-                      d.contiguous = s.contiguous;
-                    })
+      .def_property("data", &Tensor::detach, [](const Tensor& t, const Tensor& src) { t.set_data(src); })
       .def(
           "register_hook",
           [](const Tensor& t, py::function fn) {

@@ -26,20 +26,6 @@ std::string quoted_list(const std::vector<std::string>& keys) {
   return s;
 }
 
-// Rewrites t's data in place (dtype, storage, layout), keeping its autograd identity: PyTorch's
-// `param.data = param.data.to(dtype)`.
-void set_data(Tensor& t, const Tensor& data) {
-  TensorImpl& dst = t.impl();
-  const TensorImpl& src = data.impl();
-  dst.storage = src.storage;
-  dst.sizes = src.sizes;
-  dst.strides = src.strides;
-  dst.offset = src.offset;
-  dst.numel = src.numel;
-  dst.dtype = src.dtype;
-  dst.contiguous = src.contiguous;
-}
-
 // 1.13's texts (it raises KeyError; ramp has no KeyError, so TypeError, as for a non-str name).
 void check_name(const std::string& name, const char* what) {
   RAMP_CHECK_T(TypeError, name.find('.') == std::string::npos, what, " name can't contain \".\"",
@@ -292,9 +278,9 @@ Module& Module::to(ScalarType dtype) {
     for (Slot& s : m->params_) {
       Tensor& p = *s.tensor;
       if (!convertible(p)) continue;
-      set_data(p, p.to(dtype));
+      p.set_data(p.to(dtype));
       Tensor g = p.grad();
-      if (convertible(g)) set_data(g, g.to(dtype));  // 1.13: param.grad.data = ...
+      if (convertible(g)) g.set_data(g.to(dtype));  // 1.13: param.grad.data = ...
     }
     for (Slot& s : m->buffers_) {
       if (convertible(*s.tensor)) *s.tensor = s.tensor->to(dtype);  // 1.13 replaces buffers

@@ -500,6 +500,18 @@ Tensor& Tensor::fill_(Scalar v) {
     });
   return *this;
 }
+void Tensor::set_data(const Tensor& src) const {
+  TensorImpl& d = impl();
+  const TensorImpl& s = src.impl();
+  d.storage = s.storage;
+  d.sizes = s.sizes;
+  d.strides = s.strides;
+  d.offset = s.offset;
+  d.numel = s.numel;
+  d.dtype = s.dtype;
+  d.contiguous = s.contiguous;
+}
+
 void detail::fill_into(const Tensor& self, Scalar v) {
   dispatch(self.dtype(), [&](auto o) {
     using O = decltype(o);
