@@ -133,4 +133,10 @@ template <class To, class From> To convert(From v) {
 // category, the larger type; uint8 with int8 gives int16, which ramp lacks, so it gives int32.
 ScalarType promote_types(ScalarType a, ScalarType b);
 
+// torch.get_default_dtype / set_default_dtype: the dtype that floating factories (rand, zeros,
+// tensor of Python floats, ...) make when none is given. float32 until set; only float32 and
+// float64 are accepted (1.13's rule), else TypeError.
+ScalarType get_default_dtype();
+void set_default_dtype(ScalarType t);
+
 }  // namespace ramp

@@ -1,6 +1,7 @@
 // Tensor factories, the global random generator, and the thread count.
 #include <omp.h>
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -10,6 +11,16 @@
 #include "ramp/tensor.h"
 
 namespace ramp {
+
+namespace {
+std::atomic<ScalarType> default_dtype{ScalarType::Float32};
+}  // namespace
+ScalarType get_default_dtype() { return default_dtype.load(std::memory_order_relaxed); }
+void set_default_dtype(ScalarType t) {
+  if (t != ScalarType::Float32 && t != ScalarType::Float64)
+    throw TypeError(detail::cat("only floating-point types are supported as the default type"));
+  default_dtype.store(t, std::memory_order_relaxed);
+}
 
 Tensor zeros(IntArrayRef sizes, ScalarType dtype) { return full(sizes, 0, dtype); }
 Tensor ones(IntArrayRef sizes, ScalarType dtype) { return full(sizes, 1, dtype); }
