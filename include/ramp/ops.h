@@ -7,6 +7,8 @@
 //   ramp::cat({a, b}, /*dim=*/1);
 #pragma once
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ramp/tensor.h"
@@ -33,6 +35,10 @@ Tensor matmul(const Tensor& self, const Tensor& other);
 Tensor pow(const Tensor& self, Scalar exponent);         // PowBackward0
 Tensor pow(const Tensor& self, const Tensor& exponent);  // broadcasting; PowBackward1
 Tensor pow(Scalar self, const Tensor& exponent);         // PowBackward2
+// torch.div with rounding_mode "trunc" or "floor" (None: true division, as a / b). Integers stay
+// integers (division by zero raises "ZeroDivisionError"); floor on floats is Python's `//`.
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);
+Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> rounding_mode);
 Tensor exp(const Tensor& self);                          // integers give float32
 Tensor log(const Tensor& self);
 

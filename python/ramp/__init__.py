@@ -13,6 +13,7 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
 from ._tensor import Size
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
@@ -30,6 +31,7 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
            "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
-           "randperm", "save", "load", "io", "utils",
+           "randperm", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "rsub",
+           "floor_divide", "save", "load", "io", "utils",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            *_activations]  # not bool/float/int/long/double/abs: builtins

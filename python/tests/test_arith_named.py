@@ -1,0 +1,123 @@
+"""The named arithmetic (ramp.add/sub/mul/div and aliases, methods, in-place forms, alpha,
+rounding_mode, //) against PyTorch 1.13 on the same inputs: values bit for bit, dtypes, grad_fn
+names, error types."""
+import numpy as np
+import pytest
+
+import ramp
+from conftest import assert_values, to_ramp
+
+torch = pytest.importorskip("torch")
+
+DTYPES = ["float32", "float64", "bfloat16", "int64", "int32", "int8", "uint8"]
+
+
+def pair(dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    if dtype.startswith("float") or dtype == "bfloat16":
+        a = (torch.randn(5, 7, generator=g) * 4).to(getattr(torch, dtype))
+        b = (torch.randn(7, generator=g) * 3).to(getattr(torch, dtype))
+        a[0, :4] = torch.tensor([7.0, -7.0, 0.0, -0.0])
+        b[:4] = torch.tensor([0.7, 0.7, -2.0, 3.0])
+        a[1, 0], b[0] = float("nan"), 0.7
+    else:
+        lo = 0 if dtype == "uint8" else -50
+        a = torch.randint(lo, 50, (5, 7), generator=g).to(getattr(torch, dtype))
+        b = torch.randint(1, 9, (7,), generator=g).to(getattr(torch, dtype))
+        if dtype != "uint8":
+            b[::2] = -b[::2]
+    return a, b
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", [None, "trunc", "floor"])
+def test_div_rounding_mode(dtype, mode):
+    a, b = pair(dtype)
+    if mode is None and not (dtype.startswith("float") or dtype == "bfloat16"):
+        pass  # true division of integers is float32
+    assert_values(ramp.div(to_ramp(a), to_ramp(b), rounding_mode=mode), torch.div(a, b, rounding_mode=mode))
+    assert_values(to_ramp(a).div(to_ramp(b), rounding_mode=mode), a.div(b, rounding_mode=mode))
+    assert_values(ramp.div(to_ramp(a), 3, rounding_mode=mode), torch.div(a, 3, rounding_mode=mode))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_floordiv_operators(dtype):
+    a, b = pair(dtype, seed=1)
+    assert_values(to_ramp(a) // to_ramp(b), a // b)
+    assert_values(to_ramp(a) // 4, a // 4)
+    assert_values(ramp.floor_divide(to_ramp(a), to_ramp(b)), torch.floor_divide(a, b))
+    if dtype != "uint8":
+        assert_values(-9 // to_ramp(b), -9 // b)
+    x, y = to_ramp(a), a.clone()
+    x //= 3
+    y //= 3
+    assert_values(x, y)
+
+
+def test_integer_division_by_zero():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        ramp.tensor([1, 2]) // ramp.tensor([1, 0])
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]) // torch.tensor([1, 0])
+    with pytest.raises(RuntimeError, match="rounding_mode"):
+        ramp.div(ramp.tensor([1.0]), 2, rounding_mode="round")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_named_forms_and_alpha(dtype):
+    a, b = pair(dtype, seed=2)
+    ra, rb = to_ramp(a), to_ramp(b)
+    for name in ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide"]:
+        assert_values(getattr(ramp, name)(ra, rb), getattr(torch, name)(a, b))
+        assert_values(getattr(ra, name)(rb), getattr(a, name)(b))
+        assert_values(getattr(ra, name)(2), getattr(a, name)(2))
+    assert_values(ramp.add(ra, rb, alpha=3), torch.add(a, b, alpha=3))
+    assert_values(ra.sub(rb, alpha=2), a.sub(b, alpha=2))
+    assert_values(ramp.rsub(ra, rb, alpha=2), torch.rsub(a, b, alpha=2))
+    assert_values(ramp.rsub(ra, 5), torch.rsub(a, 5))
+    assert_values(ra.add(2, alpha=3), a.add(2, alpha=3))
+
+
+@pytest.mark.parametrize("name", ["add_", "sub_", "subtract_", "mul_", "multiply_", "div_", "divide_", "true_divide_"])
+def test_inplace_forms_return_self(name):
+    a, b = pair("float32", seed=3)
+    ra, rb = to_ramp(a), to_ramp(b)
+    out = getattr(ra, name)(rb)
+    getattr(a, name)(b)
+    assert out is ra
+    assert_values(ra, a)
+
+
+def test_inplace_alpha_and_rounding():
+    a, b = pair("float64", seed=4)
+    ra, rb = to_ramp(a), to_ramp(b)
+    ra.add_(rb, alpha=-0.1)
+    a.add_(b, alpha=-0.1)
+    assert_values(ra, a)
+    ra.div_(rb, rounding_mode="floor")
+    a.div_(b, rounding_mode="floor")
+    assert_values(ra, a)
+
+
+def test_gradients_and_names():
+    a = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    ra, rb = ramp.from_numpy(a.detach().numpy().copy()).requires_grad_(), ramp.from_numpy(b.detach().numpy().copy()).requires_grad_()
+    for fn in ["add", "sub", "mul", "div"]:
+        for x in (a, b):
+            x.grad = None
+        ra.grad = rb.grad = None
+        t = getattr(torch, fn)(a, b, **({"alpha": 2} if fn in ("add", "sub") else {}))
+        r = getattr(ramp, fn)(ra, rb, **({"alpha": 2} if fn in ("add", "sub") else {}))
+        assert r.grad_fn.name() == t.grad_fn.name()
+        t.sum().backward()
+        r.sum().backward()
+        np.testing.assert_allclose(ra.grad.numpy(), a.grad.numpy(), rtol=1e-15)
+        np.testing.assert_allclose(rb.grad.numpy(), b.grad.numpy(), rtol=1e-15)
+
+
+def test_bool_subtraction_refused_and_bad_operand():
+    with pytest.raises(RuntimeError, match="bool tensor is not supported"):
+        ramp.tensor([True]).sub(ramp.tensor([False]))
+    with pytest.raises(TypeError, match="must be Tensor or Number, not str"):
+        ramp.add(ramp.tensor([1.0]), "x")
