@@ -14,6 +14,7 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._tensor import Size
+from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols
 from ._C import device, get_default_dtype, set_default_dtype
 from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda

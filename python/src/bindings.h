@@ -46,6 +46,7 @@ void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
 void init_device(py::module_& m);    // ramp.device, Tensor.to/.device/.type, default dtype, finfo (after init_tensor)
+void init_protocol(py::module_& m);  // pickling and deepcopy helpers for tensors and C++ modules
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

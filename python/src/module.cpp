@@ -150,4 +150,5 @@ PYBIND11_MODULE(_C, m) {
   init_io(m);
   init_nn(m);
   init_device(m);
+  init_protocol(m);
 }

@@ -98,6 +98,7 @@ Tensor from_numpy(py::handle obj) {
 }
 
 py::array to_numpy(const Tensor& t) {
+  RAMP_CHECK(!t.requires_grad(), "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   if (t.dtype() == ScalarType::BFloat16) throw TypeError("Got unsupported ScalarType BFloat16");
   std::vector<py::ssize_t> sizes(t.sizes().begin(), t.sizes().end()), strides;
   for (auto s : t.strides()) strides.push_back(py::ssize_t(s * std::int64_t(t.element_size())));
@@ -329,6 +330,12 @@ py::object tolist(const Tensor& t) {
     return l;
   };
   return build(build, 0);
+}
+
+// Tensor.item() and the number conversions: torch's ValueError for anything but one element.
+Scalar py_item(const Tensor& t) {
+  RAMP_CHECK_T(ValueError, t.numel() == 1, "only one element tensors can be converted to Python scalars");
+  return t.item();
 }
 
 // ---- indexing: integers, slices, None, Ellipsis (basic indexing only: results are views) ----
@@ -565,17 +572,21 @@ void init_tensor(py::module_& m) {
              return self;
            })
       // Values.
-      .def("item",
-           [](const Tensor& t) {
-             RAMP_CHECK_T(ValueError, t.numel() == 1,
-                          "only one element tensors can be converted to Python scalars");
-             return t.item();
-           })
+      .def("item", &py_item)
       .def("tolist", &tolist)
-      .def("__float__", [](const Tensor& t) { return t.item().to_double(); })
-      .def("__int__", [](const Tensor& t) { return t.item().to<std::int64_t>(); })
+      .def("__float__", [](const Tensor& t) { return py_item(t).to_double(); })
+      // Floating values go through Python's int(float): NaN -> ValueError, inf -> OverflowError, as torch.
+      .def("__int__",
+           [](const Tensor& t) -> py::object {
+             const Scalar s = py_item(t);
+             if (!s.is_floating()) return py::int_(s.i);
+             PyObject* r = PyLong_FromDouble(s.d);
+             if (!r) throw py::error_already_set();
+             return py::reinterpret_steal<py::object>(r);
+           })
       .def("__bool__",
            [](const Tensor& t) {
+             RAMP_CHECK(t.numel() != 0, "Boolean value of Tensor with no values is ambiguous");
              RAMP_CHECK(t.numel() == 1, "Boolean value of Tensor with more than one value is ambiguous");
              return t.item().to<bool>();
            })
