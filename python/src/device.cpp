@@ -10,10 +10,24 @@
 namespace ramp::py_ {
 namespace {
 
+// The exact Python types of ramp.dtype and ramp.device: Tensor.to runs per batch in training loops,
+// and pybind11's isinstance looks the type up in a table each time.
+bool is_dtype(py::handle h) {
+  static PyTypeObject* type = reinterpret_cast<PyTypeObject*>(py::type::of<DType>().ptr());
+  return Py_TYPE(h.ptr()) == type;
+}
+bool is_device(py::handle h) {
+  static PyTypeObject* type = reinterpret_cast<PyTypeObject*>(py::type::of<Device>().ptr());
+  return Py_TYPE(h.ptr()) == type;
+}
+
 // "cpu", "cuda:1", ramp.device or an int (a CUDA ordinal, as torch reads it); nullopt otherwise.
 std::optional<Device> as_device(py::handle h) {
-  if (py::isinstance<Device>(h)) return h.cast<Device>();
-  if (PyUnicode_Check(h.ptr())) return Device(h.cast<std::string_view>());
+  if (is_device(h)) return h.cast<const Device&>();
+  if (PyUnicode_Check(h.ptr())) {
+    if (PyUnicode_CompareWithASCIIString(h.ptr(), "cpu") == 0) return Device();
+    return Device(h.cast<std::string_view>());
+  }
   if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) {
     const auto i = h.cast<std::int64_t>();
     RAMP_CHECK(i >= 0, "Device index must not be negative");
@@ -42,7 +56,7 @@ Device make_device(py::handle type, std::optional<std::int64_t> index) {
 
 // Python's name of an argument for "to() received an invalid combination of arguments - got (...)".
 std::string arg_type(py::handle h) {
-  if (py::isinstance<DType>(h)) return "ramp.dtype";
+  if (is_dtype(h)) return "ramp.dtype";
   if (py::isinstance<Device>(h)) return "ramp.device";
   return type_name(h);
 }
@@ -77,14 +91,16 @@ ToArgs parse_to(const py::args& args, const py::kwargs& kw) {
   std::size_t i = 0, n = args.size();
   enum { none, by_dtype, by_device, by_tensor } form = none;
   if (n > 0) {
-    if (py::isinstance<DType>(args[0])) {
-      r.dtype = args[0].cast<ScalarType>(), form = by_dtype;
-    } else if (py::isinstance<Tensor>(args[0])) {
-      r.dtype = args[0].cast<const Tensor&>().dtype(), r.device = Device(), form = by_tensor;
-    } else if (auto d = as_device(args[0])) {
+    const py::handle a0 = PyTuple_GET_ITEM(args.ptr(), 0);
+    std::optional<Device> d;
+    if (is_dtype(a0)) {
+      r.dtype = a0.cast<ScalarType>(), form = by_dtype;
+    } else if ((d = as_device(a0))) {  // before the Tensor check: x.to(device) is the common call
       r.device = d, form = by_device;
-      if (n > 1 && py::isinstance<DType>(args[1])) r.dtype = args[1].cast<ScalarType>(), i = 1;
-    } else if (!args[0].is_none()) {
+      if (n > 1 && is_dtype(args[1])) r.dtype = args[1].cast<ScalarType>(), i = 1;
+    } else if (py::isinstance<Tensor>(a0)) {
+      r.dtype = a0.cast<const Tensor&>().dtype(), r.device = Device(), form = by_tensor;
+    } else if (!a0.is_none()) {
       bad_to(args, kw);
     }
     i += 1;
@@ -95,7 +111,7 @@ ToArgs parse_to(const py::args& args, const py::kwargs& kw) {
   }
   for (auto [k, v] : kw) {
     const auto key = k.cast<std::string>();
-    if (key == "dtype" && form != by_dtype && form != by_tensor && (v.is_none() || py::isinstance<DType>(v))) {
+    if (key == "dtype" && form != by_dtype && form != by_tensor && (v.is_none() || is_dtype(v))) {
       r.dtype = v.is_none() ? std::nullopt : std::optional(v.cast<ScalarType>());
     } else if (key == "device" && form == none) {
       r.device = v.is_none() ? std::nullopt : as_device(v);
