@@ -256,3 +256,20 @@ def test_hash_is_identity():
         a, b = lib.tensor(1.0), lib.tensor(1.0)
         assert hash(a) != hash(b) or a is b
         assert len({a, b, a}) == 2
+
+
+@pytest.mark.parametrize("entry", ramp._generate.REGISTRY, ids=lambda e: e["module"])
+def test_every_activation_module_copies_and_pickles(entry):
+    """Each C++-backed activation module survives deepcopy, copy and pickle with its fields (reprs),
+    training flag, parameters and forward intact."""
+    kwargs = {f["name"]: 1 if f["name"] == "dim" else 0.5 if f["required"] else f["default"] for f in entry["fields"]}
+    m = getattr(ramp.nn, entry["module"])(**kwargs)
+    m.eval()
+    x = ramp.tensor([[-1.5, 0.25, 2.0], [0.5, -0.75, 3.0]])
+    for clone in (copy.deepcopy(m), copy.copy(m), pickled(m)):
+        assert type(clone) is type(m) and repr(clone) == repr(m) and clone.training is False
+        assert clone(x).tolist() == m(x).tolist()
+        assert [p.tolist() for p in clone.parameters()] == [p.tolist() for p in m.parameters()]
+    d = copy.deepcopy(m)
+    for p, q in zip(m.parameters(), d.parameters()):
+        assert p is not q and p.data_ptr() != q.data_ptr()
