@@ -134,8 +134,9 @@ template <class To, class From> To convert(From v) {
 ScalarType promote_types(ScalarType a, ScalarType b);
 
 // torch.get_default_dtype / set_default_dtype: the dtype that floating factories (rand, zeros,
-// tensor of Python floats, ...) make when none is given. float32 until set; only float32 and
-// float64 are accepted (1.13's rule), else TypeError.
+// tensor of Python floats, ...) make when none is given, and what integer operands promote to
+// (int tensor / 2, sqrt of ints, printing's implied dtype). float32 until set; any floating dtype is
+// accepted (1.13 takes bfloat16 too), else TypeError.
 ScalarType get_default_dtype();
 void set_default_dtype(ScalarType t);
 

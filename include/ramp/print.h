@@ -60,7 +60,7 @@ struct PrintSource {
 
 // repr() of a dense CPU tensor, as torch._tensor_str._str_intern builds it: "tensor(" + the
 // contents, then the suffixes ", size=(2, 0)" (empty tensors not 1-d), ", dtype=ramp.X" (dtypes
-// other than float32/int64/bool; for empty tensors, any dtype but float32), then `suffixes` in
+// other than get_default_dtype()/int64/bool; for empty tensors, any but the default), then `suffixes` in
 // order, e.g. {"grad_fn=<ReluBackward0>"} or {"requires_grad=True"}; each suffix moves to a new
 // line indented under "tensor(" when it would pass linewidth; then ")".
 // A Parameter's repr is "Parameter containing:\n" + format_tensor(...) (nn.Parameter.__repr__

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ramp/device.h"
 #include "ramp/dtype.h"
 #include "ramp/error.h"
 
@@ -170,6 +171,11 @@ class Tensor {
   Tensor contiguous() const;
   Tensor clone() const;  // keeps a dense layout (like torch.preserve_format)
   Tensor to(ScalarType t, bool copy = false) const;
+  // Devices (include/ramp/device.h): every tensor lives on the CPU; to() a CUDA device throws.
+  Device device() const;
+  bool is_cuda() const { return false; }
+  bool is_cpu() const { return true; }
+  Tensor to(const Device& device, std::optional<ScalarType> dtype = {}, bool copy = false) const;
   Tensor& copy_(const Tensor& src);  // broadcasts and converts src
   Tensor& fill_(Scalar v);
   Tensor& zero_() { return fill_(0); }
@@ -264,26 +270,28 @@ std::string shape_str(IntArrayRef sizes);  // "[2, 3]"
 std::string format_tensor(const Tensor& t, const std::vector<std::string>& suffixes);
 
 // ---- factories ----
-Tensor empty(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
+// A floating factory given no dtype makes get_default_dtype() (float32 unless set), as torch's:
+// empty/zeros/ones/rand/randn/linspace always, full/arange/scalar_tensor/tensor for floating values.
+Tensor empty(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
 // A fresh tensor with `like`'s sizes; its strides follow `like`'s layout when that is dense
 // (PyTorch's preserve_format), else contiguous.
 Tensor empty_like(const Tensor& like, std::optional<ScalarType> dtype = {});
-Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype = ScalarType::Float32);
-Tensor zeros(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
-Tensor ones(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
+Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, std::optional<ScalarType> dtype = {});
+Tensor zeros(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
+Tensor ones(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
 Tensor full(IntArrayRef sizes, Scalar value, std::optional<ScalarType> dtype = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, Scalar value);
-// arange(end), arange(start, end, step): int64 when all of them are integers, else float32.
+// arange(end), arange(start, end, step): int64 when all of them are integers, else the default dtype.
 Tensor arange(Scalar end, std::optional<ScalarType> dtype = {});
 Tensor arange(Scalar start, Scalar end, Scalar step = 1, std::optional<ScalarType> dtype = {});
-Tensor linspace(double start, double end, std::int64_t steps, ScalarType dtype = ScalarType::Float32);
-Tensor rand(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
-Tensor randn(IntArrayRef sizes, ScalarType dtype = ScalarType::Float32);
+Tensor linspace(double start, double end, std::int64_t steps, std::optional<ScalarType> dtype = {});
+Tensor rand(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
+Tensor randn(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
 Tensor scalar_tensor(Scalar v, std::optional<ScalarType> dtype = {});
 
-// tensor({...}) from initializer lists: floats give float32, integers int64, bools bool.
+// tensor({...}) from initializer lists: floats give the default dtype, integers int64, bools bool.
 Tensor tensor(std::initializer_list<double> v, std::optional<ScalarType> dtype = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> v,
               std::optional<ScalarType> dtype = {});
@@ -293,7 +301,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<int>> v, std::optional
 Tensor tensor(std::initializer_list<bool> v);
 // From flat values with a shape.
 Tensor from_vector(const std::vector<double>& values, IntArrayRef sizes,
-                   ScalarType dtype = ScalarType::Float32);
+                   std::optional<ScalarType> dtype = {});
 // Wraps external memory without copying; `release(owner)` runs when the last view dies.
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType dtype,
                  void (*release)(void*), void* owner);

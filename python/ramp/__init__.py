@@ -15,6 +15,11 @@ from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # in
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
 from ._tensor import Size
+from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols
+from ._C import device, get_default_dtype, set_default_dtype
+from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
+from . import _device, backends, cuda
+globals().update(_device.wrapped())  # device= on the factories (ramp.zeros(2, device="cpu"))
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -34,4 +39,14 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "randperm", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "rsub",
            "floor_divide", "save", "load", "io", "utils",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "device", "get_default_dtype", "set_default_dtype", "finfo", "iinfo", "is_floating_point", "is_tensor",
+           "numel", "backends", "cuda",
            *_activations]  # not bool/float/int/long/double/abs: builtins
+
+
+def __getattr__(name):
+    """ramp.float16, ramp.half, ramp.int16, ...: dtypes ramp lacks, with a clear error."""
+    from . import _dtype
+    if name in _dtype.MISSING:
+        raise _dtype.missing(name)
+    raise AttributeError(f"module 'ramp' has no attribute '{name}'")

@@ -119,7 +119,8 @@ def make_module(entry, base, parameter):
     text += f"    def __init__(self, {_signature(params)}):\n" if params else "    def __init__(self):\n"
     text += f"        _C.Module.__init__(self, {name!r}, {kwargs}, {inplace})\n        _Module.__init__(self)\n"
     if entry["kind"] == "prelu":  # torch: Parameter(torch.empty(num_parameters, dtype=dtype).fill_(init))
-        text += ("        self.weight = _Parameter(_C.full([num_parameters], init, dtype=dtype or _C.float32))\n\n"
+        text += ("        _C._check_device(device)\n"
+                 "        self.weight = _Parameter(_C.empty([num_parameters], dtype=dtype).fill_(init))\n\n"
                  "    def forward(self, input):\n"
                  "        return _C.apply('prelu', input, {'weight': self.weight}, False)\n")
     if entry["kind"] == "softmax":  # warns as F.softmax does, at the caller of Module.__call__; C++ picks the dim

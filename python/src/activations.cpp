@@ -281,6 +281,29 @@ void set_field(nn::Module& m, const std::string& name, py::handle value) {
   if (!found) throw py::attribute_error(name);
 }
 
+// (entry name, fields, inplace, training, the Python object's __dict__): what copy, deepcopy and
+// pickle need to rebuild a module, C++ part included.
+py::tuple module_state(py::object self) {
+  auto& m = self.cast<nn::Module&>();
+  py::tuple out;
+  visit(m, [&](auto& mod) {
+    using A = typename std::remove_cvref_t<decltype(mod)>::Entry;
+    py::dict kw;
+    for_each_field(A::fields, [&](const auto& f) { kw[py::str(std::string(f.name))] = to_py(mod.params.*(f.member)); });
+    out = py::make_tuple(std::string(A::name), kw, mod.inplace, m.is_training(),
+                         py::getattr(self, "__dict__", py::dict()));
+  });
+  return out;
+}
+
+std::pair<std::unique_ptr<nn::Module>, py::dict> module_from_state(const py::tuple& s) {
+  RAMP_CHECK_T(ValueError, s.size() == 5, "invalid state for an activation module");
+  auto m = make_module(s[0].cast<std::string>(), s[1].cast<py::dict>(), s[2].cast<bool>());
+  m->train(s[3].cast<bool>());
+  // A fresh dict: copy.copy must not share the original's (torch's copies get their own).
+  return {std::move(m), py::reinterpret_steal<py::dict>(PyDict_Copy(s[4].ptr()))};
+}
+
 }  // namespace
 
 void init_activations(py::module_& m) {
@@ -314,6 +337,7 @@ void init_activations(py::module_& m) {
       .def("extra_repr", [](const nn::Module& self) { return self.extra_repr(); })
       .def("_get", &get_field)
       .def("_set", &set_field)
+      .def(py::pickle(&module_state, &module_from_state))
       .def_property(
           "training", [](const nn::Module& self) { return self.is_training(); },
           [](nn::Module& self, bool on) { self.train(on); });

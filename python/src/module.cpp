@@ -150,4 +150,6 @@ PYBIND11_MODULE(_C, m) {
   init_io(m);
   init_nn(m);
   init_arith(m);
+  init_device(m);
+  init_protocol(m);
 }

@@ -98,6 +98,7 @@ Tensor from_numpy(py::handle obj) {
 }
 
 py::array to_numpy(const Tensor& t) {
+  RAMP_CHECK(!t.requires_grad(), "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   if (t.dtype() == ScalarType::BFloat16) throw TypeError("Got unsupported ScalarType BFloat16");
   std::vector<py::ssize_t> sizes(t.sizes().begin(), t.sizes().end()), strides;
   for (auto s : t.strides()) strides.push_back(py::ssize_t(s * std::int64_t(t.element_size())));
@@ -291,7 +292,7 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
   collect(data, 0, leaves);
   ScalarType dt = dtype.value_or(leaves.category == 0   ? ScalarType::Bool
                                  : leaves.category == 1 ? ScalarType::Int64
-                                                        : ScalarType::Float32);
+                                                        : get_default_dtype());
   if (!leaves.bad_leaf.empty())
     throw TypeError(is_floating(dt) ? "must be real number, not " + leaves.bad_leaf
                                     : "'" + leaves.bad_leaf + "' object cannot be interpreted as an integer");
@@ -329,6 +330,12 @@ py::object tolist(const Tensor& t) {
     return l;
   };
   return build(build, 0);
+}
+
+// Tensor.item() and the number conversions: torch's ValueError for anything but one element.
+Scalar py_item(const Tensor& t) {
+  RAMP_CHECK_T(ValueError, t.numel() == 1, "only one element tensors can be converted to Python scalars");
+  return t.item();
 }
 
 // ---- indexing: integers, slices, None, Ellipsis (basic indexing only: results are views) ----
@@ -544,22 +551,6 @@ void init_tensor(py::module_& m) {
       // Copies and conversions.
       .def("contiguous", &Tensor::contiguous)
       .def("clone", &Tensor::clone)
-      .def(
-          "to",
-          [](const Tensor& t, py::handle target, std::optional<ScalarType> dtype, bool copy) {
-            ScalarType dt = dtype.value_or(t.dtype());
-            if (py::isinstance<DType>(target))
-              dt = target.cast<DType>().type;
-            else if (py::isinstance<Tensor>(target))
-              dt = target.cast<const Tensor&>().dtype();
-            else if (!target.is_none() &&
-                     !(py::isinstance<py::str>(target) && target.cast<std::string>() == "cpu"))
-              throw TypeError("to() received an invalid combination of arguments - got (" +
-                              type_name(target) + ")");
-            return t.to(dt, copy);
-          },
-          py::arg("other") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
-          py::arg("copy") = false)
       .def("type_as", [](const Tensor& t, const Tensor& o) { return t.to(o.dtype()); })
       .def(
           "copy_",
@@ -581,17 +572,21 @@ void init_tensor(py::module_& m) {
              return self;
            })
       // Values.
-      .def("item",
-           [](const Tensor& t) {
-             RAMP_CHECK_T(ValueError, t.numel() == 1,
-                          "only one element tensors can be converted to Python scalars");
-             return t.item();
-           })
+      .def("item", &py_item)
       .def("tolist", &tolist)
-      .def("__float__", [](const Tensor& t) { return t.item().to_double(); })
-      .def("__int__", [](const Tensor& t) { return t.item().to<std::int64_t>(); })
+      .def("__float__", [](const Tensor& t) { return py_item(t).to_double(); })
+      // Floating values go through Python's int(float): NaN -> ValueError, inf -> OverflowError, as torch.
+      .def("__int__",
+           [](const Tensor& t) -> py::object {
+             const Scalar s = py_item(t);
+             if (!s.is_floating()) return py::int_(s.i);
+             PyObject* r = PyLong_FromDouble(s.d);
+             if (!r) throw py::error_already_set();
+             return py::reinterpret_steal<py::object>(r);
+           })
       .def("__bool__",
            [](const Tensor& t) {
+             RAMP_CHECK(t.numel() != 0, "Boolean value of Tensor with no values is ambiguous");
              RAMP_CHECK(t.numel() == 1, "Boolean value of Tensor with more than one value is ambiguous");
              return t.item().to<bool>();
            })
@@ -638,7 +633,8 @@ void init_tensor(py::module_& m) {
   for (int i = 0; i < kNumScalarTypes; ++i) {  // x.float(), x.long(), ... (torch's method names)
     static const char* names[] = {"bool", "byte", "char", "int", "long", "bfloat16", "float", "double"};
     auto t = ScalarType(i);
-    cls.def(names[i], [t](const Tensor& x) { return x.to(t); });
+    // The same object when the dtype already matches (torch: x.float() is x).
+    cls.def(names[i], [t](py::object x) { return x.cast<const Tensor&>().dtype() == t ? x : py::cast(x.cast<const Tensor&>().to(t)); });
   }
 
   // ---- construction and exchange ----
@@ -669,15 +665,15 @@ void init_tensor(py::module_& m) {
     m.def(
         name,
         [make](py::args size, std::optional<ScalarType> dtype, bool requires_grad) {
-          return factory_requires_grad(make(int_list(size), dtype.value_or(ScalarType::Float32)), requires_grad);
+          return factory_requires_grad(make(int_list(size), dtype), requires_grad);
         },
         py::kw_only(), py::arg("dtype") = py::none(), rg);
   };
-  def_sized("zeros", [](IntArrayRef s, ScalarType t) { return zeros(s, t); });
-  def_sized("ones", [](IntArrayRef s, ScalarType t) { return ones(s, t); });
-  def_sized("empty", [](IntArrayRef s, ScalarType t) { return empty(s, t); });
-  def_sized("rand", [](IntArrayRef s, ScalarType t) { return rand(s, t); });
-  def_sized("randn", [](IntArrayRef s, ScalarType t) { return randn(s, t); });
+  def_sized("zeros", [](IntArrayRef s, std::optional<ScalarType> t) { return zeros(s, t); });
+  def_sized("ones", [](IntArrayRef s, std::optional<ScalarType> t) { return ones(s, t); });
+  def_sized("empty", [](IntArrayRef s, std::optional<ScalarType> t) { return empty(s, t); });
+  def_sized("rand", [](IntArrayRef s, std::optional<ScalarType> t) { return rand(s, t); });
+  def_sized("randn", [](IntArrayRef s, std::optional<ScalarType> t) { return randn(s, t); });
   m.def(
       "full",
       [](py::handle size, const Scalar& v, std::optional<ScalarType> dtype, bool requires_grad) {
@@ -714,7 +710,7 @@ void init_tensor(py::module_& m) {
   m.def(
       "linspace",
       [](double start, double end, std::int64_t steps, std::optional<ScalarType> dt, bool r) {
-        ScalarType t = dt.value_or(ScalarType::Float32);
+        ScalarType t = dt.value_or(get_default_dtype());
         // steps == 1: the core gives `end` (reported)
         return factory_requires_grad(steps == 1 ? full({1}, start, t) : linspace(start, end, steps, t), r);
       },
@@ -722,7 +718,7 @@ void init_tensor(py::module_& m) {
   m.def(
       "scalar_tensor",
       [](const Scalar& v, std::optional<ScalarType> dt, bool r) {
-        return factory_requires_grad(scalar_tensor(v, dt.value_or(ScalarType::Float32)), r);
+        return factory_requires_grad(scalar_tensor(v, dt.value_or(get_default_dtype())), r);
       },
       py::arg("s"), py::kw_only(), py::arg("dtype") = py::none(), rg);
 }

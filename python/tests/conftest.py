@@ -29,6 +29,7 @@ def to_ramp(t):
 
 def to_numpy(x):
     """The values of a ramp or torch tensor as NumPy (bfloat16 widened to float32, exactly)."""
+    x = x.detach()  # .numpy() refuses tensors that require grad (both libraries)
     if isinstance(x, ramp.Tensor):
         return (x.float() if x.dtype == ramp.bfloat16 else x).contiguous().numpy()
     return (x.float() if x.dtype == torch.bfloat16 else x).contiguous().numpy()

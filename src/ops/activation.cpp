@@ -91,7 +91,7 @@ template <class A> void pointwise(const Tensor& x, Tensor& out, const typename A
 }
 
 ScalarType result_dtype(bool ints_give_float, ScalarType t) {
-  return ints_give_float && is_integral(t, true) ? ScalarType::Float32 : t;
+  return ints_give_float && is_integral(t, true) ? get_default_dtype() : t;
 }
 
 // c10 names int32 "int" in its overflow message (and the others uint8_t, int64_t, ...).

@@ -28,7 +28,7 @@ ScalarType promote_types(ScalarType a, ScalarType b) {
 
 // A Python number joins a tensor op without raising the tensor's dtype within its category.
 ScalarType result_type(const Tensor& tensor, const Scalar& other) {
-  if (other.is_floating() && !is_floating(tensor.dtype())) return ScalarType::Float32;
+  if (other.is_floating() && !is_floating(tensor.dtype())) return get_default_dtype();
   if (other.kind == Scalar::Kind::Int && tensor.dtype() == ScalarType::Bool) return ScalarType::Int64;
   return tensor.dtype();
 }
@@ -146,7 +146,7 @@ void binary_loop(Op op, Tensor& out, const Tensor& a, const Tensor& b, double al
 
 ScalarType result_type(Op op, const Tensor& a, const Tensor& b) {
   ScalarType t = ramp::result_type(a, b);
-  if (op == Op::div && !is_floating(t)) t = ScalarType::Float32;  // true division
+  if (op == Op::div && !is_floating(t)) t = get_default_dtype();  // true division
   return t;
 }
 

@@ -91,7 +91,7 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool bias) 
 std::optional<Tensor> dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                                         const ConvGeometry& g) try {
   const Descs d = descs(g);
-  Tensor y = empty({g.N, g.O, g.oH, g.oW});
+  Tensor y = empty({g.N, g.O, g.oH, g.oW}, ScalarType::Float32);
   dnnl::stream s(cpu_engine());
   const auto pd = forward_pd(d, b.defined());
   memory ux = wrap(d.x, x), uw = wrap(d.w, w), uy = wrap(d.y, y);
@@ -127,7 +127,7 @@ std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, c
         {dnnl::algorithm::convolution_direct, any(d.x), any(d.w), any(d.y), d.strides, d.dilates, d.pad_l,
          d.pad_r},
         user_scratchpad(), cpu_engine(), hint);
-    r.input = empty({g.N, g.C, g.H, g.W});
+    r.input = empty({g.N, g.C, g.H, g.W}, ScalarType::Float32);
     memory ugx = wrap(d.x, r.input), uw = wrap(d.w, w);
     Tensor hw, hgx;
     mgy = as_layout(pd.diff_dst_desc(), ugy, hgy, s);
@@ -149,7 +149,7 @@ std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, c
                                                                       d.dilates, d.pad_l, d.pad_r);
     const dnnl::convolution_backward_weights::primitive_desc pd(op, user_scratchpad(), cpu_engine(), hint);
     // dW is needed for dx's sake only when asked; oneDNN computes it anyway, into scratch if unwanted.
-    Tensor gw = empty({g.O, g.Cg(), g.kH, g.kW});
+    Tensor gw = empty({g.O, g.Cg(), g.kH, g.kW}, ScalarType::Float32);
     memory ux = wrap(d.x, x), ugw = wrap(d.w, gw);
     Tensor hx, hgw;
     if (!mgy || mgy.get_desc() != pd.diff_dst_desc()) mgy = as_layout(pd.diff_dst_desc(), ugy, hgy, s);
@@ -160,7 +160,7 @@ std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, c
                                          {DNNL_ARG_DIFF_WEIGHTS, mgw},
                                          {DNNL_ARG_SCRATCHPAD, wrap(pd.scratchpad_desc(), scratch)}};
     if (need_b) {
-      r.bias = empty({g.O});
+      r.bias = empty({g.O}, ScalarType::Float32);
       args.insert({DNNL_ARG_DIFF_BIAS, wrap(d.b, r.bias)});
     }
     dnnl::convolution_backward_weights(pd).execute(s, args);

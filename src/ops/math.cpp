@@ -66,7 +66,7 @@ auto same_for_all(F f) {
   return [f](auto) { return f; };
 }
 
-ScalarType float_result(ScalarType t) { return is_floating(t) ? t : ScalarType::Float32; }
+ScalarType float_result(ScalarType t) { return is_floating(t) ? t : get_default_dtype(); }
 void check_pow_dtype(ScalarType t) {
   RAMP_CHECK(t != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
 }

@@ -74,7 +74,7 @@ struct Bounds {
 }  // namespace
 
 Tensor sqrt(const Tensor& self) {
-  const ScalarType t = is_floating(self.dtype()) ? self.dtype() : ScalarType::Float32;
+  const ScalarType t = is_floating(self.dtype()) ? self.dtype() : get_default_dtype();
   auto compute = [&] {
     return map_new<true>([](auto) { return [](auto v) { return std::sqrt(v); }; }, self.detach().to(t));
   };

@@ -17,16 +17,19 @@ std::atomic<ScalarType> default_dtype{ScalarType::Float32};
 }  // namespace
 ScalarType get_default_dtype() { return default_dtype.load(std::memory_order_relaxed); }
 void set_default_dtype(ScalarType t) {
-  if (t != ScalarType::Float32 && t != ScalarType::Float64)
-    throw TypeError(detail::cat("only floating-point types are supported as the default type"));
+  if (!is_floating(t)) throw TypeError("only floating-point types are supported as the default type");
   default_dtype.store(t, std::memory_order_relaxed);
 }
 
-Tensor zeros(IntArrayRef sizes, ScalarType dtype) { return full(sizes, 0, dtype); }
-Tensor ones(IntArrayRef sizes, ScalarType dtype) { return full(sizes, 1, dtype); }
+Tensor zeros(IntArrayRef sizes, std::optional<ScalarType> dtype) {
+  return full(sizes, 0, dtype.value_or(get_default_dtype()));
+}
+Tensor ones(IntArrayRef sizes, std::optional<ScalarType> dtype) {
+  return full(sizes, 1, dtype.value_or(get_default_dtype()));
+}
 Tensor full(IntArrayRef sizes, Scalar value, std::optional<ScalarType> dtype) {
-  // torch.full infers bool/int64/float32 from the fill value.
-  ScalarType dt = dtype.value_or(value.kind == Scalar::Kind::Float ? ScalarType::Float32
+  // torch.full infers bool/int64/the default dtype from the fill value.
+  ScalarType dt = dtype.value_or(value.kind == Scalar::Kind::Float ? get_default_dtype()
                                  : value.kind == Scalar::Kind::Int ? ScalarType::Int64
                                                                    : ScalarType::Bool);
   Tensor t = empty(sizes, dt);
@@ -45,7 +48,7 @@ Tensor scalar_tensor(Scalar v, std::optional<ScalarType> dtype) { return full({}
 Tensor arange(Scalar end, std::optional<ScalarType> dtype) { return arange(0, end, 1, dtype); }
 Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> dtype) {
   bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
-  ScalarType dt = dtype.value_or(all_int ? ScalarType::Int64 : ScalarType::Float32);
+  ScalarType dt = dtype.value_or(all_int ? ScalarType::Int64 : get_default_dtype());
   double b = start.to_double(), e = end.to_double(), s = step.to_double();
   RAMP_CHECK(s != 0, "step must be nonzero");
   RAMP_CHECK(std::isfinite(b) && std::isfinite(e), "unsupported range: ", b, " -> ", e);
@@ -60,7 +63,8 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> d
   });
   return t;
 }
-Tensor linspace(double start, double end, std::int64_t steps, ScalarType dtype) {
+Tensor linspace(double start, double end, std::int64_t steps, std::optional<ScalarType> dtype_) {
+  const ScalarType dtype = dtype_.value_or(get_default_dtype());
   RAMP_CHECK(steps >= 0, "number of steps must be non-negative");
   Tensor t = empty({steps}, dtype);
   double step = steps > 1 ? (end - start) / double(steps - 1) : 0;
@@ -76,7 +80,8 @@ Tensor linspace(double start, double end, std::int64_t steps, ScalarType dtype) 
   return t;
 }
 
-Tensor from_vector(const std::vector<double>& values, IntArrayRef sizes, ScalarType dtype) {
+Tensor from_vector(const std::vector<double>& values, IntArrayRef sizes, std::optional<ScalarType> dtype_) {
+  const ScalarType dtype = dtype_.value_or(get_default_dtype());
   RAMP_CHECK(std::int64_t(values.size()) == numel_of(sizes), "from_vector: ", values.size(),
              " values do not fill shape ", shape_str(sizes));
   Tensor t = empty(sizes, dtype);
@@ -88,7 +93,7 @@ Tensor from_vector(const std::vector<double>& values, IntArrayRef sizes, ScalarT
   return t;
 }
 Tensor tensor(std::initializer_list<double> v, std::optional<ScalarType> dtype) {
-  return from_vector(std::vector<double>(v), {std::int64_t(v.size())}, dtype.value_or(ScalarType::Float32));
+  return from_vector(std::vector<double>(v), {std::int64_t(v.size())}, dtype);
 }
 Tensor tensor(std::initializer_list<std::initializer_list<double>> v, std::optional<ScalarType> dtype) {
   std::vector<double> flat;
@@ -98,7 +103,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> v, std::optio
                  " at dim 1 (got ", row.size(), ")");
     flat.insert(flat.end(), row.begin(), row.end());
   }
-  return from_vector(flat, {std::int64_t(v.size()), cols}, dtype.value_or(ScalarType::Float32));
+  return from_vector(flat, {std::int64_t(v.size()), cols}, dtype);
 }
 Tensor tensor(std::initializer_list<std::int64_t> v, std::optional<ScalarType> dtype) {
   Tensor t = empty({std::int64_t(v.size())}, ScalarType::Int64);
@@ -135,7 +140,8 @@ Generator& generator() {
   static Generator g;
   return g;
 }
-template <class Dist> Tensor random_tensor(IntArrayRef sizes, ScalarType dtype, Dist dist) {
+template <class Dist> Tensor random_tensor(IntArrayRef sizes, std::optional<ScalarType> dtype_, Dist dist) {
+  const ScalarType dtype = dtype_.value_or(get_default_dtype());
   RAMP_CHECK(is_floating(dtype), "\"check_uniform_bounds\" not implemented for '", dtype_error_name(dtype), "'");
   Tensor t = empty(sizes, dtype);
   auto& g = generator();
@@ -165,10 +171,10 @@ void detail::with_generator(const std::function<void(std::mt19937_64&)>& f) {
   f(g.engine);
 }
 
-Tensor rand(IntArrayRef sizes, ScalarType dtype) {
+Tensor rand(IntArrayRef sizes, std::optional<ScalarType> dtype) {
   return random_tensor(sizes, dtype, std::uniform_real_distribution<double>(0.0, 1.0));
 }
-Tensor randn(IntArrayRef sizes, ScalarType dtype) {
+Tensor randn(IntArrayRef sizes, std::optional<ScalarType> dtype) {
   return random_tensor(sizes, dtype, std::normal_distribution<double>(0.0, 1.0));
 }
 

@@ -407,10 +407,10 @@ std::string format_tensor(const PrintSource& src, const std::vector<std::string>
       all_suffixes.push_back({size, py_len(size)});
     }
     // With no elements to tell int64 from float, only the default dtype goes unstated.
-    if (src.dtype != ScalarType::Float32) all_suffixes.push_back(dtype_suffix);
+    if (src.dtype != get_default_dtype()) all_suffixes.push_back(dtype_suffix);
     body = "[]";
   } else {
-    const bool has_default_dtype = src.dtype == ScalarType::Float32 ||
+    const bool has_default_dtype = src.dtype == get_default_dtype() ||
                                    src.dtype == ScalarType::Int64 || src.dtype == ScalarType::Bool;
     if (!has_default_dtype) all_suffixes.push_back(dtype_suffix);
     body = tensor_str(src, numel, indent, opts);

@@ -112,7 +112,8 @@ static Tensor make(std::shared_ptr<Storage> storage, IntArrayRef sizes, IntArray
 }
 
 // ---- factories that allocate ----
-Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype) {
+Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, std::optional<ScalarType> dtype_) {
+  const ScalarType dtype = dtype_.value_or(get_default_dtype());
   for (auto s : sizes) RAMP_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes));
   std::int64_t span = 1;  // elements the layout reaches
   for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -123,7 +124,7 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype) {
   }
   return make(std::make_shared<Storage>(std::size_t(span) * element_size(dtype)), sizes, strides, 0, dtype);
 }
-Tensor empty(IntArrayRef sizes, ScalarType dtype) {
+Tensor empty(IntArrayRef sizes, std::optional<ScalarType> dtype) {
   return empty_strided(sizes, contiguous_strides(sizes), dtype);
 }
 Tensor empty_like(const Tensor& like, std::optional<ScalarType> dtype) {

@@ -18,6 +18,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None):
         super().__init__()
+        _C._check_device(device)  # the CPU only; CUDA raises as torch without CUDA
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

@@ -17,6 +17,7 @@ class Conv2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__()
+        _C._check_device(device)  # the CPU only; CUDA raises as torch without CUDA
         kernel_size, stride, dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
         padding = padding if isinstance(padding, str) else _pair(padding)
         if groups <= 0:

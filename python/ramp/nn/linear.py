@@ -23,6 +23,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        _C._check_device(device)  # the CPU only; CUDA raises as torch without CUDA
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_C.empty((out_features, in_features), dtype=dtype))

@@ -388,32 +388,28 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """to(dtype), to(tensor), to(device=None, dtype=None, non_blocking=False): floating parameters
-        and buffers take the dtype; the only device is the CPU."""
-        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, _C.Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str):
-                device = a
-            elif not isinstance(a, bool):  # non_blocking
-                raise TypeError(f"to() received an invalid combination of arguments - got ({_typename(a)})")
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"ramp runs on the CPU only: device '{device}' is not available")
+        """to(device), to(dtype), to(device, dtype), to(tensor), with keywords (device=, dtype=,
+        non_blocking=): floating parameters and buffers take the dtype; a device other than the CPU
+        raises (AssertionError for CUDA, as torch without CUDA)."""
+        device, dtype, _, _ = _C._parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
+        _C._check_device(device)
         if dtype is None:
             return self
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        _C._check_device("cuda" if device is None else device)
+        return self
+
+    def half(self):
+        raise TypeError("Module.half(): ramp has no float16 dtype; ramp's floating dtypes are bfloat16, float32, "
+                        "float64")
 
     def float(self):
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
