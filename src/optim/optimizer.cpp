@@ -52,5 +52,8 @@ void OptimizerBase<Options, State>::add_param_group(const ParamGroup<Options>& g
 template class OptimizerBase<SGDOptions, SGDState>;
 template class OptimizerBase<AdamOptions, AdamState>;
 template class OptimizerBase<AdamWOptions, AdamState>;
+template class OptimizerBase<AdadeltaOptions, AdadeltaState>;
+template class OptimizerBase<AdagradOptions, AdagradState>;
+template class OptimizerBase<RMSpropOptions, RMSpropState>;
 
 }  // namespace ramp::optim
