@@ -427,3 +427,26 @@ def test_scheduler_verbose(capsys):
     r_out = capsys.readouterr().out
     ts.step()
     assert r_out == capsys.readouterr().out
+
+
+@pytest.mark.parametrize("edit", [False, True])
+def test_one_cycle_resume(edit):
+    """last_epoch != -1: 1.13 reads max_lr, min_lr and the momenta from the resumed groups."""
+    def run(lib):
+        p = [lib.zeros(3).requires_grad_()]
+        o = lib.optim.SGD(p, lr=0.1, momentum=0.9)
+        s = lib.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=20)
+        for _ in range(5):
+            o.step()
+            s.step()
+        if edit:
+            o.param_groups[0]["max_lr"] = 2.0
+            o.param_groups[0]["base_momentum"] = 0.5
+        s2 = lib.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=20, last_epoch=5)
+        out = [(s2.get_last_lr(), o.param_groups[0]["momentum"], s2.last_epoch, s2._step_count)]
+        for _ in range(5):
+            o.step()
+            s2.step()
+            out.append((s2.get_last_lr(), o.param_groups[0]["momentum"]))
+        return out
+    assert run(ramp) == run(torch)

@@ -238,8 +238,12 @@ class OneCycleLR(_LRScheduler):
                 for group, m, b in zip(optimizer.param_groups, max_momentums, base_momentums):
                     group["max_momentum"] = m
                     group["base_momentum"] = b
-        else:
-            self._before_step()  # 1.13 reads them from the resumed groups from now on
+        elif self._before_step():
+            # Resuming: 1.13 reads max_lr, min_lr, ... from the groups, which may differ from the
+            # arguments C++ started from: redo the initial step with the groups' values.
+            self._c.last_epoch -= 1
+            self._c.step(None)
+            optimizer._pull_lr()
         self._after_step()
 
     total_steps = property(lambda self: self._c.total_steps)
@@ -267,11 +271,16 @@ class OneCycleLR(_LRScheduler):
         return state
 
     def _before_step(self):
-        groups = self.optimizer.param_groups
+        """The groups' max_lr, min_lr, max_momentum, base_momentum into C++; True if one differed."""
+        groups, changed = self.optimizer.param_groups, False
         for key, attr in (("max_lr", "max_lrs"), ("min_lr", "min_lrs"), ("max_momentum", "max_momentums"),
                           ("base_momentum", "base_momentums")):
             if all(key in g for g in groups):
-                setattr(self._c, attr, [float(g[key]) for g in groups])
+                values = [float(g[key]) for g in groups]
+                if values != getattr(self._c, attr):
+                    setattr(self._c, attr, values)
+                    changed = True
+        return changed
 
     def _after_step(self):
         if self.cycle_momentum:
@@ -305,10 +314,11 @@ class ReduceLROnPlateau:
                    "threshold_mode", "best", "num_bad_epochs", "mode_worse", "eps", "last_epoch")
 
     def __getattr__(self, name):  # the C++ scheduler's fields, as torch's attributes
-        if name in ReduceLROnPlateau._attributes and name != "verbose":
-            return getattr(self.__dict__["_c"], name)
-        if name == "_last_lr" and self.__dict__["_c"].last_lr:
-            return list(self.__dict__["_c"].last_lr)
+        c = self.__dict__.get("_c")
+        if c is not None and name in ReduceLROnPlateau._attributes and name != "verbose":
+            return getattr(c, name)
+        if c is not None and name == "_last_lr" and c.last_lr:
+            return list(c.last_lr)
         raise AttributeError("'ReduceLROnPlateau' object has no attribute '{}'".format(name))
 
     def __setattr__(self, name, value):
