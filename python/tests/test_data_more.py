@@ -358,3 +358,50 @@ def test_iterable_loader_errors_and_frozen_attributes():
         assert outcome(setattr, r, attr, 2)[1] == outcome(setattr, t, attr, 2)[1]
     r.collate_fn = t.collate_fn = lambda b: b  # other attributes may change
     assert list(r) == list(t)
+
+
+def training_script(torch, data):
+    """A PyTorch 1.13 script as people write it (`import ramp as torch` runs it unchanged)."""
+    from collections import namedtuple
+    Sample = namedtuple("Sample", ["features", "label"])
+
+    class Blobs(data.Dataset):
+        def __init__(self, n):
+            rng = np.random.default_rng(0)
+            self.x = rng.normal(size=(n, 4)).astype(np.float32)
+            self.y = (self.x[:, 0] + self.x[:, 1] > 0).astype(np.int64)
+
+        def __len__(self):
+            return len(self.x)
+
+        def __getitem__(self, i):
+            return Sample(self.x[i], int(self.y[i]))
+
+    train, val = data.random_split(Blobs(100), [0.8, 0.2], generator=torch.Generator().manual_seed(0))
+    loader = data.DataLoader(data.Subset(Blobs(100), list(range(80))), batch_size=16, shuffle=False)
+    model = torch.nn.Linear(4, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor(np.linspace(-1, 1, 8).reshape(2, 4), dtype=torch.float32))
+        model.bias.zero_()
+    opt = torch.optim.RMSprop(model.parameters(), lr=0.01, momentum=0.5)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, epochs=3, steps_per_epoch=len(loader))
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+    losses = []
+    for epoch in range(3):
+        for batch in loader:
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(batch.features), batch.label)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+        plateau.step(losses[-1])
+    return losses, len(train), len(val), opt.param_groups[0]["lr"]
+
+
+def test_training_script_runs_unchanged():
+    r_losses, *r_rest = training_script(ramp, ramp.utils.data)
+    t_losses, *t_rest = training_script(torch, tdata)
+    assert r_rest == t_rest
+    assert len(r_losses) == len(t_losses) == 15
+    np.testing.assert_allclose(r_losses, t_losses, rtol=1e-5)
