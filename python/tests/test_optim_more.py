@@ -450,3 +450,22 @@ def test_one_cycle_resume(edit):
             out.append((s2.get_last_lr(), o.param_groups[0]["momentum"]))
         return out
     assert run(ramp) == run(torch)
+
+
+def test_step_order_warnings():
+    """1.13 warns when the scheduler steps before the optimizer; not when the order is right."""
+    def warned(lib, optimizer_first):
+        p = [lib.zeros(2).requires_grad_()]
+        o = lib.optim.SGD(p, lr=0.1)
+        s = lib.optim.lr_scheduler.MultiStepLR(o, [2])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            if optimizer_first:
+                o.step()
+            s.step()
+            o.step()
+            s.step()
+        return [str(x.message) for x in w]
+    for first in (True, False):
+        assert warned(ramp, first) == warned(torch, first)
+    assert warned(torch, False) and not warned(torch, True)

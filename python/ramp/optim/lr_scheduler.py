@@ -2,8 +2,10 @@
 OneCycleLR and ReduceLROnPlateau with torch 1.13's signatures, over the C++ schedulers of
 include/ramp/optim.h (1.13's formulas, in its double arithmetic). Each step pushes the groups' current
 lr to C++, runs the C++ step and writes the new lr back into ``param_groups``."""
+import functools
 import types
 import warnings
+import weakref
 from collections import Counter
 
 from .. import _C
@@ -17,6 +19,25 @@ EPOCH_DEPRECATION_WARNING = (
 )
 
 
+def _with_counter(method):
+    """optimizer.step counting its calls into optimizer._step_count (1.13's wrapper, for its warning
+    when the scheduler steps first); holds the optimizer weakly, as 1.13."""
+    if getattr(method, "_with_counter", False):
+        return method
+    instance_ref = weakref.ref(method.__self__)
+    func = method.__func__
+    cls = instance_ref().__class__
+    del method
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        instance = instance_ref()
+        instance._step_count += 1
+        return func.__get__(instance, cls)(*args, **kwargs)
+    wrapper._with_counter = True
+    return wrapper
+
+
 class _LRScheduler:
     def __init__(self, optimizer, last_epoch, verbose, make):
         if not isinstance(optimizer, Optimizer):
@@ -27,8 +48,10 @@ class _LRScheduler:
                     raise KeyError("param 'initial_lr' is not specified in param_groups[{}] when resuming an "
                                    "optimizer".format(i))
         self.optimizer = optimizer
+        optimizer.step = _with_counter(optimizer.step)
         self.verbose = verbose
         optimizer._push()
+        optimizer._step_count = 0
         self._c = make()  # runs the initial step
         self._step_count = 1
         optimizer._pull_lr()
@@ -53,6 +76,19 @@ class _LRScheduler:
     def step(self, epoch=None):
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
+        if self._step_count == 1:  # 1.13's warnings about the order of the first steps
+            if not hasattr(self.optimizer.step, "_with_counter"):
+                warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                              "initialization. Please, make sure to call `optimizer.step()` before "
+                              "`lr_scheduler.step()`. See more details at "
+                              "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate", UserWarning)
+            elif self.optimizer._step_count < 1:
+                warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                              "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                              "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+                              "will result in PyTorch skipping the first value of the learning rate schedule. "
+                              "See more details at "
+                              "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate", UserWarning)
         self._step_count += 1
         self.optimizer._push()
         self._before_step()
