@@ -10,7 +10,6 @@ import pytest
 
 import ramp
 from conftest import assert_values, outcome, to_ramp
-from test_data import assert_batches
 from ramp.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset, IterableDataset,
                              RandomSampler, SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
                              WeightedRandomSampler, random_split)

@@ -76,8 +76,10 @@ def test_trajectory(opt, kwargs, dtype):
 def test_groups_scheduler_and_option_changes(opt, kwargs):
     """Two groups with their own lr, StepLR on top, a user's change of an option mid-run, a parameter
     without a gradient (skipped, as in 1.13), a non-contiguous parameter."""
-    tp = [make((6, 5), seed=1).t().requires_grad_(), make((4,), seed=2).requires_grad_(), make((3,), seed=3).requires_grad_()]
-    rp = [to_ramp(tp[0].detach().t().contiguous()).t().requires_grad_()] + [to_ramp(p.detach()).requires_grad_() for p in tp[1:]]
+    tp = [make((6, 5), seed=1).t().requires_grad_(), make((4,), seed=2).requires_grad_(),
+          make((3,), seed=3).requires_grad_()]
+    rp = [to_ramp(tp[0].detach().t().contiguous()).t().requires_grad_()]
+    rp += [to_ramp(p.detach()).requires_grad_() for p in tp[1:]]
     assert not rp[0].is_contiguous()
     groups = lambda p: [{"params": p[:1]}, {"params": p[1:], "lr": 0.003}]  # noqa: E731
     ro, to = getattr(ramp.optim, opt)(groups(rp), **kwargs), getattr(torch.optim, opt)(groups(tp), **kwargs)
@@ -201,9 +203,10 @@ def test_signatures_and_defaults():
             [(p.name, p.default, p.kind) for p in tsig.parameters.values()], name
         rp, tp = params_pair()
         assert getattr(ramp.optim, name)(rp).defaults == getattr(torch.optim, name)(tp).defaults
-    from ramp.optim.adadelta import Adadelta  # noqa: F401  -- 1.13's module paths
-    from ramp.optim.adagrad import Adagrad  # noqa: F401
-    from ramp.optim.rmsprop import RMSprop  # noqa: F401
+    from ramp.optim.adadelta import Adadelta  # 1.13's module paths
+    from ramp.optim.adagrad import Adagrad
+    from ramp.optim.rmsprop import RMSprop
+    assert (Adadelta, Adagrad, RMSprop) == (ramp.optim.Adadelta, ramp.optim.Adagrad, ramp.optim.RMSprop)
 
 
 # ---- schedulers ----

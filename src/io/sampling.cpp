@@ -10,9 +10,12 @@ namespace ramp::data {
 namespace {
 
 // f(engine) with `gen`'s engine, or ramp's global one under its lock.
-template <class F> void draw(Generator* gen, F f) {
-  if (gen) f(gen->engine());
-  else detail::with_generator(f);
+template <class F>
+void draw(Generator* gen, F f) {
+  if (gen)
+    f(gen->engine());
+  else
+    detail::with_generator(f);
 }
 
 Tensor int64_tensor(std::int64_t n, std::int64_t** data) {
@@ -25,7 +28,8 @@ Tensor int64_tensor(std::int64_t n, std::int64_t** data) {
 
 Tensor random_indices(std::int64_t n, std::int64_t count, Generator* gen) {
   RAMP_CHECK(count >= 0, "random_indices: count must be non-negative, got ", count);
-  RAMP_CHECK(n > 0 || count == 0, "random_from_to expects 'from' to be less than 'to', but got from=0 >= to=", n);
+  RAMP_CHECK(n > 0 || count == 0,
+             "random_from_to expects 'from' to be less than 'to', but got from=0 >= to=", n);
   std::int64_t* p;
   Tensor out = int64_tensor(count, &p);
   draw(gen, [&](std::mt19937_64& g) {
@@ -49,14 +53,17 @@ Tensor permutation_indices(std::int64_t n, std::int64_t count, Generator* gen) {
   return out;
 }
 
-Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, bool replacement, Generator* gen) {
+Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, bool replacement,
+                        Generator* gen) {
   const auto n = std::int64_t(weights.size());
   RAMP_CHECK(count >= 0, "multinomial: number of samples must be non-negative, got ", count);
-  RAMP_CHECK(replacement || count <= n, "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  RAMP_CHECK(replacement || count <= n,
+             "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
   double sum = 0;
   for (double w : weights) {
     RAMP_CHECK(w >= 0, "invalid multinomial distribution (encountering probability entry < 0)");
-    RAMP_CHECK(!std::isinf(w), "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
+    RAMP_CHECK(!std::isinf(w),
+               "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
     sum += w;
   }
   RAMP_CHECK(sum > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
@@ -83,7 +90,8 @@ Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, 
   });
   std::vector<std::int64_t> order(weights.size());
   std::iota(order.begin(), order.end(), std::int64_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return key[a] > key[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int64_t a, std::int64_t b) { return key[a] > key[b]; });
   std::copy_n(order.begin(), count, p);
   return out;
 }
@@ -94,14 +102,16 @@ std::vector<std::int64_t> split_lengths(std::int64_t n, const std::vector<double
   // math.isclose(total, 1) (rel_tol=1e-9) and total <= 1: fractions
   if (std::fabs(total - 1) <= 1e-9 * std::max(std::fabs(total), 1.0) && total <= 1) {
     for (std::size_t i = 0; i < lengths.size(); ++i) {
-      RAMP_CHECK_T(ValueError, 0 <= lengths[i] && lengths[i] <= 1, "Fraction at index ", i, " is not between 0 and 1");
+      RAMP_CHECK_T(ValueError, 0 <= lengths[i] && lengths[i] <= 1, "Fraction at index ", i,
+                   " is not between 0 and 1");
       out.push_back(std::int64_t(std::floor(double(n) * lengths[i])));
     }
     const std::int64_t remainder = n - std::accumulate(out.begin(), out.end(), std::int64_t(0));
     for (std::int64_t i = 0; i < remainder; ++i) ++out[std::size_t(i) % out.size()];
     return out;
   }
-  RAMP_CHECK_T(ValueError, total == double(n), "Sum of input lengths does not equal the length of the input dataset!");
+  RAMP_CHECK_T(ValueError, total == double(n),
+               "Sum of input lengths does not equal the length of the input dataset!");
   for (double l : lengths) out.push_back(std::int64_t(l));
   return out;
 }

@@ -11,7 +11,8 @@ void Adadelta::check(const AdadeltaOptions& o) {
   RAMP_CHECK_T(ValueError, 0.0 <= o.lr.to_double(), "Invalid learning rate: ", o.lr.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= rho && rho <= 1.0, "Invalid rho value: ", o.rho.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.eps.to_double(), "Invalid epsilon value: ", o.eps.repr());
-  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(), "Invalid weight_decay value: ", o.weight_decay.repr());
+  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(),
+               "Invalid weight_decay value: ", o.weight_decay.repr());
 }
 
 Adadelta::Adadelta(const std::vector<ParamGroup<AdadeltaOptions>>& groups, const AdadeltaOptions& defaults)
@@ -22,8 +23,8 @@ void Adadelta::step() {
   for (auto& group : groups_) {
     const AdadeltaOptions& o = group.options;
     group.state.resize(group.params.size());
-    const detail::AdadeltaArgs a{o.lr.to_double(), o.rho.to_double(), o.eps.to_double(), o.weight_decay.to_double(),
-                                 o.maximize};
+    const detail::AdadeltaArgs a{o.lr.to_double(), o.rho.to_double(), o.eps.to_double(),
+                                 o.weight_decay.to_double(), o.maximize};
     for (std::size_t i = 0; i < group.params.size(); ++i) {
       const Tensor& p = group.params[i];
       if (!p.grad().defined()) continue;
@@ -36,8 +37,9 @@ void Adadelta::step() {
         detail::match_state("Adadelta", s.square_avg, pd);
         detail::match_state("Adadelta", s.acc_delta, pd);
         ++s.step;
-        detail::adadelta_update(pd.dtype(), {pd.data_ptr(), gd.data_ptr(), {s.square_avg.data_ptr(), s.acc_delta.data_ptr()}},
-                                pd.numel(), a);
+        detail::adadelta_update(
+            pd.dtype(), {pd.data_ptr(), gd.data_ptr(), {s.square_avg.data_ptr(), s.acc_delta.data_ptr()}},
+            pd.numel(), a);
       });
     }
   }

@@ -10,9 +10,10 @@ namespace ramp::optim {
 void Adagrad::check(const AdagradOptions& o) {
   RAMP_CHECK_T(ValueError, 0.0 <= o.lr.to_double(), "Invalid learning rate: ", o.lr.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.lr_decay.to_double(), "Invalid lr_decay value: ", o.lr_decay.repr());
-  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(), "Invalid weight_decay value: ", o.weight_decay.repr());
-  RAMP_CHECK_T(ValueError, 0.0 <= o.initial_accumulator_value.to_double(), "Invalid initial_accumulator_value value: ",
-               o.initial_accumulator_value.repr());
+  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(),
+               "Invalid weight_decay value: ", o.weight_decay.repr());
+  RAMP_CHECK_T(ValueError, 0.0 <= o.initial_accumulator_value.to_double(),
+               "Invalid initial_accumulator_value value: ", o.initial_accumulator_value.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.eps.to_double(), "Invalid epsilon value: ", o.eps.repr());
 }
 
@@ -35,7 +36,8 @@ Adagrad::Adagrad(const std::vector<ParamGroup<AdagradOptions>>& groups, const Ad
 void Adagrad::add_param_group(const ParamGroup<AdagradOptions>& group) {
   OptimizerBase::add_param_group(group);
   auto& g = groups_.back();
-  for (std::size_t i = 0; i < g.params.size(); ++i) init_state(g.state[i], g.params[i], defaults_.initial_accumulator_value);
+  for (std::size_t i = 0; i < g.params.size(); ++i)
+    init_state(g.state[i], g.params[i], defaults_.initial_accumulator_value);
 }
 
 void Adagrad::step() {
@@ -54,8 +56,8 @@ void Adagrad::step() {
         detail::match_state("Adagrad", s.sum, pd);
         s.step += 1.0f;  // step_t += 1 (float32), then step = step_t.item()
         const double step = s.step;
-        const detail::AdagradArgs a{lr / (1 + (step - 1) * lr_decay), o.eps.to_double(), o.weight_decay.to_double(),
-                                    o.maximize};
+        const detail::AdagradArgs a{lr / (1 + (step - 1) * lr_decay), o.eps.to_double(),
+                                    o.weight_decay.to_double(), o.maximize};
         detail::adagrad_update(pd.dtype(), {pd.data_ptr(), gd.data_ptr(), {s.sum.data_ptr()}}, pd.numel(), a);
       });
     }

@@ -12,8 +12,8 @@ std::string none_or(const std::optional<std::int64_t>& v) { return v ? std::to_s
 
 std::vector<double> per_group(const Optimizer& o, const char* name, const std::vector<double>& v) {
   if (v.size() == 1) return std::vector<double>(o.num_param_groups(), v[0]);
-  RAMP_CHECK_T(ValueError, v.size() == o.num_param_groups(), "expected ", o.num_param_groups(), " values for ", name,
-               ", got ", v.size());
+  RAMP_CHECK_T(ValueError, v.size() == o.num_param_groups(), "expected ", o.num_param_groups(),
+               " values for ", name, ", got ", v.size());
   return v;
 }
 
@@ -23,7 +23,8 @@ OneCycleLR::Schedule setup(Optimizer& o, const OneCycleLROptions& opt, std::int6
   using P = OneCycleLR;
   OneCycleLR::Schedule s;
   if (opt.total_steps) {
-    RAMP_CHECK_T(ValueError, *opt.total_steps > 0, "Expected positive integer total_steps, but got ", *opt.total_steps);
+    RAMP_CHECK_T(ValueError, *opt.total_steps > 0, "Expected positive integer total_steps, but got ",
+                 *opt.total_steps);
     s.total_steps = *opt.total_steps;
   } else {
     RAMP_CHECK_T(ValueError, opt.epochs || opt.steps_per_epoch,
@@ -51,7 +52,8 @@ OneCycleLR::Schedule setup(Optimizer& o, const OneCycleLROptions& opt, std::int6
   for (std::size_t g = 0; g < s.max_lrs.size(); ++g) {
     const double initial = s.max_lrs[g] / opt.div_factor;
     if (last_epoch == -1) o.group_initial_lr(g) = initial;
-    s.min_lrs.push_back((last_epoch == -1 ? initial : o.group_initial_lr(g).value_or(initial)) / opt.final_div_factor);
+    s.min_lrs.push_back((last_epoch == -1 ? initial : o.group_initial_lr(g).value_or(initial)) /
+                        opt.final_div_factor);
   }
   s.cycle_momentum = opt.cycle_momentum;
   if (s.cycle_momentum) {
@@ -77,11 +79,16 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, Schedule schedule_, std::int64_t la
 
 double OneCycleLR::value(std::size_t g, Value v) {
   switch (v) {
-    case kInitialLr: return optimizer_.group_initial_lr(g).value();
-    case kMaxLr: return schedule.max_lrs.at(g);
-    case kMinLr: return schedule.min_lrs.at(g);
-    case kMaxMomentum: return schedule.max_momentums.at(g);
-    case kBaseMomentum: return schedule.base_momentums.at(g);
+    case kInitialLr:
+      return optimizer_.group_initial_lr(g).value();
+    case kMaxLr:
+      return schedule.max_lrs.at(g);
+    case kMinLr:
+      return schedule.min_lrs.at(g);
+    case kMaxMomentum:
+      return schedule.max_momentums.at(g);
+    case kBaseMomentum:
+      return schedule.base_momentums.at(g);
   }
   return 0;
 }
@@ -105,7 +112,8 @@ std::vector<double> OneCycleLR::get_lr() {
         const double pct = (double(step_num) - start_step) / (phase.end_step - start_step);
         lr = anneal(value(g, phase.start_lr), value(g, phase.end_lr), pct);
         if (schedule.cycle_momentum)
-          optimizer_.set_group_momentum(g, anneal(value(g, phase.start_momentum), value(g, phase.end_momentum), pct));
+          optimizer_.set_group_momentum(
+              g, anneal(value(g, phase.start_momentum), value(g, phase.end_momentum), pct));
         break;
       }
       start_step = phase.end_step;

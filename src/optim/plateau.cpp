@@ -21,9 +21,10 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlate
 }
 
 void ReduceLROnPlateau::init_is_better() {
-  RAMP_CHECK_T(ValueError, options.mode == "min" || options.mode == "max", "mode ", options.mode, " is unknown!");
-  RAMP_CHECK_T(ValueError, options.threshold_mode == "rel" || options.threshold_mode == "abs", "threshold mode ",
-               options.threshold_mode, " is unknown!");
+  RAMP_CHECK_T(ValueError, options.mode == "min" || options.mode == "max", "mode ", options.mode,
+               " is unknown!");
+  RAMP_CHECK_T(ValueError, options.threshold_mode == "rel" || options.threshold_mode == "abs",
+               "threshold mode ", options.threshold_mode, " is unknown!");
   constexpr double inf = std::numeric_limits<double>::infinity();
   mode_worse = options.mode == "min" ? inf : -inf;
 }

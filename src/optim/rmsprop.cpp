@@ -10,7 +10,8 @@ void RMSprop::check(const RMSpropOptions& o) {
   RAMP_CHECK_T(ValueError, 0.0 <= o.lr.to_double(), "Invalid learning rate: ", o.lr.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.eps.to_double(), "Invalid epsilon value: ", o.eps.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.momentum.to_double(), "Invalid momentum value: ", o.momentum.repr());
-  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(), "Invalid weight_decay value: ", o.weight_decay.repr());
+  RAMP_CHECK_T(ValueError, 0.0 <= o.weight_decay.to_double(),
+               "Invalid weight_decay value: ", o.weight_decay.repr());
   RAMP_CHECK_T(ValueError, 0.0 <= o.alpha.to_double(), "Invalid alpha value: ", o.alpha.repr());
 }
 
@@ -22,9 +23,9 @@ void RMSprop::step() {
   for (auto& group : groups_) {
     const RMSpropOptions& o = group.options;
     group.state.resize(group.params.size());
-    const detail::RmspropArgs a{o.lr.to_double(),           o.alpha.to_double(),    o.eps.to_double(),
-                                o.weight_decay.to_double(), o.momentum.to_double(), o.centered,
-                                o.maximize};
+    const detail::RmspropArgs a{
+        o.lr.to_double(),       o.alpha.to_double(), o.eps.to_double(), o.weight_decay.to_double(),
+        o.momentum.to_double(), o.centered,          o.maximize};
     for (std::size_t i = 0; i < group.params.size(); ++i) {
       const Tensor& p = group.params[i];
       if (!p.grad().defined()) continue;
@@ -35,7 +36,8 @@ void RMSprop::step() {
         if (!s.square_avg.defined()) s.square_avg = detail::zero_state(pd);
         if (a.momentum > 0 && !s.momentum_buffer.defined()) s.momentum_buffer = detail::zero_state(pd);
         if (a.centered && !s.grad_avg.defined()) s.grad_avg = detail::zero_state(pd);
-        for (Tensor* t : {&s.square_avg, &s.momentum_buffer, &s.grad_avg}) detail::match_state("RMSprop", *t, pd);
+        for (Tensor* t : {&s.square_avg, &s.momentum_buffer, &s.grad_avg})
+          detail::match_state("RMSprop", *t, pd);
         ++s.step;
         detail::rmsprop_update(pd.dtype(),
                                {pd.data_ptr(),

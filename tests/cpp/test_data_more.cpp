@@ -49,7 +49,8 @@ TEST(DataSampling, RandomAndPermutationIndices) {
   std::sort(tail.begin(), tail.end());
   EXPECT_TRUE(std::adjacent_find(tail.begin(), tail.end()) == tail.end());  // part of one more permutation
   data::Generator a(11), b(11);
-  EXPECT_EQ(ints(data::random_indices(100, 10, &a)), ints(data::random_indices(100, 10, &b)));  // the seed decides
+  EXPECT_EQ(ints(data::random_indices(100, 10, &a)),
+            ints(data::random_indices(100, 10, &b)));  // the seed decides
 }
 
 TEST(DataSampling, WeightedIndices) {
@@ -64,11 +65,17 @@ TEST(DataSampling, WeightedIndices) {
     std::sort(s.begin(), s.end());
     EXPECT_EQ(s, (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
   }
-  EXPECT_EQ(error_of([&] { data::weighted_indices({-1, 2}, 1, true, &g); }),
+  EXPECT_EQ(error_of([&] {
+              data::weighted_indices({-1, 2}, 1, true, &g);
+            }),
             "invalid multinomial distribution (encountering probability entry < 0)");
-  EXPECT_EQ(error_of([&] { data::weighted_indices({0, 0}, 1, true, &g); }),
+  EXPECT_EQ(error_of([&] {
+              data::weighted_indices({0, 0}, 1, true, &g);
+            }),
             "invalid multinomial distribution (sum of probabilities <= 0)");
-  EXPECT_EQ(error_of([&] { data::weighted_indices({1, 2}, 3, false, &g); }),
+  EXPECT_EQ(error_of([&] {
+              data::weighted_indices({1, 2}, 3, false, &g);
+            }),
             "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
 }
 
@@ -83,9 +90,14 @@ TEST(DataSampling, SplitLengths) {
     for (std::size_t i = 0; rem > 0; ++i, --rem) ++want[i % 3];
     EXPECT_EQ(data::split_lengths(n, f), want) << n;
   }
-  EXPECT_EQ(error_of([] { data::split_lengths(10, {3, 3}); }),
+  EXPECT_EQ(error_of([] {
+              data::split_lengths(10, {3, 3});
+            }),
             "Sum of input lengths does not equal the length of the input dataset!");
-  EXPECT_EQ(error_of([] { data::split_lengths(10, {1.2, -0.2}); }), "Fraction at index 0 is not between 0 and 1");
+  EXPECT_EQ(error_of([] {
+              data::split_lengths(10, {1.2, -0.2});
+            }),
+            "Fraction at index 0 is not between 0 and 1");
 }
 
 }  // namespace

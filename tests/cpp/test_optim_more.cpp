@@ -19,7 +19,8 @@ using test::random;
 using Update = std::function<double(double p, double g, std::vector<double>& s, int k)>;
 using Make = std::function<std::unique_ptr<optim::Optimizer>(const std::vector<Tensor>&)>;
 
-void check_trajectory(const std::string& what, const Make& make, const Update& update, std::vector<double> s0 = {}) {
+void check_trajectory(const std::string& what, const Make& make, const Update& update,
+                      std::vector<double> s0 = {}) {
   const Tensor w = random({37}, ScalarType::Float64, 21).requires_grad_();
   auto opt = make({w});
   std::vector<double> p = w.to_vector();
@@ -31,7 +32,8 @@ void check_trajectory(const std::string& what, const Make& make, const Update& u
     opt->step();
     for (std::size_t i = 0; i < p.size(); ++i) p[i] = update(p[i], g.at(std::int64_t(i)), state[i], k);
     for (std::size_t i = 0; i < p.size(); ++i)
-      ASSERT_NEAR(w.at(std::int64_t(i)), p[i], 1e-12 * (1 + std::fabs(p[i]))) << what << " step " << k << " at " << i;
+      ASSERT_NEAR(w.at(std::int64_t(i)), p[i], 1e-12 * (1 + std::fabs(p[i])))
+          << what << " step " << k << " at " << i;
   }
 }
 
@@ -62,7 +64,8 @@ TEST(OptimMore, AdagradTrajectories) {
         check_trajectory(
             "adagrad",
             [&](const std::vector<Tensor>& ps) {
-              return std::make_unique<optim::Adagrad>(ps, optim::AdagradOptions{lr, lr_decay, wd, init, eps, maximize});
+              return std::make_unique<optim::Adagrad>(
+                  ps, optim::AdagradOptions{lr, lr_decay, wd, init, eps, maximize});
             },
             [=](double p, double g, std::vector<double>& s, int k) {
               const double d = (maximize ? -g : g) + wd * p;
@@ -140,14 +143,17 @@ TEST(OptimMore, MultiStepAndLambda) {
 
   Tensor v = ones({1}).requires_grad_();
   optim::SGD opt2({{{w}}, {{v}, optim::SGDOptions{.lr = 2.0}}}, {.lr = 1.0});
-  optim::LambdaLR lam(opt2, std::vector<optim::LambdaLR::Lambda>{[](std::int64_t e) { return 1.0 / double(e + 1); },
-                                                                 [](std::int64_t e) { return e < 3 ? 1.0 : 0.1; }});
+  optim::LambdaLR lam(opt2,
+                      std::vector<optim::LambdaLR::Lambda>{[](std::int64_t e) { return 1.0 / double(e + 1); },
+                                                           [](std::int64_t e) { return e < 3 ? 1.0 : 0.1; }});
   for (int e = 1; e <= 5; ++e) {
     lam.step();
     EXPECT_EQ(opt2.group_lr(0), 1.0 * (1.0 / double(e + 1)));
     EXPECT_EQ(opt2.group_lr(1), 2.0 * (e < 3 ? 1.0 : 0.1));
   }
-  EXPECT_EQ(error_of([&] { optim::LambdaLR(opt2, std::vector<optim::LambdaLR::Lambda>{[](std::int64_t) { return 1.0; }}); }),
+  EXPECT_EQ(error_of([&] {
+              optim::LambdaLR(opt2, std::vector<optim::LambdaLR::Lambda>{[](std::int64_t) { return 1.0; }});
+            }),
             "Expected 2 lr_lambdas, but got 1");
 }
 
@@ -157,18 +163,23 @@ TEST(OptimMore, OneCycle) {
   const double max_lr = 1.0, div = 25, final_div = 1e4;
   optim::OneCycleLR sched(opt, {.max_lr = {max_lr}, .total_steps = 100});
   const double initial = max_lr / div, min_lr = initial / final_div, up = 0.3 * 100 - 1;
-  auto cos_anneal = [](double a, double b, double pct) { return b + (a - b) / 2 * (std::cos(M_PI * pct) + 1); };
+  auto cos_anneal = [](double a, double b, double pct) {
+    return b + (a - b) / 2 * (std::cos(M_PI * pct) + 1);
+  };
   for (int t = 0; t <= 100; ++t) {
-    const double lr = t <= up ? cos_anneal(initial, max_lr, t / up) : cos_anneal(max_lr, min_lr, (t - up) / (99 - up));
+    const double lr =
+        t <= up ? cos_anneal(initial, max_lr, t / up) : cos_anneal(max_lr, min_lr, (t - up) / (99 - up));
     const double m = t <= up ? cos_anneal(0.95, 0.85, t / up) : cos_anneal(0.85, 0.95, (t - up) / (99 - up));
     EXPECT_NEAR(opt.group_lr(0), lr, 1e-14) << t;
     EXPECT_NEAR(opt.group_momentum(0), m, 1e-14) << t;
     if (t < 100) sched.step();
   }
-  EXPECT_EQ(error_of([&] { sched.step(); }), "Tried to step 102 times. The specified number of total steps is 100");
+  EXPECT_EQ(error_of([&] { sched.step(); }),
+            "Tried to step 102 times. The specified number of total steps is 100");
   // Adam: beta1 cycles; Adagrad has neither.
   optim::Adam adam({w}, {});
-  optim::OneCycleLR s2(adam, {.max_lr = {0.01}, .epochs = 2, .steps_per_epoch = 5, .anneal_strategy = "linear"});
+  optim::OneCycleLR s2(adam,
+                       {.max_lr = {0.01}, .epochs = 2, .steps_per_epoch = 5, .anneal_strategy = "linear"});
   EXPECT_EQ(s2.schedule.total_steps, 10);
   EXPECT_EQ(adam.param_groups()[0].options.betas.first.to_double(), 0.95);
   EXPECT_EQ(adam.param_groups()[0].options.betas.second.to_double(), 0.999);
@@ -177,7 +188,9 @@ TEST(OptimMore, OneCycle) {
             "optimizer must support momentum with `cycle_momentum` option enabled");
   EXPECT_EQ(error_of([&] { optim::OneCycleLR(opt, {.max_lr = {0.1}}); }),
             "You must define either total_steps OR (epochs AND steps_per_epoch)");
-  EXPECT_EQ(error_of([&] { optim::OneCycleLR(opt, {.max_lr = {0.1}, .total_steps = 5, .anneal_strategy = "exp"}); }),
+  EXPECT_EQ(error_of([&] {
+              optim::OneCycleLR(opt, {.max_lr = {0.1}, .total_steps = 5, .anneal_strategy = "exp"});
+            }),
             "anneal_strategy must by one of 'cos' or 'linear', instead got exp");
 }
 
