@@ -42,9 +42,9 @@ class Optimizer {
   // The option OneCycleLR cycles: a group's momentum (SGD, RMSprop) or beta1 (Adam, AdamW); the
   // others have none (1.13: "optimizer must support momentum with `cycle_momentum` option enabled").
   enum class MomentumOption { kNone, kMomentum, kBeta1 };
-  virtual MomentumOption momentum_option() const = 0;
-  virtual double group_momentum(std::size_t group) const = 0;
-  virtual void set_group_momentum(std::size_t group, double momentum) = 0;
+  virtual MomentumOption momentum_option() const { return MomentumOption::kNone; }
+  virtual double group_momentum(std::size_t group) const;
+  virtual void set_group_momentum(std::size_t group, double momentum);
 };
 
 // A group of parameters with its own options (absent: the optimizer's defaults).
@@ -85,13 +85,13 @@ template <class Options, class State> class OptimizerBase : public Optimizer {
     const Options& o = groups_.at(g).options;
     if constexpr (requires { o.betas; }) return o.betas.first.to_double();
     else if constexpr (requires { o.momentum; }) return o.momentum.to_double();
-    else throw ValueError("optimizer must support momentum with `cycle_momentum` option enabled");
+    else return Optimizer::group_momentum(g);
   }
   void set_group_momentum(std::size_t g, double m) override {
     Options& o = groups_.at(g).options;
     if constexpr (requires { o.betas; }) o.betas.first = m;
     else if constexpr (requires { o.momentum; }) o.momentum = m;
-    else throw ValueError("optimizer must support momentum with `cycle_momentum` option enabled");
+    else Optimizer::set_group_momentum(g, m);
   }
 
  protected:
