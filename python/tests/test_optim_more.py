@@ -472,3 +472,56 @@ def test_step_order_warnings():
     for first in (True, False):
         assert warned(ramp, first) == warned(torch, first)
     assert warned(torch, False) and not warned(torch, True)
+
+
+def warmup_class(lib):
+    class Warmup(lib.optim.lr_scheduler._LRScheduler):
+        """A user's scheduler as written for 1.13: linear warmup, then the chained lr halves."""
+
+        def __init__(self, optimizer, warmup, last_epoch=-1, verbose=False):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch, verbose)
+
+        def get_lr(self):
+            if self.last_epoch < self.warmup:
+                return [base * (self.last_epoch + 1) / self.warmup for base in self.base_lrs]
+            return [group["lr"] * 0.5 for group in self.optimizer.param_groups]
+
+        def _get_closed_form_lr(self):
+            return [base / (self.last_epoch + 1) for base in self.base_lrs]
+    return Warmup
+
+
+@pytest.mark.parametrize("opt", ["SGD", "RMSprop"])
+def test_user_scheduler_subclass(opt, capsys):
+    """A Python subclass of _LRScheduler with its own get_lr() runs as in 1.13 (over ramp's C++
+    optimizers: the parameters follow the same rates)."""
+    rp, tp = params_pair()
+    ro, to = getattr(ramp.optim, opt)(rp, lr=0.1), getattr(torch.optim, opt)(tp, lr=0.1)
+    rs = warmup_class(ramp)(ro, 4, verbose=True)
+    printed = capsys.readouterr().out
+    ts = warmup_class(torch)(to, 4, verbose=True)
+    assert printed == capsys.readouterr().out
+    for step in range(8):
+        set_grads(rp, tp, step)
+        ro.step()
+        to.step()
+        rs.step()
+        printed = capsys.readouterr().out
+        ts.step()
+        assert printed == capsys.readouterr().out and printed.startswith("Adjusting learning rate of group 0")
+        assert rs.get_last_lr() == ts.get_last_lr() and rs.last_epoch == ts.last_epoch
+        for r, t in zip(rp, tp):
+            assert_values(r.detach(), t.detach())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rs.step(3)
+        printed = capsys.readouterr().out
+        ts.step(3)
+    assert printed == capsys.readouterr().out and printed.startswith("Epoch 00003")
+    assert rs.get_last_lr() == ts.get_last_lr()
+    assert rs.state_dict() == ts.state_dict()
+    r2, t2 = warmup_class(ramp)(ro, 2, last_epoch=5), warmup_class(torch)(to, 2, last_epoch=5)
+    r2.load_state_dict(rs.state_dict())
+    t2.load_state_dict(ts.state_dict())
+    assert r2.state_dict() == t2.state_dict()

@@ -39,43 +39,70 @@ def _with_counter(method):
 
 
 class _LRScheduler:
-    def __init__(self, optimizer, last_epoch, verbose, make):
+    """The schedulers' base. ramp's own schedulers compute in C++ (``make`` builds it); a user's
+    subclass that calls ``super().__init__(optimizer, last_epoch, verbose)`` and defines get_lr()
+    (and optionally _get_closed_form_lr()) runs 1.13's base logic in Python, as torch's does."""
+
+    def __init__(self, optimizer, last_epoch=-1, verbose=False, make=None):
         if not isinstance(optimizer, Optimizer):
             raise TypeError("{} is not an Optimizer".format(type(optimizer).__name__))
-        if last_epoch != -1:
+        if last_epoch == -1 and make is None:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        elif last_epoch != -1:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError("param 'initial_lr' is not specified in param_groups[{}] when resuming an "
                                    "optimizer".format(i))
         self.optimizer = optimizer
+        self._c = None
         optimizer.step = _with_counter(optimizer.step)
         self.verbose = verbose
-        optimizer._push()
         optimizer._step_count = 0
+        if make is None:  # a Python subclass: 1.13's _initial_step
+            self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+            self.last_epoch = last_epoch
+            self._step_count = 0
+            self.step()
+            return
+        optimizer._push()
         self._c = make()  # runs the initial step
         self._step_count = 1
         optimizer._pull_lr()
         self._print(None)
 
+    # In C++ for ramp's schedulers; in the instance's __dict__ (torch's attributes) for a Python subclass.
     @property
     def last_epoch(self):
-        return self._c.last_epoch
+        return self.__dict__["last_epoch"] if self._c is None else self._c.last_epoch
 
     @last_epoch.setter
     def last_epoch(self, value):
-        self._c.last_epoch = value
+        if self._c is None:
+            self.__dict__["last_epoch"] = value
+        else:
+            self._c.last_epoch = value
 
     @property
     def base_lrs(self):
-        return list(self._c.base_lrs)
+        return self.__dict__["base_lrs"] if self._c is None else list(self._c.base_lrs)
+
+    @base_lrs.setter
+    def base_lrs(self, value):
+        if self._c is None:
+            self.__dict__["base_lrs"] = value
+        else:
+            self._c.base_lrs = list(value)
 
     def get_last_lr(self):
         """The lr of each group set by the last step."""
-        return list(self._c.get_last_lr())
+        return self._last_lr if self._c is None else list(self._c.get_last_lr())
+
+    def get_lr(self):
+        """A Python subclass's chainable rates (1.13: subclasses define it)."""
+        raise NotImplementedError
 
     def step(self, epoch=None):
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
         if self._step_count == 1:  # 1.13's warnings about the order of the first steps
             if not hasattr(self.optimizer.step, "_with_counter"):
                 warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
@@ -90,12 +117,32 @@ class _LRScheduler:
                               "See more details at "
                               "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate", UserWarning)
         self._step_count += 1
-        self.optimizer._push()
-        self._before_step()
-        self._c.step(epoch)
-        self.optimizer._pull_lr()
-        self._after_step()
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
+        if self._c is None:
+            self._python_step(epoch)
+        else:
+            self.optimizer._push()
+            self._before_step()
+            self._c.step(epoch)
+            self.optimizer._pull_lr()
+            self._after_step()
         self._print(epoch)
+
+    def _python_step(self, epoch):
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def _before_step(self):
         """What a subclass reads from the param groups (OneCycleLR's max_lr, ...), into C++."""
@@ -120,6 +167,8 @@ class _LRScheduler:
 
     def state_dict(self):
         """torch's keys (its scheduler __dict__ less the optimizer)."""
+        if self._c is None:
+            return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_c")}
         state = {name: getattr(self, name) for name in self._hyperparameters}
         state.update(base_lrs=self.base_lrs, last_epoch=self.last_epoch, verbose=self.verbose,
                      _step_count=self._step_count, _get_lr_called_within_step=False, _last_lr=self.get_last_lr())
@@ -128,6 +177,9 @@ class _LRScheduler:
     def load_state_dict(self, state_dict):
         """Restores what state_dict() saved (torch's __dict__.update); the optimizer's lr is its own
         (restored by the optimizer's load_state_dict)."""
+        if self._c is None:
+            self.__dict__.update(state_dict)
+            return
         for name in self._hyperparameters:
             if name in state_dict:
                 self._set_hyperparameter(name, state_dict[name])
