@@ -1,5 +1,6 @@
-// Datasets: readers for the IDX (MNIST) and CSV formats, Fashion-MNIST from its Debian package, and
-// a batch iterator with PyTorch's DataLoader semantics.
+// Datasets: readers for the IDX (MNIST) and CSV formats, Fashion-MNIST from its Debian package, a
+// batch iterator with PyTorch's DataLoader semantics, and the random draws of ramp.utils.data's
+// samplers and random_split (ramp's own streams, 1.13's rules).
 //
 //   auto [images, labels] = ramp::data::load_fashion_mnist(/*train=*/true);  // [60000,1,28,28], [60000]
 //   ramp::data::DataLoader loader(images, labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);

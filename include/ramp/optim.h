@@ -1,5 +1,6 @@
-// Optimizers and learning-rate schedulers, PyTorch 1.13's (torch.optim): the same options, defaults,
-// errors and update arithmetic. Each update is one fused loop per parameter that does 1.13's
+// Optimizers (SGD, Adam, AdamW, Adadelta, Adagrad, RMSprop) and learning-rate schedulers (StepLR,
+// MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR, ReduceLROnPlateau), PyTorch
+// 1.13's (torch.optim): the same options, defaults, errors and update arithmetic. Each update is one fused loop per parameter that does 1.13's
 // `_single_tensor_*` operations in 1.13's order and rounding (FMA where its AVX2 kernels fuse), so
 // the parameters match torch's bit for bit on float32 and float64.
 //
@@ -8,7 +9,8 @@
 //   for (...) { opt.zero_grad(); loss(...).backward(); opt.step(); sched.step(); }
 //
 // Param groups: `{{params_a}, {params_b, SGDOptions{.lr = 0.01}}}` (a group without options takes the
-// optimizer's). Parameters without a gradient are skipped, as in 1.13.
+// optimizer's). Parameters without a gradient are skipped, as in 1.13. Schedulers compute their rates
+// in double in 1.13's Python order, so the rates are torch's doubles.
 #pragma once
 
 #include <cstdint>
