@@ -1,5 +1,6 @@
-// Datasets: readers for the IDX (MNIST) and CSV formats, Fashion-MNIST from its Debian package, and
-// a batch iterator with PyTorch's DataLoader semantics.
+// Datasets: readers for the IDX (MNIST) and CSV formats, Fashion-MNIST from its Debian package, a
+// batch iterator with PyTorch's DataLoader semantics, and the random draws of ramp.utils.data's
+// samplers and random_split (ramp's own streams, 1.13's rules).
 //
 //   auto [images, labels] = ramp::data::load_fashion_mnist(/*train=*/true);  // [60000,1,28,28], [60000]
 //   ramp::data::DataLoader loader(images, labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
@@ -60,6 +61,23 @@ class Generator {
 // A random permutation of 0 .. n-1 (int64) drawn from `gen` (Fisher-Yates), or from ramp's global
 // generator (manual_seed) when gen is null.
 Tensor randperm(std::int64_t n, Generator* gen = nullptr);
+
+// ---- what ramp.utils.data's samplers and random_split draw (int64 index tensors) ----
+// RandomSampler(replacement=True): `count` indices uniform in [0, n).
+Tensor random_indices(std::int64_t n, std::int64_t count, Generator* gen = nullptr);
+// RandomSampler(num_samples=count) without replacement: count // n permutations of 0..n-1, then the
+// first count % n of one more (1.13's order of draws).
+Tensor permutation_indices(std::int64_t n, std::int64_t count, Generator* gen = nullptr);
+// WeightedRandomSampler (torch.multinomial on one row): index i with probability weights[i] / sum.
+// Without replacement, 1.13's algorithm: the `count` largest weights[i] / E_i (E_i ~ Exp(1)), which
+// draws as successive sampling from the weights left (zero weights come last, lowest index first).
+// 1.13's errors: negative/NaN/infinite weights, a sum <= 0, count > weights without replacement.
+Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, bool replacement,
+                        Generator* gen = nullptr);
+// random_split's lengths for a dataset of n items: `lengths` as given, or, when they sum to 1
+// (math.isclose) and not above, fractions: floor(n * f) each, the remainder added one by one
+// round-robin from the first. ValueError for a fraction outside [0, 1] or lengths not summing to n.
+std::vector<std::int64_t> split_lengths(std::int64_t n, const std::vector<double>& lengths);
 
 // Tensors sharing their first dim: item i is (t[i] for t in tensors), as torch's TensorDataset.
 class TensorDataset {

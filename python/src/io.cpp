@@ -36,6 +36,15 @@ void init_io(py::module_& m) {
       arg("n"), py::kw_only(), arg("generator") = py::none(), arg("dtype") = ScalarType::Int64,
       arg("requires_grad") = false);
 
+  auto sampling = m.def_submodule("_data", "the draws of ramp.utils.data's samplers and random_split (include/ramp/data.h)");
+  sampling.def("random_indices", &data::random_indices, arg("n"), arg("count"), arg("generator") = py::none(),
+               py::call_guard<py::gil_scoped_release>());
+  sampling.def("permutation_indices", &data::permutation_indices, arg("n"), arg("count"), arg("generator") = py::none(),
+               py::call_guard<py::gil_scoped_release>());
+  sampling.def("weighted_indices", &data::weighted_indices, arg("weights"), arg("count"), arg("replacement"),
+               arg("generator") = py::none());
+  sampling.def("split_lengths", &data::split_lengths, arg("n"), arg("lengths"));
+
   auto io = m.def_submodule("_io", "file formats: safetensors, IDX, CSV, Fashion-MNIST");
   io.def(
       "save_safetensors",

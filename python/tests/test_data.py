@@ -148,5 +148,6 @@ def test_torch_keyword_arguments():
         with pytest.raises(ValueError) as t:
             tdata.DataLoader(tdata.TensorDataset(x), **kwargs)
         assert str(r.value) == str(t.value)
-    with pytest.raises(NotImplementedError, match="no sampler"):
-        DataLoader(TensorDataset(to_ramp(x)), sampler=[0, 1])
+    # samplers and batch samplers exist now: a plain list of indices is a sampler, as in torch
+    assert [b[0].tolist() for b in DataLoader(TensorDataset(to_ramp(y)), sampler=[3, 1], batch_size=2)] == \
+        [b[0].tolist() for b in tdata.DataLoader(tdata.TensorDataset(y), sampler=[3, 1], batch_size=2)]

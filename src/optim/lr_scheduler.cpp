@@ -1,6 +1,7 @@
 // 1.13's StepLR, ExponentialLR and CosineAnnealingLR: the chainable recursion each step (so other
 // changes to a group's lr carry over, as in 1.13), the closed form when step() is given an epoch.
 // The double arithmetic is written in 1.13's Python order, so the rates are the same doubles.
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -116,6 +117,48 @@ std::vector<double> CosineAnnealingLR::closed_form_lr() {
   std::vector<double> lrs;
   for (double base : base_lrs)
     lrs.push_back(eta_min + (base - eta_min) * (1 + std::cos(pi * double(last_epoch) / double(T_max))) / 2);
+  return lrs;
+}
+
+MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones_, double gamma_,
+                         std::int64_t last_epoch_)
+    : LRScheduler(optimizer, last_epoch_), milestones(std::move(milestones_)), gamma(gamma_) {
+  std::sort(milestones.begin(), milestones.end());
+  initial_step();
+}
+std::vector<double> MultiStepLR::get_lr() {
+  std::vector<double> lrs = current_lrs(optimizer_);
+  const auto hits = std::count(milestones.begin(), milestones.end(), last_epoch);
+  if (hits == 0) return lrs;
+  for (double& lr : lrs) lr = lr * std::pow(gamma, double(hits));  // group['lr'] * gamma ** count
+  return lrs;
+}
+std::vector<double> MultiStepLR::closed_form_lr() {
+  const auto passed = std::upper_bound(milestones.begin(), milestones.end(), last_epoch) - milestones.begin();
+  std::vector<double> lrs;
+  for (double base : base_lrs) lrs.push_back(base * std::pow(gamma, double(passed)));
+  return lrs;
+}
+
+namespace {
+// Before the base constructor touches the groups, as 1.13 checks first.
+Optimizer& check_lambdas(Optimizer& o, const std::vector<LambdaLR::Lambda>& lambdas) {
+  RAMP_CHECK_T(ValueError, lambdas.size() == o.num_param_groups(), "Expected ", o.num_param_groups(),
+               " lr_lambdas, but got ", lambdas.size());
+  for (const auto& f : lambdas) RAMP_CHECK_T(TypeError, bool(f), "LambdaLR: an lr_lambda is empty");
+  return o;
+}
+}  // namespace
+
+LambdaLR::LambdaLR(Optimizer& optimizer, Lambda lr_lambda, std::int64_t last_epoch_)
+    : LambdaLR(optimizer, std::vector<Lambda>(optimizer.num_param_groups(), std::move(lr_lambda)), last_epoch_) {}
+LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas_, std::int64_t last_epoch_)
+    : LRScheduler(check_lambdas(optimizer, lr_lambdas_), last_epoch_), lr_lambdas(std::move(lr_lambdas_)) {
+  initial_step();
+}
+std::vector<double> LambdaLR::get_lr() {
+  std::vector<double> lrs;
+  for (std::size_t g = 0; g < base_lrs.size(); ++g) lrs.push_back(base_lrs[g] * lr_lambdas[g](last_epoch));
   return lrs;
 }
 

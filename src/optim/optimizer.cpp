@@ -16,6 +16,13 @@ Tensor Optimizer::step(const std::function<Tensor()>& closure) {
   return loss;
 }
 
+double Optimizer::group_momentum(std::size_t) const {
+  throw ValueError("optimizer must support momentum with `cycle_momentum` option enabled");
+}
+void Optimizer::set_group_momentum(std::size_t, double) {
+  throw ValueError("optimizer must support momentum with `cycle_momentum` option enabled");
+}
+
 void Optimizer::zero_grad(bool set_to_none) {
   for (std::size_t gi = 0; gi < num_param_groups(); ++gi)
     for (const Tensor& p : group_params(gi)) autograd::zero_grad(p, set_to_none);
@@ -52,5 +59,8 @@ void OptimizerBase<Options, State>::add_param_group(const ParamGroup<Options>& g
 template class OptimizerBase<SGDOptions, SGDState>;
 template class OptimizerBase<AdamOptions, AdamState>;
 template class OptimizerBase<AdamWOptions, AdamState>;
+template class OptimizerBase<AdadeltaOptions, AdadeltaState>;
+template class OptimizerBase<AdagradOptions, AdagradState>;
+template class OptimizerBase<RMSpropOptions, RMSpropState>;
 
 }  // namespace ramp::optim

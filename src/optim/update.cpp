@@ -110,6 +110,114 @@ template <class T>
   else adam_a<T, false, false>(p, g, m, v, vmax, n, a);
 }
 
+// Adadelta, Adagrad and RMSprop: each loop takes the parameter, its gradient and three state arrays
+// (those an option leaves out are null and unused).
+template <class T, bool kWd>
+[[gnu::always_inline]] inline void adadelta_loop(T* __restrict p, const T* __restrict g, T* __restrict sa,
+                                                 T* __restrict ad, T*, std::int64_t n, const AdadeltaArgs& a) {
+  using F = Acc<T>;
+  const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), rho = F(a.rho), keep = F(1 - a.rho);
+  const F eps = F(a.eps), neg_lr = F(-a.lr);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const F param = F(p[i]);
+    F d = F(g[i]) * sign;
+    if constexpr (kWd) d = rnd<T>(std::fma(param, wd, d));  // grad.add(param, alpha=weight_decay)
+    // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho); std = square_avg.add(eps).sqrt_()
+    const F s = rnd<T>(std::fma(rnd<T>(keep * d), d, rnd<T>(F(sa[i]) * rho)));
+    sa[i] = T(s);
+    const F std_ = rnd<T>(std::sqrt(rnd<T>(s + eps)));
+    // delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+    const F acc = F(ad[i]);
+    const F delta = rnd<T>(rnd<T>(rnd<T>(std::sqrt(rnd<T>(acc + eps))) / std_) * d);
+    // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho); param.add_(delta, alpha=-lr)
+    ad[i] = T(std::fma(rnd<T>(keep * delta), delta, rnd<T>(acc * rho)));
+    p[i] = T(std::fma(delta, neg_lr, param));
+  }
+}
+
+template <class T, bool kWd>
+[[gnu::always_inline]] inline void adagrad_loop(T* __restrict p, const T* __restrict g, T* __restrict sum, T*, T*,
+                                                std::int64_t n, const AdagradArgs& a) {
+  using F = Acc<T>;
+  const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), eps = F(a.eps), neg_clr = F(-a.clr);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const F param = F(p[i]);
+    F d = F(g[i]) * sign;
+    if constexpr (kWd) d = rnd<T>(std::fma(param, wd, d));
+    // state_sum.addcmul_(grad, grad, value=1); std = state_sum.sqrt().add_(eps)
+    const F s = rnd<T>(std::fma(d, d, F(sum[i])));
+    sum[i] = T(s);
+    const F std_ = rnd<T>(rnd<T>(std::sqrt(s)) + eps);
+    p[i] = T(param + rnd<T>(rnd<T>(neg_clr * d) / std_));  // param.addcdiv_(grad, std, value=-clr)
+  }
+}
+
+template <class T, bool kWd, bool kCentered, bool kMomentum>
+[[gnu::always_inline]] inline void rmsprop_loop(T* __restrict p, const T* __restrict g, T* __restrict sa,
+                                                T* __restrict ga, T* __restrict buf, std::int64_t n,
+                                                const RmspropArgs& a) {
+  using F = Acc<T>;
+  const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), alpha = F(a.alpha), keep = F(1 - a.alpha);
+  const F eps = F(a.eps), momentum = F(a.momentum), neg_lr = F(-a.lr);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const F param = F(p[i]);
+    F d = F(g[i]) * sign;
+    if constexpr (kWd) d = rnd<T>(std::fma(param, wd, d));
+    // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    const F s = rnd<T>(std::fma(rnd<T>(keep * d), d, rnd<T>(F(sa[i]) * alpha)));
+    sa[i] = T(s);
+    F avg;
+    if constexpr (kCentered) {
+      // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha); avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+      const F ma = rnd<T>(std::fma(d, keep, rnd<T>(F(ga[i]) * alpha)));
+      ga[i] = T(ma);
+      avg = rnd<T>(std::sqrt(rnd<T>(std::fma(-ma, ma, s))));
+    } else {
+      avg = rnd<T>(std::sqrt(s));  // square_avg.sqrt()
+    }
+    avg = rnd<T>(avg + eps);  // avg.add_(eps)
+    if constexpr (kMomentum) {
+      // buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
+      const F b = rnd<T>(rnd<T>(F(buf[i]) * momentum) + rnd<T>(d / avg));
+      buf[i] = T(b);
+      p[i] = T(std::fma(b, neg_lr, param));
+    } else {
+      p[i] = T(param + rnd<T>(rnd<T>(neg_lr * d) / avg));  // param.addcdiv_(grad, avg, value=-lr)
+    }
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void adadelta_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
+                                                const AdadeltaArgs& a) {
+  if (a.weight_decay != 0) adadelta_loop<T, true>(p, g, s0, s1, s2, n, a);
+  else adadelta_loop<T, false>(p, g, s0, s1, s2, n, a);
+}
+template <class T>
+[[gnu::always_inline]] inline void adagrad_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
+                                               const AdagradArgs& a) {
+  if (a.weight_decay != 0) adagrad_loop<T, true>(p, g, s0, s1, s2, n, a);
+  else adagrad_loop<T, false>(p, g, s0, s1, s2, n, a);
+}
+template <class T, bool kWd, bool kCentered>
+[[gnu::always_inline]] inline void rmsprop_m(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
+                                             const RmspropArgs& a) {
+  if (a.momentum > 0) rmsprop_loop<T, kWd, kCentered, true>(p, g, s0, s1, s2, n, a);
+  else rmsprop_loop<T, kWd, kCentered, false>(p, g, s0, s1, s2, n, a);
+}
+template <class T, bool kWd>
+[[gnu::always_inline]] inline void rmsprop_c(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
+                                             const RmspropArgs& a) {
+  if (a.centered) rmsprop_m<T, kWd, true>(p, g, s0, s1, s2, n, a);
+  else rmsprop_m<T, kWd, false>(p, g, s0, s1, s2, n, a);
+}
+template <class T>
+[[gnu::always_inline]] inline void rmsprop_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
+                                               const RmspropArgs& a) {
+  if (a.weight_decay != 0) rmsprop_c<T, true>(p, g, s0, s1, s2, n, a);
+  else rmsprop_c<T, false>(p, g, s0, s1, s2, n, a);
+}
+
 // Elements per thread before a parameter's update is split (a few flops per 12-20 bytes moved).
 constexpr std::int64_t kGrain = 32768;
 
@@ -137,6 +245,25 @@ RAMP_FMA_CLONES void adam_bf16(BFloat16* p, const BFloat16* g, BFloat16* m, BFlo
                                const AdamArgs& a) {
   adam_any<BFloat16>(p, g, m, v, vmax, n, a);
 }
+
+// Adadelta, Adagrad, RMSprop: the same FMA/default clone per dtype, with one signature.
+#define RAMP_UPDATE_CLONES(name, Args)                                                                          \
+  RAMP_FMA_CLONES void name##_f32(float* p, const float* g, float* s0, float* s1, float* s2, std::int64_t n,     \
+                                  const Args& a) {                                                             \
+    name##_any<float>(p, g, s0, s1, s2, n, a);                                                                 \
+  }                                                                                                            \
+  RAMP_FMA_CLONES void name##_f64(double* p, const double* g, double* s0, double* s1, double* s2, std::int64_t n, \
+                                  const Args& a) {                                                             \
+    name##_any<double>(p, g, s0, s1, s2, n, a);                                                                \
+  }                                                                                                            \
+  RAMP_FMA_CLONES void name##_bf16(BFloat16* p, const BFloat16* g, BFloat16* s0, BFloat16* s1, BFloat16* s2,     \
+                                   std::int64_t n, const Args& a) {                                            \
+    name##_any<BFloat16>(p, g, s0, s1, s2, n, a);                                                              \
+  }
+RAMP_UPDATE_CLONES(adadelta, AdadeltaArgs)
+RAMP_UPDATE_CLONES(adagrad, AdagradArgs)
+RAMP_UPDATE_CLONES(rmsprop, RmspropArgs)
+#undef RAMP_UPDATE_CLONES
 
 namespace {
 template <class T> T* at(void* base, std::int64_t i) { return base ? static_cast<T*>(base) + i : nullptr; }
@@ -170,6 +297,36 @@ void adam_update(ScalarType t, void* p, const void* g, void* m, void* v, void* v
       default: return;
     }
   });
+}
+
+namespace {
+template <class T, class Args> using UpdateFn = void (*)(T*, const T*, T*, T*, T*, std::int64_t, const Args&);
+template <class Args>
+void run_update(ScalarType t, const Buffers& b, std::int64_t n, const Args& a, UpdateFn<float, Args> f32,
+                UpdateFn<double, Args> f64, UpdateFn<BFloat16, Args> bf16) {
+  auto go = [&]<class T>(UpdateFn<T, Args> f, std::int64_t lo, std::int64_t hi) {
+    f(at<T>(b.param, lo), at<T>(b.grad, lo), at<T>(b.state[0], lo), at<T>(b.state[1], lo), at<T>(b.state[2], lo),
+      hi - lo, a);
+  };
+  ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t lo, std::int64_t hi) {
+    switch (t) {
+      case ScalarType::Float32: return go(f32, lo, hi);
+      case ScalarType::Float64: return go(f64, lo, hi);
+      case ScalarType::BFloat16: return go(bf16, lo, hi);
+      default: return;
+    }
+  });
+}
+}  // namespace
+
+void adadelta_update(ScalarType t, const Buffers& b, std::int64_t n, const AdadeltaArgs& a) {
+  run_update(t, b, n, a, adadelta_f32, adadelta_f64, adadelta_bf16);
+}
+void adagrad_update(ScalarType t, const Buffers& b, std::int64_t n, const AdagradArgs& a) {
+  run_update(t, b, n, a, adagrad_f32, adagrad_f64, adagrad_bf16);
+}
+void rmsprop_update(ScalarType t, const Buffers& b, std::int64_t n, const RmspropArgs& a) {
+  run_update(t, b, n, a, rmsprop_f32, rmsprop_f64, rmsprop_bf16);
 }
 
 }  // namespace ramp::optim::detail

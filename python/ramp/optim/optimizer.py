@@ -106,11 +106,25 @@ class Optimizer:
             self._c.set_initial_lr(i, group.get("initial_lr"))
 
     def _pull_lr(self):
+        """The lr (and initial_lr) a scheduler set in C++; an unchanged value keeps its Python type
+        (an int lr stays an int, as torch's scheduler leaves it)."""
         for i, group in enumerate(self.param_groups):
-            group["lr"] = self._c.lr(i)
             initial = self._c.initial_lr(i)
-            if initial is not None:
-                group["initial_lr"] = initial
+            if initial is not None and group.get("initial_lr") != initial:
+                # 1.13's group.setdefault('initial_lr', group['lr']) keeps the lr's own type
+                group["initial_lr"] = group["lr"] if "initial_lr" not in group and group["lr"] == initial else initial
+            lr = self._c.lr(i)
+            if group.get("lr") != lr:
+                group["lr"] = lr
+
+    def _pull_momentum(self):
+        """The momentum (or Adam's beta1) a scheduler set in C++ (OneCycleLR's cycle_momentum)."""
+        for i, group in enumerate(self.param_groups):
+            momentum = self._c.momentum(i)
+            if "betas" in group:
+                group["betas"] = (momentum, *group["betas"][1:])
+            else:
+                group["momentum"] = momentum
 
     @property
     def state(self):
