@@ -12,8 +12,11 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  manual_seed, initial_seed, set_num_threads, get_num_threads, set_printoptions,
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
-from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import eq, ne, lt, le, gt, ge, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._tensor import Size
+from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, amin, argmax, argmin, all, any,
+                 norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount)  # include/ramp/reduce.h
+from . import return_types
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -29,7 +32,9 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "empty_like", "full_like", "scalar_tensor", "manual_seed", "initial_seed", "set_num_threads",
            "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
-           "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
-           "randperm", "save", "load", "io", "utils",
+           "eq", "ne", "lt", "le", "gt", "ge", "index_select", "sqrt", "clamp", "clip", "Generator",
+           "randperm", "mean", "prod", "std", "var", "std_mean", "var_mean", "amax", "amin", "argmax", "argmin",
+           "norm", "logsumexp", "cumsum", "cumprod", "maximum", "minimum", "histc", "bincount", "return_types",
+           "save", "load", "io", "utils",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           *_activations]  # not bool/float/int/long/double/abs: builtins
+           *_activations]  # not bool/float/int/long/double/abs/sum/max/min/all/any: builtins

@@ -44,7 +44,8 @@ void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor cl
 void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
-void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
+void init_nn(py::module_& m);
+void init_reduce(py::module_& m);   // ramp.sum/mean/max/... and their methods (after init_tensor)        // the layers' ops (ramp/nn/functional.h) and nn::init
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);
