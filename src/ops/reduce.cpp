@@ -91,14 +91,14 @@ Tensor restore(const Tensor& g, IntArrayRef sizes, std::uint32_t m, bool keepdim
   return r.expand(sizes);
 }
 
-void check_nonempty(const Tensor& x, IntArrayRef dims, std::string_view fn) {
+void check_nonempty(const Tensor& x, IntArrayRef dims, std::string_view fn, bool wrapped_in_message) {
   if (x.numel() != 0) return;
   RAMP_CHECK(!dims.empty(), fn, "(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
              "reduction dim with the 'dim' argument.");
   for (auto d : dims) {
     const auto w = wrap_dim(d, x.dim());
-    RAMP_CHECK_T(IndexError, x.dim() == 0 || x.size(w) != 0, fn, "(): Expected reduction dim ", w,
-                 " to have non-zero size.");
+    RAMP_CHECK_T(IndexError, x.dim() == 0 || x.size(w) != 0, fn, "(): Expected reduction dim ",
+                 wrapped_in_message ? w : d, " to have non-zero size.");
   }
 }
 
@@ -160,6 +160,8 @@ Tensor prod_backward(const Tensor& x, const Tensor& g, std::uint32_t m, bool kee
 
 Tensor prod_impl(const Tensor& self, std::uint32_t m, bool keepdim, std::optional<ScalarType> dtype,
                  std::string_view name) {
+  RAMP_CHECK(self.dtype() != ScalarType::BFloat16 || (dtype && *dtype != ScalarType::BFloat16),
+             "\"prod_cpu\" not implemented for 'BFloat16'");
   auto f = [&] { return sum_impl(self, m, keepdim, dtype, ReduceOp::prod); };
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
@@ -184,7 +186,7 @@ Tensor tie_backward(const Tensor& x, const Tensor& r, const Tensor& g, std::uint
 
 Tensor extreme(const Tensor& self, IntArrayRef dims, bool keepdim, bool is_max, bool all) {
   const std::string_view name = all ? (is_max ? "max" : "min") : (is_max ? "amax" : "amin");
-  check_nonempty(self, dims, name);
+  check_nonempty(self, dims, name, false);
   const std::uint32_t m = dim_mask(self, dims);
   auto f = [&] { return run(is_max ? ReduceOp::max : ReduceOp::min, self, m, keepdim, self.dtype()); };
   if (!autograd::needs_grad({self})) return f();
@@ -199,7 +201,7 @@ Tensor extreme(const Tensor& self, IntArrayRef dims, bool keepdim, bool is_max, 
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::int64_t dim, bool keepdim, bool is_max) {
   const std::int64_t d = wrap_dim(dim, self.dim());
   const std::int64_t dims[1] = {d};
-  check_nonempty(self, dims, is_max ? "max" : "min");
+  check_nonempty(self, dims, is_max ? "max" : "min", true);
   const std::uint32_t m = dim_mask(self, dims);
   Tensor indices;
   Tensor values = autograd::below([&] {
@@ -358,7 +360,9 @@ Tensor any(const Tensor& self, std::int64_t dim, bool keepdim) {
 }
 
 // ---- norm ----
-Tensor norm(const Tensor& self, double p, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+namespace {
+Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype,
+                 std::string_view name) {
   RAMP_CHECK(is_floating(self.dtype()), "norm(): input dtype should be either floating point or complex. Got ",
              dtype_error_name(self.dtype()), " instead.");
   RAMP_CHECK(!dtype || is_floating(*dtype), "norm(): the desired output dtype should be either floating point or "
@@ -371,8 +375,9 @@ Tensor norm(const Tensor& self, double p, IntArrayRef dim, bool keepdim, std::op
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
   // NormBackward1 (1.13's norm_backward): p = 2: x g / n; 1: sgn(x) g; inf: sgn(x) g shared among
-  // the |x| equal to n (or NaN); 0: 0; else x |x|^(p-2) g / n^(p-1); 0 where n is 0 (p > 1).
-  autograd::record(out, "NormBackward1", {self}, {{self, false}, {out, true}},
+  // the |x| equal to n (or NaN); 0: 0; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
+  // sgn(x) |x|^(p-1) g / n^(p-1), 0 where n is 0.
+  autograd::record(out, name, {self}, {{self, false}, {out, true}},
                    [m, keepdim, p, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0).to(n.unpack(1).dtype());
                      const Tensor nr = restore(n.unpack(1), x.sizes(), m, keepdim), gr = restore(g, x.sizes(), m, keepdim);
@@ -389,19 +394,28 @@ Tensor norm(const Tensor& self, double p, IntArrayRef dim, bool keepdim, std::op
                        dx = pointwise(x.sizes(), x.dtype(), [p](double v, double nv, double gv) {
                          if (p == 0) return 0.0;
                          if (p == 1) return sgn(v) * gv;
+                         if (p < 1) return v == 0 ? 0.0 : sgn(v) * std::pow(std::fabs(v), p - 1) * gv * std::pow(nv, 1 - p);
                          if (nv == 0) return 0.0;
                          if (p == 2) return v * (gv / nv);
-                         return v * std::pow(std::fabs(v), p - 2) * gv / std::pow(nv, p - 1);
+                         if (p < 2) return sgn(v) * std::pow(std::fabs(v), p - 1) * (gv / std::pow(nv, p - 1));
+                         return v * std::pow(std::fabs(v), p - 2) * (gv / std::pow(nv, p - 1));
                        }, x, nr, gr);
                      }
                      return std::vector<Tensor>{dx.dtype() == t ? dx : dx.to(t)};
                    });
   return out;
 }
+}  // namespace
+
+// 1.13 records NormBackward3 when a dtype is given, and the Frobenius norm over two dims as
+// sqrt(sum(x * x)) (SqrtBackward0); the gradients are the same.
+Tensor norm(const Tensor& self, double p, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return norm_impl(self, p, dim, keepdim, dtype, dtype ? "NormBackward3" : "NormBackward1");
+}
 Tensor norm(const Tensor& self, std::string_view p, IntArrayRef dim, bool keepdim) {
   RAMP_CHECK(p == "fro", "norm(): p='", p, "' is not supported by ramp (numbers and 'fro' are)");
   RAMP_CHECK(dim.size() <= 2, "norm(): 'fro' takes at most two dims, got ", dim.size());
-  return norm(self, 2.0, dim, keepdim);
+  return norm_impl(self, 2.0, dim, keepdim, std::nullopt, dim.size() == 2 ? "SqrtBackward0" : "NormBackward1");
 }
 
 // ---- logsumexp ----

@@ -36,8 +36,9 @@ Tensor run(kernels::ReduceOp op, const Tensor& x, std::uint32_t m, bool keepdim,
 // g of the reduced shape broadcast back to `sizes` (reduced dims restored as size 1).
 Tensor restore(const Tensor& g, IntArrayRef sizes, std::uint32_t m, bool keepdim);
 
-// 1.13's checks for max/amax/... of an empty tensor: a dim must be given, and it must be non-empty.
-void check_nonempty(const Tensor& x, IntArrayRef dims, std::string_view fn);
+// 1.13's checks for max/amax/... of an empty tensor: a dim must be given, and it must be non-empty
+// (max names the dim wrapped, amax as given).
+void check_nonempty(const Tensor& x, IntArrayRef dims, std::string_view fn, bool wrapped_in_message);
 
 // out = f(in...) elementwise over `sizes` in floating dtype t, f computing in double: the
 // gradients' formulas (inputs are converted to t and broadcast).

@@ -92,8 +92,24 @@ Tensor cumprod(const Tensor& self, std::int64_t dim, std::optional<ScalarType> d
   return cumulative(self, dim, dtype, true);
 }
 
+namespace {
+// The last of torch.linspace(lo, hi, n) in 1.13's AVX2 kernel, which histc takes as its right
+// edge: vectors of W elements from the start; the second half counts down from hi, and a vector's
+// lanes are base + k * step, so the last value need not be hi (1.13 then skips the maximum).
+template <class T, class R> double linspace_last(double lo, double hi, std::int64_t n, R r) {
+  using Cm = detail::Compute<T>;
+  constexpr std::int64_t W = 32 / std::int64_t(sizeof(T));
+  const Cm start = r(Cm(lo)), end = r(Cm(hi)), step = r(r(end - start) / Cm(n - 1));
+  const std::int64_t half = n / 2, last = n - 1, vec_end = n - n % (2 * W);
+  if (last >= vec_end) return double(last < half ? r(start + r(step * Cm(last))) : r(end - r(step * Cm(0))));
+  const std::int64_t i0 = last / W * W, k = last - i0;
+  const Cm base = i0 < half ? r(start + r(step * Cm(i0))) : r(end - r(step * Cm(n - i0 - 1)));
+  return double(r(base + r(Cm(k) * step)));
+}
+}  // namespace
+
 // 1.13's histc: edges linspace(min, max, bins + 1) in the input's dtype; bin =
-// (x - min) * bins / (max - min) truncated, in the input's arithmetic (bfloat16 rounds each step).
+// (x - left) * bins / (right - left) truncated, in the input's arithmetic (bfloat16 rounds each step).
 Tensor histc(const Tensor& self, std::int64_t bins, Scalar min, Scalar max) {
   RAMP_CHECK(is_floating(self.dtype()), "\"histogram_cpu\" not implemented for '", dtype_error_name(self.dtype()), "'");
   RAMP_CHECK(bins > 0, "torch.histc(): bins must be > 0, but got ", bins, " for dimension 0");
@@ -112,7 +128,7 @@ Tensor histc(const Tensor& self, std::int64_t bins, Scalar min, Scalar max) {
     if constexpr (std::is_floating_point_v<detail::Compute<T>>) {
       using Cm = detail::Compute<T>;
       auto r = [](Cm a) { return Cm(T(a)); };  // the input type's rounding
-      const Cm l = r(Cm(lo)), h = r(Cm(hi)), width = r(h - l), nb = r(Cm(bins));
+      const Cm l = r(Cm(lo)), h = Cm(linspace_last<T>(lo, hi, bins + 1, r)), width = r(h - l), nb = r(Cm(bins));
       T* o = static_cast<T*>(out.data_ptr());
       for (double e : xv) {
         const Cm x = Cm(T(Cm(e)));
