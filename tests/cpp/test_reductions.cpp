@@ -90,7 +90,7 @@ TEST(Reductions, SumMeanAgainstDoubleOracle) {
 TEST(Reductions, ExtremesAndNorms) {
   unsigned seed = 7;
   for (const Case& c : kCases) {
-    const Tensor x = random(c.shape, ScalarType::Float64, seed++);
+    const Tensor x = random(c.shape, ScalarType::Float32, seed++);  // accumulated in double: ~exact
     SCOPED_TRACE(shape_str(x.sizes()));
     auto fold_max = [](const auto& g) { double m = -INFINITY; for (double e : g) m = std::max(m, e); return m; };
     auto fold_l2 = [](const auto& g) { long double s = 0; for (double e : g) s += (long double)e * e; return double(std::sqrt(s)); };
@@ -102,11 +102,11 @@ TEST(Reductions, ExtremesAndNorms) {
       for (double e : g) s += (e - m) * (e - m);
       return double(s / ((long double)g.size() - 1));
     };
-    expect_close(norm(x, 2, c.dims), oracle(x, c.dims, fold_l2), 4);
-    expect_close(norm(x, 1, c.dims), oracle(x, c.dims, fold_l1), 4);
+    expect_close(norm(x, 2, c.dims), oracle(x, c.dims, fold_l2), 1);
+    expect_close(norm(x, 1, c.dims), oracle(x, c.dims, fold_l1), 1);
     if (x.numel() == 0) continue;
     expect_close(amax(x, c.dims), oracle(x, c.dims, fold_max), 0);
-    expect_close(var(x, c.dims), oracle(x, c.dims, fold_var), 8);
+    expect_close(var(x, c.dims), oracle(x, c.dims, fold_var), 1);
   }
 }
 
