@@ -23,9 +23,10 @@ template <class T> inline Wide<T> widen(T v) {
   else return std::uint64_t(std::int64_t(v));
 }
 template <class O, class A> inline void put(void* out, I64 k, A v) { static_cast<O*>(out)[k] = O(v); }
-// x > m, or x is NaN: the NaN-propagating maximum's "take x".
-template <class V> inline bool above(V x, V m) { return x > m || x != x; }
-template <class V> inline bool below(V x, V m) { return x < m || x != x; }
+// x > m, or x is NaN: the NaN-propagating maximum's "take x". `|`, not `||`: no branch, so the
+// select becomes a vector blend (with `||` amax ran 10x slower than 1.13).
+template <class V> inline bool above(V x, V m) { return (x > m) | (x != x); }
+template <class V> inline bool below(V x, V m) { return (x < m) | (x != x); }
 
 template <class T> struct Sum {
   using Acc = Wide<T>;
