@@ -185,6 +185,7 @@ void accumulate(const T* __restrict x, I64 B, I64 r0, I64 r1, I64 b0, I64 b1, ty
         for (int j = 0; j < L; ++j) lane[j] = Op::init(args);
         const I64 end = r + std::min<I64>((r1 - r) / L, kChunk) * L;
         for (; r < end; r += L)
+#pragma GCC unroll 1  // kept a loop, so it is if-converted and vectorized (unrolled, selects stay branches)
           for (int j = 0; j < L; ++j) lane[j] = Op::step(lane[j], x[r + j], r + j);
         for (int w = L / 2; w > 0; w /= 2)  // pairwise
           for (int j = 0; j < w; ++j) lane[j] = Op::join(lane[j], lane[j + w]);
@@ -206,6 +207,7 @@ void accumulate(const T* __restrict x, I64 B, I64 r0, I64 r1, I64 b0, I64 b1, ty
         for (I64 j = 0; j < kBlock; ++j) blk[j] = Op::init(args);
         for (I64 r = c; r < c1; ++r) {
           const T* __restrict row = x + r * B + b;
+#pragma GCC unroll 1
           for (I64 j = 0; j < kBlock; ++j) blk[j] = Op::step(blk[j], row[j], r);
         }
         for (I64 j = 0; j < kBlock; ++j) out[j] = Op::join(out[j], blk[j]);
