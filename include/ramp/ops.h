@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ramp/reduce.h"
 #include "ramp/tensor.h"
 
 namespace ramp {
@@ -54,7 +55,7 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
 }  // namespace ramp
 
-// ---- what training code needs: comparisons, argmax, index_select, sqrt, abs, clamp ----
+// ---- what training code needs: comparisons, index_select, sqrt, abs, clamp ----
 // (src/ops/compare.cpp, src/ops/index.cpp, src/ops/unary.cpp)
 namespace ramp {
 
@@ -73,11 +74,6 @@ Tensor lt(const Tensor& self, Scalar other);
 Tensor le(const Tensor& self, Scalar other);
 Tensor gt(const Tensor& self, Scalar other);
 Tensor ge(const Tensor& self, Scalar other);
-
-// Index (int64) of the largest value along `dim`, or of the flattened tensor when dim is empty
-// (then keepdim gives every dim size 1). The first of equal maxima; NaN counts as the largest
-// (the first NaN wins), as 1.13. Bool is refused ("argmax_cpu" not implemented for 'Bool').
-Tensor argmax(const Tensor& self, std::optional<std::int64_t> dim = {}, bool keepdim = false);
 
 // The slices self[..., index[k], ...] along `dim`, stacked in index order (a copy).
 // index: int64 or int32, 0-d or 1-d; out of range raises IndexError. IndexSelectBackward0 adds

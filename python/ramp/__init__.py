@@ -12,36 +12,30 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  manual_seed, initial_seed, set_num_threads, get_num_threads, set_printoptions,
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
-from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import eq, ne, lt, le, gt, ge, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
+from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, amin, argmax, argmin, all, any,
+                 norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount)  # include/ramp/reduce.h
 from ._tensor import Size
+from . import return_types
 from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols
 from ._C import device, get_default_dtype, set_default_dtype
 from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda
-globals().update(_device.wrapped())  # device= on the factories (ramp.zeros(2, device="cpu"))
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
 globals().update(_activations)
+globals().update(_device.wrapped())  # device= on the factories (ramp.zeros(2, device="cpu")): after all of them
 globals()["bool"] = _C.bool
 # PyTorch's dtype aliases (these shadow the builtins inside this module only, as in torch/__init__).
 float, double, long, int = float32, float64, int64, int32
 
-__all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from_dlpack", "to_dlpack", "zeros",
-           "ones", "empty", "full", "arange", "linspace", "rand", "randn", "zeros_like", "ones_like",
-           "empty_like", "full_like", "scalar_tensor", "manual_seed", "initial_seed", "set_num_threads",
-           "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
-           "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
-           "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
-           "randperm", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "rsub",
-           "floor_divide", "save", "load", "io", "utils",
-           "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "device", "get_default_dtype", "set_default_dtype", "finfo", "iinfo", "is_floating_point", "is_tensor",
-           "numel", "backends", "cuda",
-           *_activations]  # not bool/float/int/long/double/abs: builtins
+# Every public name but those that would shadow builtins in `from ramp import *`.
+__all__ = [n for n in list(globals()) if not n.startswith("_") and n not in
+           ("bool", "float", "int", "long", "double", "abs", "sum", "max", "min", "all", "any")]
 
 
 def __getattr__(name):

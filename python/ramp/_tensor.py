@@ -1,7 +1,5 @@
-"""The parts of ramp.Tensor written in Python: ramp.Size, max's named result, NumPy's __array__,
+"""The parts of ramp.Tensor written in Python: ramp.Size, NumPy's __array__,
 and the activation methods (x.relu(), x.relu_(), x.softmax(dim), ...)."""
-import collections
-
 from . import _C, _generate
 
 
@@ -22,24 +20,12 @@ class Size(tuple):
         return n
 
 
-class _Max(collections.namedtuple("max", ["values", "indices"])):
-    """torch.return_types.max: (values, indices)."""
-
-    def __repr__(self):
-        return f"ramp.return_types.max(\nvalues={self.values!r},\nindices={self.indices!r})"
-
-
-def _max(self, dim=None, keepdim=False):
-    return self._max() if dim is None else _Max(*self._max(dim, keepdim))
-
-
 def _array(self, dtype=None):
     a = self.numpy()
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
 _C._set_size_class(Size)
-_C.Tensor.max = _max
 _C.Tensor.__array__ = _array
 for _name in _generate.TENSOR_METHODS:
     setattr(_C.Tensor, _name, _generate.make_function(

@@ -152,4 +152,5 @@ PYBIND11_MODULE(_C, m) {
   init_arith(m);
   init_device(m);
   init_protocol(m);
+  init_reduce(m);
 }

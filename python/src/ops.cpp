@@ -1,5 +1,5 @@
 // include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/exp/log/cat/stack, the
-// comparisons, argmax, index_select, sqrt, abs and clamp with torch's keyword names, the matching
+// comparisons, index_select, sqrt, abs and clamp with torch's keyword names, the matching
 // Tensor methods, and the operators @ ** == != < <= > >= abs() (with their reflections).
 #include "ramp/ops.h"
 
@@ -71,7 +71,6 @@ void init_ops(py::module_& m) {
       "stack", [](py::handle t, std::int64_t dim) { return stack(tensor_list(t, "stack"), dim); },
       arg("tensors"), arg("dim") = 0);
 
-  m.def("argmax", &argmax, arg("input"), arg("dim") = py::none(), arg("keepdim") = false);
   m.def("index_select", &index_select, arg("input"), arg("dim"), arg("index"));
   m.def("sqrt", py::overload_cast<const Tensor&>(&sqrt), arg("input"));
   m.def("abs", py::overload_cast<const Tensor&>(&abs), arg("input"));
@@ -89,8 +88,7 @@ void init_ops(py::module_& m) {
   }
   // == returning a tensor would make tensors unhashable; torch hashes them by identity.
   cls.def("__hash__", [](py::handle self) { return py::hash(py::int_(reinterpret_cast<std::uintptr_t>(self.ptr()))); });
-  cls.def("argmax", &argmax, arg("dim") = py::none(), arg("keepdim") = false)
-      .def("index_select", &index_select, arg("dim"), arg("index"))
+  cls.def("index_select", &index_select, arg("dim"), arg("index"))
       .def("sqrt", py::overload_cast<const Tensor&>(&sqrt))
       .def("abs", py::overload_cast<const Tensor&>(&abs))
       .def("__abs__", py::overload_cast<const Tensor&>(&abs))

@@ -436,10 +436,6 @@ void def_arith(Cls& cls, const char* name, Op op) {
           py::is_operator());
 }
 
-std::vector<std::int64_t> dims_arg(py::handle dim) {
-  return dim.is_none() ? std::vector<std::int64_t>{} : int_list(dim);
-}
-
 Tensor like(const Tensor& t, std::optional<ScalarType> dtype, Scalar fill) {
   Tensor out = empty_like(t, dtype);
   out.fill_(fill);
@@ -607,25 +603,7 @@ void init_tensor(py::module_& m) {
           py::arg("stream") = py::none())
       .def("__dlpack_device__", [](const Tensor&) { return py::make_tuple(int(kDLCPU), 0); })
       .def("__neg__", [](const Tensor& t) { return -t; })
-      .def("__pos__", [](const Tensor& t) { return t; })
-      // Reductions.
-      .def(
-          "sum",
-          [](const Tensor& t, py::object dim, bool keepdim, std::optional<ScalarType> dtype) {
-            // No dim is the all-elements overload (SumBackward0, as torch records it).
-            return dim.is_none() && !keepdim ? t.sum(dtype) : t.sum(dims_arg(dim), keepdim, dtype);
-          },
-          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none())
-      .def(
-          "mean",
-          [](const Tensor& t, py::object dim, bool keepdim, std::optional<ScalarType> dtype) {
-            return dim.is_none() && !keepdim ? t.mean(dtype) : t.mean(dims_arg(dim), keepdim, dtype);
-          },
-          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none())
-      .def("_max", [](const Tensor& t) { return t.max(); })
-      .def("_max", [](const Tensor& t, std::int64_t d, bool keepdim) { return t.max(d, keepdim); });
+      .def("__pos__", [](const Tensor& t) { return t; });
   def_arith(cls, "add", Op::add);
   def_arith(cls, "sub", Op::sub);
   def_arith(cls, "mul", Op::mul);

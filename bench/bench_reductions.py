@@ -1,0 +1,65 @@
+"""Reductions on the shapes a training step uses: ramp against torch 1.13, same inputs, interleaved,
+medians of per-call times, at 1 and 2 threads. Ratio = torch time / ramp time (> 1: ramp faster).
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/bench_reductions.py [--reps 15]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+import ramp
+
+CASES = [
+    ("sum(0) [4096,256]", (4096, 256), lambda L, x: x.sum(0)),
+    ("sum(1) [4096,256]", (4096, 256), lambda L, x: x.sum(1)),
+    ("mean() [4096,256]", (4096, 256), lambda L, x: x.mean()),
+    ("mean(0) [4096,256]", (4096, 256), lambda L, x: x.mean(0)),
+    ("sum() [1M]", (1 << 20,), lambda L, x: x.sum()),
+    ("max(1) [64,10]", (64, 10), lambda L, x: x.max(1)),
+    ("argmax(1) [64,10]", (64, 10), lambda L, x: x.argmax(1)),
+    ("max(1) [4096,10]", (4096, 10), lambda L, x: x.max(1)),
+    ("argmax(1) [4096,10]", (4096, 10), lambda L, x: x.argmax(1)),
+    ("sum() [64,10]", (64, 10), lambda L, x: x.sum()),
+    ("amax(1) [4096,256]", (4096, 256), lambda L, x: x.amax(1)),
+    ("logsumexp(1) [4096,10]", (4096, 10), lambda L, x: L.logsumexp(x, 1)),
+]
+
+
+def per_call(fn, x, lib, budget=0.02):
+    n = 1
+    while True:  # calls per sample: enough for ~budget seconds
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn(lib, x)
+        dt = time.perf_counter() - t0
+        if dt > budget or n > 1 << 16:
+            return dt / n
+        n *= 4
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=15)
+    args = ap.parse_args()
+    print(f"torch {torch.__version__}")
+    print(f"{'case':24} {'threads':>7} {'ramp us':>9} {'torch us':>9} {'ratio':>6}")
+    for threads in (1, 2):
+        ramp.set_num_threads(threads)
+        torch.set_num_threads(threads)
+        for name, shape, fn in CASES:
+            a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+            xr, xt = ramp.from_numpy(a), torch.from_numpy(a)
+            fn(ramp, xr), fn(torch, xt)  # warm up
+            r, t = [], []
+            for _ in range(args.reps):  # interleaved: the machine's speed drifts
+                r.append(per_call(fn, xr, ramp))
+                t.append(per_call(fn, xt, torch))
+            mr, mt = statistics.median(r) * 1e6, statistics.median(t) * 1e6
+            print(f"{name:24} {threads:>7} {mr:9.2f} {mt:9.2f} {mt / mr:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

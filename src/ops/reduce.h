@@ -1,0 +1,58 @@
+// The reduction engine's shared parts (src/ops/reduce*.cpp): dims as a bit mask, the dense
+// [A, R, B] view the kernels take, running a kernel, and restoring a reduced gradient.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+#include "record.h"
+#include "../kernels/reduce_kernels.h"
+#include "map.h"
+#include "ramp/ops.h"
+
+namespace ramp::reduction {
+
+using I64 = std::int64_t;
+
+// Bit i set: dim i is reduced. An empty list is every dim; 1.13's errors for repeats and range.
+std::uint32_t dim_mask(const Tensor& x, IntArrayRef dims);
+Dims reduced_sizes(IntArrayRef sizes, std::uint32_t m, bool keepdim);
+std::int64_t reduced_count(IntArrayRef sizes, std::uint32_t m);  // elements per output
+
+// x (made dense) read as [A, R, B] with the reduced dims in R. When the reduced dims are not
+// adjacent in memory (after dropping size-1 dims), they are first moved last by a copy.
+struct Plan {
+  Tensor x;
+  I64 A = 1, R = 1, B = 1;
+};
+Plan plan(const Tensor& x, std::uint32_t m);
+
+// Runs `op` over x's dims in m: returns the kernel's first output (of dtype out_t, none when
+// nullopt) and fills *out2 (of dtype out2_t) when given.
+Tensor run(kernels::ReduceOp op, const Tensor& x, std::uint32_t m, bool keepdim, std::optional<ScalarType> out_t,
+           Tensor* out2 = nullptr, ScalarType out2_t = ScalarType::Int64, const kernels::ReduceArgs& args = {});
+
+// g of the reduced shape broadcast back to `sizes` (reduced dims restored as size 1).
+Tensor restore(const Tensor& g, IntArrayRef sizes, std::uint32_t m, bool keepdim);
+
+// 1.13's checks for max/amax/... of an empty tensor: a dim must be given, and it must be non-empty
+// (max names the dim wrapped, amax as given).
+void check_nonempty(const Tensor& x, IntArrayRef dims, std::string_view fn, bool wrapped_in_message);
+
+// out = f(in...) elementwise over `sizes` in floating dtype t, f computing in double: the
+// gradients' formulas (inputs are converted to t and broadcast).
+template <class F, class... In>
+Tensor pointwise(IntArrayRef sizes, ScalarType t, F f, const In&... in) {
+  Tensor out = empty(sizes, t);
+  dispatch(t, [&](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_floating_point_v<detail::Compute<T>>)
+      detail::map_elements<T, T>(out, [&](auto... a) { return f(double(a)...); }, in.to(t).expand(sizes)...);
+    else
+      throw Error("internal: pointwise needs a floating dtype");
+  });
+  return out;
+}
+
+}  // namespace ramp::reduction

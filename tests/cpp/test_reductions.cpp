@@ -1,0 +1,199 @@
+// include/ramp/reduce.h against a scalar double oracle: every reduced group walked with naive
+// loops over the logical indices (so the engine's [A, R, B] view, its row / column / split paths
+// and its dim handling are all checked), gradients by central differences, 1.13's error texts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "ramp/autograd.h"
+#include "ramp/reduce.h"
+#include "test_util.h"
+
+namespace ramp {
+namespace {
+
+using namespace test;
+using Fold = std::function<double(const std::vector<double>&)>;
+
+// The oracle: for each output position, the values of x's reduced group (row-major order), folded.
+std::vector<double> oracle(const Tensor& x, std::vector<std::int64_t> dims, const Fold& fold) {
+  const std::int64_t nd = x.dim();
+  std::vector<bool> red(std::size_t(nd), dims.empty());
+  for (auto d : dims) red[std::size_t(d < 0 ? d + nd : d)] = true;
+  const std::vector<double> v = x.to_vector();
+  std::vector<std::int64_t> kept, rsz;
+  for (std::int64_t i = 0; i < nd; ++i) (red[std::size_t(i)] ? rsz : kept).push_back(x.size(i));
+  const std::int64_t nout = numel_of(kept), nred = numel_of(rsz);
+  std::vector<double> out;
+  for (std::int64_t o = 0; o < nout; ++o) {
+    std::vector<double> group;
+    for (std::int64_t r = 0; r < nred; ++r) {
+      // unravel o over the kept dims and r over the reduced dims, then ravel over all dims
+      std::int64_t oo = o, rr = r, flat = 0, stride = 1;
+      for (std::int64_t i = nd - 1; i >= 0; --i) {
+        const std::int64_t s = x.size(i);
+        std::int64_t idx;
+        if (red[std::size_t(i)]) idx = rr % s, rr /= s;
+        else idx = oo % s, oo /= s;
+        flat += idx * stride;
+        stride *= s;
+      }
+      group.push_back(v[std::size_t(flat)]);
+    }
+    out.push_back(fold(group));
+  }
+  return out;
+}
+
+double fsum(const std::vector<double>& g) {
+  long double s = 0;
+  for (double e : g) s += e;
+  return double(s);
+}
+
+// Within `ulps` float32 ulps (or float64 ones) of the oracle.
+void expect_close(const Tensor& r, const std::vector<double>& want, double ulps) {
+  const std::vector<double> got = r.to_vector();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(got[i])) << i;
+      continue;
+    }
+    const double u = r.dtype() == ScalarType::Float64 ? std::nextafter(std::fabs(want[i]), INFINITY) - std::fabs(want[i])
+                                                      : double(std::nextafter(std::fabs(float(want[i])), INFINITY) - std::fabs(float(want[i])));
+    EXPECT_LE(std::fabs(got[i] - want[i]), ulps * u) << "at " << i << ": " << got[i] << " vs " << want[i];
+  }
+}
+
+struct Case {
+  std::vector<std::int64_t> shape, dims;
+};
+const Case kCases[] = {{{3, 4, 5}, {}},      {{3, 4, 5}, {0}},         {{3, 4, 5}, {1}},      {{3, 4, 5}, {-1}},
+                       {{3, 4, 5}, {0, 2}},  {{3, 4, 5}, {1, 2}},      {{4096, 256}, {0}},    {{4096, 256}, {1}},
+                       {{1 << 20}, {}},      {{3, 70000, 2}, {1}},     {{70000, 3}, {0}},     {{2, 1, 300, 1, 7}, {0, 2}},
+                       {{64, 10}, {1}},      {{300, 257}, {0}},        {{0, 3}, {0}},         {{5, 6, 7, 8}, {0, 2}}};
+
+TEST(Reductions, SumMeanAgainstDoubleOracle) {
+  unsigned seed = 1;
+  for (const Case& c : kCases) {
+    const Tensor x = random(c.shape, ScalarType::Float32, seed++);
+    SCOPED_TRACE(shape_str(x.sizes()));
+    expect_close(sum(x, c.dims), oracle(x, c.dims, fsum), 1);
+    expect_close(mean(x, c.dims), oracle(x, c.dims, [](const auto& g) {
+      return double(float(fsum(g)) / float(g.size()));  // 1.13: the float sum, divided in float
+    }), 1);
+  }
+}
+
+TEST(Reductions, ExtremesAndNorms) {
+  unsigned seed = 7;
+  for (const Case& c : kCases) {
+    const Tensor x = random(c.shape, ScalarType::Float32, seed++);  // accumulated in double: ~exact
+    SCOPED_TRACE(shape_str(x.sizes()));
+    auto fold_max = [](const auto& g) { double m = -INFINITY; for (double e : g) m = std::max(m, e); return m; };
+    auto fold_l2 = [](const auto& g) { long double s = 0; for (double e : g) s += (long double)e * e; return double(std::sqrt(s)); };
+    auto fold_l1 = [](const auto& g) { long double s = 0; for (double e : g) s += std::fabs(e); return double(s); };
+    auto fold_var = [](const auto& g) {
+      long double m = 0, s = 0;
+      for (double e : g) m += e;
+      m /= (long double)g.size();
+      for (double e : g) s += (e - m) * (e - m);
+      return double(s / ((long double)g.size() - 1));
+    };
+    expect_close(norm(x, 2, c.dims), oracle(x, c.dims, fold_l2), 1);
+    expect_close(norm(x, 1, c.dims), oracle(x, c.dims, fold_l1), 1);
+    if (x.numel() == 0) continue;
+    expect_close(amax(x, c.dims), oracle(x, c.dims, fold_max), 0);
+    expect_close(var(x, c.dims), oracle(x, c.dims, fold_var), 1);
+  }
+}
+
+TEST(Reductions, IntegerSumsWrapAndArgmaxTakesFirst) {
+  const Tensor i8 = tensor({100, 100, 100, -128}, ScalarType::Int8);
+  EXPECT_EQ(sum(i8).dtype(), ScalarType::Int64);
+  EXPECT_EQ(sum(i8).item<std::int64_t>(), 172);
+  const Tensor big = tensor({INT64_MAX, std::int64_t(1)}, ScalarType::Int64);
+  EXPECT_EQ(sum(big).item<std::int64_t>(), INT64_MIN);  // wraps as 1.13
+  const Tensor x = tensor({1.0, 3.0, 3.0, -1.0, 3.0});
+  EXPECT_EQ(argmax(x).item<std::int64_t>(), 1);
+  EXPECT_EQ(argmin(x).item<std::int64_t>(), 3);
+  const Tensor n = tensor({1.0, NAN, 3.0, NAN});
+  EXPECT_EQ(argmax(n).item<std::int64_t>(), 1);
+  EXPECT_EQ(argmin(n).item<std::int64_t>(), 1);
+  EXPECT_TRUE(std::isnan(max(n).item<double>()));
+  EXPECT_TRUE(std::isnan(amin(n).item<double>()));
+  auto [v, idx] = max(tensor({{1.0, 5.0, 5.0}, {7.0, 2.0, 7.0}}), 1);
+  EXPECT_EQ(idx.to_vector(), (std::vector<double>{1, 0}));
+  EXPECT_EQ(v.to_vector(), (std::vector<double>{5, 7}));
+}
+
+TEST(Reductions, EmptyRules) {
+  const Tensor e = zeros({0, 3});
+  EXPECT_EQ(sum(e).item<double>(), 0.0);
+  EXPECT_TRUE(std::isnan(mean(e).item<double>()));
+  EXPECT_EQ(prod(e, 0).to_vector(), (std::vector<double>{1, 1, 1}));
+  EXPECT_EQ(all(e).item<bool>(), true);
+  EXPECT_EQ(any(e).item<bool>(), false);
+  EXPECT_EQ(error_of([&] { max(e); }),
+            "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the "
+            "'dim' argument.");
+  EXPECT_EQ(error_of([&] { max(e, 0); }), "max(): Expected reduction dim 0 to have non-zero size.");
+  EXPECT_EQ(max(e, 1).first.numel(), 0);
+  EXPECT_EQ(error_of([&] { mean(tensor({1, 2})); }),
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long");
+  EXPECT_EQ(error_of([&] { sum(e, {0, 0}); }), "dim 0 appears multiple times in the list of dims");
+  EXPECT_THROW(argmax(e), IndexError);
+  EXPECT_THROW(amax(e, {0}), IndexError);
+}
+
+TEST(Reductions, GradientsByFiniteDifferences) {
+  const std::vector<std::pair<const char*, Fn>> fns = {
+      {"sum", [](const auto& v) { return sum(v[0], {1}); }},
+      {"mean", [](const auto& v) { return mean(v[0], {0, 2}, true); }},
+      {"prod", [](const auto& v) { return prod(v[0], 1); }},
+      {"var", [](const auto& v) { return var(v[0], {1}); }},
+      {"std", [](const auto& v) { return ramp::std(v[0], {0, 2}, 0.0); }},
+      {"amax", [](const auto& v) { return amax(v[0], {2}); }},
+      {"max", [](const auto& v) { return max(v[0], 1).first; }},
+      {"norm2", [](const auto& v) { return norm(v[0], 2, {1}); }},
+      {"norm3", [](const auto& v) { return norm(v[0], 3); }},
+      {"norm_inf", [](const auto& v) { return norm(v[0], INFINITY, {2}); }},
+      {"logsumexp", [](const auto& v) { return logsumexp(v[0], {1}); }},
+      {"cumsum", [](const auto& v) { return cumsum(v[0], 1); }},
+      {"cumprod", [](const auto& v) { return cumprod(v[0], 2); }},
+      {"maximum", [](const auto& v) { return maximum(v[0], v[0].mul(0.5)); }},
+  };
+  for (const auto& [name, f] : fns) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(autograd::gradcheck(f, {leaf({2, 3, 4}, 3)}));
+  }
+  // prod and cumprod with zeros: the prefix/suffix products, not a division
+  Tensor z = from_vector({0, 2, 3, 0, 0, 5, 1, 2}, {2, 4}, ScalarType::Float64).requires_grad_();
+  prod(z, 1).sum().backward();
+  EXPECT_EQ(z.grad().to_vector(), (std::vector<double>{0, 0, 0, 0, 10, 0, 0, 0}));  // two zeros: all 0
+  EXPECT_TRUE(autograd::gradcheck([](const auto& v) { return cumprod(v[0], 1); },
+                                  {from_vector({0, 2, 3, 0, 1, 5, 1, 2}, {2, 4}, ScalarType::Float64).requires_grad_()}));
+}
+
+TEST(Reductions, NodeNames) {
+  const Tensor x = leaf({2, 3}, 5);
+  EXPECT_EQ(name(sum(x)), "SumBackward0");
+  EXPECT_EQ(name(sum(x, {1})), "SumBackward1");
+  EXPECT_EQ(name(mean(x, {1})), "MeanBackward1");
+  EXPECT_EQ(name(prod(x)), "ProdBackward0");
+  EXPECT_EQ(name(max(x)), "MaxBackward1");
+  EXPECT_EQ(name(min(x, 0).first), "MinBackward0");
+  EXPECT_EQ(name(amax(x, {1})), "AmaxBackward0");
+  EXPECT_EQ(name(ramp::std(x)), "StdBackward0");
+  EXPECT_EQ(name(var_mean(x).second), "VarMeanBackward0");
+  EXPECT_EQ(name(norm(x)), "NormBackward1");
+  EXPECT_EQ(name(logsumexp(x, {1})), "LogsumexpBackward0");
+  EXPECT_EQ(name(cumsum(x, 0)), "CumsumBackward0");
+  EXPECT_EQ(name(maximum(x, x)), "MaximumBackward0");
+  EXPECT_EQ(name(argmax(x)), "None");
+}
+
+}  // namespace
+}  // namespace ramp
