@@ -11,8 +11,10 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  arange, linspace, rand, randn, zeros_like, ones_like, empty_like, full_like, scalar_tensor,
                  manual_seed, initial_seed, set_num_threads, get_num_threads, set_printoptions,
                  float32, float64, bfloat16, int8, uint8, int32, int64)
-from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
-from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import mm, bmm, mv, dot, addmm, matmul, pow, cat, stack  # include/ramp/ops.h
+from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, clamp, clip, Generator, randperm
+_elementwise = {_n: getattr(_C, _n) for _n in _C._elementwise_names}  # sin, floor_, where, ... (ramp/elementwise.h)
+globals().update(_elementwise)
 from ._tensor import Size
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
@@ -28,8 +30,8 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "ones", "empty", "full", "arange", "linspace", "rand", "randn", "zeros_like", "ones_like",
            "empty_like", "full_like", "scalar_tensor", "manual_seed", "initial_seed", "set_num_threads",
            "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
-           "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
-           "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
+           "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "cat", "stack",
+           "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "clamp", "clip", "Generator",
            "randperm", "save", "load", "io", "utils",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           *_activations]  # not bool/float/int/long/double/abs: builtins
+           *_activations, *(_n for _n in _elementwise if _n not in ("abs", "round"))]  # not bool/float/int/long/double/abs/round: builtins
