@@ -224,8 +224,8 @@ template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
 
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
   const ScalarType t = result_type(self, other);
+  detail::check_cast(result_dtype<E>(t), self);  // before the kernel's dtype check, as 1.13
   check_dtype<E>(t);
-  detail::check_cast(result_dtype<E>(t), self);
   detail::check_no_partial_overlap(self, other);
   const std::int64_t other_version = other.version();
   return detail::write_inplace(
@@ -240,8 +240,9 @@ template <class E> Tensor& binary_(Tensor& self, const Scalar& other) {
   const Tensor b = wrap(self, other);
   ScalarType result = result_type(self, other);
   if constexpr (!requires { E::scalar_forward(self, other); }) {
-    check_dtype<E>(b.dtype());
     result = result_dtype<E>(b.dtype());
+    detail::check_cast(result, self);
+    check_dtype<E>(b.dtype());
   }
   return detail::write_inplace(
       self, result, self.sizes(), has_grad<E>() && autograd::needs_grad({self}),

@@ -160,9 +160,10 @@ void check_lerp(const Tensor& self, const Tensor& end, const Tensor* weight) {
              "\" not implemented for '", dtype_error_name(self.dtype()), "'");
 }
 
-// self + w (end - self) for |w| < 0.5, else end - (end - self)(1 - w): exact at both ends.
+// self + w (end - self) for |w| < 0.5, else end - (end - self)(1 - w): exact at both ends. Each
+// product and sum is one fused multiply-add, as 1.13's kernel compiles (GCC contracts it there).
 template <class C> C lerp_of(C a, C b, C w) {
-  return std::abs(w) < C(0.5) ? a + w * (b - a) : b - (b - a) * (C(1) - w);
+  return std::abs(w) < C(0.5) ? std::fma(w, b - a, a) : std::fma(-(b - a), C(1) - w, b);
 }
 
 Tensor lerp_forward(const Tensor& self, const Tensor& end, const Tensor& weight, const Scalar* number) {
@@ -262,8 +263,8 @@ ScalarType addc_dtype(bool div, const Tensor& self, const Tensor& t1, const Tens
   return t;
 }
 
-// self + value * t1 * t2 (or (value * t1) / t2), in 1.13's order; bfloat16 rounds after each
-// operation as c10::BFloat16 arithmetic does; integers wrap.
+// self + (value * t1) * t2 (one fused multiply-add, as 1.13's kernel compiles) or
+// self + (value * t1) / t2; bfloat16 computes in float and rounds once; integers wrap.
 template <bool Div> Tensor addc_forward(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value,
                                         ScalarType t) {
   Tensor out = empty(broadcast3(self, t1, t2), t);
@@ -272,15 +273,14 @@ template <bool Div> Tensor addc_forward(const Tensor& self, const Tensor& t1, co
     if constexpr (!std::is_same_v<T, bool>) {
       using C = Compute<T>;
       const C val = C(value.to<T>());
-      auto r = [](C x) { return C(T(x)); };  // rounds to T: a no-op but for bfloat16
-      map3<T, T>(out, self.detach().to(t), t1.detach().to(t), t2.detach().to(t), [val, r](C a, C x, C y) {
+      map3<T, T>(out, self.detach().to(t), t1.detach().to(t), t2.detach().to(t), [val](C a, C x, C y) {
         if constexpr (std::is_integral_v<C>) {
           using U = std::make_unsigned_t<C>;
           return C(U(U(a) + U(U(val) * U(x) * U(y))));
         } else if constexpr (Div) {
-          return a + r(r(val * x) / y);
+          return a + val * x / y;
         } else {
-          return a + r(r(val * x) * y);
+          return std::fma(val * x, y, a);
         }
       });
     }
@@ -345,8 +345,13 @@ Tensor& addcdiv_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Sca
 
 // ---- round with decimals ----
 namespace {
+void check_round_decimals(const Tensor& self, std::int64_t decimals) {
+  // decimals=0 runs the plain kernel, with its name
+  RAMP_CHECK(is_floating(self.dtype()), "\"", decimals == 0 ? "round_vml_cpu" : "round_cpu", "\" not implemented for '",
+             dtype_error_name(self.dtype()), "'");
+}
 Tensor round_decimals(const Tensor& self, std::int64_t decimals) {
-  RAMP_CHECK(is_floating(self.dtype()), "\"round_cpu\" not implemented for '", dtype_error_name(self.dtype()), "'");
+  check_round_decimals(self, decimals);
   Tensor out = empty_like(self);
   dispatch(self.dtype(), [&](auto v) {
     using T = decltype(v);
@@ -377,7 +382,7 @@ Tensor round(const Tensor& self, std::int64_t decimals) {
   return out;
 }
 Tensor& round_(Tensor& self, std::int64_t decimals) {
-  RAMP_CHECK(is_floating(self.dtype()), "\"round_cpu\" not implemented for '", dtype_error_name(self.dtype()), "'");
+  check_round_decimals(self, decimals);
   return detail::write_inplace(self, self.dtype(), self.sizes(), autograd::needs_grad({self}),
                                [&] { return round_decimals(self, decimals); },
                                [&](const Tensor&) { record_round_decimals(self, self); });
@@ -405,6 +410,9 @@ Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> ma
     autograd::NoGradGuard no_grad;
     value = clamp(self.detach(), min, max);  // clamp's own checks first
   }
+  // clamp_'s message names C types ("... output type unsigned char")
+  RAMP_CHECK(can_cast(value.dtype(), self.dtype()), "result type ", dtype_error_name(value.dtype()),
+             " can't be cast to the desired output type ", c10_name(self.dtype()));
   return detail::write_inplace(self, value.dtype(), self.sizes(), autograd::needs_grad({self}),
                                [&] { return value; },
                                [&](const Tensor& original) {
