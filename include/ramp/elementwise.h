@@ -90,8 +90,8 @@ Tensor where(const Tensor& condition, Scalar self, Scalar other);
 // where(condition): the indices of the nonzero elements, one int64 tensor per dimension.
 std::vector<Tensor> where(const Tensor& condition);
 
-// lerp: self + weight * (end - self) for |weight| < 0.5, else end - (end - self) * (1 - weight)
-// (1.13's two-sided formula). self, end and a tensor weight must share a floating dtype.
+// lerp: self + weight * (end - self) for weight < 0.5, else end - (end - self) * (1 - weight)
+// (1.13's two-sided formula, fused multiply-adds as its kernel). self, end and a tensor weight must share a floating dtype.
 // LerpBackward0 (number weight) / LerpBackward1.
 Tensor lerp(const Tensor& self, const Tensor& end, Scalar weight);
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);

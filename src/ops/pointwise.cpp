@@ -62,6 +62,19 @@ const char* c10_name(ScalarType t) {
   return "?";
 }
 
+// ... and in c10's checked conversions ("value cannot be converted to type uint8_t without overflow").
+const char* c_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::UInt8: return "uint8_t";
+    case ScalarType::Int8: return "int8_t";
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "int64_t";
+    case ScalarType::BFloat16: return "at::BFloat16";
+    case ScalarType::Float32: return "float";
+    default: return "double";
+  }
+}
+
 std::string number_str(double v) {
   std::ostringstream s;
   s << v;
@@ -160,10 +173,10 @@ void check_lerp(const Tensor& self, const Tensor& end, const Tensor* weight) {
              "\" not implemented for '", dtype_error_name(self.dtype()), "'");
 }
 
-// self + w (end - self) for |w| < 0.5, else end - (end - self)(1 - w): exact at both ends. Each
+// self + w (end - self) for w < 0.5, else end - (end - self)(1 - w): exact at both ends. Each
 // product and sum is one fused multiply-add, as 1.13's kernel compiles (GCC contracts it there).
 template <class C> C lerp_of(C a, C b, C w) {
-  return std::abs(w) < C(0.5) ? std::fma(w, b - a, a) : std::fma(-(b - a), C(1) - w, b);
+  return w < C(0.5) ? std::fma(w, b - a, a) : std::fma(-(b - a), C(1) - w, b);
 }
 
 Tensor lerp_forward(const Tensor& self, const Tensor& end, const Tensor& weight, const Scalar* number) {
@@ -173,8 +186,8 @@ Tensor lerp_forward(const Tensor& self, const Tensor& end, const Tensor& weight,
     using T = decltype(v);
     if constexpr (is_floating(dtype_of<T>)) {
       using C = Compute<T>;
-      if (number) {  // the weight in self's dtype, as 1.13 (rounded to bfloat16 for bfloat16)
-        const C w = C(number->to<T>());
+      if (number) {  // the weight in the computing type (float for bfloat16, unrounded), as 1.13
+        const C w = C(number->to_double());
         detail::map_elements<T, T>(out, [w](C a, C b) { return lerp_of(a, b, w); }, self.detach().expand(shape),
                                    end.detach().expand(shape));
       } else {
@@ -255,11 +268,12 @@ constexpr const char* kAddcdivIntegerError =
     "tensor1 / tensor2), for all dtypes.";
 
 // The dtype addcmul/addcdiv compute in, after their dtype checks.
-ScalarType addc_dtype(bool div, const Tensor& self, const Tensor& t1, const Tensor& t2) {
+ScalarType addc_dtype(bool div, const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
   if (div)
     RAMP_CHECK(!(is_integral(t1.dtype(), true) && is_integral(t2.dtype(), true)), kAddcdivIntegerError);
   const ScalarType t = result_type_of({self, t1, t2});
   RAMP_CHECK(t != ScalarType::Bool, "\"", div ? "addcdiv_cpu_out" : "addcmul_cpu_out", "\" not implemented for 'Bool'");
+  RAMP_CHECK(!overflows(value, t), "value cannot be converted to type ", c_type_name(t), " without overflow");
   return t;
 }
 
@@ -311,7 +325,7 @@ template <bool Div> void record_addc(Tensor& out, const Tensor& self, const Tens
 }
 
 template <bool Div> Tensor addc(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
-  const ScalarType t = addc_dtype(Div, self, t1, t2);
+  const ScalarType t = addc_dtype(Div, self, t1, t2, value);
   if (!autograd::needs_grad({self, t1, t2})) return addc_forward<Div>(self, t1, t2, value, t);
   Tensor out = autograd::below([&] { return addc_forward<Div>(self, t1, t2, value, t); });
   record_addc<Div>(out, self, t1, t2, value);
@@ -319,7 +333,7 @@ template <bool Div> Tensor addc(const Tensor& self, const Tensor& t1, const Tens
 }
 
 template <bool Div> Tensor& addc_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
-  const ScalarType t = addc_dtype(Div, self, t1, t2);
+  const ScalarType t = addc_dtype(Div, self, t1, t2, value);
   detail::check_no_partial_overlap(self, t1);
   detail::check_no_partial_overlap(self, t2);
   return detail::write_inplace(
