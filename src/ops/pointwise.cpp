@@ -443,6 +443,8 @@ Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> ma
 
 Tensor clamp(const Tensor& self, const Tensor& lo, const Tensor& hi) {
   RAMP_CHECK(lo.defined() || hi.defined(), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  RAMP_CHECK(!lo.defined() || !hi.defined() || result_type_of({self, lo, hi}) != ScalarType::Bool,
+             "\"clamp_cpu\" not implemented for 'Bool'");
   // min(max(self, min), max): 1.13's maximum then minimum (NaN anywhere gives NaN).
   auto compute = [&] {
     Tensor r = lo.defined() ? clamp_min(self.detach(), lo) : self.detach();
