@@ -310,9 +310,9 @@ template <bool Div> void record_addc(Tensor& out, const Tensor& self, const Tens
         const Tensor x = n.unpack(0), y = n.unpack(1);
         Tensor d1, d2;
         if constexpr (Div) {
-          // dt1 = dy (value / t2), dt2 = -dy ((value t1) / t2 / t2)
+          // dt1 = dy (value / t2), dt2 = -dy ((value t1) / (t2 t2))
           if (wants(n, 1)) d1 = g.mul(value / y);
-          if (wants(n, 2)) d2 = neg(g).mul(x.mul(value).div(y).div(y));
+          if (wants(n, 2)) d2 = neg(g).mul(x.mul(value).div(y.mul(y)));
         } else {
           // dt1 = dy (t2 value), dt2 = dy (t1 value)
           if (wants(n, 1)) d1 = g.mul(y.mul(value));
