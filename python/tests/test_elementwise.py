@@ -574,3 +574,26 @@ def test_no_grad_for_integer_results():
     x_t, x_r = leaf([0.5, -1.0])
     for name in ["isnan", "isfinite", "logical_not"]:
         assert getattr(ramp, name)(x_r).requires_grad is getattr(torch, name)(x_t).requires_grad
+
+
+def test_in_place_through_views_and_refusals():
+    """In-place table ops through views give the base's gradient as torch's; expanded outputs, partly
+    overlapping inputs and leaves that require grad are refused with torch's errors."""
+    grads = {}
+    for lib in (torch, ramp):
+        x = lib.tensor([0.5, -1.0, 2.0, 0.25], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y[2:].sin_()
+        z = y * 1
+        z[::2].fmod_(0.3)
+        z.lerp(y, 0.25).sum().backward()
+        x2 = lib.tensor([0.5, -1.0, 2.0, 0.25], dtype=lib.float64, requires_grad=True)
+        y2 = x2 * 1
+        y2[:2].exp_()
+        y2.sum().backward()
+        grads[lib] = (x.grad, x2.grad)
+    for r, t in zip(grads[ramp], grads[torch]):
+        compare((r, None), (t, None), False)
+    for f in [lambda lib: lib.zeros(1).expand(3).sin_(), lambda lib: (lambda a: a[1:].fmod_(a[:3]))(lib.ones(4)),
+              lambda lib: lib.ones(2, requires_grad=True).floor_()]:
+        compare(outcome(f, ramp), outcome(f, torch), True)
