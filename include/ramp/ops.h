@@ -40,8 +40,6 @@ Tensor pow(Scalar self, const Tensor& exponent);         // PowBackward2
 // integers (division by zero raises "ZeroDivisionError"); floor on floats is Python's `//`.
 Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);
 Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> rounding_mode);
-Tensor exp(const Tensor& self);                          // integers give float32
-Tensor log(const Tensor& self);
 
 // torch.result_type: the dtype an op of these operands computes in (a Python number or a 0-d
 // tensor raises the other operand's dtype only to a higher category: int tensor + 2.5 is float32).
@@ -55,7 +53,7 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
 }  // namespace ramp
 
-// ---- what training code needs: comparisons, index_select, sqrt, abs, clamp ----
+// ---- what training code needs: comparisons, index_select, clamp ----
 // (src/ops/compare.cpp, src/ops/index.cpp, src/ops/unary.cpp)
 namespace ramp {
 
@@ -80,13 +78,12 @@ Tensor ge(const Tensor& self, Scalar other);
 // each gradient slice back at its index (repeated indices accumulate).
 Tensor index_select(const Tensor& self, std::int64_t dim, const Tensor& index);
 
-// sqrt: integers give float32; SqrtBackward0: grad / (2 result).
-Tensor sqrt(const Tensor& self);
-// abs: keeps the dtype (int8 -128 stays -128, as 1.13); AbsBackward0: grad * sign(self) (0 at 0 and NaN).
-Tensor abs(const Tensor& self);
 // min(max(self, min), max) with either bound optional (not both); NaN in self or a bound gives NaN.
 // The dtype is torch.result_type of self and the bounds (int tensor clamped to 0.5 is float32);
 // ClampBackward1: grad where min <= self <= max, else 0.
 Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max = {});
 
 }  // namespace ramp
+
+// sin, floor, where, lerp, ... (one table: ramp/elementwise.h; included last, it uses the above)
+#include "ramp/elementwise.h"

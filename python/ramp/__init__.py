@@ -11,11 +11,13 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  arange, linspace, rand, randn, zeros_like, ones_like, empty_like, full_like, scalar_tensor,
                  manual_seed, initial_seed, set_num_threads, get_num_threads, set_printoptions,
                  float32, float64, bfloat16, int8, uint8, int32, int64)
-from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
-from ._C import eq, ne, lt, le, gt, ge, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import mm, bmm, mv, dot, addmm, matmul, pow, cat, stack  # include/ramp/ops.h
+from ._C import eq, ne, lt, le, gt, ge, index_select, clamp, clip, Generator, randperm
 from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
 from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, amin, argmax, argmin, all, any,
                  norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount)  # include/ramp/reduce.h
+_elementwise = {_n: getattr(_C, _n) for _n in _C._elementwise_names}  # sin, floor_, where, ... (ramp/elementwise.h)
+globals().update(_elementwise)
 from ._tensor import Size
 from . import return_types
 from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols

@@ -49,7 +49,8 @@ void init_arith(py::module_& m);     // add/sub/mul/div by name, rounding_mode, 
 void init_device(py::module_& m);    // ramp.device, Tensor.to/.device/.type, default dtype, finfo (after init_tensor)
 void init_protocol(py::module_& m);  // pickling and deepcopy helpers for tensors and C++ modules
 void init_nn(py::module_& m);
-void init_reduce(py::module_& m);   // ramp.sum/mean/max/... and their methods (after init_tensor)        // the layers' ops (ramp/nn/functional.h) and nn::init
+void init_reduce(py::module_& m);    // ramp.sum/mean/max/... and their methods (after init_tensor)
+void init_elementwise(py::module_& m);  // ramp/elementwise.h (after init_ops: adds clamp overloads)
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -153,4 +153,5 @@ PYBIND11_MODULE(_C, m) {
   init_device(m);
   init_protocol(m);
   init_reduce(m);
+  init_elementwise(m);
 }

@@ -1,5 +1,5 @@
-// include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/exp/log/cat/stack, the
-// comparisons, index_select, sqrt, abs and clamp with torch's keyword names, the matching
+// include/ramp/ops.h for Python: ramp.mm/bmm/mv/dot/addmm/matmul/pow/cat/stack, the
+// comparisons, index_select and clamp with torch's keyword names, the matching
 // Tensor methods, and the operators @ ** == != < <= > >= abs() (with their reflections).
 #include "ramp/ops.h"
 
@@ -62,8 +62,6 @@ void init_ops(py::module_& m) {
   m.def("pow", py::overload_cast<const Tensor&, const Tensor&>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<const Tensor&, Scalar>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<Scalar, const Tensor&>(&pow), arg("self"), arg("exponent"));
-  m.def("exp", py::overload_cast<const Tensor&>(&exp), arg("input"));
-  m.def("log", py::overload_cast<const Tensor&>(&log), arg("input"));
   m.def(
       "cat", [](py::handle t, std::int64_t dim) { return cat(tensor_list(t, "cat"), dim); }, arg("tensors"),
       arg("dim") = 0);
@@ -72,8 +70,6 @@ void init_ops(py::module_& m) {
       arg("tensors"), arg("dim") = 0);
 
   m.def("index_select", &index_select, arg("input"), arg("dim"), arg("index"));
-  m.def("sqrt", py::overload_cast<const Tensor&>(&sqrt), arg("input"));
-  m.def("abs", py::overload_cast<const Tensor&>(&abs), arg("input"));
   for (const char* name : {"clamp", "clip"})
     m.def(name, &clamp_args, arg("input"), arg("min") = py::none(), arg("max") = py::none());
 
@@ -89,8 +85,6 @@ void init_ops(py::module_& m) {
   // == returning a tensor would make tensors unhashable; torch hashes them by identity.
   cls.def("__hash__", [](py::handle self) { return py::hash(py::int_(reinterpret_cast<std::uintptr_t>(self.ptr()))); });
   cls.def("index_select", &index_select, arg("dim"), arg("index"))
-      .def("sqrt", py::overload_cast<const Tensor&>(&sqrt))
-      .def("abs", py::overload_cast<const Tensor&>(&abs))
       .def("__abs__", py::overload_cast<const Tensor&>(&abs))
       .def("clamp", &clamp_args, arg("min") = py::none(), arg("max") = py::none())
       .def("clip", &clamp_args, arg("min") = py::none(), arg("max") = py::none());
@@ -102,8 +96,6 @@ void init_ops(py::module_& m) {
       .def("matmul", &matmul, arg("other"))
       .def("pow", py::overload_cast<const Tensor&, const Tensor&>(&pow), arg("exponent"))
       .def("pow", py::overload_cast<const Tensor&, Scalar>(&pow), arg("exponent"))
-      .def("exp", py::overload_cast<const Tensor&>(&exp))
-      .def("log", py::overload_cast<const Tensor&>(&log))
       // Operators: a failed conversion returns NotImplemented, so Python raises its own TypeError.
       .def("__matmul__", &matmul, py::is_operator())
       .def(

@@ -256,17 +256,7 @@ Tensor Tensor::add(Scalar o) const { return add(scalar_as_tensor(*this, o)); }
 Tensor Tensor::sub(Scalar o) const { return sub(scalar_as_tensor(*this, o)); }
 Tensor Tensor::mul(Scalar o) const { return mul(scalar_as_tensor(*this, o)); }
 Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
-Tensor Tensor::neg() const {
-  RAMP_CHECK(dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-             "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
-  Tensor zero = scalar_tensor(0, dtype());
-  if (!autograd::needs_grad({*this})) return zero.sub(*this);
-  Tensor out = autograd::below([&] { return zero.sub(*this); });
-  autograd::record(out, "NegBackward0", {*this}, {}, [](const autograd::Node&, const Tensor& g) {
-    return std::vector<Tensor>{g.neg()};
-  });
-  return out;
-}
+Tensor Tensor::neg() const { return ramp::neg(*this); }  // ramp/elementwise.h
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return binary_(Op::add, *this, o, alpha.to_double()); }
 Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) { return binary_(Op::sub, *this, o, alpha.to_double()); }
 Tensor& Tensor::mul_(const Tensor& o) { return binary_(Op::mul, *this, o); }

@@ -1,6 +1,6 @@
-// pow, exp, log: plain loops over detail::for_each_row (these are not the kernels ramp races
+// pow: plain loops over detail::for_each_row (these are not the kernels ramp races
 // PyTorch on), PyTorch 1.13's type promotion and special cases, and derivatives.yaml's backward
-// formulas, each fused into one loop.
+// formulas, each fused into one loop. (exp and log are entries of ramp/elementwise.h.)
 #include <array>
 #include <cmath>
 #include <utility>
@@ -66,7 +66,6 @@ auto same_for_all(F f) {
   return [f](auto) { return f; };
 }
 
-ScalarType float_result(ScalarType t) { return is_floating(t) ? t : get_default_dtype(); }
 void check_pow_dtype(ScalarType t) {
   RAMP_CHECK(t != ScalarType::Bool, "\"pow\" not implemented for 'Bool'");
 }
@@ -211,36 +210,6 @@ Tensor pow(Scalar self, const Tensor& exponent) {
                                          }))};
       });
   autograd::save_if(*node, {{base_zero, exponent}, {true, out, true}});
-  return out;
-}
-
-Tensor exp(const Tensor& self) {
-  const ScalarType t = float_result(self.dtype());
-  auto compute = [&] {
-    return elementwise<Floating, 1>(t, self.sizes(), {self},
-                                    same_for_all([](auto x) { return decltype(x)(std::exp(x)); }));
-  };
-  if (!autograd::needs_grad({self})) return compute();
-  Tensor out = autograd::below(compute);
-  autograd::record(out, "ExpBackward0", {self}, {{out, true}},
-                   [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-                     return {g.mul(n.unpack(0))};  // grad * result
-                   });
-  return out;
-}
-
-Tensor log(const Tensor& self) {
-  const ScalarType t = float_result(self.dtype());
-  auto compute = [&] {
-    return elementwise<Floating, 1>(t, self.sizes(), {self},
-                                    same_for_all([](auto x) { return decltype(x)(std::log(x)); }));
-  };
-  if (!autograd::needs_grad({self})) return compute();
-  Tensor out = autograd::below(compute);
-  autograd::record(out, "LogBackward0", {self}, {{self, false}},
-                   [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
-                     return {g.div(n.unpack(0))};  // grad / self
-                   });
   return out;
 }
 

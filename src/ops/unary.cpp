@@ -1,5 +1,5 @@
-// sqrt, abs and clamp with their derivatives (derivatives.yaml): plain loops over map.h, each
-// backward formula fused into one loop.
+// clamp with its derivative (derivatives.yaml): plain loops over map.h, the backward formula
+// fused into one loop. (sqrt and abs are entries of ramp/elementwise.h.)
 #include <cmath>
 #include <limits>
 
@@ -72,48 +72,6 @@ struct Bounds {
 };
 
 }  // namespace
-
-Tensor sqrt(const Tensor& self) {
-  const ScalarType t = is_floating(self.dtype()) ? self.dtype() : get_default_dtype();
-  auto compute = [&] {
-    return map_new<true>([](auto) { return [](auto v) { return std::sqrt(v); }; }, self.detach().to(t));
-  };
-  if (!autograd::needs_grad({self})) return compute();
-  Tensor out = autograd::below(compute);
-  autograd::record(out, "SqrtBackward0", {self}, {{out, true}}, [](const autograd::Node& n, const Tensor& g) {
-    return std::vector<Tensor>{g.div(n.unpack(0).mul(2))};  // grad / (2 result)
-  });
-  return out;
-}
-
-Tensor abs(const Tensor& self) {
-  RAMP_CHECK(self.dtype() != ScalarType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
-  auto compute = [&] {
-    return map_new<false>([](auto) {
-      return [](auto v) {
-        using C = decltype(v);
-        if constexpr (std::is_floating_point_v<C>) {
-          return std::abs(v);  // clears the sign: abs(-0.0) is +0.0
-        } else if constexpr (std::is_signed_v<C>) {
-          using U = std::make_unsigned_t<C>;  // -min wraps to min (int8 -128 stays -128) instead of UB
-          return v < 0 ? C(U(0) - U(v)) : v;
-        } else {
-          return v;  // unsigned, bool (refused above)
-        }
-      };
-    }, self.detach());
-  };
-  if (!autograd::needs_grad({self})) return compute();
-  Tensor out = autograd::below(compute);
-  autograd::record(out, "AbsBackward0", {self}, {{self, false}}, [](const autograd::Node& n, const Tensor& g) {
-    // grad * sgn(self), sgn = (0 < x) - (x < 0): 0 at 0 and NaN (a product, so inf grad * 0 is NaN as 1.13)
-    const Tensor x = n.unpack(0).to(g.dtype()).expand(g.sizes());
-    return std::vector<Tensor>{map_new<true>([](auto) {
-      return [](auto gv, auto xv) { return gv * decltype(gv)(int(0 < xv) - int(xv < 0)); };
-    }, g.contiguous(), x)};
-  });
-  return out;
-}
 
 Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
   RAMP_CHECK(min || max, "torch.clamp: At least one of 'min' or 'max' must not be None");

@@ -229,7 +229,7 @@ TEST(TrainOps, SqrtAbsClampMatchStdAndPyTorchsRules) {
   EXPECT_EQ(error_of([] { clamp(zeros({1}, ScalarType::UInt8), 0, 300); }),
             "value cannot be converted to type uint8_t without overflow");
   EXPECT_EQ(error_of([] { clamp(zeros({1}), 1e300); }), "value cannot be converted to type float without overflow");
-  EXPECT_EQ(error_of([] { clamp(zeros({1}), {}, {}); }), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  EXPECT_EQ(error_of([] { clamp(zeros({1}), std::nullopt, std::nullopt); }), "torch.clamp: At least one of 'min' or 'max' must not be None");
   EXPECT_EQ(error_of([] { abs(zeros({1}, ScalarType::Bool)); }), "\"abs_cpu\" not implemented for 'Bool'");
 }
 

@@ -1,0 +1,540 @@
+// Pointwise math, declared once (shared/DESIGN.md "Growing the op set").
+//
+// One entry per op carries its name, the dtypes its kernel takes (and 1.13's kernel name for the
+// "not implemented for" error), the result dtype rule, the element formula, and the gradient:
+// 1.13's node name and derivatives.yaml's formula, written with tensor ops so it rounds as 1.13's
+// does. `ramp::sin` / `ramp::sin_`, the Python functions, Tensor methods and operators, and the
+// tests' loops are all generated from the lists below: a new op is one entry and one list line.
+//
+//   auto y = ramp::sin(x);              // int tensors give the default dtype, as 1.13
+//   ramp::floor_(y);                    // in place; records FloorBackward0 when y needs grad
+//   ramp::where(x > 0, x, 0.5);         // scalars on either side, broadcasting, promotion
+//
+// The element formulas see the computing type: float for float32 and bfloat16 (rounded once to
+// bfloat16 at the store), double, the integer types, bool. Transcendentals call glibc's libm in
+// the computing type (float32 through sinf & co., under 1 ulp: never less accurate than 1.13's
+// Sleef u10 kernels).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "ramp/ops.h"
+#include "ramp/tensor.h"
+
+namespace ramp {
+
+// ---- the lists: X(function name, entry) ----
+// Unary ops with an in-place form (x.sin_(), ramp::sin_).
+#define RAMP_UNARY_OPS(X)                                                                                    \
+  X(sin, Sin) X(cos, Cos) X(tan, Tan) X(exp, Exp) X(expm1, Expm1) X(log, Log) X(log1p, Log1p) X(log2, Log2) \
+  X(log10, Log10) X(sqrt, Sqrt) X(rsqrt, Rsqrt) X(reciprocal, Reciprocal) X(neg, Neg) X(abs, Abs)            \
+  X(sign, Sign) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(frac, Frac)                  \
+  X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot)
+// Unary predicates: bool results, no in-place form.
+#define RAMP_UNARY_PREDICATES(X) \
+  X(isnan, IsNan) X(isinf, IsInf) X(isfinite, IsFinite) X(isposinf, IsPosInf) X(isneginf, IsNegInf)
+// Binary ops taking a tensor or a number as `other`, with in-place forms.
+#define RAMP_BINARY_OPS(X)                                                                                  \
+  X(bitwise_and, BitwiseAnd) X(bitwise_or, BitwiseOr) X(bitwise_xor, BitwiseXor) X(fmod, Fmod)              \
+  X(remainder, Remainder) X(clamp_min, ClampMin) X(clamp_max, ClampMax)
+// Binary ops taking tensors only (1.13 has no number overload), with in-place forms.
+#define RAMP_LOGICAL_OPS(X) X(logical_and, LogicalAnd) X(logical_or, LogicalOr) X(logical_xor, LogicalXor)
+
+#define RAMP_DECLARE_UNARY(name, E) \
+  Tensor name(const Tensor& self);  \
+  Tensor& name##_(Tensor& self);
+#define RAMP_DECLARE_PREDICATE(name, E) Tensor name(const Tensor& self);
+#define RAMP_DECLARE_BINARY(name, E)                     \
+  Tensor name(const Tensor& self, const Tensor& other);  \
+  Tensor name(const Tensor& self, Scalar other);         \
+  Tensor& name##_(Tensor& self, const Tensor& other);    \
+  Tensor& name##_(Tensor& self, Scalar other);
+#define RAMP_DECLARE_LOGICAL(name, E)                   \
+  Tensor name(const Tensor& self, const Tensor& other); \
+  Tensor& name##_(Tensor& self, const Tensor& other);
+RAMP_UNARY_OPS(RAMP_DECLARE_UNARY)
+RAMP_UNARY_PREDICATES(RAMP_DECLARE_PREDICATE)
+RAMP_BINARY_OPS(RAMP_DECLARE_BINARY)
+RAMP_LOGICAL_OPS(RAMP_DECLARE_LOGICAL)
+#undef RAMP_DECLARE_UNARY
+#undef RAMP_DECLARE_PREDICATE
+#undef RAMP_DECLARE_BINARY
+#undef RAMP_DECLARE_LOGICAL
+
+// ---- the ops beside the table (src/ops/pointwise.cpp) ----
+// round(x, decimals): nearbyint(x * 10^d) / 10^d (d < 0: nearbyint(x / 10^-d) * 10^-d), floating
+// dtypes only ("round_cpu"); RoundBackward1.
+Tensor round(const Tensor& self, std::int64_t decimals);
+Tensor& round_(Tensor& self, std::int64_t decimals);
+// self * self: pow(self, 2) (PowBackward0); bool gives int64, as 1.13.
+Tensor square(const Tensor& self);
+Tensor& square_(Tensor& self);
+// In-place clamp (ClampBackward1), and clamp with tensor bounds (ClampBackward0): min(max(self, min),
+// max) as 1.13's maximum then minimum; an undefined bound is absent (not both).
+Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max = {});
+Tensor clamp(const Tensor& self, const Tensor& min, const Tensor& max);
+
+// where(condition, self, other): condition ? self : other, broadcasting all three; the dtype is
+// torch.result_type of self and other (a number joins as 1.13's wrapped numbers do). condition is
+// bool (uint8 accepted, as 1.13 with its deprecation warning). WhereBackward0.
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other);
+Tensor where(const Tensor& condition, Scalar self, const Tensor& other);
+Tensor where(const Tensor& condition, const Tensor& self, Scalar other);
+Tensor where(const Tensor& condition, Scalar self, Scalar other);
+// where(condition): the indices of the nonzero elements, one int64 tensor per dimension.
+std::vector<Tensor> where(const Tensor& condition);
+
+// lerp: self + weight * (end - self) for weight < 0.5, else end - (end - self) * (1 - weight)
+// (1.13's two-sided formula, fused multiply-adds as its kernel). self, end and a tensor weight must share a floating dtype.
+// LerpBackward0 (number weight) / LerpBackward1.
+Tensor lerp(const Tensor& self, const Tensor& end, Scalar weight);
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight);
+Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight);
+
+// self + value * tensor1 * tensor2 / self + value * tensor1 / tensor2, promoting all three.
+// Integer division refuses (1.13's message). AddcmulBackward0 / AddcdivBackward0.
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+Tensor& addcmul_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+Tensor& addcdiv_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+
+// |self - other| <= atol + rtol * |other| (or equal; NaNs equal when equal_nan). Same dtype
+// required ("Float did not match Double"), as 1.13.
+Tensor isclose(const Tensor& self, const Tensor& other, double rtol = 1e-05, double atol = 1e-08,
+               bool equal_nan = false);
+bool allclose(const Tensor& self, const Tensor& other, double rtol = 1e-05, double atol = 1e-08,
+              bool equal_nan = false);
+// Same sizes and equal values (compared after promotion; NaN is unequal).
+bool equal(const Tensor& self, const Tensor& other);
+
+// c10::canCast: whether an op computing in `from` may write a tensor of dtype `to` (not floating
+// into integers, not non-bool into bool).
+constexpr bool can_cast(ScalarType from, ScalarType to) {
+  if (is_floating(from) && is_integral(to)) return false;
+  return from == ScalarType::Bool || to != ScalarType::Bool;
+}
+
+// ---- the entries ----
+namespace ew {
+
+inline constexpr DTypeSet kAll = kFloating | kIntegral | DTypeSet{ScalarType::Bool};
+inline constexpr DTypeSet kIntegralAndBool = kIntegral | DTypeSet{ScalarType::Bool};
+
+// The result dtype.
+enum class Result : std::uint8_t {
+  same,      // the (promoted) input dtype: floor, neg, fmod
+  floating,  // floating inputs keep theirs; bool and integers give the default dtype: sin, exp
+  boolean,   // bool: isnan, logical_and
+};
+// What a unary backward reads.
+enum class Reads : std::uint8_t { nothing, input, output };
+
+template <class C> inline constexpr bool kIsFloat = std::is_floating_point_v<C>;
+
+// Defaults of every entry.
+struct Entry {
+  static constexpr Result result = Result::same;
+  static constexpr DTypeSet dtypes = kAll;         // what the kernel accepts (the computing dtype)
+  static constexpr std::string_view kernel = "";   // 1.13's: "<kernel>" not implemented for 'Float'
+  static constexpr std::string_view grad_fn = "";  // empty: no gradient
+  static constexpr std::string_view alias = "";    // torch's second name (negative, absolute, fix)
+  static constexpr bool torch_inplace = true;      // torch.<name>_ exists beside Tensor.<name>_
+  static constexpr Reads reads = Reads::nothing;
+  static void check(ScalarType) {}
+};
+
+// ---- trigonometry, exponentials, logarithms, roots: integers give the default dtype ----
+struct Floating : Entry {
+  static constexpr Result result = Result::floating;
+};
+struct Sin : Floating {
+  static constexpr std::string_view name = "sin", grad_fn = "SinBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::sin(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(cos(x)); }  // dx = dy cos(x)
+};
+struct Cos : Floating {
+  static constexpr std::string_view name = "cos", grad_fn = "CosBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::cos(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(neg(sin(x))); }  // dy * -sin(x)
+};
+struct Tan : Floating {
+  static constexpr std::string_view name = "tan", grad_fn = "TanBackward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return std::tan(x); }
+  static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(square(y).add(1)); }  // dy (1 + y²)
+};
+struct Exp : Floating {
+  static constexpr std::string_view name = "exp", grad_fn = "ExpBackward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return std::exp(x); }
+  static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(y); }  // dy y
+};
+struct Expm1 : Floating {
+  static constexpr std::string_view name = "expm1", grad_fn = "Expm1Backward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return std::expm1(x); }
+  static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(y.add(1)); }  // dy (y + 1)
+};
+struct Log : Floating {
+  static constexpr std::string_view name = "log", grad_fn = "LogBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::log(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x); }  // dy / x
+};
+struct Log1p : Floating {
+  static constexpr std::string_view name = "log1p", grad_fn = "Log1PBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::log1p(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.add(1)); }  // dy / (x + 1)
+};
+struct Log2 : Floating {
+  static constexpr std::string_view name = "log2", grad_fn = "Log2Backward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::log2(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.mul(0.6931471805599453)); }  // dy / (x ln 2)
+};
+struct Log10 : Floating {
+  static constexpr std::string_view name = "log10", grad_fn = "Log10Backward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::log10(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.mul(2.302585092994046)); }  // dy / (x ln 10)
+};
+struct Sqrt : Floating {
+  static constexpr std::string_view name = "sqrt", grad_fn = "SqrtBackward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return std::sqrt(x); }
+  static Tensor backward(const Tensor& g, const Tensor& y) { return g.div(y.mul(2)); }  // dy / (2 y)
+};
+struct Rsqrt : Floating {
+  static constexpr std::string_view name = "rsqrt", grad_fn = "RsqrtBackward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return decltype(x)(1) / std::sqrt(x); }  // as 1.13: a division, not rsqrtps
+  static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(-0.5).mul(y.mul(square(y))); }  // -dy y³ / 2
+};
+struct Reciprocal : Floating {
+  static constexpr std::string_view name = "reciprocal", grad_fn = "ReciprocalBackward0";
+  static constexpr Reads reads = Reads::output;
+  static auto f(auto x) { return decltype(x)(1) / x; }
+  static Tensor backward(const Tensor& g, const Tensor& y) { return neg(g).mul(y.mul(y)); }  // -dy y²
+};
+
+// ---- sign and magnitude: the dtype stays ----
+struct Neg : Entry {
+  static constexpr std::string_view name = "neg", grad_fn = "NegBackward0", alias = "negative";
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;  // bool: check's message
+  static void check(ScalarType t) {
+    RAMP_CHECK(t != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+               "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  }
+  // -x flips the sign bit (neg(0.0) is -0.0); integers wrap (uint8 1 -> 255, int8 -128 stays).
+  static auto f(auto x) {
+    using C = decltype(x);
+    if constexpr (std::is_integral_v<C>) return C(std::make_unsigned_t<C>(0) - std::make_unsigned_t<C>(x));
+    else return -x;
+  }
+  static Tensor backward(const Tensor& g, const Tensor&) { return neg(g); }
+};
+struct Abs : Entry {
+  static constexpr std::string_view name = "abs", kernel = "abs_cpu", grad_fn = "AbsBackward0", alias = "absolute";
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static constexpr Reads reads = Reads::input;
+  // Clears the sign bit (abs(-0.0) is 0.0); the most negative integer stays itself, as 1.13.
+  static auto f(auto x) {
+    using C = decltype(x);
+    if constexpr (kIsFloat<C>) return std::abs(x);
+    else if constexpr (std::is_signed_v<C>) return x < 0 ? Neg::f(x) : x;
+    else return x;
+  }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(sign(x)); }  // dy sgn(x): 0 at 0 and NaN
+};
+struct Sign : Entry {
+  static constexpr std::string_view name = "sign", grad_fn = "SignBackward0";
+  static constexpr bool torch_inplace = false;
+  // (0 < x) - (x < 0): 0 at ±0 and at NaN, as 1.13; bool stays itself.
+  static auto f(auto x) {
+    using C = decltype(x);
+    if constexpr (std::is_same_v<C, bool> || std::is_unsigned_v<C>) return C(x != 0);
+    else return C(C(0 < x) - C(x < 0));
+  }
+  static Tensor backward(const Tensor& g, const Tensor&) { return zeros_like(g); }
+};
+
+// ---- rounding: integers pass through unchanged, bool is refused ----
+struct Rounding : Entry {
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static Tensor backward(const Tensor& g, const Tensor&) { return zeros_like(g); }
+};
+struct Floor : Rounding {
+  static constexpr std::string_view name = "floor", kernel = "floor_vml_cpu", grad_fn = "FloorBackward0";
+  static auto f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::floor(x);
+    else return x;
+  }
+};
+struct Ceil : Rounding {
+  static constexpr std::string_view name = "ceil", kernel = "ceil_vml_cpu", grad_fn = "CeilBackward0";
+  static auto f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::ceil(x);
+    else return x;
+  }
+};
+struct Round : Rounding {
+  static constexpr std::string_view name = "round", kernel = "round_vml_cpu", grad_fn = "RoundBackward0";
+  // Half to even (nearbyint in the default rounding mode), as 1.13.
+  static auto f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::nearbyint(x);
+    else return x;
+  }
+};
+struct Trunc : Rounding {
+  static constexpr std::string_view name = "trunc", kernel = "trunc_vml_cpu", grad_fn = "TruncBackward0",
+                                    alias = "fix";
+  static auto f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::trunc(x);
+    else return x;
+  }
+};
+struct Frac : Entry {
+  static constexpr std::string_view name = "frac", kernel = "frac_cpu", grad_fn = "FracBackward0";
+  static constexpr DTypeSet dtypes = kFloating;
+  static auto f(auto x) { return x - std::trunc(x); }  // x - trunc(x), as 1.13 (frac(-0.0) is 0.0)
+  static Tensor backward(const Tensor& g, const Tensor&) { return g; }
+};
+
+// ---- logic and bits ----
+struct LogicalNot : Entry {
+  static constexpr std::string_view name = "logical_not";
+  static constexpr Result result = Result::boolean;
+  static constexpr bool torch_inplace = false;
+  static bool f(auto x) { return !(x != decltype(x)(0)); }  // NaN is true, so NaN -> false
+};
+struct BitwiseNot : Entry {
+  static constexpr std::string_view name = "bitwise_not", kernel = "bitwise_not_cpu";
+  static constexpr DTypeSet dtypes = kIntegralAndBool;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto x) {
+    using C = decltype(x);
+    if constexpr (std::is_same_v<C, bool>) return !x;
+    else return C(~x);
+  }
+};
+
+// ---- predicates ----
+struct Predicate : Entry {
+  static constexpr Result result = Result::boolean;
+};
+struct IsNan : Predicate {
+  static constexpr std::string_view name = "isnan";
+  static bool f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::isnan(x);
+    else return false;
+  }
+};
+struct IsInf : Predicate {
+  static constexpr std::string_view name = "isinf";
+  static bool f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::isinf(x);
+    else return false;
+  }
+};
+struct IsFinite : Predicate {
+  static constexpr std::string_view name = "isfinite";
+  static bool f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return std::isfinite(x);
+    else return true;
+  }
+};
+struct IsPosInf : Predicate {
+  static constexpr std::string_view name = "isposinf";
+  static bool f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return x == std::numeric_limits<decltype(x)>::infinity();
+    else return false;
+  }
+};
+struct IsNegInf : Predicate {
+  static constexpr std::string_view name = "isneginf";
+  static bool f(auto x) {
+    if constexpr (kIsFloat<decltype(x)>) return x == -std::numeric_limits<decltype(x)>::infinity();
+    else return false;
+  }
+};
+
+// ---- binary entries: both operands in torch.result_type's dtype, broadcast ----
+// backward(g, a, b) gives (da, db) before reduction to each operand's shape; a number `other`
+// records grad_fn_scalar and uses da only.
+struct BinaryEntry : Entry {
+  static constexpr std::string_view other = "other";  // the second argument's name in Python
+  static constexpr std::string_view grad_fn_scalar = "";
+  // Integer division: a zero divisor raises 1.13's "ZeroDivisionError" (a RuntimeError) before
+  // the loop runs (the formulas give 0 there instead of undefined behaviour).
+  static constexpr bool divides = false;
+};
+
+struct Bitwise : BinaryEntry {
+  static constexpr DTypeSet dtypes = kIntegralAndBool;
+  static constexpr bool torch_inplace = false;
+};
+struct BitwiseAnd : Bitwise {
+  static constexpr std::string_view name = "bitwise_and", kernel = "bitwise_and_cpu";
+  static auto f(auto a, auto b) { return decltype(a)(a & b); }
+};
+struct BitwiseOr : Bitwise {
+  static constexpr std::string_view name = "bitwise_or", kernel = "bitwise_or_cpu";
+  static auto f(auto a, auto b) { return decltype(a)(a | b); }
+};
+struct BitwiseXor : Bitwise {
+  static constexpr std::string_view name = "bitwise_xor", kernel = "bitwise_xor_cpu";
+  static auto f(auto a, auto b) { return decltype(a)(a ^ b); }
+};
+
+struct Logical : BinaryEntry {
+  static constexpr Result result = Result::boolean;
+  static constexpr bool torch_inplace = false;
+  static bool truth(auto x) { return x != decltype(x)(0); }  // NaN is true
+};
+struct LogicalAnd : Logical {
+  static constexpr std::string_view name = "logical_and";
+  static bool f(auto a, auto b) { return truth(a) && truth(b); }
+};
+struct LogicalOr : Logical {
+  static constexpr std::string_view name = "logical_or";
+  static bool f(auto a, auto b) { return truth(a) || truth(b); }
+};
+struct LogicalXor : Logical {
+  static constexpr std::string_view name = "logical_xor";
+  static bool f(auto a, auto b) { return truth(a) != truth(b); }
+};
+
+// The quotient a / b rounded toward -inf as 1.13's div_floor computes it for floats (from fmod, so
+// it is exact where a / b would round up to the next integer).
+inline auto div_floor(auto a, auto b) {
+  using C = decltype(a);
+  if (b == 0) return a / b;
+  const C mod = std::fmod(a, b);
+  C div = (a - mod) / b;
+  if (mod != 0 && (b < 0) != (mod < 0)) div -= C(1);
+  if (div == 0) return std::copysign(C(0), a / b);
+  C floordiv = std::floor(div);
+  if (div - floordiv > C(0.5)) floordiv += C(1);
+  return floordiv;
+}
+Tensor div_floor(const Tensor& a, const Tensor& b);  // elementwise, floating (src/ops/elementwise.cpp)
+
+struct Fmod : BinaryEntry {
+  static constexpr std::string_view name = "fmod", kernel = "fmod_cpu", grad_fn = "FmodBackward1",
+                                    grad_fn_scalar = "FmodBackward0";
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static constexpr bool divides = true;
+  static constexpr bool torch_inplace = false;
+  // The remainder of truncated division: the sign of a.
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if constexpr (kIsFloat<C>) return std::fmod(a, b);
+    else if constexpr (std::is_signed_v<C>) return b == 0 || b == -1 ? C(0) : C(a % b);  // min % -1 overflows
+    else return b == 0 ? C(0) : C(a % b);
+  }
+  // da = dy, db = -dy trunc(a / b)
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    return {g, neg(g).mul(trunc(a.div(b)))};
+  }
+};
+struct Remainder : BinaryEntry {
+  static constexpr std::string_view name = "remainder", kernel = "remainder_cpu", grad_fn = "RemainderBackward1",
+                                    grad_fn_scalar = "RemainderBackward0";
+  static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static constexpr bool divides = true;
+  static constexpr bool torch_inplace = false;
+  // Python's %: the remainder of floor division, with the sign of b.
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    C r;
+    if constexpr (kIsFloat<C>) r = std::fmod(a, b);
+    else if constexpr (std::is_signed_v<C>) r = b == 0 || b == -1 ? C(0) : C(a % b);
+    else r = b == 0 ? C(0) : C(a % b);
+    if constexpr (std::is_signed_v<C>) {
+      if (r != 0 && (r < 0) != (b < 0)) r = C(r + b);
+    }
+    return r;
+  }
+  // da = dy, db = -dy floor(a / b)
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    return {g, neg(g).mul(div_floor(a, b))};
+  }
+};
+// clamp_min / clamp_max with a tensor bound are 1.13's maximum / minimum (NaN on either side
+// wins); with a number they are clamp's one-sided forms (its dtype rules and NaN handling).
+struct ClampMin : BinaryEntry {
+  static constexpr std::string_view name = "clamp_min", grad_fn = "ClampMinBackward1",
+                                    grad_fn_scalar = "ClampMinBackward0", other = "min";
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if constexpr (std::is_same_v<C, bool>) return C(a || b);
+    else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : a < b ? b : a;
+    else return a < b ? b : a;
+  }
+  static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, b, std::nullopt); }
+  // da = dy where a >= b, db = dy where a < b
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor zero = scalar_tensor(0, g.dtype());
+    return {where(ge(a, b), g, zero), where(lt(a, b), g, zero)};
+  }
+};
+struct ClampMax : BinaryEntry {
+  static constexpr std::string_view name = "clamp_max", grad_fn = "ClampMaxBackward1",
+                                    grad_fn_scalar = "ClampMaxBackward0", other = "max";
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if constexpr (std::is_same_v<C, bool>) return C(a && b);
+    else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : b < a ? b : a;
+    else return b < a ? b : a;
+  }
+  static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, std::nullopt, b); }
+  // da = dy where a <= b, db = dy where a > b
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor zero = scalar_tensor(0, g.dtype());
+    return {where(le(a, b), g, zero), where(gt(a, b), g, zero)};
+  }
+};
+
+// Calls f(E{}) for every entry of a list, for the bindings and the tests.
+template <class F> void for_each_unary(F&& f) {
+#define RAMP_VISIT(name, E) f(E{});
+  RAMP_UNARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+}
+template <class F> void for_each_predicate(F&& f) {
+#define RAMP_VISIT(name, E) f(E{});
+  RAMP_UNARY_PREDICATES(RAMP_VISIT)
+#undef RAMP_VISIT
+}
+template <class F> void for_each_binary(F&& f) {
+#define RAMP_VISIT(name, E) f(E{});
+  RAMP_BINARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+}
+template <class F> void for_each_logical(F&& f) {
+#define RAMP_VISIT(name, E) f(E{});
+  RAMP_LOGICAL_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+}
+
+// The generic forms the named functions above are made of (src/ops/elementwise.cpp), for callers
+// that hold an entry type (the Python bindings, the tests).
+template <class E> Tensor unary(const Tensor& self);
+template <class E> Tensor& unary_(Tensor& self);
+template <class E> Tensor binary(const Tensor& self, const Tensor& other);
+template <class E> Tensor binary(const Tensor& self, const Scalar& other);
+template <class E> Tensor& binary_(Tensor& self, const Tensor& other);
+template <class E> Tensor& binary_(Tensor& self, const Scalar& other);
+
+}  // namespace ew
+}  // namespace ramp

@@ -1,0 +1,52 @@
+// What every in-place pointwise op of ramp/elementwise.h checks, in 1.13's order, and how it
+// writes: the out-of-place value computed without a graph, copied into self (one version bump),
+// then the op's node recorded on self (which takes self's old edge; views get CopySlices).
+#pragma once
+
+#include <algorithm>
+
+#include "../tensor/loop.h"
+#include "ramp/elementwise.h"
+#include "record.h"
+
+namespace ramp::detail {
+
+inline void check_writable(const Tensor& self) {
+  RAMP_CHECK(!self.has_internal_overlap(),
+             "unsupported operation: more than one element of the written-to tensor refers to a single "
+             "memory location. Please clone() the tensor before performing the operation.");
+}
+inline void check_cast(ScalarType result, const Tensor& self) {
+  RAMP_CHECK(can_cast(result, self.dtype()), "result type ", dtype_error_name(result),
+             " can't be cast to the desired output type ", dtype_error_name(self.dtype()));
+}
+inline void check_inplace_shape(const Tensor& self, IntArrayRef shape) {
+  RAMP_CHECK(std::equal(shape.begin(), shape.end(), self.sizes().begin(), self.sizes().end()), "output with shape ",
+             shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
+}
+// An input may be self itself but no other part of self's memory (x.fmod_(x[0]) is refused).
+inline void check_no_partial_overlap(const Tensor& self, const Tensor& input) {
+  RAMP_CHECK(input.storage() != self.storage() || input.data_ptr() == self.data_ptr() || !ranges_overlap(self, input),
+             "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+             "single memory location. Please clone() the tensor before performing the operation.");
+}
+
+// value(): the result, computed without a graph; record(original): records the node on self,
+// given a copy of self from before the write (only when `grad`).
+template <class Value, class Record>
+Tensor& write_inplace(Tensor& self, ScalarType result, IntArrayRef shape, bool grad, Value value, Record record) {
+  check_cast(result, self);
+  check_inplace_shape(self, shape);
+  check_writable(self);
+  autograd::check_inplace(self);
+  const Tensor original = grad ? self.detach().clone() : Tensor();
+  {
+    autograd::NoGradGuard no_grad;
+    copy_into(self, value());
+  }
+  self.bump_version();
+  if (grad) record(original);
+  return self;
+}
+
+}  // namespace ramp::detail
