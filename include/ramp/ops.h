@@ -9,6 +9,8 @@
 
 #include <vector>
 
+#include "ramp/random.h"
+#include "ramp/shape.h"
 #include "ramp/tensor.h"
 
 namespace ramp {

@@ -13,8 +13,12 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint, randint_like, rand_like,  # random.h
+                 randn_like, normal, bernoulli, multinomial, flatten, unflatten, split, split_with_sizes, chunk,
+                 unbind, narrow, eye, tril, triu, movedim, moveaxis, swapaxes, swapdims, reshape, transpose, permute,
+                 squeeze, unsqueeze)  # ramp/shape.h
 from ._tensor import Size
-from . import _generate, autograd, memory, nn, io, utils, optim
+from . import _generate, autograd, memory, nn, io, utils, optim, random
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
@@ -31,5 +35,9 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
            "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
            "randperm", "save", "load", "io", "utils",
+           "default_generator", "seed", "get_rng_state", "set_rng_state", "randint", "randint_like", "rand_like",
+           "randn_like", "normal", "bernoulli", "multinomial", "random", "flatten", "unflatten", "split",
+           "split_with_sizes", "chunk", "unbind", "narrow", "eye", "tril", "triu", "movedim", "moveaxis",
+           "swapaxes", "swapdims", "reshape", "transpose", "permute", "squeeze", "unsqueeze",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            *_activations]  # not bool/float/int/long/double/abs: builtins

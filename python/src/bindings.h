@@ -45,6 +45,12 @@ void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor cl
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
+void init_random(py::module_& m);    // ramp/random.h: Generator, seeding, samplers (after init_tensor)
+void init_shape(py::module_& m);     // ramp/shape.h: split, chunk, tril, one_hot, ... (after init_tensor)
+
+// Sizes as one int or a sequence of ints (torch's IntArrayRef arguments), or as varargs.
+std::vector<std::int64_t> int_list(py::handle h);
+std::vector<std::int64_t> int_list(const py::args& args);
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -9,6 +9,7 @@ avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout. Each records 1.13's grad_f
 """
 from .. import _C
 from .._generate import functional_namespace as _functional_namespace
+from .._C import one_hot  # ramp/shape.h
 
 globals().update(_functional_namespace())
 
