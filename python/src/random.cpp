@@ -168,7 +168,7 @@ void init_random(py::module_& m) {
            gen)
       .def("exponential_", inplace<double, Gen>(&exponential_), arg("lambd") = 1.0, py::kw_only(), gen)
       .def("geometric_", inplace<double, Gen>(&geometric_), arg("p"), py::kw_only(), gen)
-      .def("random_", inplace<Gen>(py::overload_cast<Tensor&, Gen>(&random_)), py::kw_only(), gen)
+      .def("random_", inplace<Gen>(py::overload_cast<Tensor&, Gen>(&random_)), gen)  // kw_only first: pybind11 bug
       .def("random_", inplace<std::int64_t, Gen>(py::overload_cast<Tensor&, std::int64_t, Gen>(&random_)), arg("to"),
            py::kw_only(), gen)
       .def("random_",

@@ -468,7 +468,8 @@ def test_grad_fn_and_zero_gradients(fn, n):
         out = eval(fn, {"T": mod})(m, s)
         out.sum().backward()
         name = out.grad_fn.name()
-        res.append((name, m.grad.numpy().tolist(), None if s.grad is None else s.grad.numpy().tolist()))
+        res.append((name, None if m.grad is None else m.grad.numpy().tolist(),
+                    None if s.grad is None else s.grad.numpy().tolist()))
     assert res[0] == res[1]
 
 

@@ -363,7 +363,7 @@ Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
   Tensor out = autograd::below([&] {
     Tensor o = empty(broadcast_shapes(mean.sizes(), std.sizes()), mean.dtype());
     normal_(o, 0, 1, gen);
-    return o.mul_(std).add_(mean);
+    return o.mul_(std.to(o.dtype())).add_(mean);  // std may be wider than mean (as 1.13 allows)
   });
   return zero_grad_node(out, "NormalBackward3", mean, std);
 }
