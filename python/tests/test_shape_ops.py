@@ -60,7 +60,7 @@ def test_values_views_and_grads(expr):
         assert (a.grad_fn is None) == (b.grad_fn is None)
         if b.grad_fn is not None:
             assert a.grad_fn.name() == b.grad_fn.name()
-        if b._base is not None:  # torch gives a view: ramp's shares the input's memory
+        if b._base is not None and b.numel() > 0:  # torch gives a view: ramp's shares the input's memory
             assert a.storage_offset() is not None and np.shares_memory(a.detach().numpy(), r.detach().numpy())
     # gradients: each output weighted differently so the pieces' places matter
     tw = [torch.arange(o.numel(), dtype=torch.float64).reshape(o.shape) for o in to]
@@ -75,7 +75,7 @@ def test_values_views_and_grads(expr):
         assert_values(r.grad, t.grad)
 
 
-GRADCHECK = ["lambda x: x.split(2, 1)[1]", "lambda x: x.split([1, 2], 1)[0]", "lambda x: x.chunk(3, 2)[2]",
+GRADCHECK = ["lambda x: x.split(2, 1)[1]", "lambda x: x.split([1, 2], 1)[0]", "lambda x: x.chunk(3, 1)[2]",
              "lambda x: x.unbind(0)[1]", "lambda x: x.repeat(2, 1, 3)", "lambda x: x.tril(1)", "lambda x: x.triu(-1)",
              "lambda x: x.unflatten(2, (2, 2))", "lambda x: ramp.flatten(x, 1)", "lambda x: ramp.movedim(x, 0, 2)",
              "lambda x: x.clone().tril_()", "lambda x: x.clone().triu_(1)"]

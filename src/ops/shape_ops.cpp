@@ -44,8 +44,14 @@ void mask_triangle(const Tensor& t, std::int64_t k, bool lower) {
   });
 }
 
+// 1.13 reads size(-2) first: IndexError below 2 dims.
+void check_matrix(const Tensor& self) {
+  RAMP_CHECK_T(IndexError, self.dim() > 0, "Dimension specified as -2 but tensor has no dimensions");
+  wrap_dim(-2, self.dim());
+}
+
 Tensor triangle(const Tensor& self, std::int64_t k, bool lower) {
-  wrap_dim(-2, self.dim());  // 1.13 reads size(-2) first: IndexError below 2 dims
+  check_matrix(self);
   auto compute = [&] {
     Tensor out = empty(self.sizes(), self.dtype());
     detail::copy_into(out, self);
@@ -62,7 +68,7 @@ Tensor triangle(const Tensor& self, std::int64_t k, bool lower) {
 }
 
 Tensor& triangle_(Tensor& self, std::int64_t k, bool lower) {
-  wrap_dim(-2, self.dim());
+  check_matrix(self);
   autograd::check_inplace(self);
   {
     autograd::NoGradGuard no_grad;

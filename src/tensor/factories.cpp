@@ -104,6 +104,10 @@ template <class T> void arange_fill(T* p, std::int64_t n, Scalar start, Scalar s
 template <class T> void linspace_fill(T* p, std::int64_t n, Scalar start_s, Scalar end_s) {
   const std::int64_t half = n / 2;
   if constexpr (std::is_integral_v<T>) {  // a double step; each value truncated to T
+    for (const Scalar& s : {start_s, end_s})  // c10's checked Scalar::to<T>
+      RAMP_CHECK(!overflows(s, dtype_of<T>), "value cannot be converted to type ",
+                 std::is_same_v<T, std::uint8_t> ? "uint8_t" : std::is_same_v<T, std::int8_t> ? "int8_t"
+                 : std::is_same_v<T, std::int32_t> ? "int" : "int64_t", " without overflow");
     const T start = start_s.to<T>(), end = end_s.to<T>();
     const double step = (double(end) - double(start)) / double(n - 1);
     auto at = [&](std::int64_t i) {
