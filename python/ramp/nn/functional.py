@@ -9,7 +9,6 @@ avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout. Each records 1.13's grad_f
 """
 from .. import _C
 from .._generate import functional_namespace as _functional_namespace
-from .._C import one_hot  # ramp/shape.h
 
 globals().update(_functional_namespace())
 
@@ -60,6 +59,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Per channel (dim 1): batch statistics in training (updating running_mean/var in place when
     given), the running ones otherwise."""
     return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices -> int64 [..., num_classes] (ramp/shape.h)."""
+    return _C.one_hot(tensor, num_classes)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
