@@ -156,22 +156,37 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
 }
 
 namespace {
-// N(0, 1) pairs by Box-Muller in double: z0 = r cos(2 pi u1), z1 = r sin(2 pi u1), r = sqrt(-2 log(1 - u2)).
-struct BoxMuller {
-  double spare = 0;
+// N(0, 1) pairs by Marsaglia's polar method (Box-Muller without sin/cos, 2x faster): (u, v)
+// uniform in the unit disc, s = u^2 + v^2, z = (u, v) sqrt(-2 log(s) / s).
+// C = double: 53-bit uniforms; C = float (float32/bfloat16 results): both uniforms from one 64-bit
+// draw (24 bits each), in float math.
+template <class C = double> struct BoxMuller {
+  C spare = 0;
   bool has_spare = false;
-  double operator()(std::mt19937_64& g) {
+  C operator()(std::mt19937_64& g) {
     if (has_spare) {
       has_spare = false;
       return spare;
     }
-    const double u1 = u53(g), u2 = u53(g);
-    const double r = std::sqrt(-2 * std::log1p(-u2)), theta = 2 * std::numbers::pi * u1;
-    spare = r * std::sin(theta);
+    C u, v, s;
+    do {
+      if constexpr (std::is_same_v<C, float>) {
+        const std::uint64_t b = g();
+        u = float(b >> 40) * 0x1p-23f - 1;
+        v = float((b >> 8) & 0xffffff) * 0x1p-23f - 1;
+      } else {
+        u = 2 * u53(g) - 1;
+        v = 2 * u53(g) - 1;
+      }
+      s = u * u + v * v;
+    } while (s >= 1 || s == 0);
+    const C f = std::sqrt(C(-2) * std::log(s) / s);
+    spare = v * f;
     has_spare = true;
-    return r * std::cos(theta);
+    return u * f;
   }
 };
+template <class T> using NormalOf = BoxMuller<std::conditional_t<std::is_same_v<T, double>, double, float>>;
 }  // namespace
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
@@ -179,7 +194,9 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
     check_std(std);
     floating(self, "normal_kernel_cpu", [&](auto v) {
       using T = decltype(v);
-      fill<T>(self, gen, [mean, std, z = BoxMuller()](std::mt19937_64& g) mutable { return convert<T>(mean + std * z(g)); });
+      fill<T>(self, gen, [mean, std, z = NormalOf<T>()](std::mt19937_64& g) mutable {
+        return convert<T>(mean + std * double(z(g)));
+      });
     });
   });
 }
@@ -189,7 +206,7 @@ Tensor& log_normal_(Tensor& self, double mean, double std, Generator* gen) {
     RAMP_CHECK(std > 0, "log_normal_ expects std > 0.0, but found std=", num(std));
     floating(self, "log_normal_cpu", [&](auto v) {
       using T = decltype(v);
-      fill<T>(self, gen, [mean, std, z = BoxMuller()](std::mt19937_64& g) mutable {
+      fill<T>(self, gen, [mean, std, z = BoxMuller<>()](std::mt19937_64& g) mutable {
         return convert<T>(std::exp(mean + std * z(g)));
       });
     });
