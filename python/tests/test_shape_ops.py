@@ -226,3 +226,20 @@ def test_linspace_bits(args, dtype):
 def test_linspace_errors():
     (_, te), (_, re_) = outcome(lambda: torch.linspace(0, 1, -1)), outcome(lambda: ramp.linspace(0, 1, -1))
     assert te is not None and te == re_
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_arange_linspace_above_the_parallel_grain(threads):
+    """Above 32768 elements 1.13 cuts the range per thread; ramp repeats the cut for the same count."""
+    old_t, old_r = torch.get_num_threads(), ramp.get_num_threads()
+    torch.set_num_threads(threads)
+    ramp.set_num_threads(threads)
+    try:
+        for dt in ("float32", "float64", "bfloat16"):
+            assert_values(ramp.arange(-3.3, 1e5, 1.7, dtype=getattr(ramp, dt)),
+                          torch.arange(-3.3, 1e5, 1.7, dtype=getattr(torch, dt)))
+            assert_values(ramp.linspace(-3.0, 9.7, 100001, dtype=getattr(ramp, dt)),
+                          torch.linspace(-3.0, 9.7, 100001, dtype=getattr(torch, dt)))
+    finally:
+        torch.set_num_threads(old_t)
+        ramp.set_num_threads(old_r)
