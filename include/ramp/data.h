@@ -10,11 +10,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "ramp/random.h"
 #include "ramp/tensor.h"
 
 namespace ramp::data {
@@ -42,25 +42,9 @@ ImagesLabels load_fashion_mnist(bool train = true, const std::string& root = kFa
 Tensor read_csv(const std::string& path, bool header = true, char delimiter = ',',
                 std::vector<std::string>* columns = nullptr);
 
-// A seeded random generator (mt19937_64), like torch.Generator: its stream differs from PyTorch's.
-class Generator {
- public:
-  explicit Generator(std::uint64_t seed = 67280421310721ull) { manual_seed(seed); }  // torch's default seed
-  Generator& manual_seed(std::uint64_t seed) {
-    seed_ = seed;
-    engine_.seed(seed);
-    return *this;
-  }
-  std::uint64_t initial_seed() const { return seed_; }
-  std::mt19937_64& engine() { return engine_; }
-
- private:
-  std::uint64_t seed_ = 0;
-  std::mt19937_64 engine_;
-};
-// A random permutation of 0 .. n-1 (int64) drawn from `gen` (Fisher-Yates), or from ramp's global
-// generator (manual_seed) when gen is null.
-Tensor randperm(std::int64_t n, Generator* gen = nullptr);
+// torch.Generator and randperm live in ramp/random.h.
+using ramp::Generator;
+using ramp::randperm;
 
 // ---- what ramp.utils.data's samplers and random_split draw (int64 index tensors) ----
 // RandomSampler(replacement=True): `count` indices uniform in [0, n).

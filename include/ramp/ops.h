@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "ramp/reduce.h"
+#include "ramp/random.h"
+#include "ramp/shape.h"
 #include "ramp/tensor.h"
 
 namespace ramp {

@@ -283,12 +283,15 @@ Tensor full(IntArrayRef sizes, Scalar value, std::optional<ScalarType> dtype = {
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, Scalar value);
-// arange(end), arange(start, end, step): int64 when all of them are integers, else the default dtype.
+// arange(end), arange(start, end, step): int64 when all of them are integers, else
+// get_default_dtype(). arange and linspace give 1.13's values bit for bit (src/tensor/factories.cpp).
 Tensor arange(Scalar end, std::optional<ScalarType> dtype = {});
 Tensor arange(Scalar start, Scalar end, Scalar step = 1, std::optional<ScalarType> dtype = {});
-Tensor linspace(double start, double end, std::int64_t steps, std::optional<ScalarType> dtype = {});
-Tensor rand(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
-Tensor randn(IntArrayRef sizes, std::optional<ScalarType> dtype = {});
+Tensor linspace(Scalar start, Scalar end, std::int64_t steps, std::optional<ScalarType> dtype = {});
+// U[0, 1) and N(0, 1) in get_default_dtype() unless given; more in ramp/random.h.
+class Generator;
+Tensor rand(IntArrayRef sizes, std::optional<ScalarType> dtype = {}, Generator* generator = nullptr);
+Tensor randn(IntArrayRef sizes, std::optional<ScalarType> dtype = {}, Generator* generator = nullptr);
 Tensor scalar_tensor(Scalar v, std::optional<ScalarType> dtype = {});
 
 // tensor({...}) from initializer lists: floats give the default dtype, integers int64, bools bool.
@@ -307,7 +310,7 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType 
                  void (*release)(void*), void* owner);
 
 // ---- random numbers ----
-// One global generator (mt19937_64 seeded by manual_seed); streams differ from PyTorch's.
+// The default generator (ramp/random.h; mt19937_64): streams differ from PyTorch's.
 void manual_seed(std::uint64_t seed);
 std::uint64_t initial_seed();
 

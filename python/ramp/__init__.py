@@ -18,13 +18,17 @@ from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, 
                  norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount)  # include/ramp/reduce.h
 _elementwise = {_n: getattr(_C, _n) for _n in _C._elementwise_names}  # sin, floor_, where, ... (ramp/elementwise.h)
 globals().update(_elementwise)
+from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint, randint_like, rand_like,  # random.h
+                 randn_like, normal, bernoulli, multinomial, flatten, unflatten, split, split_with_sizes, chunk,
+                 unbind, narrow, eye, tril, triu, movedim, moveaxis, swapaxes, swapdims, reshape, transpose, permute,
+                 squeeze, unsqueeze)  # ramp/shape.h
 from ._tensor import Size
 from . import return_types
 from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols
 from ._C import device, get_default_dtype, set_default_dtype
 from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda
-from . import _generate, autograd, memory, nn, io, utils, optim
+from . import _generate, autograd, memory, nn, io, utils, optim, random
 from .io import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 

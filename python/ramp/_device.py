@@ -12,7 +12,8 @@ import functools
 from . import _C
 
 FACTORIES = ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "arange", "linspace", "rand", "randn",
-             "zeros_like", "ones_like", "empty_like", "full_like", "scalar_tensor", "randperm")
+             "zeros_like", "ones_like", "empty_like", "full_like", "scalar_tensor", "randperm", "randint",
+             "randint_like", "rand_like", "randn_like", "normal", "eye")
 
 
 def _with_device(factory):

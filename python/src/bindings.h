@@ -51,6 +51,12 @@ void init_protocol(py::module_& m);  // pickling and deepcopy helpers for tensor
 void init_nn(py::module_& m);
 void init_reduce(py::module_& m);    // ramp.sum/mean/max/... and their methods (after init_tensor)
 void init_elementwise(py::module_& m);  // ramp/elementwise.h (after init_ops: adds clamp overloads)
+void init_random(py::module_& m);    // ramp/random.h: Generator, seeding, samplers (after init_tensor)
+void init_shape(py::module_& m);     // ramp/shape.h: split, chunk, tril, one_hot, ... (after init_tensor)
+
+// Sizes as one int or a sequence of ints (torch's IntArrayRef arguments), or as varargs.
+std::vector<std::int64_t> int_list(py::handle h);
+std::vector<std::int64_t> int_list(const py::args& args);
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

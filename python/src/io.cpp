@@ -1,6 +1,5 @@
 // include/ramp/io.h and include/ramp/data.h for Python: `_C._io` holds the readers and writers under
-// ramp.io (python/ramp/io.py adds the `safetensors` package's names); ramp.Generator and
-// ramp.randperm are torch's; ramp.utils.data's DataLoader shuffles with them.
+// ramp.io (python/ramp/io.py adds the `safetensors` package's names).
 #include "ramp/data.h"
 #include "ramp/io.h"
 
@@ -11,30 +10,6 @@ namespace ramp::py_ {
 void init_io(py::module_& m) {
   using py::arg;
   using Release = py::call_guard<py::gil_scoped_release>;  // file work runs without the GIL
-
-  py::class_<data::Generator>(m, "Generator", "torch.Generator's seeding API over mt19937_64 (another stream than torch's)")
-      .def(py::init<>())
-      .def(
-          "manual_seed",
-          [](py::object self, std::int64_t seed) {
-            // torch takes any int64 and reinterprets a negative one as unsigned
-            self.cast<data::Generator&>().manual_seed(std::uint64_t(seed));
-            return self;
-          },
-          arg("seed"))
-      .def("initial_seed", &data::Generator::initial_seed);
-  m.def(
-      "randperm",
-      [](std::int64_t n, data::Generator* generator, ScalarType dtype, bool requires_grad) {
-        Tensor p;
-        {
-          py::gil_scoped_release release;
-          p = data::randperm(n, generator).to(dtype);
-        }
-        return factory_requires_grad(p, requires_grad);
-      },
-      arg("n"), py::kw_only(), arg("generator") = py::none(), arg("dtype") = ScalarType::Int64,
-      arg("requires_grad") = false);
 
   auto sampling = m.def_submodule("_data", "the draws of ramp.utils.data's samplers and random_split (include/ramp/data.h)");
   sampling.def("random_indices", &data::random_indices, arg("n"), arg("count"), arg("generator") = py::none(),

@@ -116,9 +116,6 @@ PYBIND11_MODULE(_C, m) {
     m.attr(std::string(dtype_name(t)).c_str()) = o;
   }
 
-  m.def(
-      "manual_seed", [](std::uint64_t seed) { manual_seed(seed); }, py::arg("seed"));
-  m.def("initial_seed", &initial_seed);
   m.def("set_num_threads", &set_num_threads, py::arg("num"));
   m.def("get_num_threads", &get_num_threads);
   m.def("set_printoptions", &py_::set_printoptions, py::arg("precision") = py::none(),
@@ -154,4 +151,6 @@ PYBIND11_MODULE(_C, m) {
   init_protocol(m);
   init_reduce(m);
   init_elementwise(m);
+  init_random(m);
+  init_shape(m);
 }

@@ -28,6 +28,8 @@ py::tuple to_tuple(IntArrayRef s) {
   return t;
 }
 
+}  // namespace
+
 // Sizes given as varargs (2, 3) or as one sequence ((2, 3)), as torch.zeros accepts them.
 std::vector<std::int64_t> int_list(const py::args& args) {
   py::handle seq = args;
@@ -47,6 +49,8 @@ std::vector<std::int64_t> int_list(py::handle h) {
   py::args a = py::make_tuple(h);
   return int_list(a);
 }
+
+namespace {
 
 bool numpy_loaded() { return PyDict_GetItemString(PyImport_GetModuleDict(), "numpy") != nullptr; }
 bool is_ndarray(py::handle h) { return numpy_loaded() && py::isinstance<py::array>(h); }
@@ -509,22 +513,6 @@ void init_tensor(py::module_& m) {
       .def("reshape", [](const Tensor& t, py::args s) { return t.reshape(int_list(s)); })
       .def("expand", [](const Tensor& t, py::args s) { return t.expand(int_list(s)); })
       .def("permute", [](const Tensor& t, py::args s) { return t.permute(int_list(s)); })
-      .def(
-          "flatten",
-          // torch.flatten: dims start_dim..end_dim become one (a view when the strides allow).
-          [](const Tensor& t, std::int64_t start_dim, std::int64_t end_dim) {
-            if (t.dim() == 0) return t.reshape({1});
-            const std::int64_t start = wrap_dim(start_dim, t.dim()), end = wrap_dim(end_dim, t.dim());
-            RAMP_CHECK(start <= end, "flatten() has invalid args: start_dim cannot come after end_dim");
-            if (start == end) return t;
-            std::vector<std::int64_t> shape(t.sizes().begin(), t.sizes().begin() + start);
-            std::int64_t n = 1;
-            for (std::int64_t d = start; d <= end; ++d) n *= t.size(d);
-            shape.push_back(n);
-            shape.insert(shape.end(), t.sizes().begin() + end + 1, t.sizes().end());
-            return t.reshape(shape);
-          },
-          py::arg("start_dim") = 0, py::arg("end_dim") = -1)
       .def("transpose", &Tensor::transpose, py::arg("dim0"), py::arg("dim1"))
       .def("t", &Tensor::t)
       .def_property_readonly("T",
@@ -650,8 +638,6 @@ void init_tensor(py::module_& m) {
   def_sized("zeros", [](IntArrayRef s, std::optional<ScalarType> t) { return zeros(s, t); });
   def_sized("ones", [](IntArrayRef s, std::optional<ScalarType> t) { return ones(s, t); });
   def_sized("empty", [](IntArrayRef s, std::optional<ScalarType> t) { return empty(s, t); });
-  def_sized("rand", [](IntArrayRef s, std::optional<ScalarType> t) { return rand(s, t); });
-  def_sized("randn", [](IntArrayRef s, std::optional<ScalarType> t) { return randn(s, t); });
   m.def(
       "full",
       [](py::handle size, const Scalar& v, std::optional<ScalarType> dtype, bool requires_grad) {
@@ -687,10 +673,8 @@ void init_tensor(py::module_& m) {
       py::arg("dtype") = py::none(), rg);
   m.def(
       "linspace",
-      [](double start, double end, std::int64_t steps, std::optional<ScalarType> dt, bool r) {
-        ScalarType t = dt.value_or(get_default_dtype());
-        // steps == 1: the core gives `end` (reported)
-        return factory_requires_grad(steps == 1 ? full({1}, start, t) : linspace(start, end, steps, t), r);
+      [](const Scalar& start, const Scalar& end, std::int64_t steps, std::optional<ScalarType> dt, bool r) {
+        return factory_requires_grad(linspace(start, end, steps, dt), r);
       },
       py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(), rg);
   m.def(

@@ -1,27 +1,8 @@
 // TensorDataset and DataLoader: batches gathered with index_select from a per-epoch permutation.
-#include <numeric>
-
-#include "../tensor/random.h"
 #include "ramp/data.h"
 #include "ramp/ops.h"
 
 namespace ramp::data {
-
-Tensor randperm(std::int64_t n, Generator* gen) {
-  RAMP_CHECK(n >= 0, "n must be non-negative, got", n);
-  Tensor out = empty({n}, ScalarType::Int64);
-  auto* p = static_cast<std::int64_t*>(out.data_ptr());
-  std::iota(p, p + n, std::int64_t(0));
-  auto shuffle = [&](std::mt19937_64& g) {
-    for (std::int64_t i = n - 1; i > 0; --i)  // Fisher-Yates: p[i] swaps with a uniform p[0..i]
-      std::swap(p[i], p[std::uniform_int_distribution<std::int64_t>(0, i)(g)]);
-  };
-  if (gen)
-    shuffle(gen->engine());
-  else
-    detail::with_generator(shuffle);
-  return out;
-}
 
 TensorDataset::TensorDataset(std::vector<Tensor> tensors) : tensors_(std::move(tensors)) {
   RAMP_CHECK(!tensors_.empty(), "TensorDataset: expected at least one tensor");
@@ -52,7 +33,7 @@ DataLoader::DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size, b
       drop_last_(drop_last) {
   RAMP_CHECK_T(ValueError, batch_size > 0, "batch_size should be a positive integer value, but got batch_size=",
                batch_size);
-  if (!seed) detail::with_generator([&](std::mt19937_64& g) { seed = g(); });
+  if (!seed) seed = default_generator().with_engine([](std::mt19937_64& g) { return g(); });
   gen_.manual_seed(*seed);
 }
 

@@ -1,4 +1,5 @@
-// The global generator behind rand, randn and rrelu's noise.
+// The default generator (ramp::default_generator) for the ops that draw inside a loop of their own
+// (dropout, rrelu).
 #pragma once
 
 #include <functional>

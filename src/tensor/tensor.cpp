@@ -370,6 +370,11 @@ Tensor Tensor::slice(std::int64_t d, std::optional<std::int64_t> start, std::opt
       });
 }
 Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
+  RAMP_CHECK(dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  const std::int64_t n = size(d);
+  if (start != n) start = wrap_dim(start, n);  // start == size is a valid empty narrow
+  RAMP_CHECK(length >= 0 && start <= n - length, "start (", start, ") + length (", length,
+             ") exceeds dimension size (", n, ").");
   return slice(d, start, start + length);
 }
 Tensor Tensor::select(std::int64_t d, std::int64_t index) const {

@@ -61,6 +61,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices -> int64 [..., num_classes] (ramp/shape.h)."""
+    return _C.one_hot(tensor, num_classes)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """In training zeroes each element with probability p and scales the rest by 1 / (1 - p)."""
     return _C.dropout(input, p, training, inplace)
