@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "ramp/tensor.h"
+#include "ramp/indexing.h"  // advanced indexing, gather/scatter, masks, nonzero
+#include "ramp/sort.h"      // sort, topk, kthvalue
 
 namespace ramp {
 

@@ -13,6 +13,8 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  float32, float64, bfloat16, int8, uint8, int32, int64)
 from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
+from ._C import (gather, scatter, scatter_add, index_put, index_add, index_fill, index_copy, masked_fill,  # indexing.h
+                 masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue)
 from ._tensor import Size
 from . import _generate, autograd, memory, nn, io, utils, optim
 from .io import save, load
@@ -30,6 +32,8 @@ __all__ = ["Tensor", "dtype", "Size", "tensor", "as_tensor", "from_numpy", "from
            "get_num_threads", "set_printoptions", "float32", "float64", "bfloat16", "int8", "uint8", "int32",
            "int64", "mm", "bmm", "mv", "dot", "addmm", "matmul", "pow", "exp", "log", "cat", "stack",
            "eq", "ne", "lt", "le", "gt", "ge", "argmax", "index_select", "sqrt", "clamp", "clip", "Generator",
-           "randperm", "save", "load", "io", "utils",
+           "randperm", "save", "load", "gather", "scatter", "scatter_add", "index_put", "index_add", "index_fill",
+           "index_copy", "masked_fill", "masked_select", "nonzero", "argwhere", "take", "sort", "argsort", "msort",
+           "topk", "kthvalue", "io", "utils",
            "memory", "nn", "optim", "autograd", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            *_activations]  # not bool/float/int/long/double/abs: builtins

@@ -45,6 +45,7 @@ void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor cl
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
+void init_indexing(py::module_& m);  // __getitem__/__setitem__, gather/scatter, masks, sort (after init_tensor)
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

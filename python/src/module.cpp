@@ -149,4 +149,5 @@ PYBIND11_MODULE(_C, m) {
   init_optim(m);
   init_io(m);
   init_nn(m);
+  init_indexing(m);
 }
