@@ -8,15 +8,17 @@
 //   auto [top, where] = ramp::topk(logits, 5);
 #pragma once
 
+#include <optional>
 #include <tuple>
 
 #include "ramp/tensor.h"
 
 namespace ramp {
 
+// `stable` given (either value) is 1.13's sort.stable overload: the graph records SortBackward1.
 std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim = -1, bool descending = false,
-                                bool stable = false);
-Tensor argsort(const Tensor& self, std::int64_t dim = -1, bool descending = false, bool stable = false);
+                                std::optional<bool> stable = {});
+Tensor argsort(const Tensor& self, std::int64_t dim = -1, bool descending = false, std::optional<bool> stable = {});
 Tensor msort(const Tensor& self);  // sort(self, 0).values
 // The k largest (or smallest) along dim, largest first (smallest first); k <= size.
 std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t dim = -1, bool largest = true,

@@ -242,9 +242,11 @@ void init_indexing(py::module_& m) {
 
   both(
       "sort",
-      [](const Tensor& t, std::int64_t dim, bool desc, bool stable) { return named("sort", sort(t, dim, desc, stable)); },
-      arg("dim") = -1, arg("descending") = false, py::kw_only(), arg("stable") = false);
-  both("argsort", &argsort, arg("dim") = -1, arg("descending") = false, py::kw_only(), arg("stable") = false);
+      [](const Tensor& t, std::int64_t dim, bool desc, std::optional<bool> stable) {
+        return named("sort", sort(t, dim, desc, stable));
+      },
+      arg("dim") = -1, arg("descending") = false, py::kw_only(), arg("stable") = py::none());
+  both("argsort", &argsort, arg("dim") = -1, arg("descending") = false, py::kw_only(), arg("stable") = py::none());
   both("msort", &msort);
   both(
       "topk",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:indexing with dtype torch.uint8"
 
 def make(shape, seed=0, dtype="float64"):
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=getattr(torch, dtype))
+    return torch.randn(tuple(shape), generator=g, dtype=getattr(torch, dtype))
 
 
 def both(t):
@@ -21,10 +21,8 @@ def both(t):
 
 
 def node_name(y):
-    fn = y.grad_fn
-    if fn is None:
-        return None
-    return fn.name() if callable(getattr(fn, "name", None)) else type(fn).__name__
+    """The node's name as both libraries print it (<IndexBackward0 object at ...>)."""
+    return None if y.grad_fn is None else repr(y.grad_fn).split()[0][1:]
 
 
 # ---- reading: every rule of 1.13's __getitem__ (x is [3, 4, 5]) ----
@@ -70,9 +68,10 @@ READS = {
     "slices": lambda x, L: x[1:, None, ..., 2],
     "ellipsis_int": lambda x, L: x[..., 1],
     "ellipsis": lambda x, L: x[...],
+    "double_ellipsis": lambda x, L: x[..., 0, ...],
     "neg_slice": lambda x, L: x[-2:, :-1],
 }
-VIEWS = {"int", "slices", "ellipsis_int", "ellipsis", "neg_slice", "zero_d_int"}
+VIEWS = {"int", "slices", "ellipsis_int", "ellipsis", "double_ellipsis", "neg_slice", "zero_d_int"}
 
 
 @pytest.mark.parametrize("name", READS)
@@ -89,8 +88,8 @@ def test_read_view_or_copy(name):
     f = READS[name]
     xr, xt = both(make((3, 4, 5)))
     yr, yt = f(xr, ramp), f(xt, torch)
-    yr.add_(1)
-    yt.add_(1)
+    yr += 1
+    yt += 1
     changed_t = not torch.equal(xt, make((3, 4, 5)))
     changed_r = not np.array_equal(xr.numpy(), make((3, 4, 5)).numpy())
     assert changed_r == changed_t
@@ -123,7 +122,7 @@ def test_read_grad(name):
 
 def test_read_strided_source():
     base = make((4, 5, 6))
-    for perm in [(2, 0, 1), (1, 2, 0)]:
+    for perm in [(2, 0, 1), (0, 2, 1)]:
         xt = base.permute(*perm)
         xr = to_ramp(base).permute(*perm)
         for name in ["list_dim1", "separated", "adjacent", "mask_2d", "slice_list_end"]:
@@ -191,7 +190,7 @@ def test_write_grad(name):
     x0 = make((3, 4, 5))
     v0 = _value(spec, x0, None)
     results = []
-    for L, conv in [(torch, lambda t: t), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda t: t.clone()), (ramp, to_ramp)]:
         x = conv(x0).requires_grad_()
         v = conv(v0).requires_grad_() if isinstance(v0, torch.Tensor) else v0
         z = x * 1
@@ -204,7 +203,7 @@ def test_write_grad(name):
     assert_values(gxr, gxt)
     if gvt is not None:
         assert_values(gvr, gvt, rtol=1e-15)
-    if isinstance(v0, torch.Tensor):
+    if isinstance(v0, torch.Tensor) and name != "duplicates":  # the last write wins: no derivative there
         def f(a, b):
             z = a * 1
             z[fi(z, ramp)] = b
@@ -217,7 +216,7 @@ def test_setitem_iadd():
     x0 = make((4, 3))
     t = [2, 0, 1, 2]
     out = []
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(x0).requires_grad_()
         z = x * 1
         z[range(4), t] += 1
@@ -233,13 +232,13 @@ def test_index_put_accumulate():
     i = torch.tensor([0, 0, 4, 0])
     v0 = make((4, 3), seed=1)
     res = []
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(x0).requires_grad_()
         v = conv(v0).requires_grad_()
         z = (x * 1).index_put_((conv(i),), v, accumulate=True)
         z2 = L.index_put(x * 1, (conv(i),), v, accumulate=False)
         ((z + z2) * conv(make((5, 3), seed=4))).sum().backward()
-        res.append((z, z2, x.grad, v.grad, node_name(z), node_name(z2)))
+        res.append((z.detach(), z2.detach(), x.grad, v.grad, node_name(z), node_name(z2)))
     t, r = res
     for a, b in zip(r[:4], t[:4]):
         assert_values(a, b, rtol=1e-15)
@@ -247,7 +246,7 @@ def test_index_put_accumulate():
 
 
 def test_write_version_and_leaf_rules():
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(make((3, 4)))
         v0 = x._version
         x[[0, 1]] = 0.0
@@ -278,7 +277,6 @@ ERRORS = [
     lambda x, L: x[L.tensor([1.0])],
     lambda x, L: x[L.tensor([0, 1], dtype=L.int32)],
     lambda x, L: x[3],
-    lambda x, L: x[..., ...],
     lambda x, L: x.__setitem__([0], L.zeros(2, 2, dtype=L.float64)),
     lambda x, L: x.__setitem__([0, 1], L.zeros(3, dtype=L.float64)),
     lambda x, L: x.__setitem__([0], L.zeros(4, 5, dtype=L.float32)),
@@ -333,7 +331,7 @@ def test_ops_values_and_grads(name):
     f = OPS[name]
     x0 = make((3, 4))
     res = []
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(x0).requires_grad_()
         y = f(x, L)
         name_ = node_name(y)
@@ -353,8 +351,8 @@ def test_inplace_ops(name):
     f = OPS[name]
     x0 = make((3, 4))
     out = []
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
-        x = conv(x0)
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
+        x = conv(x0.clone())
         y = f(x, L)
         m = getattr(x, name + "_")
         args = {"scatter": lambda: m(1, _i(L, [[0, 1], [3, 2], [1, 0]]), x[:, :2] * 2),
@@ -372,7 +370,7 @@ def test_inplace_ops(name):
 
 
 def test_scatter_reduce_has_no_derivative():
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(make((3, 4))).requires_grad_()
         y = x.scatter(1, _i(L, [[0], [1], [2]]), 2.0, reduce="add")
         assert node_name(y) == "NotImplemented"
@@ -386,9 +384,10 @@ def test_ops_dtypes(dtype):
     xt = base > 0 if dtype == "bool" else base.to(getattr(torch, dtype))
     xr = to_ramp(xt)
     for name in ["gather", "scatter_value", "masked_select", "take", "index_fill"]:
-        if dtype == "bool" and name in ("scatter_value", "index_fill"):
-            continue
-        assert_values(OPS[name](xr, ramp), OPS[name](xt, torch))
+        (rr, er), (rt, et) = outcome(OPS[name], xr, ramp), outcome(OPS[name], xt, torch)
+        assert er == et
+        if et is None:
+            assert_values(rr, rt)
     if dtype != "bool":
         assert_values(xr.masked_fill(xr > 1, 5), xt.masked_fill(xt > 1, 5))
         assert_values(xr.scatter_add(0, ramp.tensor([[1, 0, 2, 2]]), xr[:1]),
@@ -469,20 +468,23 @@ def test_sort_family(name):
     f = SORTS[name]
     x0 = make((4, 6))
     res = []
-    for L, conv in [(torch, lambda a: a), (ramp, to_ramp)]:
+    for L, conv in [(torch, lambda a: a.clone()), (ramp, to_ramp)]:
         x = conv(x0).requires_grad_()
         r = f(x, L)
         y = r[0] if isinstance(r, tuple) else r
         if y.dtype == getattr(L, "float64"):
             (y * conv(make(tuple(y.shape), seed=9))).sum().backward()
-        res.append((r, node_name(y), x.grad))
-    (rt, nt, gt), (rr, nr, gr) = res
+        res.append((tuple(t.detach() for t in r) if isinstance(r, tuple) else r.detach(), type(r).__name__,
+                    node_name(y), x.grad))
+    (rt, tt, nt, gt), (rr, tr, nr, gr) = res
     assert nr == nt
     if isinstance(rt, tuple):
-        assert type(rr).__name__ == type(rt).__name__
-        assert_values(rr.values, rt.values)
-        assert_values(rr.indices, rt.indices)
-        assert repr(rr).startswith("ramp.return_types." + type(rt).__name__ + "(\nvalues=tensor(")
+        assert tr == tt
+        assert_values(rr[0], rt[0])
+        assert_values(rr[1], rt[1])
+        r = f(to_ramp(x0), ramp)
+        assert r.values is r[0] and r.indices is r[1]
+        assert repr(r).startswith("ramp.return_types." + tt + "(\nvalues=tensor(")
     else:
         assert_values(rr, rt)
     if gt is not None:

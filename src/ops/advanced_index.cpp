@@ -221,6 +221,10 @@ void save_all(autograd::Node& n, const std::vector<Tensor>& ts) {
 
 }  // namespace
 
+void detail::check_fits(Scalar v, ScalarType t) {
+  RAMP_CHECK(!overflows(v, t), "value cannot be converted to type ", c_type_name(t), " without overflow");
+}
+
 void detail::index_put_into(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
   put_impl(self, indices, values, accumulate);
 }
@@ -297,15 +301,10 @@ Tensor apply_slicing(const Tensor& self, const std::vector<TensorIndex>& items, 
     out.resize(std::size_t(d + 1));
     out[std::size_t(d++)] = std::move(t);
   };
-  bool ellipsis = false;
   for (const TensorIndex& it : items) {
     switch (it.kind) {
       case TensorIndex::Kind::None: r = r.unsqueeze(d++); break;
-      case TensorIndex::Kind::Ellipsis:
-        RAMP_CHECK_T(IndexError, !ellipsis, "an index can only have a single ellipsis ('...')");
-        ellipsis = true;
-        d += self.dim() - specified;
-        break;
+      case TensorIndex::Kind::Ellipsis: d += self.dim() - specified; break;  // 1.13 takes x[..., ...] too
       case TensorIndex::Kind::Integer: r = r.select(d, it.integer); break;
       case TensorIndex::Kind::Slice: r = r.slice(d++, it.slice.start, it.slice.stop, it.slice.step); break;
       case TensorIndex::Kind::Boolean:
@@ -370,6 +369,7 @@ void set_item(const Tensor& self, const std::vector<TensorIndex>& items, const T
 }
 
 void set_item(const Tensor& self, const std::vector<TensorIndex>& items, Scalar value) {
+  detail::check_fits(value, self.dtype());
   set_item(self, items, scalar_tensor(value, self.dtype()));
 }
 

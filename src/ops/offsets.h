@@ -41,6 +41,10 @@ inline std::vector<std::int64_t> offsets_of(IntArrayRef sizes, IntArrayRef strid
   return out;
 }
 
+// c10's checked conversion of a number written into a tensor of dtype t (fill values of setitem,
+// masked_fill, index_fill, scatter): -2 wraps into uint8, 300 and -2.0 do not.
+void check_fits(Scalar v, ScalarType t);
+
 // index_put_'s write without its checks, version bump or graph (src/ops/advanced_index.cpp): for
 // ops built on it and for backward formulas writing into fresh tensors.
 void index_put_into(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);

@@ -130,6 +130,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
   RAMP_CHECK(!src.defined() || src.dtype() == self.dtype(), op, "(): Expected self.dtype to be equal to src.dtype");
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
   const Reduce red = add ? Reduce::add : parse_reduce(reduce);
+  if (!src.defined()) detail::check_fits(value, self.dtype());
   check_scatter_shapes(as_1d(self), dim, as_1d(index), src.defined() ? as_1d(src) : src, "self");
   auto write = [&](Tensor& out) { scatter_impl(out, dim, index, src, value, red); };
   if (add)
@@ -138,7 +139,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
                       return std::vector<Tensor>{g, autograd::wants(n, 1) ? gather_impl(g, dim, n.unpack(0)) : Tensor()};
                     });
   if (red != Reduce::none)  // 1.13 has no derivative for a reducing scatter
-    return write_op(self, inplace, "NotImplemented", src, index, write,
+    return write_op(self, inplace, "torch::autograd::NotImplemented", src, index, write,
                     [](const autograd::Node&, const Tensor&) -> std::vector<Tensor> {
                       throw Error("derivative for aten::scatter is not implemented");
                     });
@@ -211,6 +212,7 @@ Tensor index_add_op(const Tensor& self, std::int64_t dim_, const Tensor& index, 
 Tensor index_fill_op(const Tensor& self, std::int64_t dim_, const Tensor& index, Scalar value, bool inplace) {
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
   const Tensor idx = check_dim_index(self, dim, index, "index_fill_");
+  detail::check_fits(value, self.dtype());
   auto fill = [dim](const Tensor& t, const Tensor& i, Scalar v) {
     detail::index_put_into(t, at_dim(dim, i), scalar_tensor(v, t.dtype()), false);
   };
@@ -295,6 +297,7 @@ Tensor masked_fill_op(const Tensor& self, const Tensor& mask, const Tensor& valu
     return autograd::sum_to(gs, ssizes);
   };
   const Scalar v = value_t.defined() ? value_t.item() : value;
+  if (!value_t.defined()) detail::check_fits(v, self.dtype());
   auto write = [&](Tensor& out) { fill_where(out, m, v); };
   if (!value_t.defined())
     return write_op(self, inplace, "MaskedFillBackward0", Tensor(), mask, write,

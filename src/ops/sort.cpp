@@ -87,7 +87,7 @@ std::int64_t dim_of(const Tensor& self, std::int64_t dim) { return wrap_dim(dim,
 
 }  // namespace
 
-std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim_, bool descending, bool /*stable*/) {
+std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim_, bool descending, std::optional<bool> stable) {
   const std::int64_t dim = dim_of(self, dim_);
   Tensor values = empty(self.sizes(), self.dtype()), indices = empty(self.sizes(), ScalarType::Int64);
   const std::int64_t n = self.dim() ? self.size(dim) : 1;
@@ -98,11 +98,11 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim_, bool desc
       else
         std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return less_nan(v[std::size_t(a)], v[std::size_t(b)]); });
     });
-  record_select(values, self, indices, dim, "SortBackward0");
+  record_select(values, self, indices, dim, stable ? "SortBackward1" : "SortBackward0");
   return {values, indices};
 }
 
-Tensor argsort(const Tensor& self, std::int64_t dim, bool descending, bool stable) {
+Tensor argsort(const Tensor& self, std::int64_t dim, bool descending, std::optional<bool> stable) {
   autograd::NoGradGuard g;
   return std::get<1>(sort(self, dim, descending, stable));
 }
@@ -118,7 +118,7 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t
   if (self.dim()) out_sizes[std::size_t(dim)] = k;
   Tensor values = empty(out_sizes, self.dtype()), indices = empty(out_sizes, ScalarType::Int64);
   if (values.numel())
-    by_rows(self, dim, k, values, indices, [largest, k](const auto& v, std::vector<std::int64_t>& idx) {
+    by_rows(self, dim, self.dim() ? k : 1, values, indices, [largest, k](const auto& v, std::vector<std::int64_t>& idx) {
       // Ties go to the lower index, so a row's result does not depend on the algorithm.
       auto before = [&](std::int64_t a, std::int64_t b) {
         const auto va = v[std::size_t(a)], vb = v[std::size_t(b)];
