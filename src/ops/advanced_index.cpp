@@ -184,6 +184,22 @@ Tensor index_impl(const Tensor& self, const std::vector<Tensor>& indices) {
 
 // self[indices] = values (or +=): serial, so the last of repeated indices wins, as on 1.13's CPU.
 void put_impl(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
+  // One mask and one value (x[mask] = 0): a masked fill over the mask viewed in self's shape, as
+  // 1.13's canDispatchToMaskedFill (no list of positions).
+  if (!accumulate && values.numel() == 1 && values.dim() == 0) {
+    std::int64_t p = 0, defined = 0;
+    for (const Tensor& t : indices) defined += t.defined();
+    while (std::size_t(p) < indices.size() && !indices[std::size_t(p)].defined()) ++p;
+    if (defined == 1 && is_mask(indices[std::size_t(p)]) && indices[std::size_t(p)].dim() > 0) {
+      const Tensor& m = indices[std::size_t(p)];
+      RAMP_CHECK_T(IndexError, p + m.dim() <= self.dim(), "too many indices for tensor of dimension ", self.dim());
+      check_mask_shape(m, self, p);
+      Dims shape;
+      for (std::int64_t d = 0; d < self.dim(); ++d) shape.push_back(d >= p && d < p + m.dim() ? m.size(d - p) : 1);
+      detail::fill_where(self, m.reshape(shape).expand(self.sizes()), values.item());
+      return;
+    }
+  }
   const Plan pl = make_plan(self, indices);
   bool fits = values.dim() <= std::int64_t(pl.result.size());
   for (std::int64_t d = 1; fits && d <= values.dim(); ++d) {

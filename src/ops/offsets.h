@@ -45,6 +45,10 @@ inline std::vector<std::int64_t> offsets_of(IntArrayRef sizes, IntArrayRef strid
 // masked_fill, index_fill, scatter): -2 wraps into uint8, 300 and -2.0 do not.
 void check_fits(Scalar v, ScalarType t);
 
+// out[i] = value where mask[i] (bool/uint8, already out's shape): masked_fill_'s kernel
+// (src/ops/scatter.cpp), also what x[mask] = number runs, as 1.13 dispatches it.
+void fill_where(const Tensor& out, const Tensor& mask, Scalar value);
+
 // index_put_'s write without its checks, version bump or graph (src/ops/advanced_index.cpp): for
 // ops built on it and for backward formulas writing into fresh tensors.
 void index_put_into(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);

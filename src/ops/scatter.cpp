@@ -257,8 +257,9 @@ void check_mask(const Tensor& mask, const char* op) {
   for (std::int64_t i = 0; i < m.numel(); ++i) RAMP_CHECK(p[i] == 0 || p[i] == 1, "Mask tensor can take 0 and 1 values only");
 }
 
-// out[i] = value where mask[i] (mask already broadcast to out's shape).
-void fill_where(const Tensor& out, const Tensor& mask, Scalar value) {
+}  // namespace
+
+void detail::fill_where(const Tensor& out, const Tensor& mask, Scalar value) {
   const Tensor m = mask.dtype() == ScalarType::Bool || mask.dtype() == ScalarType::UInt8 ? mask : mask.to(ScalarType::Bool);
   dispatch(out.dtype(), [&](auto e) {
     using T = decltype(e);
@@ -280,6 +281,9 @@ void fill_where(const Tensor& out, const Tensor& mask, Scalar value) {
                             });
   });
 }
+
+namespace {
+using detail::fill_where;
 
 Tensor masked_fill_op(const Tensor& self, const Tensor& mask, const Tensor& value_t, Scalar value, bool inplace) {
   check_mask(mask, inplace ? "masked_fill_" : "masked_fill");
