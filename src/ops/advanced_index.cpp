@@ -386,7 +386,15 @@ void set_item(const Tensor& self, const std::vector<TensorIndex>& items, const T
 
 void set_item(const Tensor& self, const std::vector<TensorIndex>& items, Scalar value) {
   detail::check_fits(value, self.dtype());
-  set_item(self, items, scalar_tensor(value, self.dtype()));
+  // A number needs no 0-d tensor on the basic path (x[0] = 1.0 in loops): a fill of the view.
+  std::vector<Tensor> idx;
+  const bool single = items.size() == 1;
+  if (single && items[0].kind == TensorIndex::Kind::Boolean && !items[0].integer) return;
+  Tensor sliced = single && (items[0].kind == TensorIndex::Kind::None || items[0].kind == TensorIndex::Kind::Boolean)
+                      ? self.unsqueeze(0)
+                      : apply_slicing(self, items, idx);
+  if (idx.empty()) const_cast<Tensor&>(sliced).fill_(value);
+  else index_put_(sliced, idx, scalar_tensor(value, self.dtype()));
 }
 
 }  // namespace indexing
