@@ -15,6 +15,8 @@
 #include "ramp/random.h"
 #include "ramp/shape.h"
 #include "ramp/tensor.h"
+#include "ramp/indexing.h"  // advanced indexing, gather/scatter, masks, nonzero
+#include "ramp/sort.h"      // sort, topk, kthvalue
 
 namespace ramp {
 

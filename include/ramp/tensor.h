@@ -92,6 +92,10 @@ struct Storage {
   ~Storage();
 };
 
+namespace indexing {
+class TensorIndex;  // include/ramp/indexing.h
+}
+
 namespace autograd {
 struct AutogradMeta;
 struct Node;
@@ -235,6 +239,11 @@ class Tensor {
   // The hook sees this tensor's gradient and may return a replacement; returns an id for remove_hook.
   int register_hook(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(int id) const;
+
+  // Indexing with torch's C++ items (include/ramp/indexing.h): x.index({Slice(), idx}) is x[:, idx].
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, Scalar value);
 
   // Bumps the storage's version: every in-place op calls this once.
   void bump_version() const { impl().storage->version.fetch_add(1, std::memory_order_relaxed); }

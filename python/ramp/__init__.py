@@ -22,6 +22,8 @@ from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint,
                  randn_like, normal, bernoulli, multinomial, flatten, unflatten, split, split_with_sizes, chunk,
                  unbind, narrow, eye, tril, triu, movedim, moveaxis, swapaxes, swapdims, reshape, transpose, permute,
                  squeeze, unsqueeze)  # ramp/shape.h
+from ._C import (gather, scatter, scatter_add, index_put, index_add, index_fill, index_copy, masked_fill,  # indexing.h
+                 masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue)
 from ._tensor import Size
 from . import return_types
 from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols

@@ -57,6 +57,7 @@ void init_shape(py::module_& m);     // ramp/shape.h: split, chunk, tril, one_ho
 // Sizes as one int or a sequence of ints (torch's IntArrayRef arguments), or as varargs.
 std::vector<std::int64_t> int_list(py::handle h);
 std::vector<std::int64_t> int_list(const py::args& args);
+void init_indexing(py::module_& m);  // __getitem__/__setitem__, gather/scatter, masks, sort (after init_tensor)
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

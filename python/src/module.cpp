@@ -153,4 +153,5 @@ PYBIND11_MODULE(_C, m) {
   init_elementwise(m);
   init_random(m);
   init_shape(m);
+  init_indexing(m);
 }

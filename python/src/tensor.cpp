@@ -1,4 +1,4 @@
-// ramp.Tensor: construction from Python data, zero-copy NumPy and DLPack exchange, indexing,
+// ramp.Tensor: construction from Python data, zero-copy NumPy and DLPack exchange,
 // arithmetic, reductions and the factories.
 #include <dlpack.h>
 #include <pybind11/numpy.h>
@@ -342,57 +342,6 @@ Scalar py_item(const Tensor& t) {
   return t.item();
 }
 
-// ---- indexing: integers, slices, None, Ellipsis (basic indexing only: results are views) ----
-Tensor index(const Tensor& self, py::handle idx) {
-  py::tuple items = PyTuple_Check(idx.ptr()) ? py::reinterpret_borrow<py::tuple>(idx) : py::make_tuple(idx);
-  std::int64_t consumed = 0;
-  bool ellipsis = false;
-  for (py::handle h : items) {
-    if (h.is(py::ellipsis())) {
-      RAMP_CHECK_T(IndexError, !ellipsis, "an index can only have a single ellipsis ('...')");
-      ellipsis = true;
-    } else if (!h.is_none() && !PyBool_Check(h.ptr())) {
-      ++consumed;
-    }
-  }
-  RAMP_CHECK_T(IndexError, consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
-  // Each step views the previous one; x[...] with no step is an alias. Not aliasing first keeps the
-  // graph as torch's (SliceBackward0 straight over x's node) and marks a view of a view made under
-  // no_grad as such.
-  Tensor t = self;
-  std::int64_t d = 0;
-  for (py::handle h : items) {
-    if (h.is(py::ellipsis())) {
-      d += self.dim() - consumed;
-    } else if (h.is_none()) {
-      t = t.unsqueeze(d++);
-    } else if (PyBool_Check(h.ptr())) {
-      throw IndexError("ramp: boolean indices are not supported");
-    } else if (PySlice_Check(h.ptr())) {
-      auto opt = [](py::handle v) -> std::optional<std::int64_t> {
-        if (v.is_none()) return std::nullopt;
-        return v.cast<std::int64_t>();
-      };
-      std::int64_t step = opt(h.attr("step")).value_or(1);
-      t = t.slice(d++, opt(h.attr("start")), opt(h.attr("stop")), step);
-    } else if (PyIndex_Check(h.ptr()) && !py::isinstance<Tensor>(h)) {
-      t = t.select(d, h.cast<std::int64_t>());
-    } else if (py::isinstance<Tensor>(h)) {
-      const Tensor& i = h.cast<const Tensor&>();
-      RAMP_CHECK_T(IndexError, is_integral(i.dtype()),
-                   "tensors used as indices must be long, byte or bool tensors");
-      RAMP_CHECK_T(IndexError, i.dim() == 0, "ramp: indexing with a tensor of indices is not supported");
-      t = t.select(d, i.item().i);
-    } else {
-      throw IndexError(
-          "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-          "valid indices (got " +
-          type_name(h) + ")");
-    }
-  }
-  return t.is_same(self) ? self.alias() : t;
-}
-
 // ---- arithmetic: tensors and Python numbers on either side ----
 enum class Op { add, sub, mul, div };
 // a op b for any mix of Tensor and Scalar the C++ operators take.
@@ -496,18 +445,7 @@ void init_tensor(py::module_& m) {
              for (std::int64_t i = 0; i < t.size(0); ++i) rows.append(t.select(0, i));
              return py::iter(rows);
            })
-      .def("__getitem__", &index)
-      .def("__setitem__",
-           [](Tensor& t, py::handle idx, py::handle value) {
-             Tensor view = index(t, idx);
-             Scalar s;
-             if (py::isinstance<Tensor>(value))
-               view.copy_(value.cast<const Tensor&>());
-             else if (to_scalar(value, s))
-               view.fill_(s);
-             else
-               view.copy_(tensor_from_data(value, t.dtype()));
-           })
+      // __getitem__ / __setitem__: python/src/indexing.cpp
       // Views.
       .def("view", [](const Tensor& t, py::args s) { return t.view(int_list(s)); })
       .def("reshape", [](const Tensor& t, py::args s) { return t.reshape(int_list(s)); })

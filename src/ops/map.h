@@ -10,6 +10,10 @@
 
 namespace ramp::detail {
 
+// The name c10's checked conversion prints for a dtype's C++ type ("value cannot be converted to
+// type uint8_t without overflow"); src/ops/unary.cpp.
+const char* c_type_name(ScalarType t);
+
 // bfloat16 arithmetic happens in float.
 template <class T>
 using Compute = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;

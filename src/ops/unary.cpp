@@ -8,6 +8,20 @@
 #include "record.h"
 
 namespace ramp {
+
+// The name c10's checked conversion prints for a dtype's C++ type.
+const char* detail::c_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::UInt8: return "uint8_t";
+    case ScalarType::Int8: return "int8_t";
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "int64_t";
+    case ScalarType::BFloat16: return "at::BFloat16";
+    case ScalarType::Float32: return "float";
+    default: return "double";
+  }
+}
+
 namespace {
 
 template <class T>
@@ -27,18 +41,6 @@ Tensor map_new(const Make& make, const Tensor& first, const In&... rest) {
   return out;
 }
 
-// The name c10's checked conversion prints for a dtype's C++ type.
-const char* c_type_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::UInt8: return "uint8_t";
-    case ScalarType::Int8: return "int8_t";
-    case ScalarType::Int32: return "int";
-    case ScalarType::Int64: return "int64_t";
-    case ScalarType::BFloat16: return "at::BFloat16";
-    case ScalarType::Float32: return "float";
-    default: return "double";
-  }
-}
 
 // clamp's bounds: absent ones always hold. c10 converts present ones to the computing dtype with
 // a check: integers must fit (negative ones may wrap into unsigned types), finite floats must fit
@@ -53,7 +55,7 @@ struct Bounds {
         const double d = s->to_double(), top = t == ScalarType::Float32 ? 3.4028234663852886e38 : 3.3895313892515355e38;
         bad = std::isfinite(d) && std::abs(d) > top;
       }
-      RAMP_CHECK(!bad, "value cannot be converted to type ", c_type_name(t), " without overflow");
+      RAMP_CHECK(!bad, "value cannot be converted to type ", detail::c_type_name(t), " without overflow");
     }
   }
   bool has_nan() const {
