@@ -99,6 +99,8 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const ramp::ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const ramp::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const ramp::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
@@ -149,4 +151,5 @@ PYBIND11_MODULE(_C, m) {
   init_optim(m);
   init_io(m);
   init_nn(m);
+  init_function(m);
 }
