@@ -195,7 +195,12 @@ void init_function(py::module_& m) {
       base.plain_saved = py::tuple(to_save);
     }
     py::tuple result(outputs.size());
-    for (std::size_t i = 0; i < outs.size(); ++i) result[i] = outs[i].defined() ? py::cast(outs[i]) : outputs[i];
+    // The same Python object where the tensor is the one forward returned (an in-place result).
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      py::handle o = outputs[i];
+      const bool same = outs[i].defined() && py::isinstance<Tensor>(o) && o.cast<const Tensor&>().is_same(outs[i]);
+      result[i] = !outs[i].defined() || same ? py::reinterpret_borrow<py::object>(o) : py::cast(outs[i]);
+    }
     return result;
   });
 }

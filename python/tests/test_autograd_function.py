@@ -10,6 +10,11 @@ import pytest
 import ramp
 from conftest import assert_values, outcome, to_ramp
 
+
+def av(r, t, **kw):
+    """assert_values on the tensors' data (torch refuses .numpy() on a tensor that requires grad)."""
+    assert_values(r.detach(), t.detach(), **kw)
+
 torch = pytest.importorskip("torch")
 
 
@@ -26,9 +31,7 @@ def functions(lib):
         @staticmethod
         def backward(ctx, g):
             x, = ctx.saved_tensors
-            gi = g.clone()
-            gi[x < 0] = 0
-            return gi
+            return g * (x > 0).to(g.dtype)
 
     class Swish(F):
         @staticmethod
@@ -95,7 +98,7 @@ def functions(lib):
     class AddOne_(F):  # in-place forward
         @staticmethod
         def forward(ctx, x):
-            x.add_(1)
+            x.copy_(x + 1)  # (add_ is another group's; copy_ is as in place)
             ctx.mark_dirty(x)
             return x
 
@@ -148,7 +151,7 @@ def functions(lib):
         def backward(ctx, g):
             return lib.ones(7)
 
-    class Broadcast(F):  # a gradient that broadcasts to the input is summed back
+    class Broadcast(F):  # a gradient the input broadcasts to is summed back to the input's shape
         @staticmethod
         def forward(ctx, x):
             return x.sum()
@@ -207,7 +210,7 @@ def node_name(fn):
 def test_activation_outputs_grads_names(name):
     t, r = pair()
     yt, yr = T[name].apply(t), R[name].apply(r)
-    assert_values(yr, yt)
+    av(yr, yt)
     assert node_name(yr.grad_fn) == node_name(yt.grad_fn)  # <torch.autograd.function.SwishBackward>
     assert yr.grad_fn.name() == yt.grad_fn.name() == name + "Backward"
     assert repr(yr).endswith(f"grad_fn=<{name}Backward>)")
@@ -215,7 +218,7 @@ def test_activation_outputs_grads_names(name):
     gr = to_ramp(gt)
     yt.backward(gt)
     yr.backward(gr)
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_swish_gradcheck():
@@ -240,13 +243,13 @@ def test_swish_gradcheck():
 def test_non_tensor_argument_and_ctx_attributes():
     t, r = pair()
     yt, yr = T["Scale"].apply(t, 2.5), R["Scale"].apply(r, 2.5)
-    assert_values(yr, yt)
+    av(yr, yt)
     assert yr.grad_fn.flags == yt.grad_fn.flags == (True, False)
     assert yr.grad_fn.k == 2.5
     assert len(yr.grad_fn.next_functions) == len(yt.grad_fn.next_functions) == 1  # tensor inputs only
     yt.sum().backward()
     yr.sum().backward()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_needs_input_grad_follows_requires_grad():
@@ -261,14 +264,14 @@ def test_two_outputs_and_materialized_zeros():
     (t, r), (u, s) = pair(seed=1), pair(seed=2)
     at, bt = T["Split"].apply(t, u)
     ar, br = R["Split"].apply(r, s)
-    assert_values(ar, at)
-    assert_values(br, bt)
+    av(ar, at)
+    av(br, bt)
     assert ar.grad_fn is br.grad_fn
     assert at.grad_fn is bt.grad_fn
     (at * 3).sum().backward()  # b unused: its gradient is zeros
     (ar * 3).sum().backward()
-    assert_values(r.grad, t.grad)
-    assert_values(s.grad, u.grad)
+    av(r.grad, t.grad)
+    av(s.grad, u.grad)
 
 
 def test_two_outputs_both_used_and_autograd_grad():
@@ -278,14 +281,14 @@ def test_two_outputs_both_used_and_autograd_grad():
     gt = torch.autograd.grad((at * bt).sum(), (t, u))
     gr = ramp.autograd.grad((ar * br).sum(), (r, s))
     for a, b in zip(gr, gt):
-        assert_values(a, b)
+        av(a, b)
     # the gradient captured at a second output of the node
     at, bt = T["Split"].apply(t, u)
     ar, br = R["Split"].apply(r, s)
     gt = torch.autograd.grad((at * 2 + bt * 5).sum(), [bt, at])
     gr = ramp.autograd.grad((ar * 2 + br * 5).sum(), [br, ar])
     for a, b in zip(gr, gt):
-        assert_values(a, b)
+        av(a, b)
 
 
 def test_set_materialize_grads_false_gives_none():
@@ -295,7 +298,7 @@ def test_set_materialize_grads_false_gives_none():
     at.sum().backward()
     ar.sum().backward()
     assert ar.grad_fn.seen == at.grad_fn.seen == (False, True)
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_mark_non_differentiable():
@@ -306,8 +309,8 @@ def test_mark_non_differentiable():
     assert ir.item() == it.item()
     yt.sum().backward()
     yr.sum().backward()
-    assert_values(r.grad, t.grad)
-    assert_values(yr.grad_fn.gidx, yt.grad_fn.gidx)  # a zeros gradient for the index output
+    av(r.grad, t.grad)
+    av(yr.grad_fn.gidx, yt.grad_fn.gidx)  # a zeros gradient for the index output
 
 
 def test_mark_dirty_in_place():
@@ -316,10 +319,10 @@ def test_mark_dirty_in_place():
     yt, yr = T["AddOne_"].apply(ct), R["AddOne_"].apply(cr)
     assert yr is cr or yr.data_ptr() == cr.data_ptr()
     assert node_name(cr.grad_fn) == node_name(ct.grad_fn)
-    assert_values(cr, ct)
+    av(cr, ct)
     (yt * yt).sum().backward()
     (yr * yr).sum().backward()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_mark_dirty_on_leaf_raises():
@@ -335,7 +338,7 @@ def test_input_returned_unmodified():
     assert yr is not r and yr.grad_fn.name() == "IdentBackward"
     yt.sum().backward()
     yr.sum().backward()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 @pytest.mark.parametrize("name, args", [("TooFew", 2), ("ExtraValue", 1), ("BadShape", 1), ("GradForInt", "int"),
@@ -353,11 +356,11 @@ def test_extra_none_gradients_allowed_and_broadcast_summed():
     t, r = pair()
     T["ExtraNone"].apply(t).sum().backward()
     R["ExtraNone"].apply(r).sum().backward()
-    assert_values(r.grad, t.grad)
-    t, r = pair()
+    av(r.grad, t.grad)
+    t, r = pair(shape=(3,))
     T["Broadcast"].apply(t).backward()
     R["Broadcast"].apply(r).backward()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_saved_tensor_version_check():
@@ -365,9 +368,9 @@ def test_saved_tensor_version_check():
     ct, cr = t * 1, r * 1
     yt, yr = T["MyReLU"].apply(ct), R["MyReLU"].apply(cr)
     with torch.no_grad():
-        ct.add_(1)
+        ct.copy_(ct + 1)
     with ramp.no_grad():
-        cr.add_(1)
+        cr.copy_(cr + 1)
     et = outcome(lambda: yt.sum().backward())[1]
     er = outcome(lambda: yr.sum().backward())[1]
     assert et is not None
@@ -381,7 +384,7 @@ def test_retain_graph_and_freed_graph():
     yr.sum().backward(retain_graph=True)
     yt.sum().backward()
     yr.sum().backward()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
     et = outcome(lambda: yt.sum().backward())[1]
     er = outcome(lambda: yr.sum().backward())[1]
     assert et is not None and er == et
@@ -395,11 +398,11 @@ def test_grad_data_zero_and_hooks():
     yr.register_hook(lambda g: seen_r.append(g.clone()) or g * 2)
     yt.sum().backward()
     yr.sum().backward()
-    assert_values(seen_r[0], seen_t[0])
-    assert_values(r.grad, t.grad)
+    av(seen_r[0], seen_t[0])
+    av(r.grad, t.grad)
     t.grad.data.zero_()
     r.grad.data.zero_()
-    assert_values(r.grad, t.grad)
+    av(r.grad, t.grad)
 
 
 def test_forward_runs_without_grad_and_no_grad_outside():
@@ -455,10 +458,7 @@ def test_function_module_import_path():
 
 def test_tutorial_module_trains_like_torch():
     """A Swish Function inside an nn.Module, trained by SGD: the same losses as torch."""
-    def run(lib, fns, data):
-        lib.manual_seed(0)
-        x, y = data
-
+    def run(lib, fns):
         class Net(lib.nn.Module):
             def __init__(self):
                 super().__init__()
@@ -473,15 +473,15 @@ def test_tutorial_module_trains_like_torch():
 
     xt = torch.randn(16, 3, generator=torch.Generator().manual_seed(1))
     yt = torch.randn(16, 1, generator=torch.Generator().manual_seed(2))
-    nt = run(torch, T, (xt, yt))
-    nr = run(ramp, R, None)
+    nt = run(torch, T)
+    nr = run(ramp, R)
     nr.load_state_dict({k: to_ramp(v) for k, v in nt.state_dict().items()})
     xr, yr = to_ramp(xt), to_ramp(yt)
     ot = torch.optim.SGD(nt.parameters(), lr=0.1)
     orr = ramp.optim.SGD(nr.parameters(), lr=0.1)
     losses_t, losses_r = [], []
     for _ in range(5):
-        for net, opt, x, y, losses, lib in ((nt, ot, xt, yt, losses_t, torch), (nr, orr, xr, yr, losses_r, ramp)):
+        for net, opt, x, y, losses in ((nt, ot, xt, yt, losses_t), (nr, orr, xr, yr, losses_r)):
             opt.zero_grad()
             loss = ((net(x) - y) ** 2).mean()
             loss.backward()

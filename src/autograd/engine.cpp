@@ -137,7 +137,7 @@ struct CopySlices final : Node {
   Dims base_sizes, base_strides, view_sizes, view_strides;
   std::int64_t view_offset = 0;  // relative to the base's first element
   std::shared_ptr<Node> fn;
-  std::string_view name() const override { return "CopySlices"; }
+  std::string_view name() const override { return "torch::autograd::CopySlices"; }  // as 1.13 names it
   Grads apply(const Tensor& grad) override {
     Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
     ramp::detail::copy_into(result, grad);

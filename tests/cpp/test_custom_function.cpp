@@ -76,9 +76,8 @@ TEST(CustomFunction, TwoOutputsNonTensorArgumentAndMaterializedZeros) {
     EXPECT_DOUBLE_EQ(x.grad().at(i), 2 * y.at(i) * 2.5);
     EXPECT_DOUBLE_EQ(y.grad().at(i), 2 * x.at(i) * 2.5);
   }
-  auto g = autograd::grad({(out[0] + out[1] * 3).sum()}, {x}, {}, false);
   auto o2 = MulAdd::apply(x, y, 2.5);
-  g = autograd::grad({(o2[0] + o2[1] * 3).sum()}, {x});
+  auto g = autograd::grad({(o2[0] + o2[1] * 3).sum()}, {x});
   for (std::int64_t i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(g[0].at(i), y.at(i) * 2.5 + 3);
 }
 
@@ -154,7 +153,7 @@ TEST(Pad, ModesMatchIndexOracleAndGradcheck) {
   }
   EXPECT_EQ(name(pad(leaf({1, 2, 3}, 1), {1, 1}, "reflect", std::nullopt)), "ReflectionPad1DBackward0");
   EXPECT_EQ(name(pad(leaf({1, 2, 3, 3}, 1), {1, 1, 1, 1}, "replicate", std::nullopt)), "ReplicationPad2DBackward0");
-  EXPECT_EQ(name(pad(leaf({1, 2, 3}, 1), {1, 1}, "circular", std::nullopt)), "CopySlices");
+  EXPECT_EQ(name(pad(leaf({1, 2, 3}, 1), {1, 1}, "circular", std::nullopt)), "torch::autograd::CopySlices");
   EXPECT_EQ(name(pad(leaf({1, 2, 3}, 1), {1, -1}, "constant", std::nullopt)), "ConstantPadNdBackward0");
   EXPECT_EQ(error_of([&] { pad(x, {1}, "constant", std::nullopt); }), "Padding length must be divisible by 2");
   EXPECT_EQ(error_of([&] { pad(x, {1, 1}, "reflect", 2.0); }), "Padding mode \"reflect\" doesn't take in value argument");

@@ -8,7 +8,7 @@ Layers (include/ramp/nn/functional.h): linear, conv2d, max_pool2d (return_indice
 avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
 1.13's grad_fn.
 """
-import warnings
+import warnings as _warnings
 
 from .. import _C
 from .._generate import functional_namespace as _functional_namespace
@@ -75,12 +75,12 @@ def _check_p(p):
 
 
 def _feature_dropout(input, p, training, inplace, unbatched):
-    if unbatched:
-        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    result = _C.feature_dropout(input, p, training, inplace)
-    if unbatched:
-        result = result.squeeze_(0) if inplace else result.squeeze(0)
-    return result
+    if not unbatched:
+        return _C.feature_dropout(input, p, training, inplace)
+    if inplace:  # through a batched view of input (1.13 unsqueezes input itself in place)
+        _C.feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _C.feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -101,13 +101,13 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     inp_dim = input.dim()
     if inp_dim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
+        _warnings.warn(f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
                       "and will result in an error in a future release. To retain the behavior "
                       "and silence this warning, please use dropout instead. Note that dropout2d "
                       "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
                       "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).")
     if inp_dim == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+        _warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
                       "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
                       "is the channel dim. This behavior will change in a future release to interpret the "
                       "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
@@ -120,7 +120,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     inp_dim = input.dim()
     if inp_dim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated "
+        _warnings.warn(f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated "
                       "and will result in an error in a future release. To retain the behavior "
                       "and silence this warning, please use dropout instead. Note that dropout3d "
                       "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
