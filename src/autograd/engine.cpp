@@ -355,7 +355,7 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* cap
     n->pending = 0;
     n->needed = captures == nullptr;
     n->buffer = Tensor();
-    n->more_buffers.assign(n->num_outputs - 1, Tensor());
+    if (n->num_outputs > 1) n->more_buffers.assign(n->num_outputs - 1, Tensor());
     nodes.push_back(n);
     stack.push_back(n);
   };
@@ -406,7 +406,7 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* cap
     ~Cleanup() {
       for (Node* n : nodes) {
         n->buffer = Tensor();
-        n->more_buffers.clear();
+        if (!n->more_buffers.empty()) n->more_buffers.clear();
       }
     }
   } cleanup{nodes};
