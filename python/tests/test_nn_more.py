@@ -154,7 +154,7 @@ def test_dropout_modules_eval_warnings_errors():
     for name in ["Dropout1d", "Dropout2d", "Dropout3d"]:
         mt, mr = getattr(torch.nn, name)(0.3), getattr(ramp.nn, name)(0.3)
         assert rrepr(mr) == repr(mt)
-    r = ramp.randn(2, 3, 4)
+    r = ramp.randn(2, 3, 4, 5)
     assert ramp.nn.Dropout2d().eval()(r) is r
     x, r = pair(2, 3, 4, 5, 6)
     same_error(lambda: F.dropout1d(r), lambda: TF.dropout1d(x))
