@@ -74,13 +74,23 @@ class SavedTensor {
 struct Edge {
   std::shared_ptr<Node> fn;
   ScalarType dtype = ScalarType::Float32;  // the input's dtype: gradients are cast back to it
+  std::uint32_t input_nr = 0;              // which of fn's outputs the input is (custom Functions)
 };
 
-// A recorded op. Every node has one output; `apply` maps its gradient to one gradient per input.
+// A recorded op. A built-in op's node has one output: `apply` maps its gradient to one gradient per
+// input. A custom autograd.Function's node may have several (`num_outputs`): their gradients come
+// together to `apply_outputs`, undefined where none arrived.
 struct Node : std::enable_shared_from_this<Node> {
   SmallVector<Edge, 2> next;
   SmallVector<SavedTensor, 2> saved;
   std::vector<std::pair<int, Hook>> pre_hooks;  // the output tensor's hooks (register_hook)
+  // torch's Node.register_hook: called with the gradients for the inputs (which it may replace)
+  // and the gradients that came in, after the node ran.
+  using PostHook = std::function<void(Grads& grad_inputs, const std::vector<Tensor>& grad_outputs)>;
+  std::vector<std::pair<int, PostHook>> post_hooks;
+  std::uint32_t num_outputs = 1;
+  std::vector<Tensor> more_buffers;                          // outputs 1.. (engine bookkeeping)
+  std::vector<std::vector<std::pair<int, Hook>>> more_pre_hooks;  // outputs 1..'s tensor hooks
   std::uint64_t sequence_nr;                    // creation order: later nodes run first on ties
   bool released = false;                        // saved tensors freed by a backward pass
   bool accumulates = false;                     // an AccumulateGrad (autograd.grad skips those)
@@ -89,7 +99,12 @@ struct Node : std::enable_shared_from_this<Node> {
   virtual ~Node() = default;
   virtual std::string_view name() const = 0;
   virtual Grads apply(const Tensor& grad) = 0;
+  virtual Grads apply_outputs(std::vector<Tensor>& grads) { return apply(grads[0]); }
   virtual void release_saved();
+  // Output i's tensor hooks.
+  std::vector<std::pair<int, Hook>>& hooks_for(std::uint32_t output) {
+    return output == 0 ? pre_hooks : more_pre_hooks[output - 1];
+  }
   const Tensor unpack(std::size_t i) const { return saved[i].unpack(*this); }
 
   // Engine bookkeeping for the pass in progress.
@@ -111,6 +126,7 @@ struct AccumulateGrad final : Node {
 struct AutogradMeta {
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;               // null for leaves
+  std::uint32_t output_nr = 0;                 // which output of grad_fn this tensor is
   // A leaf's AccumulateGrad, kept for the leaf's life (it points back only weakly), so a training
   // loop does not make a new one per step.
   std::shared_ptr<Node> grad_accumulator;
@@ -132,6 +148,8 @@ void zero_grad(const Tensor& t, bool set_to_none = false);
 
 // The node a tensor's gradient flows into: its grad_fn, a leaf's accumulator, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
+// The edge from a node to input `t`: its gradient node, dtype and which output of it t is.
+Edge input_edge(const Tensor& t);
 
 // d(outputs)/d(inputs) weighted by grad_outputs, without touching any `.grad` (torch.autograd.grad).
 // An input that the outputs do not depend on raises unless allow_unused (then undefined).

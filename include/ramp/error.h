@@ -19,6 +19,9 @@ struct IndexError : Error {  // -> IndexError
 struct ValueError : Error {  // -> ValueError
   using Error::Error;
 };
+struct NotImplementedError : Error {  // -> NotImplementedError
+  using Error::Error;
+};
 
 namespace detail {
 inline std::string to_piece(const std::string& s) { return s; }

@@ -7,6 +7,7 @@
 #include "ramp/nn/functional.h"
 #include "ramp/nn/init.h"
 #include "ramp/nn/layers.h"
+#include "ramp/nn/layers_more.h"
 #include "ramp/nn/loss.h"
 #include "ramp/nn/module.h"
 #include "ramp/nn/utils.h"

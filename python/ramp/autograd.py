@@ -15,11 +15,14 @@ import sys
 import warnings
 
 from . import _C
+from . import _function as function
+from ._function import Function, FunctionCtx, once_differentiable
 
+sys.modules[__name__ + ".function"] = function  # `from ramp.autograd.function import Function`
 Node = _C.Node
 is_grad_enabled = _C.is_grad_enabled
 
-__all__ = ["grad", "backward", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "function", "grad", "backward", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
            "set_mask_backward", "mask_backward_enabled",
            "is_grad_enabled", "Node"]
 

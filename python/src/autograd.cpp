@@ -34,7 +34,13 @@ py::object none_or(const Tensor& t) { return t.defined() ? py::cast(t) : py::non
 // One Python class (_C.Node) for every node: the name is in name() and the repr, not in the class as
 // in torch (a Python subclass per name cannot take over pybind11's instances). pybind11 keeps one
 // Python object per live node, so `y.grad_fn is y.grad_fn` holds while someone holds it.
-py::object node_object(const std::shared_ptr<Node>& n) { return n ? py::cast(n) : py::none(); }
+}  // namespace
+py::object node_object(const std::shared_ptr<Node>& n) {
+  if (!n) return py::none();
+  py::object ctx = custom_node_object(*n);  // a Python autograd.Function's node is its ctx
+  return ctx ? ctx : py::cast(n);
+}
+namespace {
 
 // <ReluBackward0 object at 0x7f...>, as torch prints a node.
 std::string node_repr(py::handle self) {
@@ -60,6 +66,7 @@ Tensor checked_hook_result(py::handle fn, py::handle result, const Tensor& grad)
   return r;
 }
 
+}  // namespace
 autograd::Hook python_hook(py::function fn) {
   // The callable may be dropped by the engine's thread without the GIL: its deleter takes it.
   std::shared_ptr<py::object> held(new py::object(std::move(fn)), [](py::object* p) {
@@ -74,6 +81,7 @@ autograd::Hook python_hook(py::function fn) {
   };
 }
 
+namespace {
 // torch.utils.hooks.RemovableHandle: removes a tensor's hook; a no-op once the tensor is gone.
 struct RemovableHandle {
   std::weak_ptr<TensorImpl> tensor;
@@ -129,7 +137,7 @@ void init_autograd(py::module_& m) {
       .def("__repr__", &node_repr)
       .def_property_readonly("next_functions", [](const Node& n) {
         py::tuple out(n.next.size());
-        for (std::size_t i = 0; i < n.next.size(); ++i) out[i] = py::make_tuple(node_object(n.next[i].fn), 0);
+        for (std::size_t i = 0; i < n.next.size(); ++i) out[i] = py::make_tuple(node_object(n.next[i].fn), n.next[i].input_nr);
         return out;
       });
   py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>>(m, "AccumulateGrad")

@@ -58,6 +58,18 @@ void init_shape(py::module_& m);     // ramp/shape.h: split, chunk, tril, one_ho
 std::vector<std::int64_t> int_list(py::handle h);
 std::vector<std::int64_t> int_list(const py::args& args);
 void init_indexing(py::module_& m);  // __getitem__/__setitem__, gather/scatter, masks, sort (after init_tensor)
+void init_function(py::module_& m);  // autograd.Function's node and ctx base (after init_autograd)
+}  // namespace ramp::py_
+namespace ramp::autograd {
+struct Node;
+}
+namespace ramp::py_ {
+// `y.grad_fn` in Python: the node, or for a Python autograd.Function its ctx object.
+py::object node_object(const std::shared_ptr<autograd::Node>& n);
+// The ctx of a Python autograd.Function's node; null for any other node.
+py::object custom_node_object(const autograd::Node& n);
+// A Python callable as a tensor hook (takes the GIL; checks what it returns as torch).
+std::function<Tensor(const Tensor&)> python_hook(py::function fn);
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -99,6 +99,8 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const ramp::ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const ramp::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const ramp::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
@@ -154,4 +156,5 @@ PYBIND11_MODULE(_C, m) {
   init_random(m);
   init_shape(m);
   init_indexing(m);
+  init_function(m);
 }

@@ -10,8 +10,10 @@
 namespace ramp::py_ {
 namespace {
 
-// A size argument: one int (both spatial dims) or a tuple/list of ints, as ATen's IntArrayRef parses.
-std::vector<std::int64_t> ints(py::handle h, std::string_view fn, std::string_view name, int position) {
+// A size argument: one int (both spatial dims) or a tuple/list of ints, as ATen's IntArrayRef parses
+// (empty only where `allow_empty`).
+std::vector<std::int64_t> ints(py::handle h, std::string_view fn, std::string_view name, int position,
+                               bool allow_empty = false) {
   auto is_int = [](py::handle v) { return PyIndex_Check(v.ptr()) && !PyBool_Check(v.ptr()); };
   if (is_int(h)) return {h.cast<std::int64_t>()};
   std::vector<std::int64_t> out;
@@ -23,7 +25,7 @@ std::vector<std::int64_t> ints(py::handle h, std::string_view fn, std::string_vi
       }
       out.push_back(v.cast<std::int64_t>());
     }
-    if (out.size() == py::len(h) && !out.empty()) return out;
+    if (out.size() == py::len(h) && (allow_empty || !out.empty())) return out;
   }
   throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position,
                               ") must be tuple of ints, not ", type_name(h)));
@@ -130,6 +132,29 @@ py::object dropout(py::handle input, double p, bool training, bool inplace) {
   return py::cast(std::move(y));
 }
 
+py::object feature_dropout(py::handle input, double p, bool training, bool inplace) {
+  const Tensor& x = tensor_arg(input, "feature_dropout", "input", 1);
+  Tensor y = ramp::feature_dropout(x, p, training, inplace);
+  if (y.is_same(x)) return py::reinterpret_borrow<py::object>(input);
+  return py::cast(std::move(y));
+}
+
+Tensor layer_norm(py::handle input, py::handle normalized_shape, py::handle weight, py::handle bias, double eps) {
+  const char* fn = "layer_norm";
+  const Tensor& x = tensor_arg(input, fn, "input", 1);
+  const auto shape = ints(normalized_shape, fn, "normalized_shape", 2, true);
+  const Tensor w = optional_tensor(weight, fn, "weight", 3), b = optional_tensor(bias, fn, "bias", 4);
+  py::gil_scoped_release nogil;
+  return ramp::layer_norm(x, shape, w, b, eps);
+}
+
+Tensor pad(py::handle input, py::handle padding, const std::string& mode, std::optional<double> value) {
+  const Tensor& x = tensor_arg(input, "pad", "input", 1);
+  const auto p = ints(padding, "pad", "pad", 2, true);
+  py::gil_scoped_release nogil;
+  return ramp::pad(x, p, mode, value);
+}
+
 }  // namespace
 
 void init_nn(py::module_& m) {
@@ -150,6 +175,11 @@ void init_nn(py::module_& m) {
         py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
   m.def("dropout", &dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
         py::arg("inplace") = false);
+  m.def("feature_dropout", &feature_dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+        py::arg("inplace") = false);
+  m.def("layer_norm", &layer_norm, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = none,
+        py::arg("bias") = none, py::arg("eps") = 1e-5);
+  m.def("pad", &pad, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = none);
 
   namespace init = nn::init;
   auto i = m.def_submodule("_init", "nn::init (ramp.nn.init gives it torch's signatures and checks)");

@@ -164,12 +164,6 @@ def test_constructor_errors(name):
     assert r[1] is not None and r[1][0] == t[1][0] and sorted_sets(r[1][1]) == sorted_sets(t[1][1])
 
 
-def test_padding_mode_not_implemented():
-    assert torch.nn.Conv2d(3, 8, 3, padding_mode="reflect") is not None
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect' is not supported by ramp"):
-        ramp.nn.Conv2d(3, 8, 3, padding_mode="reflect")
-
-
 REPRS = [
     lambda nn: nn.Linear(4, 2, bias=False),
     lambda nn: nn.Conv2d(3, 8, 3),

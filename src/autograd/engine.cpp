@@ -104,11 +104,16 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   return m.grad_accumulator;
 }
 
+Edge input_edge(const Tensor& t) {
+  auto fn = gradient_edge(t);
+  return {fn, t.dtype(), fn ? t.impl().autograd->output_nr : 0};
+}
+
 void attach(Tensor& out, const std::shared_ptr<Node>& node,
             std::initializer_list<std::reference_wrapper<const Tensor>> inputs, std::initializer_list<Save> saved) {
   if (!is_floating(out.dtype())) return;  // integer results carry no gradient (x.to(int))
   node->next.reserve(inputs.size());
-  for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.dtype() : out.dtype()});
+  for (const Tensor& t : inputs) node->next.push_back(t.defined() ? input_edge(t) : Edge{nullptr, out.dtype()});
   node->saved.reserve(saved.size());
   // A saved input that is the written tensor itself (y *= y) is kept like an output, detached: a
   // full reference would be a cycle through its grad_fn.
@@ -118,6 +123,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
   if (!meta) meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
   meta->grad_fn = node;
+  meta->output_nr = 0;
   if (meta->base) {
     for (const Tensor& t : inputs)
       if (t.defined() && &t.impl() == &out.impl()) return rebase_view(out, node);
@@ -131,7 +137,7 @@ struct CopySlices final : Node {
   Dims base_sizes, base_strides, view_sizes, view_strides;
   std::int64_t view_offset = 0;  // relative to the base's first element
   std::shared_ptr<Node> fn;
-  std::string_view name() const override { return "CopySlices"; }
+  std::string_view name() const override { return "torch::autograd::CopySlices"; }  // as 1.13 names it
   Grads apply(const Tensor& grad) override {
     Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
     ramp::detail::copy_into(result, grad);
@@ -160,15 +166,17 @@ void rebase_view(Tensor& view, const std::shared_ptr<Node>& fn) {
   cs->view_strides = Dims(view.strides());
   cs->view_offset = view.storage_offset() - base.storage_offset();
   cs->fn = fn;
-  cs->next.push_back({gradient_edge(base), base.dtype()});
+  cs->next.push_back(input_edge(base));
   for (std::size_t i = 1; i < fn->next.size(); ++i) cs->next.push_back(fn->next[i]);
   auto& bm = base.impl().autograd;
   if (!bm) bm = std::make_shared<AutogradMeta>();
   bm->requires_grad = true;
   bm->grad_fn = cs;
+  bm->output_nr = 0;
   // The view's own gradient now flows through the base: it is an as_strided of the new base.
   Tensor regenerated = base.as_strided(view.sizes(), view.strides(), view.storage_offset());
   m.grad_fn = regenerated.grad_fn();
+  m.output_nr = 0;
 }
 
 void check_inplace(const Tensor& self) {
@@ -249,15 +257,44 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
 // ---- the backward pass ----
 namespace {
 
+// Runs a node (its tensor hooks first, then apply, then its post hooks) on the gradients of its
+// outputs; `outs` holds outputs 1.. of a node with several.
+Grads run_node(Node& n, Tensor g, std::vector<Tensor>& outs) {
+  Grads grads;
+  if (n.num_outputs == 1) {
+    if (!n.pre_hooks.empty()) g = run_hooks(n.pre_hooks, std::move(g));
+    grads = n.apply(g);
+    if (!n.post_hooks.empty()) outs.assign(1, g);
+  } else {
+    outs[0] = std::move(g);
+    for (std::uint32_t i = 0; i < n.num_outputs; ++i)
+      if (outs[i].defined() && !n.hooks_for(i).empty()) outs[i] = run_hooks(n.hooks_for(i), std::move(outs[i]));
+    grads = n.apply_outputs(outs);
+  }
+  if (!n.post_hooks.empty())
+    for (const auto& [id, hook] : std::vector(n.post_hooks)) hook(grads, outs);
+  return grads;
+}
+
 struct BySequence {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
 };
 
 // Runs the graph below `roots`. With `captures` (autograd.grad), the gradients arriving at those
 // nodes are returned instead of accumulated, and only nodes leading to them run.
-using Roots = SmallVector<std::pair<std::shared_ptr<Node>, Tensor>, 1>;
-std::vector<Tensor> run(const Roots& roots, bool keep_graph,
-                        const std::vector<std::shared_ptr<Node>>* captures) {
+struct Root {
+  std::shared_ptr<Node> fn;
+  std::uint32_t output;
+  Tensor grad;
+};
+using Roots = SmallVector<Root, 1>;
+// A gradient to capture for autograd.grad: output `output` of `fn`.
+using Captures = std::vector<std::pair<std::shared_ptr<Node>, std::uint32_t>>;
+
+// Where a gradient for output `nr` of `n` gathers.
+Tensor& buffer_of(Node& n, std::uint32_t nr) { return nr == 0 ? n.buffer : n.more_buffers[nr - 1]; }
+
+std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* captures) {
   NoGradGuard no_grad;
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
   static std::atomic<std::uint64_t> passes{0};
@@ -293,6 +330,7 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
     int pending, remaining;
     bool needed;
     Tensor buffer;
+    std::vector<Tensor> more_buffers;
   };
   std::vector<Saved> outer_state;
   struct Restore {
@@ -304,20 +342,24 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
         s.n->remaining = s.remaining;
         s.n->needed = s.needed;
         s.n->buffer = std::move(s.buffer);
+        s.n->more_buffers = std::move(s.more_buffers);
       }
     }
   } restore{outer_state};
   auto visit = [&](Node* n) {
     if (n->pass == pass) return;
-    if (depth > 1) outer_state.push_back({n, n->pass, n->pending, n->remaining, n->needed, std::move(n->buffer)});
+    if (depth > 1)
+      outer_state.push_back({n, n->pass, n->pending, n->remaining, n->needed, std::move(n->buffer),
+                             std::move(n->more_buffers)});
     n->pass = pass;
     n->pending = 0;
     n->needed = captures == nullptr;
     n->buffer = Tensor();
+    if (n->num_outputs > 1) n->more_buffers.assign(n->num_outputs - 1, Tensor());
     nodes.push_back(n);
     stack.push_back(n);
   };
-  for (const auto& r : roots) visit(r.first.get());
+  for (const auto& r : roots) visit(r.fn.get());
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
@@ -334,7 +376,7 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
   auto capture_index = [&](Node* n) -> int {
     if (!captures) return -1;
     for (std::size_t i = 0; i < captures->size(); ++i)
-      if ((*captures)[i].get() == n) return int(i);
+      if ((*captures)[i].first.get() == n) return int(i);
     return -1;
   };
   if (captures) {
@@ -362,7 +404,10 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
   struct Cleanup {
     std::vector<Node*>& nodes;
     ~Cleanup() {
-      for (Node* n : nodes) n->buffer = Tensor();
+      for (Node* n : nodes) {
+        n->buffer = Tensor();
+        if (!n->more_buffers.empty()) n->more_buffers.clear();
+      }
     }
   } cleanup{nodes};
 
@@ -373,30 +418,41 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
     ready.push_back(n);
     std::push_heap(ready.begin(), ready.end(), BySequence{});
   };
-  for (const auto& [fn, g] : roots) {
-    Node* n = fn.get();
-    n->buffer = n->buffer.defined() ? n->buffer.add(g) : g;
+  for (const auto& r : roots) {
+    Tensor& b = buffer_of(*r.fn, r.output);
+    b = b.defined() ? b.add(r.grad) : r.grad;
   }
   for (const auto& r : roots)
-    if (r.first->pending == 0) {
-      r.first->pending = -1;  // queued once even when it is several roots
-      push(r.first.get());
+    if (r.fn->pending == 0) {
+      r.fn->pending = -1;  // queued once even when it is several roots
+      push(r.fn.get());
     }
+  std::vector<Tensor> outs;
   while (!ready.empty()) {
     std::pop_heap(ready.begin(), ready.end(), BySequence{});
     Node* n = ready.back();
     ready.pop_back();
     Tensor g = std::move(n->buffer);
     n->buffer = Tensor();
+    bool any = g.defined();
+    if (n->num_outputs > 1) {
+      outs.assign(1, Tensor());
+      for (Tensor& b : n->more_buffers) {
+        any = any || b.defined();
+        outs.push_back(std::move(b));
+      }
+      n->more_buffers.clear();
+    }
     Grads grads;
-    if (g.defined()) {
+    if (any) {
       // autograd.grad returns an input's gradient as it arrives; the node itself (and its tensor's
       // hooks) runs only when it leads to another capture, as in 1.13.
-      int ci = capture_index(n);
-      if (ci >= 0) captured[std::size_t(ci)] = g;
+      if (captures)
+        for (std::size_t ci = 0; ci < captures->size(); ++ci)
+          if ((*captures)[ci].first.get() == n)
+            captured[ci] = (*captures)[ci].second == 0 ? g : outs[(*captures)[ci].second];
       if (n->needed && !(captures && n->accumulates)) {
-        if (!n->pre_hooks.empty()) g = run_hooks(n->pre_hooks, std::move(g));
-        grads = n->apply(g);
+        grads = run_node(*n, std::move(g), outs);
         if (!keep_graph) n->release_saved();
       }
     }
@@ -406,7 +462,8 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph,
       Node* c = e.fn.get();
       if (i < grads.size() && grads[i].defined()) {
         Tensor gi = grads[i].dtype() == e.dtype ? std::move(grads[i]) : grads[i].to(e.dtype);
-        c->buffer = c->buffer.defined() ? c->buffer.add(gi) : std::move(gi);
+        Tensor& b = buffer_of(*c, e.input_nr);
+        b = b.defined() ? b.add(gi) : std::move(gi);
       }
       if (--c->pending == 0) push(c);
     }
@@ -444,7 +501,7 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads,
       // The cached ones may not reach user code: not for autograd.grad (returned), nor where a hook
       // on the root would see it.
       const AutogradMeta& m = *out.impl().autograd;
-      const bool hooked = m.grad_fn ? !m.grad_fn->pre_hooks.empty() : !m.hooks.empty();
+      const bool hooked = m.grad_fn ? !m.grad_fn->hooks_for(m.output_nr).empty() : !m.hooks.empty();
       g = may_cache && !hooked ? implicit_ones(out) : ones_like(out);
     } else {
       RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), out.sizes().begin(), out.sizes().end()),
@@ -452,7 +509,7 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads,
                  ") and output[", i, "] has a shape of torch.Size(", shape_str(out.sizes()), ").");
       if (g.dtype() != out.dtype()) g = g.to(out.dtype());
     }
-    roots.emplace_back(gradient_edge(out), g);
+    roots.push_back({gradient_edge(out), out.impl().autograd->output_nr, g});
   }
   return roots;
 }
@@ -468,10 +525,11 @@ void backward(const Tensor& root, const Tensor& grad_root, bool retain_graph) {
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, bool retain_graph, bool allow_unused) {
-  std::vector<std::shared_ptr<Node>> captures;
+  Captures captures;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     RAMP_CHECK(requires_grad(inputs[i]), "One of the differentiated Tensors does not require grad");
-    captures.push_back(gradient_edge(inputs[i]));
+    const Edge e = input_edge(inputs[i]);
+    captures.emplace_back(e.fn, e.input_nr);
   }
   auto result = run(make_roots(outputs, grad_outputs, false), retain_graph, &captures);
   for (auto& r : result)

@@ -110,7 +110,7 @@ void Tensor::retain_grad() const {
   if (is_leaf() || retains_grad()) return;
   std::weak_ptr<TensorImpl> self = impl_ptr();
   impl().autograd->retains_grad = true;
-  grad_fn()->pre_hooks.emplace_back(-1, [self](const Tensor& g) {
+  grad_fn()->hooks_for(impl().autograd->output_nr).emplace_back(-1, [self](const Tensor& g) {
     if (auto impl = self.lock()) {
       Tensor& grad = impl->autograd->grad;
       grad = grad.defined() && !impl->autograd->grad_zero_pending ? grad.add(g) : g.clone();
@@ -125,7 +125,7 @@ bool Tensor::retains_grad() const { return impl().autograd && impl().autograd->r
 int Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
   RAMP_CHECK(requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
   const int id = next_hook_id++;
-  auto& hooks = is_leaf() ? impl().autograd->hooks : grad_fn()->pre_hooks;
+  auto& hooks = is_leaf() ? impl().autograd->hooks : grad_fn()->hooks_for(impl().autograd->output_nr);
   hooks.emplace_back(id, std::move(hook));
   return id;
 }
@@ -134,7 +134,7 @@ void Tensor::remove_hook(int id) const {
   if (!impl().autograd) return;
   auto drop = [id](auto& hooks) { std::erase_if(hooks, [id](const auto& h) { return h.first == id; }); };
   drop(impl().autograd->hooks);
-  if (grad_fn()) drop(grad_fn()->pre_hooks);
+  if (grad_fn()) drop(grad_fn()->hooks_for(impl().autograd->output_nr));
 }
 
 }  // namespace ramp

@@ -61,7 +61,6 @@ Conv2dOptions checked(std::int64_t in, std::int64_t out, Conv2dOptions o) {
   RAMP_CHECK_T(ValueError, pm == "zeros" || pm == "reflect" || pm == "replicate" || pm == "circular",
                "padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='",
                pm, "'");
-  RAMP_CHECK(pm == "zeros", "Conv2d: padding_mode='", pm, "' is not implemented in ramp (only 'zeros')");
   return o;
 }
 }  // namespace
@@ -80,6 +79,17 @@ void Conv2d::reset_parameters() { reset_weight_and_bias(weight, bias); }
 
 Tensor Conv2d::forward(const Tensor& input) {
   const Conv2dOptions& o = options;
+  if (o.padding_mode != "zeros") {  // 1.13: F.pad by (left, right) per dim, last dim first; then no padding
+    std::vector<std::int64_t> p;
+    for (auto [k, d, n] : {std::tuple{kernel_size.w, o.dilation.w, o.padding.w},
+                           std::tuple{kernel_size.h, o.dilation.h, o.padding.h}}) {
+      const std::int64_t total = o.padding.mode == "same" ? d * (k - 1) : o.padding.mode == "valid" ? 0 : 2 * n;
+      p.push_back(total / 2);
+      p.push_back(total - total / 2);
+    }
+    return conv2d(pad(input, p, o.padding_mode), weight, bias, o.stride.vec(), std::vector<std::int64_t>{0}, o.dilation.vec(),
+                  o.groups);
+  }
   if (!o.padding.mode.empty()) {
     return conv2d(input, weight, bias, o.stride.vec(), o.padding.mode, o.dilation.vec(), o.groups);
   }
@@ -100,6 +110,7 @@ std::string Conv2d::extra_repr() const {
   if (!(o.dilation == IntPair(1))) s += ", dilation=" + pair_tuple(o.dilation);
   if (o.groups != 1) s += ", groups=" + std::to_string(o.groups);
   if (!bias.defined()) s += ", bias=False";
+  if (o.padding_mode != "zeros") s += ", padding_mode=" + o.padding_mode;
   return s;
 }
 

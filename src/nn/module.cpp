@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "ramp/autograd.h"
+#include "ramp/custom_function.h"
 #include "ramp/error.h"
 #include "ramp/print.h"
 
@@ -67,7 +68,8 @@ Tensor Module::forward(const Tensor&) {
 }
 
 Tensor Module::operator()(const Tensor& input) {
-  if (pre_hooks_.empty() && hooks_.empty()) return forward(input);
+  if (pre_hooks_.empty() && hooks_.empty() && backward_hooks_.empty()) return forward(input);
+  if (!backward_hooks_.empty()) return call_with_backward_hooks(input);
   Tensor x = input;
   for (auto& [id, hook] : std::vector(pre_hooks_)) {
     if (auto r = hook(*this, x)) x = *r;
@@ -311,6 +313,78 @@ int Module::register_forward_hook(ForwardHook hook) {
 void Module::remove_hook(int id) {
   std::erase_if(pre_hooks_, [&](const auto& h) { return h.first == id; });
   std::erase_if(hooks_, [&](const auto& h) { return h.first == id; });
+  std::erase_if(backward_hooks_, [&](const auto& h) { return h.first == id; });
+}
+
+int Module::register_full_backward_hook(BackwardHook hook) {
+  int id = next_hook_id++;
+  backward_hooks_.emplace_back(id, std::move(hook));
+  return id;
+}
+
+namespace {
+// 1.13's BackwardHookFunction: the identity, whose node sees the gradients passing through it.
+struct BackwardHookFunction : autograd::Function<BackwardHookFunction> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
+    if (!x.requires_grad()) ctx->mark_non_differentiable({x});
+    return x;
+  }
+  static std::vector<Tensor> backward(autograd::AutogradContext*, std::vector<Tensor> g) { return g; }
+};
+constexpr std::string_view kBackwardHookNode = "BackwardHookFunctionBackward";
+}  // namespace
+
+// 1.13's BackwardHook: the output's node records grad_output; the input's node then calls the hooks
+// with both (or the output's node calls them itself when the input needs no gradient).
+Tensor Module::call_with_backward_hooks(const Tensor& input) {
+  struct State {
+    Tensor grad_output;
+    bool seen = false;
+  };
+  Tensor x = input;
+  for (auto& [id, hook] : std::vector(pre_hooks_)) {
+    if (auto r = hook(*this, x)) x = *r;
+  }
+  const bool on = autograd::is_grad_enabled();
+  auto st = std::make_shared<State>();
+  auto self = alive_.self;
+  *self = this;
+  auto run = [self, hooks = backward_hooks_](Tensor grad_input, const Tensor& grad_output) {
+    RAMP_CHECK(*self, "You are trying to call the hook of a dead Module!");
+    for (const auto& [id, h] : hooks)
+      if (auto r = h(**self, grad_input, grad_output)) grad_input = *r;
+    return grad_input;
+  };
+  const bool input_hooked = on && x.requires_grad();
+  if (input_hooked) {
+    x = BackwardHookFunction::apply(x);
+    auto& node = static_cast<autograd::CustomNode&>(*x.grad_fn());
+    node.node_name = kBackwardHookNode;
+    node.post_hooks.emplace_back(-1, [st, run](autograd::Grads& gi, const std::vector<Tensor>&) {
+      if (!st->seen) return;  // reached the input without passing through the output
+      gi[0] = run(gi[0], st->grad_output);
+      st->seen = false;
+      st->grad_output = Tensor();
+    });
+  }
+  Tensor y = forward(x);
+  for (auto& [id, hook] : std::vector(hooks_)) {
+    if (auto r = hook(*this, x, y)) y = *r;
+  }
+  if (on && y.requires_grad()) {
+    y = BackwardHookFunction::apply(y);
+    auto& node = static_cast<autograd::CustomNode&>(*y.grad_fn());
+    node.node_name = kBackwardHookNode;
+    node.post_hooks.emplace_back(-1, [st, run, input_hooked](autograd::Grads&, const std::vector<Tensor>& go) {
+      st->grad_output = go[0];
+      st->seen = true;
+      if (input_hooked) return;
+      RAMP_CHECK(!run(Tensor(), go[0]).defined(), "Backward hook for Modules where no input requires gradient "
+                 "should always return None or None for all gradients.");
+      st->seen = false;
+    });
+  }
+  return y;
 }
 
 // ---- state_dict ----

@@ -39,7 +39,7 @@ std::shared_ptr<Node> record_list(Tensor& out, std::string_view name, const std:
   auto node = std::make_shared<FnNode<F>>(name, std::move(backward));
   attach(out, node, {}, {});
   node->next.reserve(inputs.size());
-  for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.dtype()});
+  for (const Tensor& t : inputs) node->next.push_back(input_edge(t));
   return node;
 }
 

@@ -536,7 +536,7 @@ TEST(OpGrad, NodeNames) {
   Tensor z = x.mul(1.0);
   Tensor v = z.slice(1, 1);
   relu_(v);
-  EXPECT_EQ(n(z), "CopySlices");
+  EXPECT_EQ(n(z), "torch::autograd::CopySlices");
   EXPECT_EQ(n(v), "AsStridedBackward0");
   EXPECT_EQ(n(x.sum()), "SumBackward0");
   EXPECT_EQ(n(x.sum({0})), "SumBackward1");

@@ -47,4 +47,18 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 // F.dropout: in training zeroes each element with probability p and scales the rest by 1 / (1 - p).
 Tensor dropout(const Tensor& input, double p = 0.5, bool training = true, bool inplace = false);
 
+// F.layer_norm: normalises over the last normalized_shape.size() dims; weight/bias (of
+// normalized_shape) may be undefined. NativeLayerNormBackward0.
+Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+
+// F.pad: `pad` lists (left, right) pairs from the last dim backwards. mode "constant" (any dims,
+// negative pads crop), "reflect", "replicate", "circular" (the last 1-3 dims of a 2-5 D input).
+Tensor pad(const Tensor& input, IntArrayRef pad, std::string_view mode = "constant",
+           std::optional<double> value = {});
+
+// F.dropout1d / F.dropout2d's channel-wise dropout (ATen's feature_dropout): input [N, C, *]; each
+// (n, c) channel is zeroed with probability p, the rest scaled by 1 / (1 - p).
+Tensor feature_dropout(const Tensor& input, double p = 0.5, bool training = true, bool inplace = false);
+
 }  // namespace ramp

@@ -56,7 +56,7 @@ struct Conv2dOptions {
   IntPair dilation = 1;
   std::int64_t groups = 1;
   bool bias = true;
-  std::string padding_mode = "zeros";  // the only mode ramp has
+  std::string padding_mode = "zeros";  // or "reflect", "replicate", "circular" (F.pad before)
 };
 
 class Conv2d : public Module {

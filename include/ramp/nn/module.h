@@ -94,6 +94,13 @@ class Module {
   using ForwardHook = std::function<std::optional<Tensor>(Module&, const Tensor& input, const Tensor& output)>;
   int register_forward_pre_hook(ForwardPreHook hook);
   int register_forward_hook(ForwardHook hook);
+  // 1.13's register_full_backward_hook for a one-tensor module: once the input's gradient is known,
+  // hook(module, grad_input, grad_output) sees it (undefined when the input needs none) and the
+  // output's, and may return a replacement for grad_input. The module's output then has grad_fn
+  // BackwardHookFunctionBackward, as in 1.13.
+  using BackwardHook =
+      std::function<std::optional<Tensor>(Module&, const Tensor& grad_input, const Tensor& grad_output)>;
+  int register_full_backward_hook(BackwardHook hook);
   void remove_hook(int id);
 
   // ---- weights ----
@@ -131,6 +138,17 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   std::vector<std::pair<int, ForwardPreHook>> pre_hooks_;
   std::vector<std::pair<int, ForwardHook>> hooks_;
+  std::vector<std::pair<int, BackwardHook>> backward_hooks_;
+  Tensor call_with_backward_hooks(const Tensor& input);
+  // What a pending backward hook holds of this module: cleared when the module dies, so a backward
+  // pass after that raises 1.13's "hook of a dead Module" instead of touching freed memory.
+  struct Alive {
+    std::shared_ptr<Module*> self = std::make_shared<Module*>(nullptr);
+    Alive() = default;
+    Alive(const Alive&) = delete;
+    Alive& operator=(const Alive&) = delete;
+    ~Alive() { *self = nullptr; }
+  } alive_;
   bool training_ = true;
 };
 

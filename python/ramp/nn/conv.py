@@ -1,4 +1,4 @@
-"""nn.Conv2d (torch/nn/modules/conv.py, 1.13): zero padding only."""
+"""nn.Conv2d (torch/nn/modules/conv.py, 1.13); padding_mode other than 'zeros' pads with F.pad first."""
 from .. import _C
 from . import init
 from ._utils import _pair
@@ -35,8 +35,16 @@ class Conv2d(Module):
         valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}
         if padding_mode not in valid_padding_modes:
             raise ValueError(f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode='{padding_mode}' is not supported by ramp (only 'zeros')")
+        if isinstance(padding, str):  # F.pad's (left, right) per dim, last dim first
+            self._reversed_padding_repeated_twice = [0, 0] * len(kernel_size)
+            if padding == "same":
+                for d, k, i in zip(dilation, kernel_size, range(len(kernel_size) - 1, -1, -1)):
+                    total_padding = d * (k - 1)
+                    left_pad = total_padding // 2
+                    self._reversed_padding_repeated_twice[2 * i] = left_pad
+                    self._reversed_padding_repeated_twice[2 * i + 1] = total_padding - left_pad
+        else:
+            self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.stride, self.padding, self.dilation = stride, padding, dilation
         self.transposed, self.output_padding = False, _pair(0)
@@ -51,8 +59,14 @@ class Conv2d(Module):
     def reset_parameters(self):
         init._reset_weight_and_bias(self.weight, self.bias)
 
+    def _conv_forward(self, input, weight, bias):
+        if self.padding_mode != "zeros":
+            return _C.conv2d(_C.pad(input, self._reversed_padding_repeated_twice, self.padding_mode, None), weight,
+                             bias, self.stride, _pair(0), self.dilation, self.groups)
+        return _C.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
     def forward(self, input):
-        return _C.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._conv_forward(input, self.weight, self.bias)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
@@ -64,4 +78,6 @@ class Conv2d(Module):
             s += ", groups={groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)

@@ -5,8 +5,11 @@ leaky_relu_, prelu, rrelu, rrelu_, elu, elu_, selu, selu_, celu, celu_, gelu, si
 hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax.
 
 Layers (include/ramp/nn/functional.h): linear, conv2d, max_pool2d (return_indices), max_pool2d_with_indices,
-avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout. Each records 1.13's grad_fn.
+avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
+1.13's grad_fn.
 """
+import warnings as _warnings
+
 from .. import _C
 from .._generate import functional_namespace as _functional_namespace
 
@@ -69,6 +72,76 @@ def one_hot(tensor, num_classes=-1):
 def dropout(input, p=0.5, training=True, inplace=False):
     """In training zeroes each element with probability p and scales the rest by 1 / (1 - p)."""
     return _C.dropout(input, p, training, inplace)
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError("dropout probability has to be between 0 and 1, " "but got {}".format(p))
+
+
+def _feature_dropout(input, p, training, inplace, unbatched):
+    if not unbatched:
+        return _C.feature_dropout(input, p, training, inplace)
+    if inplace:  # through a batched view of input (1.13 unsqueezes input itself in place)
+        _C.feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _C.feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, L] (or unbatched [C, L]) with probability p."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {inp_dim}D input. "
+                           "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+                           "spatial dimension, a channel dimension, and an optional batch dimension "
+                           "(i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, inp_dim == 2)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, H, W] with probability p (a 3-D input is read as [N, C, L],
+    with 1.13's warning)."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (3, 4):
+        _warnings.warn(f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout2d "
+                      "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
+                      "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).")
+    if inp_dim == 3:
+        _warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                      "is the channel dim. This behavior will change in a future release to interpret the "
+                      "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d instead.")
+    return _C.feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of [N, C, D, H, W] (or unbatched [C, D, H, W]) with probability p."""
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (4, 5):
+        _warnings.warn(f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout3d "
+                      "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
+                      "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).")
+    return _feature_dropout(input, p, training, inplace, inp_dim != 5)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalises over the last len(normalized_shape) dims, then weight * x + bias."""
+    return _C.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads the last len(pad) // 2 dims: pad = (left, right) for the last dim, then the one before...
+    mode "constant" (value, default 0), "reflect", "replicate" or "circular"."""
+    return _C.pad(input, pad, mode, value)
 
 
 # ---- losses (python/ramp/nn/loss.py) ----

@@ -1,4 +1,4 @@
-"""ramp.utils: torch.utils's data loading (ramp.utils.data)."""
-from . import data
+"""ramp.utils: torch.utils's data loading (ramp.utils.data) and hooks (ramp.utils.hooks)."""
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]
