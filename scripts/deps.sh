@@ -3,7 +3,7 @@
 set -euo pipefail
 RAMP_PACKAGES=(cmake ninja-build g++ pkg-config libhwy-dev libsleef-dev libgtest-dev libomp-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch libtorch-dev libdlpack-dev libopenblas-openmp-dev
-  nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist libdnnl-dev)
+  nlohmann-json3-dev zlib1g-dev libminizip-dev dataset-fashion-mnist libdnnl-dev)
 missing=()
 for p in "${RAMP_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ from ._C import mm, bmm, mv, dot, addmm, matmul, pow, exp, log, cat, stack  # in
 from ._C import eq, ne, lt, le, gt, ge, argmax, index_select, sqrt, abs, clamp, clip, Generator, randperm
 from ._tensor import Size
 from . import _generate, autograd, memory, nn, io, utils, optim
-from .io import save, load
+from .serialization import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them

@@ -44,6 +44,7 @@ void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor cl
 void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
+void init_pt(py::module_& m);        // torch's checkpoint format (_C._pt)
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).

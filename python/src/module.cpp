@@ -148,5 +148,6 @@ PYBIND11_MODULE(_C, m) {
   init_ops(m);
   init_optim(m);
   init_io(m);
+  init_pt(m);
   init_nn(m);
 }
