@@ -232,7 +232,7 @@ def _restore_location(storage, location, map_location):
         return storage
     if isinstance(location, str) and location.startswith("cuda"):
         raise RuntimeError(_CUDA_ERROR)
-    raise RuntimeError(f"don't know how to restore data location of torch.storage.TypedStorage (tagged with {location})")
+    raise RuntimeError(f"don't know how to restore data location of torch.storage.UntypedStorage (tagged with {location})")
 
 
 class _Unpickler(pickle.Unpickler):
@@ -310,9 +310,9 @@ def _load_zip(src, size, map_location, pickle_load_args):
     if not names or "/" not in names[0]:
         raise _LoadError("not a torch checkpoint (no folder in the zip archive)")
     folder = names[0].split("/", 1)[0] + "/"  # torch takes the folder of the first entry
+    if folder + "constants.pkl" in names:  # torch.load's test for one (_is_torchscript_zip)
+        raise _LoadError("a TorchScript archive (torch.jit.save), which ramp does not read")
     if folder + "data.pkl" not in names:
-        if folder + "constants.pkl" in names:
-            raise _LoadError("a TorchScript archive (torch.jit.save), which ramp does not read")
         raise _LoadError(f"the archive has no '{folder}data.pkl'")
     data = archive.read(folder + "data.pkl")
     _check_memo(data)

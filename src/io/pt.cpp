@@ -359,10 +359,8 @@ auto with_pickle(const std::string& path, F&& f) {
   }
   io::ZipReader zip(kLoad, path);
   const std::string prefix = archive_prefix(zip);
-  if (!zip.has(prefix + "data.pkl")) {
-    if (zip.has(prefix + "constants.pkl")) zip.fail("a TorchScript archive (torch.jit.save), which ramp does not read");
-    zip.fail("the archive has no '", prefix, "data.pkl'");
-  }
+  if (zip.has(prefix + "constants.pkl")) zip.fail("a TorchScript archive (torch.jit.save), which ramp does not read");
+  if (!zip.has(prefix + "data.pkl")) zip.fail("the archive has no '", prefix, "data.pkl'");
   Unpickler u(zip, prefix, zip.read(prefix + "data.pkl"));
   return f(u.run(), u);
 }

@@ -14,7 +14,23 @@ constexpr std::uint64_t kChunk = 1u << 30;  // minizip reads and writes at most 
 }  // namespace
 
 ZipReader::ZipReader(std::string what, std::string path) : what_(std::move(what)), path_(std::move(path)) {
-  file_size_ = InFile(what_, path_).size();  // the OS's reason for a missing or unreadable file
+  {
+    const InFile file(what_, path_);  // the OS's reason for a missing or unreadable file
+    file_size_ = file.size();
+    // minizip accepts an archive whose end-of-central-directory record is cut off when a zip64
+    // locator precedes it (torch writes both): a truncated file must not load, so look for the
+    // record first, at the end of the file, after which only its comment may come.
+    constexpr std::uint64_t kEocd = 22, kMaxComment = 65535;
+    const std::uint64_t tail = std::min(file_size_, kEocd + kMaxComment);
+    std::string t(std::size_t(tail), '\0');
+    file.read(t.data(), tail, file_size_ - tail);
+    bool found = false;
+    for (std::size_t at = t.size() >= kEocd ? t.size() - kEocd + 1 : 0; at-- > 0 && !found;) {
+      const auto comment = std::uint64_t(static_cast<unsigned char>(t[at + 20]) | static_cast<unsigned char>(t[at + 21]) << 8);
+      found = t.compare(at, 4, "PK\x05\x06") == 0 && at + kEocd + comment == t.size();
+    }
+    if (!found) fail("not a zip archive, or a truncated one (no end-of-central-directory record at its end)");
+  }
   zip_ = unzOpen64(path_.c_str());
   if (!zip_) fail("not a zip archive, or a damaged one (no valid central directory)");
   for (int err = unzGoToFirstFile(unz(zip_)); err != UNZ_END_OF_LIST_OF_FILE; err = unzGoToNextFile(unz(zip_))) {
