@@ -48,6 +48,8 @@ bool is_storage_type(std::string_view name);
 // A 1-D tensor of the storage's `nbytes / element_size` elements, copied from `data`; raises when
 // nbytes is not a multiple of the element size or a bool byte is not 0 or 1.
 Tensor storage_from_bytes(const void* data, std::uint64_t nbytes, ScalarType dtype);
+// The check storage_from_bytes makes, for a storage read in place: raises on a bool byte not 0 or 1.
+void check_storage(const Tensor& storage);
 // torch._utils._rebuild_tensor: the view of `storage` (a 1-D tensor from storage_from_bytes) at
 // `offset` with `sizes` and `strides`, checked to lie inside the storage (non-negative sizes,
 // strides and offset, no overflow, at most kMaxDims dims).

@@ -39,11 +39,13 @@ void init_pt(py::module_& m) {
         return std::make_pair(reinterpret_cast<std::uintptr_t>(s), t.detach().as_strided({numel}, {1}, 0));
       },
       arg("tensor"));
+  // A read-only view of a storage_of() tensor's bytes, without a copy (zipfile writes it as it is);
+  // the caller keeps the tensor alive while the view is used.
   pt.def(
       "storage_bytes",
       [](const Tensor& storage) {
-        const Tensor c = storage.contiguous();
-        return py::bytes(static_cast<const char*>(c.data_ptr()), c.nbytes());
+        RAMP_CHECK(storage.is_contiguous(), "storage_bytes: expected a contiguous tensor");
+        return py::memoryview::from_memory(storage.data_ptr(), py::ssize_t(storage.nbytes()), true);
       },
       arg("storage"));
   pt.def("load_pt", &load_pt, arg("path"), Release());

@@ -371,7 +371,7 @@ def test_unsupported_files_say_why(tmp_path):
 
 # ---- hostile files: a clear error, never a crash, hang or huge allocation ----
 
-def pickled_tensor(numel=4, offset=0, size=(4,), stride=(1,), key="0", storage="FloatStorage", nbytes=16):
+def pickled_tensor(numel=4, offset=0, size=(4,), stride=(1,), key="0", storage="FloatStorage", nbytes=16, fill=b"\x00"):
     """data.pkl of one tensor written opcode by opcode (so that any field can lie), and its archive."""
     def ints(v):
         return b"(" + b"".join(b"J" + struct.pack("<i", x) if -2**31 <= x < 2**31 else
@@ -384,7 +384,7 @@ def pickled_tensor(numel=4, offset=0, size=(4,), stride=(1,), key="0", storage="
     pkl = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((" + s("storage") + b"ctorch\n" + storage.encode() + b"\n" +
            s(key) + s("cpu") + num + b"tQ" + ints([offset])[1:-1] + ints(size) + ints(stride) +
            b"\x89ccollections\nOrderedDict\n)Rt" + b"R.")
-    return {"archive/data.pkl": pkl, "archive/data/0": b"\x00" * nbytes, "archive/version": b"3\n"}
+    return {"archive/data.pkl": pkl, "archive/data/0": fill * nbytes, "archive/version": b"3\n"}
 
 
 HOSTILE = {
@@ -399,6 +399,7 @@ HOSTILE = {
     "overflowing strides": (pickled_tensor(size=(1 << 40, 1 << 40), stride=(1 << 40, 1 << 40)), "overflow"),
     "too many dims": (pickled_tensor(size=(1,) * 13, stride=(1,) * 13), "at most 12"),
     "missing storage key": (pickled_tensor(key="7"), "no entry 'archive/data/7'"),
+    "bool byte 2": (pickled_tensor(storage="BoolStorage", nbytes=4, fill=b"\x02"), "bool storage byte 0 is 2, not 0 or 1"),
     "odd bytes": (pickled_tensor(numel=4, nbytes=16, storage="DoubleStorage"), "needs 32 bytes"),
 }
 

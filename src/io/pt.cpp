@@ -276,12 +276,12 @@ class Unpickler {
       if (have != bytes)
         fail("storage '", key, "' of ", it[4].i, " ", type, " elements needs ", bytes, " bytes but '", entry,
              "' holds ", have);
-      std::string raw(std::size_t(bytes), '\0');
-      zip_.read(entry, raw.data(), bytes);
       Value v;
       v.kind = Value::Storage;
+      v.t = empty({it[4].i}, *dtype);
+      zip_.read(entry, v.t.data_ptr(), bytes);  // straight into the tensor: checkpoints are large
       try {
-        v.t = pt::storage_from_bytes(raw.data(), bytes, *dtype);
+        pt::check_storage(v.t);
       } catch (const Error& e) {
         fail("storage '", key, "': ", e.what());
       }

@@ -52,12 +52,15 @@ Tensor storage_from_bytes(const void* data, std::uint64_t nbytes, ScalarType dty
   RAMP_CHECK(nbytes % size == 0, "a storage of ", nbytes, " bytes is not a whole number of ", size, "-byte elements");
   Tensor t = empty({std::int64_t(nbytes / size)}, dtype);
   if (nbytes > 0) std::memcpy(t.data_ptr(), data, nbytes);
-  if (dtype == ScalarType::Bool) {  // a bool byte other than 0/1 would be undefined behaviour
-    const auto* b = static_cast<const unsigned char*>(t.data_ptr());
-    for (std::uint64_t i = 0; i < nbytes; ++i)
-      RAMP_CHECK(b[i] <= 1, "bool storage byte ", i, " is ", int(b[i]), ", not 0 or 1");
-  }
+  check_storage(t);
   return t;
+}
+
+void check_storage(const Tensor& storage) {
+  if (storage.dtype() != ScalarType::Bool) return;
+  const auto* b = static_cast<const unsigned char*>(storage.data_ptr());  // a bool byte other than 0/1
+  for (std::int64_t i = 0; i < storage.numel(); ++i)                      // would be undefined behaviour
+    RAMP_CHECK(b[i] <= 1, "bool storage byte ", i, " is ", int(b[i]), ", not 0 or 1");
 }
 
 Tensor rebuild_tensor(const Tensor& storage, std::int64_t offset, IntArrayRef sizes, IntArrayRef strides) {

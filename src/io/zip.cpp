@@ -2,6 +2,7 @@
 
 #include <unzip.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -72,7 +73,27 @@ std::uint64_t ZipReader::size(const std::string& name) {
 
 void ZipReader::read(const std::string& name, void* dst, std::uint64_t n) {
   if (size(name) != n) fail("zip entry '", name, "' changed size");
-  if (unzOpenCurrentFile(unz(zip_)) != UNZ_OK) fail("cannot open the zip entry '", name, "' (damaged local header?)");
+  unz_file_info64 info;
+  if (unzGetCurrentFileInfo64(unz(zip_), &info, nullptr, 0, nullptr, 0, nullptr, 0) != UNZ_OK ||
+      unzOpenCurrentFile(unz(zip_)) != UNZ_OK)
+    fail("cannot open the zip entry '", name, "' (damaged local header?)");
+  if (info.compression_method == 0) {
+    // Stored (as torch writes every entry): minizip copies byte by byte through a 16 KiB buffer, so
+    // read the bytes where minizip found them, and check the CRC here.
+    const std::uint64_t at = unzGetCurrentFileZStreamPos64(unz(zip_));
+    unzCloseCurrentFile(unz(zip_));
+    if (info.compressed_size != n || at > file_size_ || n > file_size_ - at)
+      fail("zip entry '", name, "' is truncated or damaged (", n, " bytes at byte ", at, " of ", file_size_, ")");
+    InFile(what_, path_).read(dst, n, at);
+    std::uint64_t crc = ::crc32(0, nullptr, 0);
+    for (std::uint64_t done = 0; done < n;) {
+      const unsigned chunk = unsigned(std::min(n - done, kChunk));
+      crc = ::crc32(crc, static_cast<const Bytef*>(dst) + done, chunk);
+      done += chunk;
+    }
+    if (crc != info.crc) fail("zip entry '", name, "' fails its CRC-32 check (the file is damaged)");
+    return;
+  }
   auto* p = static_cast<char*>(dst);
   std::uint64_t left = n;
   while (left > 0) {
