@@ -228,6 +228,7 @@ def test_file_objects_and_pathlike(tmp_path):
     assert ramp.load(buf).tolist() == [1, 1]
     ramp.save(ramp.ones(1), tmp_path / "p.pt")  # a pathlib.Path
     assert ramp.load(tmp_path / "p.pt").tolist() == [1.0] and torch.load(str(tmp_path / "p.pt")).tolist() == [1.0]
+    assert ramp.load(str(tmp_path / "p.pt"), weights_only=True).tolist() == [1.0]  # always the restricted unpickler
 
 
 def test_the_format_follows_the_extension(tmp_path):
