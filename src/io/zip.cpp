@@ -34,6 +34,15 @@ ZipReader::ZipReader(std::string what, std::string path) : what_(std::move(what)
   }
   zip_ = unzOpen64(path_.c_str());
   if (!zip_) fail("not a zip archive, or a damaged one (no valid central directory)");
+  try {
+    list_entries();
+  } catch (...) {  // the destructor does not run when the constructor throws
+    unzClose(unz(zip_));
+    throw;
+  }
+}
+
+void ZipReader::list_entries() {
   for (int err = unzGoToFirstFile(unz(zip_)); err != UNZ_END_OF_LIST_OF_FILE; err = unzGoToNextFile(unz(zip_))) {
     if (err != UNZ_OK) fail("damaged zip central directory (minizip error ", err, ")");
     char name[65536];

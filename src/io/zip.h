@@ -31,6 +31,7 @@ class ZipReader {
   template <class... A> [[noreturn]] void fail(const A&... problem) const { io::fail(what_, path_, problem...); }
 
  private:
+  void list_entries();
   void locate(const std::string& name);
   std::string what_, path_;
   void* zip_ = nullptr;
