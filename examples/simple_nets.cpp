@@ -6,16 +6,9 @@
 #include "ramp/keras.h"
 #include "ramp/nn.h"
 #include "ramp/print.h"
+#include "simple_nn.h"
 
 using namespace ramp;
-
-struct SimpleNN : nn::Module {
-  std::shared_ptr<nn::Linear> fc1 = register_module("fc1", std::make_shared<nn::Linear>(784, 128));
-  std::shared_ptr<nn::ReLU> relu = register_module("relu", std::make_shared<nn::ReLU>());
-  std::shared_ptr<nn::Linear> fc2 = register_module("fc2", std::make_shared<nn::Linear>(128, 10));
-
-  Tensor forward(const Tensor& x) override { return (*fc2)((*relu)((*fc1)(x))); }
-};
 
 struct SimpleCNN : nn::Module {
   std::shared_ptr<nn::Conv2d> conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(3, 32, 3, nn::Conv2dOptions{.padding = 1}));

@@ -31,7 +31,7 @@ from ._C import device, get_default_dtype, set_default_dtype
 from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda
 from . import _generate, autograd, memory, nn, io, utils, optim, random
-from .io import save, load
+from .serialization import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them

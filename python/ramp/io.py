@@ -2,7 +2,7 @@
 
     ramp.io.save_file({"w": w, "b": b}, "model.safetensors", metadata={"epoch": "3"})
     tensors = ramp.io.load_file("model.safetensors")     # {name: tensor}, in file order
-    ramp.save(model_state, "m.safetensors"); ramp.load("m.safetensors")   # the same, torch's names
+    ramp.save(model_state, "m.safetensors"); ramp.load("m.safetensors")   # the same (ramp.serialization)
     images, labels = ramp.io.load_fashion_mnist(train=True)   # [60000, 1, 28, 28] float32, [60000] int64
     ramp.io.read_idx("train-labels-idx1-ubyte.gz"); ramp.io.read_csv("data.csv")
 
@@ -83,16 +83,6 @@ class safe_open:
         return dict(self._metadata) or None
 
 
-def save(obj, f, metadata=None):
-    """torch.save's name for a state dict ({name: Tensor}), written as safetensors (ramp pickles nothing)."""
-    save_file(dict(obj), f, metadata)
-
-
-def load(f):
-    """torch.load's name: a safetensors file's {name: Tensor}."""
-    return load_file(f)
-
-
 def read_idx(path):
     """An IDX (MNIST format) file, gzipped or plain, as a tensor: uint8 stays uint8, int16 becomes int32."""
     return _C._io.read_idx(_existing(path))
@@ -108,3 +98,6 @@ def load_fashion_mnist(train=True, root=FASHION_MNIST_ROOT):
     """(images float32 [N, 1, 28, 28] in [0, 1], labels int64 [N]) from the Debian package
     dataset-fashion-mnist: N = 60000 for train, 10000 for the test set."""
     return _C._io.load_fashion_mnist(train, os.fspath(root))
+
+
+from .serialization import save, load  # noqa: E402  (torch's format, or safetensors by extension)

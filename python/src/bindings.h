@@ -44,6 +44,7 @@ void init_autograd(py::module_& m);  // after init_tensor: adds to the Tensor cl
 void init_ops(py::module_& m);       // after init_tensor: adds to the Tensor class
 void init_optim(py::module_& m);     // losses, optimizers, schedulers, clipping (after init_tensor)
 void init_io(py::module_& m);        // ramp.io's readers and writers, Generator, randperm
+void init_pt(py::module_& m);        // torch's checkpoint format (_C._pt)
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
 void init_arith(py::module_& m);     // add/sub/mul/div by name, rounding_mode, // (after init_tensor)
 void init_device(py::module_& m);    // ramp.device, Tensor.to/.device/.type, default dtype, finfo (after init_tensor)

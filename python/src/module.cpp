@@ -147,6 +147,7 @@ PYBIND11_MODULE(_C, m) {
   init_ops(m);
   init_optim(m);
   init_io(m);
+  init_pt(m);
   init_nn(m);
   init_arith(m);
   init_device(m);
