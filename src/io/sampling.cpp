@@ -3,19 +3,16 @@
 #include <cmath>
 #include <numeric>
 
-#include "../tensor/random.h"
+#include "ramp/random.h"
 #include "ramp/data.h"
 
 namespace ramp::data {
 namespace {
 
-// f(engine) with `gen`'s engine, or ramp's global one under its lock.
+// f(engine) with `gen`'s engine, or the default generator's, under that generator's lock.
 template <class F>
 void draw(Generator* gen, F f) {
-  if (gen)
-    f(gen->engine());
-  else
-    detail::with_generator(f);
+  (gen ? *gen : default_generator()).with_engine(f);
 }
 
 Tensor int64_tensor(std::int64_t n, std::int64_t** data) {
