@@ -17,7 +17,7 @@ import pytest
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tutorials")
 SCRIPTS = sorted(f for f in os.listdir(HERE) if f.startswith("t") and f[1:3].isdigit() and f.endswith(".py") and "helpers" not in f)
-TRAIN, TEST = 3000, 1000
+TRAIN, TEST = 10000, 2000
 POINTS = 6.0  # two runs of a few thousand images with different random streams: a few points apart
 
 
