@@ -62,19 +62,6 @@ const char* c10_name(ScalarType t) {
   return "?";
 }
 
-// ... and in c10's checked conversions ("value cannot be converted to type uint8_t without overflow").
-const char* c_type_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::UInt8: return "uint8_t";
-    case ScalarType::Int8: return "int8_t";
-    case ScalarType::Int32: return "int";
-    case ScalarType::Int64: return "int64_t";
-    case ScalarType::BFloat16: return "at::BFloat16";
-    case ScalarType::Float32: return "float";
-    default: return "double";
-  }
-}
-
 std::string number_str(double v) {
   std::ostringstream s;
   s << v;
@@ -273,7 +260,7 @@ ScalarType addc_dtype(bool div, const Tensor& self, const Tensor& t1, const Tens
     RAMP_CHECK(!(is_integral(t1.dtype(), true) && is_integral(t2.dtype(), true)), kAddcdivIntegerError);
   const ScalarType t = result_type_of({self, t1, t2});
   RAMP_CHECK(t != ScalarType::Bool, "\"", div ? "addcdiv_cpu_out" : "addcmul_cpu_out", "\" not implemented for 'Bool'");
-  RAMP_CHECK(!overflows(value, t), "value cannot be converted to type ", c_type_name(t), " without overflow");
+  RAMP_CHECK(!overflows(value, t), "value cannot be converted to type ", detail::c_type_name(t), " without overflow");
   return t;
 }
 

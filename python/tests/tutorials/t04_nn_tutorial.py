@@ -310,6 +310,8 @@ opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 with torch.no_grad():
     cnn_accuracy = accuracy(model(x_valid.view(-1, 1, 28, 28).to(dev)), y_valid).item() * 100
-# The CNN has seen few images after 2 epochs (still on the steep part of its curve): that it learns is what
-# compares across random streams, not its exact accuracy.
-print(f"RESULT accuracy_scratch={scratch_accuracy} accuracy_linear={linear_accuracy} cnn_learned={int(cnn_accuracy > 30)}")
+# lr 0.5 on Fashion-MNIST leaves the hand-written logistic regression oscillating: torch's own
+# accuracy moves 72-81% with the seed, and the CNN is still on the steep part of its curve. That each
+# model learns is what compares across random streams, not the exact accuracy.
+print(f"RESULT scratch_learned={int(scratch_accuracy > 60)} linear_learned={int(linear_accuracy > 60)} "
+      f"cnn_learned={int(cnn_accuracy > 30)}")
