@@ -3,7 +3,7 @@
 // / (1 - p) (MulBackward0; the in-place form multiplies x in place). p == 0, evaluation or an empty
 // input return the input itself; p == 1 multiplies by a zero scalar. The noise comes from ramp's
 // generator: its stream differs from PyTorch's, its distribution does not.
-#include "../tensor/random.h"
+#include "ramp/random.h"
 #include "ramp/nn/functional.h"
 
 namespace ramp {
@@ -19,7 +19,7 @@ Tensor dropout(const Tensor& input, double p, bool training, bool inplace) {
     dispatch(input.dtype(), [&](auto z) {
       using T = decltype(z);
       T* b = bits.data<T>();
-      detail::with_generator([&](std::mt19937_64& g) {
+      default_generator().with_engine([&](std::mt19937_64& g) {
         // u uniform in [0, 1) from the top 53 bits; an element is kept when u < keep.
         for (std::int64_t i = 0; i < bits.numel(); ++i)
           b[i] = convert<T>(double(g() >> 11) * 0x1p-53 < keep ? 1 : 0);

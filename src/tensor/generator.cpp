@@ -2,7 +2,6 @@
 #include <cstring>
 #include <sstream>
 
-#include "random.h"
 #include "ramp/random.h"
 
 namespace ramp {
@@ -89,9 +88,5 @@ std::uint64_t initial_seed() { return default_generator().initial_seed(); }
 std::uint64_t seed() { return default_generator().seed(); }
 Tensor get_rng_state() { return default_generator().get_state(); }
 void set_rng_state(const Tensor& state) { default_generator().set_state(state); }
-
-void detail::with_generator(const std::function<void(std::mt19937_64&)>& f) {
-  default_generator().with_engine(f);
-}
 
 }  // namespace ramp

@@ -79,26 +79,24 @@ _global_backward_hooks = OrderedDict()
 _global_is_full_backward_hook = None
 
 
-def register_module_backward_hook(hook):
+def _register_global_backward_hook(hook, full):
+    """The global backward hooks are all full or all legacy, as in 1.13."""
     global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is True:
+    if _global_is_full_backward_hook is (not full):
         raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
                            "global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = False
+    _global_is_full_backward_hook = full
     handle = RemovableHandle(_global_backward_hooks)
     _global_backward_hooks[handle.id] = hook
     return handle
+
+
+def register_module_backward_hook(hook):
+    return _register_global_backward_hook(hook, full=False)
 
 
 def register_module_full_backward_hook(hook):
-    global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is False:
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
-                           "global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = True
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return _register_global_backward_hook(hook, full=True)
 
 
 class _WrappedHook:
