@@ -12,6 +12,7 @@
 #include "ramp/random.h"
 #include "../autograd/function.h"
 #include "activation_backward.h"
+#include "ramp/diagnostics.h"
 #include "ramp/functional.h"
 
 namespace ramp {
@@ -234,6 +235,13 @@ void record_rrelu_noise(Tensor& out, const Tensor& x, const Tensor& noise, bool 
 }
 
 }  // namespace
+
+// diagnostics::Monitor reads a rectifier's liveness from the bits its forward wrote (no pass over
+// the output): those of the MaskNode that recorded `out`, in `out`'s memory order.
+const std::uint64_t* diagnostics::pass_bits(const Tensor& out) {
+  auto* node = dynamic_cast<MaskNode*>(out.grad_fn().get());
+  return node && node->contiguous && out.is_contiguous() ? node->bits() : nullptr;
+}
 
 std::int64_t implicit_softmax_dim(std::int64_t ndim) { return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1; }
 

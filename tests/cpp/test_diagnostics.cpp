@@ -1,0 +1,225 @@
+// diagnostics::Monitor against plain computations on the same activations: an oracle forward hook
+// sees each output and counts zeros, unit liveness, mean, std and the histogram itself; gradient
+// norms come from retain_grad and the parameters' .grad; update ratios from snapshots taken here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "ramp/autograd.h"
+#include "ramp/diagnostics.h"
+#include "ramp/elementwise.h"
+#include "ramp/nn.h"
+#include "ramp/optim.h"
+#include "ramp/random.h"
+#include "xml_check.h"
+
+using namespace ramp;
+using namespace ramp::diagnostics;
+
+namespace {
+
+std::vector<double> values(const Tensor& t) {
+  const Tensor d = t.detach().contiguous().to(ScalarType::Float64);
+  const double* p = static_cast<const double*>(d.data_ptr());
+  return {p, p + d.numel()};
+}
+double l2(const Tensor& t) {
+  double s = 0;
+  for (double v : values(t)) s += v * v;
+  return std::sqrt(s);
+}
+
+// What the oracle hook saw of one layer's output at one step.
+struct Seen {
+  double zero, mean, std;
+  std::vector<double> hist;
+};
+
+// Plain statistics of an output of sizes [N, C, rest...]; marks channels with a positive value.
+Seen plain(const Tensor& out, const Options& o, std::vector<bool>& alive) {
+  const auto v = values(out);
+  const std::int64_t n = std::int64_t(v.size()), units = out.size(1), inner = n / (out.size(0) * units);
+  double zero = 0, sum = 0;
+  for (double x : v) zero += x <= 0, sum += x;
+  const double mean = sum / double(n);
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  std::vector<double> hist(std::size_t(o.bins), 0);
+  for (double x : v) {
+    int b = int(std::floor((x - o.hist_lo) / (o.hist_hi - o.hist_lo) * o.bins));
+    hist[std::size_t(std::clamp(b, 0, o.bins - 1))] += 1.0 / double(n);
+  }
+  for (std::int64_t i = 0; i < n; ++i)
+    if (v[std::size_t(i)] > 0) alive[std::size_t((i / inner) % units)] = true;
+  return {zero / double(n), mean, std::sqrt(var / double(n - 1)), hist};
+}
+
+}  // namespace
+
+TEST(Diagnostics, BitHelpersMatchBitByBit) {
+  std::mt19937_64 g(7);
+  std::vector<std::uint64_t> bits(9);
+  for (auto& w : bits) w = g() & g();  // sparse-ish
+  auto bit = [&](std::int64_t i) { return bool(bits[std::size_t(i / 64)] >> (i % 64) & 1); };
+  for (int trial = 0; trial < 500; ++trial) {
+    const std::int64_t start = std::int64_t(g() % 300), len = std::int64_t(g() % (576 - start)) + 1;
+    std::int64_t count = 0;
+    bool any = false;
+    std::vector<std::uint64_t> into(std::size_t((len + 63) / 64), 0);
+    or_bits(into.data(), bits.data(), start, len);
+    for (std::int64_t i = 0; i < len; ++i) {
+      count += bit(start + i), any |= bit(start + i);
+      ASSERT_EQ(bool(into[std::size_t(i / 64)] >> (i % 64) & 1), bit(start + i)) << start << " " << len;
+    }
+    for (std::int64_t i = len; i < std::int64_t(into.size()) * 64; ++i) ASSERT_FALSE(into[std::size_t(i / 64)] >> (i % 64) & 1);
+    EXPECT_EQ(any_bit(bits.data(), start, len), any);
+    if (start == 0) {
+      EXPECT_EQ(count_bits(bits.data(), len), count);
+    }
+  }
+}
+
+TEST(Diagnostics, PassBitsComeFromTheMaskNode) {
+  Tensor x = randn({4, 70}).requires_grad_();
+  Tensor y = relu(x);
+  const std::uint64_t* bits = pass_bits(y);
+  ASSERT_NE(bits, nullptr);
+  const auto v = values(x);
+  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(bool(bits[i / 64] >> (i % 64) & 1), v[i] > 0);
+  EXPECT_EQ(pass_bits(relu(x.detach())), nullptr);  // no graph, no mask
+}
+
+// An MLP and a CNN trained a few steps with a monitor; every figure against the oracle.
+void check_monitor(bool conv) {
+  manual_seed(3);
+  std::shared_ptr<nn::Sequential> net;
+  if (conv) {
+    auto c = std::make_shared<nn::Conv2d>(2, 6, nn::IntPair{3, 3});
+    { autograd::NoGradGuard ng; c->find_parameter("bias")->index_put_({0}, -100.0); }  // channel 0 dies
+    net = std::make_shared<nn::Sequential>(c, std::make_shared<nn::ReLU>(), std::make_shared<nn::Flatten>(),
+                                           std::make_shared<nn::Linear>(6 * 6 * 6, 3));
+  } else {
+    auto l = std::make_shared<nn::Linear>(20, 70);  // 70 units: the bits of a row straddle words
+    { autograd::NoGradGuard ng; l->find_parameter("bias")->index_put_({indexing::Slice(0, 5)}, -100.0); }  // 5 dead units
+    net = std::make_shared<nn::Sequential>(l, std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(70, 3),
+                                           std::make_shared<nn::Sigmoid>());
+  }
+  Options o;
+  o.every = 2;
+  o.dead_threshold = 0.05;  // the MLP kills 5 of 70 units (7%), the CNN 1 of 6
+  const auto dir = std::filesystem::temp_directory_path() / ("ramp_diag_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  o.log_path = (dir / "log.jsonl").string();
+  Monitor mon(*net, o, /*all_layers=*/false);
+  ASSERT_EQ(mon.layer_names().size(), conv ? 1u : 2u);
+  EXPECT_EQ(mon.layer_names()[0], "1");
+  auto& relu = *(*net)[1];
+  std::vector<Seen> seen;
+  std::vector<bool> alive(conv ? 6 : 70, false);
+  Tensor relu_in;
+  relu.register_forward_hook([&](nn::Module&, const Tensor& in, const Tensor& out) -> std::optional<Tensor> {
+    seen.push_back(plain(out, o, alive));
+    if (in.requires_grad()) in.retain_grad();
+    relu_in = in;
+    return std::nullopt;
+  });
+  optim::SGD opt(net->parameters(), {.lr = 0.1});
+  std::vector<double> grad_in, param_grad, ratio;
+  for (int step = 0; step < 5; ++step) {
+    Tensor x = conv ? randn({4, 2, 8, 8}) : randn({16, 20});
+    Tensor loss = square((*net)(x)).mean();
+    opt.zero_grad();
+    loss.backward();
+    Tensor w = net->parameters()[0];
+    const Tensor before = w.detach().clone();
+    opt.step();
+    grad_in.push_back(l2(relu_in.grad()));
+    param_grad.push_back(l2(w.grad()));
+    ratio.push_back(l2(w.detach().sub(before)) / l2(before));
+    mon.step(loss.item<double>(), 0.1);
+  }
+  mon.end_epoch();
+  ASSERT_EQ(mon.steps().size(), 3u);  // steps 0, 2, 4
+  for (std::size_t k = 0; k < 3; ++k) {
+    const StepRecord& r = mon.steps()[k];
+    const std::size_t step = std::size_t(r.step);
+    EXPECT_EQ(step, 2 * k);
+    const Seen& s = seen[step];
+    const LayerStep& l = r.layers[0];
+    EXPECT_NEAR(l.zero_fraction, s.zero, 1e-12);
+    EXPECT_NEAR(l.mean, s.mean, 1e-9 * (1 + std::abs(s.mean)));
+    EXPECT_NEAR(l.std, s.std, 1e-9 * s.std);
+    ASSERT_EQ(l.histogram.size(), s.hist.size());
+    for (std::size_t b = 0; b < s.hist.size(); ++b) EXPECT_NEAR(l.histogram[b], s.hist[b], 1e-12);
+    EXPECT_NEAR(l.grad_norm, grad_in[step], 1e-6 * grad_in[step]);
+    EXPECT_NEAR(r.params[0].grad_norm, param_grad[step], 1e-9 * param_grad[step]);
+    EXPECT_NEAR(r.params[0].update_ratio, ratio[step], 1e-6 * ratio[step]);
+  }
+  ASSERT_EQ(mon.windows().size(), 1u);
+  std::int64_t dead = 0;
+  for (bool a : alive) dead += !a;
+  EXPECT_EQ(mon.windows()[0].dead[0], dead);
+  EXPECT_GE(dead, conv ? 1 : 5);
+  EXPECT_EQ(mon.windows()[0].units[0], conv ? 6 : 70);
+  if (!conv) {
+    EXPECT_TRUE(std::isfinite(mon.steps()[0].layers[1].saturated_fraction));  // the Sigmoid layer
+  }
+  EXPECT_NE(mon.table().find("<- dead"), std::string::npos) << mon.table();
+  // The log: one JSON object per logged step and window.
+  std::ifstream in(o.log_path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[1]["step"], 2);
+  EXPECT_EQ(lines[1]["layers"][0]["zero_fraction"].get<double>(), mon.steps()[1].layers[0].zero_fraction);
+  EXPECT_EQ(lines[3]["type"], "window");
+  EXPECT_EQ(lines[3]["layers"][0]["dead"], dead);
+  EXPECT_TRUE(lines[0]["params"][0]["update_ratio"].is_number());
+  mon.save_report((dir / "report.html").string());
+  std::ifstream rep(dir / "report.html");
+  EXPECT_EQ(ramp::test::xml_problem(std::string(std::istreambuf_iterator<char>(rep), {})), "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Diagnostics, MlpAgainstPlainStatistics) { check_monitor(false); }
+TEST(Diagnostics, CnnChannelsAgainstPlainStatistics) { check_monitor(true); }
+
+// Without a graph (evaluation, no_grad) the counts come from the output instead of the mask: the
+// same figures either way, for rows that straddle 64-bit words and for channels.
+TEST(Diagnostics, MaskAndOutputPathsAgree) {
+  for (auto sizes : {std::vector<std::int64_t>{9, 70}, std::vector<std::int64_t>{3, 5, 7, 3}}) {
+    Tensor x = randn(sizes).sub(1.5).requires_grad_();
+    Monitor with_mask, without;
+    with_mask.add_layer("r", "ReLU"), without.add_layer("r", "ReLU");
+    const Tensor y = relu(x);
+    ASSERT_NE(pass_bits(y), nullptr);
+    with_mask.observe(0, y);
+    without.observe(0, y.detach());
+    for (Monitor* m : {&with_mask, &without}) m->step(), m->end_epoch();
+    EXPECT_EQ(with_mask.steps()[0].layers[0].zero_fraction, without.steps()[0].layers[0].zero_fraction);
+    EXPECT_EQ(with_mask.windows()[0].dead, without.windows()[0].dead);
+    EXPECT_EQ(with_mask.windows()[0].units[0], sizes[1]);
+  }
+}
+
+TEST(Diagnostics, SaturationAndBadOptions) {
+  Monitor m;
+  const int s = m.add_layer("sig", "Sigmoid");
+  Tensor y = sigmoid(tensor({-10.0, -1.0, 0.0, 3.0, 7.0, 12.0}, ScalarType::Float32).reshape({1, 6}));
+  m.observe(s, y);
+  m.step();
+  int want = 0;
+  for (double v : values(y)) want += v * (1 - v) < 0.0025;
+  EXPECT_DOUBLE_EQ(m.steps()[0].layers[0].saturated_fraction, want / 6.0);
+  EXPECT_EQ(want, 3);
+  EXPECT_THROW(Monitor({.every = 0}), ValueError);
+  EXPECT_THROW(m.observe(5, y), IndexError);
+  Options bad;
+  bad.log_path = "/proc/no/such/log.jsonl";
+  EXPECT_THROW(Monitor{bad}, Error);
+}
