@@ -1,6 +1,7 @@
 // ramp.diagnostics' C++ side: the summary table's rows and text (include/ramp/summary.h), shared
 // by the C++ and Python summaries so both print the same layout.
 #include "bindings.h"
+#include "ramp/diagnostics.h"
 #include "ramp/summary.h"
 
 namespace ramp::py_ {
@@ -34,6 +35,51 @@ void init_report(py::module_& m) {
       .def("__str__", &Summary::str)
       .def("__repr__", &Summary::str);
   d.def("mult_adds", &diagnostics::mult_adds, py::arg("weight"), py::arg("output_shape"));
+
+  // The Monitor's core; ramp.diagnostics.Monitor attaches it to Python modules through hooks.
+  using namespace diagnostics;
+  py::class_<LayerStep>(d, "LayerStep")
+      .def_readonly("zero_fraction", &LayerStep::zero_fraction)
+      .def_readonly("saturated_fraction", &LayerStep::saturated_fraction)
+      .def_readonly("mean", &LayerStep::mean)
+      .def_readonly("std", &LayerStep::std)
+      .def_readonly("histogram", &LayerStep::histogram)
+      .def_readonly("grad_norm", &LayerStep::grad_norm);
+  py::class_<ParamStep>(d, "ParamStep")
+      .def_readonly("grad_norm", &ParamStep::grad_norm)
+      .def_readonly("update_ratio", &ParamStep::update_ratio);
+  py::class_<StepRecord>(d, "StepRecord")
+      .def_readonly("step", &StepRecord::step)
+      .def_readonly("loss", &StepRecord::loss)
+      .def_readonly("lr", &StepRecord::lr)
+      .def_readonly("layers", &StepRecord::layers)
+      .def_readonly("params", &StepRecord::params);
+  py::class_<WindowRecord>(d, "WindowRecord")
+      .def_readonly("window", &WindowRecord::window)
+      .def_readonly("step", &WindowRecord::step)
+      .def_readonly("dead", &WindowRecord::dead)
+      .def_readonly("units", &WindowRecord::units);
+  py::class_<Monitor>(d, "Monitor")
+      .def(py::init([](std::int64_t every, std::int64_t window, int bins, double lo, double hi, double threshold,
+                       std::string log) {
+             return std::make_unique<Monitor>(Options{every, window, bins, lo, hi, threshold, std::move(log)});
+           }),
+           py::arg("every"), py::arg("window"), py::arg("bins"), py::arg("hist_lo"), py::arg("hist_hi"),
+           py::arg("dead_threshold"), py::arg("log_path"))
+      .def("add_layer", &Monitor::add_layer)
+      .def("add_parameter", &Monitor::add_parameter)
+      .def("observe", &Monitor::observe)
+      .def("observe_grad", &Monitor::observe_grad)
+      .def("logging", &Monitor::logging)
+      .def("step", &Monitor::step, py::arg("loss") = kNone, py::arg("lr") = kNone)
+      .def("end_epoch", &Monitor::end_epoch)
+      .def("table", &Monitor::table)
+      .def("save_report", &Monitor::save_report, py::arg("path"), py::arg("title") = "ramp diagnostics")
+      .def_property_readonly("layer_names", &Monitor::layer_names)
+      .def_property_readonly("layer_types", &Monitor::layer_types)
+      .def_property_readonly("param_names", &Monitor::param_names)
+      .def_property_readonly("steps", &Monitor::steps)
+      .def_property_readonly("windows", &Monitor::windows);
 }
 
 }  // namespace ramp::py_

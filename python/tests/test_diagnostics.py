@@ -1,0 +1,114 @@
+"""ramp.diagnostics.Monitor against torch 1.13 hooks computing the same statistics on the same
+model (same weights, same inputs, same SGD steps): zero fractions, mean, std, histograms, dead
+units per window, the gradient reaching each activation's input, parameter gradient norms and
+update ratios; the JSON-lines log and the report."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+import ramp
+
+torch = pytest.importorskip("torch")
+
+BINS, LO, HI = 40, -4.0, 4.0
+
+
+def build(lib):
+    n = lib.nn
+    return n.Sequential(n.Linear(20, 70), n.ReLU(), n.Linear(70, 30), n.Tanh(), n.Linear(30, 3))
+
+
+def torch_stats(model, steps, xs):
+    """Per step, per watched layer (ReLU, Tanh): the statistics computed by torch hooks."""
+    records, alive, grads = [], np.zeros(70, bool), {}
+    current = {}
+
+    def fwd(name):
+        def hook(mod, inp, out):
+            y = out.detach().double().numpy()
+            hist = np.clip(np.floor((y - LO) / (HI - LO) * BINS), 0, BINS - 1)
+            current[name] = dict(zero=float((y <= 0).mean()), mean=float(y.mean()), std=float(y.std(ddof=1)),
+                                 hist=np.bincount(hist.astype(int).ravel(), minlength=BINS) / y.size,
+                                 sat=float((1 - y * y < 0.01).mean()))
+            if name == "1":
+                alive[:] |= (y > 0).any(axis=0)
+            inp[0].register_hook(lambda g: grads.__setitem__(name, float(g.double().norm())))
+        return hook
+
+    model[1].register_forward_hook(fwd("1"))
+    model[3].register_forward_hook(fwd("3"))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    for x in xs:
+        loss = model(torch.from_numpy(x)).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        before = [p.detach().clone() for p in model.parameters()]
+        opt.step()
+        rec = {k: dict(v, grad=grads[k]) for k, v in current.items()}
+        rec["params"] = [(float(p.grad.double().norm()), float((p.detach() - b).double().norm() / b.double().norm()))
+                         for p, b in zip(model.parameters(), before)]
+        rec["loss"] = float(loss)
+        records.append(rec)
+    return records, int((~alive).sum())
+
+
+def test_monitor_matches_torch_hooks(tmp_path):
+    tm = build(torch)
+    with torch.no_grad():
+        tm[0].bias[:5] = -100.0  # five units that never fire
+    rm = build(ramp)
+    rm.load_state_dict({k: ramp.from_numpy(v.numpy().copy()) for k, v in tm.state_dict().items()})
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((16, 20)).astype(np.float32) for _ in range(4)]
+    want, dead = torch_stats(tm, 4, xs)
+
+    opt = ramp.optim.SGD(rm.parameters(), lr=0.5)
+    log = tmp_path / "diag.jsonl"
+    mon = ramp.diagnostics.Monitor(rm, optimizer=opt, log=log, dead_threshold=0.05)
+    assert mon.layer_names == ["1", "3"]
+    for x in xs:
+        loss = rm(ramp.from_numpy(x)).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mon.step(loss)
+    mon.end_epoch()
+    assert len(mon.steps) == 4
+    for rec, w in zip(mon.steps, want):
+        assert rec.loss == pytest.approx(w["loss"], rel=1e-5)
+        assert rec.lr == 0.5
+        for i, name in enumerate(["1", "3"]):
+            got, ref = rec.layers[i], w[name]
+            assert got.zero_fraction == pytest.approx(ref["zero"], abs=1e-12)
+            assert got.mean == pytest.approx(ref["mean"], rel=1e-5, abs=1e-7)
+            assert got.std == pytest.approx(ref["std"], rel=1e-5)
+            np.testing.assert_allclose(got.histogram, ref["hist"], atol=1e-12)
+            assert got.grad_norm == pytest.approx(ref["grad"], rel=1e-4)
+        assert math.isnan(rec.layers[0].saturated_fraction)
+        assert rec.layers[1].saturated_fraction == pytest.approx(w["3"]["sat"], abs=1e-12)
+        for got, (g, r) in zip(rec.params, w["params"]):
+            assert got.grad_norm == pytest.approx(g, rel=1e-4)
+            assert got.update_ratio == pytest.approx(r, rel=1e-4)
+    assert mon.windows[0].dead[0] == dead >= 5
+    assert mon.windows[0].units[0] == 70
+    assert "<- dead" in mon.table()
+    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    assert [l["type"] for l in lines] == ["step"] * 4 + ["window"]
+    assert lines[4]["layers"][0] == {"name": "1", "dead": dead, "units": 70}
+    mon.save_report(tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+    mon.remove()
+    assert all(len(m._forward_hooks) == 0 for m in rm.modules())
+
+
+def test_every_and_bad_arguments():
+    m = build(ramp)
+    mon = ramp.diagnostics.Monitor(m, every=3)
+    for _ in range(7):
+        m(ramp.randn(4, 20)).sum().backward()
+        mon.step()
+    assert [s.step for s in mon.steps] == [0, 3, 6]
+    with pytest.raises(ValueError, match="every"):
+        ramp.diagnostics.Monitor(m, every=0)
