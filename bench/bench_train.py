@@ -16,10 +16,6 @@ import torch
 
 import ramp
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--rounds", type=int, default=15)
-parser.add_argument("--sample-ms", type=float, default=200.0)
-args = parser.parse_args()
 
 
 def mlp(lib):
@@ -52,6 +48,7 @@ def make_step(lib, build, x_np, y_np):
         loss.backward()
         opt.step()
         return loss
+    step.model, step.optimizer = model, opt  # for bench_diagnostics.py, which watches them
     return step
 
 
@@ -62,7 +59,7 @@ def time_block(step, reps):
     return (time.perf_counter() - start) / reps
 
 
-def measure(name, build, shape, threads):
+def measure(args, name, build, shape, threads):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)
     y = rng.integers(0, 10, shape[0]).astype(np.int64)
@@ -81,11 +78,20 @@ def measure(name, build, shape, threads):
           f"{first['torch']:.6f} / {first['ramp']:.6f} |", flush=True)
 
 
-print(f"ramp vs torch {torch.__version__}, {args.rounds} rounds, ~{args.sample_ms:.0f} ms per sample")
-print()
-print("| training step (Python) | threads | torch µs | ramp µs | torch/ramp | first loss torch / ramp |")
-print("| --- | --- | --- | --- | --- | --- |")
-measure("MLP 784-256-10, batch 1", mlp, (1, 784), 1)
-measure("MLP 784-256-10, batch 64", mlp, (64, 784), 1)
-measure("CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 1)
-measure("CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 2)
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--sample-ms", type=float, default=200.0)
+    args = parser.parse_args()
+    print(f"ramp vs torch {torch.__version__}, {args.rounds} rounds, ~{args.sample_ms:.0f} ms per sample")
+    print()
+    print("| training step (Python) | threads | torch µs | ramp µs | torch/ramp | first loss torch / ramp |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    measure(args, "MLP 784-256-10, batch 1", mlp, (1, 784), 1)
+    measure(args, "MLP 784-256-10, batch 64", mlp, (64, 784), 1)
+    measure(args, "CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 1)
+    measure(args, "CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,7 @@ int Monitor::add_layer(std::string name, std::string type) {
 
 void Monitor::add_parameter(std::string name, Tensor parameter) {
   param_names_.push_back(std::move(name));
-  before_.push_back(logging() ? parameter.detach().clone() : Tensor());
+  before_.push_back(parameter.detach().clone());  // the weights before the first logged update
   params_.push_back(std::move(parameter));
   current_.params.resize(params_.size());
 }
@@ -94,10 +94,7 @@ void Monitor::step(double loss, double lr) {
     autograd::NoGradGuard no_grad;
     for (std::size_t i = 0; i < params_.size(); ++i) {
       current_.params[i].grad_norm = norm_of(params_[i].grad());
-      if (before_[i].defined()) {
-        const double w = norm_of(before_[i]);
-        current_.params[i].update_ratio = w > 0 ? norm_of(params_[i].detach().sub(before_[i])) / w : kNone;
-      }
+      current_.params[i].update_ratio = update_ratio(params_[i], before_[i]);  // and refreshes the snapshot
     }
     steps_.push_back(current_);
     if (log_.is_open()) {
@@ -121,10 +118,12 @@ void Monitor::step(double loss, double lr) {
   current_.layers.resize(names_.size());
   current_.params.resize(params_.size());
   if (options_.window > 0 && samples_in_window_ >= options_.window) close_window();
-  // The next step's update ratio needs the weights as they are now.
-  autograd::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < params_.size(); ++i)
-    before_[i] = logging() ? params_[i].detach().clone() : Tensor();
+  // A logged step's update ratio needs the weights from just before its update (every == 1: the
+  // snapshot update_ratio just refreshed).
+  if (options_.every > 1 && logging()) {
+    autograd::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < params_.size(); ++i) before_[i].copy_(params_[i].detach());
+  }
 }
 
 void Monitor::end_epoch() { close_window(); }

@@ -33,5 +33,8 @@ Scan scan_output(const Tensor& out, const Options& o, Saturation sat, std::vecto
 
 // The L2 norm in double (NaN for an undefined or empty tensor).
 double norm_of(const Tensor& t);
+// |after - before| / |before| in one pass, which then copies `after` into `before` (the snapshot
+// the next step compares with). NaN without a snapshot.
+double update_ratio(const Tensor& after, Tensor& before);
 
 }  // namespace ramp::diagnostics
