@@ -157,7 +157,7 @@ void check_monitor(bool conv) {
     ASSERT_EQ(l.histogram.size(), s.hist.size());
     for (std::size_t b = 0; b < s.hist.size(); ++b) EXPECT_NEAR(l.histogram[b], s.hist[b], 1e-12);
     EXPECT_NEAR(l.grad_norm, grad_in[step], 1e-6 * grad_in[step]);
-    EXPECT_NEAR(r.params[0].grad_norm, param_grad[step], 1e-9 * param_grad[step]);
+    EXPECT_NEAR(r.params[0].grad_norm, param_grad[step], 5e-7 * param_grad[step]);  // a float32 norm: 4 ulp
     EXPECT_NEAR(r.params[0].update_ratio, ratio[step], 1e-6 * ratio[step]);
   }
   ASSERT_EQ(mon.windows().size(), 1u);
