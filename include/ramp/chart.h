@@ -99,6 +99,10 @@ class Report {
   void paragraph(std::string_view text);
   void figure(std::string svg, std::string_view caption = {});
   void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+  // HTML written by ramp itself (a section another Report's pieces produced), inserted as it is.
+  void raw(std::string html) { body_ += html; }
+  // The body so far (headings, paragraphs, figures, tables), to be saved as a section.
+  const std::string& body() const { return body_; }
   std::string html() const;
   void save(const std::string& path) const;  // creates the folder; throws ramp::Error on failure
 
