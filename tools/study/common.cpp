@@ -12,6 +12,7 @@ const std::vector<Experiment>& experiments() {
   static const std::vector<Experiment> list = {
       {"activations", "Activations and their derivatives", activations},
       {"gradient-flow", "Gradient flow through a deep MLP at initialisation", gradient_flow},
+      {"born-dead", "Narrow deep ReLU nets born dead", born_dead},
   };
   return list;
 }

@@ -60,5 +60,6 @@ void save(const Context& c, const Experiment& e, const Result& r);
 // The experiments (one file each).
 Result activations(const Context& c);
 Result gradient_flow(const Context& c);
+Result born_dead(const Context& c);
 
 }  // namespace ramp::study
