@@ -13,6 +13,7 @@ const std::vector<Experiment>& experiments() {
       {"activations", "Activations and their derivatives", activations},
       {"gradient-flow", "Gradient flow through a deep MLP at initialisation", gradient_flow},
       {"born-dead", "Narrow deep ReLU nets born dead", born_dead},
+      {"dying", "Dying ReLU and its remedies", dying},
   };
   return list;
 }

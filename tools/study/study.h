@@ -61,5 +61,6 @@ void save(const Context& c, const Experiment& e, const Result& r);
 Result activations(const Context& c);
 Result gradient_flow(const Context& c);
 Result born_dead(const Context& c);
+Result dying(const Context& c);
 
 }  // namespace ramp::study

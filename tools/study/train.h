@@ -1,0 +1,38 @@
+// The training loop the study's experiments share: an MLP on (a slice of) Fashion-MNIST, watched
+// by a diagnostics::Monitor for dead units per epoch.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "ramp/nn/module.h"
+#include "ramp/optim.h"
+#include "study.h"
+
+namespace ramp::study {
+
+struct TrainSpec {
+  std::function<std::shared_ptr<nn::Module>()> build;
+  double lr = 0.1;
+  int epochs = 3;
+  std::int64_t train_images = 10000, test_images = 2000, batch = 64;
+  std::uint64_t seed = 0;
+  double clip = 0;  // clip_grad_norm_ max_norm, 0 for none
+  // Called after each optimizer step with the step's total gradient norm before clipping.
+  std::function<void(double)> on_grad_norm = nullptr;
+  // Makes a learning-rate schedule for the optimizer (stepped once per epoch), or none.
+  std::function<std::unique_ptr<optim::LRScheduler>(optim::Optimizer&)> schedule = nullptr;
+};
+
+struct TrainResult {
+  std::vector<double> loss, accuracy;            // per epoch: mean training loss, test accuracy (%)
+  std::vector<std::string> layers;               // the watched activation layers
+  std::vector<std::vector<double>> dead;         // per epoch, per layer: dead fraction of units
+  double sparsity = 0;                           // mean zero fraction over the later half of the logged steps
+  double seconds_per_epoch = 0;
+};
+
+// Trains with SGD (no momentum) on the first train_images training images, seeded.
+TrainResult train(const TrainSpec& spec);
+
+}  // namespace ramp::study
