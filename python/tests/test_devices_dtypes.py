@@ -379,3 +379,38 @@ def test_dtype_properties(dt):
 def test_dtype_query_errors(call):
     r, t = same_error(call)
     assert r == t
+
+
+# ---- pin_memory= / layout= / requires_grad= on the factories (1.13 takes them on each it lists) ----
+FACTORY_CALLS = {"tensor": "([1.5, 2.0]{})", "as_tensor": "([1.5]{})", "zeros": "(2, 3{})", "ones": "(2{})",
+                 "empty": "(0{})", "full": "((2,), 1.5{})", "arange": "(3{})", "linspace": "(0, 1, 5{})",
+                 "rand": "(0{})", "randn": "(0{})", "zeros_like": "(L.ones(2){})", "ones_like": "(L.ones(2){})",
+                 "empty_like": "(L.ones(0){})", "full_like": "(L.ones(2), 2.5{})", "scalar_tensor": "(1.5{})",
+                 "randperm": "(1{})", "randint": "(1, (2,){})", "randint_like": "(L.ones(2), 1{})",
+                 "rand_like": "(L.ones(0){})", "randn_like": "(L.ones(0){})", "normal": "(0.0, 1.0, (0,){})",
+                 "eye": "(2{})"}
+FACTORY_KEYWORDS = ["pin_memory=False", "pin_memory=True", "pin_memory=None", "layout=L.strided", "layout=None",
+                    "requires_grad=True", "layout=L.strided, pin_memory=False, requires_grad=False"]
+
+
+@pytest.mark.parametrize("kw", FACTORY_KEYWORDS)
+@pytest.mark.parametrize("name", sorted(FACTORY_CALLS))
+def test_factory_keywords(name, kw):
+    """Accepted (same values, dtype, requires_grad) or refused (same exception type; pinned memory
+    with 1.13's text) as in 1.13."""
+    def call(L):
+        return eval(f"L.{name}" + FACTORY_CALLS[name].format(", " + kw), {"L": L})
+    (r, r_err), (t, t_err) = outcome(call, ramp), outcome(call, torch)
+    assert (r_err is None) == (t_err is None), (r_err, t_err)
+    if t_err is not None:
+        assert r_err[0] == t_err[0]  # the exception type
+        if t_err[0] == "RuntimeError":  # pinned memory
+            assert r_err == t_err
+        return
+    assert r.requires_grad == t.requires_grad
+    assert_values(r.detach(), t.detach()) if name not in ("empty", "empty_like") else None
+
+
+def test_strided_layout():
+    assert repr(ramp.strided) == "ramp.strided" and isinstance(ramp.strided, ramp.layout)
+    assert pickle.loads(pickle.dumps(ramp.strided)) is ramp.strided
