@@ -37,6 +37,9 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
 globals().update(_activations)
+strided, layout = _device.strided, _device.layout
+from . import _legacy
+globals().update(_legacy.classes())  # FloatTensor, LongTensor, ... (1.13's legacy constructors)
 globals().update(_device.wrapped())  # device= on the factories (ramp.zeros(2, device="cpu")): after all of them
 globals()["bool"] = _C.bool
 # PyTorch's dtype aliases (these shadow the builtins inside this module only, as in torch/__init__).

@@ -67,6 +67,38 @@ def assert_values(r, t, rtol=0.0, atol=0.0, inputs=None):
                     f"torch {b.ravel()[i].tolist()}")
 
 
+def ulp(a, dtype):
+    """The spacing of `dtype`'s numbers (ramp's, torch's or a name) at |a|: bfloat16's is float32's
+    times 2^16; below the smallest normal float32 (float64) the subnormal spacing."""
+    name = str(dtype).split(".")[-1]
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    if name == "float64":
+        return np.spacing(np.maximum(a, np.finfo(np.float64).tiny))
+    s = np.spacing(np.maximum(a, np.finfo(np.float32).tiny).astype(np.float32)).astype(np.float64)
+    return s * 65536 if name == "bfloat16" else s
+
+
+def assert_oracle(r, want, ulps=2, mag=None, mag_dtype=None):
+    """ramp result `r` within `ulps` ulps of its own dtype (at |want|) of `want`, the exact result of
+    r's own inputs (float64 NumPy): a kernel that computes in a wider type and rounds once is within
+    half an ulp. Where `mag` is given (the magnitudes a cancelling sum or difference went through),
+    `ulps` ulps of the computing dtype (float32 for bfloat16, or `mag_dtype`: the output's where an
+    intermediate of that size is itself rounded) at mag are allowed too. Neither grows with a
+    reduction's length: a result 10% off fails."""
+    name = dtype_name(r)
+    a = to_numpy(r).astype(np.float64)
+    want = np.broadcast_to(np.asarray(want, dtype=np.float64), a.shape)
+    assert (np.isnan(a) == np.isnan(want)).all(), "NaN in different places"
+    tol = ulps * ulp(want, name)
+    if mag is not None:
+        tol = tol + ulps * ulp(mag, mag_dtype or ("float32" if name == "bfloat16" else name))
+    bad = ~np.isnan(want) & ~(np.abs(a - want) <= tol)
+    if bad.any():
+        i = np.flatnonzero(bad.ravel())[:5]
+        pytest.fail(f"{bad.sum()} of {a.size} beyond {ulps} ulp at {i.tolist()}: ramp {a.ravel()[i].tolist()} "
+                    f"exact {want.ravel()[i].tolist()} tolerance {np.broadcast_to(tol, a.shape).ravel()[i].tolist()}")
+
+
 def outcome(fn, *args):
     """(result, None) or (None, (exception type name, message)) of calling fn."""
     try:

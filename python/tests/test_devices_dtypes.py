@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ramp
-from conftest import assert_values, outcome
+from conftest import assert_values, dtype_name, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -379,3 +379,75 @@ def test_dtype_properties(dt):
 def test_dtype_query_errors(call):
     r, t = same_error(call)
     assert r == t
+
+
+# ---- pin_memory= / layout= / requires_grad= on the factories (1.13 takes them on each it lists) ----
+FACTORY_CALLS = {"tensor": "([1.5, 2.0]{})", "as_tensor": "([1.5]{})", "zeros": "(2, 3{})", "ones": "(2{})",
+                 "empty": "(0{})", "full": "((2,), 1.5{})", "arange": "(3{})", "linspace": "(0, 1, 5{})",
+                 "rand": "(0{})", "randn": "(0{})", "zeros_like": "(L.ones(2){})", "ones_like": "(L.ones(2){})",
+                 "empty_like": "(L.ones(0){})", "full_like": "(L.ones(2), 2.5{})", "scalar_tensor": "(1.5{})",
+                 "randperm": "(1{})", "randint": "(1, (2,){})", "randint_like": "(L.ones(2), 1{})",
+                 "rand_like": "(L.ones(0){})", "randn_like": "(L.ones(0){})", "normal": "(0.0, 1.0, (0,){})",
+                 "eye": "(2{})"}
+FACTORY_KEYWORDS = ["pin_memory=False", "pin_memory=True", "pin_memory=None", "layout=L.strided", "layout=None",
+                    "requires_grad=True", "layout=L.strided, pin_memory=False, requires_grad=False"]
+
+
+@pytest.mark.parametrize("kw", FACTORY_KEYWORDS)
+@pytest.mark.parametrize("name", sorted(FACTORY_CALLS))
+def test_factory_keywords(name, kw):
+    """Accepted (same values, dtype, requires_grad) or refused (same exception type; pinned memory
+    with 1.13's text) as in 1.13."""
+    def call(L):
+        return eval(f"L.{name}" + FACTORY_CALLS[name].format(", " + kw), {"L": L})
+    (r, r_err), (t, t_err) = outcome(call, ramp), outcome(call, torch)
+    assert (r_err is None) == (t_err is None), (r_err, t_err)
+    if t_err is not None:
+        assert r_err[0] == t_err[0]  # the exception type
+        if t_err[0] == "RuntimeError":  # pinned memory
+            assert r_err == t_err
+        return
+    assert r.requires_grad == t.requires_grad
+    assert_values(r.detach(), t.detach()) if name not in ("empty", "empty_like") else None
+
+
+def test_strided_layout():
+    assert repr(ramp.strided) == "ramp.strided" and isinstance(ramp.strided, ramp.layout)
+    assert pickle.loads(pickle.dumps(ramp.strided)) is ramp.strided
+
+
+# ---- the legacy tensor classes ----
+LEGACY_CALLS = ["L.FloatTensor(2, 3)", "L.FloatTensor()", "L.FloatTensor([1, 2])", "L.FloatTensor((2, 3))",
+                "L.FloatTensor(L.Size([2, 3]))", "L.LongTensor([1, 2])", "L.LongTensor(2)", "L.LongTensor([1.7, -2.5])",
+                "L.DoubleTensor([1.5])", "L.IntTensor([1])", "L.ByteTensor([1, 255])", "L.BoolTensor([1, 0])",
+                "L.CharTensor([-3])", "L.BFloat16Tensor([1.5])", "L.FloatTensor(L.ones(2))",
+                "L.FloatTensor(L.ones(2, dtype=L.int64))", "L.FloatTensor('a')", "L.FloatTensor(2.5)",
+                "L.FloatTensor(-1)", "L.FloatTensor(np.array([1.0, 2.0]))", "L.FloatTensor([1], [2])",
+                "L.FloatTensor(2, device='cpu')", "L.FloatTensor([1.0], device='cpu')", "L.FloatTensor([[1, 2], [3, 4]])"]
+
+
+@pytest.mark.parametrize("expr", LEGACY_CALLS)
+def test_legacy_tensor_classes(expr):
+    """Same shape, dtype and (for data) values, or the same exception type (and text, but for the
+    long overload list), as 1.13."""
+    (r, r_err), (t, t_err) = [outcome(lambda: eval(expr, {"L": L, "np": np})) for L in (ramp, torch)]
+    assert (r_err is None) == (t_err is None), (r_err, t_err)
+    if t_err is not None:
+        assert r_err[0] == t_err[0] and (r_err == t_err or "invalid combination" in t_err[1])
+        return
+    assert tuple(r.shape) == tuple(t.shape) and dtype_name(r) == dtype_name(t)
+    if ("[" in expr or "array" in expr or "ones" in expr) and "Size" not in expr:  # data, not sizes
+        assert_values(r, t)
+
+
+def test_legacy_isinstance_and_alias():
+    for L in (ramp, torch):
+        x = L.ones(2)
+        assert isinstance(x, L.FloatTensor) and not isinstance(x, L.DoubleTensor)
+        assert isinstance(x.double(), L.DoubleTensor) and isinstance(x.long(), L.LongTensor)
+        assert isinstance(L.ones(2, requires_grad=True), L.FloatTensor)
+        assert isinstance(L.nn.Parameter(L.ones(2)), L.FloatTensor)
+        assert not isinstance(3, L.FloatTensor) and not issubclass(L.FloatTensor, L.Tensor)
+        assert L.FloatTensor.dtype is L.float32 and L.LongTensor.dtype is L.int64 and not L.FloatTensor.is_cuda
+        assert repr(L.FloatTensor) == f"<class '{L.__name__}.FloatTensor'>"
+        assert L.FloatTensor(x).data_ptr() == x.data_ptr()  # an alias

@@ -10,7 +10,7 @@ import pytest
 import ramp
 import ramp.nn.loss as RF
 import ramp.nn.utils as RU
-from conftest import assert_values, outcome, to_numpy, to_ramp
+from conftest import assert_oracle, assert_values, outcome, to_numpy, to_ramp
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -18,9 +18,9 @@ TF = torch.nn.functional
 REDUCTIONS = ["none", "mean", "sum"]
 DTYPES = ["float32", "float64", "bfloat16"]
 # Losses computed through log_softmax, reductions or exp/log differ from torch's in the last bits
-# (ramp sums in double); bfloat16 by a couple of its ulps.
-RTOL = {"float32": 4e-6, "float64": 1e-12, "bfloat16": 2 ** -6}
-ATOL = {"float32": 1e-7, "float64": 1e-14, "bfloat16": 2 ** -6}
+# (ramp sums in double). bfloat16 is checked against float64 (exact()).
+RTOL = {"float32": 4e-6, "float64": 1e-12}
+ATOL = {"float32": 1e-7, "float64": 1e-14}
 
 
 def make(shape, dtype="float32", seed=0, lo=-2.0, hi=2.0):
@@ -102,6 +102,58 @@ LOSSES = ["mse_loss", "mse_broadcast", "l1_loss", "nll_loss", "nll_loss_2d", "nl
           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
 
+def ce_of_logp(logp, target, reduction, weight=None, ignore_index=-100, label_smoothing=0.0):
+    """cross_entropy as a function of log_softmax's output (1.13's documented formula), in float64."""
+    C = logp.shape[1]
+    w = torch.ones(C, dtype=logp.dtype) if weight is None else weight
+    wv = w.view([1, C] + [1] * (logp.dim() - 2))
+    if target.is_floating_point():  # class probabilities
+        t = target * (1 - label_smoothing) + label_smoothing / C
+        terms = -(logp * t * wv).sum(1)
+        return terms if reduction == "none" else terms.sum() / (logp.numel() / C if reduction == "mean" else 1)
+    keep = target != ignore_index
+    safe = target.where(keep, torch.zeros_like(target))
+    wt = w[safe] * keep
+    nll = -logp.gather(1, safe.unsqueeze(1)).squeeze(1) * wt
+    smooth = -(logp * wv).sum(1) * keep
+    if reduction == "mean":
+        return (1 - label_smoothing) * nll.sum() / wt.sum() + label_smoothing / C * smooth.sum() / wt.sum()
+    terms = (1 - label_smoothing) * nll + label_smoothing / C * smooth
+    return terms if reduction == "none" else terms.sum()
+
+
+def exact(name, reduction, seed=0):
+    """The bfloat16 case's loss and gradients computed by torch in float64 from the same (bfloat16)
+    values, each with the magnitude its bfloat16 arithmetic rounds at (None: the result's own).
+    ramp, as 1.13, rounds to bfloat16 between steps: nll/l1 round each (weighted) term before the
+    sum, so their sums carry half an ulp of Σ|terms| (the loss of -|x|); cross_entropy's gradient is
+    log_softmax's backward, gl - p Σgl with gl rounded and p = exp(logp) from a rounded logp (half
+    an ulp of |logp|, relative), so |gl| + p |Σgl| (1 + |logp|)."""
+    tensors, grads, kwargs = inputs_for(name, "bfloat16", seed)
+    fn = function(name)
+    f64 = [t.double() if t.is_floating_point() else t for t in tensors]
+    kw = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+
+    def run(ins):
+        ins = [t.clone().requires_grad_(i in grads) for i, t in enumerate(ins)]
+        loss = getattr(TF, fn)(*ins, reduction=reduction, **kw)
+        g = make(tuple(loss.shape), "float64", seed + 5, 0.5, 1.5).bfloat16().double()
+        loss.backward(g)
+        return loss.detach(), [ins[i].grad for i in grads], g
+    loss, gr, g = run(f64)
+    loss_mag, grad_mag = None, [None] * len(gr)
+    if fn == "nll_loss":
+        loss_mag = run([-f64[0].abs()] + f64[1:])[0]
+    if fn == "cross_entropy":
+        logp = TF.log_softmax(f64[0], 1).requires_grad_()
+        of_logp = ce_of_logp(logp, f64[1], reduction, **kw)
+        assert torch.allclose(of_logp, loss, rtol=1e-12, atol=1e-12)  # the formula is 1.13's
+        of_logp.backward(g)
+        gl, p = logp.grad, logp.detach().exp()  # d loss / d logp, softmax
+        grad_mag[0] = gl.abs() + p * gl.sum(1, keepdim=True).abs() * (1 + logp.detach().abs())
+    return (loss, loss_mag), list(zip(gr, grad_mag))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", LOSSES)
@@ -112,9 +164,17 @@ def test_loss_forward_backward(name, reduction, dtype):
         return
     (rl, rg), (tl, tg) = r, t
     assert rl.grad_fn.name() == tl.grad_fn.name()
-    assert_values(rl.detach(), tl.detach(), RTOL[dtype], ATOL[dtype])
-    for a, b in zip(rg, tg):
-        assert_values(a, b, RTOL[dtype], ATOL[dtype])
+    if dtype != "bfloat16":
+        assert_values(rl.detach(), tl.detach(), RTOL[dtype], ATOL[dtype])
+        for a, b in zip(rg, tg):
+            assert_values(a, b, RTOL[dtype], ATOL[dtype])
+        return
+    # bfloat16: 2 ulps of the float64 result of the same values, plus 2 bfloat16 ulps of the
+    # magnitudes ramp rounds at (exact()); 1.13's own bfloat16 results are up to 40 ulps off.
+    (want, mag), grads = exact(name, reduction)
+    assert_oracle(rl, want.numpy(), 2, None if mag is None else mag.numpy(), "bfloat16")
+    for a, (w, m) in zip(rg, grads):
+        assert_oracle(a, w.numpy(), 2, None if m is None else m.numpy(), "bfloat16")
 
 
 # Where ramp computes in 1.13's order and type, the results are 1.13's bits.

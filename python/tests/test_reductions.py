@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ramp
-from conftest import assert_values, outcome, to_numpy, to_ramp
+from conftest import assert_values, outcome, to_numpy, to_ramp, ulp
 
 torch = pytest.importorskip("torch")
 
@@ -26,15 +26,6 @@ def make(dtype, shape=SHAPE, seed=0, positive=False):
         return torch.randint(0, 2, shape, generator=g).bool()
     lo, hi = (0, 256) if dtype == "uint8" else (-100, 100)
     return torch.randint(lo, hi, shape, generator=g).to(getattr(torch, dtype))
-
-
-def ulp(a, dtype):
-    """The spacing of the output dtype at |a| (bfloat16: float32's spacing times 2^16)."""
-    a = np.abs(a.astype(np.float64))
-    if dtype == torch.float64:
-        return np.spacing(a)
-    s = np.spacing(a.astype(np.float32)).astype(np.float64)
-    return s * 65536 if dtype == torch.bfloat16 else s
 
 
 def assert_ulps(r, t, ulps):

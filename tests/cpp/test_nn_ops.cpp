@@ -49,9 +49,9 @@ void expect_close(const Tensor& got, IntArrayRef shape, const std::vector<double
     }
   }
 }
-double tol_of(ScalarType t) {
-  return t == ScalarType::Float64 ? 1e-12 : t == ScalarType::Float32 ? 2e-5 : 2e-2;
-}
+// The value tests' tolerance in ulps of the output dtype (see expect_ulps): every kernel here sums
+// in float32 for bfloat16 (double for float64) and rounds once, so 2 ulps hold for any length.
+constexpr double kUlps = 2;
 
 // ---- linear ----
 std::vector<double> ref_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -78,7 +78,14 @@ TEST(NnOps, LinearEveryRankAgainstLoops) {
                b = with_bias ? random({5}, t, 3) : Tensor();
         std::vector<std::int64_t> want_shape = shape;
         want_shape.back() = 5;
-        expect_close(linear(x, w, b), want_shape, ref_linear(x, w, b), tol_of(t) * 8);
+        // 1.13 (and ramp) add the bias after the product for 1-D and > 3-D inputs: bfloat16 rounds
+        // x w^T, then the sum: half an ulp of |x w^T| more, counted in bfloat16 at |x w^T|.
+        if (with_bias && t == ScalarType::BFloat16 && (shape.size() == 1 || shape.size() > 3))
+          expect_ulps(linear(x, w, b), want_shape, ref_linear(x, w, b), kUlps,
+                      ref_linear(absolute(x), absolute(w), Tensor()), ScalarType::BFloat16);
+        else
+          expect_ulps(linear(x, w, b), want_shape, ref_linear(x, w, b), kUlps,
+                      ref_linear(absolute(x), absolute(w), absolute(b)));
       }
     }
   }
@@ -229,9 +236,9 @@ TEST(NnOps, Conv2dAgainstLoops) {
       Tensor x = random(a.x, t, 1), w = random(a.w, t, 2), b = a.bias ? random({a.w[0]}, t, 3) : Tensor();
       std::vector<std::int64_t> shape;
       const auto want = ref_conv(x, w, b, a, shape);
-      const double k = double(a.w[1] * a.w[2] * a.w[3]) + 1;
-      expect_close(conv2d(x, w, b, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.groups), shape, want,
-                   tol_of(t) * k);
+      const auto mag = ref_conv(absolute(x), absolute(w), absolute(b), a, shape);
+      expect_ulps(conv2d(x, w, b, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.groups), shape, want, kUlps,
+                  mag);
     }
 }
 
@@ -243,13 +250,15 @@ TEST(NnOps, Conv2dThreadsAndLayouts) {
   Tensor w = random(a.w, ScalarType::Float32, 5), b = random({8}, ScalarType::Float32, 6);
   std::vector<std::int64_t> shape;
   const auto want = ref_conv(x, w, b, a, shape);
+  const auto mag = ref_conv(absolute(x), absolute(w), absolute(b), a, shape);
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
-    expect_close(conv2d(x, w, b, {1}, {1}), shape, want, 1e-4);
+    expect_ulps(conv2d(x, w, b, {1}, {1}), shape, want, kUlps, mag);
   }
   set_num_threads(2);
   const auto one = ref_conv(x.narrow(0, 0, 1), w, b, a, shape);
-  expect_close(conv2d(x.narrow(0, 0, 1), w, b, {1}, {1}), shape, one, 1e-4);
+  const auto one_mag = ref_conv(absolute(x.narrow(0, 0, 1)), absolute(w), absolute(b), a, shape);
+  expect_ulps(conv2d(x.narrow(0, 0, 1), w, b, {1}, {1}), shape, one, kUlps, one_mag);
 }
 
 TEST(NnOps, Conv2dUnbatchedAndPaddingModes) {
@@ -305,18 +314,19 @@ TEST(NnOps, Conv2dGradcheck) {
     std::vector<std::int64_t> shape;
     ref_conv(x, w, {}, a, shape);
     Tensor gy = random(shape, ScalarType::Float64, 9);
-    auto grads = [&](ScalarType t) {
+    auto grads = [&](ScalarType t, const Tensor& x, const Tensor& w, const Tensor& gy) {
       Tensor xl = x.to(t, true).requires_grad_(), wl = w.to(t, true).requires_grad_();
       Tensor bl = zeros({a.w[0]}, t).requires_grad_();
       conv2d(xl, wl, bl, {a.sH, a.sW}, {a.pH, a.pW}, {a.dH, a.dW}, a.groups).backward(gy.to(t));
       return std::vector<Tensor>{xl.grad(), wl.grad(), bl.grad()};
     };
-    const auto g64 = grads(ScalarType::Float64), g32 = grads(ScalarType::Float32);
+    const auto g64 = grads(ScalarType::Float64, x, w, gy), g32 = grads(ScalarType::Float32, x, w, gy);
+    // Each gradient is a sum of products: the same sums of |products| bound its cancellation.
+    const auto mag = grads(ScalarType::Float64, absolute(x), absolute(w), absolute(gy));
     for (std::size_t i = 0; i < 3; ++i) {
       ASSERT_TRUE(g32[i].defined());
       EXPECT_EQ(g32[i].dtype(), ScalarType::Float32);
-      const double k = double(std::max<std::int64_t>(numel_of(shape) / std::max<std::int64_t>(a.w[0], 1), 1));
-      expect_close(g32[i], g64[i].sizes(), g64[i].to_vector(), 1e-6 * k + 1e-5);
+      expect_ulps(g32[i], g64[i].sizes(), g64[i].to_vector(), kUlps, mag[i].to_vector());
     }
   }
 }
@@ -579,8 +589,9 @@ TEST(NnOps, AvgPool2dAgainstLoops) {
           Tensor x = random(a.x, t, 3);
           std::vector<std::int64_t> shape;
           const auto want = ref_avg_pool(x, a, include_pad, div, shape);
-          expect_close(avg_pool2d(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, a.ceil_mode, include_pad, div),
-                       shape, want, tol_of(t) * 4);
+          const auto mag = ref_avg_pool(absolute(x), a, include_pad, div, shape);
+          expect_ulps(avg_pool2d(x, {a.kH, a.kW}, {a.sH, a.sW}, {a.pH, a.pW}, a.ceil_mode, include_pad, div),
+                      shape, want, kUlps, mag);
         }
     }
 }
@@ -596,7 +607,7 @@ TEST(NnOps, AdaptiveAvgPool2dAgainstLoops) {
       const std::int64_t H = shape[shape.size() - 2], W = shape.back(), oH = out[0],
                          oW = out.size() == 2 ? out[1] : out[0];
       const auto xv = x.to_vector();
-      std::vector<double> want;
+      std::vector<double> want, mag;
       for (std::int64_t c = 0; c < x.numel() / (H * W); ++c)
         for (std::int64_t i = 0; i < oH; ++i)
           for (std::int64_t j = 0; j < oW; ++j) {
@@ -605,14 +616,20 @@ TEST(NnOps, AdaptiveAvgPool2dAgainstLoops) {
             const auto h1 = std::int64_t(std::ceil(double((i + 1) * H) / double(oH)));
             const auto w0 = std::int64_t(std::floor(double(j * W) / double(oW)));
             const auto w1 = std::int64_t(std::ceil(double((j + 1) * W) / double(oW)));
-            double s = 0;
+            double s = 0, m = 0;
             for (std::int64_t h = h0; h < h1; ++h)
-              for (std::int64_t w = w0; w < w1; ++w) s += xv[std::size_t((c * H + h) * W + w)];
+              for (std::int64_t w = w0; w < w1; ++w) {
+                s += xv[std::size_t((c * H + h) * W + w)];
+                m += std::abs(xv[std::size_t((c * H + h) * W + w)]);
+              }
             want.push_back(s / double((h1 - h0) * (w1 - w0)));
+            mag.push_back(m / double((h1 - h0) * (w1 - w0)));
           }
       std::vector<std::int64_t> want_shape = shape;
       want_shape[shape.size() - 2] = oH, want_shape.back() = oW;
-      expect_close(adaptive_avg_pool2d(x, out), want_shape, want, tol_of(t) * 4);
+      // ramp divides twice (by kh, then kw, as 1.13): one more rounding than the reference, in float32
+      // for bfloat16 (below its ulp), so kUlps still holds.
+      expect_ulps(adaptive_avg_pool2d(x, out), want_shape, want, kUlps, mag);
     }
 }
 
@@ -720,28 +737,39 @@ TEST(NnOps, PoolErrorsAsPyTorch) {
 // Per channel over (n, *): mean and biased variance in double; y = (x - mean) / sqrt(var + eps) w + b.
 struct BnRef {
   std::vector<double> y, mean, var;  // var biased
+  std::vector<double> mag;            // |x alpha| + |beta|: ramp (as 1.13) computes y = x alpha + beta
 };
+// In long double (64-bit significand), so that the reference is exact to well under a float64 ulp.
 BnRef ref_batch_norm(const Tensor& x, const std::vector<double>& rm, const std::vector<double>& rv,
                      const std::vector<double>& w, const std::vector<double>& b, bool training, double eps) {
+  using L = long double;
   const std::int64_t N = x.size(0), C = x.size(1), S = x.numel() / (N * C);
   const auto xv = x.to_vector();
   BnRef r;
+  std::vector<L> mean, var;
   for (std::int64_t c = 0; c < C; ++c) {
-    double m = 0, v = 0;
+    L m = 0, v = 0;
     for (std::int64_t n = 0; n < N; ++n)
       for (std::int64_t i = 0; i < S; ++i) m += xv[std::size_t((n * C + c) * S + i)];
-    m /= double(N * S);
+    m /= L(N * S);
     for (std::int64_t n = 0; n < N; ++n)
-      for (std::int64_t i = 0; i < S; ++i) v += std::pow(xv[std::size_t((n * C + c) * S + i)] - m, 2);
-    r.mean.push_back(m), r.var.push_back(v / double(N * S));
+      for (std::int64_t i = 0; i < S; ++i) {
+        const L d = xv[std::size_t((n * C + c) * S + i)] - m;
+        v += d * d;
+      }
+    mean.push_back(m), var.push_back(v / L(N * S));
+    r.mean.push_back(double(m)), r.var.push_back(double(var.back()));
   }
   r.y.resize(xv.size());
+  r.mag.reserve(xv.size());
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t c = 0; c < C; ++c)
       for (std::int64_t i = 0; i < S; ++i) {
         const auto k = std::size_t((n * C + c) * S + i), cc = std::size_t(c);
-        const double m = training ? r.mean[cc] : rm[cc], v = training ? r.var[cc] : rv[cc];
-        r.y[k] = (xv[k] - m) / std::sqrt(v + eps) * w[cc] + b[cc];
+        const L m = training ? mean[cc] : L(rm[cc]), v = training ? var[cc] : L(rv[cc]);
+        const L alpha = L(w[cc]) / std::sqrt(v + L(eps));
+        r.y[k] = double((xv[k] - m) * alpha + L(b[cc]));
+        r.mag.push_back(double(std::abs(xv[k] * alpha) + std::abs(L(b[cc]) - m * alpha)));
       }
   return r;
 }
@@ -763,7 +791,7 @@ TEST(NnOps, BatchNormAgainstLoops) {
           const auto bv = affine ? b.to_vector() : std::vector<double>(3, 0.0);
           const BnRef ref = ref_batch_norm(x, rm0, rv0, wv, bv, training, eps);
           const std::uint32_t version = rm.version();
-          expect_close(batch_norm(x, rm, rv, w, b, training, momentum, eps), shape, ref.y, tol_of(t) * 10);
+          expect_ulps(batch_norm(x, rm, rv, w, b, training, momentum, eps), shape, ref.y, kUlps, ref.mag);
           EXPECT_EQ(rm.version(), version);  // 1.13 updates the buffers without a version bump
           std::vector<double> want_rm = rm0, want_rv = rv0;
           if (training) {
@@ -773,8 +801,9 @@ TEST(NnOps, BatchNormAgainstLoops) {
               want_rv[c] = (1 - momentum) * rv0[c] + momentum * ref.var[c] * n / (n - 1);  // unbiased
             }
           }
-          expect_close(rm, {3}, want_rm, tol_of(t));
-          expect_close(rv, {3}, want_rv, tol_of(t));
+          // the running statistics are updated in double and rounded once
+          expect_ulps(rm, {3}, want_rm, kUlps);
+          expect_ulps(rv, {3}, want_rv, kUlps);
         }
   // Without running statistics, training normalises by the batch alone.
   Tensor x = random({6, 2, 3}, ScalarType::Float64, 7);
@@ -788,10 +817,11 @@ TEST(NnOps, BatchNormFloat32StatisticsAreAccurate) {
   Tensor x = x64.to(ScalarType::Float32);
   Tensor rv = ones({2});
   const BnRef ref = ref_batch_norm(x, {}, {}, {1, 1}, {0, 0}, true, 1e-5);
-  // y = x alpha + beta (1.13's form) cancels ~3500 against ~3500 in float32: a few ulp of 3500.
-  expect_close(batch_norm(x, zeros({2}), rv, {}, {}, true, 1.0), x.sizes(), ref.y, 1e-3);
+  // y = x alpha + beta (1.13's form) cancels ~3500 against ~3500 in float32: a few ulp of 3500
+  // (ref.mag), while the statistics themselves are exact to double.
+  expect_ulps(batch_norm(x, zeros({2}), rv, {}, {}, true, 1.0), x.sizes(), ref.y, kUlps, ref.mag);
   const double n = double(x.numel() / 2);
-  expect_close(rv, {2}, {ref.var[0] * n / (n - 1), ref.var[1] * n / (n - 1)}, 1e-5);
+  expect_ulps(rv, {2}, {ref.var[0] * n / (n - 1), ref.var[1] * n / (n - 1)}, kUlps);
 }
 
 TEST(NnOps, BatchNormMixedBFloat16) {
@@ -800,7 +830,8 @@ TEST(NnOps, BatchNormMixedBFloat16) {
   Tensor rm = zeros({3}), rv = ones({3}), w = random({3}, ScalarType::Float32, 2).requires_grad_();
   Tensor y = batch_norm(x, rm, rv, w, {}, true);
   EXPECT_EQ(y.dtype(), ScalarType::BFloat16);
-  expect_close(y, x.sizes(), ref_batch_norm(x, {}, {}, w.to_vector(), {0, 0, 0}, true, 1e-5).y, 2e-2);
+  const BnRef ref = ref_batch_norm(x, {}, {}, w.to_vector(), {0, 0, 0}, true, 1e-5);
+  expect_ulps(y, x.sizes(), ref.y, kUlps, ref.mag);
   y.sum().backward();
   EXPECT_EQ(w.grad().dtype(), ScalarType::Float32);
 }
@@ -887,7 +918,7 @@ TEST(NnOps, DropoutStatistics) {
         if (yv[i] == 0) continue;
         ++kept;
         // kept elements are x / (1 - p), rounded once to the dtype
-        EXPECT_NEAR(yv[i], xv[i] * scale, std::abs(xv[i] * scale) * tol_of(t)) << i;
+        EXPECT_NEAR(yv[i], xv[i] * scale, kUlps * ulp_of(xv[i] * scale, t)) << i;
       }
       // the kept fraction is binomial(n, 1 - p): within 5 standard deviations
       const double sd = std::sqrt(double(n) * p * (1 - p));
