@@ -29,31 +29,43 @@ struct VSum {
   Acc fold(V v) const { return hn::GetLane(hn::SumOfLanes(d, v)); }
 };
 
-// float32 max (min): x replaces the accumulator when above (below) it or NaN, so NaN wins.
+// The first k < Lanes(d) floats at p, the other lanes `fill` (masked: nothing past p + k is read).
+template <class D> hn::Vec<D> load_first(D d, const float* p, std::int64_t k, hn::Vec<D> fill) {
+  const auto m = hn::FirstN(d, std::size_t(k));
+  return hn::IfThenElse(m, hn::MaskedLoad(m, d, p), fill);
+}
+
+// float32 max (min), NaN winning. The running extreme is a plain vector max (1 instruction, which
+// x86 makes keep a NaN accumulator but drop a NaN x), and a second vector keeps any NaN seen; the
+// NaN-aware select per element (compare, classify, or, blend) made each row's chain twice as long.
 template <bool kMax> struct VExtreme {
   using D = hn::ScalableTag<float>;
-  using V = hn::Vec<D>;
   using Acc = float;
+  struct V {
+    hn::Vec<D> m, nan;  // nan: a NaN lane once any NaN was seen there
+  };
   D d;
   std::int64_t lanes() const { return std::int64_t(hn::Lanes(d)); }
-  V init() const { return hn::Set(d, kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity()); }
-  V join(V a, V x) const { return hn::IfThenElse(hn::Or(kMax ? hn::Gt(x, a) : hn::Lt(x, a), hn::IsNaN(x)), x, a); }
-  V step(V a, const float* p) const { return join(a, hn::LoadU(d, p)); }
-  V load(const Acc* p) const { return hn::LoadU(d, p); }
-  void store(V v, Acc* p) const { hn::StoreU(v, d, p); }
-  V partial(const float* p, std::int64_t k) const {
-    const auto m = hn::FirstN(d, std::size_t(k));
-    return hn::IfThenElse(m, hn::MaskedLoad(m, d, p), init());
+  hn::Vec<D> ident() const {
+    return hn::Set(d, kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity());
   }
-  // Across lanes without a branch per lane (scalar selects mispredicted on random data: 3x slower).
+  V of(hn::Vec<D> x) const { return {x, x}; }
+  V init() const { return of(ident()); }
+  V join(V a, V b) const {
+    return {kMax ? hn::Max(b.m, a.m) : hn::Min(b.m, a.m), hn::IfThenElse(hn::IsNaN(b.nan), b.nan, a.nan)};
+  }
+  V step(V a, const float* p) const { return join(a, of(hn::LoadU(d, p))); }
+  V partial(const float* p, std::int64_t k) const { return of(load_first(d, p, k, ident())); }
+  V load(const Acc* p) const { return of(hn::LoadU(d, p)); }
+  void store(V v, Acc* p) const { hn::StoreU(hn::IfThenElse(hn::IsNaN(v.nan), v.nan, v.m), d, p); }
   Acc fold(V v) const {
-    const auto nan = hn::IsNaN(v);
+    const auto nan = hn::IsNaN(v.nan);
     if (HWY_UNLIKELY(!hn::AllFalse(d, nan))) {
       HWY_ALIGN Acc lane[hn::MaxLanes(D())];
-      hn::Store(v, d, lane);
+      hn::Store(v.nan, d, lane);
       return lane[hn::FindFirstTrue(d, nan)];
     }
-    return hn::GetLane(kMax ? hn::MaxOfLanes(d, v) : hn::MinOfLanes(d, v));
+    return hn::GetLane(kMax ? hn::MaxOfLanes(d, v.m) : hn::MinOfLanes(d, v.m));
   }
 };
 
@@ -162,7 +174,7 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
           add_exp(s2, s3, hn::LoadU(d, row + i + N), mv);
         }
         if (i + N <= R) add_exp(s0, s1, hn::LoadU(d, row + i), mv), i += N;
-        if (i < R) add_exp(s2, s3, vmax.partial(row + i, R - i), mv);  // padded with -inf: exp adds 0
+        if (i < R) add_exp(s2, s3, load_first(d, row + i, R - i, vmax.ident()), mv);  // -inf pads: exp adds 0
         const double s = vs.fold(hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
         out[a] = float(std::log(s) + double(m));
       }
@@ -201,7 +213,7 @@ template <bool kMax> std::int64_t vec_arg_row(const float* x, std::int64_t n) {
   const hn::RebindToSigned<decltype(o.d)> di;
   const std::int64_t N = o.lanes();
   const auto iota = hn::Iota(di, 0);
-  auto best = o.partial(x, std::min(n, N));
+  auto best = load_first(o.d, x, std::min(n, N), o.ident());
   auto at = iota;
   auto take = [&](hn::Vec<decltype(o.d)> v, std::int64_t i) {
     const auto t = hn::Or(kMax ? hn::Gt(v, best) : hn::Lt(v, best), hn::AndNot(hn::IsNaN(best), hn::IsNaN(v)));
@@ -210,7 +222,7 @@ template <bool kMax> std::int64_t vec_arg_row(const float* x, std::int64_t n) {
   };
   std::int64_t i = N;
   for (; i + N <= n; i += N) take(hn::LoadU(o.d, x + i), i);
-  if (i < n) take(o.partial(x + i, n - i), i);
+  if (i < n) take(load_first(o.d, x + i, n - i, o.ident()), i);
   auto pick = hn::IsNaN(best);
   if (hn::AllFalse(o.d, pick)) pick = hn::Eq(best, kMax ? hn::MaxOfLanes(o.d, best) : hn::MinOfLanes(o.d, best));
   const auto big = hn::Set(di, std::numeric_limits<std::int32_t>::max());
