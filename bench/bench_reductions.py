@@ -23,8 +23,13 @@ CASES = [
     ("max(1) [4096,10]", (4096, 10), lambda L, x: x.max(1)),
     ("argmax(1) [4096,10]", (4096, 10), lambda L, x: x.argmax(1)),
     ("sum() [64,10]", (64, 10), lambda L, x: x.sum()),
+    ("mean() [64,10] (loss)", (64, 10), lambda L, x: x.mean()),
+    ("mean() [4096,10] (loss)", (4096, 10), lambda L, x: x.mean()),
     ("amax(1) [4096,256]", (4096, 256), lambda L, x: x.amax(1)),
+    ("amin(1) [4096,256]", (4096, 256), lambda L, x: x.amin(1)),
+    ("amax(0) [4096,256]", (4096, 256), lambda L, x: x.amax(0)),
     ("logsumexp(1) [4096,10]", (4096, 10), lambda L, x: L.logsumexp(x, 1)),
+    ("logsumexp(1) [512,1000]", (512, 1000), lambda L, x: L.logsumexp(x, 1)),
 ]
 
 

@@ -1,6 +1,11 @@
 // The reduction loops (see reduce_kernels.h), compiled once per instruction set (RAMP_ISA) from
 // plain loops the compiler vectorizes: a row reduction keeps `lanes` independent accumulators, a
 // column reduction keeps a block of columns' accumulators in registers while it walks the rows.
+// float32 sum/mean/max/min and logsumexp take the explicit Highway loops of reduce_vec.h.
+#define HWY_COMPILE_ONLY_STATIC 1
+#include <hwy/highway.h>
+#include <sleef.h>
+
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -164,7 +169,16 @@ template <class T, bool kStd> struct Moments {
   }
 };
 
-constexpr I64 kGrain = 32768;  // elements a thread must get before work is split (as ATen)
+#include "reduce_vec.h"
+
+// The explicit vector loop for (Op, T), or void: float32 sums, means, maxima and minima.
+template <class Op, class T> struct VecFor { using type = void; };
+template <> struct VecFor<Sum<float>, float> { using type = VSum; };
+template <> struct VecFor<Mean<float>, float> { using type = VSum; };
+template <bool kMax> struct VecFor<Extreme<float, kMax>, float> { using type = VExtreme<kMax>; };
+
+constexpr I64 kGrain = 32768;  // elements above which work is split (as ATen)
+constexpr I64 kSplit = kGrain / 2;  // so each thread then gets at least this many
 constexpr I64 kBlock = 32;      // columns whose accumulators stay in registers
 
 // acc[b - b0] = op over rows [r0, r1) of column b in [b0, b1) of the [R, B] block x. Rows are taken
@@ -175,6 +189,23 @@ template <class Op, class T>
 void accumulate(const T* __restrict x, I64 B, I64 r0, I64 r1, I64 b0, I64 b1, typename Op::Acc* acc,
                 const ReduceArgs& args) {
   using Acc = typename Op::Acc;
+  if constexpr (!std::is_void_v<typename VecFor<Op, T>::type>) {
+    const typename VecFor<Op, T>::type o{};
+    if (B == 1) {
+      acc[0] = vec_row(o, x + r0, r1 - r0);
+    } else {
+      for (I64 b = b0; b < b1; ++b) acc[b - b0] = Op::init(args);
+      vec_columns(o, x, B, r0, r1, b0, b1, acc);
+    }
+    return;
+  }
+  if constexpr (std::is_same_v<Op, ArgExtreme<float, true>> || std::is_same_v<Op, ArgExtreme<float, false>>) {
+    if (B == 1 && r1 - r0 < (I64(1) << 31)) {
+      const I64 i = vec_arg_row<std::is_same_v<Op, ArgExtreme<float, true>>>(x + r0, r1 - r0);
+      acc[0] = {x[r0 + i], r0 + i};
+      return;
+    }
+  }
   if (B == 1) {
     constexpr int L = Op::lanes;
     Acc total = Op::init(args);
@@ -233,7 +264,7 @@ void reduce(const void* xv, void* out, void* out2, I64 A, I64 R, I64 B, const Re
   if (outputs >= 64 || R * B < 2 * kGrain) {
     // Enough outputs: threads take whole outputs (rows, or blocks of columns).
     if (B == 1) {
-      detail::parallel_for(A, std::max<I64>(1, kGrain / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
+      detail::parallel_for(A, std::max<I64>(1, kSplit / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
         for (I64 a = a0; a < a1; ++a) {
           Acc acc;
           accumulate<Op, T>(x + a * R, 1, 0, R, 0, 1, &acc, args);
@@ -242,13 +273,17 @@ void reduce(const void* xv, void* out, void* out2, I64 A, I64 R, I64 B, const Re
       });
       return;
     }
+    // A thread's consecutive blocks of one `a` go to accumulate together, so the vector loops
+    // can read their rows across all those columns (a column's result does not depend on this).
     const I64 blocks = (B + kBlock - 1) / kBlock;
-    detail::parallel_for(A * blocks, std::max<I64>(1, kGrain / std::max<I64>(R * kBlock, 1)), 1, [&](I64 i0, I64 i1) {
-      Acc acc[kBlock];
-      for (I64 i = i0; i < i1; ++i) {
-        const I64 a = i / blocks, b0 = i % blocks * kBlock, b1 = std::min(B, b0 + kBlock);
-        accumulate<Op, T>(x + a * R * B, B, 0, R, b0, b1, acc, args);
+    detail::parallel_for(A * blocks, std::max<I64>(1, kSplit / std::max<I64>(R * kBlock, 1)), 1, [&](I64 i0, I64 i1) {
+      const std::unique_ptr<Acc[]> acc(new Acc[std::size_t(std::min(B, (i1 - i0) * kBlock))]);
+      for (I64 i = i0; i < i1;) {
+        const I64 a = i / blocks, k0 = i % blocks, k1 = std::min(blocks, k0 + (i1 - i));
+        const I64 b0 = k0 * kBlock, b1 = std::min(B, k1 * kBlock);
+        accumulate<Op, T>(x + a * R * B, B, 0, R, b0, b1, acc.get(), args);
         for (I64 b = b0; b < b1; ++b) Op::store(acc[b - b0], R, args, out, out2, a * B + b);
+        i += k1 - k0;
       }
     });
     return;
@@ -310,6 +345,7 @@ ReduceTable make_table() {
   fill<PNorm>(t, ReduceOp::norm_p, true);
   fill<Var>(t, ReduceOp::var, true);
   fill<Std>(t, ReduceOp::std, true);
+  t.fn[int(ReduceOp::logsumexp)][int(ScalarType::Float32)] = &logsumexp_f32;
   return t;
 }
 

@@ -17,11 +17,13 @@ namespace ramp::kernels {
 //   all, any         -> bool (uint8 for uint8 inputs, as 1.13)
 //   norm_*           -> T (floating only); p-norms of |x|
 //   var, std         -> T (floating only), with `correction`; out2: the mean (may be null)
+//   logsumexp        -> T, float32 only (others are composed in src/ops/reduce.cpp): one kernel
+//                       per output, max then log(sum of exp(x - max)) + max, in double
 enum class ReduceOp : std::uint8_t {
   sum, mean, prod, max, min, argmax, argmin, all, any,
-  norm2, norm1, norm_inf, norm_neg_inf, norm0, norm_p, var, std,
+  norm2, norm1, norm_inf, norm_neg_inf, norm0, norm_p, var, std, logsumexp,
 };
-inline constexpr int kNumReduceOps = int(ReduceOp::std) + 1;
+inline constexpr int kNumReduceOps = int(ReduceOp::logsumexp) + 1;
 
 struct ReduceArgs {
   double p = 2;           // norm_p

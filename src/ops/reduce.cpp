@@ -424,6 +424,8 @@ Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
   const std::uint32_t m = dim_mask(x, dim);
   auto f = [&] {
     if (x.numel() == 0) return ramp::log(sum(ramp::exp(x), dim, keepdim));
+    if (kernels::reduce_table().fn[int(ReduceOp::logsumexp)][int(x.dtype())])  // float32: one fused kernel
+      return run(ReduceOp::logsumexp, x, m, keepdim, x.dtype());
     // The max is subtracted first; an infinite max is replaced by 0 (inf - inf would be NaN).
     Tensor mx = run(ReduceOp::max, x, m, true, x.dtype());
     mx = pointwise(mx.sizes(), mx.dtype(), [](double v) { return std::isinf(v) ? 0.0 : v; }, mx);

@@ -87,6 +87,64 @@ TEST(Reductions, SumMeanAgainstDoubleOracle) {
   }
 }
 
+// The float32 vector loops (src/kernels/reduce_vec.h; ctest runs this per instruction set):
+// remainders of every vector and block width, non-contiguous inputs, NaN, the fused logsumexp.
+TEST(Reductions, Float32VectorPaths) {
+  const Case cases[] = {{{37, 133}, {0}}, {{37, 133}, {1}}, {{37, 133}, {}}, {{5, 3, 70}, {1}}, {{6, 45, 1}, {1}},
+                        {{4096, 10}, {1}}, {{64, 1000}, {1}}, {{1000, 3}, {0}}, {{3, 17, 33}, {0, 2}}};
+  auto fold_max = [](const auto& g) { double m = -INFINITY; for (double e : g) m = e != e || e > m ? e : m; return m; };
+  auto fold_min = [](const auto& g) { double m = INFINITY; for (double e : g) m = e != e || e < m ? e : m; return m; };
+  auto fold_lse = [&](const auto& g) {
+    double m = fold_max(g);
+    m = std::isinf(m) ? 0 : m;
+    long double s = 0;
+    for (double e : g) s += std::exp((long double)(e - m));
+    return double(std::log(s) + m);
+  };
+  unsigned seed = 40;
+  for (const Case& c : cases)
+    for (int variant = 0; variant < 3; ++variant) {  // plain, transposed (non-contiguous), with NaN
+      Tensor x = random(c.shape, ScalarType::Float32, seed++, -20, 20);
+      if (variant == 1) x = random(vec(x.transpose(0, -1).sizes()), ScalarType::Float32, seed++, -20, 20).transpose(0, -1);
+      if (variant == 2) {
+        std::vector<double> v = x.to_vector();
+        for (std::size_t i = 3; i < v.size(); i += 97) v[i] = kNaN;
+        x = from_vector(v, x.sizes(), ScalarType::Float32);
+      }
+      SCOPED_TRACE(shape_str(x.sizes()) + " variant " + std::to_string(variant));
+      expect_close(sum(x, c.dims), oracle(x, c.dims, fsum), 1);
+      expect_close(amax(x, c.dims), oracle(x, c.dims, fold_max), 0);
+      expect_close(amin(x, c.dims), oracle(x, c.dims, fold_min), 0);
+      expect_close(logsumexp(x, c.dims), oracle(x, c.dims, fold_lse), 2);
+      // bfloat16 takes the generic loops and the composed logsumexp
+      const Tensor h = x.to(ScalarType::BFloat16);
+      expect_close(sum(h, c.dims).to(ScalarType::Float32), oracle(h, c.dims, [](const auto& g) {
+        return double(BFloat16(float(fsum(g))));
+      }), 0);
+      expect_close(amax(h, c.dims).to(ScalarType::Float32), oracle(h, c.dims, fold_max), 0);
+    }
+  // logsumexp's special values: all -inf, +inf present, a row of one element
+  const Tensor s = from_vector({-kInf, -kInf, kInf, 1, 5, -kInf}, {3, 2}, ScalarType::Float32);
+  EXPECT_EQ(logsumexp(s, {1}).to_vector(), (std::vector<double>{-kInf, kInf, 5}));
+  EXPECT_EQ(logsumexp(s.t(), {0}).to_vector(), (std::vector<double>{-kInf, kInf, 5}));
+}
+
+// Float32 sums accumulate in double: within an ulp of the exact sum on inputs that defeat float
+// accumulation (1.13's cascade loses the small terms here).
+TEST(Reductions, Float32SumsStayExactOnAdversarialInputs) {
+  const std::int64_t n = 1 << 20;
+  std::vector<double> tiny(std::size_t(n), 1.0 + std::ldexp(1.0, -20));
+  std::vector<double> mixed(std::size_t(n), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) mixed[std::size_t(i)] = i % 3 == 0 ? 1e8 : i % 3 == 1 ? 1.0 : -1e8 + 8;
+  for (const std::vector<double>* v : {&tiny, &mixed}) {
+    const Tensor x = from_vector(*v, {n}, ScalarType::Float32);
+    const double exact = fsum(x.to_vector());
+    expect_close(sum(x), {exact}, 1);
+    expect_close(sum(x.reshape({1024, 1024}), {0}), oracle(x.reshape({1024, 1024}), {0}, fsum), 1);
+    expect_close(sum(x.reshape({1024, 1024}), {1}), oracle(x.reshape({1024, 1024}), {1}, fsum), 1);
+  }
+}
+
 TEST(Reductions, ExtremesAndNorms) {
   unsigned seed = 7;
   for (const Case& c : kCases) {
