@@ -237,8 +237,9 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t
     dispatch(self.dtype(), [&](auto e) {
       using T = decltype(e);
       using Pairs = std::vector<std::pair<detail::Compute<T>, std::int64_t>>;
-      by_rows<T, Pairs>(self, dim, values, indices, [largest, k](const Row<T>& r, std::int64_t m, Pairs& p) {
-        topk_row(r, m, k, largest, p);
+      const std::int64_t keep = self.dim() ? k : 1;  // a 0-d tensor's one value, as 1.13
+      by_rows<T, Pairs>(self, dim, values, indices, [largest, keep](const Row<T>& r, std::int64_t m, Pairs& p) {
+        topk_row(r, m, keep, largest, p);
       });
     });
   record_select(values, self, indices, dim, "TopkBackward0");
