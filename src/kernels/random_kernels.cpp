@@ -139,6 +139,10 @@ template <class T> void arange(void* out, I64 begin, I64 end, double start, doub
       [=](T first, I64 k) { return T(std::fma(double(k), step, double(first))); });
 }
 
+void arange_i64(I64* __restrict p, I64 n, I64 start, I64 step) {
+  for (I64 i = 0; i < n; ++i) p[i] = I64(U64(start) + U64(step) * U64(i));
+}
+
 template <class T> void linspace(void* out, I64 begin, I64 end, I64 n, double start_, double stop_, double step_) {
   const T start = T(start_), stop = T(stop_), step = T(step_);
   const I64 half = n / 2;
@@ -158,6 +162,7 @@ RandomTable make_table() {
   t.uniform_f64 = &uniform_f64;
   t.arange[0] = &arange<float>;
   t.arange[1] = &arange<double>;
+  t.arange_i64 = &arange_i64;
   t.linspace[0] = &linspace<float>;
   t.linspace[1] = &linspace<double>;
   return t;

@@ -31,6 +31,8 @@ struct RandomTable {
   // double. linspace: in T, scalar element i < n / 2 ? fma(step, i, start) : fma(-step, n - 1 - i,
   // end), lane first + lane * step unfused.
   void (*arange[2])(void* p, std::int64_t begin, std::int64_t end, double start, double step) = {};
+  // arange for int64: start + i * step, wrapping (strength-reduced to vector adds).
+  void (*arange_i64)(std::int64_t* p, std::int64_t n, std::int64_t start, std::int64_t step) = nullptr;
   void (*linspace[2])(void* p, std::int64_t begin, std::int64_t end, std::int64_t n, double start, double stop,
                       double step) = {};
 };

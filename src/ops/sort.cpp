@@ -1,5 +1,5 @@
 // sort / argsort / msort / topk / kthvalue, row by row along `dim`, NaN as the largest value, equal
-// values in index order: sort by a radix sort (float32/bfloat16 rows from 2048 elements) or a stable
+// values in index order: sort by a radix sort (float32/bfloat16 rows from 256 elements) or a stable
 // sort of (value, index) pairs; topk by insertion into a sorted run of k (k <= 32) or a partial sort.
 #include "ramp/sort.h"
 
@@ -73,14 +73,14 @@ inline std::uint32_t float_key(float v, bool descending) {
   return descending ? ~k : k;
 }
 
-// A stable LSD radix sort of (key, position) by key, three 11-bit digits; a digit every key shares
+// A stable LSD radix sort of (key, position) by key, four 8-bit digits; a digit every key shares
 // is skipped. O(n) against std::stable_sort's O(n log n): 1M float32 in a few passes over memory.
 struct RadixScratch {
   std::vector<std::uint32_t> key[2], pos[2];
 };
 // Sorts positions 0..n-1 of keys(k); returns the order (pos) in the scratch.
 template <class Key> const std::vector<std::uint32_t>& radix_order(std::int64_t n, Key key, RadixScratch& s) {
-  constexpr int kBits = 11, kDigits = 3;
+  constexpr int kBits = 8, kDigits = 4;
   constexpr std::uint32_t kMask = (1u << kBits) - 1;
   for (auto* v : {&s.key[0], &s.key[1], &s.pos[0], &s.pos[1]}) v->resize(std::size_t(n));
   std::vector<std::uint32_t> count(std::size_t(kDigits) << kBits);
@@ -111,12 +111,12 @@ template <class C> struct SortScratch {
   RadixScratch radix;
 };
 
-// One row of sort: float32/bfloat16 rows from 2048 elements by radix, the others by a stable sort of
+// One row of sort: float32/bfloat16 rows from 256 elements by radix, the others by a stable sort of
 // (value, position) pairs; either way equal values keep their order.
 template <class T> void sort_row(const Row<T>& r, std::int64_t n, bool descending, SortScratch<detail::Compute<T>>& s) {
   using C = detail::Compute<T>;
   if constexpr (std::is_same_v<C, float>) {
-    if (n >= 2048 && n < (std::int64_t(1) << 32)) {
+    if (n >= 256 && n < (std::int64_t(1) << 32)) {
       const auto& order = radix_order(n, [&](std::int64_t k) { return float_key(float(r.src[k * r.s_step]), descending); },
                                       s.radix);
       for (std::int64_t k = 0; k < n; ++k) {

@@ -101,7 +101,9 @@ template <class T> using Acc = std::conditional_t<std::is_integral_v<T>, std::in
 template <class T> void arange_fill(T* p, std::int64_t n, Scalar start, Scalar step) {
   using A = Acc<T>;
   const A a0 = start.to<A>(), st = step.to<A>();
-  if constexpr (std::is_integral_v<T>) {  // start + step * i, wrapping as int64
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    kernels::random_table().arange_i64(p, n, a0, st);
+  } else if constexpr (std::is_integral_v<T>) {  // start + step * i, wrapping as int64
     for (std::int64_t i = 0; i < n; ++i)
       p[i] = T(std::int64_t(std::uint64_t(a0) + std::uint64_t(st) * std::uint64_t(i)));
   } else if constexpr (kRangeKernel<T> >= 0) {
