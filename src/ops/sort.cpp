@@ -130,10 +130,19 @@ template <class T> void sort_row(const Row<T>& r, std::int64_t n, bool descendin
   auto& p = s.pairs;
   p.resize(std::size_t(n));
   for (std::int64_t k = 0; k < n; ++k) p[std::size_t(k)] = {C(r.src[k * r.s_step]), k};
+  auto sort_by = [&](auto before) {
+    if (n > 32) return std::stable_sort(p.begin(), p.end(), before);
+    for (std::size_t k = 1; k < p.size(); ++k) {  // short rows: insertion, stable, no buffer to allocate
+      const auto x = p[k];
+      std::size_t at = k;
+      for (; at > 0 && before(x, p[at - 1]); --at) p[at] = p[at - 1];
+      p[at] = x;
+    }
+  };
   if (descending)
-    std::stable_sort(p.begin(), p.end(), [](const auto& a, const auto& b) { return less_nan(b.first, a.first); });
+    sort_by([](const auto& a, const auto& b) { return less_nan(b.first, a.first); });
   else
-    std::stable_sort(p.begin(), p.end(), [](const auto& a, const auto& b) { return less_nan(a.first, b.first); });
+    sort_by([](const auto& a, const auto& b) { return less_nan(a.first, b.first); });
   for (std::int64_t k = 0; k < n; ++k) {
     const std::int64_t j = p[std::size_t(k)].second;
     r.v[k * r.v_step] = r.src[j * r.s_step];
