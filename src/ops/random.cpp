@@ -240,14 +240,13 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
 Tensor& log_normal_(Tensor& self, double mean, double std, Generator* gen) {
   return sample_(self, "LogNormalBackward0", [&] {
     RAMP_CHECK(std > 0, "log_normal_ expects std > 0.0, but found std=", num(std));
-    floating(self, "log_normal_cpu", [&](auto v) {
-      using T = decltype(v);
-      // exp of double normals, rounded once to T
+    floating(self, "log_normal_cpu", [&](auto) {
+      // exp of double normals, rounded once to self's dtype by the copy
       Tensor z = empty(self.sizes(), ScalarType::Float64);
       fill_normal<double>(z, mean, std, gen);
-      const double* zp = z.data<double>();
-      std::int64_t i = 0;
-      fill<T>(self, nullptr, [&](Mt19937_64&) { return convert<T>(std::exp(zp[i++])); });
+      double* zp = z.data<double>();
+      for (std::int64_t i = 0; i < z.numel(); ++i) zp[i] = std::exp(zp[i]);
+      detail::copy_into(self, z);
     });
   });
 }
