@@ -162,13 +162,33 @@ void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest,
   if (k <= 32) {
     C bv[32];
     std::int64_t bi[32], have = 0;
-    for (std::int64_t j = 0; j < n; ++j) {
+    auto offer = [&](std::int64_t j) {
       const C v = C(r.src[j * r.s_step]);
-      if (have == k && !better(v, bv[k - 1])) continue;  // later equal values lose to earlier ones
+      if (have == k && !better(v, bv[k - 1])) return;  // later equal values lose to earlier ones
       std::int64_t at = have == k ? k - 1 : have++;
       for (; at > 0 && better(v, bv[at - 1]); --at) bv[at] = bv[at - 1], bi[at] = bi[at - 1];
       bv[at] = v, bi[at] = j;
+    };
+    std::int64_t j = 0;
+    if constexpr (std::is_same_v<C, T>) {
+      // Contiguous rows: once the run is full, a block of 16 that cannot beat its last value (a
+      // vectorized test: no NaN and none above it, or none below for smallest) is skipped whole.
+      constexpr std::int64_t kBlock = 16;
+      for (; r.s_step == 1 && j + kBlock <= n; j += kBlock) {
+        const T* x = r.src + j;
+        if (have == k && !is_nan(bv[k - 1])) {
+          const T t = bv[k - 1];
+          bool any = false;
+          if (largest)
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= (x[q] > t) | (x[q] != x[q]);
+          else
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= x[q] < t;
+          if (!any) continue;
+        }
+        for (std::int64_t q = j; q < j + kBlock; ++q) offer(q);
+      }
     }
+    for (; j < n; ++j) offer(j);
     for (std::int64_t q = 0; q < k; ++q) {
       r.v[q * r.v_step] = r.src[bi[q] * r.s_step];
       r.i[q * r.i_step] = bi[q];
