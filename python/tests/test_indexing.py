@@ -551,6 +551,13 @@ def test_topk_rows_like_torch(k):
             vr, ir = ramp.topk(to_ramp(xt), k, 1, largest)
             assert_values(vr, vt)
             assert_values(ir, it)
+        xn = xt.clone()
+        xn[::3, 37::41] = float("nan")  # NaN is the largest: taken first by largest, never by smallest
+        for largest in (True, False):
+            vt, it = torch.topk(xn, k, 1, largest)
+            vr, ir = ramp.topk(to_ramp(xn), k, 1, largest)
+            assert_values(vr, vt)
+            assert_values(to_ramp(xn).gather(1, ir), vt)
         vt, it = torch.topk(xt, min(k, shape[0]), 0)
         vr, ir = ramp.topk(to_ramp(xt), min(k, shape[0]), 0)
         assert_values(vr, vt)
