@@ -15,7 +15,7 @@ struct RandomTable {
   void (*mt_temper)(const std::uint64_t* x, std::uint64_t* out, std::int64_t n) = nullptr;
   // N(mean, std) by Box-Muller on pairs: out[2k] = mean + std r cos(t), out[2k+1] = mean + std r sin(t),
   // r = sqrt(-2 log u1), t = 2 pi u2, u1 in (0, 1], u2 in [0, 1). float: from word k (u1 from the high
-  // half's top 24 bits, u2 from the low half's); double: u1 from word 2k, u2 from word 2k + 1
+  // half's top 24 bits, u2 from the low half's low 24); double: u1 from word 2k, u2 from word 2k + 1
   // (53 bits each). Needs ceil(n / 2) words (float), 2 ceil(n / 2) (double).
   void (*normal_f32)(const std::uint64_t* w, float* out, std::int64_t n, float mean, float std) = nullptr;
   void (*normal_f64)(const std::uint64_t* w, double* out, std::int64_t n, double mean, double std) = nullptr;
