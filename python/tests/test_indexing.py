@@ -515,6 +515,55 @@ def test_sort_dtypes_ties_nan(dtype):
             assert_values(xr.gather(1, ir), vt)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("n", [255, 300, 70000])
+def test_long_rows_sort_like_torch(dtype, n):
+    """Rows long enough for the radix sort: ties, NaN, -0.0 and 0.0, infinities, in both orders, along
+    the last dim and along a strided dim 0; stable order as 1.13's."""
+    g = torch.Generator().manual_seed(n)
+    xt = (torch.randint(-50, 50, (2, n), generator=g).float() / 4).to(getattr(torch, dtype))
+    xt[0, ::7] = float("nan")
+    xt[1, ::11] = -0.0
+    xt[1, ::13] = 0.0
+    xt[0, 5::17] = float("inf")
+    xt[1, 3::19] = -float("inf")
+    for x in (xt, xt.t().contiguous()):
+        dim = 1 if x is xt else 0
+        for desc in (False, True):
+            vt, it = torch.sort(x, dim=dim, descending=desc, stable=True)
+            vr, ir = ramp.sort(to_ramp(x), dim=dim, descending=desc, stable=True)
+            assert_values(vr, vt)
+            assert_values(ir, it)
+            assert_values(ramp.argsort(to_ramp(x), dim=dim, descending=desc), torch.sort(x, dim=dim, descending=desc, stable=True)[1])
+
+
+@pytest.mark.parametrize("k", [1, 5, 32, 40])
+def test_topk_rows_like_torch(k):
+    """topk over the shapes a training script uses (distinct values: indices as 1.13's), both
+    directions, by insertion (k <= 32) and by partial sort."""
+    g = torch.Generator().manual_seed(k)
+    for shape in [(64, 1000), (4096, 10), (3, 100)]:
+        if k > shape[1]:
+            continue
+        xt = torch.randn(shape, generator=g)
+        for largest in (True, False):
+            vt, it = torch.topk(xt, k, 1, largest)
+            vr, ir = ramp.topk(to_ramp(xt), k, 1, largest)
+            assert_values(vr, vt)
+            assert_values(ir, it)
+        xn = xt.clone()
+        xn[::3, 37::41] = float("nan")  # NaN is the largest: taken first by largest, never by smallest
+        for largest in (True, False):
+            vt, it = torch.topk(xn, k, 1, largest)
+            vr, ir = ramp.topk(to_ramp(xn), k, 1, largest)
+            assert_values(vr, vt)
+            assert_values(to_ramp(xn).gather(1, ir), vt)
+        vt, it = torch.topk(xt, min(k, shape[0]), 0)
+        vr, ir = ramp.topk(to_ramp(xt), min(k, shape[0]), 0)
+        assert_values(vr, vt)
+        assert_values(ir, it)
+
+
 def test_sort_zero_d_and_empty():
     for x0 in [torch.tensor(2.5), torch.zeros(0, 3), torch.zeros(3, 0)]:
         rt, rr = torch.sort(x0), ramp.sort(to_ramp(x0))

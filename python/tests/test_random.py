@@ -176,6 +176,94 @@ def test_bernoulli():
     check_chi2(dflt, [0, 1], [0.5, 0.5], [0.45, 0.55])
 
 
+# ---- the bulk paths (src/kernels/random_kernels.cpp) ----
+
+class Mt64:
+    """mt19937-64 in plain Python (Matsumoto & Nishimura's reference), the oracle for ramp's engine."""
+
+    def __init__(self, seed):
+        m = (1 << 64) - 1
+        self.x = [seed & m]
+        for i in range(1, 312):
+            self.x.append((6364136223846793005 * (self.x[-1] ^ (self.x[-1] >> 62)) + i) & m)
+        self.p = 312
+
+    def __call__(self):
+        if self.p == 312:
+            x = self.x
+            for k in range(312):
+                y = (x[k] & ~((1 << 31) - 1) & ((1 << 64) - 1)) | (x[(k + 1) % 312] & ((1 << 31) - 1))
+                x[k] = x[(k + 156) % 312] ^ (y >> 1) ^ (0xB5026F5AA96619E9 if y & 1 else 0)
+            self.p = 0
+        z = self.x[self.p]
+        self.p += 1
+        z ^= (z >> 29) & 0x5555555555555555
+        z ^= (z << 17) & 0x71D67FFFEDA60000
+        z ^= (z << 37) & 0xFFF7EEE000000000
+        z &= (1 << 64) - 1
+        return z ^ (z >> 43)
+
+
+def test_streams_are_the_documented_maps_of_mt19937_64():
+    """Python draws ramp's C++ numbers: the words of mt19937-64 (computed here) through the documented
+    maps: float32 uniforms from each word's halves (24 bits), randint from the halves modulo the range,
+    float32 normals by Box-Muller on a word's halves (scalar double here: a few float ulps apart)."""
+    n = 37  # odd: the last pair's second value unused
+    g = ramp.Generator().manual_seed(2024)
+    u = ramp.rand(n, generator=g).numpy()
+    ri = ramp.randint(-5, 95, (n,), generator=g).numpy()
+    z = ramp.randn(n, generator=g).numpy().astype(np.float64)
+    e = Mt64(2024)
+    halves = []
+    for _ in range((n + 1) // 2):
+        w = e()
+        halves += [w & 0xFFFFFFFF, w >> 32]
+    assert np.array_equal(u, np.float32([(h & 0xFFFFFF) * 2.0**-24 for h in halves[:n]]))
+    halves = []
+    for _ in range((n + 1) // 2):
+        w = e()
+        halves += [w & 0xFFFFFFFF, w >> 32]
+    assert np.array_equal(ri, [h % 100 - 5 for h in halves[:n]])
+    want = []
+    for _ in range((n + 1) // 2):
+        w = e()
+        r = math.sqrt(-2 * math.log(((w >> 40) + 1) * 2.0**-24))
+        t = 2 * math.pi * (w & 0xFFFFFF) * 2.0**-24
+        want += [r * math.cos(t), r * math.sin(t)]
+    want = np.array(want[:n])
+    assert np.all(np.abs(z - want) <= 1e-6 * (1 + np.abs(want)))
+    assert g.get_state()[8:].numpy().view(np.uint64)[-1] == e.p  # the engine's position: no word skipped
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_normal_small_calls_odd_sizes_and_pairs(dtype):
+    """Normals from calls of every size 1..40 (the kernels' vector tails) pooled, a strided fill,
+    and Box-Muller's pairing: x^2 + y^2 of a pair is Exp(1/2)."""
+    ramp.manual_seed(12)
+    dt = getattr(ramp, dtype)
+    pooled = np.concatenate([np_(ramp.randn(k, dtype=dt)) for _ in range(30) for k in range(1, 41)])
+    assert abs(pooled.mean()) < 4.5 / math.sqrt(pooled.size) and abs(pooled.std() - 1) < 0.03
+    check_ks(pooled, phi, lambda v: phi(v / 1.1))
+    view = ramp.zeros(N, 2, dtype=dt)[:, 1]
+    view.normal_(1.0, 2.0)
+    check_ks(np_(view), lambda v: phi((v - 1) / 2), lambda v: phi((v - 1) / 2.2))
+    x = np_(ramp.randn(N, dtype=dt))
+    rr = x[0::2] ** 2 + x[1::2] ** 2
+    check_ks(rr, lambda v: 1 - np.exp(-v / 2), lambda v: 1 - np.exp(-v / 2.2))
+    assert abs(np.corrcoef(x[0::2], x[1::2])[0, 1]) < 0.03
+
+
+def test_uniform_randint_bernoulli_small_calls():
+    ramp.manual_seed(13)
+    u = np.concatenate([np_(ramp.rand(k)) for _ in range(30) for k in range(1, 41)])
+    check_ks(u, lambda v: np.clip(v, 0, 1), lambda v: np.clip(v / 1.1, 0, 1))
+    ri = np.concatenate([np_(ramp.randint(0, 10, (k,))) for _ in range(30) for k in range(1, 41)])
+    check_chi2(ri, range(10), [0.1] * 10, [0.09] * 5 + [0.11] * 5)
+    b = np.concatenate([np_(ramp.empty(k).bernoulli_(0.2)) for _ in range(30) for k in range(1, 41)])
+    check_chi2(b, [0, 1], [0.8, 0.2], [0.78, 0.22])
+    assert np.all(np_(ramp.empty(1000).bernoulli_(0.0)) == 0) and np.all(np_(ramp.empty(1000).bernoulli_(1.0)) == 1)
+
+
 def test_normal_tensor_overloads():
     ramp.manual_seed(9)
     mean = ramp.tensor([-5.0, 0.0, 5.0]).repeat(N // 3)

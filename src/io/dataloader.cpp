@@ -33,7 +33,7 @@ DataLoader::DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size, b
       drop_last_(drop_last) {
   RAMP_CHECK_T(ValueError, batch_size > 0, "batch_size should be a positive integer value, but got batch_size=",
                batch_size);
-  if (!seed) seed = default_generator().with_engine([](std::mt19937_64& g) { return g(); });
+  if (!seed) seed = default_generator().with_engine([](Mt19937_64& g) { return g(); });
   gen_.manual_seed(*seed);
 }
 

@@ -29,7 +29,7 @@ Tensor random_indices(std::int64_t n, std::int64_t count, Generator* gen) {
              "random_from_to expects 'from' to be less than 'to', but got from=0 >= to=", n);
   std::int64_t* p;
   Tensor out = int64_tensor(count, &p);
-  draw(gen, [&](std::mt19937_64& g) {
+  draw(gen, [&](Mt19937_64& g) {
     std::uniform_int_distribution<std::int64_t> u(0, n - 1);
     for (std::int64_t i = 0; i < count; ++i) p[i] = u(g);
   });
@@ -69,7 +69,7 @@ Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, 
   if (replacement) {
     std::vector<double> cdf(weights.size());
     std::partial_sum(weights.begin(), weights.end(), cdf.begin());
-    draw(gen, [&](std::mt19937_64& g) {
+    draw(gen, [&](Mt19937_64& g) {
       std::uniform_real_distribution<double> u(0.0, cdf.back());
       for (std::int64_t i = 0; i < count; ++i) {
         // the first index whose cumulative weight exceeds u (never a zero-weight one)
@@ -81,7 +81,7 @@ Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, 
     return out;
   }
   std::vector<double> key(weights.size());
-  draw(gen, [&](std::mt19937_64& g) {
+  draw(gen, [&](Mt19937_64& g) {
     std::exponential_distribution<double> e(1.0);
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = weights[i] / e(g);
   });

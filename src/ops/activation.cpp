@@ -346,7 +346,7 @@ std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Pa
       const T* xp = static_cast<const T*>(xc.data_ptr());
       T* op = static_cast<T*>(oc.data_ptr());
       T* np = static_cast<T*>(nc.data_ptr());
-      default_generator().with_engine([&](std::mt19937_64& g) {
+      default_generator().with_engine([&](Mt19937_64& g) {
         std::uniform_real_distribution<double> u(lo, hi);
         // y = x <= 0 ? x * a : x, a ~ U(lower, upper); a slope is drawn only where x <= 0
         for (std::int64_t i = 0; i < x.numel(); ++i) {

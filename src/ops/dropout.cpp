@@ -19,7 +19,7 @@ Tensor dropout(const Tensor& input, double p, bool training, bool inplace) {
     dispatch(input.dtype(), [&](auto z) {
       using T = decltype(z);
       T* b = bits.data<T>();
-      default_generator().with_engine([&](std::mt19937_64& g) {
+      default_generator().with_engine([&](Mt19937_64& g) {
         // u uniform in [0, 1) from the top 53 bits; an element is kept when u < keep.
         for (std::int64_t i = 0; i < bits.numel(); ++i)
           b[i] = convert<T>(double(g() >> 11) * 0x1p-53 < keep ? 1 : 0);

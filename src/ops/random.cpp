@@ -3,12 +3,14 @@
 // bits, integers as draw % range + from), over ramp's mt19937_64 streams.
 #include "ramp/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <sstream>
 
 #include "../autograd/function.h"
+#include "../kernels/random_kernels.h"
 #include "../tensor/loop.h"
 #include "ramp/ops.h"
 
@@ -44,21 +46,52 @@ template <class T> double highest() {
 }
 
 // u in [0, 1) with 53 random bits (the distributions computed in double).
-inline double u53(std::mt19937_64& g) { return double(g() >> 11) * 0x1p-53; }
+inline double u53(Mt19937_64& g) { return double(g() >> 11) * 0x1p-53; }
 // u in (0, 1): its log is finite.
-inline double u_open(std::mt19937_64& g) { return (double(g() >> 11) + 0.5) * 0x1p-53; }
+inline double u_open(Mt19937_64& g) { return (double(g() >> 11) + 0.5) * 0x1p-53; }
 // 1.13's generator->random(): 32 bits.
-inline std::uint64_t bits32(std::mt19937_64& g) { return g() >> 32; }
+inline std::uint64_t bits32(Mt19937_64& g) { return g() >> 32; }
 
 // Writes draw(engine) into every element of `self` (any layout) in row-major order, under the lock.
 template <class T, class Draw> void fill(const Tensor& self, Generator* gen, Draw draw) {
   Tensor buf = self.is_contiguous() ? self : empty(self.sizes(), self.dtype());
   T* p = static_cast<T*>(buf.data_ptr());
   const std::int64_t n = buf.numel();
-  gen_or_default(gen).with_engine([&](std::mt19937_64& g) {
+  gen_or_default(gen).with_engine([&](Mt19937_64& g) {
     for (std::int64_t i = 0; i < n; ++i) p[i] = draw(g);
   });
   if (!buf.is_same(self)) detail::copy_into(self, buf);
+}
+
+// The bulk path: fills `self` a chunk at a time from a block of the engine's words (Mt19937_64::fill)
+// through `body(words, out, m)`, which writes m elements from ceil(m / per) * words_per words: `per`
+// elements come from each `words_per` words. Chunks are whole units and stay in L1.
+template <class T, class Body>
+void fill_words(const Tensor& self, Generator* gen, std::int64_t per, std::int64_t words_per, Body body) {
+  constexpr std::int64_t kChunkWords = 2048;
+  Tensor buf = self.is_contiguous() ? self : empty(self.sizes(), self.dtype());
+  T* p = static_cast<T*>(buf.data_ptr());
+  const std::int64_t n = buf.numel(), chunk = kChunkWords / words_per * per;
+  gen_or_default(gen).with_engine([&](Mt19937_64& g) {
+    alignas(64) std::uint64_t words[kChunkWords];
+    for (std::int64_t i = 0; i < n; i += chunk) {
+      const std::int64_t m = std::min(chunk, n - i);
+      g.fill(words, (m + per - 1) / per * words_per);
+      body(words, p + i, m);
+    }
+  });
+  if (!buf.is_same(self)) detail::copy_into(self, buf);
+}
+
+// m values of a float kernel, through a float scratch for bfloat16.
+template <class T, class K> void via_float(T* out, std::int64_t m, K kernel) {
+  if constexpr (std::is_same_v<T, float>) {
+    kernel(out);
+  } else {
+    alignas(64) float tmp[4096];
+    kernel(tmp);
+    for (std::int64_t i = 0; i < m; ++i) out[i] = convert<T>(tmp[i]);
+  }
 }
 
 // Dispatches over floating dtypes only, with 1.13's "<kernel>" not implemented for '<dtype>'.
@@ -82,10 +115,24 @@ template <class F> Tensor& sample_(Tensor& self, std::string_view node, F write)
 }
 
 // Integers in [from, from + range) as 1.13's random_from_to: 64 bits when the range needs them.
+// Ranges below 2^32 take each half of a word, reduced with Lemire's exact 32-bit modulo (two
+// multiplies instead of a division); wider ones a whole word.
+__extension__ using U128 = unsigned __int128;  // GCC's; __extension__ for -Wpedantic
 template <class T> void random_from_to(const Tensor& self, std::uint64_t range, std::int64_t from, Generator* gen) {
-  fill<T>(self, gen, [range, from](std::mt19937_64& g) {
-    const std::uint64_t v = range >= (1ull << 32) ? g() : bits32(g);
-    return convert<T>(std::int64_t(v % range + std::uint64_t(from)));
+  const std::uint64_t base = std::uint64_t(from);
+  if (range >= (1ull << 32)) {
+    fill_words<T>(self, gen, 1, 1, [&](const std::uint64_t* w, T* out, std::int64_t m) {
+      for (std::int64_t i = 0; i < m; ++i) out[i] = convert<T>(std::int64_t(w[i] % range + base));
+    });
+    return;
+  }
+  const std::uint64_t magic = ~std::uint64_t(0) / range + 1;  // x % range == ((magic * x) * range) >> 64
+  fill_words<T>(self, gen, 2, 1, [&](const std::uint64_t* w, T* out, std::int64_t m) {
+    for (std::int64_t i = 0; i < m; ++i) {
+      const std::uint32_t x = std::uint32_t(w[i / 2] >> (32 * (i & 1)));
+      const auto r = std::uint64_t(U128(magic * x) * range >> 64);  // magic 0 for range 1
+      out[i] = convert<T>(std::int64_t(r + base));
+    }
   });
 }
 
@@ -142,73 +189,64 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
       RAMP_CHECK(to - from <= highest<T>(), "uniform_ expects to-from <= std::numeric_limits<",
                  dtype_error_name(self.dtype()), ">::max(), but found to=", num(to), " and from=", num(from),
                  " which result in to-from to exceed the limit");
-      // x = (bits & mask) / 2^digits, then x * (to - from) + from in the accumulate type.
-      using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
-      const Acc lo = Acc(from), width = Acc(to - from);
-      fill<T>(self, gen, [lo, width](std::mt19937_64& g) {
-        constexpr int d = digits<T>;
-        const std::uint64_t r = d > 32 ? g() : bits32(g);
-        const Acc x = Acc(r & ((1ull << d) - 1)) * Acc(1.0 / double(1ull << d));
-        return convert<T>(x * width + lo);
-      });
+      // x = (bits & mask) / 2^digits, then x * (to - from) + from in the accumulate type: 53 bits
+      // of a word for float64, the low bits of each half of a word for float32 (24) and bfloat16 (8).
+      const auto& k = kernels::random_table();
+      if constexpr (std::is_same_v<T, double>) {
+        fill_words<T>(self, gen, 1, 1, [&](const std::uint64_t* w, double* out, std::int64_t m) {
+          k.uniform_f64(w, out, m, from, to - from);
+        });
+      } else if constexpr (std::is_same_v<T, float>) {
+        fill_words<T>(self, gen, 2, 1, [&](const std::uint64_t* w, float* out, std::int64_t m) {
+          k.uniform_f32(w, out, m, float(from), float(to - from));
+        });
+      } else {
+        const float lo = float(from), width = float(to - from);
+        fill_words<T>(self, gen, 2, 1, [&](const std::uint64_t* w, T* out, std::int64_t m) {
+          for (std::int64_t i = 0; i < m; ++i) {
+            const std::uint32_t half = std::uint32_t(w[i / 2] >> (32 * (i & 1)));
+            out[i] = convert<T>(float(half & 0xffu) * 0x1p-8f * width + lo);
+          }
+        });
+      }
     });
   });
 }
 
 namespace {
-// N(0, 1) pairs by Marsaglia's polar method (Box-Muller without sin/cos, 2x faster): (u, v)
-// uniform in the unit disc, s = u^2 + v^2, z = (u, v) sqrt(-2 log(s) / s).
-// C = double: 53-bit uniforms; C = float (float32/bfloat16 results): both uniforms from one 64-bit
-// draw (24 bits each), in float math.
-template <class C = double> struct BoxMuller {
-  C spare = 0;
-  bool has_spare = false;
-  C operator()(std::mt19937_64& g) {
-    if (has_spare) {
-      has_spare = false;
-      return spare;
-    }
-    C u, v, s;
-    do {
-      if constexpr (std::is_same_v<C, float>) {
-        const std::uint64_t b = g();
-        u = float(b >> 40) * 0x1p-23f - 1;
-        v = float((b >> 8) & 0xffffff) * 0x1p-23f - 1;
-      } else {
-        u = 2 * u53(g) - 1;
-        v = 2 * u53(g) - 1;
-      }
-      s = u * u + v * v;
-    } while (s >= 1 || s == 0);
-    const C f = std::sqrt(C(-2) * std::log(s) / s);
-    spare = v * f;
-    has_spare = true;
-    return u * f;
+// N(mean, std) by Box-Muller on pairs of uniforms (the kernels' normal_f32 / normal_f64): float32
+// and bfloat16 (rounded from float) take a pair from a word, float64 from two.
+template <class T> void fill_normal(const Tensor& self, double mean, double std, Generator* gen) {
+  const auto& k = kernels::random_table();
+  if constexpr (std::is_same_v<T, double>) {
+    fill_words<T>(self, gen, 2, 2, [&](const std::uint64_t* w, double* out, std::int64_t m) {
+      k.normal_f64(w, out, m, mean, std);
+    });
+  } else {
+    fill_words<T>(self, gen, 2, 1, [&](const std::uint64_t* w, T* out, std::int64_t m) {
+      via_float(out, m, [&](float* o) { k.normal_f32(w, o, m, float(mean), float(std)); });
+    });
   }
-};
-template <class T> using NormalOf = BoxMuller<std::conditional_t<std::is_same_v<T, double>, double, float>>;
+}
 }  // namespace
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
   return sample_(self, "NormalBackward0", [&] {
     check_std(std);
-    floating(self, "normal_kernel_cpu", [&](auto v) {
-      using T = decltype(v);
-      fill<T>(self, gen, [mean, std, z = NormalOf<T>()](std::mt19937_64& g) mutable {
-        return convert<T>(mean + std * double(z(g)));
-      });
-    });
+    floating(self, "normal_kernel_cpu", [&](auto v) { fill_normal<decltype(v)>(self, mean, std, gen); });
   });
 }
 
 Tensor& log_normal_(Tensor& self, double mean, double std, Generator* gen) {
   return sample_(self, "LogNormalBackward0", [&] {
     RAMP_CHECK(std > 0, "log_normal_ expects std > 0.0, but found std=", num(std));
-    floating(self, "log_normal_cpu", [&](auto v) {
-      using T = decltype(v);
-      fill<T>(self, gen, [mean, std, z = BoxMuller<>()](std::mt19937_64& g) mutable {
-        return convert<T>(std::exp(mean + std * z(g)));
-      });
+    floating(self, "log_normal_cpu", [&](auto) {
+      // exp of double normals, rounded once to self's dtype by the copy
+      Tensor z = empty(self.sizes(), ScalarType::Float64);
+      fill_normal<double>(z, mean, std, gen);
+      double* zp = z.data<double>();
+      for (std::int64_t i = 0; i < z.numel(); ++i) zp[i] = std::exp(zp[i]);
+      detail::copy_into(self, z);
     });
   });
 }
@@ -218,7 +256,7 @@ Tensor& cauchy_(Tensor& self, double median, double sigma, Generator* gen) {
     floating(self, "cauchy_cpu", [&](auto v) {
       using T = decltype(v);
       // median + sigma tan(pi (u - 1/2))
-      fill<T>(self, gen, [median, sigma](std::mt19937_64& g) {
+      fill<T>(self, gen, [median, sigma](Mt19937_64& g) {
         return convert<T>(median + sigma * std::tan(std::numbers::pi * (u53(g) - 0.5)));
       });
     });
@@ -231,7 +269,7 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
     floating(self, "exponential_cpu", [&](auto v) {
       using T = decltype(v);
       // -log(1 - u) / lambda: u < 1, so the draw is finite (0 when u == 0)
-      fill<T>(self, gen, [lambd](std::mt19937_64& g) { return convert<T>(-std::log1p(-u53(g)) / lambd); });
+      fill<T>(self, gen, [lambd](Mt19937_64& g) { return convert<T>(-std::log1p(-u53(g)) / lambd); });
     });
   });
 }
@@ -243,7 +281,7 @@ Tensor& geometric_(Tensor& self, double p, Generator* gen) {
       using T = decltype(v);
       // ceil(log(u) / log(1 - p)) with u in (0, 1]: the number of trials up to the first success
       const double denom = std::log1p(-p);
-      fill<T>(self, gen, [denom](std::mt19937_64& g) {
+      fill<T>(self, gen, [denom](Mt19937_64& g) {
         return convert<T>(std::ceil(std::log(1 - u53(g)) / denom));
       });
     });
@@ -255,13 +293,13 @@ Tensor& random_(Tensor& self, Generator* gen) {
     dispatch(self.dtype(), [&](auto v) {
       using T = decltype(v);
       if constexpr (std::is_same_v<T, bool>) {
-        fill<T>(self, gen, [](std::mt19937_64& g) { return bool(bits32(g) & 1); });
+        fill<T>(self, gen, [](Mt19937_64& g) { return bool(bits32(g) & 1); });
       } else if constexpr (is_float_v<T>) {  // [0, 2^digits]: every integer the dtype holds exactly
         constexpr std::uint64_t range = (1ull << digits<T>) + 1;
-        fill<T>(self, gen, [](std::mt19937_64& g) { return convert<T>((digits<T> > 32 ? g() : bits32(g)) % range); });
+        fill<T>(self, gen, [](Mt19937_64& g) { return convert<T>((digits<T> > 32 ? g() : bits32(g)) % range); });
       } else {
         constexpr std::uint64_t range = std::uint64_t(std::numeric_limits<T>::max()) + 1;
-        fill<T>(self, gen, [](std::mt19937_64& g) { return convert<T>((sizeof(T) == 8 ? g() : bits32(g)) % range); });
+        fill<T>(self, gen, [](Mt19937_64& g) { return convert<T>((sizeof(T) == 8 ? g() : bits32(g)) % range); });
       }
     });
   });
@@ -296,7 +334,7 @@ Tensor& random_(Tensor& self, std::int64_t from, std::optional<std::int64_t> to,
     dispatch(self.dtype(), [&](auto v) {
       using T = decltype(v);
       if (range == 0)
-        fill<T>(self, gen, [](std::mt19937_64& g) { return convert<T>(std::int64_t(g())); });
+        fill<T>(self, gen, [](Mt19937_64& g) { return convert<T>(std::int64_t(g())); });
       else
         random_from_to<T>(self, range, from, gen);
     });
@@ -308,7 +346,11 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
   return sample_(self, "BernoulliBackward2", [&] {
     dispatch(self.dtype(), [&](auto v) {
       using T = decltype(v);
-      fill<T>(self, gen, [p](std::mt19937_64& g) { return convert<T>(u53(g) < p ? 1 : 0); });
+      // u53 < p as integers: (w >> 11) < ceil(p 2^53), exact (scaling by 2^53 is)
+      const std::uint64_t t = std::uint64_t(std::ceil(std::ldexp(p, 53)));
+      fill_words<T>(self, gen, 1, 1, [&](const std::uint64_t* w, T* out, std::int64_t m) {
+        for (std::int64_t i = 0; i < m; ++i) out[i] = convert<T>((w[i] >> 11) < t ? 1 : 0);
+      });
     });
   });
 }
@@ -325,7 +367,7 @@ Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
     dispatch(self.dtype(), [&](auto v) {
       using T = decltype(v);
       std::int64_t i = 0;
-      fill<T>(self, gen, [q, &i](std::mt19937_64& g) { return convert<T>(u53(g) < q[i++] ? 1 : 0); });
+      fill<T>(self, gen, [q, &i](Mt19937_64& g) { return convert<T>(u53(g) < q[i++] ? 1 : 0); });
     });
   });
 }
@@ -351,7 +393,7 @@ Tensor randperm(std::int64_t n, Generator* gen) {
   Tensor out = empty({n}, ScalarType::Int64);
   auto* p = out.data<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) p[i] = i;
-  gen_or_default(gen).with_engine([&](std::mt19937_64& g) {
+  gen_or_default(gen).with_engine([&](Mt19937_64& g) {
     for (std::int64_t i = n - 1; i > 0; --i)  // Fisher-Yates: p[i] swaps with a uniform p[0..i]
       std::swap(p[i], p[std::uniform_int_distribution<std::int64_t>(0, i)(g)]);
   });
@@ -444,7 +486,7 @@ Tensor multinomial(const Tensor& self, std::int64_t n, bool replacement, Generat
       RAMP_CHECK(s > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
     }
     std::vector<std::pair<double, std::int64_t>> keys(static_cast<std::size_t>(categories));
-    gen_or_default(gen).with_engine([&](std::mt19937_64& g) {
+    gen_or_default(gen).with_engine([&](Mt19937_64& g) {
       for (std::int64_t r = 0; r < rows; ++r) {
         for (std::int64_t c = 0; c < categories; ++c)
           keys[std::size_t(c)] = {p[r * categories + c] / -std::log(u_open(g)), c};
@@ -468,7 +510,7 @@ Tensor multinomial(const Tensor& self, std::int64_t n, bool replacement, Generat
     }
     RAMP_CHECK(s > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
   }
-  gen_or_default(gen).with_engine([&](std::mt19937_64& g) {
+  gen_or_default(gen).with_engine([&](Mt19937_64& g) {
     for (std::int64_t r = 0; r < rows; ++r) {
       double s = 0;
       for (std::int64_t c = 0; c < categories; ++c) cdf[std::size_t(c)] = s += p[r * categories + c];

@@ -1,9 +1,12 @@
-// sort / argsort / msort / topk / kthvalue: each row along `dim` is ordered through an index array
-// (std::stable_sort, std::partial_sort with the index as tie-break), NaN as the largest value.
+// sort / argsort / msort / topk / kthvalue, row by row along `dim`, NaN as the largest value, equal
+// values in index order: sort by a radix sort (float32/bfloat16 rows from 256 elements) or a stable
+// sort of (value, index) pairs; topk by insertion into a sorted run of k (k <= 32) or a partial sort.
 #include "ramp/sort.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
 #include <numeric>
 #include <vector>
 
@@ -23,11 +26,20 @@ template <class C> bool is_nan(C v) {
 // a before b in ascending order, NaN last (and equal to NaN).
 template <class C> bool less_nan(C a, C b) { return !is_nan(a) && (is_nan(b) || a < b); }
 
-// For each row along `dim` of self (and of the outputs, which have `out_sizes`), orders the row's
-// positions with `order(vals, idx, n)` and writes the first `keep` of them.
-template <class Order>
-void by_rows(const Tensor& self, std::int64_t dim, std::int64_t keep, const Tensor& values, const Tensor& indices,
-             Order order) {
+// A row along `dim`: its n elements at src[k * s_step], its kept results at v[k * v_step], i[k * i_step].
+template <class T> struct Row {
+  const T* src;
+  std::int64_t s_step;
+  T* v;
+  std::int64_t v_step;
+  std::int64_t* i;
+  std::int64_t i_step;
+};
+
+// Calls order(row, n, scratch) for each row along `dim` of self (values and indices having the same
+// layout with `keep` elements along dim), rows split over threads; `scratch` is per thread.
+template <class T, class Scratch, class Order>
+void by_rows(const Tensor& self, std::int64_t dim, const Tensor& values, const Tensor& indices, Order order) {
   const std::int64_t n = self.dim() ? self.size(dim) : 1;
   Dims rows(self.sizes()), sst(self.strides()), vst(values.strides()), ist(indices.strides());
   const std::int64_t s_step = self.dim() ? self.stride(dim) : 1, v_step = values.dim() ? values.stride(dim) : 1,
@@ -38,29 +50,163 @@ void by_rows(const Tensor& self, std::int64_t dim, std::int64_t keep, const Tens
   std::vector<std::array<std::int64_t, 3>> starts;
   detail::for_each_offset<3>(rows, {IntArrayRef(sst), IntArrayRef(vst), IntArrayRef(ist)},
                              [&](const std::array<std::int64_t, 3>& o) { starts.push_back(o); });
-  dispatch(self.dtype(), [&](auto e) {
-    using T = decltype(e);
-    using C = detail::Compute<T>;
-    const T* src = static_cast<const T*>(self.data_ptr());
-    T* vout = static_cast<T*>(values.data_ptr());
-    std::int64_t* iout = indices.data<std::int64_t>();
-    detail::parallel_for(std::int64_t(starts.size()), std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(n, 1)), 1,
-                         [&](std::int64_t a, std::int64_t z) {
-                           std::vector<C> vals(static_cast<std::size_t>(n));
-                           std::vector<std::int64_t> idx(static_cast<std::size_t>(n));
-                           for (std::int64_t r = a; r < z; ++r) {
-                             const auto& o = starts[std::size_t(r)];
-                             for (std::int64_t k = 0; k < n; ++k) vals[std::size_t(k)] = C(src[o[0] + k * s_step]);
-                             std::iota(idx.begin(), idx.end(), 0);
-                             order(vals, idx);
-                             for (std::int64_t k = 0; k < keep; ++k) {
-                               const std::int64_t j = idx[std::size_t(k)];
-                               vout[o[1] + k * v_step] = src[o[0] + j * s_step];
-                               iout[o[2] + k * i_step] = j;
-                             }
-                           }
-                         });
+  const T* src = static_cast<const T*>(self.data_ptr());
+  T* vout = static_cast<T*>(values.data_ptr());
+  std::int64_t* iout = indices.data<std::int64_t>();
+  detail::parallel_for(std::int64_t(starts.size()), std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(n, 1)), 1,
+                       [&](std::int64_t a, std::int64_t z) {
+                         Scratch scratch;
+                         for (std::int64_t r = a; r < z; ++r) {
+                           const auto& o = starts[std::size_t(r)];
+                           order(Row<T>{src + o[0], s_step, vout + o[1], v_step, iout + o[2], i_step}, n, scratch);
+                         }
+                       });
+}
+
+// Sorting keys of 32-bit floats: unsigned integers in the order of less_nan (every NaN equal and
+// last, -0 equal to 0), complemented for descending order.
+inline std::uint32_t float_key(float v, bool descending) {
+  std::uint32_t b;
+  v = v == 0 ? 0.f : v;
+  std::memcpy(&b, &v, 4);
+  std::uint32_t k = std::isnan(v) ? ~0u : (b & 0x80000000u) ? ~b : b | 0x80000000u;
+  return descending ? ~k : k;
+}
+
+// A stable LSD radix sort of (key, position) by key, four 8-bit digits; a digit every key shares
+// is skipped. O(n) against std::stable_sort's O(n log n): 1M float32 in a few passes over memory.
+struct RadixScratch {
+  std::vector<std::uint32_t> key[2], pos[2];
+};
+// Sorts positions 0..n-1 of keys(k); returns the order (pos) in the scratch.
+template <class Key> const std::vector<std::uint32_t>& radix_order(std::int64_t n, Key key, RadixScratch& s) {
+  constexpr int kBits = 8, kDigits = 4;
+  constexpr std::uint32_t kMask = (1u << kBits) - 1;
+  for (auto* v : {&s.key[0], &s.key[1], &s.pos[0], &s.pos[1]}) v->resize(std::size_t(n));
+  std::vector<std::uint32_t> count(std::size_t(kDigits) << kBits);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::uint32_t x = key(k);
+    s.key[0][std::size_t(k)] = x, s.pos[0][std::size_t(k)] = std::uint32_t(k);
+    for (int d = 0; d < kDigits; ++d) ++count[(std::size_t(d) << kBits) + ((x >> (d * kBits)) & kMask)];
+  }
+  int cur = 0;
+  for (int d = 0; d < kDigits; ++d) {
+    std::uint32_t* c = count.data() + (std::size_t(d) << kBits);
+    if (std::any_of(c, c + kMask + 1, [n](std::uint32_t x) { return x == std::uint32_t(n); })) continue;
+    std::uint32_t sum = 0;
+    for (std::uint32_t b = 0; b <= kMask; ++b) sum += std::exchange(c[b], sum);
+    const std::uint32_t *ki = s.key[cur].data(), *pi = s.pos[cur].data();
+    std::uint32_t *ko = s.key[1 - cur].data(), *po = s.pos[1 - cur].data();
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::uint32_t x = ki[k], at = c[(x >> (d * kBits)) & kMask]++;
+      ko[at] = x, po[at] = pi[k];
+    }
+    cur = 1 - cur;
+  }
+  return s.pos[cur];
+}
+
+template <class C> struct SortScratch {
+  std::vector<std::pair<C, std::int64_t>> pairs;
+  RadixScratch radix;
+};
+
+// One row of sort: float32/bfloat16 rows from 256 elements by radix, the others by a stable sort of
+// (value, position) pairs; either way equal values keep their order.
+template <class T> void sort_row(const Row<T>& r, std::int64_t n, bool descending, SortScratch<detail::Compute<T>>& s) {
+  using C = detail::Compute<T>;
+  if constexpr (std::is_same_v<C, float>) {
+    if (n >= 256 && n < (std::int64_t(1) << 32)) {
+      const auto& order = radix_order(n, [&](std::int64_t k) { return float_key(float(r.src[k * r.s_step]), descending); },
+                                      s.radix);
+      for (std::int64_t k = 0; k < n; ++k) {
+        const std::int64_t j = order[std::size_t(k)];
+        r.v[k * r.v_step] = r.src[j * r.s_step];
+        r.i[k * r.i_step] = j;
+      }
+      return;
+    }
+  }
+  auto& p = s.pairs;
+  p.resize(std::size_t(n));
+  for (std::int64_t k = 0; k < n; ++k) p[std::size_t(k)] = {C(r.src[k * r.s_step]), k};
+  auto sort_by = [&](auto before) {
+    if (n > 32) return std::stable_sort(p.begin(), p.end(), before);
+    for (std::size_t k = 1; k < p.size(); ++k) {  // short rows: insertion, stable, no buffer to allocate
+      const auto x = p[k];
+      std::size_t at = k;
+      for (; at > 0 && before(x, p[at - 1]); --at) p[at] = p[at - 1];
+      p[at] = x;
+    }
+  };
+  if (descending)
+    sort_by([](const auto& a, const auto& b) { return less_nan(b.first, a.first); });
+  else
+    sort_by([](const auto& a, const auto& b) { return less_nan(a.first, b.first); });
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int64_t j = p[std::size_t(k)].second;
+    r.v[k * r.v_step] = r.src[j * r.s_step];
+    r.i[k * r.i_step] = j;
+  }
+}
+
+// One row of topk: the k best (largest or smallest, NaN the largest), ties to the lower index.
+// Small k: one pass inserting into a sorted run of k (one comparison per element once it is full);
+// large k: a partial sort of (value, position) pairs.
+template <class T>
+void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest,
+              std::vector<std::pair<detail::Compute<T>, std::int64_t>>& p) {
+  using C = detail::Compute<T>;
+  auto better = [largest](C a, C b) { return largest ? less_nan(b, a) : less_nan(a, b); };
+  if (k == 0) return;
+  if (k <= 32) {
+    C bv[32];
+    std::int64_t bi[32], have = 0;
+    auto offer = [&](std::int64_t j) {
+      const C v = C(r.src[j * r.s_step]);
+      if (have == k && !better(v, bv[k - 1])) return;  // later equal values lose to earlier ones
+      std::int64_t at = have == k ? k - 1 : have++;
+      for (; at > 0 && better(v, bv[at - 1]); --at) bv[at] = bv[at - 1], bi[at] = bi[at - 1];
+      bv[at] = v, bi[at] = j;
+    };
+    std::int64_t j = 0;
+    if constexpr (std::is_same_v<C, T>) {
+      // Contiguous rows: once the run is full, a block of 16 that cannot beat its last value (a
+      // vectorized test: no NaN and none above it, or none below for smallest) is skipped whole.
+      constexpr std::int64_t kBlock = 16;
+      for (; r.s_step == 1 && j + kBlock <= n; j += kBlock) {
+        const T* x = r.src + j;
+        if (have == k && !is_nan(bv[k - 1])) {
+          const T t = bv[k - 1];
+          bool any = false;
+          if (largest)
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= (x[q] > t) | (x[q] != x[q]);
+          else
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= x[q] < t;
+          if (!any) continue;
+        }
+        for (std::int64_t q = j; q < j + kBlock; ++q) offer(q);
+      }
+    }
+    for (; j < n; ++j) offer(j);
+    for (std::int64_t q = 0; q < k; ++q) {
+      r.v[q * r.v_step] = r.src[bi[q] * r.s_step];
+      r.i[q * r.i_step] = bi[q];
+    }
+    return;
+  }
+  p.resize(std::size_t(n));
+  for (std::int64_t j = 0; j < n; ++j) p[std::size_t(j)] = {C(r.src[j * r.s_step]), j};
+  std::partial_sort(p.begin(), p.begin() + k, p.end(), [&](const auto& a, const auto& b) {
+    if (better(a.first, b.first)) return true;
+    if (better(b.first, a.first)) return false;
+    return a.second < b.second;
   });
+  for (std::int64_t q = 0; q < k; ++q) {
+    const std::int64_t j = p[std::size_t(q)].second;
+    r.v[q * r.v_step] = r.src[j * r.s_step];
+    r.i[q * r.i_step] = j;
+  }
 }
 
 // The gradient of a selection: g scattered back to the positions `indices` picked along dim.
@@ -90,13 +236,12 @@ std::int64_t dim_of(const Tensor& self, std::int64_t dim) { return wrap_dim(dim,
 std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim_, bool descending, std::optional<bool> stable) {
   const std::int64_t dim = dim_of(self, dim_);
   Tensor values = empty(self.sizes(), self.dtype()), indices = empty(self.sizes(), ScalarType::Int64);
-  const std::int64_t n = self.dim() ? self.size(dim) : 1;
   if (self.numel())
-    by_rows(self, dim, n, values, indices, [descending](const auto& v, std::vector<std::int64_t>& idx) {
-      if (descending)
-        std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return less_nan(v[std::size_t(b)], v[std::size_t(a)]); });
-      else
-        std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return less_nan(v[std::size_t(a)], v[std::size_t(b)]); });
+    dispatch(self.dtype(), [&](auto e) {
+      using T = decltype(e);
+      by_rows<T, SortScratch<detail::Compute<T>>>(self, dim, values, indices, [descending](const Row<T>& r, std::int64_t m, auto& s) {
+        sort_row(r, m, descending, s);
+      });
     });
   record_select(values, self, indices, dim, stable ? "SortBackward1" : "SortBackward0");
   return {values, indices};
@@ -117,16 +262,14 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t
   Dims out_sizes(self.sizes());
   if (self.dim()) out_sizes[std::size_t(dim)] = k;
   Tensor values = empty(out_sizes, self.dtype()), indices = empty(out_sizes, ScalarType::Int64);
-  if (values.numel())
-    by_rows(self, dim, self.dim() ? k : 1, values, indices, [largest, k](const auto& v, std::vector<std::int64_t>& idx) {
-      // Ties go to the lower index, so a row's result does not depend on the algorithm.
-      auto before = [&](std::int64_t a, std::int64_t b) {
-        const auto va = v[std::size_t(a)], vb = v[std::size_t(b)];
-        if (largest ? less_nan(vb, va) : less_nan(va, vb)) return true;
-        if (largest ? less_nan(va, vb) : less_nan(vb, va)) return false;
-        return a < b;
-      };
-      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), before);
+  if (values.numel())  // ties go to the lower index, so a row's result does not depend on the algorithm
+    dispatch(self.dtype(), [&](auto e) {
+      using T = decltype(e);
+      using Pairs = std::vector<std::pair<detail::Compute<T>, std::int64_t>>;
+      const std::int64_t keep = self.dim() ? k : 1;  // a 0-d tensor's one value, as 1.13
+      by_rows<T, Pairs>(self, dim, values, indices, [largest, keep](const Row<T>& r, std::int64_t m, Pairs& p) {
+        topk_row(r, m, keep, largest, p);
+      });
     });
   record_select(values, self, indices, dim, "TopkBackward0");
   return {values, indices};

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "../kernels/random_kernels.h"
 #include "loop.h"
 #include "ramp/tensor.h"
 
@@ -55,21 +56,29 @@ namespace {
 
 template <class T> constexpr std::int64_t kLanes = std::int64_t(32 / sizeof(T));
 
-// Calls f(i, base_index, lane) for every element: lane < 0 for the scalar path.
-template <class T, class F> void for_each_block(std::int64_t n, F f) {
-  constexpr std::int64_t grain = 32768, lanes = kLanes<T>;
+// 1.13's chunks: [begin, end) pieces, one per thread from 32768 elements.
+template <class F> void for_each_chunk(std::int64_t n, F f) {
+  constexpr std::int64_t grain = 32768;
   std::int64_t chunks = 1;
   if (n >= grain) chunks = std::max<std::int64_t>(1, std::min<std::int64_t>(get_num_threads(), (n + grain - 1) / grain));
-  const std::int64_t chunk = chunks == 0 ? n : (n + chunks - 1) / chunks;
-  for (std::int64_t begin = 0; begin < n; begin += chunk) {
-    const std::int64_t end = std::min(n, begin + chunk);
+  const std::int64_t chunk = (n + chunks - 1) / chunks;
+  for (std::int64_t begin = 0; begin < n; begin += chunk) f(begin, std::min(n, begin + chunk));
+}
+
+// Calls f(i, base_index, lane) for every element: lane < 0 for the scalar path.
+template <class T, class F> void for_each_block(std::int64_t n, F f) {
+  constexpr std::int64_t lanes = kLanes<T>;
+  for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
     std::int64_t i = begin;
     for (; i + 2 * lanes <= end; i += 2 * lanes)
       for (std::int64_t v = i; v < i + 2 * lanes; v += lanes)
         for (std::int64_t k = 0; k < lanes; ++k) f(v + k, v, k);
     for (; i < end; ++i) f(i, i, -1);
-  }
+  });
 }
+
+// float32 and float64 run the same layout as vector loops of the kernels (random_kernels.h).
+template <class T> constexpr int kRangeKernel = std::is_same_v<T, float> ? 0 : std::is_same_v<T, double> ? 1 : -1;
 
 // c10::BFloat16's arithmetic: each operation rounds to bfloat16 (integers convert first).
 BFloat16 bf(float v) { return BFloat16(v); }
@@ -92,9 +101,14 @@ template <class T> using Acc = std::conditional_t<std::is_integral_v<T>, std::in
 template <class T> void arange_fill(T* p, std::int64_t n, Scalar start, Scalar step) {
   using A = Acc<T>;
   const A a0 = start.to<A>(), st = step.to<A>();
-  if constexpr (std::is_integral_v<T>) {  // start + step * i, wrapping as int64
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    kernels::random_table().arange_i64(p, n, a0, st);
+  } else if constexpr (std::is_integral_v<T>) {  // start + step * i, wrapping as int64
     for (std::int64_t i = 0; i < n; ++i)
       p[i] = T(std::int64_t(std::uint64_t(a0) + std::uint64_t(st) * std::uint64_t(i)));
+  } else if constexpr (kRangeKernel<T> >= 0) {
+    const auto fn = kernels::random_table().arange[kRangeKernel<T>];
+    for_each_chunk(n, [&](std::int64_t b, std::int64_t e) { fn(p, b, e, double(a0), double(st)); });
   } else {
     // scalar: fma(step, i, start); a vector lane: base + lane * step, fused, in the acc type
     for_each_block<T>(n, [&](std::int64_t i, std::int64_t base, std::int64_t lane) {
@@ -130,17 +144,11 @@ template <class T> void linspace_fill(T* p, std::int64_t n, Scalar start_s, Scal
       const BFloat16 b = at(base);
       p[i] = lane <= 0 ? b : b + bf(float(lane)) * step;
     });
-  } else {  // in T: the scalar path fused, the lanes after a base not
+  } else {  // in T: the scalar path fused, the lanes after a base not (the kernels' linspace)
     const T start = start_s.to<T>(), end = end_s.to<T>();
     const T step = (end - start) / T(n - 1);
-    auto at = [&](std::int64_t i) {
-      return i < half ? std::fma(step, T(i), start) : std::fma(-step, T(n - i - 1), end);
-    };
-    for_each_block<T>(n, [&](std::int64_t i, std::int64_t base, std::int64_t lane) {
-      const T b = at(base);
-      const T off = T(lane) * step;
-      p[i] = lane <= 0 ? b : b + off;
-    });
+    const auto fn = kernels::random_table().linspace[kRangeKernel<T>];
+    for_each_chunk(n, [&](std::int64_t b, std::int64_t e) { fn(p, b, e, n, start, end, step); });
   }
 }
 
