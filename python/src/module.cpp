@@ -158,4 +158,5 @@ PYBIND11_MODULE(_C, m) {
   init_shape(m);
   init_indexing(m);
   init_function(m);
+  init_select(m);
 }
