@@ -44,7 +44,7 @@ template <class K> struct KeyHash {
 void record_unique(Tensor& out, const Tensor& self, const char* node, const char* aten) {
   if (!autograd::needs_grad({self})) return;
   autograd::record(out, node, {self}, {}, [aten](const autograd::Node&, const Tensor&) -> std::vector<Tensor> {
-    throw Error(detail::cat("the derivative for '", aten, "' is not implemented."));
+    throw NotImplementedError(detail::cat("the derivative for '", aten, "' is not implemented."));
   });
 }
 
@@ -59,7 +59,7 @@ std::tuple<Tensor, Tensor, Tensor> unique_flat(const Tensor& self_, bool sorted,
     static_assert(sizeof(K) == sizeof(T));
     std::unordered_set<K, KeyHash<K>> set(p, p + n);
     std::vector<K> vals(set.begin(), set.end());
-    if (sorted) std::sort(vals.begin(), vals.end());
+    if (sorted || std::is_same_v<T, bool>) std::sort(vals.begin(), vals.end());  // 1.13 sorts bool always
     out = empty({std::int64_t(vals.size())}, self.dtype());
     std::copy(vals.begin(), vals.end(), static_cast<K*>(out.data_ptr()));
     if (!inverse && !counts) return;
@@ -93,10 +93,11 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive_flat(const Tensor& self_, 
     const T* p = static_cast<const T*>(self.data_ptr());
     T* o = static_cast<T*>(out.data_ptr());
     if (n == 0) return;
-    // 1.13's loop: a NaN never equals the run's value, so each NaN (a leading one too) starts a run.
+    // 1.13's loop: a NaN never equals the run's value, so each NaN starts a run.
     std::int64_t last = 0;
     o[0] = p[0];
-    for (std::int64_t i = 0; i < n; ++i) {
+    if (inverse) inv.data<std::int64_t>()[0] = 0;
+    for (std::int64_t i = 1; i < n; ++i) {
       if (C(p[i]) != C(o[m])) {
         o[++m] = p[i];
         cnt.push_back(i - last);
@@ -125,7 +126,8 @@ std::tuple<Tensor, Tensor, Tensor> unique_slices(const Tensor& self, std::int64_
   }
   for (std::int64_t d = 0; d < self.dim(); ++d)
     RAMP_CHECK(self.size(d) != 0, "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied");
-  const Tensor flat = movedim(self, dim, 0).contiguous().reshape({self.size(dim), -1});
+  // 1.13 swaps dim with dim 0 (a transpose, not a move), which sets the order slices compare in.
+  const Tensor flat = self.transpose(dim, 0).contiguous().reshape({self.size(dim), -1});
   const std::int64_t rows = flat.size(0), len = flat.size(1);
   std::vector<std::int64_t> idx(static_cast<std::size_t>(rows));
   std::iota(idx.begin(), idx.end(), 0);
@@ -164,9 +166,9 @@ std::tuple<Tensor, Tensor, Tensor> unique_slices(const Tensor& self, std::int64_
   Tensor pick = empty({std::int64_t(keep.size())}, ScalarType::Int64);
   std::copy(keep.begin(), keep.end(), pick.data<std::int64_t>());
   Tensor out = index_select(flat, 0, pick);
-  Dims sizes(movedim(self, dim, 0).sizes());
+  Dims sizes(self.transpose(dim, 0).sizes());
   sizes[0] = -1;
-  out = movedim(out.reshape(sizes), 0, dim).contiguous();
+  out = out.reshape(sizes).transpose(0, dim).contiguous();
   return {out, inv, cnt.narrow(0, 0, std::int64_t(keep.size())).clone()};
 }
 
@@ -222,7 +224,7 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& input, bool out
                dtype_error_name(sorter.dtype()));
     RAMP_CHECK(std::equal(sorter.sizes().begin(), sorter.sizes().end(), bd.sizes().begin(), bd.sizes().end()), fn,
                "boundary and sorter must have the same size, but got boundary tensor ", shape_str(bd.sizes()),
-               " and got sorter tensor ", shape_str(sorter.sizes()));
+               "and got sorter tensor ", shape_str(sorter.sizes()));  // sic: 1.13 has no space there
   }
   if (bd.dim() > 1) {
     RAMP_CHECK(input.dim() > 0, fn, "input value can be a scalar only when boundaries tensor dimension is 1, but we got ",
