@@ -2,6 +2,7 @@
 // put_, with 1.13's rules, messages, grad_fn names and backward formulas (derivatives.yaml's
 // scatter_reduce_backward / index_reduce_backward, written with tensor ops so they round as 1.13's).
 // index_reduce is scatter_reduce with the index spread along dim over source's shape.
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -195,6 +196,8 @@ Tensor scatter_reduce_impl(const Tensor& self, std::int64_t dim_, const Tensor& 
   const Red red = parse(reduce, false);
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
   check_scatter_reduce(self, dim, index, src);
+  RAMP_CHECK(red != Red::mean || self.dtype() != ScalarType::Bool,
+             "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
   return reduce_op(self, dim, index, src, red, include_self, inplace, "ScatterReduceBackward0");
 }
 
@@ -202,17 +205,21 @@ Tensor index_reduce_impl(const Tensor& self, std::int64_t dim_, const Tensor& in
                          std::string_view reduce, bool include_self, bool inplace) {
   const Red red = parse(reduce, true);
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
-  RAMP_CHECK_T(IndexError, index.dim() <= 1, "index_reduce_(): Index is supposed to be a vector");
+  RAMP_CHECK_T(IndexError, index.dim() <= 1, "index_reduce_(): Index is supposed to be a vector, but got dim: ",
+               index.dim(), " with type: ", dtype_error_name(index.dtype()), " and size: ", shape_str(index.sizes()));
   RAMP_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
              "index_reduce_(): Expected dtype int32/int64 for index but got: ", dtype_error_name(index.dtype()));
   RAMP_CHECK(self.dtype() == source.dtype(), "index_reduce_(): self (", dtype_error_name(self.dtype()),
              ") and source (", dtype_error_name(source.dtype()), ") must have the same scalar type");
-  RAMP_CHECK(self.dtype() != ScalarType::Bool, "\"index_func_\" not implemented for 'Bool'");
+  // 1.13 refuses bool in its kernels: the identity fill and the 1-d loop (its n-d path runs tensor ops).
+  RAMP_CHECK(self.dtype() != ScalarType::Bool || include_self, "\"index_reduce_func_exclude_input_init\" not implemented for 'Bool'");
+  RAMP_CHECK(self.dtype() != ScalarType::Bool || self.dim() > 1, "\"index_func_\" not implemented for 'Bool'");
+  RAMP_CHECK(self.dtype() != ScalarType::Bool || red != Red::mean, "\"div_floor_cpu\" not implemented for 'Bool'");
   RAMP_CHECK(std::max<std::int64_t>(self.dim(), 1) == std::max<std::int64_t>(source.dim(), 1),
              "index_reduce_(): Source and self must have the same number of dimensions");
   const std::int64_t n = source.dim() ? source.size(dim) : 1;
-  RAMP_CHECK_T(IndexError, index.numel() == n, "index_reduce_(): Number of indices (", index.numel(),
-               ") should be equal to source.size(dim) (", n, ")");
+  RAMP_CHECK(index.numel() == n, "index_reduce_(): Number of indices (", index.numel(),
+             ") should be equal to source.size(dim): (", n, "), for dim: ", dim);
   for (std::int64_t d = 0; d < self.dim(); ++d)
     RAMP_CHECK(d == dim || self.size(d) == source.size(d), "index_reduce_(): Source/destination tensor must have ",
                "same slice shapes. Destination slice shape: ", self.size(d), " at dimension ", d,
@@ -264,8 +271,13 @@ Tensor masked_scatter_impl(const Tensor& self, const Tensor& mask_, const Tensor
   Tensor out = self;
   if (inplace) autograd::check_inplace(self);
   autograd::below([&] {
-    if (!inplace) out = self.expand(shape).clone();
-    detail::index_put_into(out, {m}, source.reshape({-1}).narrow(0, 0, ones_n), false);
+    if (!inplace) out = self.expand(shape).contiguous().clone();
+    // 1.13 hands out source's elements in self's memory order (its TensorIterator's), not the logical
+    // order: visit the dims from the largest stride to the smallest.
+    std::vector<std::int64_t> perm(std::size_t(out.dim()));
+    for (std::size_t d = 0; d < perm.size(); ++d) perm[d] = std::int64_t(d);
+    std::stable_sort(perm.begin(), perm.end(), [&](std::int64_t a, std::int64_t b) { return out.stride(a) > out.stride(b); });
+    detail::index_put_into(out.permute(perm), {m.permute(perm)}, source.reshape({-1}).narrow(0, 0, ones_n), false);
     return 0;
   });
   if (inplace) out.bump_version();
