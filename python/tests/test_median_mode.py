@@ -79,7 +79,10 @@ def test_noncontiguous_and_special():
     for x in [torch.tensor(3.0), torch.tensor(5)]:
         for op in ["median", "mode"]:
             assert_named(getattr(ramp, op)(to_ramp(x), 0), getattr(torch, op)(x, 0), ["values", "indices"])
-    assert_values(ramp.median(to_ramp(torch.tensor([]))), torch.median(torch.tensor([])))
+    for dtype in DTYPES[:-1]:
+        e = torch.tensor([], dtype=getattr(torch, dtype))
+        assert_values(ramp.median(to_ramp(e)), torch.median(e))
+        assert_values(ramp.nanmedian(to_ramp(e)), torch.nanmedian(e))
 
 
 @pytest.mark.parametrize("call", [

@@ -2,6 +2,7 @@
 // aminmax, with 1.13's picks among ties, NaN rules, errors and grad_fn names. The per-row picks are
 // 1.13's own: std::nth_element / std::sort with its comparators, so ties land on the same index.
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -126,7 +127,12 @@ Tensor evenly_distribute(const Tensor& g, const Tensor& x, const Tensor& result)
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   check_median_dtype(self, "median_cpu");
   auto compute = [&] {
-    if (self.numel() == 0) return full({}, NAN, self.dtype());  // 1.13: NaN converted to the dtype
+    if (self.numel() == 0) {  // 1.13: NaN converted to the dtype by x86's cvtt* (the lowest int32/int64, else 0)
+      if (is_floating(self.dtype())) return full({}, NAN, self.dtype());
+      if (self.dtype() == ScalarType::Int32) return full({}, std::numeric_limits<std::int32_t>::min(), self.dtype());
+      if (self.dtype() == ScalarType::Int64) return full({}, std::numeric_limits<std::int64_t>::min(), self.dtype());
+      return zeros({}, self.dtype());
+    }
     return std::get<0>(per_row(self.reshape({-1}), 0, false, "median", [ignore_nan](const auto* row, std::int64_t n) {
       return median_pick(row, n, ignore_nan);
     }));
