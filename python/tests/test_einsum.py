@@ -75,3 +75,15 @@ def test_errors(eq, shapes):
     ts = inputs(shapes)
     (_, er), (_, et) = outcome(lambda: ramp.einsum(eq, *[to_ramp(t) for t in ts])), outcome(lambda: torch.einsum(eq, *ts))
     assert er is not None and et is not None and er[0] == et[0]
+
+
+# 1.13 multiplies instead of bmm when nothing is summed, and permutes '...' outputs last: other nodes.
+NODE_DIFFERS = {"i,j->ij", "...ij,...jk", "ij,ij->ij", "ij,kl->ijkl"}
+
+
+@pytest.mark.parametrize("eq,shapes", [c for c in CASES if c[0] not in NODE_DIFFERS])
+def test_node_names(eq, shapes):
+    ts = inputs(shapes)
+    names = [repr(L.einsum(eq, *[conv(t).requires_grad_() for t in ts]).grad_fn).split()[0][1:]
+             for L, conv in [(ramp, to_ramp), (torch, lambda t: t.clone())]]
+    assert names[0] == names[1]

@@ -149,7 +149,7 @@ Term contract(Term a, Term b, const Labels& keep) {
   for (int c : batch) sizes.push_back(size_of(a, c));
   for (int c : left) sizes.push_back(size_of(a, c));
   for (int c : right) sizes.push_back(size_of(b, c));
-  return {r.reshape(sizes), l};
+  return {r.view(sizes), l};  // bmm's result is contiguous: a view, ViewBackward0 as 1.13's
 }
 
 }  // namespace
@@ -210,7 +210,9 @@ Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands) {
     for (std::size_t j = i + 1; j < xs.size(); ++j) keep.insert(keep.end(), xs[j].l.begin(), xs[j].l.end());
     acc = contract(acc, xs[i], keep);
   }
+  const std::size_t labels_before = acc.l.size();
   acc = sum_unneeded(acc, out, {});
+  const bool summed = acc.l.size() != labels_before;
   // Labels of the output that no operand had ('...' dims narrower everywhere) are size-1 dims.
   for (int c : out)
     if (!std::count(acc.l.begin(), acc.l.end(), c)) {
@@ -221,7 +223,8 @@ Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands) {
   for (int c : out) perm.push_back(std::int64_t(std::find(acc.l.begin(), acc.l.end(), c) - acc.l.begin()));
   bool identity = true;
   for (std::size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == std::int64_t(i);
-  return identity ? acc.t : acc.t.permute(perm);
+  // A lone operand nothing was done to still becomes a new view (1.13 records PermuteBackward0 for "ij").
+  return identity && (xs.size() > 1 || summed) ? acc.t : acc.t.permute(perm);
 }
 
 }  // namespace ramp
