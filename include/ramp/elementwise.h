@@ -34,7 +34,7 @@ namespace ramp {
 #define RAMP_UNARY_OPS(X)                                                                                    \
   X(sin, Sin) X(cos, Cos) X(tan, Tan) X(exp, Exp) X(expm1, Expm1) X(log, Log) X(log1p, Log1p) X(log2, Log2) \
   X(log10, Log10) X(sqrt, Sqrt) X(rsqrt, Rsqrt) X(reciprocal, Reciprocal) X(neg, Neg) X(abs, Abs)            \
-  X(sign, Sign) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(frac, Frac)                  \
+  X(sign, Sign) X(sgn, Sgn) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(frac, Frac)                  \
   X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot)
 // Unary predicates: bool results, no in-place form.
 #define RAMP_UNARY_PREDICATES(X) \
@@ -266,6 +266,11 @@ struct Sign : Entry {
     else return C(C(0 < x) - C(x < 0));
   }
   static Tensor backward(const Tensor& g, const Tensor&) { return zeros_like(g); }
+};
+// sign's extension to complex numbers (x / |x|), which is sign on ramp's real dtypes; 1.13's
+// gradient on real inputs is zero everywhere, NaN and infinities included.
+struct Sgn : Sign {
+  static constexpr std::string_view name = "sgn", grad_fn = "SgnBackward0";
 };
 
 // ---- rounding: integers pass through unchanged, bool is refused ----

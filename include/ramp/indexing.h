@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ramp/tensor.h"
@@ -91,7 +92,21 @@ Tensor& scatter_(const Tensor& self, std::int64_t dim, const Tensor& index, Scal
 Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 Tensor& scatter_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 
+// self[index[i][j]][j] (op)= src[i][j] (dim 0) for reduce "sum", "prod", "mean", "amax", "amin", in
+// index order; include_self=false leaves self's values out where something is scattered; mean
+// floor-divides integers. ScatterReduceBackward0 (src/ops/scatter_reduce.cpp).
+Tensor scatter_reduce(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self = true);
+Tensor& scatter_reduce_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src,
+                        std::string_view reduce, bool include_self = true);
+
 // ---- along one dim with a 1-d index (index_select is in ops.h) ----
+// self.select(dim, index[k]) (op)= source.select(dim, k), reduce "prod", "mean", "amax" or "amin" as
+// scatter_reduce. IndexReduceBackward0.
+Tensor index_reduce(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source,
+                    std::string_view reduce, bool include_self = true);
+Tensor& index_reduce_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source,
+                      std::string_view reduce, bool include_self = true);
 // self.select(dim, index[k]) += alpha * source.select(dim, k). IndexAddBackward0.
 Tensor& index_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source,
                    Scalar alpha = 1);
@@ -110,6 +125,9 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);
 Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value);
 Tensor& masked_fill_(const Tensor& self, const Tensor& mask, const Tensor& value);
+// self with source's first elements, in order, where mask (broadcast) is true. MaskedScatterBackward0.
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source);
+Tensor& masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source);
 // The elements of self (broadcast with mask) where mask is true, 1-d. MaskedSelectBackward0.
 Tensor masked_select(const Tensor& self, const Tensor& mask);
 
@@ -119,5 +137,9 @@ std::vector<Tensor> nonzero_tuple(const Tensor& self);  // as_tuple=True: one 1-
 Tensor argwhere(const Tensor& self);
 // self.flatten()[index], in index's shape. TakeBackward0.
 Tensor take(const Tensor& self, const Tensor& index);
+// self.flatten()[index] = source (+= with accumulate: repeats add up), index and source of the same
+// numel, negative indices from the end. PutBackward0.
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
+Tensor& put_(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
 
 }  // namespace ramp

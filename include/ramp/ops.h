@@ -40,6 +40,20 @@ Tensor matmul(const Tensor& self, const Tensor& other);
 Tensor pow(const Tensor& self, Scalar exponent);         // PowBackward0
 Tensor pow(const Tensor& self, const Tensor& exponent);  // broadcasting; PowBackward1
 Tensor pow(Scalar self, const Tensor& exponent);         // PowBackward2
+// Einstein summation over the operands ("ij,jk->ik", "bij,bjk->bik", "ii->i", "...ij,...jk", implicit
+// output: the labels seen once, alphabetically), as sums, permutes and bmm: autograd flows through
+// them (src/ops/einsum.cpp).
+Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
+// In place (self keeps its dtype: the result type must cast to it); the graph records PowBackward0/1.
+Tensor& pow_(Tensor& self, Scalar exponent);
+Tensor& pow_(Tensor& self, const Tensor& exponent);
+// pow computed in float64 (both sides converted first): the result is always float64. float_power_
+// needs a float64 self.
+Tensor float_power(const Tensor& self, const Tensor& exponent);
+Tensor float_power(const Tensor& self, Scalar exponent);
+Tensor float_power(Scalar self, const Tensor& exponent);
+Tensor& float_power_(Tensor& self, const Tensor& exponent);
+Tensor& float_power_(Tensor& self, Scalar exponent);
 // torch.div with rounding_mode "trunc" or "floor" (None: true division, as a / b). Integers stay
 // integers (division by zero raises "ZeroDivisionError"); floor on floats is Python's `//`.
 Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);

@@ -47,6 +47,9 @@ std::pair<Tensor, Tensor> min(const Tensor& self, std::int64_t dim, bool keepdim
 // amax/amin over dims: AmaxBackward0 / AminBackward0 share the gradient evenly among ties.
 Tensor amax(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
 Tensor amin(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false);
+// (amin, amax) over `dim` (none: every element) in one call; NaN wins. No derivative in 1.13: a graph
+// records torch::autograd::NotImplemented, whose backward raises.
+std::pair<Tensor, Tensor> aminmax(const Tensor& self, std::optional<std::int64_t> dim = {}, bool keepdim = false);
 // Index (int64) of the extreme along `dim`, or in the flattened tensor when dim is none (then
 // keepdim gives every dim size 1). Bool is refused ("argmax_cpu" not implemented for 'Bool').
 Tensor argmax(const Tensor& self, std::optional<std::int64_t> dim = {}, bool keepdim = false);

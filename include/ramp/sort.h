@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <tuple>
 
 #include "ramp/tensor.h"
@@ -25,5 +26,39 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t
                                 bool sorted = true);
 // The k-th smallest (1-based) along dim.
 std::tuple<Tensor, Tensor> kthvalue(const Tensor& self, std::int64_t k, std::int64_t dim = -1, bool keepdim = false);
+
+// The lower median (the ((n - 1) / 2)-th smallest) of every element, or along dim with its index:
+// ties are ordered by index (1.13's pick); NaN wins in median (the first NaN along dim), nanmedian
+// skips NaNs (all NaN: NaN). An empty tensor gives NaN (converted to the dtype); an empty dim raises
+// IndexError. Bool is refused. MedianBackward0/1, NanmedianBackward0/1.
+Tensor median(const Tensor& self);
+std::tuple<Tensor, Tensor> median(const Tensor& self, std::int64_t dim, bool keepdim = false);
+Tensor nanmedian(const Tensor& self);
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& self, std::int64_t dim, bool keepdim = false);
+// The most frequent value along dim (the smallest among equally frequent ones) and the index 1.13's
+// kernel reports: the last of that value's run after std::sort on (value, index) pairs by value.
+// ModeBackward0.
+std::tuple<Tensor, Tensor> mode(const Tensor& self, std::int64_t dim = -1, bool keepdim = false);
+
+// The distinct elements (dim none) or slices along dim, with each input element's (slice's) position
+// in them (inverse, the input's shape / [size(dim)]) and their counts; an inverse or counts not asked
+// for is empty. sorted=false gives 1.13's hash-set order; the slices are always sorted. NaN: as 1.13's
+// kernel (each NaN distinct, its inverse 0 and count 0). The result records Unique2Backward0 /
+// UniqueDimBackward0, whose backward raises (no derivative in 1.13).
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool sorted = true, bool return_inverse = false,
+                                          bool return_counts = false, std::optional<std::int64_t> dim = {});
+// Only runs of equal neighbours collapse. UniqueConsecutiveBackward0.
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool return_inverse = false,
+                                                      bool return_counts = false, std::optional<std::int64_t> dim = {});
+// For each value, the index where it would go in the (last dim's) sorted rows of sorted_sequence:
+// the first such place, or the last with right / side="right"; `sorter` orders an unsorted sequence.
+// Both are first converted to their common dtype; int64 results (int32 with out_int32).
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& input, bool out_int32 = false, bool right = false,
+                    std::optional<std::string_view> side = {}, const Tensor& sorter = {});
+Tensor searchsorted(const Tensor& sorted_sequence, Scalar input, bool out_int32 = false, bool right = false,
+                    std::optional<std::string_view> side = {}, const Tensor& sorter = {});
+// searchsorted over 1-d boundaries, arguments the other way round.
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32 = false, bool right = false);
+Tensor bucketize(Scalar input, const Tensor& boundaries, bool out_int32 = false, bool right = false);
 
 }  // namespace ramp

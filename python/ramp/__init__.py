@@ -11,7 +11,7 @@ from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_d
                  arange, linspace, rand, randn, zeros_like, ones_like, empty_like, full_like, scalar_tensor,
                  manual_seed, initial_seed, set_num_threads, get_num_threads, set_printoptions,
                  float32, float64, bfloat16, int8, uint8, int32, int64)
-from ._C import mm, bmm, mv, dot, addmm, matmul, pow, cat, stack  # include/ramp/ops.h
+from ._C import mm, bmm, mv, dot, addmm, matmul, pow, float_power, einsum, cat, stack  # include/ramp/ops.h
 from ._C import eq, ne, lt, le, gt, ge, index_select, clamp, clip, Generator, randperm
 from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
 from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, amin, argmax, argmin, all, any,
@@ -23,7 +23,10 @@ from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint,
                  unbind, narrow, eye, tril, triu, movedim, moveaxis, swapaxes, swapdims, reshape, transpose, permute,
                  squeeze, unsqueeze)  # ramp/shape.h
 from ._C import (gather, scatter, scatter_add, index_put, index_add, index_fill, index_copy, masked_fill,  # indexing.h
-                 masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue)
+                 masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue, scatter_reduce,
+                 index_reduce, masked_scatter, put)
+from ._C import (median, nanmedian, mode, aminmax, unique, unique_consecutive, searchsorted,  # sort.h, reduce.h
+                 bucketize)
 from ._tensor import Size
 from . import return_types
 from . import _protocol  # Tensor's __format__, __contains__, copy and pickle protocols

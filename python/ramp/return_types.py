@@ -20,5 +20,9 @@ def _named(name, fields):
 
 max = _named("max", ["values", "indices"])
 min = _named("min", ["values", "indices"])
+median = _named("median", ["values", "indices"])
+nanmedian = _named("nanmedian", ["values", "indices"])
+mode = _named("mode", ["values", "indices"])
+aminmax = _named("aminmax", ["min", "max"])
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "median", "nanmedian", "mode", "aminmax"]

@@ -60,7 +60,8 @@ void init_report(py::module_& m);    // ramp/summary.h: summary rows and text (r
 std::vector<std::int64_t> int_list(py::handle h);
 std::vector<std::int64_t> int_list(const py::args& args);
 void init_indexing(py::module_& m);  // __getitem__/__setitem__, gather/scatter, masks, sort (after init_tensor)
-void init_function(py::module_& m);  // autograd.Function's node and ctx base (after init_autograd)
+void init_function(py::module_& m);
+void init_select(py::module_& m);    // median, nanmedian, mode, aminmax (after init_tensor)  // autograd.Function's node and ctx base (after init_autograd)
 }  // namespace ramp::py_
 namespace ramp::autograd {
 struct Node;

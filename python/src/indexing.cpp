@@ -198,6 +198,45 @@ void init_indexing(py::module_& m) {
           },
           arg("dim"), arg("index"), arg("src"));
 
+  both(
+      "scatter_reduce",
+      [](const Tensor& t, std::int64_t d, const Tensor& i, const Tensor& src, const std::string& r, bool self) {
+        return scatter_reduce(t, d, i, src, r, self);
+      },
+      arg("dim"), arg("index"), arg("src"), arg("reduce"), py::kw_only(), arg("include_self") = true);
+  cls.def(
+      "scatter_reduce_",
+      [](py::object self, std::int64_t d, const Tensor& i, const Tensor& src, const std::string& r, bool inc) {
+        scatter_reduce_(self.cast<const Tensor&>(), d, i, src, r, inc);
+        return self;
+      },
+      arg("dim"), arg("index"), arg("src"), arg("reduce"), py::kw_only(), arg("include_self") = true);
+  both(
+      "index_reduce",
+      [](const Tensor& t, std::int64_t d, const Tensor& i, const Tensor& src, const std::string& r, bool self) {
+        return index_reduce(t, d, i, src, r, self);
+      },
+      arg("dim"), arg("index"), arg("source"), arg("reduce"), py::kw_only(), arg("include_self") = true);
+  cls.def(
+      "index_reduce_",
+      [](py::object self, std::int64_t d, const Tensor& i, const Tensor& src, const std::string& r, bool inc) {
+        index_reduce_(self.cast<const Tensor&>(), d, i, src, r, inc);
+        return self;
+      },
+      arg("dim"), arg("index"), arg("source"), arg("reduce"), py::kw_only(), arg("include_self") = true);
+  both("masked_scatter", &masked_scatter, arg("mask"), arg("source"));
+  cls.def("masked_scatter_", [](py::object self, const Tensor& mk, const Tensor& s) {
+            masked_scatter_(self.cast<const Tensor&>(), mk, s);
+            return self;
+          },
+          arg("mask"), arg("source"));
+  cls.def("put", &put, arg("index"), arg("source"), arg("accumulate") = false);
+  m.def("put", &put, arg("input"), arg("index"), arg("source"), arg("accumulate") = false);
+  cls.def("put_", [](py::object self, const Tensor& i, const Tensor& s, bool acc) {
+            put_(self.cast<const Tensor&>(), i, s, acc);
+            return self;
+          },
+          arg("index"), arg("source"), arg("accumulate") = false);
   both("index_add", &index_add, arg("dim"), arg("index"), arg("source"), py::kw_only(), arg("alpha") = 1);
   cls.def("index_add_", [](py::object self, std::int64_t d, const Tensor& i, const Tensor& s, Scalar a) {
             const Tensor& t = self.cast<const Tensor&>();

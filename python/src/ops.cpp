@@ -62,6 +62,18 @@ void init_ops(py::module_& m) {
   m.def("pow", py::overload_cast<const Tensor&, const Tensor&>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<const Tensor&, Scalar>(&pow), arg("input"), arg("exponent"));
   m.def("pow", py::overload_cast<Scalar, const Tensor&>(&pow), arg("self"), arg("exponent"));
+  // torch.einsum(equation, *operands) or einsum(equation, [operands])
+  m.def("einsum", [](const std::string& eq, const py::args& ops) {
+    std::vector<Tensor> v;
+    if (ops.size() == 1 && !py::isinstance<Tensor>(ops[0]))
+      for (py::handle h : ops[0]) v.push_back(h.cast<Tensor>());
+    else
+      for (py::handle h : ops) v.push_back(h.cast<Tensor>());
+    return einsum(eq, v);
+  });
+  m.def("float_power", py::overload_cast<const Tensor&, const Tensor&>(&float_power), arg("input"), arg("exponent"));
+  m.def("float_power", py::overload_cast<const Tensor&, Scalar>(&float_power), arg("input"), arg("exponent"));
+  m.def("float_power", py::overload_cast<Scalar, const Tensor&>(&float_power), arg("self"), arg("exponent"));
   m.def(
       "cat", [](py::handle t, std::int64_t dim) { return cat(tensor_list(t, "cat"), dim); }, arg("tensors"),
       arg("dim") = 0);
@@ -96,6 +108,16 @@ void init_ops(py::module_& m) {
       .def("matmul", &matmul, arg("other"))
       .def("pow", py::overload_cast<const Tensor&, const Tensor&>(&pow), arg("exponent"))
       .def("pow", py::overload_cast<const Tensor&, Scalar>(&pow), arg("exponent"))
+      .def("float_power", py::overload_cast<const Tensor&, const Tensor&>(&float_power), arg("exponent"))
+      .def("float_power", py::overload_cast<const Tensor&, Scalar>(&float_power), arg("exponent"))
+      .def("pow_", [](py::object self, const Tensor& e) { pow_(self.cast<Tensor&>(), e); return self; }, arg("exponent"))
+      .def("pow_", [](py::object self, Scalar e) { pow_(self.cast<Tensor&>(), e); return self; }, arg("exponent"))
+      .def("__ipow__", [](py::object self, const Tensor& e) { pow_(self.cast<Tensor&>(), e); return self; }, py::is_operator())
+      .def("__ipow__", [](py::object self, Scalar e) { pow_(self.cast<Tensor&>(), e); return self; }, py::is_operator())
+      .def("float_power_", [](py::object self, const Tensor& e) { float_power_(self.cast<Tensor&>(), e); return self; },
+           arg("exponent"))
+      .def("float_power_", [](py::object self, Scalar e) { float_power_(self.cast<Tensor&>(), e); return self; },
+           arg("exponent"))
       // Operators: a failed conversion returns NotImplemented, so Python raises its own TypeError.
       .def("__matmul__", &matmul, py::is_operator())
       .def(

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "../tensor/loop.h"
+#include "inplace.h"
 #include "ramp/ops.h"
 #include "record.h"
 
@@ -211,6 +212,62 @@ Tensor pow(Scalar self, const Tensor& exponent) {
       });
   autograd::save_if(*node, {{base_zero, exponent}, {true, out, true}});
   return out;
+}
+
+
+// ---- pow_ (the graph records pow's nodes on self, as 1.13) and float_power ----
+Tensor& pow_(Tensor& self, Scalar exponent) {
+  const ScalarType t = result_type(self, exponent);
+  RAMP_CHECK(t == self.dtype(), "Found dtype ", dtype_error_name(self.dtype()), " but expected ", dtype_error_name(t));
+  return detail::write_inplace(self, t, self.sizes(), autograd::needs_grad({self}), [&] { return pow(self, exponent); },
+                               [&](const Tensor& original) {
+                                 autograd::record(self, "PowBackward0", {self}, {{original, false}},
+                                                  [exponent](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                                                    const double e = exponent.to_double();
+                                                    if (e == 0) return {zeros_like(g)};
+                                                    return {g.mul(pow(n.unpack(0), e - 1).mul(e))};
+                                                  });
+                               });
+}
+
+Tensor& pow_(Tensor& self, const Tensor& exponent) {
+  const ScalarType t = result_type(self, exponent);
+  detail::check_no_partial_overlap(self, exponent);
+  const bool grad = autograd::needs_grad({self, exponent});
+  return detail::write_inplace(
+      self, t, broadcast_shapes(self.sizes(), exponent.sizes()), grad, [&] { return pow(self, exponent); },
+      [&](const Tensor& original) {
+        auto node = autograd::record(self, "PowBackward1", {self, exponent}, {},
+                                     [](const Node& n, const Tensor& g) -> std::vector<Tensor> {
+                                       const Tensor s = n.unpack(0), e = n.unpack(1);
+                                       return {wants(n, 0) ? pow_grad_self(g, s, e) : Tensor(),
+                                               wants(n, 1) ? pow_grad_exponent(g, s, e, n.unpack(2)) : Tensor()};
+                                     });
+        autograd::save_if(*node, {{true, original}, {true, exponent}, {autograd::requires_grad(exponent), self, true}});
+      });
+}
+
+// float_power: pow in float64 (1.13 converts both sides first, so the graph shows ToCopyBackward0).
+Tensor float_power(const Tensor& self, const Tensor& exponent) {
+  return pow(self.to(ScalarType::Float64), exponent.to(ScalarType::Float64));
+}
+Tensor float_power(const Tensor& self, Scalar exponent) {
+  return pow(self.to(ScalarType::Float64), Scalar(exponent.to_double()));
+}
+Tensor float_power(Scalar self, const Tensor& exponent) {
+  return pow(Scalar(self.to_double()), exponent.to(ScalarType::Float64));
+}
+static void check_float_power_base(const Tensor& self) {
+  RAMP_CHECK(self.dtype() == ScalarType::Float64, "the base given to float_power_ has dtype ",
+             dtype_error_name(self.dtype()), " but the operation's result requires dtype Double");
+}
+Tensor& float_power_(Tensor& self, const Tensor& exponent) {
+  check_float_power_base(self);
+  return pow_(self, exponent.to(ScalarType::Float64));
+}
+Tensor& float_power_(Tensor& self, Scalar exponent) {
+  check_float_power_base(self);
+  return pow_(self, Scalar(exponent.to_double()));
 }
 
 }  // namespace ramp

@@ -15,6 +15,7 @@
 #include "offsets.h"
 #include "ramp/indexing.h"
 #include "record.h"
+#include "select.h"
 
 namespace ramp {
 namespace {
@@ -209,17 +210,20 @@ void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest,
   }
 }
 
+std::int64_t dim_of(const Tensor& self, std::int64_t dim) { return wrap_dim(dim, std::max<std::int64_t>(self.dim(), 1)); }
+
+}  // namespace
+
 // The gradient of a selection: g scattered back to the positions `indices` picked along dim.
-Tensor select_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, const Tensor& indices) {
+static Tensor select_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, const Tensor& indices) {
   Tensor dx = zeros(sizes, g.dtype());
   if (sizes.empty()) return g.clone();
   scatter_(dx, dim, indices, g.contiguous());
   return dx;
 }
 
-// Records `name` on values: gradient to self through the picked indices (kept as they are in values).
-void record_select(Tensor& values, const Tensor& self, const Tensor& indices, std::int64_t dim, std::string_view name,
-                   bool keepdim = true) {
+void detail::record_select(Tensor& values, const Tensor& self, const Tensor& indices, std::int64_t dim, std::string_view name,
+                           bool keepdim) {
   if (!autograd::needs_grad({self})) return;
   autograd::record(values, name, {self}, {{indices, false}},
                    [sizes = Dims(self.sizes()), dim, keepdim](const autograd::Node& n, const Tensor& g) {
@@ -229,9 +233,7 @@ void record_select(Tensor& values, const Tensor& self, const Tensor& indices, st
                    });
 }
 
-std::int64_t dim_of(const Tensor& self, std::int64_t dim) { return wrap_dim(dim, std::max<std::int64_t>(self.dim(), 1)); }
-
-}  // namespace
+using detail::record_select;
 
 std::tuple<Tensor, Tensor> sort(const Tensor& self, std::int64_t dim_, bool descending, std::optional<bool> stable) {
   const std::int64_t dim = dim_of(self, dim_);
