@@ -455,6 +455,13 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
 
 // ---- copies ----
 Tensor& Tensor::copy_(const Tensor& src) {
+  // 1.13's copy_: one element written twice, or a source that partly is the destination, raise
+  // (copying element by element would read values already written); the same elements in the same
+  // layout are a copy of nothing.
+  RAMP_CHECK(!has_internal_overlap(),
+             "unsupported operation: more than one element of the written-to tensor refers to a single "
+             "memory location. Please clone() the tensor before performing the operation.");
+  detail::assert_no_partial_overlap(*this, src);
   autograd::check_inplace(*this);
   detail::copy_into(*this, src);
   bump_version();

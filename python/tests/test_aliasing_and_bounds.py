@@ -1,0 +1,87 @@
+"""Review of issue 9's C++ side: writes whose source shares memory with the destination, rounding-mode
+division's graph, channel dropout of unbatched inputs, histc's last bin, size overflow. Each case
+runs torch 1.13 and ramp on the same inputs and compares results, or the error type and text."""
+import pytest
+
+import ramp
+from conftest import assert_values, outcome, to_ramp
+
+torch = pytest.importorskip("torch")
+
+OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+           "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def both(fn):
+    """outcome(fn, torch), outcome(fn, ramp): (result, None) or (None, (exception type, text)) each."""
+    return outcome(fn, torch), outcome(fn, ramp)
+
+
+def after(x, write):
+    """x's values after write(x)."""
+    write(x)
+    return x.tolist()
+
+
+def same_outcome(fn):
+    t, r = both(fn)
+    assert r == t
+
+
+# ---- a source that is (part of) the tensor written: 1.13 refuses (assert_no_overlap) ----
+ALIASED_WRITES = {
+    "setitem_list_from_view": lambda L: after(L.arange(5.), lambda x: x.__setitem__(L.tensor([1, 2, 3]), x[0:3])),
+    "setitem_mask_from_view": lambda L: after(L.arange(5.), lambda x: x.__setitem__(x > 1, x[0:3])),
+    "index_put_self": lambda L: after(L.arange(5.), lambda x: x.index_put_((L.tensor([4, 3, 2, 1, 0]),), x)),
+    "scatter_self": lambda L: after(L.arange(5.), lambda x: x.scatter_(0, L.tensor([1, 2, 3]), x)),
+    "scatter_add_self": lambda L: after(L.arange(5.), lambda x: x.scatter_add_(0, L.tensor([1, 2, 3]), x)),
+    "index_add_self": lambda L: after(L.arange(5.), lambda x: x.index_add_(0, L.tensor([1, 2, 3, 4, 0]), x)),
+    "index_copy_self": lambda L: after(L.arange(5.), lambda x: x.index_copy_(0, L.tensor([1, 2, 3, 4, 0]), x)),
+    "index_copy_view": lambda L: after(L.arange(5.), lambda x: x.index_copy_(0, L.tensor([1, 2]), x[0:2])),
+    "setitem_slice_overlap": lambda L: after(L.arange(5.), lambda x: x.__setitem__(slice(1, 4), x[0:3])),
+    "copy_overlap": lambda L: after(L.arange(5.), lambda x: x[0:3].copy_(x[1:4])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIASED_WRITES))
+def test_aliased_source_refused_as_1_13(name):
+    t, r = both(ALIASED_WRITES[name])
+    assert t == (None, ("RuntimeError", OVERLAP))  # the oracle itself
+    assert r == t
+
+
+# Sources that share the storage without a provable overlap (1.13's "too hard" case: strided views),
+# or that are the destination exactly (an elementwise in-place op): 1.13 computes, so must ramp.
+ALLOWED = {
+    "fmod_strided": lambda L: after(L.arange(1., 7.), lambda x: x[::2].fmod_(x[1::2])),
+    "remainder_strided": lambda L: after(L.arange(1., 7.), lambda x: x[::2].remainder_(x[1::2])),
+    "lerp_strided": lambda L: after(L.arange(1., 7.), lambda x: x[::2].lerp_(x[1::2], 0.25)),
+    "addcmul_strided": lambda L: after(L.arange(1., 7.), lambda x: x[::2].addcmul_(x[1::2], x[1::2])),
+    "fmod_self": lambda L: after(L.arange(1., 7.), lambda x: x.fmod_(x)),
+    "copy_self_view": lambda L: after(L.arange(5.), lambda x: x[0:3].copy_(x[0:3])),
+    "copy_strided": lambda L: after(L.arange(6.), lambda x: x[::2].copy_(x[1::2])),
+    "index_put_strided_source": lambda L: after(L.arange(6.), lambda x: x.index_put_((L.tensor([0, 2, 4]),), x[1::2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_shared_storage_without_overlap_computes_as_1_13(name):
+    t, r = both(ALLOWED[name])
+    assert t[1] is None, t
+    assert r == t
+
+
+def test_partial_overlap_of_an_elementwise_input_still_refused():
+    same_outcome(lambda L: after(L.arange(1., 7.), lambda x: x[0:4].fmod_(x[1:5])))
+
+
+# ---- index_add_/index_fill_/index_copy_ on a 0-d tensor (1.13 treats it as one element) ----
+@pytest.mark.parametrize("op", [
+    lambda L: L.tensor(1.).index_add_(0, L.tensor([0]), L.tensor(2.)).item(),
+    lambda L: L.tensor(1.).index_add(0, L.tensor([0, 0]), L.tensor([2., 3.])).item(),
+    lambda L: L.tensor(1.).index_fill_(0, L.tensor([0]), 5.).item(),
+    lambda L: L.tensor(1.).index_copy_(0, L.tensor([0]), L.tensor(4.)).item(),
+    lambda L: L.tensor(1.).index_add_(0, L.tensor([1]), L.tensor(2.)).item(),
+])
+def test_index_ops_on_0d(op):
+    same_outcome(op)
