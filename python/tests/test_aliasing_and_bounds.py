@@ -85,3 +85,29 @@ def test_partial_overlap_of_an_elementwise_input_still_refused():
 ])
 def test_index_ops_on_0d(op):
     same_outcome(op)
+
+
+# ---- torch.div with a rounding mode: DivBackward2 with zero gradients (1.13's derivatives.yaml) ----
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_div_rounding_mode_records_a_zero_gradient(mode):
+    got = {}
+    for L in (torch, ramp):
+        x = L.tensor([1.5, -2.5, 7.0], dtype=L.float64, requires_grad=True)
+        y = L.tensor([2.0, 2.0, -0.5], dtype=L.float64, requires_grad=True)
+        z = L.div(x, y, rounding_mode=mode)
+        s = L.div(x, 3, rounding_mode=mode)
+        (z.sum() + s.sum()).backward()
+        got[L.__name__] = (z.requires_grad, z.grad_fn.name(), s.grad_fn.name(), z.tolist(), x.grad.tolist(),
+                           y.grad.tolist())
+    assert got["ramp"] == got["torch"]
+    for L in (torch, ramp):  # integers carry no graph
+        assert not L.div(L.tensor([3, 4]), 2, rounding_mode=mode).requires_grad
+
+
+def test_floor_divide_has_no_derivative_as_1_13():
+    for L in (torch, ramp):
+        x = L.tensor([1.5, -2.5], requires_grad=True)
+        y = x // 2
+        assert y.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not implemented"):
+            y.sum().backward()
