@@ -111,3 +111,22 @@ def test_floor_divide_has_no_derivative_as_1_13():
         assert y.requires_grad
         with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not implemented"):
             y.sum().backward()
+
+
+# ---- histc: the maximum lands in the last bin even when bins does not fit the dtype exactly ----
+@pytest.mark.parametrize("dtype,bins", [("bfloat16", 511), ("bfloat16", 257), ("float32", 2**25 - 1)])
+def test_histc_counts_every_value_in_range(dtype, bins):
+    # 1.13 computes bin = (x - min) * bins / (max - min) in the input's type, where `bins` rounds
+    # (511 -> 512 in bfloat16): the maximum gets bin 512 and 1.13 writes past the histogram's end.
+    # ramp puts it in the last bin (the documented rule), so every value in range is counted once.
+    x = ramp.tensor([0.0, 0.5, 1.0, 1.0]).to(getattr(ramp, dtype))
+    h = ramp.histc(x, bins=bins, min=0, max=1)
+    assert h.shape == (bins,)
+    assert h.double().sum().item() == 4
+    assert h[-1].item() == 2 and h[0].item() == 1
+
+
+def test_histc_matches_torch_where_bins_is_exact():
+    for dtype in ("float32", "bfloat16", "float64"):
+        t = torch.tensor([0.0, 0.1, 0.5, 0.99, 1.0, 1.5, -0.2]).to(getattr(torch, dtype))
+        assert_values(ramp.histc(to_ramp(t), bins=7, min=0, max=1), torch.histc(t, bins=7, min=0, max=1))

@@ -134,7 +134,9 @@ Tensor histc(const Tensor& self, std::int64_t bins, Scalar min, Scalar max) {
         const Cm x = Cm(T(Cm(e)));
         if (!(x >= l && x <= h)) continue;  // outside, or NaN
         I64 pos = I64(r(r(r(x - l) * nb) / width));
-        if (pos == bins) pos -= 1;  // the last bin includes its right edge
+        // The last bin includes its right edge. `bins` rounded to T can exceed bins (511 is 512 in
+        // bfloat16), and 1.13 then writes past the histogram's end; here the value stays in the last bin.
+        if (pos >= bins) pos = bins - 1;
         o[pos] = T(Cm(o[pos]) + Cm(1));
       }
     }
