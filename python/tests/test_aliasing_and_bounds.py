@@ -130,3 +130,16 @@ def test_histc_matches_torch_where_bins_is_exact():
     for dtype in ("float32", "bfloat16", "float64"):
         t = torch.tensor([0.0, 0.1, 0.5, 0.99, 1.0, 1.5, -0.2]).to(getattr(torch, dtype))
         assert_values(ramp.histc(to_ramp(t), bins=7, min=0, max=1), torch.histc(t, bins=7, min=0, max=1))
+
+
+# ---- sizes whose element count overflows int64 are refused, as 1.13 ----
+@pytest.mark.parametrize("make", [
+    lambda L: L.empty(2**32, 2**32),
+    lambda L: L.zeros(2**31, 2**31, 4),
+    lambda L: L.ones(2, 2).repeat(2**32, 2**32),
+    lambda L: L.ones(1).expand(2**40, 2**40).contiguous(),
+])
+def test_element_count_overflow_raises(make):
+    t, r = both(make)
+    assert t[1] is not None and t[1][0] == "RuntimeError" and "overflow" in t[1][1], t
+    assert r[1] is not None and r[1][0] == "RuntimeError" and "overflow" in r[1][1], r

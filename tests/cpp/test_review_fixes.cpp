@@ -24,5 +24,14 @@ TEST(ReviewFixes, IndexWithOnlyZeroDimMasksRaises) {
   EXPECT_NE(error_of([&] { index_put_(y, {t, t}, scalar_tensor(1, ScalarType::Int64)); }), "");
 }
 
+TEST(ReviewFixes, ElementCountOverflowRaises) {
+  EXPECT_EQ(error_of([] { empty({std::int64_t(1) << 32, std::int64_t(1) << 32}); }),
+            "Storage size calculation overflowed with sizes=[4294967296, 4294967296]");
+  EXPECT_EQ(error_of([] { ones({1}).expand({std::int64_t(1) << 40, std::int64_t(1) << 40}); }),
+            "numel: integer multiplication overflow");
+  // a zero size makes any product empty
+  EXPECT_EQ(empty({std::int64_t(1) << 40, std::int64_t(1) << 40, 0}).numel(), 0);
+}
+
 }  // namespace
 }  // namespace ramp
