@@ -143,3 +143,44 @@ def test_element_count_overflow_raises(make):
     t, r = both(make)
     assert t[1] is not None and t[1][0] == "RuntimeError" and "overflow" in t[1][1], t
     assert r[1] is not None and r[1][0] == "RuntimeError" and "overflow" in r[1][1], r
+
+
+# ---- generator states: an all-zero engine state would draw zeros forever (randn then never ends) ----
+@pytest.mark.parametrize("L", [torch, ramp], ids=["torch", "ramp"])
+def test_set_rng_state_refuses_an_all_zero_state(L):
+    saved = L.get_rng_state()
+    try:
+        with pytest.raises(RuntimeError):
+            L.set_rng_state(L.zeros(saved.shape, dtype=L.uint8))
+        assert L.equal(L.get_rng_state(), saved)  # unchanged
+        assert L.isfinite(L.randn(4)).all()
+    finally:
+        L.set_rng_state(saved)
+
+
+# ---- integer counts near int64's end: clear errors, not a double -> int64 overflow ----
+@pytest.mark.parametrize("make", [
+    lambda L: L.bincount(L.tensor([2**62])),
+    lambda L: L.nn.functional.one_hot(L.tensor([2**63 - 1])),
+])
+def test_huge_counts_raise_runtime_error(make):
+    t, r = both(make)
+    assert t[1] is not None and t[1][0] == "RuntimeError", t
+    assert r[1] is not None and r[1][0] == "RuntimeError", r
+
+
+def test_bincount_of_int64_max_raises():
+    # 1.13 crashes here (max + 1 wraps negative): no oracle but "a clear error, never a crash"
+    with pytest.raises(RuntimeError, match="overflow"):
+        ramp.bincount(ramp.tensor([2**63 - 1]))
+
+
+def test_bincount_matches_torch():
+    for args in [([3, 0, 3], None, 5), ([1, 1, 2], [0.5, 0.25, 1.0], 0), ([0, 2], [1, 2], 4), ([], None, 2)]:
+        x, w, m = args
+        got = []
+        for L in (torch, ramp):
+            weights = None if w is None else L.tensor(w, dtype=L.float32 if isinstance(w[0], float) else L.int64)
+            r = L.bincount(L.tensor(x, dtype=L.int64), weights=weights, minlength=m)
+            got.append((str(r.dtype).split(".")[-1], r.tolist()))
+        assert got[1] == got[0], args

@@ -1,4 +1,5 @@
 // torch.Generator over mt19937_64, the default generator, and the state as a uint8 tensor.
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -67,6 +68,10 @@ Generator& Generator::set_state(const Tensor& state) {
   std::uint64_t words[kWords];
   std::memcpy(words, state.contiguous().data_ptr(), sizeof(words));
   RAMP_CHECK(words[kWords - 1] <= std::mt19937_64::state_size, "set_state: invalid generator state");
+  // An all-zero engine draws zeros forever (randn's rejection loop would never end); seeding never
+  // makes one, and 1.13 refuses such a state too ("Invalid mt19937 state").
+  RAMP_CHECK(std::any_of(words + 1, words + kWords - 1, [](std::uint64_t w) { return w != 0; }),
+             "set_state: invalid generator state (all zero)");
   std::ostringstream text;
   for (std::size_t i = 1; i < kWords; ++i) text << words[i] << (i + 1 < kWords ? " " : "");
   std::mt19937_64 engine;
