@@ -221,9 +221,9 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
              "unsupported operation: more than one element of the written-to tensor refers to a single "
              "memory location. Please clone() the tensor before performing the operation.");
   // b may be self (y *= y) but no other part of self's memory (y *= y[0]), as PyTorch; strided views
-  // sharing the storage pass (1.13's "too hard to tell"), b then read from a copy.
+  // sharing the storage pass (1.13's "too hard to tell") and are read element by element in order
+  // while self is written, as 1.13's serial loop reads them.
   detail::assert_no_partial_overlap(self, b);
-  const Tensor bv = detail::overlap_status(self, b) == detail::Overlap::too_hard && detail::may_alias(self, b) ? b.detach().clone() : b;
   autograd::check_inplace(self);
   const bool grad = autograd::needs_grad({self, b});
   // The gradient reads b as it was: if the write changes it (y *= y), backward raises as PyTorch.
@@ -232,7 +232,7 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
   const Tensor before = grad && (op == Op::mul || op == Op::div) && autograd::requires_grad(b) ? self.clone() : self;
   {
     autograd::GradModeGuard g(false);
-    binary_loop(op, self, self, bv.to(self.dtype()).expand(shape), alpha);
+    binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
   }
   self.bump_version();
   if (grad) record_binary(op, self, self, before, b, alpha, node_name(op), b_version);
