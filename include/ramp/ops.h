@@ -58,6 +58,8 @@ Tensor& float_power_(Tensor& self, Scalar exponent);
 // integers (division by zero raises "ZeroDivisionError"); floor on floats is Python's `//`.
 Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);
 Tensor div(const Tensor& self, const Scalar& other, std::optional<std::string_view> rounding_mode);
+// torch.floor_divide (`//`): div(self, other, "floor") whose node has no derivative, as 1.13's.
+Tensor floor_divide(const Tensor& self, const Tensor& other);
 
 // torch.result_type: the dtype an op of these operands computes in (a Python number or a 0-d
 // tensor raises the other operand's dtype only to a higher category: int tensor + 2.5 is float32).

@@ -65,12 +65,12 @@ void init_arith(py::module_& m) {
   m.def(
       "rsub", [](const Tensor& a, py::handle b, const Scalar& alpha) { return operand(a, b, "rsub").sub(a, alpha); },
       arg("input"), arg("other"), py::kw_only(), arg("alpha") = 1);
-  auto floor_divide = [](const Tensor& a, py::handle b) { return div(a, b, "floor"); };
+  auto floor_divide = [](const Tensor& a, py::handle b) { return ramp::floor_divide(a, operand(a, b, "floor_divide")); };
   m.def("floor_divide", floor_divide, arg("input"), arg("other"));
   cls.def("floor_divide", floor_divide, arg("other"));
   cls.def("__floordiv__", floor_divide, py::is_operator());
   cls.def(
-      "__rfloordiv__", [](const Tensor& a, py::handle b) { return ramp::div(operand(a, b, "floor_divide"), a, "floor"); },
+      "__rfloordiv__", [](const Tensor& a, py::handle b) { return ramp::floor_divide(operand(a, b, "floor_divide"), a); },
       py::is_operator());
 
   // In place: the same Python object back, as torch returns self.

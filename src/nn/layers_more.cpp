@@ -42,13 +42,18 @@ std::string LayerNorm::extra_repr() const {
 
 template <int D> Tensor FeatureDropout<D>::forward(const Tensor& input) {
   const double prob = p.to_double();
-  // 1D and 3D take an unbatched input (one dim fewer); 2D reads a 3-D input as [N, C, L] (1.13).
-  const bool unbatched = D != 2 && input.dim() == D + 1;
+  // As 1.13's F.dropout1d/2d/3d (python/ramp/nn/functional.py): 1D takes [C, L] unbatched; 3D takes
+  // every rank but 5 as unbatched (4 without its warning); 2D reads a 3-D input as [N, C, L].
+  const bool unbatched = D == 1 ? input.dim() == 2 : D == 3 && input.dim() != 5;
   if constexpr (D == 1)
     RAMP_CHECK(input.dim() == 2 || input.dim() == 3, "dropout1d: Expected 2D or 3D input, but received a ",
                input.dim(), "D input. Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
                "spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).");
   if (!unbatched) return feature_dropout(input, prob, is_training(), inplace);
+  if (inplace) {  // through a batched view of input (1.13 unsqueezes input itself in place)
+    feature_dropout(input.unsqueeze(0), prob, is_training(), true);
+    return input;
+  }
   return feature_dropout(input.unsqueeze(0), prob, is_training(), false).squeeze(0);
 }
 template class FeatureDropout<1>;

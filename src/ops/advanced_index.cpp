@@ -121,6 +121,9 @@ Plan make_plan(const Tensor& self, const std::vector<Tensor>& indices) {
       throw IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes " + shape_list(idx));
     }
   }
+  // 0-d masks stand for no dim: with nothing else indexed there is no index (1.13 fails an assert).
+  RAMP_CHECK_T(IndexError, !dims.empty(), "index: 0-dimensional masks cannot be the only indices of several; "
+               "index with one mask, or with x[mask]");
   // Separated indexed dims go first (NumPy's rule): the layout is permuted, not the data.
   Dims sz = sizes, st = strides;
   std::int64_t p = dims.front();
@@ -200,6 +203,11 @@ void put_impl(const Tensor& self, const std::vector<Tensor>& indices, const Tens
       return;
     }
   }
+  // 1.13's assert_no_overlap: neither the values nor an index may be (part of) self's memory; a
+  // strided view that may still share elements (too hard to tell) is read from a copy.
+  for (const Tensor& t : indices)
+    if (t.defined()) detail::assert_no_overlap(self, t);
+  detail::assert_no_overlap(self, values);
   const Plan pl = make_plan(self, indices);
   bool fits = values.dim() <= std::int64_t(pl.result.size());
   for (std::int64_t d = 1; fits && d <= values.dim(); ++d) {
@@ -209,7 +217,7 @@ void put_impl(const Tensor& self, const std::vector<Tensor>& indices, const Tens
   RAMP_CHECK(fits, "shape mismatch: value tensor of shape ", shape_str(values.sizes()),
              " cannot be broadcast to indexing result of shape ", shape_str(pl.result));
   if (numel_of(pl.result) == 0) return;
-  const Tensor v = values.expand(pl.result).contiguous();
+  const Tensor v = (detail::may_alias(self, values) ? values.detach().clone() : values).expand(pl.result).contiguous();
   dispatch(self.dtype(), [&](auto e) {
     using T = decltype(e);
     T* dst = static_cast<T*>(self.data_ptr());

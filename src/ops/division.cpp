@@ -1,11 +1,12 @@
 // div(a, b, rounding_mode="trunc" | "floor"): torch.div's rounding modes (and `//`). Integers stay
 // integers (exact, with 1.13's ZeroDivisionError); floats use 1.13's formulas so results agree to
-// the bit. No gradient: 1.13's derivative of a rounded quotient is zero everywhere, so the result
-// is returned detached (backward through it would only ever add zeros).
+// the bit. The graph is 1.13's: DivBackward2, whose gradients are zero (a rounded quotient is flat
+// almost everywhere), and for floor_divide (`//`) a node without a derivative, as 1.13 records it.
 #include <cmath>
 #include <string>
 
 #include "map.h"
+#include "record.h"
 #include "ramp/error.h"
 #include "ramp/ops.h"
 
@@ -50,14 +51,8 @@ template <class T> T div_trunc_integer(T a, T b) {
   }
 }
 
-}  // namespace
-
-Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
-  if (!rounding_mode) return a.div(b);
-  const bool floor = *rounding_mode == "floor";
-  RAMP_CHECK(floor || *rounding_mode == "trunc",
-             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
-             std::string(*rounding_mode), "'");
+// The rounded quotient, without a graph.
+Tensor div_rounded(const Tensor& a, const Tensor& b, bool floor) {
   const ScalarType t = result_type(a, b);
   const Dims shape = broadcast_shapes(a.sizes(), b.sizes());
   const Tensor x = a.detach().to(t).expand(shape), y = b.detach().to(t).expand(shape);
@@ -79,6 +74,37 @@ Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rou
     }
   });
   RAMP_CHECK(!by_zero, "ZeroDivisionError");
+  return out;
+}
+
+bool floor_mode(std::string_view mode) {
+  RAMP_CHECK(mode == "floor" || mode == "trunc",
+             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", std::string(mode), "'");
+  return mode == "floor";
+}
+
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return a.div(b);
+  const bool floor = floor_mode(*rounding_mode);
+  if (!autograd::needs_grad({a, b})) return div_rounded(a, b, floor);
+  Tensor out = autograd::below([&] { return div_rounded(a, b, floor); });
+  autograd::record(out, "DivBackward2", {a, b}, {}, [sa = Dims(a.sizes()), sb = Dims(b.sizes())](
+                                                        const autograd::Node& n, const Tensor& g) {
+    return std::vector<Tensor>{autograd::wants(n, 0) ? zeros(sa, g.dtype()) : Tensor(),
+                               autograd::wants(n, 1) ? zeros(sb, g.dtype()) : Tensor()};
+  });
+  return out;
+}
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  if (!autograd::needs_grad({a, b})) return div_rounded(a, b, true);
+  Tensor out = autograd::below([&] { return div_rounded(a, b, true); });
+  autograd::record(out, "torch::autograd::NotImplemented", {a, b}, {},
+                   [](const autograd::Node&, const Tensor&) -> std::vector<Tensor> {
+                     throw Error("derivative for aten::floor_divide is not implemented");
+                   });
   return out;
 }
 

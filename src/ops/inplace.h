@@ -24,12 +24,10 @@ inline void check_inplace_shape(const Tensor& self, IntArrayRef shape) {
   RAMP_CHECK(std::equal(shape.begin(), shape.end(), self.sizes().begin(), self.sizes().end()), "output with shape ",
              shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
 }
-// An input may be self itself but no other part of self's memory (x.fmod_(x[0]) is refused).
-inline void check_no_partial_overlap(const Tensor& self, const Tensor& input) {
-  RAMP_CHECK(input.storage() != self.storage() || input.data_ptr() == self.data_ptr() || !ranges_overlap(self, input),
-             "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
-             "single memory location. Please clone() the tensor before performing the operation.");
-}
+// An input may be self itself but no other part of self's memory (x.fmod_(x[0]) is refused); strided
+// views sharing the storage pass, as 1.13's assert_no_partial_overlap lets them (the value is computed
+// out of place before it is written, so they read nothing written).
+inline void check_no_partial_overlap(const Tensor& self, const Tensor& input) { assert_no_partial_overlap(self, input); }
 
 // value(): the result, computed without a graph; record(original): records the node on self,
 // given a copy of self from before the write (only when `grad`).

@@ -1,6 +1,7 @@
 // cumsum/cumprod (running reductions along one dim) and the counting reductions histc, bincount.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "reduce.h"
 
@@ -134,7 +135,9 @@ Tensor histc(const Tensor& self, std::int64_t bins, Scalar min, Scalar max) {
         const Cm x = Cm(T(Cm(e)));
         if (!(x >= l && x <= h)) continue;  // outside, or NaN
         I64 pos = I64(r(r(r(x - l) * nb) / width));
-        if (pos == bins) pos -= 1;  // the last bin includes its right edge
+        // The last bin includes its right edge. `bins` rounded to T can exceed bins (511 is 512 in
+        // bfloat16), and 1.13 then writes past the histogram's end; here the value stays in the last bin.
+        if (pos >= bins) pos = bins - 1;
         o[pos] = T(Cm(o[pos]) + Cm(1));
       }
     }
@@ -149,24 +152,29 @@ Tensor bincount(const Tensor& self, const Tensor& weights, std::int64_t minlengt
   const bool w = weights.defined();
   RAMP_CHECK(!w || (weights.dim() == 1 && weights.size(0) == self.size(0)),
              "weights should be 1-d and have the same length as input");
-  const std::vector<double> xv = self.contiguous().to_vector();
+  // The values as int64 (exact above 2^53); the count's length max + 1 checked before it is made.
+  const Tensor xs = self.to(ScalarType::Int64).contiguous();
+  const std::int64_t* xv = xs.data<std::int64_t>();
   I64 n = minlength;
-  for (double e : xv) {
-    RAMP_CHECK(e >= 0, "bincount only supports 1-d non-negative integral inputs.");
-    n = std::max(n, I64(e) + 1);
+  for (I64 i = 0; i < xs.numel(); ++i) {
+    RAMP_CHECK(xv[i] >= 0, "bincount only supports 1-d non-negative integral inputs.");
+    RAMP_CHECK(xv[i] < std::numeric_limits<I64>::max(), "Storage size calculation overflowed with sizes=[", xv[i],
+               " + 1]");
+    n = std::max(n, xv[i] + 1);
   }
   const ScalarType t = !w ? ScalarType::Int64 : weights.dtype() == ScalarType::Float32 ? ScalarType::Float32 : ScalarType::Float64;
-  std::vector<double> acc(std::size_t(n), 0.0);
-  const std::vector<double> wv = w ? weights.contiguous().to_vector() : std::vector<double>();
+  Tensor out = zeros({n}, t);  // raises for a length that cannot be allocated
+  const Tensor wt = w ? weights.to(t).contiguous() : Tensor();
   // float32 weights add in float32, as 1.13 does.
-  std::vector<float> accf(t == ScalarType::Float32 ? std::size_t(n) : 0, 0.0f);
-  for (std::size_t i = 0; i < xv.size(); ++i) {
-    const auto k = std::size_t(xv[i]);
-    if (t == ScalarType::Float32) accf[k] += float(wv[i]);
-    else acc[k] += w ? wv[i] : 1.0;
-  }
-  if (t == ScalarType::Float32) std::copy(accf.begin(), accf.end(), acc.begin());
-  return from_vector(acc, {n}, t);
+  dispatch(t, [&](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      T* o = out.data<T>();
+      const T* wp = w ? wt.data<T>() : nullptr;
+      for (I64 i = 0; i < xs.numel(); ++i) o[xv[i]] += wp ? wp[i] : T(1);
+    }
+  });
+  return out;
 }
 
 }  // namespace ramp

@@ -43,6 +43,12 @@ Tensor write_op(const Tensor& self, bool inplace, std::string_view name, const T
 // ---- gather / scatter: self and index have the same number of dims (a 0-d one acts as [1]) ----
 Tensor as_1d(const Tensor& t) { return t.dim() == 0 ? t.reshape({1}) : t; }
 
+// 1.13's assert_no_overlap of an in-place write's index and source with self.
+void check_no_overlap(const Tensor& self, const Tensor& index, const Tensor& source) {
+  detail::assert_no_overlap(self, index);
+  if (source.defined()) detail::assert_no_overlap(self, source);
+}
+
 // Calls f(self_offset, index_offset, other_offset) for every element of index, where self_offset
 // points at self's element for that position along every dim but `dim` (index's value picks that).
 template <class F>
@@ -106,7 +112,9 @@ Reduce parse_reduce(const std::string& r) {
 // self[... index ...] (op)= src (or value when src is undefined), in place.
 void scatter_impl(const Tensor& self_, std::int64_t dim, const Tensor& index_, const Tensor& src_, Scalar value,
                   Reduce red) {
-  const Tensor self = as_1d(self_), index = as_1d(index_), src = src_.defined() ? as_1d(src_) : src_;
+  const Tensor self = as_1d(self_), index = as_1d(index_);
+  // a source sharing self's elements in a way 1.13 does not refuse (strided views) is read from a copy
+  const Tensor src = !src_.defined() ? src_ : as_1d(detail::may_alias(self_, src_) ? src_.detach().clone() : src_);
   const std::int64_t size = self.size(dim), stride = self.stride(dim);
   const std::int64_t* ip = index.data<std::int64_t>();
   dispatch(self.dtype(), [&](auto e) {
@@ -132,6 +140,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
   const Reduce red = add ? Reduce::add : parse_reduce(reduce);
   if (!src.defined()) detail::check_fits(value, self.dtype());
   check_scatter_shapes(as_1d(self), dim, as_1d(index), src.defined() ? as_1d(src) : src, "self");
+  if (inplace) check_no_overlap(self, index, src);
   auto write = [&](Tensor& out) { scatter_impl(out, dim, index, src, value, red); };
   if (add)
     return write_op(self, inplace, "ScatterAddBackward0", src, index, write,
@@ -193,11 +202,12 @@ Tensor index_add_op(const Tensor& self, std::int64_t dim_, const Tensor& index, 
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
   const Tensor idx = check_dim_index(self, dim, index, "index_add_");
   check_source(self, dim, idx, source, "index_add_");
+  if (inplace) check_no_overlap(self, index, source);
   return write_op(
       self, inplace, "IndexAddBackward0", source, idx,
       [&](Tensor& out) {
         const Tensor v = alpha.to_double() == 1 ? source : source.mul(alpha);
-        detail::index_put_into(out, at_dim(dim, idx), v.to(out.dtype()), true);
+        detail::index_put_into(as_1d(out), at_dim(dim, idx), v.to(out.dtype()), true);
       },
       [dim, alpha, ssizes = Dims(source.sizes())](const autograd::Node& n, const Tensor& g) {
         Tensor gv;
@@ -214,7 +224,7 @@ Tensor index_fill_op(const Tensor& self, std::int64_t dim_, const Tensor& index,
   const Tensor idx = check_dim_index(self, dim, index, "index_fill_");
   detail::check_fits(value, self.dtype());
   auto fill = [dim](const Tensor& t, const Tensor& i, Scalar v) {
-    detail::index_put_into(t, at_dim(dim, i), scalar_tensor(v, t.dtype()), false);
+    detail::index_put_into(as_1d(t), at_dim(dim, i), scalar_tensor(v, t.dtype()), false);
   };
   return write_op(
       self, inplace, "IndexFillBackward0", Tensor(), idx, [&](Tensor& out) { fill(out, idx, value); },
@@ -229,17 +239,18 @@ Tensor index_copy_op(const Tensor& self, std::int64_t dim_, const Tensor& index,
   const std::int64_t dim = wrap_dim(dim_, std::max<std::int64_t>(self.dim(), 1));
   const Tensor idx = check_dim_index(self, dim, index, "index_copy_");
   check_source(self, dim, idx, source, "index_copy_");
+  if (inplace) check_no_overlap(self, index, source);
   return write_op(
       self, inplace, "IndexCopyBackward0", source, idx,
       [&](Tensor& out) {
-        detail::index_put_into(out, at_dim(dim, idx), source, false);
+        detail::index_put_into(as_1d(out), at_dim(dim, idx), source, false);
       },
       [dim, ssizes = Dims(source.sizes())](const autograd::Node& n, const Tensor& g) {
         const Tensor i = n.unpack(0);
         Tensor gs, gv;
         if (autograd::wants(n, 0)) {
           gs = g.clone();
-          detail::index_put_into(gs, at_dim(dim, i), zeros({}, g.dtype()), false);
+          detail::index_put_into(as_1d(gs), at_dim(dim, i), zeros({}, g.dtype()), false);
         }
         if (autograd::wants(n, 1)) gv = index_select(g, dim, i).reshape(ssizes);
         return std::vector<Tensor>{gs, gv};

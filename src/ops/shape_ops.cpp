@@ -3,6 +3,7 @@
 #include "ramp/shape.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "../autograd/function.h"
@@ -248,8 +249,10 @@ Tensor one_hot(const Tensor& self, std::int64_t num_classes) {
   const std::int64_t* p = idx.data<std::int64_t>();
   const auto [lo, hi] = std::minmax_element(p, p + idx.numel());
   RAMP_CHECK(*lo >= 0, "Class values must be non-negative.");
-  if (num_classes == -1)
+  if (num_classes == -1) {
+    RAMP_CHECK(*hi < std::numeric_limits<std::int64_t>::max(), "one_hot: class value ", *hi, " + 1 overflows int64");
     num_classes = *hi + 1;
+  }
   else
     RAMP_CHECK(num_classes > *hi, "Class values must be smaller than num_classes.");
   shape.push_back(num_classes);

@@ -109,6 +109,10 @@ Generator& Generator::set_state(const Tensor& state) {
   std::uint64_t words[kWords];
   std::memcpy(words, state.contiguous().data_ptr(), sizeof(words));
   RAMP_CHECK(words[kWords - 1] <= Mt19937_64::state_size, "set_state: invalid generator state");
+  // An all-zero engine draws zeros forever (randn's rejection loop would never end); seeding never
+  // makes one, and 1.13 refuses such a state too ("Invalid mt19937 state").
+  RAMP_CHECK(std::any_of(words + 1, words + kWords - 1, [](std::uint64_t w) { return w != 0; }),
+             "set_state: invalid generator state (all zero)");
   Mt19937_64 engine;
   engine.set_state(words + 1, std::size_t(words[kWords - 1]));
   std::lock_guard lock(mu_);

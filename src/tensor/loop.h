@@ -2,6 +2,7 @@
 // operation (copy, conversion, arithmetic) is built on.
 #pragma once
 
+#include <algorithm>
 #include <array>
 
 #include "ramp/tensor.h"
@@ -71,6 +72,43 @@ inline bool ranges_overlap(const Tensor& a, const Tensor& b) {
   auto [alo, ahi] = span(a);
   auto [blo, bhi] = span(b);
   return alo < bhi && blo < ahi;
+}
+
+// c10's get_overlap_status (ATen/MemoryOverlap.cpp), which 1.13's in-place, copy and index ops consult:
+// `full` for the same elements in the same layout, `partial` where the spans of two non-overlapping and
+// dense tensors meet otherwise, `too_hard` when either is strided (1.13 looks no further), else `no`.
+enum class Overlap { no, full, partial, too_hard };
+inline Overlap overlap_status(const Tensor& a, const Tensor& b) {
+  if (&a.impl() == &b.impl()) return Overlap::full;
+  if (a.numel() == 0 || b.numel() == 0) return Overlap::no;
+  if (!a.is_non_overlapping_and_dense() || !b.is_non_overlapping_and_dense()) return Overlap::too_hard;
+  if (a.storage() != b.storage()) return Overlap::no;
+  const char* ab = static_cast<const char*>(a.data_ptr());
+  const char* bb = static_cast<const char*>(b.data_ptr());
+  const char* ae = ab + a.numel() * std::int64_t(a.element_size());
+  const char* be = bb + b.numel() * std::int64_t(b.element_size());
+  if (ab == bb && ae == be) {
+    const bool same = std::equal(a.strides().begin(), a.strides().end(), b.strides().begin(), b.strides().end());
+    return same ? Overlap::full : Overlap::partial;
+  }
+  return ab < be && bb < ae ? Overlap::partial : Overlap::no;
+}
+inline constexpr const char* kOverlapError =
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
+    "location. Please clone() the tensor before performing the operation.";
+// 1.13's assert_no_partial_overlap (elementwise in-place ops, copy_: the input may be the output itself)
+// and assert_no_overlap (index_put_, scatter_, index_add_, index_copy_: not even that).
+inline void assert_no_partial_overlap(const Tensor& out, const Tensor& in) {
+  RAMP_CHECK(overlap_status(out, in) != Overlap::partial, kOverlapError);
+}
+inline void assert_no_overlap(const Tensor& out, const Tensor& in) {
+  const Overlap o = overlap_status(out, in);
+  RAMP_CHECK(o != Overlap::partial && o != Overlap::full, kOverlapError);
+}
+// Whether reading `in` while writing `out` element by element could see written values (the cases 1.13
+// lets through as too hard to tell): such an input is copied first.
+inline bool may_alias(const Tensor& out, const Tensor& in) {
+  return in.defined() && out.storage() == in.storage() && ranges_overlap(out, in);
 }
 
 }  // namespace ramp::detail

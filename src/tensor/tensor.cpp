@@ -56,7 +56,13 @@ Storage::~Storage() {
 // ---- shape helpers ----
 std::int64_t numel_of(IntArrayRef sizes) {
   std::int64_t n = 1;
-  for (auto s : sizes) n *= s;
+  bool overflow = false, empty = false;
+  for (auto s : sizes) {
+    empty = empty || s == 0;
+    overflow = __builtin_mul_overflow(n, s, &n) || overflow;
+  }
+  if (empty) return 0;
+  RAMP_CHECK(!overflow, "numel: integer multiplication overflow");  // 1.13's text (views: expand, as_strided)
   return n;
 }
 Dims contiguous_strides(IntArrayRef sizes) {
@@ -119,10 +125,17 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, std::optional<Scala
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] == 0) span = 0;
   }
+  bool overflow = false;
   if (span) {
-    for (std::size_t i = 0; i < sizes.size(); ++i) span += (sizes[i] - 1) * strides[i];
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      std::int64_t step = 0;
+      overflow = overflow || __builtin_mul_overflow(sizes[i] - 1, strides[i], &step) || __builtin_add_overflow(span, step, &span);
+    }
   }
-  return make(std::make_shared<Storage>(std::size_t(span) * element_size(dtype)), sizes, strides, 0, dtype);
+  std::int64_t bytes = 0;
+  overflow = overflow || __builtin_mul_overflow(span, std::int64_t(element_size(dtype)), &bytes);
+  RAMP_CHECK(!overflow, "Storage size calculation overflowed with sizes=", shape_str(sizes));
+  return make(std::make_shared<Storage>(std::size_t(bytes)), sizes, strides, 0, dtype);
 }
 Tensor empty(IntArrayRef sizes, std::optional<ScalarType> dtype) {
   return empty_strided(sizes, contiguous_strides(sizes), dtype);
@@ -455,6 +468,13 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
 
 // ---- copies ----
 Tensor& Tensor::copy_(const Tensor& src) {
+  // 1.13's copy_: one element written twice, or a source that partly is the destination, raise
+  // (copying element by element would read values already written); the same elements in the same
+  // layout are a copy of nothing.
+  RAMP_CHECK(!has_internal_overlap(),
+             "unsupported operation: more than one element of the written-to tensor refers to a single "
+             "memory location. Please clone() the tensor before performing the operation.");
+  detail::assert_no_partial_overlap(*this, src);
   autograd::check_inplace(*this);
   detail::copy_into(*this, src);
   bump_version();
