@@ -131,6 +131,30 @@ def test_pickle_requires_grad_and_parameters():
         assert type(q2) is lib.nn.Parameter and not q2.requires_grad
 
 
+class _Lying:
+    """Pickles as a call of ramp's tensor rebuilder with the arguments given (a corrupt or hostile pickle)."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        from ramp import _protocol
+        return _protocol._rebuild_tensor, self.args
+
+
+@pytest.mark.parametrize("args,problem", [
+    ((b"\0" * 16, ramp.float32, (2 ** 62, 2), (4, 1), 0, False), "overflow"),  # (2**62 - 1) * 4 wraps in int64
+    ((b"\0" * 16, ramp.float32, (3, 2), (2, 1), 0, False), "reads past the end of its storage of 4 elements"),
+    ((b"\0" * 16, ramp.float32, (2,), (1,), -1, False), "negative storage offset"),
+    ((bytes([2, 1]), ramp.bool, (2,), (1,), 0, False), "bool storage byte 0 is 2, not 0 or 1"),  # UB as a bool
+    ((b"\0" * 6, ramp.float32, (1,), (1,), 0, False), "not a whole number of 4-byte elements"),
+])
+def test_unpickling_a_lying_tensor_raises(args, problem):
+    # torch 1.13 raises RuntimeError from set_() for a layout outside the storage; ramp checks as ramp.load does.
+    with pytest.raises(RuntimeError, match=problem):
+        pickled(_Lying(*args))
+
+
 def test_pickle_modules():
     for lib in (ramp, torch):
         lib.manual_seed(0)
