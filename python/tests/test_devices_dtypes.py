@@ -212,6 +212,9 @@ def test_cuda_amp_disabled():
                 loss = (lib.ones(2, requires_grad=True) * 3).sum()
         assert scaler.scale(loss) is loss and not scaler.is_enabled() and scaler.get_scale() == 1.0
         assert scaler.state_dict() == {}
+        scaler.load_state_dict(scaler.state_dict())  # a checkpoint's round trip: 1.13 ignores it when disabled
+        scaler.load_state_dict({"scale": 8.0})
+        assert scaler.get_scale() == 1.0
 
 
 def test_backends():
