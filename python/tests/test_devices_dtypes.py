@@ -102,7 +102,8 @@ TO_CALLS = ['x.to("cpu")', 'x.to(T.device("cpu"))', "x.to(T.float64)", 'x.to("cp
             'x.to(T.device("cpu"), T.float32)', "x.to(T.ones(2, dtype=T.int8))", 'x.to("cpu", copy=True)',
             'x.to(dtype=T.int64, device="cpu", non_blocking=True, copy=True)', 'x.to("cpu", T.int32, True, True)',
             "x.to()", "x.to(T.bfloat16, False, True)", "x.to(device=None)", "x.to(None)", "x.cpu()",
-            "x.double().to(x)", 'x.to("cpu:0")', "x.to(dtype=T.float64)"]
+            "x.double().to(x)", 'x.to("cpu:0")', "x.to(dtype=T.float64)", 'x.to("cpu", None, True)',
+            "x.to(None, T.int32)", "x.to(None, None)", "x.to(None, T.int32, False, True)", "x.to(None, dtype=T.int32)"]
 
 
 @pytest.mark.parametrize("call", TO_CALLS)
@@ -131,7 +132,8 @@ def test_to_cuda_raises(call):
 
 
 @pytest.mark.parametrize("call", ['x.to("cpu", "cpu")', "x.to(T.float64, T.float32)", "x.to(foo=1)", 'x.to("gpu")',
-                                  "x.to([1])", "x.to(T.float64, device='cpu')"])
+                                  "x.to([1])", "x.to(T.float64, device='cpu')", 'x.to("cpu", False)',
+                                  "x.to(None, False)", 'x.to(None, device="cpu")'])
 def test_to_errors(call):
     same_error(call, [1.0, 2.0])
 
