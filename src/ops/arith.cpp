@@ -184,11 +184,11 @@ void record_binary(Op op, Tensor& out, const Tensor& a, const Tensor& a_saved, c
                          if (need_a) da = g.mul(n.unpack(1));
                          if (need_b) db = g.mul(n.unpack(0));
                          break;
-                       case Op::div:  // da = g / b, db = -g a / b^2
+                       case Op::div:  // da = g / b, db = -g ((a / b) / b), 1.13's order (bit for bit)
                          if (need_a) da = g.div(n.unpack(1));
                          if (need_b) {
                            Tensor bb = n.unpack(1);
-                           db = g.neg().mul(n.unpack(0)).div(bb.mul(bb));
+                           db = g.neg().mul(n.unpack(0).div(bb).div(bb));
                          }
                          break;
                      }
