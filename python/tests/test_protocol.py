@@ -297,3 +297,25 @@ def test_every_activation_module_copies_and_pickles(entry):
     d = copy.deepcopy(m)
     for p, q in zip(m.parameters(), d.parameters()):
         assert p is not q and p.data_ptr() != q.data_ptr()
+
+
+NAMED = ["T.sort(T.tensor([3., 1., 2.]))", "T.topk(T.tensor([3., 1., 2.]), 2)", "T.kthvalue(T.tensor([3., 1., 2.]), 1)",
+         "T.max(T.tensor([[3., 1.]]), 1)", "T.min(T.tensor([[3., 1.]]), 1, keepdim=True)",
+         "T.tensor([3., 1., 2.]).sort(descending=True)"]
+
+
+@pytest.mark.parametrize("expr", NAMED)
+def test_named_results_are_torch_return_types(expr):
+    # torch.return_types are structseqs: tuples with .values/.indices, picklable, not namedtuples
+    # (default_collate treats a namedtuple apart), constructed from one sequence
+    r, t = (eval(expr, {"T": lib}) for lib in (ramp, torch))
+    assert type(r).__name__ == type(t).__name__ and type(r).__module__ == "ramp.return_types"
+    assert getattr(ramp.return_types, type(r).__name__) is type(r)
+    assert repr(r).replace("ramp", "torch") == repr(t)
+    for copied in (pickled(r), copy.deepcopy(r), copy.copy(r)):
+        assert type(copied) is type(r)
+        assert_values(copied.values, t.values)
+        assert_values(copied.indices, t.indices)
+    assert not hasattr(r, "_fields") and not hasattr(t, "_fields")
+    assert type(r)((r.values, r.indices)).indices is r.indices
+    assert (r.n_fields, r.n_sequence_fields, r.n_unnamed_fields) == (t.n_fields, t.n_sequence_fields, t.n_unnamed_fields)
