@@ -249,7 +249,9 @@ Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
 // 1.13's sub_check and alpha_check (ATen/native/BinaryOps.h), made before any work: a Python bool
 // counts as a bool operand (1.13 wraps it in a bool tensor), and a float alpha on an integer result
 // is refused rather than truncated.
-ScalarType operand_dtype(const Scalar& s) { return s.kind == Scalar::Kind::Bool ? ScalarType::Bool : ScalarType::Int64; }
+ScalarType operand_dtype(const Scalar& s) {
+  return s.kind == Scalar::Kind::Bool ? ScalarType::Bool : ScalarType::Int64;
+}
 void sub_check(ScalarType a, ScalarType b) {
   RAMP_CHECK(a != ScalarType::Bool || b != ScalarType::Bool,
              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "

@@ -10,8 +10,8 @@ global generator, seeded by ramp.manual_seed, when generator is None). A TensorD
 default samplers and default_collate is gathered with one index_select per tensor; everything else is
 fetched item by item and collated as torch does. num_workers > 0 loads in this process, with the
 batches and order torch's workers would give (an IterableDataset is iterated once per emulated worker,
-get_worker_info() naming the worker; the workers' RNG seeding is not emulated: WorkerInfo.seed is None). C++: ramp::data::DataLoader (the same permutations for
-the same seed)."""
+get_worker_info() naming the worker; the workers' RNG seeding is not emulated: WorkerInfo.seed is
+None). C++: ramp::data::DataLoader (the same permutations for the same seed)."""
 import contextlib
 import itertools
 
