@@ -2,7 +2,8 @@
 
 ramp computes on the CPU. ``ramp.zeros(2, device="cpu")`` (or ``"cpu:0"``, ``ramp.device("cpu")``) works;
 a CUDA device raises AssertionError (torch without CUDA does the same); other device types raise
-RuntimeError. ``ramp.device`` itself, ``Tensor.to/.cpu/.cuda/.device`` live in C++ (python/src/device.cpp).
+RuntimeError; ``pin_memory=`` is taken where 1.13 takes it (True raises: pinning needs CUDA).
+``ramp.device`` itself, ``Tensor.to/.cpu/.cuda/.device`` live in C++ (python/src/device.cpp).
 
 To give a new factory ``device=`` (and 1.13's ``pin_memory=``/``layout=``): add its name to FACTORIES (it must be a ``ramp._C`` function that
 takes no ``device`` itself); ``ramp.<name>`` is then the wrapped one.

@@ -47,12 +47,13 @@ def __deepcopy__(self, memo):
                            "protocol at the moment")
     if id(self) in memo:
         return memo[id(self)]
-    key = ("ramp storage", _C._storage_key(self))  # views of one storage share one copy of it
+    storage_id, storage = _C._pt.storage_of(self)
+    key = ("ramp storage", storage_id)  # views of one storage share one copy of it
     if key not in memo:
-        memo[key] = _C._storage_clone(self)
+        memo[key] = storage.clone()
         memo.setdefault(id(memo), []).append(self)  # keeps the storage (and so its key) alive
     with no_grad():
-        new = _new_like(type(self), _C._restride(memo[key], self.size(), self.stride(), self.storage_offset()))
+        new = _new_like(type(self), _rebuild(memo[key], self))
     if self.requires_grad:
         new.requires_grad_()
     if self.grad is not None:
@@ -73,8 +74,15 @@ def __copy__(self):
     return new
 
 
+def _rebuild(storage, like):
+    """`like`'s layout over `storage` (a 1-d tensor of a whole storage)."""
+    return _C._pt.rebuild_tensor(storage, like.storage_offset(), list(like.size()), list(like.stride()))
+
+
 def _rebuild_tensor(data, dtype, size, stride, offset, requires_grad):
-    t = _C._restride(_C._from_bytes(data, dtype), size, stride, offset)
+    """A pickle's tensor: the storage's bytes and the layout, checked as ramp.load checks a file's
+    (C++ ramp::pt: bool bytes, overflow, bounds)."""
+    t = _C._pt.rebuild_tensor(_C._pt.storage_from_bytes(data, dtype), offset, list(size), list(stride))
     return t.requires_grad_() if requires_grad else t
 
 
@@ -88,8 +96,8 @@ def _rebuild_from_type(cls, tensor, state):
 
 def __reduce_ex__(self, proto):
     """The whole storage as bytes with the layout, as torch pickles a CPU tensor (no .grad, no hooks)."""
-    args = (_C._storage_bytes(self), self.dtype, tuple(self.size()), self.stride(), self.storage_offset(),
-            self.requires_grad)
+    args = (bytes(_C._pt.storage_bytes(_C._pt.storage_of(self)[1])), self.dtype, tuple(self.size()), self.stride(),
+            self.storage_offset(), self.requires_grad)
     if type(self) is Tensor:
         return _rebuild_tensor, args
     return _rebuild_from_type, (type(self), _rebuild_tensor(*args), getattr(self, "__dict__", {}))

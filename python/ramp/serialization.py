@@ -158,12 +158,36 @@ class _LoadError(Exception):
     """A problem with the file's contents, reported as "ramp.load: <name>: <problem>"."""
 
 
+def _refuse_state(full):
+    return pickle.UnpicklingError(f"refusing to set the state of {full}: ramp.load sets attributes of an "
+                                  "OrderedDict only, as torch.load(weights_only=True)")
+
+
 class _StorageType:
     """What the pickle's torch.FloatStorage (and friends) resolves to: only a tag."""
 
     def __init__(self, name):
         self.name = name
         self.dtype = _C._pt.storage_type_dtype(name)
+
+    def __setstate__(self, state):  # pickle's BUILD would set the tag's attributes
+        raise _refuse_state(f"torch.{self.name}")
+
+
+class _Resolver:
+    """A global the pickle may call (torch._utils._rebuild_tensor_v2, ...), resolved to one of the
+    functions below. Not the function itself: pickle's BUILD opcode on a global sets the attributes
+    of what it resolves to, and a file must not change ramp's functions for the loads after it."""
+    __slots__ = ("full", "fn")
+
+    def __init__(self, full, fn):
+        self.full, self.fn = full, fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __setstate__(self, state):
+        raise _refuse_state(self.full)
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
@@ -201,8 +225,8 @@ _GLOBALS = {
 
 def _find_global(module, name):
     full = f"{module}.{name}"
-    if full in _GLOBALS:
-        return _GLOBALS[full]
+    if full in _GLOBALS:  # OrderedDict is a class, whose attributes pickle cannot set (an immutable type)
+        return _GLOBALS[full] if isinstance(_GLOBALS[full], type) else _Resolver(full, _GLOBALS[full])
     if module == "torch" and _C._pt.is_storage_type(name):
         return _StorageType(name)
     if module == "torch" and isinstance(getattr(_C, name, None), _C.dtype):

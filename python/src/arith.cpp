@@ -9,14 +9,15 @@ namespace ramp::py_ {
 namespace {
 
 // `other` as a tensor: a Python number becomes a 0-d tensor of the result type, which promotes as
-// the number would (int tensor + 2.5 is float32).
+// the number would (int tensor + 2.5 is float32); a Python bool a 0-d bool tensor, as 1.13 wraps it
+// (it promotes as nothing, and sub refuses it).
 Tensor operand(const Tensor& self, py::handle other, const char* fn) {
   if (py::isinstance<Tensor>(other)) return other.cast<Tensor>();
   Scalar s;
   if (!to_scalar(other, s))
     throw TypeError(detail::cat(fn, "(): argument 'other' (position 1) must be Tensor or Number, not ",
                                 type_name(other)));
-  return scalar_tensor(s, result_type(self, s));
+  return scalar_tensor(s, s.kind == Scalar::Kind::Bool ? ScalarType::Bool : result_type(self, s));
 }
 
 using Rounding = std::optional<std::string>;
@@ -25,12 +26,7 @@ std::optional<std::string_view> view(const Rounding& r) {
 }
 
 Tensor add(const Tensor& a, py::handle b, const Scalar& alpha) { return a.add(operand(a, b, "add"), alpha); }
-Tensor sub(const Tensor& a, py::handle b, const Scalar& alpha) {
-  RAMP_CHECK(a.dtype() != ScalarType::Bool,
-             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-             "mask, use the `~` or `logical_not()` operator instead.");
-  return a.sub(operand(a, b, "sub"), alpha);
-}
+Tensor sub(const Tensor& a, py::handle b, const Scalar& alpha) { return a.sub(operand(a, b, "sub"), alpha); }
 Tensor mul(const Tensor& a, py::handle b) { return a.mul(operand(a, b, "mul")); }
 Tensor div(const Tensor& a, py::handle b, const Rounding& mode) {
   Tensor o = operand(a, b, "div");
@@ -91,9 +87,14 @@ void init_arith(py::module_& m) {
   };
   auto div_ = [](py::object self, py::handle b, const Rounding& mode) {
     Tensor& a = self.cast<Tensor&>();
-    if (mode)
-      a.copy_(div(a, b, mode));  // 1.13 keeps self's dtype: the rounded quotient is cast back
-    else
+    if (mode) {  // 1.13 keeps self's dtype: the rounded quotient is cast back where c10::canCast allows
+      Tensor q = div(a, b, mode);
+      RAMP_CHECK((!is_floating(q.dtype()) || is_floating(a.dtype())) &&
+                     (q.dtype() == ScalarType::Bool || a.dtype() != ScalarType::Bool),
+                 "result type ", dtype_error_name(q.dtype()), " can't be cast to the desired output type ",
+                 dtype_error_name(a.dtype()));
+      a.copy_(q);
+    } else
       a.div_(operand(a, b, "div_"));
     return self;
   };

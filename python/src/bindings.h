@@ -48,7 +48,6 @@ void init_pt(py::module_& m);        // torch's checkpoint format (_C._pt)
 void init_nn(py::module_& m);        // the layers' ops (ramp/nn/functional.h) and nn::init
 void init_arith(py::module_& m);     // add/sub/mul/div by name, rounding_mode, // (after init_tensor)
 void init_device(py::module_& m);    // ramp.device, Tensor.to/.device/.type, default dtype, finfo (after init_tensor)
-void init_protocol(py::module_& m);  // pickling and deepcopy helpers for tensors and C++ modules
 void init_nn(py::module_& m);
 void init_reduce(py::module_& m);    // ramp.sum/mean/max/... and their methods (after init_tensor)
 void init_elementwise(py::module_& m);  // ramp/elementwise.h (after init_ops: adds clamp overloads)

@@ -95,12 +95,18 @@ ToArgs parse_to(const py::args& args, const py::kwargs& kw) {
     std::optional<Device> d;
     if (is_dtype(a0)) {
       r.dtype = a0.cast<ScalarType>(), form = by_dtype;
-    } else if ((d = as_device(a0))) {  // before the Tensor check: x.to(device) is the common call
+    } else if (a0.is_none() || (d = as_device(a0))) {  // before the Tensor check: x.to(device) is the common call
+      // (device or None, dtype or None, non_blocking, copy): 1.13 reads the second argument as the dtype.
       r.device = d, form = by_device;
-      if (n > 1 && is_dtype(args[1])) r.dtype = args[1].cast<ScalarType>(), i = 1;
+      if (n > 1) {
+        const py::handle a1 = PyTuple_GET_ITEM(args.ptr(), 1);
+        if (!is_dtype(a1) && !a1.is_none()) bad_to(args, kw);
+        if (is_dtype(a1)) r.dtype = a1.cast<ScalarType>();
+        i = 1;
+      }
     } else if (py::isinstance<Tensor>(a0)) {
       r.dtype = a0.cast<const Tensor&>().dtype(), r.device = Device(), form = by_tensor;
-    } else if (!a0.is_none()) {
+    } else {
       bad_to(args, kw);
     }
     i += 1;

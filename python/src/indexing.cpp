@@ -129,9 +129,9 @@ void setitem(const Tensor& self, py::handle idx, py::handle value) {
     throw TypeError("can't assign a " + type_name(value) + " to a " + autograd::legacy_type_name(self.dtype()));
 }
 
-// torch.return_types.sort & co. (python/ramp/_sort_types.py): named (values, indices) tuples.
+// torch.return_types.sort & co. (python/ramp/return_types.py): named (values, indices) tuples.
 py::object named(const char* name, const std::tuple<Tensor, Tensor>& r) {
-  static py::handle module = py::module_::import("ramp._sort_types").release();
+  static py::handle module = py::module_::import("ramp.return_types").release();
   return module.attr(name)(py::make_tuple(std::get<0>(r), std::get<1>(r)));
 }
 

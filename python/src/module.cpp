@@ -151,7 +151,6 @@ PYBIND11_MODULE(_C, m) {
   init_nn(m);
   init_arith(m);
   init_device(m);
-  init_protocol(m);
   init_reduce(m);
   init_elementwise(m);
   init_random(m);

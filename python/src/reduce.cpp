@@ -18,7 +18,7 @@ std::map<std::string, py::object, std::less<>>& return_types() {
 py::object named(std::string_view name, const Tensor& a, const Tensor& b) {
   auto it = return_types().find(name);
   if (it == return_types().end()) return py::make_tuple(a, b);
-  return it->second(a, b);
+  return it->second(py::make_tuple(a, b));  // a structseq is built from one sequence
 }
 
 // One op's arguments after `input`: by position (the first `positional` names) or keyword.

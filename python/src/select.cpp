@@ -12,7 +12,7 @@ namespace {
 // ramp.return_types.<name>(a, b): the named tuple classes of python/ramp/return_types.py.
 template <class P> py::object named(const char* name, const P& r) {
   static py::handle module = py::module_::import("ramp.return_types").release();
-  return module.attr(name)(std::get<0>(r), std::get<1>(r));
+  return module.attr(name)(py::make_tuple(std::get<0>(r), std::get<1>(r)));  // a structseq takes one sequence
 }
 
 // torch.unique's result: the values alone, or a tuple with the inverse and/or the counts asked for.

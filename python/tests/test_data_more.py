@@ -404,3 +404,68 @@ def test_training_script_runs_unchanged():
     assert r_rest == t_rest
     assert len(r_losses) == len(t_losses) == 15
     np.testing.assert_allclose(r_losses, t_losses, rtol=1e-5)
+
+
+def _iterables(lib):
+    D = lib.utils.data
+
+    class Whole(D.IterableDataset):  # no sharding: torch's workers each yield all of it
+        def __iter__(self):
+            return iter(range(5))
+
+    class Sharded(D.IterableDataset):  # torch's documented pattern: each worker takes its share
+        def __iter__(self):
+            info = D.get_worker_info()
+            if info is None:
+                return iter(range(11))
+            assert info.dataset is self and info.num_workers == 3
+            return iter(range(info.id, 11, info.num_workers))
+    return Whole(), Sharded()
+
+
+@pytest.mark.parametrize("kw", [dict(batch_size=2), dict(batch_size=2, drop_last=True), dict(batch_size=None),
+                                dict(batch_size=3, num_workers=3), dict(batch_size=2, num_workers=2),
+                                dict(batch_size=2, num_workers=3, drop_last=True), dict(batch_size=None, num_workers=2)])
+def test_iterable_dataset_batches_as_torchs_workers_give_them(kw):
+    # each worker iterates its own copy of the dataset (get_worker_info() names it) and batches
+    # its own stream; the loader takes one batch from each worker in turn, skipping finished ones
+    kw = dict(kw)
+    workers = kw.pop("num_workers", 0)
+    for rd, td in zip(_iterables(ramp), _iterables(torch)):
+        n = workers if workers != 2 or not type(rd).__name__ == "Sharded" else 0  # Sharded wants 3 or none
+        r = [b.tolist() if hasattr(b, "tolist") else b for b in DataLoader(rd, num_workers=n, **kw)]
+        t = [b.tolist() if hasattr(b, "tolist") else b for b in tdata.DataLoader(td, num_workers=n, **kw)]
+        assert r == t, (type(rd).__name__, n, r, t)
+    assert ramp.utils.data.get_worker_info() is None
+
+
+def test_worker_init_fn_runs_once_per_worker_in_that_worker():
+    seen = []
+    D = ramp.utils.data
+
+    class Stream(D.IterableDataset):
+        def __iter__(self):
+            return iter([D.get_worker_info().id] * 2)
+    loader = DataLoader(Stream(), batch_size=1, num_workers=2,
+                        worker_init_fn=lambda i: seen.append((i, D.get_worker_info().id)))
+    assert [b.tolist() for b in loader] == [[0], [1], [0], [1]]
+    assert seen == [(0, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("kw", [dict(batch_size=2, num_workers=3), dict(batch_size=None, num_workers=2),
+                                dict(batch_size=3, num_workers=0)])
+def test_map_style_batches_are_fetched_in_torchs_workers(kw):
+    def which(lib):
+        D = lib.utils.data
+
+        class Who(D.Dataset):
+            def __len__(self):
+                return 7
+
+            def __getitem__(self, i):
+                info = D.get_worker_info()
+                return [i, -1 if info is None else info.id]
+        return Who()
+    r = [b[1].tolist() if kw["batch_size"] else b for b in DataLoader(which(ramp), **kw)]
+    t = [b[1].tolist() if kw["batch_size"] else b for b in tdata.DataLoader(which(torch), **kw)]
+    assert r == t

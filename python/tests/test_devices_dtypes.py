@@ -98,11 +98,31 @@ def test_every_factory_takes_device():
         assert getattr(ramp, name).__wrapped__ is getattr(ramp._C, name)
 
 
+FACTORY_CALLS = {"tensor": "[1.5]", "as_tensor": "[1.5]", "zeros": "2", "ones": "2", "empty": "(0,)", "full": "(2,), 1.5",
+                 "arange": "3", "linspace": "0, 1, 3", "rand": "0", "randn": "0", "zeros_like": "x", "ones_like": "x",
+                 "empty_like": "x[:0]", "full_like": "x, 2", "scalar_tensor": "1.5", "randperm": "0",
+                 "randint": "3, (0,)", "randint_like": "x[:0], 3", "rand_like": "x[:0]", "randn_like": "x[:0]",
+                 "normal": "0., 1., (0,)", "eye": "2"}
+
+
+@pytest.mark.parametrize("name", ramp._device.FACTORIES)
+@pytest.mark.parametrize("pin", ["False", "None", "True"])
+def test_factories_take_pin_memory_as_torch(name, pin):
+    # 1.13's factories (all but as_tensor) take pin_memory=; True needs CUDA (RuntimeError)
+    (r, re), (t, te) = both(f"T.{name}({FACTORY_CALLS[name]}, pin_memory={pin})", [1.0, 2.0])
+    assert (re and re[0]) == (te and te[0]), (re, te)
+    if te is None:
+        assert_values(r, t)
+    elif pin == "True" and name != "as_tensor":
+        assert "Pinned memory requires CUDA" in re[1]
+
+
 TO_CALLS = ['x.to("cpu")', 'x.to(T.device("cpu"))', "x.to(T.float64)", 'x.to("cpu", T.int32)',
             'x.to(T.device("cpu"), T.float32)', "x.to(T.ones(2, dtype=T.int8))", 'x.to("cpu", copy=True)',
             'x.to(dtype=T.int64, device="cpu", non_blocking=True, copy=True)', 'x.to("cpu", T.int32, True, True)',
             "x.to()", "x.to(T.bfloat16, False, True)", "x.to(device=None)", "x.to(None)", "x.cpu()",
-            "x.double().to(x)", 'x.to("cpu:0")', "x.to(dtype=T.float64)"]
+            "x.double().to(x)", 'x.to("cpu:0")', "x.to(dtype=T.float64)", 'x.to("cpu", None, True)',
+            "x.to(None, T.int32)", "x.to(None, None)", "x.to(None, T.int32, False, True)", "x.to(None, dtype=T.int32)"]
 
 
 @pytest.mark.parametrize("call", TO_CALLS)
@@ -131,7 +151,8 @@ def test_to_cuda_raises(call):
 
 
 @pytest.mark.parametrize("call", ['x.to("cpu", "cpu")', "x.to(T.float64, T.float32)", "x.to(foo=1)", 'x.to("gpu")',
-                                  "x.to([1])", "x.to(T.float64, device='cpu')"])
+                                  "x.to([1])", "x.to(T.float64, device='cpu')", 'x.to("cpu", False)',
+                                  "x.to(None, False)", 'x.to(None, device="cpu")'])
 def test_to_errors(call):
     same_error(call, [1.0, 2.0])
 
@@ -212,6 +233,9 @@ def test_cuda_amp_disabled():
                 loss = (lib.ones(2, requires_grad=True) * 3).sum()
         assert scaler.scale(loss) is loss and not scaler.is_enabled() and scaler.get_scale() == 1.0
         assert scaler.state_dict() == {}
+        scaler.load_state_dict(scaler.state_dict())  # a checkpoint's round trip: 1.13 ignores it when disabled
+        scaler.load_state_dict({"scale": 8.0})
+        assert scaler.get_scale() == 1.0
 
 
 def test_backends():

@@ -398,3 +398,24 @@ def test_hooks_removed_restore_fast_path():
     h.remove()
     r = pair(3, 4, requires_grad=True)[1]
     assert mr(r).grad_fn.name() != "BackwardHookFunctionBackward"
+
+
+def test_torch_nn_modules_paths():
+    # the global module hooks live at torch.nn.modules.module.register_module_*; code written for
+    # torch reaches them (and the layers) through nn.modules
+    for path in ["module.register_module_forward_pre_hook", "module.register_module_forward_hook",
+                 "module.register_module_backward_hook", "module.register_module_full_backward_hook",
+                 "module.Module", "linear.Linear", "container.Sequential", "conv.Conv2d", "loss.MSELoss",
+                 "batchnorm.BatchNorm1d", "dropout.Dropout", "flatten.Unflatten", "normalization.LayerNorm",
+                 "pooling.MaxPool2d", "Linear", "Module", "ReLU"]:
+        t, r = torch.nn.modules, ramp.nn.modules
+        for part in path.split("."):
+            t, r = getattr(t, part), getattr(r, part)
+        assert r.__name__ == t.__name__
+    from ramp.nn.modules.module import register_module_forward_hook
+    seen = []
+    h = register_module_forward_hook(lambda m, i, o: seen.append(type(m).__name__))
+    ramp.nn.ReLU()(ramp.ones(1))
+    h.remove()
+    ramp.nn.ReLU()(ramp.ones(1))
+    assert seen == ["ReLU"]

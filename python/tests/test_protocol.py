@@ -131,6 +131,30 @@ def test_pickle_requires_grad_and_parameters():
         assert type(q2) is lib.nn.Parameter and not q2.requires_grad
 
 
+class _Lying:
+    """Pickles as a call of ramp's tensor rebuilder with the arguments given (a corrupt or hostile pickle)."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        from ramp import _protocol
+        return _protocol._rebuild_tensor, self.args
+
+
+@pytest.mark.parametrize("args,problem", [
+    ((b"\0" * 16, ramp.float32, (2 ** 62, 2), (4, 1), 0, False), "overflow"),  # (2**62 - 1) * 4 wraps in int64
+    ((b"\0" * 16, ramp.float32, (3, 2), (2, 1), 0, False), "reads past the end of its storage of 4 elements"),
+    ((b"\0" * 16, ramp.float32, (2,), (1,), -1, False), "negative storage offset"),
+    ((bytes([2, 1]), ramp.bool, (2,), (1,), 0, False), "bool storage byte 0 is 2, not 0 or 1"),  # UB as a bool
+    ((b"\0" * 6, ramp.float32, (1,), (1,), 0, False), "not a whole number of 4-byte elements"),
+])
+def test_unpickling_a_lying_tensor_raises(args, problem):
+    # torch 1.13 raises RuntimeError from set_() for a layout outside the storage; ramp checks as ramp.load does.
+    with pytest.raises(RuntimeError, match=problem):
+        pickled(_Lying(*args))
+
+
 def test_pickle_modules():
     for lib in (ramp, torch):
         lib.manual_seed(0)
@@ -273,3 +297,25 @@ def test_every_activation_module_copies_and_pickles(entry):
     d = copy.deepcopy(m)
     for p, q in zip(m.parameters(), d.parameters()):
         assert p is not q and p.data_ptr() != q.data_ptr()
+
+
+NAMED = ["T.sort(T.tensor([3., 1., 2.]))", "T.topk(T.tensor([3., 1., 2.]), 2)", "T.kthvalue(T.tensor([3., 1., 2.]), 1)",
+         "T.max(T.tensor([[3., 1.]]), 1)", "T.min(T.tensor([[3., 1.]]), 1, keepdim=True)",
+         "T.tensor([3., 1., 2.]).sort(descending=True)"]
+
+
+@pytest.mark.parametrize("expr", NAMED)
+def test_named_results_are_torch_return_types(expr):
+    # torch.return_types are structseqs: tuples with .values/.indices, picklable, not namedtuples
+    # (default_collate treats a namedtuple apart), constructed from one sequence
+    r, t = (eval(expr, {"T": lib}) for lib in (ramp, torch))
+    assert type(r).__name__ == type(t).__name__ and type(r).__module__ == "ramp.return_types"
+    assert getattr(ramp.return_types, type(r).__name__) is type(r)
+    assert repr(r).replace("ramp", "torch") == repr(t)
+    for copied in (pickled(r), copy.deepcopy(r), copy.copy(r)):
+        assert type(copied) is type(r)
+        assert_values(copied.values, t.values)
+        assert_values(copied.indices, t.indices)
+    assert not hasattr(r, "_fields") and not hasattr(t, "_fields")
+    assert type(r)((r.values, r.indices)).indices is r.indices
+    assert (r.n_fields, r.n_sequence_fields, r.n_unnamed_fields) == (t.n_fields, t.n_sequence_fields, t.n_unnamed_fields)

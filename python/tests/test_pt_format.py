@@ -444,6 +444,43 @@ def test_hostile_pickles(tmp_path, pkl, problem):
         ramp._C._pt.load_pt(str(tmp_path / "p.pt"))
 
 
+def _build_on(module, name, state):
+    """data.pkl: the global module.name, then BUILD with `state` (what pickle does to set an object's
+    attributes; torch writes it for an OrderedDict's _metadata only)."""
+    return b"\x80\x02c" + f"{module}\n{name}\n".encode() + state + b"b."
+
+
+_S = b"X\x0c\x00\x00\x00__defaults__K\x01K\x02\x86"  # '__defaults__': (1, 2)
+
+
+@pytest.mark.parametrize("module,name,state", [
+    ("torch._utils", "_rebuild_parameter", b"N}" + _S + b"s\x86"),          # (None, {slot: value}): setattr
+    ("torch._utils", "_rebuild_tensor_v2", b"}X\x08\x00\x00\x00__name__X\x03\x00\x00\x00pwns"),  # __dict__
+    ("torch", "Size", b"N}" + _S + b"s\x86"),
+    ("torch", "FloatStorage", b"}X\x05\x00\x00\x00dtypeK\x01s"),
+])
+def test_a_pickle_cannot_set_attributes_of_what_the_globals_resolve_to(tmp_path, module, name, state):
+    # torch.load(weights_only=True) refuses BUILD on anything but an OrderedDict, a Tensor or a
+    # Parameter; ramp's resolvers are its own functions, which a file must not change for later loads.
+    from ramp import serialization
+    before = {k: (getattr(v, "__defaults__", None), dict(getattr(v, "__dict__", {})))
+              for k, v in vars(serialization).items() if callable(v)}
+    write_entries(tmp_path / "b.pt", {"archive/data.pkl": _build_on(module, name, state), "archive/version": b"3\n"})
+    with pytest.raises(pickle.UnpicklingError, match=f"ramp.load: .*b.pt: refusing to set the state of {module}.{name}"):
+        ramp.load(tmp_path / "b.pt")
+    after = {k: (getattr(v, "__defaults__", None), dict(getattr(v, "__dict__", {})))
+             for k, v in vars(serialization).items() if callable(v)}
+    assert after == before
+    with pytest.raises(RuntimeError, match=r"load_pt: .*b.pt: "):
+        ramp._C._pt.load_pt(str(tmp_path / "b.pt"))
+
+
+def test_an_ordered_dicts_metadata_is_still_restored(tmp_path):  # the BUILD torch writes
+    sd = torch.nn.Linear(2, 2).state_dict()
+    torch.save(sd, tmp_path / "sd.pt")
+    assert ramp.load(tmp_path / "sd.pt")._metadata == sd._metadata
+
+
 def truncations(blob):
     return (blob[:n] for n in range(len(blob)))
 

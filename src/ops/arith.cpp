@@ -184,11 +184,11 @@ void record_binary(Op op, Tensor& out, const Tensor& a, const Tensor& a_saved, c
                          if (need_a) da = g.mul(n.unpack(1));
                          if (need_b) db = g.mul(n.unpack(0));
                          break;
-                       case Op::div:  // da = g / b, db = -g a / b^2
+                       case Op::div:  // da = g / b, db = -g ((a / b) / b), 1.13's order (bit for bit)
                          if (need_a) da = g.div(n.unpack(1));
                          if (need_b) {
                            Tensor bb = n.unpack(1);
-                           db = g.neg().mul(n.unpack(0)).div(bb.mul(bb));
+                           db = g.neg().mul(n.unpack(0).div(bb).div(bb));
                          }
                          break;
                      }
@@ -243,23 +243,64 @@ Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
   return scalar_tensor(s, ramp::result_type(like, s));
 }
 
+// 1.13's sub_check and alpha_check (ATen/native/BinaryOps.h), made before any work: a Python bool
+// counts as a bool operand (1.13 wraps it in a bool tensor), and a float alpha on an integer result
+// is refused rather than truncated.
+ScalarType operand_dtype(const Scalar& s) {
+  return s.kind == Scalar::Kind::Bool ? ScalarType::Bool : ScalarType::Int64;
+}
+void sub_check(ScalarType a, ScalarType b) {
+  RAMP_CHECK(a != ScalarType::Bool || b != ScalarType::Bool,
+             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+             "operator instead.");
+  RAMP_CHECK(a != ScalarType::Bool && b != ScalarType::Bool,
+             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+             "use the `~` or `logical_not()` operator instead.");
+}
+void alpha_check(ScalarType result, const Scalar& alpha) {
+  RAMP_CHECK(alpha.kind != Scalar::Kind::Bool || result == ScalarType::Bool,
+             "Boolean alpha only supported for Boolean results.");
+  RAMP_CHECK(is_floating(result) || !alpha.is_floating(),
+             "For integral input tensors, argument alpha must not be a floating point number.");
+}
+
 }  // namespace
 
-Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return binary(Op::add, *this, o, alpha.to_double()); }
-Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return binary(Op::sub, *this, o, alpha.to_double()); }
+Tensor Tensor::add(const Tensor& o, Scalar alpha) const {
+  alpha_check(result_type(Op::add, *this, o), alpha);
+  return binary(Op::add, *this, o, alpha.to_double());
+}
+Tensor Tensor::sub(const Tensor& o, Scalar alpha) const {
+  sub_check(dtype(), o.dtype());
+  alpha_check(result_type(Op::sub, *this, o), alpha);
+  return binary(Op::sub, *this, o, alpha.to_double());
+}
 Tensor Tensor::mul(const Tensor& o) const { return binary(Op::mul, *this, o); }
 Tensor Tensor::div(const Tensor& o) const { return binary(Op::div, *this, o); }
 Tensor Tensor::add(Scalar o) const { return add(scalar_as_tensor(*this, o)); }
-Tensor Tensor::sub(Scalar o) const { return sub(scalar_as_tensor(*this, o)); }
+Tensor Tensor::sub(Scalar o) const {
+  sub_check(dtype(), operand_dtype(o));
+  return sub(scalar_as_tensor(*this, o));
+}
 Tensor Tensor::mul(Scalar o) const { return mul(scalar_as_tensor(*this, o)); }
 Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
 Tensor Tensor::neg() const { return ramp::neg(*this); }  // ramp/elementwise.h
-Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return binary_(Op::add, *this, o, alpha.to_double()); }
-Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) { return binary_(Op::sub, *this, o, alpha.to_double()); }
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
+  alpha_check(dtype(), alpha);
+  return binary_(Op::add, *this, o, alpha.to_double());
+}
+Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
+  sub_check(dtype(), o.dtype());
+  alpha_check(dtype(), alpha);
+  return binary_(Op::sub, *this, o, alpha.to_double());
+}
 Tensor& Tensor::mul_(const Tensor& o) { return binary_(Op::mul, *this, o); }
 Tensor& Tensor::div_(const Tensor& o) { return binary_(Op::div, *this, o); }
 Tensor& Tensor::add_(Scalar o) { return add_(scalar_as_tensor(*this, o)); }
-Tensor& Tensor::sub_(Scalar o) { return sub_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::sub_(Scalar o) {
+  sub_check(dtype(), operand_dtype(o));
+  return sub_(scalar_as_tensor(*this, o));
+}
 Tensor& Tensor::mul_(Scalar o) { return mul_(scalar_as_tensor(*this, o)); }
 Tensor& Tensor::div_(Scalar o) { return div_(scalar_as_tensor(*this, o)); }
 
@@ -272,7 +313,10 @@ Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
 Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
 Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
 Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
-Tensor operator-(Scalar a, const Tensor& b) { return binary(Op::sub, scalar_as_tensor(b, a), b, 1, "RsubBackward1"); }
+Tensor operator-(Scalar a, const Tensor& b) {
+  sub_check(operand_dtype(a), b.dtype());
+  return binary(Op::sub, scalar_as_tensor(b, a), b, 1, "RsubBackward1");
+}
 Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
 Tensor operator/(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).div(b); }
 Tensor operator-(const Tensor& a) { return a.neg(); }

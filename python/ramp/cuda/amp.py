@@ -71,6 +71,5 @@ class GradScaler:
         return {}
 
     def load_state_dict(self, state_dict):
-        if not state_dict:
-            raise RuntimeError("The source state dict is empty, possibly because it was saved "
-                               "from a disabled instance of GradScaler.")
+        """Nothing to restore: 1.13's disabled scaler returns before its empty-dict check, so that
+        `scaler.load_state_dict(scaler.state_dict())` round-trips."""

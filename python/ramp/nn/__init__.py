@@ -20,6 +20,25 @@ _CLASSES = {e["module"]: _generate.make_module(e, Module, Parameter) for e in _g
 globals().update(_CLASSES)
 
 
+def _modules_package():
+    """ramp.nn.modules: torch.nn.modules' paths (nn.modules.module.register_module_forward_hook, ...)
+    over ramp's modules, which live one level up (ramp.nn.module, ramp.nn.linear, ...)."""
+    import sys
+    import types
+    pkg = types.ModuleType(__name__ + ".modules", _modules_package.__doc__)
+    pkg.__path__ = []  # a package, so that `from ramp.nn.modules.module import ...` resolves
+    for sub in ("module", "container", "linear", "conv", "batchnorm", "dropout", "flatten", "loss", "normalization",
+                "pooling"):
+        setattr(pkg, sub, sys.modules[f"{__name__}.{sub}"])
+        sys.modules[f"{pkg.__name__}.{sub}"] = sys.modules[f"{__name__}.{sub}"]
+    pkg.__dict__.update({k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Module)})
+    sys.modules[pkg.__name__] = pkg
+    return pkg
+
+
+modules = _modules_package()
+
+
 def get_activation(name, *args, **kwargs):
     """The module for an activation's function name ("leaky_relu") or class name ("LeakyReLU")."""
     entry = _generate.BY_NAME.get(name) or next((e for e in _generate.REGISTRY if e["module"] == name), None)
@@ -32,4 +51,4 @@ __all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linea
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerNorm", "Dropout1d",
            "Dropout2d", "Dropout3d", "Unflatten", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "utils", *_CLASSES]
+           "BCEWithLogitsLoss", "utils", "modules", *_CLASSES]

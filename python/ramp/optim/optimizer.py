@@ -99,8 +99,8 @@ class Optimizer:
     def _push(self):
         """Every group's options (and the lr a scheduler started from) into C++."""
         if self._c is None:
-            raise TypeError("ramp's schedulers drive ramp.optim's C++ optimizers (SGD, Adam, AdamW), not "
-                            + type(self).__name__)
+            raise TypeError("ramp's schedulers drive ramp.optim's C++ optimizers (SGD, Adam, AdamW, Adadelta, Adagrad, "
+                            "RMSprop), not " + type(self).__name__)
         for i, group in enumerate(self.param_groups):
             self._c.set_options(i, group)
             self._c.set_initial_lr(i, group.get("initial_lr"))

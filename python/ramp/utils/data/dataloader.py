@@ -9,8 +9,10 @@ Shuffling is RandomSampler: ramp.randperm(len(dataset), generator=generator) eac
 global generator, seeded by ramp.manual_seed, when generator is None). A TensorDataset batched by the
 default samplers and default_collate is gathered with one index_select per tensor; everything else is
 fetched item by item and collated as torch does. num_workers > 0 loads in this process, with the
-batches and order torch's workers would give. C++: ramp::data::DataLoader (the same permutations for
-the same seed)."""
+batches and order torch's workers would give (an IterableDataset is iterated once per emulated worker,
+get_worker_info() naming the worker; the workers' RNG seeding is not emulated: WorkerInfo.seed is
+None). C++: ramp::data::DataLoader (the same permutations for the same seed)."""
+import contextlib
 import itertools
 
 from ... import _C
@@ -21,9 +23,36 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 
+class WorkerInfo:
+    """torch.utils.data.get_worker_info()'s answer inside a worker: id, num_workers, seed, dataset."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+    def __repr__(self):
+        return "WorkerInfo({})".format(", ".join(f"{k}={v}" for k, v in self.__dict__.items()))
+
+
+_worker_info = None  # set while a loader runs code "in" one of its emulated workers
+
+
 def get_worker_info():
-    """None: ramp loads in the main process (as torch outside a worker)."""
-    return None
+    """The WorkerInfo of the worker running this code; None in the main process (ramp's workers are
+    emulated in this process, one at a time, so that IterableDatasets shard and batch as in torch)."""
+    return _worker_info
+
+
+@contextlib.contextmanager
+def _in_worker(info):
+    global _worker_info
+    outer, _worker_info = _worker_info, info
+    try:
+        yield
+    finally:
+        _worker_info = outer
+
+
+_DONE = object()  # a worker's stream has ended
 
 
 class _DatasetKind:
@@ -142,6 +171,18 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self.__initialized = True
 
+    def _iterable_batches(self, it):
+        """An IterableDataset's iterator, batched (batch_size=None: item by item) and collated."""
+        if self.batch_size is None:
+            for item in it:
+                yield self.collate_fn(item)
+            return
+        while True:
+            data = list(itertools.islice(it, self.batch_size))
+            if not data or (self.drop_last and len(data) < self.batch_size):
+                return
+            yield self.collate_fn(data)
+
     def __setattr__(self, attr, val):
         if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
                                            "persistent_workers"):
@@ -168,19 +209,39 @@ class DataLoader:
     def __iter__(self):
         return _DataLoaderIter(self, self._batches())
 
+    def _start_workers(self):
+        """The emulated workers' WorkerInfos, worker_init_fn(id) run "in" each, as torch starts them
+        for each iterator; none when num_workers is 0."""
+        infos = [WorkerInfo(id=wid, num_workers=self.num_workers, seed=None, dataset=self.dataset)
+                 for wid in range(self.num_workers)]
+        for info in infos:
+            with _in_worker(info):
+                if self.worker_init_fn is not None:
+                    self.worker_init_fn(info.id)
+        return infos
+
     def _batches(self):
         collate = self.collate_fn
+        infos = self._start_workers()
         if self._dataset_kind == _DatasetKind.Iterable:
-            it = iter(self.dataset)
-            if self.batch_size is None:
-                for item in it:
-                    yield collate(item)
+            if not infos:
+                yield from self._iterable_batches(iter(self.dataset))
                 return
-            while True:
-                data = list(itertools.islice(it, self.batch_size))
-                if not data or (self.drop_last and len(data) < self.batch_size):
-                    return
-                yield collate(data)
+            # torch's workers: each iterates the dataset (get_worker_info() tells it which one it is)
+            # and batches its own stream; the loader takes a batch from each live worker in turn.
+            workers = []
+            for info in infos:
+                with _in_worker(info):
+                    workers.append((info, self._iterable_batches(iter(self.dataset))))
+            while workers:
+                for worker in list(workers):
+                    with _in_worker(worker[0]):
+                        batch = next(worker[1], _DONE)
+                    if batch is _DONE:
+                        workers.remove(worker)
+                    else:
+                        yield batch
+            return
         if (self._default_batching and collate is default_collate and type(self.dataset) is TensorDataset
                 and type(self.sampler) in (RandomSampler, SequentialSampler)):
             # TensorDataset: one index_select per tensor (what default_collate of its items gives)
@@ -190,11 +251,17 @@ class DataLoader:
                 index = order[b * bs:(b + 1) * bs]
                 yield [t.index_select(0, index) for t in self.dataset.tensors]
             return
+        # A map-style dataset: batch k is fetched by worker k % num_workers, as torch deals them out.
+        worker = (lambda k: _in_worker(infos[k % len(infos)])) if infos else (lambda k: contextlib.nullcontext())
         if self._auto_collation:
-            for indices in self.batch_sampler:
-                yield collate([self.dataset[i] for i in indices])
+            for k, indices in enumerate(self.batch_sampler):
+                with worker(k):
+                    batch = collate([self.dataset[i] for i in indices])
+                yield batch
         else:
-            for index in self.sampler:
-                yield collate(self.dataset[index])
+            for k, index in enumerate(self.sampler):
+                with worker(k):
+                    batch = collate(self.dataset[index])
+                yield batch
 
 
