@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "ramp/activations.h"
+#include "ramp/elementwise.h"
 
 namespace ramp::kernels {
 
@@ -29,6 +30,9 @@ struct Table {
   MaskForwardFn mask_forward[act::kNumActivations][kNumScalarTypes] = {};
   MaskBackwardFn mask_backward[kNumScalarTypes] = {};
   SoftmaxFn softmax[kNumScalarTypes] = {};
+  // The unary math ops of ramp/elementwise.h with a vector formula, by ew::unary_index (floating
+  // dtypes; `params` unused): src/kernels/elementwise_kernels.cpp.
+  UnaryFn elementwise[ew::kNumUnaryOps][kNumScalarTypes] = {};
 };
 
 // The best table this CPU runs (AVX-512, AVX2, or the portable baseline); $RAMP_ISA=avx2|baseline
@@ -36,8 +40,8 @@ struct Table {
 const Table& table();
 
 // One per compiled instruction set (src/kernels/activation_kernels.cpp, built once per set).
-namespace avx512 { const Table& table(); }
-namespace avx2 { const Table& table(); }
-namespace baseline { const Table& table(); }
+namespace avx512 { const Table& table(); void add_elementwise(Table&); }
+namespace avx2 { const Table& table(); void add_elementwise(Table&); }
+namespace baseline { const Table& table(); void add_elementwise(Table&); }
 
 }  // namespace ramp::kernels

@@ -1,0 +1,138 @@
+// The unary math ops of ramp/elementwise.h as vector kernels: one loop, instantiated for every
+// entry with a `vec(m, v)` formula and every floating dtype, compiled once per instruction set
+// like activation_kernels.cpp (see there for the per-ISA build).
+//
+// `Math` below is what the formulas' `m` is. The transcendentals are SLEEF's 1-ulp (u10)
+// functions for the instruction set: PyTorch 1.13's AVX2 kernels call Sleef_sinf8_u10 & co.
+// (Debian's torch links this same libsleef), so on AVX2 ramp's results are 1.13's bit for bit, and
+// the AVX-512 versions are the same algorithms twice as wide. The baseline build (Highway's scalar
+// target here) calls glibc's libm per element, as 1.13's default-capability build does. sqrt,
+// floor, ceil, round (half to even), trunc, abs and neg are single instructions on the vector
+// targets.
+#define HWY_COMPILE_ONLY_STATIC 1
+#include <hwy/cache_control.h>
+#include <hwy/highway.h>
+#include <sleef.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels.h"
+
+namespace ramp::kernels::RAMP_ISA {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#include "lanes.h"
+
+namespace {
+
+// SLEEF's u10 function `name` for float (F) or double (D) vectors of this instruction set.
+#if HWY_TARGET == HWY_AVX3
+#define RAMP_SLEEF_F(name) Sleef_##name##f16_u10avx512f
+#define RAMP_SLEEF_D(name) Sleef_##name##d8_u10avx512f
+#elif HWY_TARGET == HWY_AVX2
+#define RAMP_SLEEF_F(name) Sleef_##name##f8_u10avx2
+#define RAMP_SLEEF_D(name) Sleef_##name##d4_u10avx2
+#endif
+
+// The vector operations the entries' `vec` formulas use, over Highway vectors of descriptor D.
+template <class D> struct Math {
+  D d;
+  using T = hn::TFromD<D>;
+  using V = hn::Vec<D>;
+  V zero() const { return hn::Zero(d); }
+  V set(double c) const { return hn::Set(d, T(c)); }
+  V sub(V a, V b) const { return hn::Sub(a, b); }
+  V div(V a, V b) const { return hn::Div(a, b); }
+  V neg(V a) const { return hn::Neg(a); }
+  V abs(V a) const { return hn::Abs(a); }
+  auto lt(V a, V b) const { return hn::Lt(a, b); }
+  template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
+  V sqrt(V a) const { return hn::Sqrt(a); }
+  V floor(V a) const { return hn::Floor(a); }
+  V ceil(V a) const { return hn::Ceil(a); }
+  V round(V a) const { return hn::Round(a); }  // to nearest, ties to even
+  V trunc(V a) const { return hn::Trunc(a); }
+#ifdef RAMP_SLEEF_F
+#define RAMP_TRANSCENDENTAL(method, name)                              \
+  V method(V a) const {                                                \
+    if constexpr (sizeof(T) == 4) return V{RAMP_SLEEF_F(name)(a.raw)}; \
+    else return V{RAMP_SLEEF_D(name)(a.raw)};                          \
+  }
+#else  // Highway's scalar target: one lane, libm
+#define RAMP_TRANSCENDENTAL(method, name) \
+  V method(V a) const { return V{std::name(a.raw)}; }
+#endif
+  RAMP_TRANSCENDENTAL(sin, sin)
+  RAMP_TRANSCENDENTAL(cos, cos)
+  RAMP_TRANSCENDENTAL(tan, tan)
+  RAMP_TRANSCENDENTAL(exp, exp)
+  RAMP_TRANSCENDENTAL(expm1, expm1)
+  RAMP_TRANSCENDENTAL(log, log)
+  RAMP_TRANSCENDENTAL(log1p_u10, log1p)
+  // SLEEF's log1p loses accuracy below the smallest normal (log1pf(1e-45) is 0, log1pf(2e-38) 7
+  // ulps off; 1.13 gives the same). There log1p(x) rounds to x itself: |x| under half an ulp
+  // relative, so x - x^2/2 rounds to x. The select costs one compare and blend.
+  V log1p(V a) const {
+    const V tiny = set(sizeof(T) == 4 ? 1e-8 : 1e-17);
+    return hn::IfThenElse(hn::Lt(hn::Abs(a), tiny), a, log1p_u10(a));
+  }
+  RAMP_TRANSCENDENTAL(log2, log2)
+  RAMP_TRANSCENDENTAL(log10, log10)
+#undef RAMP_TRANSCENDENTAL
+};
+
+// y[i] = E::vec(x[i]) for i < n, x == y allowed; `stream`: non-temporal stores (y 64-byte aligned).
+template <class E, class T> void unary(const void* xv, void* yv, std::int64_t n, const void*, bool stream) {
+  using L = Lanes<T>;
+  const typename L::D d;
+  const Math<typename L::D> m{d};
+  const T* x = static_cast<const T*>(xv);
+  T* y = static_cast<T*>(yv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  std::int64_t i = 0;
+  // Two vectors per iteration, both loaded before either is stored (x may be y).
+  auto body = [&](auto store) {
+    for (; i + 2 * N <= n; i += 2 * N) {
+      const auto v0 = L::load(d, x + i), v1 = L::load(d, x + i + N);
+      store(E::vec(m, v0), y + i);
+      store(E::vec(m, v1), y + i + N);
+    }
+  };
+  if (stream) {
+    body([&](auto v, T* at) { L::stream(v, d, at); });
+    hwy::FlushStream();
+  } else {
+    body([&](auto v, T* at) { L::store(v, d, at); });
+  }
+  for (; i + N <= n; i += N) L::store(E::vec(m, L::load(d, x + i)), d, y + i);
+  if (i < n) {
+    if constexpr (L::kMaskedTail) {
+      const auto rest = std::size_t(n - i);
+      L::store_n(E::vec(m, L::load_n(d, x + i, rest)), d, y + i, rest);
+      return;
+    }
+    // The tail through one vector's worth of stack (zeros in the unused lanes: no faults, no
+    // uninitialized reads).
+    HWY_ALIGN T buf[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(buf, x + i, std::size_t(n - i) * sizeof(T));
+    L::store(E::vec(m, L::load(d, buf)), d, buf);
+    std::memcpy(y + i, buf, std::size_t(n - i) * sizeof(T));
+  }
+}
+
+}  // namespace
+
+void add_elementwise(Table& t) {
+  ew::for_each_unary([&](auto e) {
+    using E = decltype(e);
+    if constexpr (ew::has_vec<E>) {
+      auto& row = t.elementwise[ew::unary_index<E>()];
+      row[int(ScalarType::Float32)] = &unary<E, float>;
+      row[int(ScalarType::Float64)] = &unary<E, double>;
+      row[int(ScalarType::BFloat16)] = &unary<E, BFloat16>;
+    }
+  });
+}
+
+}  // namespace ramp::kernels::RAMP_ISA
