@@ -15,8 +15,8 @@
 // also has a vector kernel per instruction set (src/kernels/elementwise_kernels.cpp) for its
 // floating dtypes, where `m` supplies the vector operations: on AVX2 and AVX-512 the
 // transcendentals are SLEEF's 1-ulp functions, the ones 1.13's kernels call (the same library and
-// results on AVX2); the rounding ops and sqrt are single instructions. `f` stays the formula for
-// the other dtypes and for the baseline instruction set (glibc's libm, as 1.13's default build).
+// results on AVX2; the baseline build calls SLEEF's portable C ones); the rounding ops and sqrt
+// are single instructions. `f` is the formula for the other dtypes (and the unvectorized entries).
 #pragma once
 
 #include <cmath>

@@ -6,9 +6,9 @@
 // functions for the instruction set: PyTorch 1.13's AVX2 kernels call Sleef_sinf8_u10 & co.
 // (Debian's torch links this same libsleef), so on AVX2 ramp's results are 1.13's bit for bit, and
 // the AVX-512 versions are the same algorithms twice as wide. The baseline build (Highway's scalar
-// target here) calls glibc's libm per element, as 1.13's default-capability build does. sqrt,
-// floor, ceil, round (half to even), trunc, abs and neg are single instructions on the vector
-// targets.
+// target here) calls SLEEF's portable C versions one element at a time: glibc's log10f, which
+// 1.13's default build calls, is up to 1.04 ulp off. sqrt, floor, ceil, round (half to even),
+// trunc, abs and neg are single instructions on the vector targets.
 #define HWY_COMPILE_ONLY_STATIC 1
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
@@ -33,6 +33,9 @@ namespace {
 #elif HWY_TARGET == HWY_AVX2
 #define RAMP_SLEEF_F(name) Sleef_##name##f8_u10avx2
 #define RAMP_SLEEF_D(name) Sleef_##name##d4_u10avx2
+#else  // Highway's scalar target (the baseline build): one lane, SLEEF's portable C
+#define RAMP_SLEEF_F(name) Sleef_##name##f1_u10purec
+#define RAMP_SLEEF_D(name) Sleef_##name##d1_u10purec
 #endif
 
 // The vector operations the entries' `vec` formulas use, over Highway vectors of descriptor D.
@@ -49,20 +52,23 @@ template <class D> struct Math {
   auto lt(V a, V b) const { return hn::Lt(a, b); }
   template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
   V sqrt(V a) const { return hn::Sqrt(a); }
+#if HWY_TARGET == HWY_SCALAR
+  // Highway's scalar rounding loses the sign of zero (floor(-0.0), round(-0.3) give +0.0).
+  V floor(V a) const { return V{std::floor(a.raw)}; }
+  V ceil(V a) const { return V{std::ceil(a.raw)}; }
+  V round(V a) const { return V{std::nearbyint(a.raw)}; }
+  V trunc(V a) const { return V{std::trunc(a.raw)}; }
+#else
   V floor(V a) const { return hn::Floor(a); }
   V ceil(V a) const { return hn::Ceil(a); }
   V round(V a) const { return hn::Round(a); }  // to nearest, ties to even
   V trunc(V a) const { return hn::Trunc(a); }
-#ifdef RAMP_SLEEF_F
+#endif
 #define RAMP_TRANSCENDENTAL(method, name)                              \
   V method(V a) const {                                                \
     if constexpr (sizeof(T) == 4) return V{RAMP_SLEEF_F(name)(a.raw)}; \
     else return V{RAMP_SLEEF_D(name)(a.raw)};                          \
   }
-#else  // Highway's scalar target: one lane, libm
-#define RAMP_TRANSCENDENTAL(method, name) \
-  V method(V a) const { return V{std::name(a.raw)}; }
-#endif
   RAMP_TRANSCENDENTAL(sin, sin)
   RAMP_TRANSCENDENTAL(cos, cos)
   RAMP_TRANSCENDENTAL(tan, tan)
