@@ -471,6 +471,7 @@ struct Fmod : BinaryEntry {
     else if constexpr (std::is_signed_v<C>) return b == 0 || b == -1 ? C(0) : C(a % b);  // min % -1 overflows
     else return b == 0 ? C(0) : C(a % b);
   }
+  static auto vec(const auto& m, auto a, auto b) { return m.fmod(a, b); }  // floating dtypes
   // da = dy, db = -dy trunc(a / b)
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
     return {g, neg(g).mul(trunc(a.div(b)))};
@@ -494,6 +495,10 @@ struct Remainder : BinaryEntry {
     }
     return r;
   }
+  static auto vec(const auto& m, auto a, auto b) {
+    const auto r = m.fmod(a, b), zero = m.zero();
+    return m.select(m.and_(m.ne(r, zero), m.ne(m.lt(r, zero), m.lt(b, zero))), m.add(r, b), r);
+  }
   // da = dy, db = -dy floor(a / b)
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
     return {g, neg(g).mul(div_floor(a, b))};
@@ -510,6 +515,8 @@ struct ClampMin : BinaryEntry {
     else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : a < b ? b : a;
     else return a < b ? b : a;
   }
+  // 1.13's vector form (maxps): b where a == b, so clamp_min(-0.0, 0.0) is 0.0 there; NaN wins.
+  static auto vec(const auto& m, auto a, auto b) { return m.select(m.isnan(a), a, m.select(m.lt(b, a), a, b)); }
   static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, b, std::nullopt); }
   // da = dy where a >= b, db = dy where a < b
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
@@ -526,6 +533,8 @@ struct ClampMax : BinaryEntry {
     else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : b < a ? b : a;
     else return b < a ? b : a;
   }
+  // 1.13's vector form (minps): b where a == b; NaN wins.
+  static auto vec(const auto& m, auto a, auto b) { return m.select(m.isnan(a), a, m.select(m.lt(a, b), a, b)); }
   static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, std::nullopt, b); }
   // da = dy where a <= b, db = dy where a > b
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
@@ -570,6 +579,23 @@ inline constexpr int kNumUnaryOps = [] {
   int n = 0;
 #define RAMP_VISIT(name, X) ++n;
   RAMP_UNARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return n;
+}();
+// ... and of a binary entry in RAMP_BINARY_OPS.
+template <class E> constexpr int binary_index() {
+  int i = 0, found = -1;
+#define RAMP_VISIT(name, X) \
+  if (std::is_same_v<E, X>) found = i; \
+  ++i;
+  RAMP_BINARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return found;
+}
+inline constexpr int kNumBinaryOps = [] {
+  int n = 0;
+#define RAMP_VISIT(name, X) ++n;
+  RAMP_BINARY_OPS(RAMP_VISIT)
 #undef RAMP_VISIT
   return n;
 }();

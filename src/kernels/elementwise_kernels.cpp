@@ -30,12 +30,18 @@ namespace {
 #if HWY_TARGET == HWY_AVX3
 #define RAMP_SLEEF_F(name) Sleef_##name##f16_u10avx512f
 #define RAMP_SLEEF_D(name) Sleef_##name##d8_u10avx512f
+#define RAMP_SLEEF_FMOD_F Sleef_fmodf16_avx512f
+#define RAMP_SLEEF_FMOD_D Sleef_fmodd8_avx512f
 #elif HWY_TARGET == HWY_AVX2
 #define RAMP_SLEEF_F(name) Sleef_##name##f8_u10avx2
 #define RAMP_SLEEF_D(name) Sleef_##name##d4_u10avx2
+#define RAMP_SLEEF_FMOD_F Sleef_fmodf8_avx2
+#define RAMP_SLEEF_FMOD_D Sleef_fmodd4_avx2
 #else  // Highway's scalar target (the baseline build): one lane, SLEEF's portable C
 #define RAMP_SLEEF_F(name) Sleef_##name##f1_u10purec
 #define RAMP_SLEEF_D(name) Sleef_##name##d1_u10purec
+#define RAMP_SLEEF_FMOD_F Sleef_fmodf1_purec
+#define RAMP_SLEEF_FMOD_D Sleef_fmodd1_purec
 #endif
 
 // The vector operations the entries' `vec` formulas use, over Highway vectors of descriptor D.
@@ -45,11 +51,16 @@ template <class D> struct Math {
   using V = hn::Vec<D>;
   V zero() const { return hn::Zero(d); }
   V set(double c) const { return hn::Set(d, T(c)); }
+  V add(V a, V b) const { return hn::Add(a, b); }
   V sub(V a, V b) const { return hn::Sub(a, b); }
   V div(V a, V b) const { return hn::Div(a, b); }
   V neg(V a) const { return hn::Neg(a); }
   V abs(V a) const { return hn::Abs(a); }
   auto lt(V a, V b) const { return hn::Lt(a, b); }
+  auto ne(V a, V b) const { return hn::Ne(a, b); }
+  template <class M> M ne(M a, M b) const { return hn::Xor(a, b); }
+  template <class M> M and_(M a, M b) const { return hn::And(a, b); }
+  auto isnan(V a) const { return hn::IsNaN(a); }
   template <class M> V select(M m, V a, V b) const { return hn::IfThenElse(m, a, b); }
   V sqrt(V a) const { return hn::Sqrt(a); }
 #if HWY_TARGET == HWY_SCALAR
@@ -86,6 +97,11 @@ template <class D> struct Math {
   RAMP_TRANSCENDENTAL(log2, log2)
   RAMP_TRANSCENDENTAL(log10, log10)
 #undef RAMP_TRANSCENDENTAL
+  // The exact remainder of truncated division (no rounding error), as 1.13's Vectorized::fmod.
+  V fmod(V a, V b) const {
+    if constexpr (sizeof(T) == 4) return V{RAMP_SLEEF_FMOD_F(a.raw, b.raw)};
+    else return V{RAMP_SLEEF_FMOD_D(a.raw, b.raw)};
+  }
 };
 
 // y[i] = E::vec(x[i]) for i < n, x == y allowed; `stream`: non-temporal stores (y 64-byte aligned).
@@ -127,17 +143,50 @@ template <class E, class T> void unary(const void* xv, void* yv, std::int64_t n,
   }
 }
 
+// y[i] = E::vec(a[i], b[i]) for i < n, y == a or y == b allowed.
+template <class E, class T> void binary(const void* av, const void* bv, void* yv, std::int64_t n) {
+  using L = Lanes<T>;
+  const typename L::D d;
+  const Math<typename L::D> m{d};
+  const T* a = static_cast<const T*>(av);
+  const T* b = static_cast<const T*>(bv);
+  T* y = static_cast<T*>(yv);
+  const std::int64_t N = std::int64_t(hn::Lanes(d));
+  std::int64_t i = 0;
+  for (; i + N <= n; i += N) L::store(E::vec(m, L::load(d, a + i), L::load(d, b + i)), d, y + i);
+  if (i < n) {
+    if constexpr (L::kMaskedTail) {
+      const auto rest = std::size_t(n - i);
+      L::store_n(E::vec(m, L::load_n(d, a + i, rest), L::load_n(d, b + i, rest)), d, y + i, rest);
+      return;
+    }
+    HWY_ALIGN T ba[hn::MaxLanes(typename L::D())] = {};
+    HWY_ALIGN T bb[hn::MaxLanes(typename L::D())] = {};
+    std::memcpy(ba, a + i, std::size_t(n - i) * sizeof(T));
+    std::memcpy(bb, b + i, std::size_t(n - i) * sizeof(T));
+    L::store(E::vec(m, L::load(d, ba), L::load(d, bb)), d, ba);
+    std::memcpy(y + i, ba, std::size_t(n - i) * sizeof(T));
+  }
+}
+
+template <class E, class Row> void fill_floating(Row& row, auto fn) {
+  row[int(ScalarType::Float32)] = fn.template operator()<E, float>();
+  row[int(ScalarType::Float64)] = fn.template operator()<E, double>();
+  row[int(ScalarType::BFloat16)] = fn.template operator()<E, BFloat16>();
+}
+
 }  // namespace
 
 void add_elementwise(Table& t) {
   ew::for_each_unary([&](auto e) {
     using E = decltype(e);
-    if constexpr (ew::has_vec<E>) {
-      auto& row = t.elementwise[ew::unary_index<E>()];
-      row[int(ScalarType::Float32)] = &unary<E, float>;
-      row[int(ScalarType::Float64)] = &unary<E, double>;
-      row[int(ScalarType::BFloat16)] = &unary<E, BFloat16>;
-    }
+    if constexpr (ew::has_vec<E>)
+      fill_floating<E>(t.elementwise[ew::unary_index<E>()], []<class X, class T>() { return &unary<X, T>; });
+  });
+  ew::for_each_binary([&](auto e) {
+    using E = decltype(e);
+    if constexpr (ew::has_vec<E>)
+      fill_floating<E>(t.elementwise_binary[ew::binary_index<E>()], []<class X, class T>() { return &binary<X, T>; });
   });
 }
 

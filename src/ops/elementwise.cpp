@@ -163,7 +163,29 @@ template <class E> Tensor& unary_(Tensor& self) {
 // ---- binary ----
 namespace {
 
+// Runs E's vector kernel when the table has one for the dtype and out and a are contiguous (b is
+// made so: a broadcast number or row costs one fill, far less than the op), split across threads.
+template <class E> bool binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if constexpr (!has_vec<E>) {
+    return false;
+  } else {
+    const kernels::BinaryFn fn = kernels::table().elementwise_binary[binary_index<E>()][int(a.dtype())];
+    if (!fn || out.dtype() != a.dtype() || b.dtype() != a.dtype() || !out.is_contiguous() || !a.is_contiguous())
+      return false;
+    const Tensor bc = b.is_contiguous() ? b : b.contiguous();
+    const std::int64_t esize = std::int64_t(a.element_size());
+    const char* x = static_cast<const char*>(a.data_ptr());
+    const char* y = static_cast<const char*>(bc.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    detail::parallel_for(out.numel(), 32768, 64, [&](std::int64_t lo, std::int64_t hi) {
+      fn(x + lo * esize, y + lo * esize, o + lo * esize, hi - lo);
+    });
+    return true;
+  }
+}
+
 template <class E> void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (binary_kernel<E>(out, a, b)) return;
   dispatch(a.dtype(), [&](auto v) {
     using I = decltype(v);
     if constexpr (instantiated<E, I>()) {
