@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--ops", default=",".join(UNARY + BINARY))
     args = ap.parse_args()
     ops = args.ops.split(",")
-    print(f"torch {torch.__version__}, ramp {ramp.cpu_capability() if hasattr(ramp, 'cpu_capability') else ''}")
+    print(f"torch {torch.__version__}")
     print(f"{'op':12} {'size':8} {'threads':>7} {'ramp us':>9} {'torch us':>9} {'ratio':>6}")
     for threads in (1, 2):
         ramp.set_num_threads(threads)
