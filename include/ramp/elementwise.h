@@ -11,9 +11,12 @@
 //   ramp::where(x > 0, x, 0.5);         // scalars on either side, broadcasting, promotion
 //
 // The element formulas see the computing type: float for float32 and bfloat16 (rounded once to
-// bfloat16 at the store), double, the integer types, bool. Transcendentals call glibc's libm in
-// the computing type (float32 through sinf & co., under 1 ulp: never less accurate than 1.13's
-// Sleef u10 kernels).
+// bfloat16 at the store), double, the integer types, bool. An entry with a `vec(m, v)` formula
+// also has a vector kernel per instruction set (src/kernels/elementwise_kernels.cpp) for its
+// floating dtypes, where `m` supplies the vector operations: on AVX2 and AVX-512 the
+// transcendentals are SLEEF's 1-ulp functions, the ones 1.13's kernels call (the same library and
+// results on AVX2; the baseline build calls SLEEF's portable C ones); the rounding ops and sqrt
+// are single instructions. `f` is the formula for the other dtypes (and the unvectorized entries).
 #pragma once
 
 #include <cmath>
@@ -138,6 +141,8 @@ enum class Reads : std::uint8_t { nothing, input, output };
 
 template <class C> inline constexpr bool kIsFloat = std::is_floating_point_v<C>;
 
+struct NoVec {};
+
 // Defaults of every entry.
 struct Entry {
   static constexpr Result result = Result::same;
@@ -148,6 +153,7 @@ struct Entry {
   static constexpr bool torch_inplace = true;      // torch.<name>_ exists beside Tensor.<name>_
   static constexpr Reads reads = Reads::nothing;
   static void check(ScalarType) {}
+  static void vec(NoVec) {}  // no vector formula (see has_vec)
 };
 
 // ---- trigonometry, exponentials, logarithms, roots: integers give the default dtype ----
@@ -158,72 +164,84 @@ struct Sin : Floating {
   static constexpr std::string_view name = "sin", grad_fn = "SinBackward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::sin(x); }
+  static auto vec(const auto& m, auto v) { return m.sin(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(cos(x)); }  // dx = dy cos(x)
 };
 struct Cos : Floating {
   static constexpr std::string_view name = "cos", grad_fn = "CosBackward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::cos(x); }
+  static auto vec(const auto& m, auto v) { return m.cos(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(neg(sin(x))); }  // dy * -sin(x)
 };
 struct Tan : Floating {
   static constexpr std::string_view name = "tan", grad_fn = "TanBackward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return std::tan(x); }
+  static auto vec(const auto& m, auto v) { return m.tan(v); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(square(y).add(1)); }  // dy (1 + y²)
 };
 struct Exp : Floating {
   static constexpr std::string_view name = "exp", grad_fn = "ExpBackward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return std::exp(x); }
+  static auto vec(const auto& m, auto v) { return m.exp(v); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(y); }  // dy y
 };
 struct Expm1 : Floating {
   static constexpr std::string_view name = "expm1", grad_fn = "Expm1Backward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return std::expm1(x); }
+  static auto vec(const auto& m, auto v) { return m.expm1(v); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(y.add(1)); }  // dy (y + 1)
 };
 struct Log : Floating {
   static constexpr std::string_view name = "log", grad_fn = "LogBackward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::log(x); }
+  static auto vec(const auto& m, auto v) { return m.log(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x); }  // dy / x
 };
 struct Log1p : Floating {
   static constexpr std::string_view name = "log1p", grad_fn = "Log1PBackward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::log1p(x); }
+  static auto vec(const auto& m, auto v) { return m.log1p(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.add(1)); }  // dy / (x + 1)
 };
 struct Log2 : Floating {
   static constexpr std::string_view name = "log2", grad_fn = "Log2Backward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::log2(x); }
+  static auto vec(const auto& m, auto v) { return m.log2(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.mul(0.6931471805599453)); }  // dy / (x ln 2)
 };
 struct Log10 : Floating {
   static constexpr std::string_view name = "log10", grad_fn = "Log10Backward0";
   static constexpr Reads reads = Reads::input;
   static auto f(auto x) { return std::log10(x); }
+  static auto vec(const auto& m, auto v) { return m.log10(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.div(x.mul(2.302585092994046)); }  // dy / (x ln 10)
 };
 struct Sqrt : Floating {
   static constexpr std::string_view name = "sqrt", grad_fn = "SqrtBackward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return std::sqrt(x); }
+  static auto vec(const auto& m, auto v) { return m.sqrt(v); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return g.div(y.mul(2)); }  // dy / (2 y)
 };
 struct Rsqrt : Floating {
   static constexpr std::string_view name = "rsqrt", grad_fn = "RsqrtBackward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return decltype(x)(1) / std::sqrt(x); }  // as 1.13: a division, not rsqrtps
+  static auto vec(const auto& m, auto v) { return m.div(m.set(1), m.sqrt(v)); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return g.mul(-0.5).mul(y.mul(square(y))); }  // -dy y³ / 2
 };
 struct Reciprocal : Floating {
   static constexpr std::string_view name = "reciprocal", grad_fn = "ReciprocalBackward0";
   static constexpr Reads reads = Reads::output;
   static auto f(auto x) { return decltype(x)(1) / x; }
+  static auto vec(const auto& m, auto v) { return m.div(m.set(1), v); }
   static Tensor backward(const Tensor& g, const Tensor& y) { return neg(g).mul(y.mul(y)); }  // -dy y²
 };
 
@@ -241,6 +259,7 @@ struct Neg : Entry {
     if constexpr (std::is_integral_v<C>) return C(std::make_unsigned_t<C>(0) - std::make_unsigned_t<C>(x));
     else return -x;
   }
+  static auto vec(const auto& m, auto v) { return m.neg(v); }  // floating dtypes: the sign bit
   static Tensor backward(const Tensor& g, const Tensor&) { return neg(g); }
 };
 struct Abs : Entry {
@@ -254,6 +273,7 @@ struct Abs : Entry {
     else if constexpr (std::is_signed_v<C>) return x < 0 ? Neg::f(x) : x;
     else return x;
   }
+  static auto vec(const auto& m, auto v) { return m.abs(v); }
   static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(sign(x)); }  // dy sgn(x): 0 at 0 and NaN
 };
 struct Sign : Entry {
@@ -264,6 +284,10 @@ struct Sign : Entry {
     using C = decltype(x);
     if constexpr (std::is_same_v<C, bool> || std::is_unsigned_v<C>) return C(x != 0);
     else return C(C(0 < x) - C(x < 0));
+  }
+  static auto vec(const auto& m, auto v) {
+    const auto one = m.set(1), zero = m.zero();
+    return m.sub(m.select(m.lt(zero, v), one, zero), m.select(m.lt(v, zero), one, zero));
   }
   static Tensor backward(const Tensor& g, const Tensor&) { return zeros_like(g); }
 };
@@ -280,6 +304,7 @@ struct Rounding : Entry {
 };
 struct Floor : Rounding {
   static constexpr std::string_view name = "floor", kernel = "floor_vml_cpu", grad_fn = "FloorBackward0";
+  static auto vec(const auto& m, auto v) { return m.floor(v); }  // floating dtypes
   static auto f(auto x) {
     if constexpr (kIsFloat<decltype(x)>) return std::floor(x);
     else return x;
@@ -287,6 +312,7 @@ struct Floor : Rounding {
 };
 struct Ceil : Rounding {
   static constexpr std::string_view name = "ceil", kernel = "ceil_vml_cpu", grad_fn = "CeilBackward0";
+  static auto vec(const auto& m, auto v) { return m.ceil(v); }  // floating dtypes
   static auto f(auto x) {
     if constexpr (kIsFloat<decltype(x)>) return std::ceil(x);
     else return x;
@@ -295,6 +321,7 @@ struct Ceil : Rounding {
 struct Round : Rounding {
   static constexpr std::string_view name = "round", kernel = "round_vml_cpu", grad_fn = "RoundBackward0";
   // Half to even (nearbyint in the default rounding mode), as 1.13.
+  static auto vec(const auto& m, auto v) { return m.round(v); }  // floating dtypes
   static auto f(auto x) {
     if constexpr (kIsFloat<decltype(x)>) return std::nearbyint(x);
     else return x;
@@ -303,6 +330,7 @@ struct Round : Rounding {
 struct Trunc : Rounding {
   static constexpr std::string_view name = "trunc", kernel = "trunc_vml_cpu", grad_fn = "TruncBackward0",
                                     alias = "fix";
+  static auto vec(const auto& m, auto v) { return m.trunc(v); }  // floating dtypes
   static auto f(auto x) {
     if constexpr (kIsFloat<decltype(x)>) return std::trunc(x);
     else return x;
@@ -312,6 +340,7 @@ struct Frac : Entry {
   static constexpr std::string_view name = "frac", kernel = "frac_cpu", grad_fn = "FracBackward0";
   static constexpr DTypeSet dtypes = kFloating;
   static auto f(auto x) { return x - std::trunc(x); }  // x - trunc(x), as 1.13 (frac(-0.0) is 0.0)
+  static auto vec(const auto& m, auto v) { return m.sub(v, m.trunc(v)); }
   static Tensor backward(const Tensor& g, const Tensor&) { return g; }
 };
 
@@ -447,6 +476,7 @@ struct Fmod : BinaryEntry {
     else if constexpr (std::is_signed_v<C>) return b == 0 || b == -1 ? C(0) : C(a % b);  // min % -1 overflows
     else return b == 0 ? C(0) : C(a % b);
   }
+  static auto vec(const auto& m, auto a, auto b) { return m.fmod(a, b); }  // floating dtypes
   // da = dy, db = -dy trunc(a / b)
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
     return {g, neg(g).mul(trunc(a.div(b)))};
@@ -470,6 +500,10 @@ struct Remainder : BinaryEntry {
     }
     return r;
   }
+  static auto vec(const auto& m, auto a, auto b) {
+    const auto r = m.fmod(a, b), zero = m.zero();
+    return m.select(m.and_(m.ne(r, zero), m.ne(m.lt(r, zero), m.lt(b, zero))), m.add(r, b), r);
+  }
   // da = dy, db = -dy floor(a / b)
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
     return {g, neg(g).mul(div_floor(a, b))};
@@ -486,6 +520,8 @@ struct ClampMin : BinaryEntry {
     else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : a < b ? b : a;
     else return a < b ? b : a;
   }
+  // 1.13's vector form (maxps): b where a == b, so clamp_min(-0.0, 0.0) is 0.0 there; NaN wins.
+  static auto vec(const auto& m, auto a, auto b) { return m.select(m.isnan(a), a, m.select(m.lt(b, a), a, b)); }
   static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, b, std::nullopt); }
   // da = dy where a >= b, db = dy where a < b
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
@@ -502,6 +538,8 @@ struct ClampMax : BinaryEntry {
     else if constexpr (kIsFloat<C>) return a != a || b != b ? std::numeric_limits<C>::quiet_NaN() : b < a ? b : a;
     else return b < a ? b : a;
   }
+  // 1.13's vector form (minps): b where a == b; NaN wins.
+  static auto vec(const auto& m, auto a, auto b) { return m.select(m.isnan(a), a, m.select(m.lt(a, b), a, b)); }
   static Tensor scalar_forward(const Tensor& a, const Scalar& b) { return clamp(a, std::nullopt, b); }
   // da = dy where a <= b, db = dy where a > b
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
@@ -531,6 +569,44 @@ template <class F> void for_each_logical(F&& f) {
   RAMP_LOGICAL_OPS(RAMP_VISIT)
 #undef RAMP_VISIT
 }
+
+// The position of a unary entry in RAMP_UNARY_OPS (the kernel table's row), and their number.
+template <class E> constexpr int unary_index() {
+  int i = 0, found = -1;
+#define RAMP_VISIT(name, X) \
+  if (std::is_same_v<E, X>) found = i; \
+  ++i;
+  RAMP_UNARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return found;
+}
+inline constexpr int kNumUnaryOps = [] {
+  int n = 0;
+#define RAMP_VISIT(name, X) ++n;
+  RAMP_UNARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return n;
+}();
+// ... and of a binary entry in RAMP_BINARY_OPS.
+template <class E> constexpr int binary_index() {
+  int i = 0, found = -1;
+#define RAMP_VISIT(name, X) \
+  if (std::is_same_v<E, X>) found = i; \
+  ++i;
+  RAMP_BINARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return found;
+}
+inline constexpr int kNumBinaryOps = [] {
+  int n = 0;
+#define RAMP_VISIT(name, X) ++n;
+  RAMP_BINARY_OPS(RAMP_VISIT)
+#undef RAMP_VISIT
+  return n;
+}();
+// Entries with a vector formula (the kernel table has their floating dtypes): an entry's own
+// `vec` hides Entry's placeholder, so the placeholder is callable exactly when there is none.
+template <class E> concept has_vec = !requires { E::vec(NoVec{}); };
 
 // The generic forms the named functions above are made of (src/ops/elementwise.cpp), for callers
 // that hold an entry type (the Python bindings, the tests).

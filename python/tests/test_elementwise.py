@@ -3,12 +3,15 @@
 where 1.13's formula allows and within a few ulps of the output dtype for the transcendentals,
 dtypes (type promotion), error types and texts, gradients (1.13's node names, values, gradcheck)."""
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import ramp
-from conftest import assert_values, outcome, to_ramp
+from conftest import assert_values, outcome, to_numpy, to_ramp
 
 torch = pytest.importorskip("torch")
 
@@ -135,6 +138,131 @@ def test_round_decimals(dtype, decimals):
             outcome(lambda x: torch.round(x, decimals=decimals), x_t), True, x_t)
     compare(outcome(lambda x: x.round_(decimals=decimals), x_r),
             outcome(lambda x: x.round_(decimals=decimals), x_t), True)
+
+
+# ---- the vector kernels (src/kernels/elementwise_kernels.cpp), at every instruction set ----
+KERNEL_OPS = TRANSCENDENTAL + ["sqrt", "rsqrt", "reciprocal", "floor", "ceil", "round", "trunc", "frac", "abs",
+                               "neg", "sign"]
+MPMATH = {"sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p",
+          "log2": lambda m, x: m.log(x, 2), "log10": "log10"}
+
+
+def wide_sample(dtype, n=4099, seed=3):
+    """n values (not a multiple of any vector width) spanning the dtype's range: magnitudes
+    log-uniform from below the smallest normal to near overflow, both signs, values near 0, +-1 and
+    the rounding ties, and the special ones."""
+    rng = np.random.default_rng(seed)
+    info = np.finfo(np.float64 if dtype == "float64" else np.float32)
+    lo, hi = math.log2(float(info.tiny)) - 10, math.log2(float(info.max)) - 1
+    mags = np.exp2(rng.uniform(lo, hi, n))
+    mags[: n // 4] = rng.uniform(0, 4, n // 4)  # where the functions bend
+    mags[n // 4: n // 3] = np.round(rng.uniform(0, 64, n // 3 - n // 4) * 2) / 2  # ties for the rounding ops
+    mags[n // 3: n // 2] = rng.uniform(0, 120, n // 2 - n // 3)  # exp's overflow and underflow points
+    values = np.concatenate([mags * rng.choice([-1.0, 1.0], n), SPECIAL, [float(info.tiny) / 3, -float(info.tiny) / 5]])
+    return torch.tensor(values[:n], dtype=torch.float64).to(getattr(torch, dtype))
+
+
+def oracle(name, x64, dtype):
+    """The exact result rounded to double: NumPy's double-precision libm for float32 and bfloat16
+    inputs (its <1 ulp of double is far below their ulp), mpmath at 60 digits for float64 inputs."""
+    with np.errstate(all="ignore"):
+        if dtype == "float64":
+            import mpmath
+            mpmath.mp.dps = 60
+            f = MPMATH[name]
+            out = []
+            for v in x64.tolist():
+                try:
+                    r = f(mpmath, mpmath.mpf(v)) if callable(f) else getattr(mpmath, f)(mpmath.mpf(v))
+                    out.append(float(r) if mpmath.im(r) == 0 else math.nan)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    out.append(math.nan)
+            return np.array(out)
+        return getattr(np, {"log1p": "log1p", "expm1": "expm1"}.get(name, name))(x64)
+
+
+def ulp_error(got, exact, dtype):
+    """|got - exact| in units of the dtype's last place at exact (0 where got is exact rounded to
+    the dtype, infinities and overflow included, or both are NaN; inf where only one is NaN)."""
+    np_type = {"float32": np.float32, "float64": np.float64, "bfloat16": np.float32}[dtype]
+    rounded = torch.from_numpy(exact).to(getattr(torch, dtype)).double().numpy()
+    with np.errstate(all="ignore"):
+        finite = np.minimum(np.abs(exact), float(np.finfo(np_type).max))
+        spacing = np.spacing(finite.astype(np_type)).astype(np.float64)
+        if dtype == "bfloat16":
+            spacing = spacing * 2.0 ** 16
+        err = np.abs(got - exact) / spacing
+    err[(got == rounded) | (np.isnan(got) & np.isnan(exact))] = 0.0
+    err[np.isnan(got) != np.isnan(exact)] = np.inf
+    return err
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", KERNEL_OPS)
+def test_vector_kernels(name, dtype):
+    """4099 elements over the whole range (subnormals, overflow, NaN, +-inf, -0.0), contiguous and as
+    a transposed view: the exact ops bit for bit as 1.13; the transcendentals within 1 ulp of 1.13
+    (the same where $RAMP_EXPECT_SAME_AS_TORCH is set: AVX2, 1.13's own kernels) and never further
+    from the exact value than 1.13 is except within SLEEF's 1-ulp bound."""
+    x_t = wide_sample(dtype)
+    x_r = to_ramp(x_t)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 1.13's vectors start at element 0, as ramp's (SLEEF couples lanes)
+    try:
+        r, t = getattr(ramp, name)(x_r), getattr(torch, name)(x_t)
+    finally:
+        torch.set_num_threads(threads)
+    exact_op = name not in TRANSCENDENTAL and (name, dtype) not in ROUNDS_ONCE
+    compare((getattr(ramp, name)(x_r[:4096].reshape([64, 64]).t()), None),
+            (getattr(torch, name)(x_t[:4096].reshape(64, 64).t()), None), exact_op)  # strided
+    if exact_op:
+        compare((r, None), (t, None), True, x_t)
+        return
+    got, want = to_numpy(r).astype(np.float64), to_numpy(t).astype(np.float64)
+    if name not in TRANSCENDENTAL:  # bfloat16 rsqrt: ramp rounds once, 1.13 twice
+        compare((r, None), (t, None), False, x_t)
+        return
+    exact = oracle(name, to_numpy(x_t).astype(np.float64), dtype)
+    err_r, err_t = ulp_error(got, exact, dtype), ulp_error(want, exact, dtype)
+    between = ulp_error(got, want, dtype)
+    bound = 1.0
+    bad = (between > bound) | ((err_r > err_t) & (err_r > bound))
+    if os.environ.get("RAMP_EXPECT_SAME_AS_TORCH"):  # identical, or strictly closer to the exact value
+        bad |= (between > 0) & ~(err_r < err_t)
+    if bad.any():
+        i = np.flatnonzero(bad)[:5]
+        pytest.fail(f"{bad.sum()} of {bad.size}: x {to_numpy(x_t)[i].tolist()} ramp {got[i].tolist()} "
+                    f"torch {want[i].tolist()} exact {exact[i].tolist()} ulps {err_r[i].tolist()} vs {err_t[i].tolist()}")
+    assert err_r.max() <= max(err_t.max(), bound)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["fmod", "remainder", "clamp_min", "clamp_max"])
+def test_binary_vector_kernels(name, dtype):
+    """The binary kernels over 4099 elements of the whole range against 1.13 bit for bit (fmod is
+    exact; the rest are compares and one addition): against a tensor, a broadcast row and a number."""
+    x_t, y_t = wide_sample(dtype, seed=4), wide_sample(dtype, seed=5)
+    y_t = torch.where(torch.rand(len(y_t), generator=torch.Generator().manual_seed(6)) < 0.5, y_t,
+                      x_t.flip(0))  # equal magnitudes too
+    compare((getattr(ramp, name)(to_ramp(x_t), to_ramp(y_t)), None), (getattr(torch, name)(x_t, y_t), None), True,
+            x_t)
+    a, b = x_t[:4096].reshape(64, 64), y_t[:64]
+    compare((getattr(ramp, name)(to_ramp(a), to_ramp(b)), None), (getattr(torch, name)(a, b), None), True)
+    compare((getattr(ramp, name)(to_ramp(x_t), -2.5), None), (getattr(torch, name)(x_t, -2.5), None), True)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "baseline"])
+def test_vector_kernels_lower_instruction_sets(isa):
+    """test_vector_kernels and test_binary_vector_kernels again in a process with $RAMP_ISA forced (the kernel table is chosen once
+    per process); on AVX2 the transcendentals must equal 1.13's bit for bit."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(ramp.__file__)))  # this ramp, wherever it is
+    env = dict(os.environ, RAMP_ISA=isa, PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]))
+    if isa == "avx2":
+        env["RAMP_EXPECT_SAME_AS_TORCH"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                           f"{__file__}::test_vector_kernels", f"{__file__}::test_binary_vector_kernels"], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
 # ---- binary ----

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "ramp/activations.h"
+#include "ramp/elementwise.h"
 
 namespace ramp::kernels {
 
@@ -19,6 +20,8 @@ using MaskForwardFn = void (*)(const void* x, void* y, std::uint64_t* bits, std:
                                bool stream);
 // dx[i] = bit i ? dy[i] : 0.
 using MaskBackwardFn = void (*)(const std::uint64_t* bits, const void* dy, void* dx, std::int64_t n, bool stream);
+// y[i] = op(a[i], b[i]) for i < n (y may be a or b).
+using BinaryFn = void (*)(const void* a, const void* b, void* y, std::int64_t n);
 // Softmax over contiguous rows: y[r, :] = softmax(x[r, :]) (log_softmax when `log`).
 using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t rows, std::int64_t cols, bool log);
 
@@ -29,6 +32,11 @@ struct Table {
   MaskForwardFn mask_forward[act::kNumActivations][kNumScalarTypes] = {};
   MaskBackwardFn mask_backward[kNumScalarTypes] = {};
   SoftmaxFn softmax[kNumScalarTypes] = {};
+  // The unary math ops of ramp/elementwise.h with a vector formula, by ew::unary_index (floating
+  // dtypes; `params` unused): src/kernels/elementwise_kernels.cpp.
+  UnaryFn elementwise[ew::kNumUnaryOps][kNumScalarTypes] = {};
+  // ... and the binary ones, by ew::binary_index: y[i] = op(a[i], b[i]).
+  BinaryFn elementwise_binary[ew::kNumBinaryOps][kNumScalarTypes] = {};
 };
 
 // The best table this CPU runs (AVX-512, AVX2, or the portable baseline); $RAMP_ISA=avx2|baseline
@@ -36,8 +44,8 @@ struct Table {
 const Table& table();
 
 // One per compiled instruction set (src/kernels/activation_kernels.cpp, built once per set).
-namespace avx512 { const Table& table(); }
-namespace avx2 { const Table& table(); }
-namespace baseline { const Table& table(); }
+namespace avx512 { const Table& table(); void add_elementwise(Table&); }
+namespace avx2 { const Table& table(); void add_elementwise(Table&); }
+namespace baseline { const Table& table(); void add_elementwise(Table&); }
 
 }  // namespace ramp::kernels

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "../kernels/kernels.h"
 #include "../tensor/parallel.h"
+#include "activation_backward.h"
 #include "inplace.h"
 #include "map.h"
 
@@ -55,7 +57,40 @@ void map(const Tensor& out, F f, const In&... in) {
 }
 
 // ---- unary ----
+// Runs E's vector kernel (src/kernels/elementwise_kernels.cpp) when the table has one for the
+// dtype: over the whole buffer, split across threads, when in and out share a dense layout; else
+// row by row when both rows are contiguous. Returns false for the generic loop to do it.
+template <class E> bool unary_kernel(const Tensor& out, const Tensor& in) {
+  if constexpr (!has_vec<E>) {
+    return false;
+  } else {
+    const kernels::UnaryFn fn = kernels::table().elementwise[unary_index<E>()][int(in.dtype())];
+    if (!fn || out.dtype() != in.dtype()) return false;
+    if (out.numel() == 0) return true;
+    const std::int64_t esize = std::int64_t(in.element_size());
+    const bool same_layout = (in.is_contiguous() && out.is_contiguous()) ||
+                             (std::equal(in.strides().begin(), in.strides().end(), out.strides().begin(), out.strides().end()) &&
+                              in.is_non_overlapping_and_dense());
+    if (same_layout) {
+      const char* x = static_cast<const char*>(in.data_ptr());
+      char* y = static_cast<char*>(out.data_ptr());
+      const std::int64_t n = out.numel();
+      const bool stream = x != y && detail::stream_output(2 * std::size_t(n * esize), y);
+      detail::parallel_for(n, 32768, 64, [&](std::int64_t b, std::int64_t e) {
+        fn(x + b * esize, y + b * esize, e - b, nullptr, stream);
+      });
+      return true;
+    }
+    if (out.dim() == 0 || out.stride(-1) != 1 || in.stride(-1) != 1) return false;
+    detail::for_each_row<2>(out.sizes(), {static_cast<char*>(out.data_ptr()), static_cast<char*>(in.data_ptr())},
+                            {detail::byte_strides(out), detail::byte_strides(in)},
+                            [&](auto p, auto, std::int64_t n) { fn(p[1], p[0], n, nullptr, false); });
+    return true;
+  }
+}
+
 template <class E> void unary_loop(const Tensor& out, const Tensor& in) {
+  if (unary_kernel<E>(out, in)) return;
   dispatch(in.dtype(), [&](auto v) {
     using I = decltype(v);
     if constexpr (instantiated<E, I>()) {
@@ -128,7 +163,29 @@ template <class E> Tensor& unary_(Tensor& self) {
 // ---- binary ----
 namespace {
 
+// Runs E's vector kernel when the table has one for the dtype and out and a are contiguous (b is
+// made so: a broadcast number or row costs one fill, far less than the op), split across threads.
+template <class E> bool binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if constexpr (!has_vec<E>) {
+    return false;
+  } else {
+    const kernels::BinaryFn fn = kernels::table().elementwise_binary[binary_index<E>()][int(a.dtype())];
+    if (!fn || out.dtype() != a.dtype() || b.dtype() != a.dtype() || !out.is_contiguous() || !a.is_contiguous())
+      return false;
+    const Tensor bc = b.is_contiguous() ? b : b.contiguous();
+    const std::int64_t esize = std::int64_t(a.element_size());
+    const char* x = static_cast<const char*>(a.data_ptr());
+    const char* y = static_cast<const char*>(bc.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    detail::parallel_for(out.numel(), 32768, 64, [&](std::int64_t lo, std::int64_t hi) {
+      fn(x + lo * esize, y + lo * esize, o + lo * esize, hi - lo);
+    });
+    return true;
+  }
+}
+
 template <class E> void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (binary_kernel<E>(out, a, b)) return;
   dispatch(a.dtype(), [&](auto v) {
     using I = decltype(v);
     if constexpr (instantiated<E, I>()) {
