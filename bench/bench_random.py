@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 import ramp
+from bench_timing import per_call
 
 M = 1 << 20
 CASES = [
@@ -35,16 +36,6 @@ CASES = [
 ]
 
 
-def per_call(fn, x, lib, budget=0.02):
-    n = 1
-    while True:  # calls per sample: enough for ~budget seconds
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn(lib, x)
-        dt = time.perf_counter() - t0
-        if dt > budget or n > 1 << 16:
-            return dt / n
-        n *= 4
 
 
 def main():

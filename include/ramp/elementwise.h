@@ -570,40 +570,26 @@ template <class F> void for_each_logical(F&& f) {
 #undef RAMP_VISIT
 }
 
-// The position of a unary entry in RAMP_UNARY_OPS (the kernel table's row), and their number.
-template <class E> constexpr int unary_index() {
-  int i = 0, found = -1;
-#define RAMP_VISIT(name, X) \
-  if (std::is_same_v<E, X>) found = i; \
-  ++i;
-  RAMP_UNARY_OPS(RAMP_VISIT)
-#undef RAMP_VISIT
-  return found;
+// The entries of a list as a type list (after a `void` that lets the macro write ", X" each time),
+// the position of an entry in it (the kernel table's row) and the list's length.
+template <class... T> struct TypeList {};
+#define RAMP_ENTRY_TYPE(name, X) , X
+using UnaryEntries = TypeList<void RAMP_UNARY_OPS(RAMP_ENTRY_TYPE)>;
+using BinaryEntries = TypeList<void RAMP_BINARY_OPS(RAMP_ENTRY_TYPE)>;
+#undef RAMP_ENTRY_TYPE
+template <class List> inline constexpr int kLength = 0;
+template <class... T> inline constexpr int kLength<TypeList<T...>> = int(sizeof...(T));
+template <class E, class List> constexpr int index_in() {
+  return []<class... T>(TypeList<T...>*) {
+    int i = -1, found = -1;
+    ((std::is_same_v<E, T> ? found = i : 0, ++i), ...);
+    return found;
+  }(static_cast<List*>(nullptr));
 }
-inline constexpr int kNumUnaryOps = [] {
-  int n = 0;
-#define RAMP_VISIT(name, X) ++n;
-  RAMP_UNARY_OPS(RAMP_VISIT)
-#undef RAMP_VISIT
-  return n;
-}();
-// ... and of a binary entry in RAMP_BINARY_OPS.
-template <class E> constexpr int binary_index() {
-  int i = 0, found = -1;
-#define RAMP_VISIT(name, X) \
-  if (std::is_same_v<E, X>) found = i; \
-  ++i;
-  RAMP_BINARY_OPS(RAMP_VISIT)
-#undef RAMP_VISIT
-  return found;
-}
-inline constexpr int kNumBinaryOps = [] {
-  int n = 0;
-#define RAMP_VISIT(name, X) ++n;
-  RAMP_BINARY_OPS(RAMP_VISIT)
-#undef RAMP_VISIT
-  return n;
-}();
+template <class E> constexpr int unary_index() { return index_in<E, UnaryEntries>(); }
+template <class E> constexpr int binary_index() { return index_in<E, BinaryEntries>(); }
+inline constexpr int kNumUnaryOps = kLength<UnaryEntries> - 1;
+inline constexpr int kNumBinaryOps = kLength<BinaryEntries> - 1;
 // Entries with a vector formula (the kernel table has their floating dtypes): an entry's own
 // `vec` hides Entry's placeholder, so the placeholder is callable exactly when there is none.
 template <class E> concept has_vec = !requires { E::vec(NoVec{}); };
