@@ -28,7 +28,7 @@ const std::map<std::string, L (*)(L)>& oracles() {
       {"log10", [](L x) { return log10l(x); }},   {"sqrt", [](L x) { return sqrtl(x); }},
       {"rsqrt", [](L x) { return 1 / sqrtl(x); }}, {"reciprocal", [](L x) { return 1 / x; }},
       {"neg", [](L x) { return -x; }},            {"abs", [](L x) { return fabsl(x); }},
-      {"sign", [](L x) { return L((x > 0) - (x < 0)); }},
+      {"sign", [](L x) { return L((x > 0) - (x < 0)); }}, {"sgn", [](L x) { return L((x > 0) - (x < 0)); }},
       {"floor", [](L x) { return floorl(x); }},   {"ceil", [](L x) { return ceill(x); }},
       {"round", [](L x) { return nearbyintl(x); }}, {"trunc", [](L x) { return truncl(x); }},
       {"frac", [](L x) { return x - truncl(x); }},
