@@ -41,7 +41,8 @@ namespace ramp::diagnostics {
 
 // What the statistics mean for a layer, from its module's name.
 enum class Family : std::uint8_t {
-  rectifier,   // zero region: ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Hardswish
+  rectifier,   // zero region: ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU, Mish,
+               // Hardswish, Threshold
   saturating,  // flat tails: Sigmoid, Tanh, Hardtanh, Hardsigmoid, Softsign, LogSigmoid
   other,       // any other module watched (Linear, Conv2d, ...): mean, std, histogram, gradient
 };
@@ -59,7 +60,8 @@ struct Options {
 inline constexpr double kNone = std::numeric_limits<double>::quiet_NaN();  // not measured
 
 struct LayerStep {
-  double zero_fraction = kNone;       // outputs <= 0 (rectifiers and others)
+  double zero_fraction = kNone;       // outputs <= 0 (rectifiers and others; NaN counts as positive,
+                                      // as the mask's x > 0 test written !(x <= 0) does)
   double saturated_fraction = kNone;  // saturating family only
   double mean = kNone, std = kNone;
   std::vector<double> histogram;      // fractions per bin (sum 1)
@@ -103,6 +105,9 @@ class Monitor {
   void observe_grad(int layer, const Tensor& grad);
   // Whether the step in progress is logged (hooks skip their work otherwise).
   bool logging() const { return step_ % options_.every == 0; }
+  // While paused (an evaluation pass between training steps), outputs and gradients are not
+  // recorded: evaluation must not mark units alive in the training window.
+  void pause(bool paused = true) { paused_ = paused; }
 
   // After the optimizer's step: records gradient norms and update ratios, the loss and the rate.
   void step(double loss = kNone, double lr = kNone);
@@ -132,6 +137,7 @@ class Monitor {
   std::vector<std::string> param_names_;
   std::vector<Tensor> params_, before_;  // before_: copies taken before a logged step's update
   std::int64_t step_ = 0, samples_in_window_ = 0, step_samples_ = 0;
+  bool paused_ = false;
   StepRecord current_;
   std::vector<StepRecord> steps_;
   std::vector<WindowRecord> windows_;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ramp/nn/module.h"
@@ -28,8 +29,9 @@ struct LayerSummary {
   std::int64_t params = 0;     // the module's own parameters (not its children's)
   std::int64_t trainable = 0;  // of those, requiring grad
   bool has_children = false;   // params 0 and children: printed "--" as torchinfo does
-  // Products with the weight: weight.numel() * output.numel() / weight.size(0) for a weight of
-  // two or more dimensions (Linear: N*in*out; Conv: N*H_out*W_out*C_out*C_in/groups*kH*kW), else 0.
+  // Products with the weight of a Linear or Conv layer: weight.numel() * output.numel() /
+  // weight.size(0) (Linear: N*in*out; Conv: N*H_out*W_out*C_out*C_in/groups*kH*kW); 0 for others
+  // (LayerNorm's weight has two dimensions too, but multiplies elementwise).
   std::int64_t mult_adds = 0;
   std::int64_t memory = 0;     // bytes the call left allocated (allocator's count, bucket-rounded)
 };
@@ -50,7 +52,7 @@ Summary summary(nn::Module& model, const std::vector<std::int64_t>& input_size,
                 ScalarType dtype = ScalarType::Float32);
 Summary summary(nn::Module& model, const Tensor& input);
 
-// The multiply-adds rule above, for one call (Python's summary uses it too).
-std::int64_t mult_adds(const Tensor& weight, const std::vector<std::int64_t>& output_shape);
+// The multiply-adds rule above for one call of a module of class `type` (Python's summary uses it too).
+std::int64_t mult_adds(std::string_view type, const Tensor& weight, const std::vector<std::int64_t>& output_shape);
 
 }  // namespace ramp::diagnostics

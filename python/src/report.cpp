@@ -34,7 +34,7 @@ void init_report(py::module_& m) {
       .def_readwrite("peak_bytes", &Summary::peak_bytes)
       .def("__str__", &Summary::str)
       .def("__repr__", &Summary::str);
-  d.def("mult_adds", &diagnostics::mult_adds, py::arg("weight"), py::arg("output_shape"));
+  d.def("mult_adds", &diagnostics::mult_adds, py::arg("type"), py::arg("weight"), py::arg("output_shape"));
 
   // The Monitor's core; ramp.diagnostics.Monitor attaches it to Python modules through hooks.
   using namespace diagnostics;
@@ -71,6 +71,7 @@ void init_report(py::module_& m) {
       .def("observe", &Monitor::observe)
       .def("observe_grad", &Monitor::observe_grad)
       .def("logging", &Monitor::logging)
+      .def("pause", &Monitor::pause, py::arg("paused") = true)
       .def("step", &Monitor::step, py::arg("loss") = kNone, py::arg("lr") = kNone)
       .def("end_epoch", &Monitor::end_epoch)
       .def("table", &Monitor::table)

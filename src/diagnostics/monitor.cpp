@@ -41,6 +41,7 @@ Monitor::Monitor(Options options) : options_(std::move(options)) {
 }
 
 int Monitor::add_layer(std::string name, std::string type) {
+  RAMP_CHECK(step_ == 0, "Monitor: add layers before the first step (the records have a column per layer)");
   families_.push_back(family_of(type));
   names_.push_back(std::move(name));
   types_.push_back(std::move(type));
@@ -50,6 +51,7 @@ int Monitor::add_layer(std::string name, std::string type) {
 }
 
 void Monitor::add_parameter(std::string name, Tensor parameter) {
+  RAMP_CHECK(step_ == 0, "Monitor: add parameters before the first step (the records have a column per parameter)");
   param_names_.push_back(std::move(name));
   before_.push_back(parameter.detach().clone());  // the weights before the first logged update
   params_.push_back(std::move(parameter));
@@ -58,7 +60,7 @@ void Monitor::add_parameter(std::string name, Tensor parameter) {
 
 void Monitor::observe(int layer, const Tensor& out) {
   RAMP_CHECK_T(IndexError, layer >= 0 && std::size_t(layer) < names_.size(), "Monitor.observe: no layer ", layer);
-  if (!out.defined() || !is_floating(out.dtype()) || out.numel() == 0) return;
+  if (paused_ || !out.defined() || !is_floating(out.dtype()) || out.numel() == 0) return;
   UnitState& u = *units_[std::size_t(layer)];
   const Layout l = layout_of(out);
   if (u.units != l.units) {  // first sight (or a new shape): a fresh window for this layer
@@ -85,7 +87,7 @@ void Monitor::observe(int layer, const Tensor& out) {
 
 void Monitor::observe_grad(int layer, const Tensor& grad) {
   RAMP_CHECK_T(IndexError, layer >= 0 && std::size_t(layer) < names_.size(), "Monitor.observe_grad: no layer ", layer);
-  if (logging()) current_.layers[std::size_t(layer)].grad_norm = norm_of(grad);
+  if (logging() && !paused_) current_.layers[std::size_t(layer)].grad_norm = norm_of(grad);
 }
 
 void Monitor::step(double loss, double lr) {
@@ -156,19 +158,27 @@ void Monitor::log(const std::string& line) {
 // ---- attaching to a C++ model ----
 struct Monitor::Attached {
   std::vector<std::pair<nn::Module*, std::pair<int, int>>> hooks;
+  // What the gradient hooks on inputs hold: cleared when the Monitor dies, so a backward pass after
+  // that (a graph built before, retain_graph) finds no Monitor instead of a freed one.
+  std::shared_ptr<Monitor*> self;
 };
 
 Monitor::Monitor(nn::Module& model, Options options, bool all_layers) : Monitor(std::move(options)) {
   attached_ = std::make_unique<Attached>();
+  attached_->self = std::make_shared<Monitor*>(this);
+  const std::shared_ptr<Monitor*> self = attached_->self;
   for (auto& [name, m] : model.named_modules()) {
     if (name.empty()) continue;
     const std::string type = m->name();
     if (family_of(type) == Family::other && !(all_layers && m->children().empty())) continue;
     const int layer = add_layer(name, type);
-    const int pre = m->register_forward_pre_hook([this, layer](nn::Module&, const Tensor& in) -> std::optional<Tensor> {
+    const int pre = m->register_forward_pre_hook([this, self, layer](nn::Module&, const Tensor& in) -> std::optional<Tensor> {
       // A hook on the input's gradient, for this step only (the input is an intermediate).
-      if (logging() && in.requires_grad() && !in.is_leaf())
-        in.register_hook([this, layer](const Tensor& g) { observe_grad(layer, g); return Tensor(); });
+      if (logging() && !paused_ && in.requires_grad() && !in.is_leaf())
+        in.register_hook([self, layer](const Tensor& g) {
+          if (Monitor* m = *self) m->observe_grad(layer, g);
+          return Tensor();
+        });
       return std::nullopt;
     });
     const int post = m->register_forward_hook([this, layer](nn::Module&, const Tensor&, const Tensor& out) -> std::optional<Tensor> {
@@ -181,8 +191,9 @@ Monitor::Monitor(nn::Module& model, Options options, bool all_layers) : Monitor(
 }
 
 Monitor::~Monitor() {
-  if (attached_)
-    for (auto& [m, ids] : attached_->hooks) m->remove_hook(ids.first), m->remove_hook(ids.second);
+  if (!attached_) return;
+  *attached_->self = nullptr;
+  for (auto& [m, ids] : attached_->hooks) m->remove_hook(ids.first), m->remove_hook(ids.second);
 }
 
 }  // namespace ramp::diagnostics

@@ -91,11 +91,11 @@ template <class T> void scan(const T* p, std::int64_t n, const Options& o, Satur
   for (; i + 4 <= n; i += 4)
     for (int k = 0; k < 4; ++k) {
       const double v = double(p[i + k]);
-      sum[k] += v, sq[k] += v * v, positive += v > 0;
+      sum[k] += v, sq[k] += v * v, positive += !(v <= 0);  // NaN positive, as in the mask
     }
   for (; i < n; ++i) {
     const double v = double(p[i]);
-    sum[0] += v, sq[0] += v * v, positive += v > 0;
+    sum[0] += v, sq[0] += v * v, positive += !(v <= 0);
   }
   const double total = sum[0] + sum[1] + sum[2] + sum[3], squares = sq[0] + sq[1] + sq[2] + sq[3];
   s.positive = positive;
@@ -124,7 +124,7 @@ template <class T> void scan(const T* p, std::int64_t n, const Options& o, Satur
         if ((*alive)[std::size_t(u / 64)] >> (u % 64) & 1) continue;
         const T* q = p + (r * l.units + u) * l.inner;
         for (std::int64_t k = 0; k < l.inner; ++k)
-          if (double(q[k]) > 0) {
+          if (!(double(q[k]) <= 0)) {
             (*alive)[std::size_t(u / 64)] |= std::uint64_t(1) << (u % 64);
             break;
           }

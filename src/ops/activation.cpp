@@ -240,7 +240,8 @@ void record_rrelu_noise(Tensor& out, const Tensor& x, const Tensor& noise, bool 
 // the output): those of the MaskNode that recorded `out`, in `out`'s memory order.
 const std::uint64_t* diagnostics::pass_bits(const Tensor& out) {
   auto* node = dynamic_cast<MaskNode*>(out.grad_fn().get());
-  return node && node->contiguous && out.is_contiguous() ? node->bits() : nullptr;
+  // After a backward pass the node's bits are freed (released): nothing to hand out then.
+  return node && !node->released && node->contiguous && out.is_contiguous() ? node->bits() : nullptr;
 }
 
 std::int64_t implicit_softmax_dim(std::int64_t ndim) { return (ndim == 0 || ndim == 1 || ndim == 3) ? 0 : 1; }

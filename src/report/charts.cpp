@@ -195,8 +195,8 @@ std::string svg(const Heatmap& c) {
   for (const auto& name : c.rows) longest = std::max(longest, name.size());
   const Scale sv = scale({c.value_label, c.log, c.lo, c.hi}, all);
   Frame f = frame(c.width, c.height, false);
-  const double left = std::clamp(7.0 * double(longest) + 12, f.left, c.width / 3.0);  // room for row names
-  f.width -= left - f.left + 70, f.left = left;                                      // and the colour bar
+  const double left = std::clamp(7.0 * double(longest) + 12, f.left, std::max(f.left, c.width / 3.0));  // row names
+  f.width = std::max(10.0, f.width - (left - f.left) - 70), f.left = left;  // and the colour bar
   std::string o;
   open(o, c.width, c.height, c.title);
   const std::size_t rows = c.values.size();
@@ -213,20 +213,27 @@ std::string svg(const Heatmap& c) {
   for (std::size_t r = 0; r < std::min(rows, c.rows.size()); ++r)
     o += "<text" + attr("x", f.left - 6) + attr("y", f.top + rh * (double(r) + 0.5)) +
          " dy=\".32em\" text-anchor=\"end\">" + escape(c.rows[r]) + "</text>";
-  // Column labels at round values of `columns` (their indices when absent), each placed by
-  // interpolating between the centres of the cells either side of it.
+  // Column labels: each column's own when there are at most six, else round values of `columns`
+  // (their indices when absent), each placed by interpolating between the centres of the cells
+  // either side of it.
   std::vector<double> at = c.columns;
-  if (at.size() != cols || !std::is_sorted(at.begin(), at.end()) || cols < 2) {
+  if (at.size() != cols || !std::is_sorted(at.begin(), at.end())) {
     at.resize(cols);
     for (std::size_t k = 0; k < cols; ++k) at[k] = double(k);
   }
-  if (cols > 0)
+  auto label = [&](double pos, double v) {
+    o += "<text" + attr("x", f.left + cw * (pos + 0.5)) + attr("y", f.top + f.height + 16) +
+         " text-anchor=\"middle\">" + escape(number(v)) + "</text>";
+  };
+  if (cols <= 6 || at.front() == at.back()) {
+    for (std::size_t k = 0; k < cols; ++k) label(double(k), at[k]);
+  } else {
     for (double t : scale({"", false, at.front(), at.back()}, {}).ticks) {
       const std::size_t k = std::min<std::size_t>(std::upper_bound(at.begin(), at.end(), t) - at.begin(), cols - 1);
       const double pos = k == 0 ? 0 : double(k - 1) + (t - at[k - 1]) / std::max(at[k] - at[k - 1], 1e-300);
-      o += "<text" + attr("x", f.left + cw * (std::clamp(pos, 0.0, double(cols - 1)) + 0.5)) +
-           attr("y", f.top + f.height + 16) + " text-anchor=\"middle\">" + escape(number(t)) + "</text>";
+      label(std::clamp(pos, 0.0, double(cols - 1)), t);
     }
+  }
   x_label(o, f, c.height, c.x_label);
   // The colour bar: 32 slices from lo (bottom) to hi, with the value scale's ticks.
   const Frame bar{f.left + f.width + 16, f.top, 14, f.height};

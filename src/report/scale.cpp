@@ -1,6 +1,7 @@
 // The parts every chart shares: scales and their ticks, number labels, escaping, colours.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -26,7 +27,13 @@ Scale linear(double lo, double hi, bool widen) {
     lo = first * step, hi = last * step;
   }
   Scale s{lo, hi, false, {}};
-  for (double k = first; k <= last; ++k) s.ticks.push_back(k * step == 0 ? 0.0 : k * step);  // no "-0"
+  // An integer count (k as a double stops advancing past 2^53); scale() keeps ranges wide enough
+  // that there are about five.
+  const auto n = std::int64_t(std::min(last - first, 64.0));
+  for (std::int64_t i = 0; i <= n; ++i) {
+    const double t = (first + double(i)) * step;
+    s.ticks.push_back(t == 0 ? 0.0 : t);  // no "-0"
+  }
   return s;
 }
 
@@ -59,7 +66,16 @@ Scale scale(const Axis& axis, const std::vector<double>& values) {
   if (axis.lo) lo = *axis.lo;
   if (axis.hi) hi = *axis.hi;
   if (axis.log && !(lo > 0)) lo = hi > 0 ? hi / 10 : 1;
-  if (!(hi > lo)) {  // one value (or a reversed explicit range): a range around it
+  // One value, a reversed explicit range, or two values a few ulps apart (their ticks would not
+  // be representable steps): a range around them. Infinite spans are clamped the same way.
+  if (!axis.log && (!(hi > lo) || hi - lo <= 1e-9 * std::max(std::abs(lo), std::abs(hi)) || !std::isfinite(hi - lo))) {
+    if (!std::isfinite(hi - lo)) lo = -1e300, hi = 1e300;
+    else {
+      const double mid = lo / 2 + hi / 2, d = mid == 0 ? 1 : std::abs(mid) / 2;
+      lo = mid - d, hi = mid + d;
+    }
+  }
+  if (!(hi > lo)) {  // a reversed explicit log range: a range around it
     if (axis.log) lo /= 10, hi = lo * 100;
     else {
       const double d = lo == 0 ? 1 : std::abs(lo) / 2;

@@ -65,8 +65,9 @@ class Hooks {
 
 }  // namespace
 
-std::int64_t mult_adds(const Tensor& weight, const std::vector<std::int64_t>& output_shape) {
-  if (!weight.defined() || weight.dim() < 2 || weight.size(0) == 0) return 0;
+std::int64_t mult_adds(std::string_view type, const Tensor& weight, const std::vector<std::int64_t>& output_shape) {
+  const bool product = type == "Linear" || type == "Bilinear" || type.starts_with("Conv");
+  if (!product || !weight.defined() || weight.dim() < 2 || weight.size(0) == 0) return 0;
   return weight.numel() * (numel_of(output_shape) / weight.size(0));
 }
 
@@ -105,7 +106,7 @@ Summary summary(nn::Module& model, const Tensor& input) {
       LayerSummary& l = s.layers[row];
       l.output_shape.assign(out.sizes().begin(), out.sizes().end());
       l.memory = memory::stats().allocated - before;
-      if (Tensor* w = self.find_parameter("weight")) l.mult_adds = mult_adds(*w, l.output_shape);
+      if (Tensor* w = self.find_parameter("weight")) l.mult_adds = mult_adds(l.type, *w, l.output_shape);
       return std::nullopt;
     });
     hooks.add(m, pre, post);

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -82,6 +83,21 @@ TEST(Chart, ExplicitAndDegenerateRanges) {
   EXPECT_TRUE(one_log.lo <= 0.02 && one_log.hi > 0.02);
 }
 
+// Values an ulp apart (an accuracy that does not move) once made the tick loop spin forever.
+TEST(Chart, NearlyEqualAndHugeRangesEnd) {
+  for (auto [a, b] : std::vector<std::pair<double, double>>{
+           {0.3, 0.1 + 0.2}, {1.0, std::nextafter(1.0, 2.0)}, {100, std::nextafter(100.0, 200.0)}, {-1e308, 1e308}}) {
+    const Scale s = scale({}, {a, b});
+    if (std::abs(a) < 1e300) {  // a span that overflows is drawn over [-1e300, 1e300]
+      EXPECT_LE(s.lo, std::min(a, b));
+      EXPECT_GE(s.hi, std::max(a, b));
+    }
+    EXPECT_GE(s.ticks.size(), 2u);
+    EXPECT_LE(s.ticks.size(), 65u);
+    for (double t : s.ticks) EXPECT_TRUE(std::isfinite(t));
+  }
+}
+
 TEST(Chart, NumbersAndEscapes) {
   EXPECT_EQ(number(0.1 + 0.2), "0.3");
   EXPECT_EQ(number(1e-8), "1e-8");
@@ -156,6 +172,22 @@ TEST(Chart, HeatmapCellsTakeTheirColours) {
   for (auto it = std::sregex_iterator(cells.begin(), cells.end(), re); it != std::sregex_iterator(); ++it)
     fills.push_back((*it)[1]);
   EXPECT_EQ(fills, (std::vector<std::string>{ramp_colour(0), ramp_colour(1), "#ccc", ramp_colour(0.5)}));
+}
+
+// One or two columns (a report after one epoch): each labelled once with its own value; a narrow
+// heatmap still has a positive width.
+TEST(Chart, FewColumnHeatmapsAndNarrowOnes) {
+  Heatmap h{.title = "dead", .rows = {"a"}, .columns = {0}, .values = {{0.5}}};
+  std::string s = svg(h);
+  EXPECT_EQ(xml_problem(s), "");
+  std::regex label("text-anchor=\"middle\">([^<]*)</text>");
+  std::vector<std::string> labels;
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), label); it != std::sregex_iterator(); ++it) labels.push_back((*it)[1]);
+  EXPECT_EQ(std::count(labels.begin(), labels.end(), "0"), 1) << s;
+  EXPECT_EQ(std::count(labels.begin(), labels.end(), "0.5"), 0) << s;
+  h.width = 120;
+  s = svg(h);
+  EXPECT_EQ(s.find("width=\"-"), std::string::npos);
 }
 
 TEST(Chart, ReportIsOneWellFormedPage) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -78,9 +79,10 @@ TEST(Diagnostics, BitHelpersMatchBitByBit) {
     }
     for (std::int64_t i = len; i < std::int64_t(into.size()) * 64; ++i) ASSERT_FALSE(into[std::size_t(i / 64)] >> (i % 64) & 1);
     EXPECT_EQ(any_bit(bits.data(), start, len), any);
-    if (start == 0) {
-      EXPECT_EQ(count_bits(bits.data(), len), count);
-    }
+    std::int64_t before = 0;
+    for (std::int64_t i = 0; i < start; ++i) before += bit(i);
+    EXPECT_EQ(count_bits(bits.data(), start + len) - count_bits(bits.data(), start), count);
+    EXPECT_EQ(count_bits(bits.data(), start), before);
   }
 }
 
@@ -92,6 +94,23 @@ TEST(Diagnostics, PassBitsComeFromTheMaskNode) {
   const auto v = values(x);
   for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(bool(bits[i / 64] >> (i % 64) & 1), v[i] > 0);
   EXPECT_EQ(pass_bits(relu(x.detach())), nullptr);  // no graph, no mask
+  y.sum().backward();
+  EXPECT_EQ(pass_bits(y), nullptr);  // the bits are freed with the saved tensors
+}
+
+// A backward pass after the Monitor is gone finds no Monitor (its gradient hooks stay on the graph).
+TEST(Diagnostics, BackwardAfterTheMonitorDies) {
+  auto net = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(4, 8), std::make_shared<nn::ReLU>());
+  Tensor out;
+  {
+    Monitor mon(*net);
+    out = (*net)(randn({3, 4}));
+  }
+  out.sum().backward();
+  EXPECT_TRUE(net->parameters()[0].grad().defined());
+  Monitor late;
+  late.step();
+  EXPECT_THROW(late.add_layer("x", "ReLU"), Error);  // columns are fixed at the first step
 }
 
 // An MLP and a CNN trained a few steps with a monitor; every figure against the oracle.
@@ -193,7 +212,12 @@ TEST(Diagnostics, CnnChannelsAgainstPlainStatistics) { check_monitor(true); }
 // same figures either way, for rows that straddle 64-bit words and for channels.
 TEST(Diagnostics, MaskAndOutputPathsAgree) {
   for (auto sizes : {std::vector<std::int64_t>{9, 70}, std::vector<std::int64_t>{3, 5, 7, 3}}) {
-    Tensor x = randn(sizes).sub(1.5).requires_grad_();
+    Tensor x = randn(sizes).sub(1.5);
+    {
+      autograd::NoGradGuard ng;
+      x.index_put_({0}, std::numeric_limits<double>::quiet_NaN());  // NaN passes the mask: positive on both paths
+    }
+    x.requires_grad_();
     Monitor with_mask, without;
     with_mask.add_layer("r", "ReLU"), without.add_layer("r", "ReLU");
     const Tensor y = relu(x);
@@ -204,6 +228,13 @@ TEST(Diagnostics, MaskAndOutputPathsAgree) {
     EXPECT_EQ(with_mask.steps()[0].layers[0].zero_fraction, without.steps()[0].layers[0].zero_fraction);
     EXPECT_EQ(with_mask.windows()[0].dead, without.windows()[0].dead);
     EXPECT_EQ(with_mask.windows()[0].units[0], sizes[1]);
+    // The oracle: a unit is dead when no value of it is > 0 or NaN.
+    const auto v = values(x);
+    const std::int64_t units = sizes[1], inner = std::int64_t(v.size()) / (sizes[0] * units);
+    std::vector<bool> alive(std::size_t(units), false);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!(v[i] <= 0)) alive[std::size_t((std::int64_t(i) / inner) % units)] = true;
+    EXPECT_EQ(with_mask.windows()[0].dead[0], std::count(alive.begin(), alive.end(), false));
   }
 }
 

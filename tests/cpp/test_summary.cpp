@@ -75,7 +75,8 @@ TEST(Summary, NestedTreeConvAndTheModelLeftAlone) {
   EXPECT_EQ(s.layers[2].path, "0.0");
   EXPECT_EQ(s.layers[2].output_shape, (std::vector<std::int64_t>{2, 8, 26, 26}));
   EXPECT_EQ(s.layers[2].mult_adds, 2 * 26 * 26 * 8 * 1 * 3 * 3);
-  EXPECT_EQ(s.layers[3].mult_adds, 0);  // BatchNorm's weight is one-dimensional
+  EXPECT_EQ(s.layers[3].mult_adds, 0);  // BatchNorm multiplies elementwise
+  EXPECT_EQ(diagnostics::mult_adds("LayerNorm", ones({8, 26, 26}), {2, 8, 26, 26}), 0);  // a 3-D weight, elementwise
   EXPECT_EQ(s.layers[1].params, 0);
   EXPECT_TRUE(s.layers[1].has_children);
   EXPECT_TRUE(equal(net->named_buffers()[0].second, mean_before));  // running stats restored

@@ -4,7 +4,6 @@
 // the units already dead.
 #include <cmath>
 
-#include "../../src/diagnostics/stats.h"
 #include "ramp/chart.h"
 #include "ramp/data.h"
 #include "ramp/elementwise.h"
@@ -51,7 +50,7 @@ nlohmann::json run(const Tensor& x, const Tensor& y, const std::string& act, con
   }
   cross_entropy(h, y).backward();
   std::vector<double> norms;
-  for (auto& l : layers) norms.push_back(diagnostics::norm_of(l->find_parameter("weight")->grad()));
+  for (auto& l : layers) norms.push_back(norm(l->find_parameter("weight")->grad()).item<double>());
   return {{"activation", act}, {"init", init}, {"ratio_first_last", norms.front() / norms.back()},
           {"grad_norms", norms}, {"activation_std", stds}, {"dead_units", dead}};
 }

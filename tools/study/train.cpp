@@ -68,9 +68,11 @@ TrainResult train(const TrainSpec& s) {
     for (std::size_t i = 0; i < w.dead.size(); ++i) dead.push_back(w.units[i] ? double(w.dead[i]) / double(w.units[i]) : 0);
     r.dead.push_back(dead);
     model->eval();
+    mon.pause();  // the test pass must not mark units alive in the next epoch's window
     autograd::NoGradGuard no_grad;
     const Tensor pred = argmax((*model)(tx), 1);
     r.accuracy.push_back(100 * eq(pred, ty).to(ScalarType::Float64).mean().item<double>());
+    mon.pause(false);
   }
   r.seconds_per_epoch = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / s.epochs;
   double zero = 0;

@@ -1,6 +1,7 @@
 """Monitor(model): training diagnostics recorded while the model trains (the C++ Monitor of
 include/ramp/diagnostics.h, attached to Python modules through forward hooks)."""
 import math
+import weakref
 
 from .. import _C
 from ..autograd import no_grad
@@ -40,6 +41,14 @@ class Monitor:
             self._attach(module, self._core.add_layer(name, kind))
         for name, p in model.named_parameters():
             self._core.add_parameter(name, p)
+        # The hooks go with the Monitor (they hold the core, not the Monitor).
+        self._finalizer = weakref.finalize(self, Monitor._detach, self._handles)
+
+    @staticmethod
+    def _detach(handles):
+        for h in handles:
+            h.remove()
+        handles.clear()
 
     def _attach(self, module, layer):
         core = self._core
@@ -91,10 +100,12 @@ class Monitor:
         return self._core.windows
 
     def remove(self):
-        """Takes the hooks off the model."""
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+        """Takes the hooks off the model (done too when the Monitor is garbage-collected)."""
+        Monitor._detach(self._handles)
+
+    def pause(self, paused=True):
+        """While paused (an evaluation pass between training steps) nothing is recorded."""
+        self._core.pause(paused)
 
     def __enter__(self):
         return self

@@ -84,7 +84,7 @@ def summary(model, input_size=None, *, input_data=None, dtype=None):
         row.memory = _allocated() - before
         weight = getattr(module, "weight", None)
         if isinstance(weight, _C.Tensor):
-            row.mult_adds = _diag.mult_adds(weight, row.output_shape)
+            row.mult_adds = _diag.mult_adds(row.type, weight, row.output_shape)
 
     handles = []
     with _Restore(model):
