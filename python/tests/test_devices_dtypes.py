@@ -98,23 +98,7 @@ def test_every_factory_takes_device():
         assert getattr(ramp, name).__wrapped__ is getattr(ramp._C, name)
 
 
-FACTORY_CALLS = {"tensor": "[1.5]", "as_tensor": "[1.5]", "zeros": "2", "ones": "2", "empty": "(0,)", "full": "(2,), 1.5",
-                 "arange": "3", "linspace": "0, 1, 3", "rand": "0", "randn": "0", "zeros_like": "x", "ones_like": "x",
-                 "empty_like": "x[:0]", "full_like": "x, 2", "scalar_tensor": "1.5", "randperm": "0",
-                 "randint": "3, (0,)", "randint_like": "x[:0], 3", "rand_like": "x[:0]", "randn_like": "x[:0]",
-                 "normal": "0., 1., (0,)", "eye": "2"}
-
-
-@pytest.mark.parametrize("name", ramp._device.FACTORIES)
-@pytest.mark.parametrize("pin", ["False", "None", "True"])
-def test_factories_take_pin_memory_as_torch(name, pin):
-    # 1.13's factories (all but as_tensor) take pin_memory=; True needs CUDA (RuntimeError)
-    (r, re), (t, te) = both(f"T.{name}({FACTORY_CALLS[name]}, pin_memory={pin})", [1.0, 2.0])
-    assert (re and re[0]) == (te and te[0]), (re, te)
-    if te is None:
-        assert_values(r, t)
-    elif pin == "True" and name != "as_tensor":
-        assert "Pinned memory requires CUDA" in re[1]
+# pin_memory= and layout= on every factory: test_factory_keywords below.
 
 
 TO_CALLS = ['x.to("cpu")', 'x.to(T.device("cpu"))', "x.to(T.float64)", 'x.to("cpu", T.int32)',
