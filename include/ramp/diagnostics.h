@@ -21,7 +21,8 @@
 // The ReLU counts cost no pass over the activations: when autograd records a rectifier through
 // its 1-bit mask (the training case), the counts and the per-unit OR come from those bits, 1/32 of
 // the output's size. Only logged steps pay for mean, std and the histogram (a sample of at most
-// 65536 outputs, evenly strided). JSON-lines records: docs/design.md "Diagnostics".
+// 65536 outputs, evenly strided). A module called twice in one step (a shared ReLU) mixes its two
+// calls in one row; 3-D outputs take dim 1 as the units. JSON-lines records: docs/design.md "Diagnostics".
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 //
 //   std::cout << ramp::diagnostics::summary(net, {64, 1, 28, 28}).str();
 //
+// It resets the allocator's peak statistic (memory::reset_peak_stats) to measure the pass's peak.
 // The memory figures are measured, not estimated: a real forward pass runs (training mode, with
 // autograd recording, as a training step runs it) and ramp's allocator says how many bytes each
 // layer's call left allocated (its output and what it saved for backward: a ReLU's 1-bit mask,

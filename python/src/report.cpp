@@ -34,6 +34,10 @@ void init_report(py::module_& m) {
       .def_readwrite("peak_bytes", &Summary::peak_bytes)
       .def("__str__", &Summary::str)
       .def("__repr__", &Summary::str);
+  d.def("family_of", [](std::string_view type) {
+    const diagnostics::Family f = diagnostics::family_of(type);
+    return f == diagnostics::Family::rectifier ? "rectifier" : f == diagnostics::Family::saturating ? "saturating" : "other";
+  }, py::arg("type"));
   d.def("mult_adds", &diagnostics::mult_adds, py::arg("type"), py::arg("weight"), py::arg("output_shape"));
 
   // The Monitor's core; ramp.diagnostics.Monitor attaches it to Python modules through hooks.

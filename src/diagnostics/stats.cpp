@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <numeric>
 
 namespace ramp::diagnostics {
 
@@ -106,10 +107,12 @@ template <class T> void scan(const T* p, std::int64_t n, const Options& o, Satur
     for (std::int64_t j = 0; j < n; ++j) saturated += sat(double(p[j]));
     s.saturated = double(saturated) / double(n);
   }
-  // The histogram from at most 65536 outputs, evenly strided. Truncation is floor for t >= 0, and
-  // `!(t >= 0)` sends NaN to the first bin (no floor call: it is a libm call in the baseline build).
+  // The histogram from at most 65536 outputs, evenly strided, the stride coprime to the positions per
+  // unit (a stride of H*W would sample one pixel of every channel). Truncation is floor for t >= 0,
+  // and `!(t >= 0)` sends NaN to the first bin (no floor call: a libm call in the baseline build).
   std::vector<std::int64_t> counts(std::size_t(o.bins), 0);
-  const std::int64_t stride = std::max<std::int64_t>(1, n / 65536);
+  std::int64_t stride = std::max<std::int64_t>(1, (n + 65535) / 65536);
+  while (stride > 1 && std::gcd(stride, l.inner) != 1) ++stride;
   std::int64_t taken = 0;
   const double scale = o.bins / (o.hist_hi - o.hist_lo), last = double(o.bins - 1);
   for (std::int64_t j = 0; j < n; j += stride, ++taken) {

@@ -238,6 +238,22 @@ TEST(Diagnostics, MaskAndOutputPathsAgree) {
   }
 }
 
+// [256, 256, 2, 2]: 262144 outputs, a sampling stride of 4 would land on position (0, 0) of every
+// channel. Position (0, 0) is 0 and the other three are 1: the histogram must see 3/4 at 1.
+TEST(Diagnostics, HistogramSampleDoesNotAliasWithTheUnits) {
+  Tensor y = ones({256, 256, 2, 2});
+  y.index_put_({indexing::Slice(), indexing::Slice(), 0, 0}, 0.0);
+  Monitor m;
+  m.add_layer("conv", "Conv2d");
+  m.observe(0, y);
+  m.step();
+  const auto& h = m.steps()[0].layers[0].histogram;
+  const Options o;
+  const auto bin = [&](double v) { return std::size_t((v - o.hist_lo) / (o.hist_hi - o.hist_lo) * o.bins); };
+  EXPECT_NEAR(h[bin(1.0)], 0.75, 0.01);
+  EXPECT_NEAR(h[bin(0.0)], 0.25, 0.01);
+}
+
 TEST(Diagnostics, SaturationAndBadOptions) {
   Monitor m;
   const int s = m.add_layer("sig", "Sigmoid");

@@ -7,8 +7,6 @@ from .. import _C
 from ..autograd import no_grad
 
 _diag = _C._diagnostics
-_WATCHED = {"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
-            "Hardswish", "Threshold", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Softsign", "LogSigmoid"}
 
 
 class Monitor:
@@ -36,7 +34,8 @@ class Monitor:
             if not name:
                 continue
             kind = module._get_name()
-            if kind not in _WATCHED and not (all_layers and not any(True for _ in module.children())):
+            watched = _diag.family_of(kind) != "other"  # one list, C++'s diagnostics::family_of
+            if not watched and not (all_layers and not any(True for _ in module.children())):
                 continue
             self._attach(module, self._core.add_layer(name, kind))
         for name, p in model.named_parameters():
