@@ -9,11 +9,10 @@ bench_train.py's; rounds alternate the four; the table gives the median per-roun
 import argparse
 import statistics
 
-import numpy as np
 import torch
 
 import ramp
-from bench_train import cnn, make_step, mlp, time_block
+from bench_train import batch, cnn, make_step, mlp, rounds
 
 WATCHED = (torch.nn.ReLU,)
 
@@ -64,23 +63,14 @@ def watched(step, lib, every):
 
 
 def measure(args, name, build, shape, threads):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape, dtype=np.float32)
-    y = rng.integers(0, 10, shape[0]).astype(np.int64)
-    torch.set_num_threads(threads)
-    ramp.set_num_threads(threads)
+    x, y = batch(shape, threads)
     runs = {}
     for lib in (ramp, torch):
-        plain = make_step(lib, build, x, y)
-        runs[(lib.__name__, "plain")] = plain
+        runs[(lib.__name__, "plain")] = make_step(lib, build, x, y)
         runs[(lib.__name__, "watched")] = watched(make_step(lib, build, x, y), lib, args.every)
     for r in runs.values():
         r()
-    reps = {k: max(1, int(args.sample_ms / 1e3 / time_block(r, 3))) for k, r in runs.items()}
-    times = {k: [] for k in runs}
-    for _ in range(args.rounds):
-        for k, r in runs.items():
-            times[k].append(time_block(r, reps[k]))
+    times = rounds(args, runs)
     over = {lib: 100 * statistics.median(w / p - 1 for w, p in zip(times[(lib, "watched")], times[(lib, "plain")]))
             for lib in ("ramp", "torch")}
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}

@@ -59,19 +59,31 @@ def time_block(step, reps):
     return (time.perf_counter() - start) / reps
 
 
-def measure(args, name, build, shape, threads):
+def batch(shape, threads):
+    """A seeded input batch and labels; both libraries set to `threads`."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)
     y = rng.integers(0, 10, shape[0]).astype(np.int64)
     torch.set_num_threads(threads)
     ramp.set_num_threads(threads)
+    return x, y
+
+
+def rounds(args, runs):
+    """{key: [seconds per call, one per round]}, the runs interleaved in each round (after a warm-up)."""
+    reps = {k: max(1, int(args.sample_ms / 1e3 / time_block(r, 3))) for k, r in runs.items()}
+    times = {k: [] for k in runs}
+    for _ in range(args.rounds):
+        for k, r in runs.items():
+            times[k].append(time_block(r, reps[k]))
+    return times
+
+
+def measure(args, name, build, shape, threads):
+    x, y = batch(shape, threads)
     steps = {"torch": make_step(torch, build, x, y), "ramp": make_step(ramp, build, x, y)}
     first = {k: float(s().item()) for k, s in steps.items()}  # warm-up; same weights, same loss
-    reps = {k: max(1, int(args.sample_ms / 1e3 / time_block(s, 3))) for k, s in steps.items()}
-    times = {k: [] for k in steps}
-    for _ in range(args.rounds):
-        for k, s in steps.items():
-            times[k].append(time_block(s, reps[k]))
+    times = rounds(args, steps)
     ratio = statistics.median(t / r for t, r in zip(times["torch"], times["ramp"]))
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     print(f"| {name} | {threads} | {med['torch']:.0f} | {med['ramp']:.0f} | **{ratio:.2f}x** | "

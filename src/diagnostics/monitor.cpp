@@ -76,7 +76,7 @@ void Monitor::observe(int layer, const Tensor& out) {
     if (logging()) rec.zero_fraction = 1 - double(count_bits(bits, out.numel())) / double(out.numel());
   }
   if (!logging()) {
-    if (!bits && f == Family::rectifier) scan_output(out, options_, nullptr, &u.alive);  // eval / no-grad
+    if (!bits && f == Family::rectifier) mark_alive(u.alive, out);  // liveness only: no statistics unlogged
     return;
   }
   const Scan s = scan_output(out, options_, f == Family::saturating ? saturation_of(types_[std::size_t(layer)]) : nullptr,

@@ -84,6 +84,20 @@ Saturation saturation_of(std::string_view type) {
 }
 
 namespace {
+// Sets unit u's bit when any of its values is positive (or NaN, as the mask counts it).
+template <class T> void mark_alive_values(const T* p, const Layout& l, std::vector<std::uint64_t>& alive) {
+  for (std::int64_t r = 0; r < l.outer; ++r)
+    for (std::int64_t u = 0; u < l.units; ++u) {
+      if (alive[std::size_t(u / 64)] >> (u % 64) & 1) continue;
+      const T* q = p + (r * l.units + u) * l.inner;
+      for (std::int64_t k = 0; k < l.inner; ++k)
+        if (!(double(q[k]) <= 0)) {
+          alive[std::size_t(u / 64)] |= std::uint64_t(1) << (u % 64);
+          break;
+        }
+    }
+}
+
 template <class T> void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, const Layout& l,
                              std::vector<std::uint64_t>* alive, Scan& s) {
   // Four independent sums so the loop is not one long dependency chain.
@@ -121,18 +135,7 @@ template <class T> void scan(const T* p, std::int64_t n, const Options& o, Satur
   }
   s.histogram.resize(counts.size());
   for (std::size_t b = 0; b < counts.size(); ++b) s.histogram[b] = double(counts[b]) / double(taken);
-  if (alive) {
-    for (std::int64_t r = 0; r < l.outer; ++r)
-      for (std::int64_t u = 0; u < l.units; ++u) {
-        if ((*alive)[std::size_t(u / 64)] >> (u % 64) & 1) continue;
-        const T* q = p + (r * l.units + u) * l.inner;
-        for (std::int64_t k = 0; k < l.inner; ++k)
-          if (!(double(q[k]) <= 0)) {
-            (*alive)[std::size_t(u / 64)] |= std::uint64_t(1) << (u % 64);
-            break;
-          }
-      }
-  }
+  if (alive) mark_alive_values(p, l, *alive);
 }
 
 // Calls f(const T* p, n) on t's values as float or double (others converted to double).
@@ -153,6 +156,12 @@ Scan scan_output(const Tensor& out, const Options& o, Saturation sat, std::vecto
 }
 
 // Norms through the reduction engine (vectorized, summing in double); scalar loops here ran 10x slower.
+void mark_alive(std::vector<std::uint64_t>& alive, const Tensor& out) {
+  if (out.numel() == 0) return;
+  const Layout l = layout_of(out);
+  with_values(out, [&](const auto* p, std::int64_t) { mark_alive_values(p, l, alive); });
+}
+
 double norm_of(const Tensor& t) {
   if (!t.defined() || t.numel() == 0) return kNone;
   const Tensor d = t.detach();

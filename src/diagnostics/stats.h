@@ -16,6 +16,8 @@ Layout layout_of(const Tensor& t);
 
 // Sets unit u's bit in `alive` when any of its pass bits is set, over every row.
 void mark_alive(std::vector<std::uint64_t>& alive, const std::uint64_t* bits, const Layout& l);
+// The same from the output's values (no mask: evaluation, no_grad, rectifiers recorded without one).
+void mark_alive(std::vector<std::uint64_t>& alive, const Tensor& out);
 
 // Whether an output value sits where the activation's derivative is below 1% of its maximum
 // (nullptr: the activation does not saturate).
