@@ -76,8 +76,15 @@ Result activations(const Context& c) {
   });
   Result r;
   Progress bar(c, "activations", std::int64_t(mods.size()));
-  chart::LineChart f{.title = "Activations on [-6, 6]", .x = {"x", false, -6.0, 6.0}, .y = {"f(x)", false, -2.0, 6.0}, .height = 460};
-  chart::LineChart df{.title = "Their derivatives (autograd)", .x = {"x", false, -6.0, 6.0}, .y = {"f'(x)", false, -0.5, 1.5}, .height = 460};
+  // 19 curves on one chart are unreadable: three charts of f and f', grouped by the measured
+  // properties (bounded on both sides; else smooth; else with a kink), so the grouping follows the
+  // table.
+  const std::vector<std::string> groups = {"Unbounded, with a kink", "Unbounded, smooth", "Bounded"};
+  std::vector<chart::LineChart> f, df;
+  for (const auto& g : groups) {
+    f.push_back({.title = g + " on [-6, 6]", .x = {"x", false, -6.0, 6.0}, .y = {"f(x)", false, -2.0, 6.0}});
+    df.push_back({.title = g + ": derivatives (autograd)", .x = {"x", false, -6.0, 6.0}, .y = {"f'(x)", false, -0.5, 2.0}});
+  }
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> dead, saturating, centred;
   for (auto& [name, m] : mods) {
@@ -85,8 +92,9 @@ Result activations(const Context& c) {
                 fine = curve(*m, -6, 6, 1201);
     const nlohmann::json p = properties(wide, fine);
     r.data["activations"].push_back({{"name", name}, {"x", plot.x}, {"y", plot.y}, {"dy", plot.dy}, {"properties", p}});
-    f.series.push_back({name, plot.x, plot.y});
-    df.series.push_back({name, plot.x, plot.dy});
+    const std::size_t g = !p["min"].is_string() && !p["max"].is_string() ? 2 : p["smooth"] == true ? 1 : 0;
+    f[g].series.push_back({name, plot.x, plot.y});
+    df[g].series.push_back({name, plot.x, plot.dy});
     auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : chart::number(v.get<double>()); };
     rows.push_back({name, "[" + str(p["min"]) + ", " + str(p["max"]) + "]", str(p["zero_centred"]), str(p["saturating"]),
                     str(p["dead_region"]), str(p["smooth"]), str(p["monotonic"])});
@@ -96,8 +104,10 @@ Result activations(const Context& c) {
     bar.tick();
   }
   chart::Report sec("");
-  sec.figure(chart::svg(f));
-  sec.figure(chart::svg(df), "A dead region is where f' is exactly 0: no gradient flows back through it.");
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    sec.figure(chart::svg(f[g]));
+    sec.figure(chart::svg(df[g]), g + 1 < groups.size() ? "" : "A dead region is where f' is exactly 0: no gradient flows back through it.");
+  }
   sec.table({"activation", "range", "zero-centred", "saturating", "dead region", "smooth", "monotonic"}, rows);
   r.html = sec.body();
   auto join = [](const std::vector<std::string>& v) {
