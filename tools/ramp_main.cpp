@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "ramp/tensor.h"
 #include "study/study.h"
 
 int main(int argc, char** argv) {
@@ -18,8 +19,13 @@ int main(int argc, char** argv) {
   study->add_flag("--full", c.full, "the larger versions");
   study->add_option("--out", out, "the folder for <experiment>.json and report.html")->capture_default_str();
   study->add_option("--seed", c.seed, "the random seed")->capture_default_str();
+  // One thread by default: the nets are small, and a float sum's order (so every number of the
+  // study) would otherwise depend on the machine's cores.
+  int threads = 1;
+  study->add_option("--threads", threads, "threads for the tensor kernels")->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   c.out = out;
+  ramp::set_num_threads(threads);
   c.progress = &std::cerr;
   try {
     for (const auto& e : ramp::study::experiments()) {

@@ -35,7 +35,10 @@ TrainResult train(const TrainSpec& s) {
   const Tensor tx = d.test_x.narrow(0, 0, s.test_images), ty = d.test_y.narrow(0, 0, s.test_images);
   manual_seed(s.seed);
   auto model = s.build();
-  optim::SGD opt(model->parameters(), {.lr = s.lr});
+  std::unique_ptr<optim::Optimizer> made;
+  if (s.adam) made = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions{.lr = s.lr});
+  else made = std::make_unique<optim::SGD>(model->parameters(), optim::SGDOptions{.lr = s.lr});
+  optim::Optimizer& opt = *made;
   auto sched = s.schedule ? s.schedule(opt) : nullptr;
   diagnostics::Options mo;
   mo.every = 10;  // zero fractions from every tenth step; dead units from every step (the mask)
@@ -58,7 +61,7 @@ TrainResult train(const TrainSpec& s) {
       opt.step();
       const double l = loss.item<double>();
       total += l;
-      mon.step(l, opt.param_groups()[0].options.lr.to_double());
+      mon.step(l, opt.group_lr(0));
     }
     mon.end_epoch();
     if (sched) sched->step();

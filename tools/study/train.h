@@ -14,6 +14,7 @@ namespace ramp::study {
 struct TrainSpec {
   std::function<std::shared_ptr<nn::Module>()> build;
   double lr = 0.1;
+  bool adam = false;  // Adam (1.13's defaults but lr) instead of SGD without momentum
   int epochs = 3;
   std::int64_t train_images = 10000, test_images = 2000, batch = 64;
   std::uint64_t seed = 0;
@@ -32,7 +33,7 @@ struct TrainResult {
   double seconds_per_epoch = 0;
 };
 
-// Trains with SGD (no momentum) on the first train_images training images, seeded.
+// Trains with SGD (no momentum) or Adam on the first train_images training images, seeded.
 TrainResult train(const TrainSpec& spec);
 
 }  // namespace ramp::study
