@@ -70,6 +70,25 @@ void x_axis(std::string& o, const Frame& f, const Scale& s) {
   }
 }
 
+// The average advance of a 12 px sans-serif character, for fitting names without measuring them.
+constexpr double kCharWidth = 6.8;
+
+// `text` split at spaces into lines of at most `fit` characters (a longer word keeps its own line).
+std::vector<std::string> wrap(const std::string& text, std::size_t fit) {
+  std::vector<std::string> lines;
+  std::string line, word;
+  auto flush_word = [&] {
+    if (word.empty()) return;
+    if (!line.empty() && line.size() + 1 + word.size() > fit) lines.push_back(line), line.clear();
+    line += (line.empty() ? "" : " ") + word;
+    word.clear();
+  };
+  for (char ch : text) ch == ' ' ? flush_word() : word.push_back(ch);
+  flush_word();
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
+
 bool named(const std::vector<Series>& series) {
   return std::any_of(series.begin(), series.end(), [](const Series& s) { return !s.name.empty(); });
 }
@@ -162,12 +181,23 @@ std::string svg(const BarChart& c) {
   const double n = double(std::max<std::size_t>(c.categories.size(), 1));
   const double band = f.width / n, bar = band * 0.8 / double(std::max<std::size_t>(c.groups.size(), 1));
   const double base = sy.log ? f.top + f.height : std::clamp(y_of(f, sy, 0), f.top, f.top + f.height);
-  const bool slant = c.categories.size() > 8;  // long rows of names: slanted so they do not overlap
+  // A name wider than its band is wrapped at spaces onto two lines; names that need more than two
+  // are slanted instead (they would run into the frame's bottom margin).
+  const std::size_t fit = std::size_t(std::max(1.0, band / kCharWidth));
+  std::vector<std::vector<std::string>> names;
+  bool slant = false;
+  for (const auto& name : c.categories) names.push_back(wrap(name, fit)), slant |= names.back().size() > 2;
   for (std::size_t i = 0; i < c.categories.size(); ++i) {
     const double x = f.left + band * (double(i) + 0.5), y = f.top + f.height + 16;
-    o += "<text" + attr("x", x) + attr("y", y) +
-         (slant ? " text-anchor=\"end\" transform=\"rotate(-30 " + px(x) + " " + px(y) + ")\"" : " text-anchor=\"middle\"") +
-         ">" + escape(c.categories[i]) + "</text>";
+    if (slant) {
+      o += "<text" + attr("x", x) + attr("y", y) + " text-anchor=\"end\" transform=\"rotate(-30 " + px(x) + " " + px(y) +
+           ")\">" + escape(c.categories[i]) + "</text>";
+      continue;
+    }
+    o += "<text" + attr("x", x) + attr("y", y) + " text-anchor=\"middle\">";
+    for (std::size_t l = 0; l < names[i].size(); ++l)
+      o += "<tspan" + attr("x", x) + (l ? " dy=\"14\"" : "") + ">" + escape(names[i][l]) + "</tspan>";
+    o += "</text>";
   }
   for (std::size_t g = 0; g < c.groups.size(); ++g) {
     const Series& s = c.groups[g];

@@ -161,6 +161,37 @@ TEST(Chart, BarsGrowFromZeroWithErrorBars) {
   EXPECT_EQ(std::count(s.begin(), s.end(), 'V'), 2);       // one error bar each ("M x y V y2 ...")
 }
 
+// Names wider than their band wrap at spaces onto two lines, each no wider than the band (at 6.8 px
+// a character); names that would need three lines slant instead.
+TEST(Chart, LongBarNamesWrapOrSlant) {
+  BarChart c{.title = "t", .categories = {"ReLU, rate 0.01", "LeakyReLU", "PReLU", "ELU", "ReLU + BatchNorm",
+                                          "ReLU, rate 0.001", "ReLU, He init"}};
+  c.groups.push_back({"", {}, {1, 2, 3, 4, 5, 6, 7}});
+  std::string s = svg(c);
+  EXPECT_EQ(xml_problem(s), "");
+  EXPECT_EQ(s.find("rotate(-30"), std::string::npos);
+  const double band = frame(c.width, c.height, false).width / 7;
+  std::regex text("<text[^>]*>((<tspan[^>]*>[^<]*</tspan>)+)</text>"), span("<tspan[^>]*>([^<]*)</tspan>");
+  std::vector<std::string> joined;
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), text); it != std::sregex_iterator(); ++it) {
+    const std::string inner = (*it)[1];
+    std::string all;
+    int lines = 0;
+    for (auto jt = std::sregex_iterator(inner.begin(), inner.end(), span); jt != std::sregex_iterator(); ++jt, ++lines) {
+      const std::string line = (*jt)[1];
+      EXPECT_LE(double(line.size()) * 6.8, band) << line;
+      all += (all.empty() ? "" : " ") + line;
+    }
+    EXPECT_LE(lines, 2);
+    joined.push_back(all);
+  }
+  EXPECT_EQ(joined, c.categories);
+  c.categories[0] = "a very long name that needs more than two lines of its band";
+  s = svg(c);
+  EXPECT_EQ(xml_problem(s), "");
+  EXPECT_NE(s.find("rotate(-30"), std::string::npos);
+}
+
 TEST(Chart, HeatmapCellsTakeTheirColours) {
   Heatmap h{.title = "dead units", .rows = {"relu1", "relu2"}, .columns = {0, 100}, .x_label = "step",
             .value_label = "fraction", .values = {{0, 1}, {NAN, 0.5}}, .lo = 0.0, .hi = 1.0};

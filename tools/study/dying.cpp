@@ -86,7 +86,7 @@ Result dying(const Context& c) {
                     diverged ? "-" : chart::number(100 * mean(last_dead)) + "%"});
     if (&v == &variants.front())
       for (std::size_t l = 0; l < t.layers.size(); ++l) {
-        chart::Series s{"layer " + t.layers[l]};
+        chart::Series s{"hidden layer " + std::to_string(l + 1)};
         for (int e = 0; e < epochs; ++e) s.x.push_back(e + 1), s.y.push_back(t.dead[std::size_t(e)][l]);
         base.series.push_back(s);
       }
