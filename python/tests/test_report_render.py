@@ -112,3 +112,31 @@ def test_report_screenshot_shows_the_charts(report, tmp_path):
     colours.discard((0, 0, 0))
     seen = [c for c in colours if (np.abs(px - np.array(c)).sum(axis=2) <= 6).sum() >= 50]
     assert len(seen) >= 3, (len(colours), seen)
+
+
+def test_monitor_report_renders(tmp_path):
+    # A Monitor's own report (loss, zero fractions, dead units, histograms, gradient norms) renders too.
+    n = ramp.nn
+    ramp.manual_seed(0)
+    model = n.Sequential(n.Linear(8, 16), n.ReLU(), n.Linear(16, 12), n.Tanh(), n.Linear(12, 2))
+    opt = ramp.optim.SGD(model.parameters(), lr=0.1)
+    mon = ramp.diagnostics.Monitor(model, optimizer=opt)
+    x, y = ramp.randn(32, 8), ramp.randint(0, 2, (32,))
+    for step in range(30):
+        loss = n.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mon.step(loss)
+        if step % 10 == 9:
+            mon.end_epoch()
+    page = tmp_path / "report.html"
+    mon.save_report(page)
+    figures = page.read_text().count("<svg")
+    assert figures >= 4
+    dom = chromium("--dump-dom", page.as_uri()).stdout.decode()
+    assert dom.count("<svg") == figures and "parsererror" not in dom
+    shot = tmp_path / "report.png"
+    chromium("--window-size=1000,1600", f"--screenshot={shot}", page.as_uri())
+    ink = (read_png(shot).sum(axis=2) < 3 * 235).mean()
+    assert 0.01 < ink < 0.6, ink
