@@ -83,7 +83,10 @@ void init_shape(py::module_& m) {
   cls.def("repeat", [](const Tensor& t, py::args repeats) { return repeat(t, int_list(repeats)); });
   m.def("flip", [](const Tensor& t, py::handle d) { return flip(t, tuple_of_ints(d, "flip", "dims", 2)); },
         arg("input"), arg("dims"));
-  cls.def("flip", [](const Tensor& t, py::args d) { return flip(t, int_list(d)); });
+  cls.def("flip", [](const Tensor& t, py::args d) {  // x.flip(0, 1) or x.flip((0, 1)); x.flip() refused
+    if (d.empty()) throw TypeError("flip() missing 1 required positional arguments: \"dims\"");
+    return flip(t, int_list(d));
+  });
   auto roll_ = [](const Tensor& t, py::handle shifts, py::handle dims) {
     return roll(t, int_or_ints(shifts, "shifts", 2), int_or_ints(dims, "dims", 3));
   };

@@ -266,6 +266,7 @@ def test_flip_errors_and_grad():
         _, et = outcome(torch.flip, torch.ones(2, 3, 4), *args)
         _, er = outcome(ramp.flip, ramp.ones(2, 3, 4), *args)
         assert er == et
+    assert outcome(ramp.ones(3).flip)[1] == outcome(torch.ones(3).flip)[1]
     t = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     r = to_ramp(t.detach()).requires_grad_()
     yt, yr = torch.flip(t, [0, 1]), ramp.flip(r, [0, 1])
