@@ -39,6 +39,12 @@ from .serialization import save, load
 from . import diagnostics
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
+
+def adaptive_max_pool1d(input, output_size):
+    """torch.adaptive_max_pool1d: (values, indices) over output_size bins of the last dim."""
+    return _C.adaptive_max_pool1d(input, output_size, True)
+
+
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
 globals().update(_activations)
 strided, layout = _device.strided, _device.layout

@@ -55,6 +55,10 @@ def test_1d_values_and_indices(shape, size):
     assert_values(F.adaptive_max_pool1d(r, size), TF.adaptive_max_pool1d(t, size))
     mt, mr = torch.nn.AdaptiveMaxPool1d(size, True), ramp.nn.AdaptiveMaxPool1d(size, True)
     assert_values(mr(r)[1], mt(t)[1])
+    top_t, top_r = torch.adaptive_max_pool1d(t, size), ramp.adaptive_max_pool1d(r, size)
+    assert type(top_r) is tuple and len(top_r) == 2
+    assert_values(top_r[0], top_t[0])
+    assert_values(top_r[1], top_t[1])
 
 
 def test_oracle_ties_nan_inf():
