@@ -14,8 +14,8 @@ import torch
 import ramp
 
 UNARY = ["sin", "cos", "tan", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "reciprocal",
-         "floor", "ceil", "round", "trunc", "frac", "abs", "neg", "sign"]
-BINARY = ["fmod", "remainder", "clamp_min", "clamp_max"]
+         "floor", "ceil", "round", "trunc", "frac", "abs", "neg", "sign", "erf", "erfc", "erfinv"]
+BINARY = ["fmod", "remainder", "clamp_min", "clamp_max", "atan2", "hypot", "fmax", "fmin"]
 POSITIVE = {"log", "log1p", "log2", "log10", "sqrt", "rsqrt"}  # inputs in (0.1, 10.1): no NaN paths
 SIZES = [("1M", (1 << 20,), np.float32), ("1M f64", (1 << 20,), np.float64), ("[64,10]", (64, 10), np.float32)]
 
@@ -36,6 +36,8 @@ def inputs(op, shape, dtype):
     rng = np.random.default_rng(0)
     if op in POSITIVE:
         return [rng.uniform(0.1, 10.1, shape).astype(dtype)]
+    if op == "erfinv":  # its domain
+        return [rng.uniform(-0.99, 0.99, shape).astype(dtype)]
     a = (rng.standard_normal(shape) * 4).astype(dtype)
     if op in BINARY:  # a divisor away from zero
         return [a, (rng.uniform(0.5, 3.0, shape) * rng.choice([-1, 1], shape)).astype(dtype)]

@@ -19,6 +19,7 @@
 // are single instructions. `f` is the formula for the other dtypes (and the unvectorized entries).
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -38,16 +39,20 @@ namespace ramp {
   X(sin, Sin) X(cos, Cos) X(tan, Tan) X(exp, Exp) X(expm1, Expm1) X(log, Log) X(log1p, Log1p) X(log2, Log2) \
   X(log10, Log10) X(sqrt, Sqrt) X(rsqrt, Rsqrt) X(reciprocal, Reciprocal) X(neg, Neg) X(abs, Abs)            \
   X(sign, Sign) X(sgn, Sgn) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(frac, Frac)                  \
-  X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot)
+  X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot) X(erf, Erf) X(erfc, Erfc) X(erfinv, Erfinv)
 // Unary predicates: bool results, no in-place form.
 #define RAMP_UNARY_PREDICATES(X) \
-  X(isnan, IsNan) X(isinf, IsInf) X(isfinite, IsFinite) X(isposinf, IsPosInf) X(isneginf, IsNegInf)
+  X(isnan, IsNan) X(isinf, IsInf) X(isfinite, IsFinite) X(isposinf, IsPosInf) X(isneginf, IsNegInf) \
+  X(signbit, Signbit)
 // Binary ops taking a tensor or a number as `other`, with in-place forms.
 #define RAMP_BINARY_OPS(X)                                                                                  \
   X(bitwise_and, BitwiseAnd) X(bitwise_or, BitwiseOr) X(bitwise_xor, BitwiseXor) X(fmod, Fmod)              \
   X(remainder, Remainder) X(clamp_min, ClampMin) X(clamp_max, ClampMax)
-// Binary ops taking tensors only (1.13 has no number overload), with in-place forms.
-#define RAMP_LOGICAL_OPS(X) X(logical_and, LogicalAnd) X(logical_or, LogicalOr) X(logical_xor, LogicalXor)
+// Binary ops taking tensors only (1.13 has no number overload), with in-place forms (in Python
+// only where 1.13 has them: not fmax_/fmin_).
+#define RAMP_LOGICAL_OPS(X)                                                                           \
+  X(logical_and, LogicalAnd) X(logical_or, LogicalOr) X(logical_xor, LogicalXor) X(atan2, Atan2) \
+  X(hypot, Hypot) X(fmax, Fmax) X(fmin, Fmin)
 
 #define RAMP_DECLARE_UNARY(name, E) \
   Tensor name(const Tensor& self);  \
@@ -75,6 +80,13 @@ RAMP_LOGICAL_OPS(RAMP_DECLARE_LOGICAL)
 // dtypes only ("round_cpu"); RoundBackward1.
 Tensor round(const Tensor& self, std::int64_t decimals);
 Tensor& round_(Tensor& self, std::int64_t decimals);
+// NaN -> nan, +inf -> posinf, -inf -> neginf (by default 0, the dtype's largest and lowest
+// finite values), each converted to the dtype; integers and bool are copied unchanged.
+// NanToNumBackward0 (dy where the input is finite).
+Tensor nan_to_num(const Tensor& self, std::optional<double> nan = {}, std::optional<double> posinf = {},
+                  std::optional<double> neginf = {});
+Tensor& nan_to_num_(Tensor& self, std::optional<double> nan = {}, std::optional<double> posinf = {},
+                    std::optional<double> neginf = {});
 // self * self: pow(self, 2) (PowBackward0); bool gives int64, as 1.13.
 Tensor square(const Tensor& self);
 Tensor& square_(Tensor& self);
@@ -151,6 +163,7 @@ struct Entry {
   static constexpr std::string_view grad_fn = "";  // empty: no gradient
   static constexpr std::string_view alias = "";    // torch's second name (negative, absolute, fix)
   static constexpr bool torch_inplace = true;      // torch.<name>_ exists beside Tensor.<name>_
+  static constexpr bool method_inplace = true;     // Tensor.<name>_ exists (not fmax_)
   static constexpr Reads reads = Reads::nothing;
   static void check(ScalarType) {}
   static void vec(NoVec) {}  // no vector formula (see has_vec)
@@ -344,6 +357,68 @@ struct Frac : Entry {
   static Tensor backward(const Tensor& g, const Tensor&) { return g; }
 };
 
+// ---- the error function and its inverse: integers give the default dtype ----
+// erf/erfc are SLEEF's (1.0 / 1.5 ulp) for float32, float64 and bfloat16, the functions 1.13's
+// vector kernels call (equal to Debian's torch 1.13 bit for bit in the tests).
+inline constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // 2 / sqrt(pi)
+struct Erf : Floating {
+  static constexpr std::string_view name = "erf", grad_fn = "ErfBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::erf(x); }
+  static auto vec(const auto& m, auto v) { return m.erf(v); }
+  static Tensor backward(const Tensor& g, const Tensor& x) {  // dy 2/sqrt(pi) exp(-x²)
+    return g.mul(exp(neg(square(x))).mul(kTwoOverSqrtPi));
+  }
+};
+struct Erfc : Floating {
+  static constexpr std::string_view name = "erfc", grad_fn = "ErfcBackward0";
+  static constexpr Reads reads = Reads::input;
+  static auto f(auto x) { return std::erfc(x); }
+  static auto vec(const auto& m, auto v) { return m.erfc(v); }
+  static Tensor backward(const Tensor& g, const Tensor& x) {  // -dy 2/sqrt(pi) exp(-x²)
+    return g.mul(exp(neg(square(x))).mul(-kTwoOverSqrtPi));
+  }
+};
+// 1.13's calc_erfinv (ATen's Math.h): a rational first guess (central range |y| <= 0.7, tails from
+// sqrt(-log((1 - |y|) / 2))), then two Newton steps on erf, in the computing type; NaN beyond
+// [-1, 1], ±inf at ±1. The polynomials are fused multiply-adds, as the compiler contracts them in
+// 1.13's kernel build (so results equal 1.13's bit for bit), and 2/sqrt(pi) is rounded as it rounds it.
+inline auto erfinv_of(auto y) {
+  using C = decltype(y);
+  constexpr C a[4] = {C(0.886226899), C(-1.645349621), C(0.914624893), C(-0.140543331)};
+  constexpr C b[4] = {C(-2.118377725), C(1.442710462), C(-0.329097515), C(0.012229801)};
+  constexpr C c[4] = {C(-1.970840454), C(-1.624906493), C(3.429567803), C(1.641345311)};
+  constexpr C d[2] = {C(3.543889200), C(1.637067800)};
+  const C y_abs = std::abs(y);
+  if (y_abs > C(1)) return std::numeric_limits<C>::quiet_NaN();
+  if (y_abs == C(1)) return std::copysign(std::numeric_limits<C>::infinity(), y);
+  C x;
+  if (y_abs <= C(0.7)) {
+    const C z = y * y;
+    const C num = std::fma(std::fma(std::fma(a[3], z, a[2]), z, a[1]), z, a[0]);
+    const C dem = std::fma(std::fma(std::fma(std::fma(b[3], z, b[2]), z, b[1]), z, b[0]), z, C(1));
+    x = y * num / dem;
+  } else {
+    const C z = std::sqrt(-std::log((C(1) - y_abs) / C(2)));
+    const C num = std::fma(std::fma(std::fma(c[3], z, c[2]), z, c[1]), z, c[0]);
+    const C dem = std::fma(std::fma(d[1], z, d[0]), z, C(1));
+    x = std::copysign(num, y) / dem;
+  }
+  const C k = C(2) / C(1.7724538509055159);  // 2 / sqrt(pi), divided in C
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  return x;
+}
+struct Erfinv : Floating {
+  static constexpr std::string_view name = "erfinv", grad_fn = "ErfinvBackward0";
+  static constexpr Reads reads = Reads::output;
+  static constexpr bool torch_inplace = false;  // Tensor.erfinv_ only
+  static auto f(auto x) { return erfinv_of(x); }
+  static Tensor backward(const Tensor& g, const Tensor& y) {  // dy sqrt(pi)/2 exp(y²), y = erfinv(x)
+    return g.mul(exp(square(y)).mul(0.886226925452758));
+  }
+};
+
 // ---- logic and bits ----
 struct LogicalNot : Entry {
   static constexpr std::string_view name = "logical_not";
@@ -398,6 +473,19 @@ struct IsNegInf : Predicate {
   static constexpr std::string_view name = "isneginf";
   static bool f(auto x) {
     if constexpr (kIsFloat<decltype(x)>) return x == -std::numeric_limits<decltype(x)>::infinity();
+    else return false;
+  }
+};
+
+// The sign bit: -0.0 and NaNs with it set are true; unsigned integers and bool are false.
+struct Signbit : Predicate {
+  static constexpr std::string_view name = "signbit";
+  static bool f(auto x) {
+    using C = decltype(x);
+    // The bits as a signed integer: negative exactly when the sign bit is set. (std::signbit here
+    // made GCC 12's vectorizer fail with an internal error on the float loop.)
+    if constexpr (kIsFloat<C>) return std::bit_cast<std::conditional_t<sizeof(C) == 4, std::int32_t, std::int64_t>>(x) < 0;
+    else if constexpr (std::is_signed_v<C>) return x < 0;
     else return false;
   }
 };
@@ -548,6 +636,56 @@ struct ClampMax : BinaryEntry {
   }
 };
 
+// atan2 and hypot: floating results (integers and bool give the default dtype for atan2; hypot's
+// kernel refuses them, as 1.13's "hypot_cpu"). SLEEF's atan2 (1 ulp) and hypot (0.5 ulp), the
+// functions 1.13's vector kernels call.
+struct Atan2 : BinaryEntry {
+  static constexpr std::string_view name = "atan2", grad_fn = "Atan2Backward0";
+  static constexpr Result result = Result::floating;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto a, auto b) { return std::atan2(a, b); }
+  static auto vec(const auto& m, auto a, auto b) { return m.atan2(a, b); }
+  // r = 1 / (a² + b²): da = dy b r, db = -dy a r
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor r = reciprocal(a.mul(a).add(b.mul(b)));
+    return {g.mul(b).mul(r), g.mul(neg(a)).mul(r)};
+  }
+};
+struct Hypot : BinaryEntry {
+  static constexpr std::string_view name = "hypot", kernel = "hypot_cpu", grad_fn = "HypotBackward0";
+  static constexpr DTypeSet dtypes = kFloating;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto a, auto b) { return std::hypot(a, b); }
+  static auto vec(const auto& m, auto a, auto b) { return m.hypot(a, b); }
+  // da = dy a / r, db = dy b / r with r = hypot(a, b)
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor r = ramp::hypot(a, b);
+    return {g.mul(a).div(r), g.mul(b).div(r)};
+  }
+};
+// fmax / fmin: C's fmax/fmin for floats (a NaN on one side gives the other; NaN only when both
+// are), max/min for integers and bool. 1.13 has no in-place forms.
+template <bool kMax> struct FmaxFmin : BinaryEntry {
+  static constexpr bool torch_inplace = false, method_inplace = false;
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if constexpr (kIsFloat<C>) return kMax ? std::fmax(a, b) : std::fmin(a, b);
+    else return kMax ? (a < b ? b : a) : (b < a ? b : a);
+  }
+  // 1.13's: da = dy where (a >= b or b is NaN) (<= for fmin), db = dy elsewhere
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor zero = scalar_tensor(0, g.dtype());
+    const Tensor to_a = logical_or(kMax ? ge(a, b) : le(a, b), isnan(b));
+    return {where(to_a, g, zero), where(to_a, zero, g)};
+  }
+};
+struct Fmax : FmaxFmin<true> {
+  static constexpr std::string_view name = "fmax", grad_fn = "FmaxBackward0";
+};
+struct Fmin : FmaxFmin<false> {
+  static constexpr std::string_view name = "fmin", grad_fn = "FminBackward0";
+};
+
 // Calls f(E{}) for every entry of a list, for the bindings and the tests.
 template <class F> void for_each_unary(F&& f) {
 #define RAMP_VISIT(name, E) f(E{});
@@ -575,7 +713,8 @@ template <class F> void for_each_logical(F&& f) {
 template <class... T> struct TypeList {};
 #define RAMP_ENTRY_TYPE(name, X) , X
 using UnaryEntries = TypeList<void RAMP_UNARY_OPS(RAMP_ENTRY_TYPE)>;
-using BinaryEntries = TypeList<void RAMP_BINARY_OPS(RAMP_ENTRY_TYPE)>;
+// (the tensor-only list too: both are binary entries for the kernel table)
+using BinaryEntries = TypeList<void RAMP_BINARY_OPS(RAMP_ENTRY_TYPE) RAMP_LOGICAL_OPS(RAMP_ENTRY_TYPE)>;
 #undef RAMP_ENTRY_TYPE
 template <class List> inline constexpr int kLength = 0;
 template <class... T> inline constexpr int kLength<TypeList<T...>> = int(sizeof...(T));

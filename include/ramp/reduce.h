@@ -90,4 +90,10 @@ Tensor histc(const Tensor& self, std::int64_t bins = 100, Scalar min = 0, Scalar
 // `weights` (same length) their sums instead: float32 weights give float32, others float64.
 Tensor bincount(const Tensor& self, const Tensor& weights = {}, std::int64_t minlength = 0);
 
+// sum treating NaN as zero (src/ops/nansum.cpp): dtypes and dims as sum's (an empty dim list is
+// every dim); NansumBackward0 passes dy where the input is not NaN.
+Tensor nansum(const Tensor& self, IntArrayRef dim = {}, bool keepdim = false, std::optional<ScalarType> dtype = {});
+// The number of nonzero elements (NaN counts, -0.0 does not) over dims (empty: every dim), int64.
+Tensor count_nonzero(const Tensor& self, IntArrayRef dim = {});
+
 }  // namespace ramp

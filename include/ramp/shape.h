@@ -45,6 +45,13 @@ Tensor one_hot(const Tensor& self, std::int64_t num_classes = -1);
 Tensor movedim(const Tensor& self, IntArrayRef source, IntArrayRef destination);
 Tensor movedim(const Tensor& self, std::int64_t source, std::int64_t destination);
 
+// Reverses the order along each of `dims` (a copy; FlipBackward0). Repeated dims raise 1.13's
+// "dim 0 appears multiple times in the list of dims".
+Tensor flip(const Tensor& self, IntArrayRef dims);
+// Shifts along dims, elements leaving one end entering at the other; without dims, over the
+// flattened tensor (one shift). RollBackward0. src/ops/flip.cpp.
+Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+
 // Free-function forms of the view methods (torch.reshape, torch.transpose, ...).
 inline Tensor reshape(const Tensor& self, IntArrayRef shape) { return self.reshape(shape); }
 inline Tensor transpose(const Tensor& self, std::int64_t dim0, std::int64_t dim1) { return self.transpose(dim0, dim1); }

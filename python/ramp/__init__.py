@@ -15,13 +15,14 @@ from ._C import mm, bmm, mv, dot, addmm, matmul, pow, float_power, einsum, cat, 
 from ._C import eq, ne, lt, le, gt, ge, index_select, clamp, clip, Generator, randperm
 from ._C import add, sub, subtract, mul, multiply, div, divide, true_divide, rsub, floor_divide
 from ._C import (sum, mean, prod, std, var, std_mean, var_mean, max, min, amax, amin, argmax, argmin, all, any,
-                 norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount)  # include/ramp/reduce.h
+                 norm, logsumexp, cumsum, cumprod, maximum, minimum, histc, bincount, nansum,
+                 count_nonzero)  # include/ramp/reduce.h
 _elementwise = {_n: getattr(_C, _n) for _n in _C._elementwise_names}  # sin, floor_, where, ... (ramp/elementwise.h)
 globals().update(_elementwise)
 from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint, randint_like, rand_like,  # random.h
                  randn_like, normal, bernoulli, multinomial, flatten, unflatten, split, split_with_sizes, chunk,
                  unbind, narrow, eye, tril, triu, movedim, moveaxis, swapaxes, swapdims, reshape, transpose, permute,
-                 squeeze, unsqueeze)  # ramp/shape.h
+                 squeeze, unsqueeze, flip, roll)  # ramp/shape.h
 from ._C import (gather, scatter, scatter_add, index_put, index_add, index_fill, index_copy, masked_fill,  # indexing.h
                  masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue, scatter_reduce,
                  index_reduce, masked_scatter, put)
@@ -37,6 +38,12 @@ from . import _generate, autograd, memory, nn, io, utils, optim, random
 from .serialization import save, load
 from . import diagnostics
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+
+
+def adaptive_max_pool1d(input, output_size):
+    """torch.adaptive_max_pool1d: (values, indices) over output_size bins of the last dim."""
+    return _C.adaptive_max_pool1d(input, output_size, True)
+
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
 globals().update(_activations)

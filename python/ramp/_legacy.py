@@ -1,7 +1,8 @@
 """The legacy tensor classes of torch 1.13 (torch.FloatTensor, LongTensor, ...): calling one makes a
 CPU tensor of its dtype from sizes (uninitialised), a ramp.Size, data (a sequence or array), an
 existing tensor of that dtype (an alias) or nothing (an empty tensor); isinstance(x, FloatTensor)
-asks whether x is a float32 tensor (torch's tensortype metaclass)."""
+asks whether x is a float32 tensor (torch's tensortype metaclass). ramp.Tensor(...) takes the same
+arguments for the default dtype (tensor_new), as torch.Tensor(...)."""
 from . import _C
 
 # class name, dtype name, c10's name of the element type (1.13's TensorOptions text)
@@ -24,28 +25,49 @@ class tensortype(type):
         return isinstance(x, _C.Tensor) and x.dtype == cls.dtype
 
     def __call__(cls, *args, device=None):
-        from . import Size, empty, tensor
-        if device is not None:
-            _C._check_device(device)
-        dt = cls.dtype
-        if not args:
-            return empty(0, dtype=dt)
-        if all(type(a) is int for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
-            return empty(*args, dtype=dt)
-        if len(args) > 1:
-            raise TypeError(f"new() received an invalid combination of arguments - got "
-                            f"({', '.join(type(a).__name__ for a in args)}), but expected one of: (*, device), "
-                            "(Tensor other), (tuple of ints size, *, device), (object data, *, device)")
-        data = args[0]
-        if isinstance(data, _C.Tensor):
-            if data.dtype != dt:
-                raise TypeError(f"expected {_options(cls._c10)} (got {_options(C10_NAMES[str(data.dtype)[5:]])})")
-            return data.detach()  # shares the data, as 1.13's alias
-        if isinstance(data, str):
-            raise TypeError("new(): invalid data type 'str'")
-        if isinstance(data, (int, float, bool)):
-            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-        return tensor(data, dtype=dt)
+        return new(cls.dtype, args, device, cls._c10)
+
+
+def new(dt, args, device=None, c10=None):
+    """1.13's legacy constructor for dtype dt: sizes, a Size, data, a tensor (an alias; of dtype dt
+    when `c10` names it, any dtype for ramp.Tensor) or nothing."""
+    from . import Size, empty, tensor
+    if device is not None:
+        _C._check_device(device)
+    if not args:
+        return empty(0, dtype=dt)
+    if all(type(a) is int for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        return empty(*args, dtype=dt)
+    if len(args) > 1:
+        for i, a in enumerate(args):
+            if type(a) is not int and all(type(b) is int for b in args[:i]) and isinstance(args[0], int):
+                raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of type "
+                                f"{type(a).__name__} at pos {i + 1}")
+        raise TypeError(f"new() received an invalid combination of arguments - got "
+                        f"({', '.join(type(a).__name__ for a in args)}), but expected one of: (*, device), "
+                        "(Tensor other), (tuple of ints size, *, device), (object data, *, device)")
+    data = args[0]
+    if isinstance(data, _C.Tensor):
+        if c10 is not None and data.dtype != dt:
+            raise TypeError(f"expected {_options(c10)} (got {_options(C10_NAMES[str(data.dtype)[5:]])})")
+        return data.detach()  # shares the data, as 1.13's alias
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(data, (int, float, bool)):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return tensor(data, dtype=dt)
+
+
+def tensor_new(*args, device=None, **kwargs):
+    """ramp.Tensor(...) as torch.Tensor(...): the legacy constructor of the default dtype (data= is
+    the data argument by keyword)."""
+    if "data" in kwargs:
+        if args:
+            raise TypeError("new() got multiple values for argument 'data'")
+        args = (kwargs.pop("data"),)
+    if kwargs:
+        raise TypeError(f"new() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return new(_C.get_default_dtype(), args, device)
 
 
 def classes():

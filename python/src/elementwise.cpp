@@ -1,7 +1,7 @@
 // ramp/elementwise.h for Python, generated from the table's lists: for every entry ramp.<name>
 // and Tensor.<name>, Tensor.<name>_ (and ramp.<name>_ where torch has it), torch's alias names,
 // the number overloads; the operators ~ & | ^ % with their reflected and in-place forms; and
-// where, lerp, addcmul, addcdiv, isclose, allclose, equal, square, round(decimals=), clamp_.
+// where, lerp, addcmul, addcdiv, isclose, allclose, equal, nan_to_num, square, round(decimals=), clamp_.
 // _C._elementwise_names lists the module-level names for ramp/__init__.py.
 #include "ramp/elementwise.h"
 
@@ -64,8 +64,9 @@ template <class E, bool Numbers> void def_binary(Defs& d) {
   const Binary tensor = &ew::binary<E>;
   d.function(name, tensor, arg("input"), arg(other.c_str()));
   d.cls.def(name.c_str(), tensor, arg(other.c_str()));
-  d.cls.def((name + "_").c_str(), returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ew::binary_<E>(t, o); }),
-            arg(other.c_str()));
+  if (E::method_inplace)
+    d.cls.def((name + "_").c_str(),
+              returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ew::binary_<E>(t, o); }), arg(other.c_str()));
   if constexpr (!Numbers) return;
   const BinaryScalar scalar = &ew::binary<E>;
   d.m.def(name.c_str(), scalar, arg("input"), arg(other.c_str()));
@@ -178,6 +179,20 @@ void def_others(Defs& d) {
         return self;
       },
       py::kw_only(), arg("decimals"));
+
+  // nan_to_num(input, nan=0.0, posinf=None, neginf=None) and its in-place forms
+  d.function("nan_to_num", &nan_to_num, arg("input"), arg("nan") = 0.0, arg("posinf") = py::none(),
+             arg("neginf") = py::none());
+  d.cls.def("nan_to_num", &nan_to_num, arg("nan") = 0.0, arg("posinf") = py::none(), arg("neginf") = py::none());
+  auto nan_to_num_inplace = [](py::object self, std::optional<double> nan, std::optional<double> posinf,
+                               std::optional<double> neginf) {
+    nan_to_num_(self.cast<Tensor&>(), nan, posinf, neginf);
+    return self;
+  };
+  d.cls.def("nan_to_num_", nan_to_num_inplace, arg("nan") = 0.0, arg("posinf") = py::none(),
+            arg("neginf") = py::none());
+  d.function("nan_to_num_", nan_to_num_inplace, arg("input"), arg("nan") = 0.0, arg("posinf") = py::none(),
+             arg("neginf") = py::none());
 
   d.function("square", &square, arg("input"));
   d.cls.def("square", &square);

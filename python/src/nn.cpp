@@ -1,5 +1,6 @@
 // The layers' ops (ramp/nn/functional.h) and nn::init for Python:
-//   _C.linear, _C.conv2d, _C.max_pool2d, _C.avg_pool2d, _C.adaptive_avg_pool2d, _C.batch_norm, _C.dropout:
+//   _C.linear, _C.conv2d, _C.max_pool2d, _C.avg_pool2d, _C.adaptive_avg_pool2d, _C.adaptive_max_pool1d/2d,
+//   _C.batch_norm, _C.dropout:
 //                               the C++ ops with PyTorch's argument errors; ramp.nn.functional gives them
 //                               1.13's Python signatures (defaults, `_pair`, return_indices)
 //   _C._init.uniform_, ...      nn::init in place, returning the tensor object given
@@ -109,6 +110,28 @@ Tensor adaptive_avg_pool2d(py::handle input, py::handle output_size) {
   return ramp::adaptive_avg_pool2d(x, o);
 }
 
+// (output, indices) when return_indices, else the output alone; `one_d`: adaptive_max_pool1d.
+template <bool one_d>
+py::object adaptive_max_pool(py::handle input, py::handle output_size, bool return_indices) {
+  const char* fn = one_d ? "adaptive_max_pool1d" : "adaptive_max_pool2d";
+  const Tensor& x = tensor_arg(input, fn, "input", 1);
+  const auto o = ints(output_size, fn, "output_size", 2);
+  if (return_indices) {
+    std::pair<Tensor, Tensor> r;
+    {
+      py::gil_scoped_release nogil;
+      r = one_d ? ramp::adaptive_max_pool1d_with_indices(x, o) : ramp::adaptive_max_pool2d_with_indices(x, o);
+    }
+    return py::make_tuple(std::move(r.first), std::move(r.second));
+  }
+  Tensor y;
+  {
+    py::gil_scoped_release nogil;
+    y = one_d ? ramp::adaptive_max_pool1d(x, o) : ramp::adaptive_max_pool2d(x, o);
+  }
+  return py::cast(std::move(y));
+}
+
 Tensor batch_norm(py::handle input, py::handle running_mean, py::handle running_var, py::handle weight,
                   py::handle bias, bool training, double momentum, double eps) {
   const char* fn = "batch_norm";
@@ -170,6 +193,10 @@ void init_nn(py::module_& m) {
         py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
         py::arg("divisor_override") = none);
   m.def("adaptive_avg_pool2d", &adaptive_avg_pool2d, py::arg("input"), py::arg("output_size"));
+  m.def("adaptive_max_pool2d", &adaptive_max_pool<false>, py::arg("input"), py::arg("output_size"),
+        py::arg("return_indices") = false);
+  m.def("adaptive_max_pool1d", &adaptive_max_pool<true>, py::arg("input"), py::arg("output_size"),
+        py::arg("return_indices") = false);
   m.def("batch_norm", &batch_norm, py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
         py::arg("weight") = none, py::arg("bias") = none, py::arg("training") = false,
         py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);

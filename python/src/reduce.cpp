@@ -217,6 +217,17 @@ py::object bincount_py(const Tensor& x, const py::args& args, std::size_t skip, 
   return py::cast(bincount(x, a.has(0) ? tensor_of(a, 0) : Tensor(), a.has(1) ? int_arg(a, 1) : 0));
 }
 
+// nansum(input, dim=None, keepdim=False, *, dtype=None)
+py::object nansum_py(const Tensor& x, const py::args& args, std::size_t skip, const py::kwargs& kw) {
+  const Args a = parse("nansum", {"dim", "keepdim", "dtype"}, 2, args, skip, kw);
+  return py::cast(nansum(x, dims_arg(a, 0), bool_arg(a, 1, false), dtype_arg(a, 2)));
+}
+// count_nonzero(input, dim=None): an int or a tuple of ints
+py::object count_nonzero_py(const Tensor& x, const py::args& args, std::size_t skip, const py::kwargs& kw) {
+  const Args a = parse("count_nonzero", {"dim"}, 1, args, skip, kw);
+  return py::cast(count_nonzero(x, dims_arg(a, 0)));
+}
+
 struct Entry {
   const char* name;
   Body body;
@@ -229,7 +240,8 @@ const Entry kEntries[] = {
     {"argmin", &argmax_py<false>},    {"all", &all_py<true>},             {"any", &all_py<false>},
     {"norm", &norm_py},               {"logsumexp", &logsumexp_py},       {"cumsum", &cum_py<false>},
     {"cumprod", &cum_py<true>},       {"maximum", &maximum_py<true>},     {"minimum", &maximum_py<false>},
-    {"histc", &histc_py},             {"bincount", &bincount_py},
+    {"histc", &histc_py},             {"bincount", &bincount_py},         {"nansum", &nansum_py},
+    {"count_nonzero", &count_nonzero_py},
 };
 // Functions only (torch has no Tensor.std_mean / var_mean methods).
 bool function_only(std::string_view n) { return n == "std_mean" || n == "var_mean"; }

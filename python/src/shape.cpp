@@ -1,4 +1,4 @@
-// include/ramp/shape.h for Python: torch's functions (ramp.flatten, ramp.split, ramp.eye, ...) and
+// include/ramp/shape.h for Python: torch's functions (ramp.flatten, ramp.split, ramp.eye, flip, roll, ...) and
 // Tensor methods, with 1.13's signatures; pieces come back as tuples, as torch returns them.
 #include "ramp/shape.h"
 
@@ -35,6 +35,27 @@ template <class F> auto inplace(F f) {
   };
 }
 
+// A tuple or list of ints (the empty one included), with 1.13's TypeError otherwise: torch.flip's
+// dims take no bare int.
+std::vector<std::int64_t> tuple_of_ints(py::handle h, const char* fn, const char* name, int position) {
+  if (PyTuple_Check(h.ptr()) || PyList_Check(h.ptr())) {
+    std::vector<std::int64_t> out;
+    for (py::handle v : py::reinterpret_borrow<py::sequence>(h)) {
+      if (!PyIndex_Check(v.ptr()) || PyBool_Check(v.ptr())) break;
+      out.push_back(v.cast<std::int64_t>());
+    }
+    if (out.size() == py::len(h)) return out;
+  }
+  throw TypeError(detail::cat(fn, "(): argument '", name, "' (position ", position, ") must be tuple of ints, not ",
+                              type_name(h)));
+}
+// roll's shifts and dims: an int or a tuple of ints (dims None: none).
+std::vector<std::int64_t> int_or_ints(py::handle h, const char* name, int position) {
+  if (h.is_none()) return {};
+  if (PyIndex_Check(h.ptr()) && !PyBool_Check(h.ptr())) return {h.cast<std::int64_t>()};
+  return tuple_of_ints(h, "roll", name, position);
+}
+
 }  // namespace
 
 void init_shape(py::module_& m) {
@@ -60,6 +81,17 @@ void init_shape(py::module_& m) {
   m.def("unbind", unbind_, arg("input"), arg("dim") = 0);
   cls.def("unbind", unbind_, arg("dim") = 0);
   cls.def("repeat", [](const Tensor& t, py::args repeats) { return repeat(t, int_list(repeats)); });
+  m.def("flip", [](const Tensor& t, py::handle d) { return flip(t, tuple_of_ints(d, "flip", "dims", 2)); },
+        arg("input"), arg("dims"));
+  cls.def("flip", [](const Tensor& t, py::args d) {  // x.flip(0, 1) or x.flip((0, 1)); x.flip() refused
+    if (d.empty()) throw TypeError("flip() missing 1 required positional arguments: \"dims\"");
+    return flip(t, int_list(d));
+  });
+  auto roll_ = [](const Tensor& t, py::handle shifts, py::handle dims) {
+    return roll(t, int_or_ints(shifts, "shifts", 2), int_or_ints(dims, "dims", 3));
+  };
+  m.def("roll", roll_, arg("input"), arg("shifts"), arg("dims") = py::none());
+  cls.def("roll", roll_, arg("shifts"), arg("dims") = py::none());
   m.def("narrow", &narrow, arg("input"), arg("dim"), arg("start"), arg("length"));
   m.def(
       "eye",

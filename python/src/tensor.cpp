@@ -404,6 +404,11 @@ void init_tensor(py::module_& m) {
   // ramp.Tensor(t): a tensor sharing t's data and version counter without its graph (torch's
   // legacy Tensor(other) aliases too); what Python subclasses (nn.Parameter) build on.
   cls.def(py::init([](const Tensor& t) { return t.detach(); }), py::arg("data"))
+      // Otherwise 1.13's legacy constructor: ramp.Tensor([1, 2]) is float32 data, ramp.Tensor(2, 3)
+      // an uninitialised [2, 3] (python/ramp/_legacy.py).
+      .def(py::init([](const py::args& args, const py::kwargs& kw) {
+        return py::module_::import("ramp._legacy").attr("tensor_new")(*args, **kw).cast<Tensor>();
+      }))
       .def("__repr__", &tensor_repr)
       .def("__str__", &tensor_repr)
       .def_property_readonly("dtype", &Tensor::dtype)

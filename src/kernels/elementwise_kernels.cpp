@@ -32,16 +32,19 @@ namespace {
 #define RAMP_SLEEF_D(name) Sleef_##name##d8_u10avx512f
 #define RAMP_SLEEF_FMOD_F Sleef_fmodf16_avx512f
 #define RAMP_SLEEF_FMOD_D Sleef_fmodd8_avx512f
+#define RAMP_SLEEF_ACC(name, acc) Sleef_##name##f16_##acc##avx512f, Sleef_##name##d8_##acc##avx512f
 #elif HWY_TARGET == HWY_AVX2
 #define RAMP_SLEEF_F(name) Sleef_##name##f8_u10avx2
 #define RAMP_SLEEF_D(name) Sleef_##name##d4_u10avx2
 #define RAMP_SLEEF_FMOD_F Sleef_fmodf8_avx2
 #define RAMP_SLEEF_FMOD_D Sleef_fmodd4_avx2
+#define RAMP_SLEEF_ACC(name, acc) Sleef_##name##f8_##acc##avx2, Sleef_##name##d4_##acc##avx2
 #else  // Highway's scalar target (the baseline build): one lane, SLEEF's portable C
 #define RAMP_SLEEF_F(name) Sleef_##name##f1_u10purec
 #define RAMP_SLEEF_D(name) Sleef_##name##d1_u10purec
 #define RAMP_SLEEF_FMOD_F Sleef_fmodf1_purec
 #define RAMP_SLEEF_FMOD_D Sleef_fmodd1_purec
+#define RAMP_SLEEF_ACC(name, acc) Sleef_##name##f1_##acc##purec, Sleef_##name##d1_##acc##purec
 #endif
 
 // The vector operations the entries' `vec` formulas use, over Highway vectors of descriptor D.
@@ -96,7 +99,20 @@ template <class D> struct Math {
   }
   RAMP_TRANSCENDENTAL(log2, log2)
   RAMP_TRANSCENDENTAL(log10, log10)
+  RAMP_TRANSCENDENTAL(erf, erf)
 #undef RAMP_TRANSCENDENTAL
+  // The float and double functions of another accuracy class (erfc: 1.5 ulp, hypot: 0.5 ulp).
+  template <class FF, class FD> static V pick(FF f, FD g, V a) {
+    if constexpr (sizeof(T) == 4) return V{f(a.raw)};
+    else return V{g(a.raw)};
+  }
+  template <class FF, class FD> static V pick(FF f, FD g, V a, V b) {
+    if constexpr (sizeof(T) == 4) return V{f(a.raw, b.raw)};
+    else return V{g(a.raw, b.raw)};
+  }
+  V erfc(V a) const { return pick(RAMP_SLEEF_ACC(erfc, u15), a); }
+  V atan2(V a, V b) const { return pick(RAMP_SLEEF_ACC(atan2, u10), a, b); }
+  V hypot(V a, V b) const { return pick(RAMP_SLEEF_ACC(hypot, u05), a, b); }
   // The exact remainder of truncated division (no rounding error), as 1.13's Vectorized::fmod.
   V fmod(V a, V b) const {
     if constexpr (sizeof(T) == 4) return V{RAMP_SLEEF_FMOD_F(a.raw, b.raw)};
@@ -183,11 +199,13 @@ void add_elementwise(Table& t) {
     if constexpr (ew::has_vec<E>)
       fill_floating<E>(t.elementwise[ew::unary_index<E>()], []<class X, class T>() { return &unary<X, T>; });
   });
-  ew::for_each_binary([&](auto e) {
+  auto binaries = [&](auto e) {
     using E = decltype(e);
     if constexpr (ew::has_vec<E>)
       fill_floating<E>(t.elementwise_binary[ew::binary_index<E>()], []<class X, class T>() { return &binary<X, T>; });
-  });
+  };
+  ew::for_each_binary(binaries);
+  ew::for_each_logical(binaries);
 }
 
 }  // namespace ramp::kernels::RAMP_ISA

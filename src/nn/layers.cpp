@@ -138,11 +138,42 @@ std::string AvgPool2d::extra_repr() const {
   return "kernel_size=" + kernel_size.repr() + ", stride=" + stride.repr() + ", padding=" + options.padding.repr();
 }
 
-AdaptiveAvgPool2d::AdaptiveAvgPool2d(IntPair out) : output_size(out) {}
+std::string AdaptiveSize::repr() const {
+  auto one = [](const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : std::string("None"); };
+  return single ? one(h) : "(" + one(h) + ", " + one(w) + ")";
+}
 
-Tensor AdaptiveAvgPool2d::forward(const Tensor& input) { return adaptive_avg_pool2d(input, output_size.vec()); }
+std::vector<std::int64_t> AdaptiveSize::resolve(const Tensor& input) const {
+  if (single) return {*h, *w};
+  RAMP_CHECK_T(ValueError, input.dim() > 2, "Input dimension should be at least 3");
+  return {h.value_or(input.size(-2)), w.value_or(input.size(-1))};
+}
+
+AdaptiveAvgPool2d::AdaptiveAvgPool2d(AdaptiveSize out) : output_size(out) {}
+
+Tensor AdaptiveAvgPool2d::forward(const Tensor& input) { return adaptive_avg_pool2d(input, output_size.resolve(input)); }
 
 std::string AdaptiveAvgPool2d::extra_repr() const { return "output_size=" + output_size.repr(); }
+
+AdaptiveMaxPool2d::AdaptiveMaxPool2d(AdaptiveSize out) : output_size(out) {}
+
+Tensor AdaptiveMaxPool2d::forward(const Tensor& input) { return adaptive_max_pool2d(input, output_size.resolve(input)); }
+
+std::pair<Tensor, Tensor> AdaptiveMaxPool2d::forward_with_indices(const Tensor& input) {
+  return adaptive_max_pool2d_with_indices(input, output_size.resolve(input));
+}
+
+std::string AdaptiveMaxPool2d::extra_repr() const { return "output_size=" + output_size.repr(); }
+
+AdaptiveMaxPool1d::AdaptiveMaxPool1d(std::int64_t out) : output_size(out) {}
+
+Tensor AdaptiveMaxPool1d::forward(const Tensor& input) { return adaptive_max_pool1d(input, {output_size}); }
+
+std::pair<Tensor, Tensor> AdaptiveMaxPool1d::forward_with_indices(const Tensor& input) {
+  return adaptive_max_pool1d_with_indices(input, {output_size});
+}
+
+std::string AdaptiveMaxPool1d::extra_repr() const { return "output_size=" + std::to_string(output_size); }
 
 // ---- Dropout, Flatten ----
 Dropout::Dropout(Scalar prob, bool in) : p(prob), inplace(in) {

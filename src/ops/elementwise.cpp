@@ -106,6 +106,12 @@ template <class E> ScalarType unary_result(ScalarType in) {
   if constexpr (E::result == Result::floating) return is_floating(in) ? in : get_default_dtype();
   else return result_dtype<E>(in);
 }
+// The dtype a binary entry computes in, from torch.result_type of its operands: a floating-result
+// entry (atan2) takes integers and bool to the default dtype, as 1.13's promote_integer_inputs_to_float.
+template <class E> ScalarType binary_computing(ScalarType t) {
+  if constexpr (E::result == Result::floating) return is_floating(t) ? t : get_default_dtype();
+  else return t;
+}
 
 // Records E's node on `out`; `original` is the input's value before an in-place write (else the input).
 template <class E> void record_unary(Tensor& out, const Tensor& self, const Tensor& original) {
@@ -255,7 +261,7 @@ template <class E> Tensor scalar_forward(const Tensor& a, const Scalar& s, const
 }  // namespace
 
 template <class E> Tensor binary(const Tensor& self, const Tensor& other) {
-  const ScalarType t = result_type(self, other);
+  const ScalarType t = binary_computing<E>(result_type(self, other));
   check_dtype<E>(t);
   if constexpr (has_grad<E>()) {
     if (autograd::needs_grad({self, other})) {
@@ -280,7 +286,7 @@ template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
-  const ScalarType t = result_type(self, other);
+  const ScalarType t = binary_computing<E>(result_type(self, other));
   detail::check_cast(result_dtype<E>(t), self);  // before the kernel's dtype check, as 1.13
   check_dtype<E>(t);
   detail::check_no_partial_overlap(self, other);

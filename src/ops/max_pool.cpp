@@ -141,28 +141,6 @@ void max_forward(const PoolGeometry& p, const T* x, T* y, std::int64_t* idx) {
   });
 }
 
-// dx[index] += dy, per plane; each plane is zeroed just before its scatter (while it is in cache,
-// instead of a separate pass over all of dx).
-template <class T>
-Tensor max_backward(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes) {
-  Tensor dx = empty(in_sizes, gy.dtype());
-  const Tensor g = gy.contiguous();
-  const T* pg = g.data<T>();
-  const std::int64_t* pi = indices.data<std::int64_t>();
-  T* pd = dx.data<T>();
-  detail::over_planes(p, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t c = b; c < e; ++c) {
-      T* plane = pd + c * p.H * p.W;
-      std::fill(plane, plane + p.H * p.W, T(0));
-      for (std::int64_t o = c * p.oH * p.oW; o < (c + 1) * p.oH * p.oW; ++o) {
-        T& d = plane[pi[o]];
-        d = T(PoolAcc<T>(d) + PoolAcc<T>(pg[o]));
-      }
-    }
-  });
-  return dx;
-}
-
 std::pair<Tensor, Tensor> max_pool(const Tensor& input, IntArrayRef kernel, IntArrayRef stride,
                                    IntArrayRef padding, IntArrayRef dilation, bool ceil_mode,
                                    bool want_indices) {
@@ -187,13 +165,7 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& input, IntArrayRef kernel, IntA
     // Saves the indices only (1.13 also keeps the input, for its shape).
     autograd::record(out, "MaxPool2DWithIndicesBackward0", {input}, {{idx, false}},
                      [p, sizes = Dims(input.sizes())](const autograd::Node& n, const Tensor& gy) {
-                       return std::vector<Tensor>{dispatch(gy.dtype(), [&](auto z) -> Tensor {
-                         using T = decltype(z);
-                         if constexpr (std::is_integral_v<T>)
-                           throw Error("max_pool2d backward: integer gradient");
-                         else
-                           return max_backward<T>(p, gy, n.unpack(0), sizes);
-                       })};
+                       return std::vector<Tensor>{detail::max_pool_backward(p, gy, n.unpack(0), sizes)};
                      });
   }
   return {out, idx};

@@ -1,7 +1,8 @@
 // The pointwise ops beside the table of ramp/elementwise.h: the ternary ones (where, lerp,
-// addcmul, addcdiv, clamp with tensor bounds), round with decimals, square, clamp_, and the
+// addcmul, addcdiv, clamp with tensor bounds), round with decimals, nan_to_num, square, clamp_, and the
 // closeness tests. Formulas and gradients as 1.13's kernels and derivatives.yaml.
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "inplace.h"
@@ -387,6 +388,51 @@ Tensor& round_(Tensor& self, std::int64_t decimals) {
   return detail::write_inplace(self, self.dtype(), self.sizes(), autograd::needs_grad({self}),
                                [&] { return round_decimals(self, decimals); },
                                [&](const Tensor&) { record_round_decimals(self, self); });
+}
+
+// ---- nan_to_num ----
+namespace {
+// 1.13's kernel: the replacements are converted to the dtype first (static_cast, so 1e40 becomes
+// inf in float32), then each element is replaced by what it is.
+Tensor nan_to_num_forward(const Tensor& self, std::optional<double> nan, std::optional<double> posinf,
+                          std::optional<double> neginf) {
+  if (!is_floating(self.dtype())) return self.detach().clone();
+  Tensor out = empty_like(self);
+  dispatch(self.dtype(), [&](auto v) {
+    using T = decltype(v);
+    if constexpr (is_floating(dtype_of<T>)) {
+      using C = Compute<T>;
+      const C n = C(T(nan.value_or(0.0)));
+      // the largest finite value (bfloat16's, 0x7f7f, has no numeric_limits)
+      double top = 3.3895313892515355e38;
+      if constexpr (!std::is_same_v<T, BFloat16>) top = double(std::numeric_limits<T>::max());
+      const C p = C(T(posinf.value_or(top))), q = C(T(neginf.value_or(-top)));
+      constexpr C inf = std::numeric_limits<C>::infinity();
+      detail::map_elements<T, T>(out, [=](C x) { return x != x ? n : x == inf ? p : x == -inf ? q : x; },
+                                 self.detach());
+    }
+  });
+  return out;
+}
+void record_nan_to_num(Tensor& out, const Tensor& self, const Tensor& original) {
+  autograd::record(out, "NanToNumBackward0", {self}, {{original, false}}, [](const Node& n, const Tensor& g) {
+    return std::vector<Tensor>{where(isfinite(n.unpack(0)), g, zero_like_grad(g))};  // dy * isfinite(x)
+  });
+}
+}  // namespace
+
+Tensor nan_to_num(const Tensor& self, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  if (!autograd::needs_grad({self})) return nan_to_num_forward(self, nan, posinf, neginf);
+  Tensor out = autograd::below([&] { return nan_to_num_forward(self, nan, posinf, neginf); });
+  record_nan_to_num(out, self, self);
+  return out;
+}
+Tensor& nan_to_num_(Tensor& self, std::optional<double> nan, std::optional<double> posinf,
+                    std::optional<double> neginf) {
+  return detail::write_inplace(self, self.dtype(), self.sizes(), autograd::needs_grad({self}),
+                               [&] { return nan_to_num_forward(self, nan, posinf, neginf); },
+                               [&](const Tensor& original) { record_nan_to_num(self, self, original); });
 }
 
 // ---- square ----

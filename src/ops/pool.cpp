@@ -73,6 +73,34 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, IntArrayRef kernel, 
   return p;
 }
 
+// Each plane is zeroed just before its scatter (while it is in cache, instead of a separate pass
+// over all of dx).
+Tensor max_pool_backward(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes) {
+  Tensor dx = empty(in_sizes, gy.dtype());
+  const Tensor g = gy.contiguous();
+  const std::int64_t* pi = indices.data<std::int64_t>();
+  dispatch(gy.dtype(), [&](auto z) {
+    using T = decltype(z);
+    if constexpr (std::is_integral_v<T>) {
+      throw Error("max pool backward: integer gradient");
+    } else {
+      const T* pg = g.data<T>();
+      T* pd = dx.data<T>();
+      over_planes(p, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t c = b; c < e; ++c) {
+          T* plane = pd + c * p.H * p.W;
+          std::fill(plane, plane + p.H * p.W, T(0));
+          for (std::int64_t o = c * p.oH * p.oW; o < (c + 1) * p.oH * p.oW; ++o) {
+            T& d = plane[pi[o]];
+            d = T(PoolAcc<T>(d) + PoolAcc<T>(pg[o]));
+          }
+        }
+      });
+    }
+  });
+  return dx;
+}
+
 void check_pool_dtype(const char* op, ScalarType t) {
   RAMP_CHECK(is_floating(t), "\"", op, "\" not implemented for '", dtype_error_name(t), "'");
 }

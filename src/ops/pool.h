@@ -30,6 +30,10 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, IntArrayRef kernel, 
 // 1.13's "<op>" not implemented for '<dtype>' for non-floating inputs.
 void check_pool_dtype(const char* op, ScalarType t);
 
+// The gradient of a max pool (max_pool2d, adaptive_max_pool2d): dx[plane, indices[o]] += dy[o] over
+// each plane's outputs (indices flat within the plane), in the input's sizes.
+Tensor max_pool_backward(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes);
+
 // Runs f(plane_begin, plane_end) over threads, splitting above ~32K elements of work per thread.
 template <class F>
 void over_planes(const PoolGeometry& p, F f) {

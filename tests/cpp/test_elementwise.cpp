@@ -18,6 +18,15 @@ using test::kInf;
 using test::kNaN;
 using L = long double;
 
+// erfinv by Newton's method on erfl from a coarse guess (only the start; the iterations decide).
+L erfinv_oracle(L y) {
+  if (std::isnan(double(y)) || fabsl(y) > 1) return std::numeric_limits<L>::quiet_NaN();
+  if (fabsl(y) == 1) return copysignl(std::numeric_limits<L>::infinity(), y);
+  L x = L(ew::erfinv_of(double(y)));
+  for (int i = 0; i < 8 && std::isfinite(double(x)); ++i) x -= (erfl(x) - y) / (2 / sqrtl(3.14159265358979323846264338327950288L) * expl(-x * x));
+  return x;
+}
+
 // The oracle of each unary entry with a floating formula.
 const std::map<std::string, L (*)(L)>& oracles() {
   static const std::map<std::string, L (*)(L)> m{
@@ -32,8 +41,21 @@ const std::map<std::string, L (*)(L)>& oracles() {
       {"floor", [](L x) { return floorl(x); }},   {"ceil", [](L x) { return ceill(x); }},
       {"round", [](L x) { return nearbyintl(x); }}, {"trunc", [](L x) { return truncl(x); }},
       {"frac", [](L x) { return x - truncl(x); }},
+      {"erf", [](L x) { return erfl(x); }},       {"erfc", [](L x) { return erfcl(x); }},
+      {"erfinv", &erfinv_oracle},
   };
   return m;
+}
+
+// The tolerance of an entry at input x (exact result y) in ulps of its dtype: 1 (libm's float
+// functions, SLEEF's u10), 2 for SLEEF's 1.5-ulp erfc. erfinv (1.13's: two Newton steps on erf in
+// the dtype) is ill-conditioned toward ±1: erf's own rounding, an ulp of x, moves the root by
+// ulp(x) / erf'(y), which is cond = (sqrt(pi)/2) exp(y²) |x| / |y| ulps of y.
+double ulps_of(std::string_view name, double x, L y) {
+  if (name == "erfc") return 2.0;
+  if (name != "erfinv") return 1.0;
+  if (!std::isfinite(double(y)) || y == 0) return 2.0;
+  return 2.0 + 2.0 * 0.886226925452758 * std::exp(double(y * y)) * std::fabs(x) / std::fabs(double(y));
 }
 
 std::vector<double> inputs() {
@@ -56,7 +78,11 @@ void expect_near_ulps(double got, L want, ScalarType t, double ulps, const std::
     return;
   }
   const int bits = t == ScalarType::Float64 ? 52 : t == ScalarType::Float32 ? 23 : 7;
-  const double ulp = std::ldexp(1.0, std::ilogb(std::max(std::fabs(w), 1e-300)) - bits);
+  // (at least the dtype's subnormal spacing: erfc's tail is subnormal in float32)
+  const double tiny = t == ScalarType::Float64 ? std::numeric_limits<double>::denorm_min()
+                     : t == ScalarType::Float32 ? double(std::numeric_limits<float>::denorm_min())
+                                                : std::ldexp(1.0, -133);  // bfloat16
+  const double ulp = std::max(std::ldexp(1.0, std::ilogb(std::max(std::fabs(w), 1e-300)) - bits), tiny);
   EXPECT_LE(std::fabs(got - w), ulps * ulp) << what << " got " << got << " want " << double(want);
 }
 
@@ -73,7 +99,8 @@ TEST(Elementwise, UnaryAgainstLongDoubleOracle) {
       ASSERT_EQ(ew::unary<E>(x).dtype(), t);
       for (std::size_t i = 0; i < in.size(); ++i) {
         // float32 libm is correctly rounded or 1 ulp off; bfloat16 rounds a float result (a double rounding)
-        expect_near_ulps(out[i], it->second(L(in[i])), t, 1.0, std::string(E::name) + "(" + std::to_string(in[i]) + ") " +
+        const L want = it->second(L(in[i]));
+        expect_near_ulps(out[i], want, t, ulps_of(E::name, in[i], want), std::string(E::name) + "(" + std::to_string(in[i]) + ") " +
                                                                std::string(dtype_name(t)));
         ++checked;
       }
@@ -122,7 +149,7 @@ TEST(Elementwise, VectorKernelsAllLengthsAndLayouts) {
           const std::vector<double> x = in.to_vector(), y = out.to_vector();
           ASSERT_EQ(x.size(), y.size());
           for (std::size_t i = 0; i < x.size(); i += every, ++checked)
-            expect_near_ulps(y[i], oracle(L(x[i])), t, 1.0,
+            expect_near_ulps(y[i], oracle(L(x[i])), t, ulps_of(E::name, x[i], oracle(L(x[i]))),
                              std::string(E::name) + "(" + std::to_string(x[i]) + ") " + what + " " +
                                  std::string(dtype_name(t)));
         };
@@ -237,7 +264,9 @@ TEST(Elementwise, GradientNamesAndGradcheck) {
     using E = decltype(e);
     if constexpr (!E::grad_fn.empty()) {
       const bool positive = oracles().count(std::string(E::name)) && std::string(E::name).find("log") == 0;
-      const double lo = positive || E::name == "sqrt" || E::name == "rsqrt" ? 0.3 : -2, hi = 2;
+      const bool inverse = E::name == "erfinv";  // defined on (-1, 1)
+      const double lo = positive || E::name == "sqrt" || E::name == "rsqrt" ? 0.3 : inverse ? -0.9 : -2,
+                   hi = inverse ? 0.9 : 2;
       Tensor x = test::leaf({7}, 5, lo, hi);
       const Tensor y = ew::unary<E>(x.mul(1));
       EXPECT_EQ(test::name(y), E::grad_fn);

@@ -36,6 +36,13 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
                   bool ceil_mode = false, bool count_include_pad = true,
                   std::optional<std::int64_t> divisor_override = {});
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size);
+// The max over the adaptive bins of [H, W] ([C, H, W] or [N, C, H, W]; output_size one int or two),
+// the first maximum of a bin in row-major order, NaN winning. indices: int64 flat positions within
+// each [H, W] plane. The 1-d forms take [C, L] or [N, C, L] and one size (indices within L).
+Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size);
+std::pair<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, IntArrayRef output_size);
+Tensor adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size);
+std::pair<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, IntArrayRef output_size);
 
 // F.batch_norm. In training, normalises by the batch statistics and, when running_mean/var are
 // defined, updates them in place: running = (1 - momentum) * running + momentum * batch (the

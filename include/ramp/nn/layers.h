@@ -108,12 +108,46 @@ class AvgPool2d : public Module {
   AvgPool2dOptions options;
 };
 
+// An adaptive pool's output size: one int, or a pair whose entries may be nullopt (that dim keeps
+// the input's size: Python's `(None, 7)`). Prints as given.
+struct AdaptiveSize {
+  std::optional<std::int64_t> h, w;
+  bool single = true;
+  AdaptiveSize(std::int64_t v) : h(v), w(v) {}  // NOLINT: an int converts, as in Python
+  AdaptiveSize(std::optional<std::int64_t> a, std::optional<std::int64_t> b) : h(a), w(b), single(false) {}
+  AdaptiveSize(const IntPair& p) : h(p.h), w(p.w), single(p.single) {}  // NOLINT
+  std::string repr() const;
+  // The sizes for `input`, nullopt entries taken from its last two dims (1.13's _list_with_default:
+  // ValueError "Input dimension should be at least 3" for a pair and fewer dims).
+  std::vector<std::int64_t> resolve(const Tensor& input) const;
+};
+
 class AdaptiveAvgPool2d : public Module {
  public:
-  explicit AdaptiveAvgPool2d(IntPair output_size);
+  explicit AdaptiveAvgPool2d(AdaptiveSize output_size);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  IntPair output_size;
+  AdaptiveSize output_size;
+};
+
+// AdaptiveMaxPool2d(3), AdaptiveMaxPool2d({std::nullopt, 3}): forward gives the maxima,
+// forward_with_indices also their positions (Python's return_indices=True).
+class AdaptiveMaxPool2d : public Module {
+ public:
+  explicit AdaptiveMaxPool2d(AdaptiveSize output_size);
+  Tensor forward(const Tensor& input) override;
+  std::pair<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  AdaptiveSize output_size;
+};
+
+class AdaptiveMaxPool1d : public Module {
+ public:
+  explicit AdaptiveMaxPool1d(std::int64_t output_size);
+  Tensor forward(const Tensor& input) override;
+  std::pair<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  std::int64_t output_size;
 };
 
 struct BatchNormOptions {

@@ -5,7 +5,7 @@ leaky_relu_, prelu, rrelu, rrelu_, elu, elu_, selu, selu_, celu, celu_, gelu, si
 hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax.
 
 Layers (include/ramp/nn/functional.h): linear, conv2d, max_pool2d (return_indices), max_pool2d_with_indices,
-avg_pool2d, adaptive_avg_pool2d, batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
+avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool1d/2d (return_indices), batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
 1.13's grad_fn.
 """
 import warnings as _warnings
@@ -49,13 +49,50 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _C.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
+def _list_with_default(out_size, defaults):
+    """torch's: an int stays; a tuple's None entries take the input's trailing sizes."""
+    if isinstance(out_size, int):
+        return out_size
+    if len(defaults) <= len(out_size):
+        raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
+    return [v if v is not None else d for v, d in zip(out_size, defaults[-len(out_size):])]
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Averages over output_size bins of H and W; a None entry keeps that input size."""
-    if not isinstance(output_size, int):  # torch's _list_with_default
-        if len(input.shape) <= len(output_size):
-            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-        output_size = [v if v is not None else d for v, d in zip(output_size, input.shape[-len(output_size):])]
-    return _C.adaptive_avg_pool2d(input, output_size)
+    return _C.adaptive_avg_pool2d(input, _list_with_default(output_size, input.shape))
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """(output, indices): the max over output_size bins of L and its int64 position within L."""
+    return _C.adaptive_max_pool1d(input, output_size, True)
+
+
+def _adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _C.adaptive_max_pool1d(input, output_size, False)
+
+
+def adaptive_max_pool1d(*args, **kwargs):
+    """The max over output_size bins of L; return_indices=True gives adaptive_max_pool1d_with_indices."""
+    return_indices = kwargs["return_indices"] if "return_indices" in kwargs else len(args) > 2 and args[2]
+    return (adaptive_max_pool1d_with_indices if return_indices else _adaptive_max_pool1d)(*args, **kwargs)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """(output, indices): the max over output_size bins of H and W (None keeps that size) and its
+    int64 flat position within the H x W plane (the first maximum; NaN wins)."""
+    return _C.adaptive_max_pool2d(input, _list_with_default(output_size, input.size()), True)
+
+
+def _adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _C.adaptive_max_pool2d(input, _list_with_default(output_size, input.size()), False)
+
+
+def adaptive_max_pool2d(*args, **kwargs):
+    """The max over output_size bins of H and W; return_indices=True gives
+    adaptive_max_pool2d_with_indices (1.13's boolean_dispatch, argument 2)."""
+    return_indices = kwargs["return_indices"] if "return_indices" in kwargs else len(args) > 2 and args[2]
+    return (adaptive_max_pool2d_with_indices if return_indices else _adaptive_max_pool2d)(*args, **kwargs)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
