@@ -60,7 +60,8 @@ Result exploding(const Context& c) {
   s.on_epoch = [&] { bar.tick(); };
   Result r;
   r.data["layers"] = kLayers, r.data["width"] = kWidth, r.data["init_gain"] = kGain, r.data["lr"] = kRate;
-  r.data["epochs"] = s.epochs, r.data["steps_per_epoch"] = steps_per_epoch;
+  r.data["epochs"] = s.epochs, r.data["steps_per_epoch"] = steps_per_epoch, r.data["max_norm"] = kMaxNorm;
+  r.data["step_lr"] = {{"step_size", kStepSize}, {"gamma", kStepGamma}}, r.data["exponential_lr"] = {{"gamma", kExpGamma}};
   r.data["train_images"] = s.train_images, r.data["test_images"] = s.test_images;
   chart::LineChart norms{.title = "Total gradient norm per step (before clipping)", .x = {"step"}, .y = {"gradient norm", true}};
   chart::LineChart losses{.title = "Training loss per step", .x = {"step"}, .y = {"loss", true}};
