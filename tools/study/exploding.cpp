@@ -49,7 +49,7 @@ Result exploding(const Context& c) {
                     exp = "ExponentialLR(" + chart::number(kExpGamma) + ")";
   const std::vector<Variant> variants = {
       {"no clipping", 0, nullptr}, {clip, kMaxNorm, nullptr},          {step, 0, step_lr},
-      {exp, 0, exp_lr},            {clip + " + " + step, kMaxNorm, step_lr}, {clip + " + " + exp, kMaxNorm, exp_lr},
+      {exp, 0, exp_lr},            {"clip + StepLR", kMaxNorm, step_lr}, {"clip + ExponentialLR", kMaxNorm, exp_lr},  // short: legend
   };
   TrainSpec s;
   s.build = deep_net, s.lr = kRate, s.normalize = true, s.seed = c.seed;
@@ -64,6 +64,8 @@ Result exploding(const Context& c) {
   r.data["step_lr"] = {{"step_size", kStepSize}, {"gamma", kStepGamma}}, r.data["exponential_lr"] = {{"gamma", kExpGamma}};
   r.data["train_images"] = s.train_images, r.data["test_images"] = s.test_images;
   chart::LineChart norms{.title = "Total gradient norm per step (before clipping)", .x = {"step"}, .y = {"gradient norm", true}};
+  chart::LineChart finite_norms{.title = "Gradient norm per step of the runs that stayed finite", .x = {"step"},
+                                .y = {"gradient norm", true}};
   chart::LineChart losses{.title = "Training loss per step", .x = {"step"}, .y = {"loss", true}};
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : variants) {
@@ -90,12 +92,18 @@ Result exploding(const Context& c) {
     for (std::size_t k = 0; k < g.size(); ++k) sg.x.push_back(double(k + 1)), sg.y.push_back(g[k]);
     for (std::size_t k = 0; k < loss.size(); ++k) sl.x.push_back(double(k + 1)), sl.y.push_back(loss[k]);
     norms.series.push_back(sg), losses.series.push_back(sl);
+    if (diverged_at < 0) finite_norms.series.push_back(sg);
     rows.push_back({v.name, chart::number(g.front()), chart::number(max_norm),
-                    diverged_at < 0 ? "no" : "step " + std::to_string(diverged_at + 1), chart::number(last_mean),
+                    diverged_at < 0 ? "no" : "step " + std::to_string(diverged_at + 1),
+                    std::isfinite(last_mean) ? chart::number(last_mean) : "-",
                     finite ? chart::number(t.loss.back()) : "not finite", chart::number(t.accuracy.back())});
   }
   chart::Report sec("");
-  sec.figure(chart::svg(norms), "Gaps are steps whose norm is not finite (the run has diverged).");
+  sec.figure(chart::svg(norms), "clip = " + clip + "; " + step + " multiplies the rate by " + chart::number(kStepGamma) +
+                                    " every " + std::to_string(kStepSize) + " epochs, " + exp + " by " + chart::number(kExpGamma) +
+                                    " every epoch (" + std::to_string(steps_per_epoch) +
+                                    " steps). A line ends where the norm stops being finite.");
+  if (!finite_norms.series.empty()) sec.figure(chart::svg(finite_norms));
   sec.figure(chart::svg(losses));
   sec.table({"variant", "first-step norm", "largest finite norm", "non-finite from", "last-epoch mean norm", "final loss",
              "test accuracy (%)"},
@@ -106,14 +114,15 @@ Result exploding(const Context& c) {
   auto describe = [&](std::size_t i) {
     const auto& x = runs[i];
     const std::int64_t at = x["diverged_at_step"];
-    return x["name"].get<std::string>() + (at >= 0 ? " diverged (non-finite gradient from step " + std::to_string(at + 1) + ")"
-                                                   : " stayed finite (largest norm " + chart::number(x["max_finite_grad_norm"].get<double>()) +
-                                                         ", last epoch " + chart::number(x["last_epoch_mean_grad_norm"].get<double>()) + ")") +
+    return x["name"].get<std::string>() + ": " +
+           (at >= 0 ? "non-finite gradient from step " + std::to_string(at + 1)
+                    : "finite, largest norm " + chart::number(x["max_finite_grad_norm"].get<double>()) + ", last epoch's mean " +
+                          chart::number(x["last_epoch_mean_grad_norm"].get<double>())) +
            ", " + chart::number(x["final_accuracy"].get<double>()) + "% test accuracy";
   };
   std::string text = "A " + std::to_string(kLayers) + "-layer ReLU MLP initialised at " + chart::number(kGain) +
                      "x He's scale and trained at rate " + chart::number(kRate) + " starts with gradient norm " +
-                     chart::number(runs[0]["grad_norm"][0].get<double>()) + ". ";
+                     chart::number(runs[0]["grad_norm"][0].get<double>()) + ". Runs: ";
   for (std::size_t i = 0; i < runs.size(); ++i) text += (i ? "; " : "") + describe(i);
   // The schedules lower the rate only at the end of each epoch: did the runs without clipping
   // diverge before the first change?

@@ -104,10 +104,10 @@ Result variants(const Context& c) {
   r.data["network"] = "784-256-256-256-10 MLP, default initialisation, SGD, batch 64, standardised inputs";
   chart::BarChart acc_chart{.title = "Test accuracy after " + std::to_string(s.epochs) + " epochs (mean ± sd over " +
                                      std::to_string(kSeeds) + " seeds)",
-                            .categories = kActivations, .y = {"accuracy (%)", false, 0.0, 100.0}};
-  chart::BarChart time_chart{.title = "Time per epoch (median over seeds)", .categories = kActivations, .y = {"seconds"}};
+                            .categories = kActivations, .y = {"accuracy (%)", false, 0.0, 100.0}, .width = 860};
+  chart::BarChart time_chart{.title = "Time per epoch (median over seeds)", .categories = kActivations, .y = {"seconds"}, .width = 860};
   chart::BarChart zero_chart{.title = "Hidden outputs on the test images", .categories = kActivations,
-                             .y = {"fraction", false, 0.0, 1.0}};
+                             .y = {"fraction", false, 0.0, 1.0}, .width = 860};
   chart::Series acc_s{"accuracy"}, time_s{"seconds per epoch"}, exact_s{"exactly zero"}, np_s{"not positive"};
   std::vector<std::vector<std::string>> rows;
   for (std::size_t a = 0; a < n; ++a) {
@@ -126,8 +126,7 @@ Result variants(const Context& c) {
   chart::Report sec("");
   sec.figure(chart::svg(acc_chart));
   sec.figure(chart::svg(time_chart));
-  sec.figure(chart::svg(zero_chart), "Sparsity: ReLU's negative side is exactly zero; the smooth and leaky variants "
-                                     "output small negative values instead.");
+  sec.figure(chart::svg(zero_chart), "Exactly zero: outputs equal to 0; not positive: outputs <= 0 (the Monitor's zero fraction).");
   sec.table({"activation", "test accuracy (%)", "seconds per epoch", "exactly zero", "not positive"}, rows);
   r.html = sec.body();
 
