@@ -71,7 +71,8 @@ Result exploding(const Context& c) {
   for (const auto& v : variants) {
     std::vector<double> g, loss;
     s.clip = v.clip, s.schedule = v.schedule;
-    s.on_step = [&](double l, double n) { loss.push_back(l), g.push_back(n); };
+    s.on_grad_norm = [&](double n) { g.push_back(n); };
+    s.on_loss = [&](double l) { loss.push_back(l); };
     const TrainResult t = train(s);
     // The first step whose gradient norm is not finite (the run has diverged), or -1.
     const auto bad = std::find_if(g.begin(), g.end(), [](double x) { return !std::isfinite(x); });

@@ -123,7 +123,7 @@ Result gradient_flow(const Context& c) {
     for (const auto& [act, init] : kTrained) {
       std::vector<double> step_loss;
       s.build = [&, act = act, init = init] { return std::shared_ptr<nn::Module>(deep_net(act, init, width)); };
-      s.on_step = [&](double loss, double) { step_loss.push_back(loss); };
+      s.on_loss = [&](double loss) { step_loss.push_back(loss); };
       const TrainResult t = train(s);
       tr["runs"].push_back({{"activation", act}, {"init", init}, {"accuracy", t.accuracy}, {"loss", t.loss},
                             {"step_loss", step_loss}, {"final_accuracy", t.accuracy.back()}});

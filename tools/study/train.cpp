@@ -68,10 +68,13 @@ TrainResult train(const TrainSpec& s) {
       Tensor loss = cross_entropy((*model)(index_select(x, 0, idx)), index_select(y, 0, idx));
       opt.zero_grad();
       loss.backward();
-      const double norm = nn::utils::clip_grad_norm_(model->parameters(), s.clip > 0 ? s.clip : INFINITY).item<double>();
+      if (s.clip > 0 || s.on_grad_norm) {
+        const double norm = nn::utils::clip_grad_norm_(model->parameters(), s.clip > 0 ? s.clip : INFINITY).item<double>();
+        if (s.on_grad_norm) s.on_grad_norm(norm);
+      }
       opt.step();
       const double l = loss.item<double>();
-      if (s.on_step) s.on_step(l, norm);
+      if (s.on_loss) s.on_loss(l);
       total += l;
       mon.step(l, opt.group_lr(0));
     }
