@@ -4,7 +4,6 @@
 // and a schedule; the final test accuracy.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "ramp/chart.h"
 #include "ramp/nn.h"

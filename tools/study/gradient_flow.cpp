@@ -7,7 +7,6 @@
 #include <cmath>
 
 #include "ramp/chart.h"
-#include "ramp/data.h"
 #include "ramp/elementwise.h"
 #include "ramp/nn.h"
 #include "ramp/nn/loss.h"
@@ -76,8 +75,9 @@ nlohmann::json run(const Tensor& x, const Tensor& y, const std::string& act, con
 
 Result gradient_flow(const Context& c) {
   const std::int64_t n = c.full ? 1024 : 256;
-  const auto set = data::load_fashion_mnist(true);
-  const Tensor x = set.images.narrow(0, 0, n).reshape({n, 784}), y = set.labels.narrow(0, 0, n);
+  TrainSpec first_n;
+  first_n.train_images = n;
+  const auto [x, y] = train_set(first_n);  // raw pixels, as the backward at initialisation has always used
   Result r;
   {
     Progress bar(c, "gradient-flow", std::int64_t(kActivations.size() * kInits.size()));

@@ -39,12 +39,13 @@ Tensor inputs(const Tensor& images, const TrainSpec& s, bool test = false) {
 
 }  // namespace
 
+std::pair<Tensor, Tensor> train_set(const TrainSpec& s) { return {inputs(fashion().x, s), fashion().y.narrow(0, 0, s.train_images)}; }
+
 Tensor test_inputs(const TrainSpec& s) { return inputs(fashion().test_x, s, true); }
 
 TrainResult train(const TrainSpec& s) {
-  const Data& d = fashion();
-  const Tensor x = inputs(d.x, s), tx = test_inputs(s);
-  const Tensor y = d.y.narrow(0, 0, s.train_images), ty = d.test_y.narrow(0, 0, s.test_images);
+  const auto [x, y] = train_set(s);
+  const Tensor tx = test_inputs(s), ty = fashion().test_y.narrow(0, 0, s.test_images);
   manual_seed(s.seed);
   auto model = s.build();
   std::unique_ptr<optim::Optimizer> made;

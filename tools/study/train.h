@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "ramp/nn/module.h"
 #include "ramp/optim.h"
@@ -44,6 +45,10 @@ struct TrainResult {
 
 // Trains with SGD (no momentum) or Adam on the first train_images training images, seeded.
 TrainResult train(const TrainSpec& spec);
+
+// The training images and labels train(spec) uses, [train_images, 784] (standardised when
+// spec.normalize) and [train_images]: Fashion-MNIST is read once per process.
+std::pair<Tensor, Tensor> train_set(const TrainSpec& spec);
 
 // The test images train(spec) evaluates on, [test_images, 784] (standardised when spec.normalize),
 // for probing its trained model.
