@@ -14,6 +14,8 @@ const std::vector<Experiment>& experiments() {
       {"gradient-flow", "Gradient flow through a deep MLP at initialisation", gradient_flow},
       {"born-dead", "Narrow deep ReLU nets born dead", born_dead},
       {"dying", "Dying ReLU and its remedies", dying},
+      {"variants", "One network, ten activations", variants},
+      {"exploding", "Exploding gradients: clipping and schedules", exploding},
   };
   return list;
 }

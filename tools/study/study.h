@@ -62,5 +62,7 @@ Result activations(const Context& c);
 Result gradient_flow(const Context& c);
 Result born_dead(const Context& c);
 Result dying(const Context& c);
+Result variants(const Context& c);
+Result exploding(const Context& c);
 
 }  // namespace ramp::study

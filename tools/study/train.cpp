@@ -27,12 +27,25 @@ const Data& fashion() {
   }();
   return d;
 }
+
+// The first `s.train_images` of `images` (or test_images, for the test set), standardised with the
+// training set's mean and std when asked.
+Tensor inputs(const Tensor& images, const TrainSpec& s, bool test = false) {
+  Tensor x = images.narrow(0, 0, test ? s.test_images : s.train_images);
+  if (!s.normalize) return x;
+  static const Tensor mean = ramp::mean(fashion().x), sd = ramp::std(fashion().x);
+  return x.sub(mean).div(sd);
+}
+
 }  // namespace
 
+std::pair<Tensor, Tensor> train_set(const TrainSpec& s) { return {inputs(fashion().x, s), fashion().y.narrow(0, 0, s.train_images)}; }
+
+Tensor test_inputs(const TrainSpec& s) { return inputs(fashion().test_x, s, true); }
+
 TrainResult train(const TrainSpec& s) {
-  const Data& d = fashion();
-  const Tensor x = d.x.narrow(0, 0, s.train_images), y = d.y.narrow(0, 0, s.train_images);
-  const Tensor tx = d.test_x.narrow(0, 0, s.test_images), ty = d.test_y.narrow(0, 0, s.test_images);
+  const auto [x, y] = train_set(s);
+  const Tensor tx = test_inputs(s), ty = fashion().test_y.narrow(0, 0, s.test_images);
   manual_seed(s.seed);
   auto model = s.build();
   std::unique_ptr<optim::Optimizer> made;
@@ -56,10 +69,13 @@ TrainResult train(const TrainSpec& s) {
       Tensor loss = cross_entropy((*model)(index_select(x, 0, idx)), index_select(y, 0, idx));
       opt.zero_grad();
       loss.backward();
-      const double norm = nn::utils::clip_grad_norm_(model->parameters(), s.clip > 0 ? s.clip : INFINITY).item<double>();
-      if (s.on_grad_norm) s.on_grad_norm(norm);
+      if (s.clip > 0 || s.on_grad_norm) {
+        const double norm = nn::utils::clip_grad_norm_(model->parameters(), s.clip > 0 ? s.clip : INFINITY).item<double>();
+        if (s.on_grad_norm) s.on_grad_norm(norm);
+      }
       opt.step();
       const double l = loss.item<double>();
+      if (s.on_loss) s.on_loss(l);
       total += l;
       mon.step(l, opt.group_lr(0));
     }
@@ -76,6 +92,7 @@ TrainResult train(const TrainSpec& s) {
     const Tensor pred = argmax((*model)(tx), 1);
     r.accuracy.push_back(100 * eq(pred, ty).to(ScalarType::Float64).mean().item<double>());
     mon.pause(false);
+    if (s.on_epoch) s.on_epoch();
   }
   r.seconds_per_epoch = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / s.epochs;
   double zero = 0;
@@ -85,6 +102,7 @@ TrainResult train(const TrainSpec& s) {
     for (const auto& l : steps[k].layers)
       if (std::isfinite(l.zero_fraction)) zero += l.zero_fraction, ++n;
   r.sparsity = n ? zero / n : NAN;
+  r.model = model;
   return r;
 }
 
