@@ -4,6 +4,8 @@
 
 #include <gloo/rendezvous/prefix_store.h>
 #include <gloo/transport/tcp/device.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,6 +66,17 @@ void Work::then(std::function<void()> fn) {
 // ---- ProcessGroup ----
 namespace {
 
+// Writing to a dead peer's socket raises SIGPIPE, whose default action ends the process: a dead
+// peer would kill its survivors instead of failing their op. The threads that write (Gloo's event
+// loop and the worker) block it, so the write returns EPIPE and Gloo throws; the process's signal
+// disposition stays the program's (Python ignores SIGPIPE anyway).
+void block_sigpipe(sigset_t* old = nullptr) {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, old);
+}
+
 // The address this rank's Gloo pairs listen on: $GLOO_SOCKET_IFNAME's interface if set (torch's
 // variable), loopback when rank 0 is on loopback, else this host's name.
 std::shared_ptr<gloo::transport::Device> make_device(const std::string& master_addr) {
@@ -86,6 +99,7 @@ std::shared_ptr<gloo::transport::Device> make_device(const std::string& master_a
 }
 
 void run_worker(ProcessGroupState& s) {
+  block_sigpipe();
   autograd::NoGradGuard no_grad;  // collectives write tensors in place as data, outside autograd (as 1.13's c10d)
   for (;;) {
     Task task;
@@ -143,7 +157,16 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_metho
   s->size = r.world_size;
   s->timeout = timeout;
   s->store = std::move(r.store);
-  auto device = make_device(r.master_addr);
+  sigset_t old;
+  block_sigpipe(&old);  // Gloo's event loop thread starts here and inherits the mask
+  std::shared_ptr<gloo::transport::Device> device;
+  try {
+    device = make_device(r.master_addr);
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   s->context = std::make_shared<gloo::rendezvous::Context>(s->rank, s->size);
   s->context->setTimeout(timeout);
   // torch's prefix for the default group's keys: new_group's groups will use their own.
