@@ -119,7 +119,8 @@ void run_worker(ProcessGroupState& s) {
       error = std::make_exception_ptr(Error(detail::cat(task.op, " failed on rank ", s.rank, " (world size ", s.size,
                                                         "): ", e.what())));
     }
-    task.keep.clear();  // tensors die before waiters wake, so version counters and views settle
+    task.keep.clear();  // the tensors are released before waiters wake (a last reference may need the GIL)
+    task.run = nullptr;
     task.work->finish(error);
   }
 }
