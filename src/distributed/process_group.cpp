@@ -178,7 +178,11 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_metho
     throw Error(detail::cat("init_process_group failed on rank ", s->rank, " (world size ", s->size,
                             "): ", e.what()));
   }
-  return std::shared_ptr<ProcessGroup>(new ProcessGroup(std::move(s)));
+  std::shared_ptr<ProcessGroup> group(new ProcessGroup(std::move(s)));
+  // A barrier before returning (torch has its store-based one): past it, every rank has finished
+  // joining, so rank 0 may end the group (and its store server) while no one still reads the store.
+  group->barrier()->wait();
+  return group;
 }
 
 WorkPtr ProcessGroup::enqueue(std::string op, std::vector<Tensor> tensors, std::function<void(std::uint32_t)> run) {
