@@ -51,9 +51,7 @@ def test_collectives_every_dtype_exact(ws, tmp_path):
 
 
 def test_env_rendezvous_tcp_store(tmp_path):
-    with socket.socket() as s:  # a free port (the store binds it right after; tests run one at a time)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # rank 0's store binds it right after
     codes, infos = run_ranks("env", 3, tmp_path, env={"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
     assert codes == [0] * 3, infos
 
@@ -149,3 +147,36 @@ def test_rendezvous_timeout_when_a_rank_never_comes(tmp_path):
                                 timeout=datetime.timedelta(seconds=1))
     assert time.monotonic() - start < 4
     assert not dist.is_initialized()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_tcp_store_one_rank_and_port_in_use():
+    port = free_port()
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=0, world_size=1,
+                            timeout=datetime.timedelta(seconds=5))
+    try:
+        t = ramp.tensor([3, 4], dtype=ramp.int64)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        assert t.tolist() == [3, 4]
+    finally:
+        dist.destroy_process_group()
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        with pytest.raises(RuntimeError, match="The server socket has failed to listen on any local network address"):
+            dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % busy.getsockname()[1], rank=0,
+                                    world_size=1, timeout=datetime.timedelta(seconds=2))
+    assert not dist.is_initialized()
+
+
+def test_tcp_store_unreachable_master_times_out():
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="could not connect to the store at 127.0.0.1:%d" % 1):
+        dist.init_process_group("gloo", init_method="tcp://127.0.0.1:1", rank=1, world_size=2,
+                                timeout=datetime.timedelta(seconds=1))
+    assert time.monotonic() - start < 3
