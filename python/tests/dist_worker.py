@@ -213,6 +213,13 @@ def main():
         except RuntimeError as e:
             info["error"] = str(e)
         info["seconds"] = time.monotonic() - start
+        try:
+            dist.barrier()
+            info["after"] = None
+        except RuntimeError as e:
+            info["after"] = str(e)
+        if ws >= 4:  # stay alive: a rank far from the dead one must not learn of it from our exit
+            time.sleep(6)
     dist.destroy_process_group()
     check.eq("is_initialized after destroy", dist.is_initialized(), False)
     info.update(checks=check.count, failures=check.failures)

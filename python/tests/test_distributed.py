@@ -63,9 +63,10 @@ def test_bit_identical_to_torch_gloo(ws, tmp_path):
     assert codes == [0] * ws, infos
 
 
-@pytest.mark.parametrize("ws", [2, 3])
+@pytest.mark.parametrize("ws", [2, 3, 4])
 def test_killed_rank_raises_within_seconds(ws, tmp_path):
-    # a 20 s group timeout: the error must come from the dead peer's closed socket, not the timeout
+    # a 20 s group timeout: the error must come from the dead peer's closed socket, not the timeout;
+    # with 4 ranks, rank 3 is no neighbour of rank 1 in the ring: it learns from the ranks that failed
     codes, infos = run_ranks("killed", ws, tmp_path, timeout_s=20.0)
     assert codes[1] == 3
     for rank in [0] + list(range(2, ws)):
@@ -73,6 +74,9 @@ def test_killed_rank_raises_within_seconds(ws, tmp_path):
         assert info.get("error"), info
         assert info["seconds"] < 5.0, info
         assert "all_reduce failed on rank %d (world size %d)" % (rank, ws) in info["error"]
+        # the group is unusable afterwards, and says why
+        assert info["after"] == ("barrier on rank %d: the process group failed earlier and cannot be used (%s)"
+                                 % (rank, info["error"])), info
 
 
 def test_stuck_rank_raises_at_timeout(tmp_path):

@@ -111,13 +111,25 @@ void run_worker(ProcessGroupState& s) {
       s.queue.pop_front();
     }
     std::exception_ptr error;
-    try {
-      task.run(task.tag);
-    } catch (const std::exception& e) {
-      // Gloo's text says what happened ("Timed out waiting 2000ms for recv operation to complete",
-      // "Connection closed by peer [127.0.0.1]:41234"); this says which op and which rank.
-      error = std::make_exception_ptr(Error(detail::cat(task.op, " failed on rank ", s.rank, " (world size ", s.size,
-                                                        "): ", e.what())));
+    if (!s.broken.empty()) {
+      error = std::make_exception_ptr(Error(detail::cat(task.op, " on rank ", s.rank, ": the process group failed "
+                                                        "earlier and cannot be used (", s.broken, ")")));
+    } else {
+      try {
+        task.run(task.tag);
+      } catch (const std::exception& e) {
+        // Gloo's text says what happened ("Timed out waiting 2000ms for recv operation to complete",
+        // "Connection closed by peer [127.0.0.1]:41234"); this says which op and which rank.
+        s.broken = detail::cat(task.op, " failed on rank ", s.rank, " (world size ", s.size, "): ", e.what());
+        error = std::make_exception_ptr(Error(s.broken));
+        // Close every pair: the ranks still waiting on this one (in a ring, all but its neighbours
+        // would wait for the dead peer until the timeout) see the closed socket and fail at once,
+        // so one dead rank brings the whole group down in milliseconds.
+        try {
+          s.context->closeConnections();
+        } catch (const std::exception&) {
+        }
+      }
     }
     task.keep.clear();  // the tensors are released before waiters wake (a last reference may need the GIL)
     task.run = nullptr;

@@ -30,6 +30,7 @@ struct ProcessGroupState {
   std::deque<Task> queue;
   std::uint32_t next_tag = 0;
   bool stop = false;
+  std::string broken;  // the first failed op's error (worker thread only): later ops fail with it
   std::thread worker;
 };
 
