@@ -39,8 +39,10 @@ class Work {
   bool is_completed() const;
   bool is_success() const;  // completed without error
   std::exception_ptr exception() const;
-  // Runs `fn` on the worker thread once the op finished (at once if it already has): DDP's hook
-  // for "this bucket's gradients are reduced". `fn` must not throw or queue work and wait on it.
+  // Runs `fn` on the worker thread once the op finished, before wait() returns and before the next
+  // op starts (at once, on the caller's thread, if it already finished): DDP's "this bucket is
+  // reduced" step; on failure too (exception() tells). `fn` must not throw, nor queue work on this
+  // group and wait on it.
   void then(std::function<void()> fn);
 
   // -- for the ProcessGroup that runs it

@@ -19,15 +19,26 @@ namespace ramp::distributed {
 // ---- Work ----
 
 void Work::finish(std::exception_ptr error) {
-  std::vector<std::function<void()>> callbacks;
+  // The callbacks run before waiters wake (and before the next op starts), so what a callback
+  // writes (DDP: the reduced bucket into .grad) is there when wait() returns. They run on failure
+  // too, and see it through exception().
   {
     std::lock_guard lock(mu_);
-    done_ = true;
     error_ = std::move(error);
-    callbacks.swap(callbacks_);
+  }
+  for (;;) {
+    std::vector<std::function<void()>> callbacks;
+    {
+      std::lock_guard lock(mu_);
+      if (callbacks_.empty()) {
+        done_ = true;
+        break;
+      }
+      callbacks.swap(callbacks_);
+    }
+    for (auto& fn : callbacks) fn();  // may attach more: the loop picks them up
   }
   done_cv_.notify_all();
-  for (auto& fn : callbacks) fn();
 }
 
 bool Work::wait() {

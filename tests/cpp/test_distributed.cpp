@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -91,9 +92,17 @@ TEST(Distributed, OneRankGroup) {
   EXPECT_EQ(dist::get_world_size(), 1);
   EXPECT_THROW(dist::init_process_group("gloo", "file://" + dir.string(), 0, 1), ramp::Error);
   ramp::Tensor t = ramp::full({3}, 2.5);
+  // DDP's pattern: start an op, attach "reduced" callbacks, wait later
+  auto group = dist::default_group();
+  std::atomic<int> called{0};
+  group->barrier()->then([&] { called += 1; });  // runs on the worker, before the all_reduce starts
   auto work = dist::all_reduce(t, dist::ReduceOp::PRODUCT, /*async_op=*/true);
   ASSERT_TRUE(work);
+  work->then([&] { called += 10; });
   EXPECT_TRUE(work->wait());
+  EXPECT_TRUE(work->is_completed() && work->is_success());
+  work->then([&] { called += 100; });  // already done: runs at once, on this thread
+  EXPECT_EQ(called.load(), 111);
   EXPECT_EQ(t.to_vector(), (std::vector<double>{2.5, 2.5, 2.5}));
   dist::destroy_process_group();
   EXPECT_FALSE(dist::is_initialized());
