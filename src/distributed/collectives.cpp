@@ -79,7 +79,9 @@ ReduceFn reduce_fn(ScalarType t, ReduceOp op) {
   bool bitwise = op == ReduceOp::BAND || op == ReduceOp::BOR || op == ReduceOp::BXOR;
   RAMP_CHECK(!bitwise || is_integral(t, /*include_bool=*/true), "Cannot use ReduceOp.", reduce_op_name(op),
              " with non-integral dtype");
-  return dispatch(t, [&](auto v) { return reduce_fn_for<decltype(v)>(op); });
+  ReduceFn fn = dispatch(t, [&](auto v) { return reduce_fn_for<decltype(v)>(op); });
+  RAMP_CHECK(fn, "all_reduce: unsupported ReduceOp ", int(op));
+  return fn;
 }
 
 // Gloo's typed setters only use sizeof(T): an unsigned type of the element's width stands in.

@@ -155,16 +155,17 @@ ProcessGroup::ProcessGroup(std::unique_ptr<ProcessGroupState> state) : state_(st
 }
 
 ProcessGroup::~ProcessGroup() {
+  std::deque<Task> never_ran;
   {
     std::lock_guard lock(state_->mu);
     state_->stop = true;
-    // Ops not started yet fail; the running one ends (at the latest at the timeout) before the join.
-    for (auto& t : state_->queue)
-      t.work->finish(std::make_exception_ptr(
-          Error(t.op + ": the process group was destroyed before the operation ran")));
-    state_->queue.clear();
+    never_ran.swap(state_->queue);
   }
   state_->cv.notify_all();
+  // Ops not started yet fail (outside the lock: their callbacks may touch the group); the running
+  // one ends, at the latest at the timeout, before the join.
+  for (auto& t : never_ran)
+    t.work->finish(std::make_exception_ptr(Error(t.op + ": the process group was destroyed before the operation ran")));
   state_->worker.join();
 }
 
@@ -204,7 +205,11 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_metho
   std::shared_ptr<ProcessGroup> group(new ProcessGroup(std::move(s)));
   // A barrier before returning (torch has its store-based one): past it, every rank has finished
   // joining, so rank 0 may end the group (and its store server) while no one still reads the store.
-  group->barrier()->wait();
+  try {
+    group->barrier()->wait();
+  } catch (const std::exception& e) {
+    throw Error(detail::cat("init_process_group failed on rank ", group->rank(), ": ", e.what()));
+  }
   return group;
 }
 
