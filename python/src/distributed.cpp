@@ -48,7 +48,20 @@ void init_distributed(py::module_& top) {
       release());
   m.def("destroy_process_group", &d::destroy_process_group, release());
   m.def("is_initialized", &d::is_initialized);
-  m.def("default_group", &d::default_group);
+  // Python's reference to the group: when it is the last one (after destroy_process_group), the
+  // group's destructor joins its worker, which may need the GIL to drop a finished op's tensors
+  // (NumPy-backed ones), so the GIL is released around it.
+  m.def("default_group", [] {
+    auto group = d::default_group();
+    return std::shared_ptr<d::ProcessGroup>(group.get(), [keep = group](d::ProcessGroup*) mutable {
+      if (PyGILState_Check()) {
+        py::gil_scoped_release release;
+        keep.reset();
+      } else {
+        keep.reset();
+      }
+    });
+  });
 }
 
 }  // namespace ramp::py_
