@@ -8,7 +8,8 @@
 // once, and the end-of-backward callback waits on the bucket's Work (docs/design.md, "Distributed").
 //
 // Failures are errors, not hangs: every Gloo op runs under the group's timeout, and a dead peer's
-// closed socket fails the op at once; the error names the operation and this rank.
+// closed socket fails the op at once; the error names the operation and this rank. A failed op
+// closes the rank's connections, so the other ranks fail at once too, and the group is unusable.
 #pragma once
 
 #include <chrono>
@@ -57,7 +58,7 @@ class Work {
 };
 using WorkPtr = std::shared_ptr<Work>;
 
-struct ProcessGroupState;  // src/distributed/process_group.cpp
+struct ProcessGroupState;  // src/distributed/process_group.h
 
 // A group of `size` ranks joined over a key-value store (file:// -> Gloo's FileStore, tcp:// and
 // env:// -> ramp's TCPStore hosted by rank 0).
@@ -69,8 +70,9 @@ class ProcessGroup {
   Timeout timeout() const;
   std::string backend() const { return "gloo"; }
 
-  // Each returns at once with the queued op's Work. Tensors must stay alive and untouched until
-  // the Work completes (the Work holds references). Lists are checked here, on the caller's thread.
+  // Each checks its arguments here, on the caller's thread, and returns at once with the queued
+  // op's Work. The group keeps the tensors alive until the op ran; the caller must not touch them
+  // before the Work completes.
   WorkPtr all_reduce(Tensor tensor, ReduceOp op = ReduceOp::SUM);
   WorkPtr broadcast(Tensor tensor, int root);
   WorkPtr all_gather(std::vector<Tensor> outputs, Tensor input);
