@@ -6,7 +6,7 @@
 set -euo pipefail
 RAMP_PACKAGES=(cmake ninja-build g++ pkg-config libhwy-dev libsleef-dev libomp-dev
   pybind11-dev python3-dev python3-numpy libdlpack-dev libopenblas-openmp-dev
-  nlohmann-json3-dev zlib1g-dev libminizip-dev dataset-fashion-mnist libdnnl-dev libcli11-dev)
+  nlohmann-json3-dev zlib1g-dev libminizip-dev dataset-fashion-mnist libdnnl-dev libcli11-dev libgloo-dev)
 RAMP_TEST_PACKAGES=(libgtest-dev python3-pytest python3-mpmath python3-torch libtorch-dev
   chromium)
 wanted=("${RAMP_PACKAGES[@]}")

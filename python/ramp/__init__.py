@@ -36,7 +36,7 @@ from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda
 from . import _generate, autograd, memory, nn, io, utils, optim, random
 from .serialization import save, load
-from . import diagnostics
+from . import diagnostics, distributed
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 

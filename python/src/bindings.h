@@ -54,6 +54,7 @@ void init_elementwise(py::module_& m);  // ramp/elementwise.h (after init_ops: a
 void init_random(py::module_& m);    // ramp/random.h: Generator, seeding, samplers (after init_tensor)
 void init_shape(py::module_& m);     // ramp/shape.h: split, chunk, tril, one_hot, ... (after init_tensor)
 void init_report(py::module_& m);    // ramp/summary.h: summary rows and text (ramp.diagnostics)
+void init_distributed(py::module_& m);  // _C._distributed: ramp/distributed.h (ramp.distributed)
 
 // Sizes as one int or a sequence of ints (torch's IntArrayRef arguments), or as varargs.
 std::vector<std::int64_t> int_list(py::handle h);

@@ -159,4 +159,5 @@ PYBIND11_MODULE(_C, m) {
   init_indexing(m);
   init_function(m);
   init_select(m);
+  init_distributed(m);
 }

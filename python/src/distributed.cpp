@@ -1,0 +1,67 @@
+// _C._distributed: ramp/distributed.h for ramp.distributed (python/ramp/distributed/), which adds
+// torch's Python-level argument checks. Every call that can block releases the GIL, so other Python
+// threads (and a DDP hook's Work callbacks later) run while Gloo waits.
+#include "bindings.h"
+#include "ramp/distributed.h"
+
+namespace ramp::py_ {
+
+void init_distributed(py::module_& top) {
+  namespace d = ramp::distributed;
+  auto m = top.def_submodule("_distributed", "ramp/distributed.h: process groups and collectives on Gloo");
+  using release = py::call_guard<py::gil_scoped_release>;
+
+  py::enum_<d::ReduceOp>(m, "ReduceOp")
+      .value("SUM", d::ReduceOp::SUM)
+      .value("AVG", d::ReduceOp::AVG)
+      .value("PRODUCT", d::ReduceOp::PRODUCT)
+      .value("MIN", d::ReduceOp::MIN)
+      .value("MAX", d::ReduceOp::MAX)
+      .value("BAND", d::ReduceOp::BAND)
+      .value("BOR", d::ReduceOp::BOR)
+      .value("BXOR", d::ReduceOp::BXOR);
+
+  py::class_<d::Work, std::shared_ptr<d::Work>>(m, "Work")
+      .def("wait", &d::Work::wait, release())
+      .def("is_completed", &d::Work::is_completed)
+      .def("is_success", &d::Work::is_success);
+
+  auto ms = [](double seconds) { return d::Timeout(std::int64_t(seconds * 1000.0 + 0.5)); };
+  py::class_<d::ProcessGroup, std::shared_ptr<d::ProcessGroup>>(m, "ProcessGroup")
+      .def("rank", &d::ProcessGroup::rank)
+      .def("size", &d::ProcessGroup::size)
+      .def("name", &d::ProcessGroup::backend)
+      .def("allreduce", &d::ProcessGroup::all_reduce, py::arg("tensor"), py::arg("op") = d::ReduceOp::SUM)
+      .def("broadcast", &d::ProcessGroup::broadcast, py::arg("tensor"), py::arg("root"))
+      .def("allgather", &d::ProcessGroup::all_gather, py::arg("outputs"), py::arg("input"))
+      .def("reduce", &d::ProcessGroup::reduce, py::arg("tensor"), py::arg("root"), py::arg("op") = d::ReduceOp::SUM)
+      .def("gather", &d::ProcessGroup::gather, py::arg("outputs"), py::arg("input"), py::arg("root"))
+      .def("scatter", &d::ProcessGroup::scatter, py::arg("output"), py::arg("inputs"), py::arg("root"))
+      .def("barrier", &d::ProcessGroup::barrier);
+
+  m.def(
+      "init_process_group",
+      [ms](const std::string& backend, const std::string& init_method, int rank, int world_size, double timeout_s) {
+        d::init_process_group(backend, init_method, rank, world_size, ms(timeout_s));
+      },
+      py::arg("backend"), py::arg("init_method"), py::arg("rank"), py::arg("world_size"), py::arg("timeout_s"),
+      release());
+  m.def("destroy_process_group", &d::destroy_process_group, release());
+  m.def("is_initialized", &d::is_initialized);
+  // Python's reference to the group: when it is the last one (after destroy_process_group), the
+  // group's destructor joins its worker, which may need the GIL to drop a finished op's tensors
+  // (NumPy-backed ones), so the GIL is released around it.
+  m.def("default_group", [] {
+    auto group = d::default_group();
+    return std::shared_ptr<d::ProcessGroup>(group.get(), [keep = group](d::ProcessGroup*) mutable {
+      if (PyGILState_Check()) {
+        py::gil_scoped_release release;
+        keep.reset();
+      } else {
+        keep.reset();
+      }
+    });
+  });
+}
+
+}  // namespace ramp::py_

@@ -1,0 +1,46 @@
+// What the ProcessGroup's files share: its state (Gloo context + the worker thread's queue) and the
+// rendezvous that builds the store a group joins through.
+#pragma once
+
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/store.h>
+
+#include <deque>
+#include <thread>
+
+#include "ramp/distributed.h"
+
+namespace ramp::distributed {
+
+struct Task {
+  std::string op;              // "all_reduce", for error messages
+  WorkPtr work;
+  std::function<void(std::uint32_t tag)> run;
+  std::vector<Tensor> keep;    // alive until the op ran
+  std::uint32_t tag = 0;       // Gloo's message tag: the op's place in the issue order
+};
+
+struct ProcessGroupState {
+  std::unique_ptr<gloo::rendezvous::Store> store;  // kept: new_group will join through it
+  std::shared_ptr<gloo::rendezvous::Context> context;
+  int rank = 0, size = 1;
+  Timeout timeout{};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Task> queue;
+  std::uint32_t next_tag = 0;
+  bool stop = false;
+  std::string broken;  // the first failed op's error (worker thread only): later ops fail with it
+  std::thread worker;
+};
+
+// The store, rank and world size an init_method names (torch's rendezvous handlers: file://, tcp://,
+// env://), with 1.13's errors for what is missing.
+struct Rendezvous {
+  std::unique_ptr<gloo::rendezvous::Store> store;
+  int rank = -1, world_size = -1;
+  std::string master_addr;  // tcp:// and env://: where rank 0 is (empty for file://)
+};
+Rendezvous rendezvous(const std::string& url, int rank, int world_size, Timeout timeout);
+
+}  // namespace ramp::distributed
