@@ -13,7 +13,10 @@ class Monitor:
     mean, std and a histogram of the outputs, the norm of the gradient reaching the layer's input;
     per window of samples (an epoch by default, closed by ``end_epoch()``) the dead units; per
     parameter the gradient norm and the update-to-weight ratio of each optimizer step; the loss and
-    the learning rate (read from ``optimizer`` when given).
+    the learning rate (read from ``optimizer`` when given). A module called twice in a step is one
+    row of both calls (``calls``); ``keep=K`` holds only the last K logged steps in ``steps`` (the
+    log has all); ``units_dim=-1`` counts dead units over the last dim (a Linear on ``[N, L, F]``)
+    instead of dim 1 (features of ``[N, F]``, channels of ``[N, C, ...]``).
 
         monitor = ramp.diagnostics.Monitor(model, optimizer=opt, every=10, log="diag.jsonl")
         for x, y in loader:
