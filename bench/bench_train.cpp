@@ -117,8 +117,9 @@ void bench_mlp() {
 
 // The Monitor attached through the C++ API: the same step with and without it, rounds interleaved.
 void bench_monitor() {
-  std::printf("\n### diagnostics::Monitor on the MLP step (C++ API), batch 64, 1 thread\n\n"
-              "| logged | step | with Monitor | overhead |\n|---:|---:|---:|---:|\n");
+  std::printf(
+      "\n### diagnostics::Monitor on the MLP step (C++ API), batch 64, 1 thread\n\n"
+      "| logged | step | with Monitor | overhead |\n|---:|---:|---:|---:|\n");
   set_threads(1);
   for (std::int64_t every : {1, 10}) {
     auto plain = make_mlp(64).first, watched = make_mlp(64).first;
@@ -129,8 +130,8 @@ void bench_monitor() {
                             })};
     Result res = measure(vs);
     const double over = res.ratio(1, 0) - 1;
-    std::printf("| every %lld | %s | %s | %+.1f%% |\n", static_cast<long long>(every), fmt_time(res.time(0)).c_str(),
-                fmt_time(res.time(1)).c_str(), 100 * over);
+    std::printf("| every %lld | %s | %s | %+.1f%% |\n", static_cast<long long>(every),
+                fmt_time(res.time(0)).c_str(), fmt_time(res.time(1)).c_str(), 100 * over);
     std::fflush(stdout);
     target(fmt("Monitor on the MLP step, every %lld: ≤ 5%% overhead", static_cast<long long>(every)),
            fmt("%+.1f%%", 100 * over), over <= 0.05);

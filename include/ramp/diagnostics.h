@@ -63,7 +63,7 @@ struct Options {
   double hist_lo = -4, hist_hi = 4;
   double dead_threshold = 0.1;    // table() flags layers whose dead fraction is above this
   std::string log_path{};         // JSON-lines file, one record per logged step and window; "" for none
-  std::int64_t keep = 0;          // the last `keep` logged steps stay in memory (steps()); 0: all. The log has all.
+  std::int64_t keep = 0;  // the last `keep` logged steps stay in memory (steps()); 0: all. The log has all.
   // Which dim of an output holds its units: 1 (features of [N, F]; channels of [N, C, ...], as torch's
   // Conv1d and BatchNorm1d read [N, C, L]) or -1, the last (features of a Linear on [N, L, F]
   // sequences; every leading position is then a row).
@@ -157,7 +157,7 @@ class Monitor {
   std::vector<std::string> param_names_;
   std::vector<Tensor> params_, before_;  // before_: snapshots for parameters whose optimizer does not report
   std::vector<std::unique_ptr<optim::UpdateSums>> update_sums_;  // what the optimizer reports (update_sums.h)
-  std::vector<Sums> sums_;               // per layer, the step in progress
+  std::vector<Sums> sums_;                                       // per layer, the step in progress
   std::int64_t step_ = 0, samples_in_window_ = 0, step_samples_ = -1;  // -1: no output seen this step
   bool paused_ = false;
   StepRecord current_;

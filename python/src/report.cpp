@@ -65,8 +65,8 @@ void init_report(py::module_& m) {
       .def_readonly("dead", &WindowRecord::dead)
       .def_readonly("units", &WindowRecord::units);
   py::class_<Monitor>(d, "Monitor")
-      .def(py::init([](std::int64_t every, std::int64_t window, int bins, double lo, double hi, double threshold,
-                       std::string log, std::int64_t keep, int units_dim) {
+      .def(py::init([](std::int64_t every, std::int64_t window, int bins, double lo, double hi,
+                       double threshold, std::string log, std::int64_t keep, int units_dim) {
              return std::make_unique<Monitor>(
                  Options{every, window, bins, lo, hi, threshold, std::move(log), keep, units_dim});
            }),
@@ -74,16 +74,19 @@ void init_report(py::module_& m) {
            py::arg("dead_threshold"), py::arg("log_path"), py::arg("keep") = 0, py::arg("units_dim") = 1)
       // The forward hook Python's Monitor puts on a module, in C++ (no Python frame per call): the
       // output's statistics and the hook on the input's gradient. It holds the core alive.
-      .def("forward_hook", [](py::object self, int layer) {
-        Monitor* m = self.cast<Monitor*>();
-        return py::cpp_function([self, m, layer](py::handle, py::handle inputs, py::handle output) {
-          if (py::isinstance<py::tuple>(inputs) && py::len(inputs) > 0) {
-            py::handle in = inputs.cast<py::tuple>()[0];
-            if (py::isinstance<Tensor>(in)) m->watch_input(layer, in.cast<const Tensor&>());
-          }
-          if (py::isinstance<Tensor>(output)) m->observe(layer, output.cast<const Tensor&>());
-        });
-      }, py::arg("layer"))
+      .def(
+          "forward_hook",
+          [](py::object self, int layer) {
+            Monitor* m = self.cast<Monitor*>();
+            return py::cpp_function([self, m, layer](py::handle, py::handle inputs, py::handle output) {
+              if (py::isinstance<py::tuple>(inputs) && py::len(inputs) > 0) {
+                py::handle in = inputs.cast<py::tuple>()[0];
+                if (py::isinstance<Tensor>(in)) m->watch_input(layer, in.cast<const Tensor&>());
+              }
+              if (py::isinstance<Tensor>(output)) m->observe(layer, output.cast<const Tensor&>());
+            });
+          },
+          py::arg("layer"))
       .def("add_layer", &Monitor::add_layer)
       .def("add_parameter", &Monitor::add_parameter)
       .def("observe", &Monitor::observe)
@@ -91,14 +94,17 @@ void init_report(py::module_& m) {
       .def("logging", &Monitor::logging)
       .def("pause", &Monitor::pause, py::arg("paused") = true)
       // loss and lr: a number, a one-element tensor (read with item()) or None (not measured).
-      .def("step", [](Monitor& m, py::handle loss, py::handle lr) {
-        auto value = [](py::handle v) {
-          if (v.is_none()) return kNone;
-          if (py::isinstance<Tensor>(v)) return v.cast<const Tensor&>().item<double>();
-          return v.cast<double>();
-        };
-        m.step(value(loss), value(lr));
-      }, py::arg("loss") = py::none(), py::arg("lr") = py::none())
+      .def(
+          "step",
+          [](Monitor& m, py::handle loss, py::handle lr) {
+            auto value = [](py::handle v) {
+              if (v.is_none()) return kNone;
+              if (py::isinstance<Tensor>(v)) return v.cast<const Tensor&>().item<double>();
+              return v.cast<double>();
+            };
+            m.step(value(loss), value(lr));
+          },
+          py::arg("loss") = py::none(), py::arg("lr") = py::none())
       .def("watch_input", &Monitor::watch_input)
       .def("end_epoch", &Monitor::end_epoch)
       .def("table", &Monitor::table)

@@ -1,13 +1,12 @@
 // diagnostics::Monitor: what it records per step and window (include/ramp/diagnostics.h).
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
+#include "../optim/update_sums.h"
 #include "ramp/autograd.h"
 #include "ramp/error.h"
 #include "ramp/nn/module.h"
-#include "../optim/update_sums.h"
 #include "stats.h"
 
 namespace ramp::diagnostics {
@@ -87,11 +86,12 @@ void Monitor::observe(int layer, const Tensor& out) {
     if (logging()) s.positive += count_bits(bits, out.numel());
   }
   if (!logging()) {
-    if (!bits && f == Family::rectifier) mark_alive(u.alive, out, l);  // liveness only: no statistics unlogged
+    if (!bits && f == Family::rectifier)
+      mark_alive(u.alive, out, l);  // liveness only: no statistics unlogged
     return;
   }
-  add_output(s, out, options_, f == Family::saturating ? saturation_of(types_[std::size_t(layer)]) : nullptr, !bits, l,
-             bits || f != Family::rectifier ? nullptr : &u.alive);
+  add_output(s, out, options_, f == Family::saturating ? saturation_of(types_[std::size_t(layer)]) : nullptr,
+             !bits, l, bits || f != Family::rectifier ? nullptr : &u.alive);
 }
 
 void Monitor::observe_grad(int layer, const Tensor& grad) {
@@ -124,8 +124,10 @@ void Monitor::record_params() {
       before_[i] = Tensor();  // this parameter's updates report: no snapshot needed
     } else {
       r.grad_norm = norm_of(params_[i].grad());
-      if (before_[i].defined()) r.update_ratio = update_ratio(params_[i], before_[i]);  // and refreshes it
-      else before_[i] = params_[i].detach().clone();
+      if (before_[i].defined())
+        r.update_ratio = update_ratio(params_[i], before_[i]);  // and refreshes it
+      else
+        before_[i] = params_[i].detach().clone();
     }
     u.reset();
   }
@@ -137,15 +139,21 @@ void Monitor::step(double loss, double lr) {
     current_.step = step_, current_.loss = loss, current_.lr = lr;
     current_.layers.resize(names_.size());
     current_.params.resize(params_.size());
-    for (std::size_t i = 0; i < names_.size(); ++i) finish(sums_[i], families_[i] == Family::saturating, current_.layers[i]);
+    for (std::size_t i = 0; i < names_.size(); ++i)
+      finish(sums_[i], families_[i] == Family::saturating, current_.layers[i]);
     record_params();
     if (log_.is_open()) {
       nlohmann::json j{{"type", "step"}, {"step", step_}, {"loss", num(loss)}, {"lr", num(lr)}};
       for (std::size_t i = 0; i < names_.size(); ++i) {
         const LayerStep& s = current_.layers[i];
-        j["layers"].push_back({{"name", names_[i]}, {"type", types_[i]}, {"zero_fraction", num(s.zero_fraction)},
-                               {"saturated_fraction", num(s.saturated_fraction)}, {"mean", num(s.mean)},
-                               {"std", num(s.std)}, {"histogram", s.histogram}, {"grad_norm", num(s.grad_norm)},
+        j["layers"].push_back({{"name", names_[i]},
+                               {"type", types_[i]},
+                               {"zero_fraction", num(s.zero_fraction)},
+                               {"saturated_fraction", num(s.saturated_fraction)},
+                               {"mean", num(s.mean)},
+                               {"std", num(s.std)},
+                               {"histogram", s.histogram},
+                               {"grad_norm", num(s.grad_norm)},
                                {"calls", s.calls}});
       }
       for (std::size_t i = 0; i < params_.size(); ++i)
@@ -211,11 +219,12 @@ Monitor::Monitor(nn::Module& model, Options options, bool all_layers) : Monitor(
     if (family_of(type) == Family::other && !(all_layers && m->children().empty())) continue;
     const int layer = add_layer(name, type);
     // One hook after forward: the output's statistics, and the hook on the input's gradient.
-    const int id = m->register_forward_hook([this, layer](nn::Module&, const Tensor& in, const Tensor& out) -> std::optional<Tensor> {
-      watch_input(layer, in);
-      observe(layer, out);
-      return std::nullopt;
-    });
+    const int id = m->register_forward_hook(
+        [this, layer](nn::Module&, const Tensor& in, const Tensor& out) -> std::optional<Tensor> {
+          watch_input(layer, in);
+          observe(layer, out);
+          return std::nullopt;
+        });
     attached_->hooks.push_back({m, id});
   }
   for (auto& [name, p] : model.named_parameters()) add_parameter(name, p);

@@ -132,8 +132,9 @@ RAMP_SIMD_CLONES void moments_f64(const double* p, std::int64_t n, bool positive
 void moments_of(const float* p, std::int64_t n, bool positive, Sums& s) { moments_f32(p, n, positive, s); }
 void moments_of(const double* p, std::int64_t n, bool positive, Sums& s) { moments_f64(p, n, positive, s); }
 
-template <class T> void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, bool count_positive,
-                             const Layout& l, std::vector<std::uint64_t>* alive, Sums& s) {
+template <class T>
+void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, bool count_positive, const Layout& l,
+          std::vector<std::uint64_t>* alive, Sums& s) {
   moments_of(p, n, count_positive, s);
   s.n += n;
   if (sat)
@@ -171,8 +172,8 @@ template <class F> void with_values(const Tensor& t, F f) {
 }
 }  // namespace
 
-void add_output(Sums& s, const Tensor& out, const Options& o, Saturation sat, bool count_positive, const Layout& l,
-                std::vector<std::uint64_t>* alive) {
+void add_output(Sums& s, const Tensor& out, const Options& o, Saturation sat, bool count_positive,
+                const Layout& l, std::vector<std::uint64_t>* alive) {
   if (out.numel() == 0) return;
   with_values(out, [&](const auto* p, std::int64_t n) { scan(p, n, o, sat, count_positive, l, alive, s); });
 }

@@ -36,8 +36,8 @@ struct Sums {
 // Adds `out` to `s`: n, the sum and squares (in double), the positive count unless `bits` gave
 // it, the saturated count when `sat`, and hist from at most kHistogramSample evenly strided
 // outputs (the stride coprime to the positions per unit). Marks units alive when `alive` is given.
-void add_output(Sums& s, const Tensor& out, const Options& o, Saturation sat, bool count_positive, const Layout& l,
-                std::vector<std::uint64_t>* alive);
+void add_output(Sums& s, const Tensor& out, const Options& o, Saturation sat, bool count_positive,
+                const Layout& l, std::vector<std::uint64_t>* alive);
 inline constexpr std::int64_t kHistogramSample = 4096;
 // The step's figures from the sums (NaN where nothing was seen).
 void finish(const Sums& s, bool saturating, LayerStep& out);

@@ -11,10 +11,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <unordered_map>
-
 #include <cmath>
 #include <type_traits>
+#include <unordered_map>
 
 #include "../tensor/parallel.h"
 #include "update_sums.h"
@@ -43,11 +42,13 @@ enum Momentum { kNone, kFirst, kRunning };
 // it always was. kS true: the same body over blocks of kSumBlock elements under `omp simd
 // reduction`, so the sums vectorize with the update: sums in F per block (32 terms a lane in float),
 // the blocks' sums added in double.
-template <class F> [[gnu::always_inline]] inline void tally(F& sg, F& sw, F& sd, F g, F before, F after) {
+template <class F>
+[[gnu::always_inline]] inline void tally(F& sg, F& sw, F& sd, F g, F before, F after) {
   const F d = after - before;
   sg += g * g, sw += before * before, sd += d * d;
 }
 constexpr std::int64_t kSumBlock = 256;
+// clang-format off
 #define RAMP_UPDATE_LOOP(...)                                                       \
   if constexpr (!kS) {                                                              \
     (void)sums;                                                                     \
@@ -63,16 +64,17 @@ constexpr std::int64_t kSumBlock = 256;
     }                                                                               \
     sums->add(sg, sw, sd);                                                          \
   }
-#define RAMP_UPDATE_STORE(value)                                         \
-  {                                                                      \
-    const T out_ = T(value);                                             \
-    p[i] = out_;                                                         \
-    if constexpr (kS) tally<F>(bg, bw, bd, F(g[i]), before, F(out_));    \
+// clang-format on
+#define RAMP_UPDATE_STORE(value)                                      \
+  {                                                                   \
+    const T out_ = T(value);                                          \
+    p[i] = out_;                                                      \
+    if constexpr (kS) tally<F>(bg, bw, bd, F(g[i]), before, F(out_)); \
   }
 
 template <class T, bool kS, bool kWd, Momentum kMom, bool kNesterov>
-[[gnu::always_inline]] inline void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, std::int64_t n,
-                                            const SgdArgs& a, UpdateSums* sums) {
+[[gnu::always_inline]] inline void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf,
+                                            std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
   using F = Acc<T>;
   const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), momentum = F(a.momentum);
   const F keep = F(1 - a.dampening), neg_lr = F(-a.lr);
@@ -92,25 +94,36 @@ template <class T, bool kS, bool kWd, Momentum kMom, bool kNesterov>
 }
 
 template <class T, bool kS, bool kWd, Momentum kMom>
-[[gnu::always_inline]] inline void sgd_n(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (a.nesterov) sgd_loop<T, kS, kWd, kMom, true>(p, g, buf, n, a, sums);
-  else sgd_loop<T, kS, kWd, kMom, false>(p, g, buf, n, a, sums);
+[[gnu::always_inline]] inline void sgd_n(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a,
+                                         UpdateSums* sums) {
+  if (a.nesterov)
+    sgd_loop<T, kS, kWd, kMom, true>(p, g, buf, n, a, sums);
+  else
+    sgd_loop<T, kS, kWd, kMom, false>(p, g, buf, n, a, sums);
 }
 template <class T, bool kS, bool kWd>
-[[gnu::always_inline]] inline void sgd_m(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (a.momentum == 0) sgd_n<T, kS, kWd, kNone>(p, g, buf, n, a, sums);
-  else if (a.first) sgd_n<T, kS, kWd, kFirst>(p, g, buf, n, a, sums);
-  else sgd_n<T, kS, kWd, kRunning>(p, g, buf, n, a, sums);
+[[gnu::always_inline]] inline void sgd_m(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a,
+                                         UpdateSums* sums) {
+  if (a.momentum == 0)
+    sgd_n<T, kS, kWd, kNone>(p, g, buf, n, a, sums);
+  else if (a.first)
+    sgd_n<T, kS, kWd, kFirst>(p, g, buf, n, a, sums);
+  else
+    sgd_n<T, kS, kWd, kRunning>(p, g, buf, n, a, sums);
 }
-template <class T, bool kS> [[gnu::always_inline]] inline void sgd_any(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (a.weight_decay != 0) sgd_m<T, kS, true>(p, g, buf, n, a, sums);
-  else sgd_m<T, kS, false>(p, g, buf, n, a, sums);
+template <class T, bool kS>
+[[gnu::always_inline]] inline void sgd_any(T* p, const T* g, T* buf, std::int64_t n, const SgdArgs& a,
+                                           UpdateSums* sums) {
+  if (a.weight_decay != 0)
+    sgd_m<T, kS, true>(p, g, buf, n, a, sums);
+  else
+    sgd_m<T, kS, false>(p, g, buf, n, a, sums);
 }
 
 template <class T, bool kS, bool kDecoupled, bool kWd, bool kAmsgrad>
 [[gnu::always_inline]] inline void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m,
-                                             T* __restrict v, T* __restrict vmax, std::int64_t n, const AdamArgs& a,
-                                             UpdateSums* sums) {
+                                             T* __restrict v, T* __restrict vmax, std::int64_t n,
+                                             const AdamArgs& a, UpdateSums* sums) {
   using F = Acc<T>;
   const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), decay = F(a.decay);
   const F beta1 = F(a.beta1), keep1 = F(1 - a.beta1), beta2 = F(a.beta2), keep2 = F(1 - a.beta2);
@@ -139,15 +152,22 @@ template <class T, bool kS, bool kDecoupled, bool kWd, bool kAmsgrad>
 }
 
 template <class T, bool kS, bool kDecoupled, bool kWd>
-[[gnu::always_inline]] inline void adam_a(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamArgs& a, UpdateSums* sums) {
-  if (a.amsgrad) adam_loop<T, kS, kDecoupled, kWd, true>(p, g, m, v, vmax, n, a, sums);
-  else adam_loop<T, kS, kDecoupled, kWd, false>(p, g, m, v, vmax, n, a, sums);
+[[gnu::always_inline]] inline void adam_a(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n,
+                                          const AdamArgs& a, UpdateSums* sums) {
+  if (a.amsgrad)
+    adam_loop<T, kS, kDecoupled, kWd, true>(p, g, m, v, vmax, n, a, sums);
+  else
+    adam_loop<T, kS, kDecoupled, kWd, false>(p, g, m, v, vmax, n, a, sums);
 }
 template <class T, bool kS>
-[[gnu::always_inline]] inline void adam_any(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamArgs& a, UpdateSums* sums) {
-  if (a.decoupled) adam_a<T, kS, true, false>(p, g, m, v, vmax, n, a, sums);
-  else if (a.weight_decay != 0) adam_a<T, kS, false, true>(p, g, m, v, vmax, n, a, sums);
-  else adam_a<T, kS, false, false>(p, g, m, v, vmax, n, a, sums);
+[[gnu::always_inline]] inline void adam_any(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n,
+                                            const AdamArgs& a, UpdateSums* sums) {
+  if (a.decoupled)
+    adam_a<T, kS, true, false>(p, g, m, v, vmax, n, a, sums);
+  else if (a.weight_decay != 0)
+    adam_a<T, kS, false, true>(p, g, m, v, vmax, n, a, sums);
+  else
+    adam_a<T, kS, false, false>(p, g, m, v, vmax, n, a, sums);
 }
 
 // Adadelta, Adagrad and RMSprop: each loop takes the parameter, its gradient and three state arrays
@@ -178,8 +198,8 @@ template <class T, bool kS, bool kWd>
 }
 
 template <class T, bool kS, bool kWd>
-[[gnu::always_inline]] inline void adagrad_loop(T* __restrict p, const T* __restrict g, T* __restrict sum, T*, T*,
-                                                std::int64_t n, const AdagradArgs& a, UpdateSums* sums) {
+[[gnu::always_inline]] inline void adagrad_loop(T* __restrict p, const T* __restrict g, T* __restrict sum, T*,
+                                                T*, std::int64_t n, const AdagradArgs& a, UpdateSums* sums) {
   using F = Acc<T>;
   const F sign = a.maximize ? F(-1) : F(1), wd = F(a.weight_decay), eps = F(a.eps), neg_clr = F(-a.clr);
   RAMP_UPDATE_LOOP({
@@ -234,32 +254,42 @@ template <class T, bool kS, bool kWd, bool kCentered, bool kMomentum>
 template <class T, bool kS>
 [[gnu::always_inline]] inline void adadelta_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
                                                 const AdadeltaArgs& a, UpdateSums* sums) {
-  if (a.weight_decay != 0) adadelta_loop<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
-  else adadelta_loop<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
+  if (a.weight_decay != 0)
+    adadelta_loop<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
+  else
+    adadelta_loop<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
 }
 template <class T, bool kS>
 [[gnu::always_inline]] inline void adagrad_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
                                                const AdagradArgs& a, UpdateSums* sums) {
-  if (a.weight_decay != 0) adagrad_loop<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
-  else adagrad_loop<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
+  if (a.weight_decay != 0)
+    adagrad_loop<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
+  else
+    adagrad_loop<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
 }
 template <class T, bool kS, bool kWd, bool kCentered>
 [[gnu::always_inline]] inline void rmsprop_m(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
                                              const RmspropArgs& a, UpdateSums* sums) {
-  if (a.momentum > 0) rmsprop_loop<T, kS, kWd, kCentered, true>(p, g, s0, s1, s2, n, a, sums);
-  else rmsprop_loop<T, kS, kWd, kCentered, false>(p, g, s0, s1, s2, n, a, sums);
+  if (a.momentum > 0)
+    rmsprop_loop<T, kS, kWd, kCentered, true>(p, g, s0, s1, s2, n, a, sums);
+  else
+    rmsprop_loop<T, kS, kWd, kCentered, false>(p, g, s0, s1, s2, n, a, sums);
 }
 template <class T, bool kS, bool kWd>
 [[gnu::always_inline]] inline void rmsprop_c(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
                                              const RmspropArgs& a, UpdateSums* sums) {
-  if (a.centered) rmsprop_m<T, kS, kWd, true>(p, g, s0, s1, s2, n, a, sums);
-  else rmsprop_m<T, kS, kWd, false>(p, g, s0, s1, s2, n, a, sums);
+  if (a.centered)
+    rmsprop_m<T, kS, kWd, true>(p, g, s0, s1, s2, n, a, sums);
+  else
+    rmsprop_m<T, kS, kWd, false>(p, g, s0, s1, s2, n, a, sums);
 }
 template <class T, bool kS>
 [[gnu::always_inline]] inline void rmsprop_any(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n,
                                                const RmspropArgs& a, UpdateSums* sums) {
-  if (a.weight_decay != 0) rmsprop_c<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
-  else rmsprop_c<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
+  if (a.weight_decay != 0)
+    rmsprop_c<T, kS, true>(p, g, s0, s1, s2, n, a, sums);
+  else
+    rmsprop_c<T, kS, false>(p, g, s0, s1, s2, n, a, sums);
 }
 
 // Elements per thread before a parameter's update is split (a few flops per 12-20 bytes moved).
@@ -268,44 +298,61 @@ constexpr std::int64_t kGrain = 32768;
 }  // namespace
 
 // One FMA clone and one default clone per dtype, picked once at load time (GNU ifunc).
-RAMP_FMA_CLONES void sgd_f32(float* p, const float* g, float* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (sums) sgd_any<float, true>(p, g, buf, n, a, sums);
-  else sgd_any<float, false>(p, g, buf, n, a, nullptr);
+RAMP_FMA_CLONES void sgd_f32(float* p, const float* g, float* buf, std::int64_t n, const SgdArgs& a,
+                             UpdateSums* sums) {
+  if (sums)
+    sgd_any<float, true>(p, g, buf, n, a, sums);
+  else
+    sgd_any<float, false>(p, g, buf, n, a, nullptr);
 }
-RAMP_FMA_CLONES void sgd_f64(double* p, const double* g, double* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (sums) sgd_any<double, true>(p, g, buf, n, a, sums);
-  else sgd_any<double, false>(p, g, buf, n, a, nullptr);
+RAMP_FMA_CLONES void sgd_f64(double* p, const double* g, double* buf, std::int64_t n, const SgdArgs& a,
+                             UpdateSums* sums) {
+  if (sums)
+    sgd_any<double, true>(p, g, buf, n, a, sums);
+  else
+    sgd_any<double, false>(p, g, buf, n, a, nullptr);
 }
-RAMP_FMA_CLONES void sgd_bf16(BFloat16* p, const BFloat16* g, BFloat16* buf, std::int64_t n, const SgdArgs& a, UpdateSums* sums) {
-  if (sums) sgd_any<BFloat16, true>(p, g, buf, n, a, sums);
-  else sgd_any<BFloat16, false>(p, g, buf, n, a, nullptr);
+RAMP_FMA_CLONES void sgd_bf16(BFloat16* p, const BFloat16* g, BFloat16* buf, std::int64_t n, const SgdArgs& a,
+                              UpdateSums* sums) {
+  if (sums)
+    sgd_any<BFloat16, true>(p, g, buf, n, a, sums);
+  else
+    sgd_any<BFloat16, false>(p, g, buf, n, a, nullptr);
 }
 RAMP_FMA_CLONES void adam_f32(float* p, const float* g, float* m, float* v, float* vmax, std::int64_t n,
                               const AdamArgs& a, UpdateSums* sums) {
-  if (sums) adam_any<float, true>(p, g, m, v, vmax, n, a, sums);
-  else adam_any<float, false>(p, g, m, v, vmax, n, a, nullptr);
+  if (sums)
+    adam_any<float, true>(p, g, m, v, vmax, n, a, sums);
+  else
+    adam_any<float, false>(p, g, m, v, vmax, n, a, nullptr);
 }
 RAMP_FMA_CLONES void adam_f64(double* p, const double* g, double* m, double* v, double* vmax, std::int64_t n,
                               const AdamArgs& a, UpdateSums* sums) {
-  if (sums) adam_any<double, true>(p, g, m, v, vmax, n, a, sums);
-  else adam_any<double, false>(p, g, m, v, vmax, n, a, nullptr);
+  if (sums)
+    adam_any<double, true>(p, g, m, v, vmax, n, a, sums);
+  else
+    adam_any<double, false>(p, g, m, v, vmax, n, a, nullptr);
 }
-RAMP_FMA_CLONES void adam_bf16(BFloat16* p, const BFloat16* g, BFloat16* m, BFloat16* v, BFloat16* vmax, std::int64_t n,
-                               const AdamArgs& a, UpdateSums* sums) {
-  if (sums) adam_any<BFloat16, true>(p, g, m, v, vmax, n, a, sums);
-  else adam_any<BFloat16, false>(p, g, m, v, vmax, n, a, nullptr);
+RAMP_FMA_CLONES void adam_bf16(BFloat16* p, const BFloat16* g, BFloat16* m, BFloat16* v, BFloat16* vmax,
+                               std::int64_t n, const AdamArgs& a, UpdateSums* sums) {
+  if (sums)
+    adam_any<BFloat16, true>(p, g, m, v, vmax, n, a, sums);
+  else
+    adam_any<BFloat16, false>(p, g, m, v, vmax, n, a, nullptr);
 }
 
 // Adadelta, Adagrad, RMSprop: the same FMA/default clone per dtype, with one signature.
-#define RAMP_UPDATE_CLONE(name, suffix, T, Args)                                                         \
+#define RAMP_UPDATE_CLONE(name, suffix, T, Args)                                                             \
   RAMP_FMA_CLONES void name##_##suffix(T* p, const T* g, T* s0, T* s1, T* s2, std::int64_t n, const Args& a, \
-                                       UpdateSums* sums) {                                               \
-    if (sums) name##_any<T, true>(p, g, s0, s1, s2, n, a, sums);                                         \
-    else name##_any<T, false>(p, g, s0, s1, s2, n, a, nullptr);                                          \
+                                       UpdateSums* sums) {                                                   \
+    if (sums)                                                                                                \
+      name##_any<T, true>(p, g, s0, s1, s2, n, a, sums);                                                     \
+    else                                                                                                     \
+      name##_any<T, false>(p, g, s0, s1, s2, n, a, nullptr);                                                 \
   }
-#define RAMP_UPDATE_CLONES(name, Args)            \
-  RAMP_UPDATE_CLONE(name, f32, float, Args)       \
-  RAMP_UPDATE_CLONE(name, f64, double, Args)      \
+#define RAMP_UPDATE_CLONES(name, Args)       \
+  RAMP_UPDATE_CLONE(name, f32, float, Args)  \
+  RAMP_UPDATE_CLONE(name, f64, double, Args) \
   RAMP_UPDATE_CLONE(name, bf16, BFloat16, Args)
 RAMP_UPDATE_CLONES(adadelta, AdadeltaArgs)
 RAMP_UPDATE_CLONES(adagrad, AdagradArgs)
@@ -322,8 +369,10 @@ void sgd_update(ScalarType t, void* p, const void* g, void* buf, std::int64_t n,
   UpdateSums* sums = current_sums();  // read here: the chunks may run on other threads
   ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t b, std::int64_t e) {
     switch (t) {
-      case ScalarType::Float32: return sgd_f32(at<float>(p, b), at<float>(g, b), at<float>(buf, b), e - b, a, sums);
-      case ScalarType::Float64: return sgd_f64(at<double>(p, b), at<double>(g, b), at<double>(buf, b), e - b, a, sums);
+      case ScalarType::Float32:
+        return sgd_f32(at<float>(p, b), at<float>(g, b), at<float>(buf, b), e - b, a, sums);
+      case ScalarType::Float64:
+        return sgd_f64(at<double>(p, b), at<double>(g, b), at<double>(buf, b), e - b, a, sums);
       case ScalarType::BFloat16:
         return sgd_bf16(at<BFloat16>(p, b), at<BFloat16>(g, b), at<BFloat16>(buf, b), e - b, a, sums);
       default: return;  // the caller checked the dtype
@@ -337,10 +386,11 @@ void adam_update(ScalarType t, void* p, const void* g, void* m, void* v, void* v
   ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t b, std::int64_t e) {
     switch (t) {
       case ScalarType::Float32:
-        return adam_f32(at<float>(p, b), at<float>(g, b), at<float>(m, b), at<float>(v, b), at<float>(vmax, b), e - b, a, sums);
+        return adam_f32(at<float>(p, b), at<float>(g, b), at<float>(m, b), at<float>(v, b),
+                        at<float>(vmax, b), e - b, a, sums);
       case ScalarType::Float64:
-        return adam_f64(at<double>(p, b), at<double>(g, b), at<double>(m, b), at<double>(v, b), at<double>(vmax, b),
-                        e - b, a, sums);
+        return adam_f64(at<double>(p, b), at<double>(g, b), at<double>(m, b), at<double>(v, b),
+                        at<double>(vmax, b), e - b, a, sums);
       case ScalarType::BFloat16:
         return adam_bf16(at<BFloat16>(p, b), at<BFloat16>(g, b), at<BFloat16>(m, b), at<BFloat16>(v, b),
                          at<BFloat16>(vmax, b), e - b, a, sums);
@@ -357,8 +407,8 @@ void run_update(ScalarType t, const Buffers& b, std::int64_t n, const Args& a, U
                 UpdateFn<double, Args> f64, UpdateFn<BFloat16, Args> bf16) {
   UpdateSums* sums = current_sums();
   auto go = [&]<class T>(UpdateFn<T, Args> f, std::int64_t lo, std::int64_t hi) {
-    f(at<T>(b.param, lo), at<T>(b.grad, lo), at<T>(b.state[0], lo), at<T>(b.state[1], lo), at<T>(b.state[2], lo),
-      hi - lo, a, sums);
+    f(at<T>(b.param, lo), at<T>(b.grad, lo), at<T>(b.state[0], lo), at<T>(b.state[1], lo),
+      at<T>(b.state[2], lo), hi - lo, a, sums);
   };
   ramp::detail::parallel_for(n, kGrain, 16, [&](std::int64_t lo, std::int64_t hi) {
     switch (t) {

@@ -7,9 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "ramp/autograd.h"
 #include "ramp/diagnostics.h"
@@ -279,8 +278,9 @@ template <class Opt, class Options>
 void check_reported(ScalarType dtype, const Options& options) {
   manual_seed(11);
   auto make = [&] {
-    auto net = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(9, 40), std::make_shared<nn::ReLU>(),
-                                                std::make_shared<nn::Linear>(40, 2));
+    auto net =
+        std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(9, 40), std::make_shared<nn::ReLU>(),
+                                         std::make_shared<nn::Linear>(40, 2));
     net->to(dtype);
     return net;
   };
@@ -338,7 +338,8 @@ TEST(Diagnostics, OptimizersReportTheirUpdates) {
 // Updates no optimizer reports (written by hand, as a Python optimizer does) fall back to snapshots.
 TEST(Diagnostics, UnreportedUpdatesUseSnapshots) {
   manual_seed(12);
-  auto net = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(6, 5), std::make_shared<nn::ReLU>());
+  auto net =
+      std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(6, 5), std::make_shared<nn::ReLU>());
   Monitor mon(*net);
   std::vector<double> grad, ratio;
   for (int step = 0; step < 3; ++step) {
@@ -402,7 +403,8 @@ TEST(Diagnostics, UnitsDimLastForSequenceOutputs) {
   Tensor x = randn({3, 4, 70}).sub(0.5);
   {
     autograd::NoGradGuard ng;
-    x.index_put_({indexing::Slice(), indexing::Slice(), indexing::Slice(0, 9)}, -1.0);  // features 0..8 never fire
+    x.index_put_({indexing::Slice(), indexing::Slice(), indexing::Slice(0, 9)},
+                 -1.0);  // features 0..8 never fire
   }
   x.requires_grad_();
   const Tensor y = relu(x);
@@ -448,7 +450,8 @@ TEST(Diagnostics, WindowCountsTheBatchOfTheFirstLayer) {
 
 // keep = K: the last K logged steps in memory, every one in the log.
 TEST(Diagnostics, KeepsTheLastStepsInMemory) {
-  const auto path = std::filesystem::temp_directory_path() / ("ramp_keep_" + std::to_string(::getpid()) + ".jsonl");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("ramp_keep_" + std::to_string(::getpid()) + ".jsonl");
   Options o;
   o.keep = 2;
   o.log_path = path.string();
