@@ -135,30 +135,33 @@ void moments_of(const double* p, std::int64_t n, bool positive, Sums& s) { momen
 template <class T>
 void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, bool count_positive, const Layout& l,
           std::vector<std::uint64_t>* alive, Sums& s) {
-  moments_of(p, n, count_positive, s);
   s.n += n;
   if (sat)
     for (std::int64_t j = 0; j < n; ++j) s.saturated += sat(double(p[j]));
   // The histogram from at most kHistogramSample outputs, evenly strided, the stride coprime to the
   // positions per unit (a stride of H*W would sample one pixel of every channel). 4096 samples put
   // a bin's fraction within 0.8 percentage points (one standard error) at worst: enough for a chart.
-  // Truncation is floor for t >= 0, and `!(t >= 0)` sends NaN to the first bin.
-  // Four interleaved count arrays: runs of one bin would otherwise chain every increment on the last.
+  // Truncation is floor for t >= 0, and `!(t >= 0)` sends NaN to the first bin. The samples are
+  // read block by block right after the moments pass over the block (in cache, not a miss each),
+  // into four interleaved count arrays (a run of one bin would chain every increment on the last).
   s.hist.resize(std::size_t(o.bins), 0);
   std::int64_t stride = std::max<std::int64_t>(1, (n + kHistogramSample - 1) / kHistogramSample);
   while (stride > 1 && std::gcd(stride, l.inner) != 1) ++stride;
   const double scale = o.bins / (o.hist_hi - o.hist_lo), last = double(o.bins - 1);
-  const auto bin = [&](std::int64_t j) {
-    const double t = (double(p[j]) - o.hist_lo) * scale;
-    return std::size_t(!(t >= 0) ? 0.0 : t >= last ? last : t);
-  };
-  std::vector<std::int32_t> counts(4 * std::size_t(o.bins), 0);
+  const std::size_t bins = std::size_t(o.bins);
+  std::vector<std::int32_t> counts(4 * bins, 0);
+  constexpr std::int64_t kBlock = 8192;
   std::int64_t j = 0, taken = 0;
-  for (; j + 3 * stride < n; j += 4 * stride, taken += 4)
-    for (std::size_t k = 0; k < 4; ++k) ++counts[k * std::size_t(o.bins) + bin(j + std::int64_t(k) * stride)];
-  for (; j < n; j += stride, ++taken) ++counts[bin(j)];
-  for (std::size_t b = 0; b < std::size_t(o.bins); ++b)
-    for (std::size_t k = 0; k < 4; ++k) s.hist[b] += counts[k * std::size_t(o.bins) + b];
+  for (std::int64_t b = 0; b < n; b += kBlock) {
+    const std::int64_t e = std::min(n, b + kBlock);
+    moments_of(p + b, e - b, count_positive, s);
+    for (; j < e; j += stride, ++taken) {
+      const double t = (double(p[j]) - o.hist_lo) * scale;
+      ++counts[std::size_t(taken & 3) * bins + std::size_t(!(t >= 0) ? 0.0 : t >= last ? last : t)];
+    }
+  }
+  for (std::size_t k = 0; k < bins; ++k)
+    for (std::size_t c = 0; c < 4; ++c) s.hist[k] += counts[c * bins + k];
   s.taken += taken;
   if (alive) mark_alive_values(p, l, *alive);
 }
