@@ -2,7 +2,8 @@
 same step unwatched, and torch 1.13 computing the same statistics through hooks, as users write
 them (forward hooks with .item() per statistic, histc, a tensor hook for the input gradient,
 parameter snapshots for update ratios), beside its own unwatched step; both log every `--every`-th
-step (unit liveness every step). Steps and models are
+step (unit liveness every step). The last column is an A/A control: a second unwatched ramp model
+timed the same way against the first, the noise floor of the run. Steps and models are
 bench_train.py's; rounds alternate the four; the table gives the median per-round overhead.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_diagnostics.py [--rounds 15] [--every 1]
@@ -77,14 +78,16 @@ def measure(args, name, build, shape, threads):
     for lib in (ramp, torch):
         runs[(lib.__name__, "plain")] = make_step(lib, build, x, y)
         runs[(lib.__name__, "watched")] = watched(make_step(lib, build, x, y), lib, args.every)
+    # A/A control: a second unwatched ramp model beside the first, the noise floor of one run
+    runs[("ramp", "twin")] = make_step(ramp, build, x, y)
     for r in runs.values():
         r()
     times = rounds(args, runs)
-    over = {lib: 100 * statistics.median(w / p - 1 for w, p in zip(times[(lib, "watched")], times[(lib, "plain")]))
-            for lib in ("ramp", "torch")}
+    over = {key: 100 * statistics.median(w / p - 1 for w, p in zip(times[(lib, kind)], times[(lib, "plain")]))
+            for key, lib, kind in (("ramp", "ramp", "watched"), ("torch", "torch", "watched"), ("twin", "ramp", "twin"))}
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     print(f"| {name} | {threads} | {med[('ramp', 'plain')]:.0f} | **{over['ramp']:+.1f}%** | "
-          f"{med[('torch', 'plain')]:.0f} | {over['torch']:+.1f}% |", flush=True)
+          f"{med[('torch', 'plain')]:.0f} | {over['torch']:+.1f}% | {over['twin']:+.1f}% |", flush=True)
 
 
 def main():
@@ -95,8 +98,8 @@ def main():
     args = parser.parse_args()
     print(f"ramp Monitor (every {args.every}) vs torch {torch.__version__} hooks, {args.rounds} rounds")
     print()
-    print("| training step | threads | ramp µs | ramp overhead | torch µs | torch hooks overhead |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| training step | threads | ramp µs | ramp overhead | torch µs | torch hooks overhead | A/A |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     measure(args, "MLP 784-256-10, batch 64", mlp, (64, 784), 1)
     measure(args, "CNN 3x32x32, batch 32", cnn, (32, 3, 32, 32), 1)
 
