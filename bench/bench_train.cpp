@@ -4,9 +4,13 @@
 //
 //   ramp_bench_train [--threads 1] [--rounds N] [--sample-ms M]
 //
+// Then what diagnostics::Monitor (every statistic on) costs on ramp's step at batch 64, every step
+// and every 10th, beside the same step unwatched (docs/benchmarks.md "Diagnostics overhead").
+//
 // Both sides start from the same weights and input; after the timing, one more step each from equal
 // starting points gives the largest relative difference of the updated parameters.
 #include "bench_common.h"
+#include "ramp/diagnostics.h"
 #include "ramp/nn.h"
 #include "ramp/optim.h"
 
@@ -111,6 +115,29 @@ void bench_mlp() {
   }
 }
 
+// The Monitor attached through the C++ API: the same step with and without it, rounds interleaved.
+void bench_monitor() {
+  std::printf(
+      "\n### diagnostics::Monitor on the MLP step (C++ API), batch 64, 1 thread\n\n"
+      "| logged | step | with Monitor | overhead |\n|---:|---:|---:|---:|\n");
+  set_threads(1);
+  for (std::int64_t every : {1, 10}) {
+    auto plain = make_mlp(64).first, watched = make_mlp(64).first;
+    ramp::diagnostics::Monitor mon(*watched.model, {.every = every});
+    std::vector<Variant> vs{variant("plain", [&] { plain.step(); }), variant("watched", [&] {
+                              watched.step();
+                              mon.step();
+                            })};
+    Result res = measure(vs);
+    const double over = res.ratio(1, 0) - 1;
+    std::printf("| every %lld | %s | %s | %+.1f%% |\n", static_cast<long long>(every),
+                fmt_time(res.time(0)).c_str(), fmt_time(res.time(1)).c_str(), 100 * over);
+    std::fflush(stdout);
+    target(fmt("Monitor on the MLP step, every %lld: ≤ 5%% overhead", static_cast<long long>(every)),
+           fmt("%+.1f%%", 100 * over), over <= 0.05);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +155,7 @@ int main(int argc, char** argv) {
   print_machine();
   print_method();
   bench_mlp();
+  bench_monitor();
   print_targets_and_time(g_cap, t0);
   return 0;
 }

@@ -20,9 +20,13 @@
 //
 // The ReLU counts cost no pass over the activations: when autograd records a rectifier through
 // its 1-bit mask (the training case), the counts and the per-unit OR come from those bits, 1/32 of
-// the output's size. Only logged steps pay for mean, std and the histogram (a sample of at most
-// 65536 outputs, evenly strided). A module called twice in one step (a shared ReLU) mixes its two
-// calls in one row; 3-D outputs take dim 1 as the units. JSON-lines records: docs/design.md "Diagnostics".
+// the output's size. Only logged steps pay for mean and std (one vectorized pass) and the histogram
+// (a sample of at most 4096 outputs, evenly strided). Gradient norms and update ratios come from the
+// optimizer's own fused update (src/optim/update_sums.h: sums of squares gathered while the values
+// are in registers, no snapshot); an optimizer that does not report (a Python one) falls back to a
+// snapshot of the weights. A module called twice in one step (a shared ReLU) is one row: the
+// statistics of all its outputs in the step together (LayerStep::calls says how many). Units are
+// dim 1 of an output (Options::units_dim). JSON-lines records: docs/design.md "Diagnostics".
 #pragma once
 
 #include <cstdint>
@@ -36,6 +40,9 @@
 
 namespace ramp::nn {
 class Module;
+}
+namespace ramp::optim {
+struct UpdateSums;
 }
 
 namespace ramp::diagnostics {
@@ -56,6 +63,11 @@ struct Options {
   double hist_lo = -4, hist_hi = 4;
   double dead_threshold = 0.1;    // table() flags layers whose dead fraction is above this
   std::string log_path{};         // JSON-lines file, one record per logged step and window; "" for none
+  std::int64_t keep = 0;  // the last `keep` logged steps stay in memory (steps()); 0: all. The log has all.
+  // Which dim of an output holds its units: 1 (features of [N, F]; channels of [N, C, ...], as torch's
+  // Conv1d and BatchNorm1d read [N, C, L]) or -1, the last (features of a Linear on [N, L, F]
+  // sequences; every leading position is then a row).
+  int units_dim = 1;
 };
 
 inline constexpr double kNone = std::numeric_limits<double>::quiet_NaN();  // not measured
@@ -67,6 +79,7 @@ struct LayerStep {
   double mean = kNone, std = kNone;
   std::vector<double> histogram;      // fractions per bin (sum 1)
   double grad_norm = kNone;           // L2 norm of the gradient reaching the layer's input
+  std::int64_t calls = 0;             // forward calls in the step (all of them are in the figures above)
 };
 struct ParamStep {
   double grad_norm = kNone;
@@ -85,6 +98,8 @@ struct WindowRecord {
 
 // Per-unit "ever positive" bits of one layer over the window, and running counts.
 struct UnitState;
+// A layer's outputs in the step in progress (src/diagnostics/stats.h).
+struct Sums;
 
 class Monitor {
  public:
@@ -102,6 +117,9 @@ class Monitor {
   void add_parameter(std::string name, Tensor parameter);
   // A layer's output, during forward: counts every step, statistics on logged steps.
   void observe(int layer, const Tensor& output);
+  // A layer's input, during forward: on logged steps, a hook on its gradient calls observe_grad
+  // (an intermediate that requires grad; others are skipped).
+  void watch_input(int layer, const Tensor& input);
   // The gradient reaching a layer's input, during backward (logged steps only).
   void observe_grad(int layer, const Tensor& grad);
   // Whether the step in progress is logged (hooks skip their work otherwise).
@@ -131,18 +149,24 @@ class Monitor {
  private:
   void log(const std::string& json_line);
   void close_window();
+  void record_params();
   Options options_;
   std::vector<std::string> names_, types_;
   std::vector<Family> families_;
   std::vector<std::unique_ptr<UnitState>> units_;
   std::vector<std::string> param_names_;
-  std::vector<Tensor> params_, before_;  // before_: copies taken before a logged step's update
-  std::int64_t step_ = 0, samples_in_window_ = 0, step_samples_ = 0;
+  std::vector<Tensor> params_, before_;  // before_: snapshots for parameters whose optimizer does not report
+  std::vector<std::unique_ptr<optim::UpdateSums>> update_sums_;  // what the optimizer reports (update_sums.h)
+  std::vector<Sums> sums_;                                       // per layer, the step in progress
+  std::int64_t step_ = 0, samples_in_window_ = 0, step_samples_ = -1;  // -1: no output seen this step
   bool paused_ = false;
   StepRecord current_;
   std::vector<StepRecord> steps_;
   std::vector<WindowRecord> windows_;
   std::ofstream log_;
+  // What the gradient hooks on inputs hold: cleared when the Monitor dies, so a backward pass after
+  // that (a graph built before, retain_graph) finds no Monitor instead of a freed one.
+  std::shared_ptr<Monitor*> self_;
   struct Attached;
   std::unique_ptr<Attached> attached_;
 };

@@ -48,7 +48,8 @@ void init_report(py::module_& m) {
       .def_readonly("mean", &LayerStep::mean)
       .def_readonly("std", &LayerStep::std)
       .def_readonly("histogram", &LayerStep::histogram)
-      .def_readonly("grad_norm", &LayerStep::grad_norm);
+      .def_readonly("grad_norm", &LayerStep::grad_norm)
+      .def_readonly("calls", &LayerStep::calls);
   py::class_<ParamStep>(d, "ParamStep")
       .def_readonly("grad_norm", &ParamStep::grad_norm)
       .def_readonly("update_ratio", &ParamStep::update_ratio);
@@ -64,19 +65,47 @@ void init_report(py::module_& m) {
       .def_readonly("dead", &WindowRecord::dead)
       .def_readonly("units", &WindowRecord::units);
   py::class_<Monitor>(d, "Monitor")
-      .def(py::init([](std::int64_t every, std::int64_t window, int bins, double lo, double hi, double threshold,
-                       std::string log) {
-             return std::make_unique<Monitor>(Options{every, window, bins, lo, hi, threshold, std::move(log)});
+      .def(py::init([](std::int64_t every, std::int64_t window, int bins, double lo, double hi,
+                       double threshold, std::string log, std::int64_t keep, int units_dim) {
+             return std::make_unique<Monitor>(
+                 Options{every, window, bins, lo, hi, threshold, std::move(log), keep, units_dim});
            }),
            py::arg("every"), py::arg("window"), py::arg("bins"), py::arg("hist_lo"), py::arg("hist_hi"),
-           py::arg("dead_threshold"), py::arg("log_path"))
+           py::arg("dead_threshold"), py::arg("log_path"), py::arg("keep") = 0, py::arg("units_dim") = 1)
+      // The forward hook Python's Monitor puts on a module, in C++ (no Python frame per call): the
+      // output's statistics and the hook on the input's gradient. It holds the core alive.
+      .def(
+          "forward_hook",
+          [](py::object self, int layer) {
+            Monitor* m = self.cast<Monitor*>();
+            return py::cpp_function([self, m, layer](py::handle, py::handle inputs, py::handle output) {
+              if (py::isinstance<py::tuple>(inputs) && py::len(inputs) > 0) {
+                py::handle in = inputs.cast<py::tuple>()[0];
+                if (py::isinstance<Tensor>(in)) m->watch_input(layer, in.cast<const Tensor&>());
+              }
+              if (py::isinstance<Tensor>(output)) m->observe(layer, output.cast<const Tensor&>());
+            });
+          },
+          py::arg("layer"))
       .def("add_layer", &Monitor::add_layer)
       .def("add_parameter", &Monitor::add_parameter)
       .def("observe", &Monitor::observe)
       .def("observe_grad", &Monitor::observe_grad)
       .def("logging", &Monitor::logging)
       .def("pause", &Monitor::pause, py::arg("paused") = true)
-      .def("step", &Monitor::step, py::arg("loss") = kNone, py::arg("lr") = kNone)
+      // loss and lr: a number, a one-element tensor (read with item()) or None (not measured).
+      .def(
+          "step",
+          [](Monitor& m, py::handle loss, py::handle lr) {
+            auto value = [](py::handle v) {
+              if (v.is_none()) return kNone;
+              if (py::isinstance<Tensor>(v)) return v.cast<const Tensor&>().item<double>();
+              return v.cast<double>();
+            };
+            m.step(value(loss), value(lr));
+          },
+          py::arg("loss") = py::none(), py::arg("lr") = py::none())
+      .def("watch_input", &Monitor::watch_input)
       .def("end_epoch", &Monitor::end_epoch)
       .def("table", &Monitor::table)
       .def("save_report", &Monitor::save_report, py::arg("path"), py::arg("title") = "ramp diagnostics")

@@ -112,3 +112,98 @@ def test_every_and_bad_arguments():
     assert [s.step for s in mon.steps] == [0, 3, 6]
     with pytest.raises(ValueError, match="every"):
         ramp.diagnostics.Monitor(m, every=0)
+
+
+class PlainSGD(ramp.optim.Optimizer):
+    """A Python optimizer (no C++ update): the Monitor's snapshot fallback measures its steps."""
+    _cpp = None
+
+    def __init__(self, params, lr):
+        super().__init__(params, dict(lr=lr))
+
+    @ramp.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.sub_(p.grad * group["lr"])
+
+
+class TwiceNet:
+    """The same ReLU applied twice in a step (a shared module), for both libraries."""
+
+    def __init__(self, lib):
+        n = lib.nn
+        self.lin, self.relu, self.out = n.Linear(8, 24), n.ReLU(), n.Linear(24, 24)
+        self.model = n.Sequential(self.lin, self.relu, self.out)
+
+    def __call__(self, x):
+        h = self.relu(self.lin(x))
+        return self.relu(self.out(h) - 0.2)
+
+
+@pytest.mark.parametrize("python_optimizer", [False, True])
+def test_twice_called_module_and_python_optimizer_against_torch(python_optimizer):
+    tn, rn = TwiceNet(torch), TwiceNet(ramp)
+    rn.model.load_state_dict({k: ramp.from_numpy(v.detach().numpy().copy()) for k, v in tn.model.state_dict().items()})
+    outs, grads = [], []
+
+    def hook(mod, inp, out):
+        outs.append(out.detach().double().numpy())
+        inp[0].register_hook(lambda g: grads.append(float(g.double().norm()) ** 2))
+
+    tn.relu.register_forward_hook(hook)
+    topt = torch.optim.SGD(tn.model.parameters(), lr=0.05)
+    ropt = PlainSGD(rn.model.parameters(), lr=0.05) if python_optimizer else ramp.optim.SGD(rn.model.parameters(), lr=0.05)
+    mon = ramp.diagnostics.Monitor(rn.model, optimizer=ropt, keep=2)
+    rng = np.random.default_rng(1)
+    want = []
+    for _ in range(3):
+        x = rng.standard_normal((10, 8)).astype(np.float32)
+        outs.clear(), grads.clear()
+        tloss = tn(torch.from_numpy(x)).square().mean()
+        topt.zero_grad()
+        tloss.backward()
+        before = [p.detach().clone() for p in tn.model.parameters()]
+        topt.step()
+        y = np.concatenate([o.ravel() for o in outs])
+        hist = np.clip(np.floor((y - LO) / (HI - LO) * BINS), 0, BINS - 1).astype(int)
+        want.append(dict(zero=float((y <= 0).mean()), mean=float(y.mean()), std=float(y.std(ddof=1)),
+                         hist=np.bincount(hist, minlength=BINS) / y.size, grad=math.sqrt(sum(grads)),
+                         params=[(float(p.grad.double().norm()), float((p.detach() - b).double().norm() / b.double().norm()))
+                                 for p, b in zip(tn.model.parameters(), before)]))
+        rloss = rn(ramp.from_numpy(x)).square().mean()
+        ropt.zero_grad()
+        rloss.backward()
+        ropt.step()
+        mon.step(rloss)
+    assert [s.step for s in mon.steps] == [1, 2]  # keep=2: the last two logged steps
+    for rec, w in zip(mon.steps, want[1:]):
+        got = rec.layers[0]
+        assert got.calls == 2
+        assert got.zero_fraction == pytest.approx(w["zero"], abs=1e-12)
+        assert got.mean == pytest.approx(w["mean"], rel=1e-5, abs=1e-7)
+        assert got.std == pytest.approx(w["std"], rel=1e-5)
+        np.testing.assert_allclose(got.histogram, w["hist"], atol=1e-12)
+        assert got.grad_norm == pytest.approx(w["grad"], rel=1e-4)
+        for p, (g, r) in zip(rec.params, w["params"]):
+            assert p.grad_norm == pytest.approx(g, rel=1e-4)
+            assert p.update_ratio == pytest.approx(r, rel=1e-4)
+
+
+def test_units_dim_last_against_torch():
+    x = torch.randn(4, 5, 30) - 0.5
+    x[:, :, :7] = -1.0  # features 0..6 never fire
+    y = torch.relu(x)
+    dead = int((~(y > 0).reshape(-1, 30).any(dim=0)).sum())
+    for units_dim, units in ((-1, 30), (1, 5)):
+        m = ramp.nn.Sequential(ramp.nn.ReLU())
+        mon = ramp.diagnostics.Monitor(m, units_dim=units_dim)
+        m(ramp.from_numpy(x.numpy().copy()).requires_grad_())
+        mon.step()
+        mon.end_epoch()
+        assert mon.windows[0].units[0] == units
+        want = dead if units_dim == -1 else int((~(y > 0).transpose(0, 1).reshape(5, -1).any(dim=1)).sum())
+        assert mon.windows[0].dead[0] == want
+    assert dead >= 7
+    with pytest.raises(ValueError, match="units_dim"):
+        ramp.diagnostics.Monitor(m, units_dim=2)

@@ -46,11 +46,16 @@ bool any_bit(const std::uint64_t* bits, std::int64_t start, std::int64_t len) {
   return false;
 }
 
-Layout layout_of(const Tensor& t) {
+Layout layout_of(const Tensor& t, int units_dim) {
   Layout l;
   if (t.dim() == 0) return l;
   if (t.dim() == 1) {
     l.units = t.size(0);
+    return l;
+  }
+  if (units_dim == -1) {  // [..., F]: every position of the leading dims is a row
+    l.units = t.size(-1);
+    l.outer = t.numel() / std::max<std::int64_t>(1, l.units);
     return l;
   }
   l.outer = t.size(0), l.units = t.size(1);
@@ -83,6 +88,12 @@ Saturation saturation_of(std::string_view type) {
   return nullptr;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RAMP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RAMP_SIMD_CLONES
+#endif
+
 namespace {
 // Sets unit u's bit when any of its values is positive (or NaN, as the mask counts it).
 template <class T> void mark_alive_values(const T* p, const Layout& l, std::vector<std::uint64_t>& alive) {
@@ -98,43 +109,60 @@ template <class T> void mark_alive_values(const T* p, const Layout& l, std::vect
     }
 }
 
-template <class T> void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, const Layout& l,
-                             std::vector<std::uint64_t>* alive, Scan& s) {
-  // Four independent sums so the loop is not one long dependency chain.
-  double sum[4] = {}, sq[4] = {};
-  std::int64_t positive = 0, i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int k = 0; k < 4; ++k) {
-      const double v = double(p[i + k]);
-      sum[k] += v, sq[k] += v * v, positive += !(v <= 0);  // NaN positive, as in the mask
-    }
-  for (; i < n; ++i) {
+// Sum, sum of squares (in double) and, when kPositive, the count of values not <= 0 (NaN positive,
+// as in the mask): one vectorized pass (the reduction clause lets the sums be reordered).
+template <bool kPositive, class T>
+[[gnu::always_inline]] inline void moments(const T* p, std::int64_t n, Sums& s) {
+  double sum = 0, sq = 0;
+  std::int64_t positive = 0;
+#pragma omp simd reduction(+ : sum, sq, positive)
+  for (std::int64_t i = 0; i < n; ++i) {
     const double v = double(p[i]);
-    sum[0] += v, sq[0] += v * v, positive += !(v <= 0);
+    sum += v, sq += v * v;
+    if constexpr (kPositive) positive += !(v <= 0);
   }
-  const double total = sum[0] + sum[1] + sum[2] + sum[3], squares = sq[0] + sq[1] + sq[2] + sq[3];
-  s.positive = positive;
-  s.mean = total / double(n);
-  s.std = n > 1 ? std::sqrt(std::max(0.0, (squares - total * s.mean) / double(n - 1))) : kNone;
-  if (sat) {
-    std::int64_t saturated = 0;
-    for (std::int64_t j = 0; j < n; ++j) saturated += sat(double(p[j]));
-    s.saturated = double(saturated) / double(n);
-  }
-  // The histogram from at most 65536 outputs, evenly strided, the stride coprime to the positions per
-  // unit (a stride of H*W would sample one pixel of every channel). Truncation is floor for t >= 0,
-  // and `!(t >= 0)` sends NaN to the first bin (no floor call: a libm call in the baseline build).
-  std::vector<std::int64_t> counts(std::size_t(o.bins), 0);
-  std::int64_t stride = std::max<std::int64_t>(1, (n + 65535) / 65536);
+  s.sum += sum, s.squares += sq, s.positive += positive;
+}
+RAMP_SIMD_CLONES void moments_f32(const float* p, std::int64_t n, bool positive, Sums& s) {
+  positive ? moments<true>(p, n, s) : moments<false>(p, n, s);
+}
+RAMP_SIMD_CLONES void moments_f64(const double* p, std::int64_t n, bool positive, Sums& s) {
+  positive ? moments<true>(p, n, s) : moments<false>(p, n, s);
+}
+void moments_of(const float* p, std::int64_t n, bool positive, Sums& s) { moments_f32(p, n, positive, s); }
+void moments_of(const double* p, std::int64_t n, bool positive, Sums& s) { moments_f64(p, n, positive, s); }
+
+template <class T>
+void scan(const T* p, std::int64_t n, const Options& o, Saturation sat, bool count_positive, const Layout& l,
+          std::vector<std::uint64_t>* alive, Sums& s) {
+  s.n += n;
+  if (sat)
+    for (std::int64_t j = 0; j < n; ++j) s.saturated += sat(double(p[j]));
+  // The histogram from at most kHistogramSample outputs, evenly strided, the stride coprime to the
+  // positions per unit (a stride of H*W would sample one pixel of every channel). 4096 samples put
+  // a bin's fraction within 0.8 percentage points (one standard error) at worst: enough for a chart.
+  // Truncation is floor for t >= 0, and `!(t >= 0)` sends NaN to the first bin. The samples are
+  // read block by block right after the moments pass over the block (in cache, not a miss each),
+  // into four interleaved count arrays (a run of one bin would chain every increment on the last).
+  s.hist.resize(std::size_t(o.bins), 0);
+  std::int64_t stride = std::max<std::int64_t>(1, (n + kHistogramSample - 1) / kHistogramSample);
   while (stride > 1 && std::gcd(stride, l.inner) != 1) ++stride;
-  std::int64_t taken = 0;
   const double scale = o.bins / (o.hist_hi - o.hist_lo), last = double(o.bins - 1);
-  for (std::int64_t j = 0; j < n; j += stride, ++taken) {
-    const double t = (double(p[j]) - o.hist_lo) * scale;
-    ++counts[std::size_t(!(t >= 0) ? 0.0 : t >= last ? last : t)];
+  const std::size_t bins = std::size_t(o.bins);
+  std::vector<std::int32_t> counts(4 * bins, 0);
+  constexpr std::int64_t kBlock = 8192;
+  std::int64_t j = 0, taken = 0;
+  for (std::int64_t b = 0; b < n; b += kBlock) {
+    const std::int64_t e = std::min(n, b + kBlock);
+    moments_of(p + b, e - b, count_positive, s);
+    for (; j < e; j += stride, ++taken) {
+      const double t = (double(p[j]) - o.hist_lo) * scale;
+      ++counts[std::size_t(taken & 3) * bins + std::size_t(!(t >= 0) ? 0.0 : t >= last ? last : t)];
+    }
   }
-  s.histogram.resize(counts.size());
-  for (std::size_t b = 0; b < counts.size(); ++b) s.histogram[b] = double(counts[b]) / double(taken);
+  for (std::size_t k = 0; k < bins; ++k)
+    for (std::size_t c = 0; c < 4; ++c) s.hist[k] += counts[c * bins + k];
+  s.taken += taken;
   if (alive) mark_alive_values(p, l, *alive);
 }
 
@@ -147,21 +175,31 @@ template <class F> void with_values(const Tensor& t, F f) {
 }
 }  // namespace
 
-Scan scan_output(const Tensor& out, const Options& o, Saturation sat, std::vector<std::uint64_t>* alive) {
-  Scan s;
-  if (out.numel() == 0) return s;
-  const Layout l = layout_of(out);
-  with_values(out, [&](const auto* p, std::int64_t n) { scan(p, n, o, sat, l, alive, s); });
-  return s;
+void add_output(Sums& s, const Tensor& out, const Options& o, Saturation sat, bool count_positive,
+                const Layout& l, std::vector<std::uint64_t>* alive) {
+  if (out.numel() == 0) return;
+  with_values(out, [&](const auto* p, std::int64_t n) { scan(p, n, o, sat, count_positive, l, alive, s); });
 }
 
-// Norms through the reduction engine (vectorized, summing in double); scalar loops here ran 10x slower.
-void mark_alive(std::vector<std::uint64_t>& alive, const Tensor& out) {
+void finish(const Sums& s, bool saturating, LayerStep& r) {
+  r.calls = s.calls;
+  if (s.grad) r.grad_norm = std::sqrt(s.grad_squares);
+  if (s.n == 0) return;
+  const double n = double(s.n);
+  r.zero_fraction = 1 - double(s.positive) / n;
+  r.mean = s.sum / n;
+  r.std = s.n > 1 ? std::sqrt(std::max(0.0, (s.squares - s.sum * r.mean) / (n - 1))) : kNone;
+  if (saturating) r.saturated_fraction = double(s.saturated) / n;
+  r.histogram.resize(s.hist.size());
+  for (std::size_t b = 0; b < s.hist.size(); ++b) r.histogram[b] = double(s.hist[b]) / double(s.taken);
+}
+
+void mark_alive(std::vector<std::uint64_t>& alive, const Tensor& out, const Layout& l) {
   if (out.numel() == 0) return;
-  const Layout l = layout_of(out);
   with_values(out, [&](const auto* p, std::int64_t) { mark_alive_values(p, l, alive); });
 }
 
+// Norms through the reduction engine (vectorized, summing in double); scalar loops here ran 10x slower.
 double norm_of(const Tensor& t) {
   if (!t.defined() || t.numel() == 0) return kNone;
   const Tensor d = t.detach();

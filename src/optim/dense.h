@@ -4,6 +4,7 @@
 
 #include "../tensor/loop.h"
 #include "ramp/tensor.h"
+#include "update_sums.h"
 
 namespace ramp::optim::detail {
 
@@ -13,7 +14,8 @@ inline bool same_strides(const Tensor& a, const Tensor& b) {
 
 // Calls f(param, grad) with both dense in one layout: `p` itself when it is dense (its state, made
 // by empty_like, shares its layout), else a contiguous copy written back afterwards; the gradient
-// is copied into that layout only when its own differs. Bumps p's version once (1.13's add_).
+// is copied into that layout only when its own differs. Bumps p's version once (1.13's add_). A
+// parameter watched through update_sums.h has its update report to its sums.
 template <class F> void with_dense(const char* optimizer, const Tensor& p, const Tensor& g, F f) {
   RAMP_CHECK(std::equal(g.sizes().begin(), g.sizes().end(), p.sizes().begin(), p.sizes().end()), optimizer,
              ": the gradient's shape ", shape_str(g.sizes()), " differs from the parameter's ", shape_str(p.sizes()));
@@ -28,6 +30,11 @@ template <class F> void with_dense(const char* optimizer, const Tensor& p, const
     gd = empty_like(pd);
     ramp::detail::copy_into(gd, g);
   }
+  // A watched parameter's update gathers its sums of squares (update_sums.h) on this call only.
+  struct Route {
+    explicit Route(UpdateSums* s) { current_sums() = s; }
+    ~Route() { current_sums() = nullptr; }
+  } route(update_sums(p));
   f(pd, gd);
   if (!dense) ramp::detail::copy_into(p, pd);
   p.bump_version();

@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "ramp/autograd.h"
 #include "ramp/diagnostics.h"
 #include "ramp/elementwise.h"
 #include "ramp/nn.h"
+#include "ramp/ops.h"
 #include "ramp/optim.h"
 #include "ramp/random.h"
 #include "xml_check.h"
@@ -269,4 +269,204 @@ TEST(Diagnostics, SaturationAndBadOptions) {
   Options bad;
   bad.log_path = "/proc/no/such/log.jsonl";
   EXPECT_THROW(Monitor{bad}, Error);
+}
+
+// The optimizers report gradient norms and update ratios from inside their fused updates: each one
+// (float32 and float64, with momentum / weight decay so every loop variant runs) against norms of
+// snapshots taken here; the updated weights are bit for bit those of the same optimizer unwatched.
+template <class Opt, class Options>
+void check_reported(ScalarType dtype, const Options& options) {
+  manual_seed(11);
+  auto make = [&] {
+    auto net =
+        std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(9, 40), std::make_shared<nn::ReLU>(),
+                                         std::make_shared<nn::Linear>(40, 2));
+    net->to(dtype);
+    return net;
+  };
+  auto net = make(), twin = make();
+  {
+    autograd::NoGradGuard ng;
+    std::vector<Tensor> a = net->parameters(), b = twin->parameters();
+    for (std::size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+  }
+  Opt opt(net->parameters(), options), opt_twin(twin->parameters(), options);
+  diagnostics::Options o;
+  o.every = 2;
+  Monitor mon(*net, o);
+  std::vector<std::vector<double>> grad(6), ratio(6);
+  for (int step = 0; step < 6; ++step) {
+    const Tensor x = randn({5, 9}).to(dtype);
+    opt.zero_grad(), opt_twin.zero_grad();
+    for (auto* m : {net.get(), twin.get()}) square((*m)(x)).mean().backward();
+    const std::vector<Tensor> params = net->parameters(), twins = twin->parameters();
+    std::vector<Tensor> before;
+    for (const Tensor& p : params) before.push_back(p.detach().clone());
+    opt.step();
+    opt_twin.step();
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      const Tensor& p = params[i];
+      grad[std::size_t(step)].push_back(l2(p.grad()));
+      ratio[std::size_t(step)].push_back(l2(p.detach().sub(before[i])) / l2(before[i]));
+      ASSERT_EQ(values(p), values(twins[i])) << "the watched update differs, parameter " << i;
+    }
+    mon.step();
+  }
+  ASSERT_EQ(mon.steps().size(), 3u);
+  const double tol = dtype == ScalarType::Float32 ? 5e-7 : 1e-12;  // norms of float32 values: a few ulp
+  for (const StepRecord& r : mon.steps())
+    for (std::size_t i = 0; i < r.params.size(); ++i) {
+      const double g = grad[std::size_t(r.step)][i], q = ratio[std::size_t(r.step)][i];
+      EXPECT_NEAR(r.params[i].grad_norm, g, tol * g) << "step " << r.step << " param " << i;
+      EXPECT_NEAR(r.params[i].update_ratio, q, 2 * tol * q) << "step " << r.step << " param " << i;
+    }
+}
+
+TEST(Diagnostics, OptimizersReportTheirUpdates) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
+    SCOPED_TRACE(dtype_name(t));
+    check_reported<optim::SGD>(t, optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+    check_reported<optim::SGD>(t, optim::SGDOptions{.lr = 0.1});
+    check_reported<optim::Adam>(t, optim::AdamOptions{.lr = 0.01, .weight_decay = 0.01});
+    check_reported<optim::AdamW>(t, optim::AdamWOptions{.lr = 0.01});
+    check_reported<optim::Adagrad>(t, optim::AdagradOptions{.lr = 0.1});
+    check_reported<optim::RMSprop>(t, optim::RMSpropOptions{.lr = 0.01, .momentum = 0.5});
+    check_reported<optim::Adadelta>(t, optim::AdadeltaOptions{});
+  }
+}
+
+// Updates no optimizer reports (written by hand, as a Python optimizer does) fall back to snapshots.
+TEST(Diagnostics, UnreportedUpdatesUseSnapshots) {
+  manual_seed(12);
+  auto net =
+      std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(6, 5), std::make_shared<nn::ReLU>());
+  Monitor mon(*net);
+  std::vector<double> grad, ratio;
+  for (int step = 0; step < 3; ++step) {
+    square((*net)(randn({4, 6}))).sum().backward();
+    Tensor w = net->parameters()[0];
+    const Tensor before = w.detach().clone();
+    {
+      autograd::NoGradGuard ng;
+      w.sub_(w.grad().mul(0.1));
+    }
+    grad.push_back(l2(w.grad()));
+    ratio.push_back(l2(w.detach().sub(before)) / l2(before));
+    mon.step();
+    for (Tensor p : net->parameters()) p.set_grad(Tensor());
+  }
+  for (const StepRecord& r : mon.steps()) {
+    EXPECT_NEAR(r.params[0].grad_norm, grad[std::size_t(r.step)], 5e-7 * grad[std::size_t(r.step)]);
+    EXPECT_NEAR(r.params[0].update_ratio, ratio[std::size_t(r.step)], 1e-6 * ratio[std::size_t(r.step)]);
+  }
+}
+
+// A module called twice in a step is one row: the statistics of both outputs together, the norm of
+// both input gradients together, calls = 2; against the plain statistics of the two outputs joined.
+TEST(Diagnostics, ModuleCalledTwiceIsOneRowOfBothCalls) {
+  manual_seed(13);
+  auto lin = std::make_shared<nn::Linear>(5, 30);
+  auto relu = std::make_shared<nn::ReLU>();
+  auto net = std::make_shared<nn::Sequential>(lin, relu);
+  Monitor mon(*net);
+  std::vector<Tensor> outs, ins;
+  relu->register_forward_hook([&](nn::Module&, const Tensor& in, const Tensor& out) -> std::optional<Tensor> {
+    in.retain_grad();
+    ins.push_back(in), outs.push_back(out);
+    return std::nullopt;
+  });
+  Tensor h = (*relu)((*lin)(randn({6, 5})));
+  Tensor y = (*relu)(matmul(h, randn({30, 30})).sub(0.3));  // the same ReLU again, on 6 more rows
+  y.sum().add(square(h).sum()).backward();
+  mon.step();
+  mon.end_epoch();
+  const Options o;
+  std::vector<bool> alive(30, false);
+  const Seen s = plain(cat({outs[0].detach(), outs[1].detach()}, 0), o, alive);
+  const LayerStep& l = mon.steps()[0].layers[0];
+  EXPECT_EQ(l.calls, 2);
+  EXPECT_NEAR(l.zero_fraction, s.zero, 1e-12);
+  EXPECT_NEAR(l.mean, s.mean, 1e-9 * (1 + std::abs(s.mean)));
+  EXPECT_NEAR(l.std, s.std, 1e-9 * s.std);
+  for (std::size_t b = 0; b < s.hist.size(); ++b) EXPECT_NEAR(l.histogram[b], s.hist[b], 1e-12);
+  const double g0 = l2(ins[0].grad()), g1 = l2(ins[1].grad());
+  EXPECT_NEAR(l.grad_norm, std::sqrt(g0 * g0 + g1 * g1), 1e-6 * l.grad_norm);
+  std::int64_t dead = 0;
+  for (bool a : alive) dead += !a;
+  EXPECT_EQ(mon.windows()[0].dead[0], dead);
+}
+
+// units_dim = -1: a [N, L, F] output's units are its F features (every (n, l) a row); dim 1 (the
+// default) reads it as [N, C, L], torch's Conv1d / BatchNorm1d layout.
+TEST(Diagnostics, UnitsDimLastForSequenceOutputs) {
+  manual_seed(14);
+  Tensor x = randn({3, 4, 70}).sub(0.5);
+  {
+    autograd::NoGradGuard ng;
+    x.index_put_({indexing::Slice(), indexing::Slice(), indexing::Slice(0, 9)},
+                 -1.0);  // features 0..8 never fire
+  }
+  x.requires_grad_();
+  const Tensor y = relu(x);
+  for (int dim : {1, -1}) {
+    Options o;
+    o.units_dim = dim;
+    Monitor with_mask(o), without(o);
+    with_mask.add_layer("r", "ReLU"), without.add_layer("r", "ReLU");
+    with_mask.observe(0, y);
+    without.observe(0, y.detach());
+    for (Monitor* m : {&with_mask, &without}) m->step(), m->end_epoch();
+    const auto v = values(y);
+    const std::int64_t units = dim == 1 ? 4 : 70;
+    std::vector<bool> alive(std::size_t(units), false);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i] > 0) alive[std::size_t(dim == 1 ? (std::int64_t(i) / 70) % 4 : std::int64_t(i) % 70)] = true;
+    const std::int64_t dead = std::count(alive.begin(), alive.end(), false);
+    EXPECT_EQ(with_mask.windows()[0].units[0], units);
+    EXPECT_EQ(with_mask.windows()[0].dead[0], dead);
+    EXPECT_EQ(without.windows()[0].dead[0], dead);
+    if (dim == -1) {
+      EXPECT_GE(dead, 9);  // the features set negative, and any other that drew no positive value
+    }
+  }
+  EXPECT_THROW(Monitor({.units_dim = 2}), ValueError);
+}
+
+// The window counts a step's samples from dim 0 of the first output seen in it, not the largest
+// dim 0 among the layers (a later layer with rows reshaped from features would close it early).
+TEST(Diagnostics, WindowCountsTheBatchOfTheFirstLayer) {
+  Options o;
+  o.window = 16;
+  Monitor m(o);
+  m.add_layer("a", "ReLU"), m.add_layer("b", "ReLU");
+  for (int step = 0; step < 3; ++step) {
+    m.observe(0, rand({8, 4}));   // the batch: 8 samples
+    m.observe(1, rand({32, 1}));  // the same samples' values as 32 rows
+    m.step();
+    EXPECT_EQ(m.windows().size(), step == 0 ? 0u : 1u) << "after step " << step;
+  }
+  EXPECT_EQ(m.windows()[0].step, 2);
+}
+
+// keep = K: the last K logged steps in memory, every one in the log.
+TEST(Diagnostics, KeepsTheLastStepsInMemory) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("ramp_keep_" + std::to_string(::getpid()) + ".jsonl");
+  Options o;
+  o.keep = 2;
+  o.log_path = path.string();
+  {
+    Monitor m(o);
+    m.add_layer("r", "ReLU");
+    for (int step = 0; step < 5; ++step) m.observe(0, randn({2, 3})), m.step(double(step));
+    ASSERT_EQ(m.steps().size(), 2u);
+    EXPECT_EQ(m.steps()[0].step, 3);
+    EXPECT_EQ(m.steps()[1].loss, 4.0);
+  }
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 5);
+  std::filesystem::remove(path);
+  EXPECT_THROW(Monitor({.keep = -1}), ValueError);
 }

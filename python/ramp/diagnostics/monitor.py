@@ -1,10 +1,8 @@
 """Monitor(model): training diagnostics recorded while the model trains (the C++ Monitor of
 include/ramp/diagnostics.h, attached to Python modules through forward hooks)."""
-import math
 import weakref
 
 from .. import _C
-from ..autograd import no_grad
 
 _diag = _C._diagnostics
 
@@ -15,7 +13,10 @@ class Monitor:
     mean, std and a histogram of the outputs, the norm of the gradient reaching the layer's input;
     per window of samples (an epoch by default, closed by ``end_epoch()``) the dead units; per
     parameter the gradient norm and the update-to-weight ratio of each optimizer step; the loss and
-    the learning rate (read from ``optimizer`` when given).
+    the learning rate (read from ``optimizer`` when given). A module called twice in a step is one
+    row of both calls (``calls``); ``keep=K`` holds only the last K logged steps in ``steps`` (the
+    log has all); ``units_dim=-1`` counts dead units over the last dim (a Linear on ``[N, L, F]``)
+    instead of dim 1 (features of ``[N, F]``, channels of ``[N, C, ...]``).
 
         monitor = ramp.diagnostics.Monitor(model, optimizer=opt, every=10, log="diag.jsonl")
         for x, y in loader:
@@ -25,9 +26,9 @@ class Monitor:
     """
 
     def __init__(self, model, *, optimizer=None, every=1, window=0, bins=40, hist_range=(-4.0, 4.0),
-                 dead_threshold=0.1, log=None, all_layers=False):
+                 dead_threshold=0.1, log=None, all_layers=False, keep=0, units_dim=1):
         self._core = _diag.Monitor(int(every), int(window), int(bins), float(hist_range[0]), float(hist_range[1]),
-                                   float(dead_threshold), "" if log is None else str(log))
+                                   float(dead_threshold), "" if log is None else str(log), int(keep), int(units_dim))
         self._optimizer = optimizer
         self._handles = []
         for name, module in model.named_modules():
@@ -50,27 +51,14 @@ class Monitor:
         handles.clear()
 
     def _attach(self, module, layer):
-        core = self._core
-
-        def pre(mod, inputs):
-            x = inputs[0] if inputs else None
-            if isinstance(x, _C.Tensor) and core.logging() and x.requires_grad and not x.is_leaf:
-                x.register_hook(lambda g: core.observe_grad(layer, g))
-
-        def post(mod, inputs, output):
-            if isinstance(output, _C.Tensor):
-                core.observe(layer, output)
-
-        self._handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
+        # The hook is C++ (the core's forward_hook): a training step pays no Python frame for it.
+        self._handles.append(module.register_forward_hook(self._core.forward_hook(layer)))
 
     def step(self, loss=None, lr=None):
         """After the optimizer's step: records this step (when it is a logged one)."""
-        if isinstance(loss, _C.Tensor):
-            loss = loss.item()
         if lr is None and self._optimizer is not None:
             lr = self._optimizer.param_groups[0]["lr"]
-        with no_grad():
-            self._core.step(math.nan if loss is None else float(loss), math.nan if lr is None else float(lr))
+        self._core.step(loss, lr)
 
     def end_epoch(self):
         """Closes the dead-unit window."""
