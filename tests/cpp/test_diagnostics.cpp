@@ -335,6 +335,32 @@ TEST(Diagnostics, OptimizersReportTheirUpdates) {
   }
 }
 
+// Float32 gradients of ~1e25 (an exploding net) and ~1e-24: their norms are finite and nonzero, so
+// the reported ones must be too (squares summed in float32 overflowed to inf from |g| ~ 1.8e19 and
+// fell below float32's smallest subnormal under |g| ~ 3.7e-23).
+TEST(Diagnostics, ReportedSumsDoNotOverflowInFloat32) {
+  for (double scale : {1e25, 1e-24}) {
+    SCOPED_TRACE(scale);
+    manual_seed(13);
+    auto net = std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(4, 3), std::make_shared<nn::ReLU>());
+    optim::SGD opt(net->parameters(), optim::SGDOptions{.lr = 1e-30 / scale});
+    Monitor mon(*net);
+    ((*net)(ones({2, 4})).sum() * scale).backward();
+    const std::vector<Tensor> params = net->parameters();
+    std::vector<Tensor> before;
+    for (const Tensor& p : params) before.push_back(p.detach().clone());
+    opt.step();
+    mon.step();
+    ASSERT_EQ(mon.steps().size(), 1u);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const double g = l2(params[i].grad()), q = l2(params[i].detach().sub(before[i])) / l2(before[i]);
+      ASSERT_GT(g, scale / 10);
+      EXPECT_NEAR(mon.steps()[0].params[i].grad_norm, g, 5e-7 * g) << "param " << i;
+      EXPECT_NEAR(mon.steps()[0].params[i].update_ratio, q, 1e-6 * q) << "param " << i;
+    }
+  }
+}
+
 // Updates no optimizer reports (written by hand, as a Python optimizer does) fall back to snapshots.
 TEST(Diagnostics, UnreportedUpdatesUseSnapshots) {
   manual_seed(12);
