@@ -198,6 +198,13 @@ def test_nan_to_num():
     yt.sum().backward()
     yr.sum().backward()
     assert_values(r.grad, t.grad)
+    # 1.13's formula is dy * isfinite(x): a NaN dy where x is not finite stays NaN (not 0)
+    t.grad, r.grad = None, None
+    w = torch.tensor([math.nan, math.nan, math.nan, 2.0])
+    torch.nan_to_num(t).backward(w)
+    ramp.nan_to_num(r).backward(to_ramp(w))
+    assert_values(r.grad, t.grad)
+    assert math.isnan(r.grad[0].item())
 
 
 NAN_INPUT = [[1.0, math.nan, 2.5, -4.0], [math.nan, 0.0, -0.0, 3.0], [math.nan] * 4]
@@ -224,6 +231,12 @@ def test_nansum_dtypes_errors_grad():
         _, et = outcome(torch.nansum, torch.ones(2, 3), *args)
         _, er = outcome(ramp.nansum, ramp.ones(2, 3), *args)
         assert er == et
+    # a floating input with an integral or bool dtype: 1.13's nansum kernel refuses the dtype
+    for dt in ["int32", "int64", "bool", "uint8"]:
+        for dims in [(), (1,)]:
+            _, et = outcome(lambda x: torch.nansum(x, *dims, dtype=getattr(torch, dt)), torch.ones(2, 3))
+            _, er = outcome(lambda x: ramp.nansum(x, *dims, dtype=getattr(ramp, dt)), ramp.ones(2, 3))
+            assert et is not None and er == et
     t = torch.tensor(NAN_INPUT, requires_grad=True)
     r = to_ramp(t.detach()).requires_grad_()
     yt, yr = torch.nansum(t, 1), ramp.nansum(r, 1)

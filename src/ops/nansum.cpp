@@ -8,6 +8,10 @@ namespace ramp {
 
 Tensor nansum(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
   const std::uint32_t m = reduction::dim_mask(self, dim);  // 1.13's dim errors first
+  // A floating input runs 1.13's nansum kernel in the output dtype, which is floating only (integer
+  // and bool inputs are sum's, any dtype).
+  RAMP_CHECK(!is_floating(self.dtype()) || !dtype || is_floating(*dtype), "\"nansum_cpu\" not implemented for '",
+             dtype_error_name(*dtype), "'");
   auto forward = [&] {
     const Tensor x = is_floating(self.dtype()) ? where(isnan(self), scalar_tensor(0, self.dtype()), self) : self;
     return dim.empty() && !keepdim ? sum(x, dtype) : sum(x, dim, keepdim, dtype);

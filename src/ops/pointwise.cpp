@@ -416,7 +416,7 @@ Tensor nan_to_num_forward(const Tensor& self, std::optional<double> nan, std::op
 }
 void record_nan_to_num(Tensor& out, const Tensor& self, const Tensor& original) {
   autograd::record(out, "NanToNumBackward0", {self}, {{original, false}}, [](const Node& n, const Tensor& g) {
-    return std::vector<Tensor>{where(isfinite(n.unpack(0)), g, zero_like_grad(g))};  // dy * isfinite(x)
+    return std::vector<Tensor>{g.mul(isfinite(n.unpack(0)))};  // dy * isfinite(x): a NaN dy stays NaN, as 1.13
   });
 }
 }  // namespace
