@@ -3,6 +3,8 @@ CPU tensor of its dtype from sizes (uninitialised), a ramp.Size, data (a sequenc
 existing tensor of that dtype (an alias) or nothing (an empty tensor); isinstance(x, FloatTensor)
 asks whether x is a float32 tensor (torch's tensortype metaclass). ramp.Tensor(...) takes the same
 arguments for the default dtype (tensor_new), as torch.Tensor(...)."""
+import operator
+
 from . import _C
 
 # class name, dtype name, c10's name of the element type (1.13's TensorOptions text)
@@ -28,6 +30,18 @@ class tensortype(type):
         return new(cls.dtype, args, device, cls._c10)
 
 
+def _is_size(a):
+    """An int of a size list as 1.13's parser takes it: anything with __index__ (numpy integers,
+    np.bool_, 0-d integer arrays) except Python's bool and tensors."""
+    if type(a) is bool or isinstance(a, _C.Tensor):
+        return False
+    try:
+        operator.index(a)  # an ndarray has __index__ too, which only 0-d integer ones pass
+    except TypeError:
+        return False
+    return True
+
+
 def new(dt, args, device=None, c10=None):
     """1.13's legacy constructor for dtype dt: sizes, a Size, data, a tensor (an alias; of dtype dt
     when `c10` names it, any dtype for ramp.Tensor) or nothing."""
@@ -36,11 +50,11 @@ def new(dt, args, device=None, c10=None):
         _C._check_device(device)
     if not args:
         return empty(0, dtype=dt)
-    if all(type(a) is int for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
-        return empty(*args, dtype=dt)
+    if all(_is_size(a) for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        return empty(*(a if isinstance(a, Size) else operator.index(a) for a in args), dtype=dt)
     if len(args) > 1:
         for i, a in enumerate(args):
-            if type(a) is not int and all(type(b) is int for b in args[:i]) and isinstance(args[0], int):
+            if not _is_size(a) and all(_is_size(b) for b in args[:i]) and _is_size(args[0]):
                 raise TypeError(f"new(): argument 'size' must be tuple of ints, but found element of type "
                                 f"{type(a).__name__} at pos {i + 1}")
         raise TypeError(f"new() received an invalid combination of arguments - got "

@@ -26,7 +26,9 @@ def test_data(make):
 
 
 @pytest.mark.parametrize("make", [lambda m: m.Tensor(2, 3), lambda m: m.Tensor(m.Size([2])), lambda m: m.Tensor(0),
-                                  lambda m: m.Tensor(3, device="cpu")])
+                                  lambda m: m.Tensor(3, device="cpu"), lambda m: m.Tensor(np.int64(3)),
+                                  lambda m: m.Tensor(2, np.int32(3)), lambda m: m.Tensor(np.array(2), 1),
+                                  lambda m: m.FloatTensor(np.int64(4))])
 def test_sizes_uninitialised(make):
     t, r = both(make)
     assert r.shape == t.shape and r.dtype == ramp.float32
