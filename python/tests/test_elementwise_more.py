@@ -312,6 +312,16 @@ def test_roll_errors_and_grad():
         _, er = outcome(ramp.roll, ramp.ones(3), *args)
         assert er == et
     assert ramp.roll(ramp.ones(0), 1).shape == (0,)
+    # a 0-d input with a dim (1.13's IndexError; ramp divided by a zero size, SIGFPE, for dim -1),
+    # and an empty input with any dim (1.13 returns the copy before looking at the dim)
+    for make, args in [(lambda m: m.tensor(3.0), (1, 0)), (lambda m: m.tensor(3.0), (1, -1)),
+                       (lambda m: m.tensor(3.0), (1, 1)), (lambda m: m.tensor(3.0), ((1, 2), (0, -1))),
+                       (lambda m: m.zeros(0, 3), (1, 5))]:
+        yt, et = outcome(torch.roll, make(torch), *args)
+        yr, er = outcome(ramp.roll, make(ramp), *args)
+        assert er == et
+        if et is None:
+            assert_values(yr, yt)
     t = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     r = to_ramp(t.detach()).requires_grad_()
     yt, yr = torch.roll(t, (1, -2), (0, 1)), ramp.roll(r, (1, -2), (0, 1))

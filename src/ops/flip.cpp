@@ -30,8 +30,11 @@ Tensor flip_forward(const Tensor& self, IntArrayRef dims) {
 
 Tensor roll_forward(const Tensor& self, IntArrayRef shifts, IntArrayRef dims) {
   if (dims.size() == 1 && shifts.size() == 1) {
-    const std::int64_t dim = wrap_dim(dims[0], self.dim());
+    // 1.13's order: an empty input is copied before its dim is looked at; a 0-d input has no dim
+    // to roll (its size(dim) was read as 0 here, and the % below divided by it).
     if (self.numel() == 0) return self.detach().clone();
+    RAMP_CHECK_T(IndexError, self.dim() > 0, "Dimension specified as ", dims[0], " but tensor has no dimensions");
+    const std::int64_t dim = wrap_dim(dims[0], self.dim());
     const std::int64_t size = self.size(dim);
     std::int64_t start = (size - shifts[0]) % size;  // C++'s %, corrected to Python's
     if (start < 0) start += size;
