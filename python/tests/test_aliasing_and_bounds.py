@@ -185,3 +185,14 @@ def test_bincount_matches_torch():
             r = L.bincount(L.tensor(x, dtype=L.int64), weights=weights, minlength=m)
             got.append((str(r.dtype).split(".")[-1], r.tolist()))
         assert got[1] == got[0], args
+
+
+def test_size_and_stride_of_a_0d_tensor_raise():
+    # 1.13: no dim to read on a 0-d tensor (ramp read past the end of its empty sizes: garbage)
+    for d in (0, -1, 1):
+        for method in ("size", "stride"):
+            _, et = outcome(getattr(torch.tensor(3.0), method), d)
+            _, er = outcome(getattr(ramp.tensor(3.0), method), d)
+            assert et is not None and er == et
+    assert ramp.tensor(3.0).size() == () and ramp.tensor(3.0).stride() == ()
+    assert ramp.ones(2, 3).size(-1) == 3 and ramp.ones(2, 3).stride(0) == 3

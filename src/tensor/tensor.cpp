@@ -170,8 +170,16 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType 
 }
 
 // ---- queries ----
-std::int64_t Tensor::size(std::int64_t d) const { return sizes()[std::size_t(wrap_dim(d, dim()))]; }
-std::int64_t Tensor::stride(std::int64_t d) const { return strides()[std::size_t(wrap_dim(d, dim()))]; }
+namespace {
+// 1.13's maybe_wrap_dim without wrap_scalar: a 0-d tensor has no size or stride to read (wrap_dim's
+// scalar rule gave index 0, read past the end of the empty sizes).
+std::size_t queried_dim(std::int64_t d, std::int64_t ndim) {
+  RAMP_CHECK_T(IndexError, ndim > 0, "Dimension specified as ", d, " but tensor has no dimensions");
+  return std::size_t(wrap_dim(d, ndim));
+}
+}  // namespace
+std::int64_t Tensor::size(std::int64_t d) const { return sizes()[queried_dim(d, dim())]; }
+std::int64_t Tensor::stride(std::int64_t d) const { return strides()[queried_dim(d, dim())]; }
 
 bool Tensor::is_non_overlapping_and_dense() const {
   if (is_contiguous()) return true;
