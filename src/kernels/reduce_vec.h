@@ -71,7 +71,7 @@ template <bool kMax> struct VExtreme {
 };
 
 // op over x[0, n): four vectors in flight, then single vectors, then one partial vector.
-template <class VOp> typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
   const std::int64_t N = o.lanes();
   auto a0 = o.init(), a1 = a0, a2 = a0, a3 = a0;
   std::int64_t i = 0;
