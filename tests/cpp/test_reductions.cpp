@@ -188,10 +188,10 @@ TEST(Reductions, IntegerSumsWrapAndArgmaxTakesFirst) {
   EXPECT_EQ(v.to_vector(), (std::vector<double>{5, 7}));
 }
 
-// float32 argmax/argmin/max(dim)/min(dim) over rows: the one-vector rows (a classifier's [batch, 10])
-// take their own path. Few distinct values, so ties are common; NaN and infinities planted. The oracle:
-// the first NaN, else the first extreme.
-TEST(Reductions, ArgExtremeRowsTakeFirst) {
+// float32 argmax/argmin/max(dim)/min(dim) over rows (ctest runs this per instruction set): rows of
+// one vector (a classifier's [batch, 10]) take their own path. Few distinct values, so ties are
+// common; NaN and infinities planted. The oracle: the first NaN, else the first extreme.
+TEST(Reductions, Float32ArgExtremeRowsTakeFirst) {
   std::mt19937 g(3);
   std::uniform_int_distribution<int> u(-3, 3), pos(0, 1 << 20);
   for (std::int64_t R : {1, 3, 10, 15, 16, 17, 40})
