@@ -182,7 +182,7 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
   // row a + j by gathers, so the max, the exps and the double sums run on full vectors and one
   // vector log serves N rows (a row per vector ran at less than half this speed).
   const hn::RebindToSigned<decltype(d)> di;
-  const auto row_starts = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(std::min<I64>(R, N))));
+  const auto row_starts = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(std::min<I64>(R, N))));  // used when R <= N
   auto short_rows = [&](I64 a) {  // rows [a, a + N), R <= N
     const float* xa = x + a * R;
     HWY_ALIGN float col[hn::MaxLanes(decltype(d)()) * hn::MaxLanes(decltype(d)())];
