@@ -264,6 +264,22 @@ void reduce(const void* xv, void* out, void* out2, I64 A, I64 R, I64 B, const Re
   if (outputs >= 64 || R * B < 2 * kGrain) {
     // Enough outputs: threads take whole outputs (rows, or blocks of columns).
     if (B == 1) {
+      if constexpr (std::is_same_v<Op, ArgExtreme<float, true>> || std::is_same_v<Op, ArgExtreme<float, false>>) {
+        if (R < (I64(1) << 31)) {
+          detail::parallel_for(A, std::max<I64>(1, kSplit / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
+            vec_arg_rows<std::is_same_v<Op, ArgExtreme<float, true>>>(x, R, a0, a1, static_cast<float*>(out),
+                                                                      static_cast<I64*>(out2));
+          });
+          return;
+        }
+      }
+      if constexpr (!std::is_void_v<typename VecFor<Op, T>::type>) {  // float32 sum/mean/amax/amin: one loop, row inlined
+        const typename VecFor<Op, T>::type o{};
+        detail::parallel_for(A, std::max<I64>(1, kSplit / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
+          for (I64 a = a0; a < a1; ++a) Op::store(vec_row(o, x + a * R, R), R, args, out, out2, a);
+        });
+        return;
+      }
       detail::parallel_for(A, std::max<I64>(1, kSplit / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
         for (I64 a = a0; a < a1; ++a) {
           Acc acc;

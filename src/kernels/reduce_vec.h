@@ -71,7 +71,7 @@ template <bool kMax> struct VExtreme {
 };
 
 // op over x[0, n): four vectors in flight, then single vectors, then one partial vector.
-template <class VOp> typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
   const std::int64_t N = o.lanes();
   auto a0 = o.init(), a1 = a0, a2 = a0, a3 = a0;
   std::int64_t i = 0;
@@ -141,6 +141,22 @@ template <class D> hn::Vec<D> vec_exp(D d, hn::Vec<D> v) {
 #endif
 }
 
+// log of float64 vectors: SLEEF's 1-ulp log (as accurate as std::log for what a float32 result keeps).
+template <class D> hn::Vec<D> vec_log(D d, hn::Vec<D> v) {
+#if HWY_TARGET == HWY_AVX3
+  (void)d;
+  return hn::Vec<D>{Sleef_logd8_u10(v.raw)};
+#elif HWY_TARGET == HWY_AVX2
+  (void)d;
+  return hn::Vec<D>{Sleef_logd4_u10(v.raw)};
+#else
+  HWY_ALIGN double lane[hn::MaxLanes(D())];
+  hn::Store(v, d, lane);
+  for (std::size_t j = 0; j < hn::Lanes(d); ++j) lane[j] = std::log(lane[j]);
+  return hn::Load(d, lane);
+#endif
+}
+
 // log(sum of exp(x - m)) + m over each output (1.13's formula, m the max set to 0 when infinite),
 // max and sum in one kernel per output, the sum of exps in double. float32 [A, R, B].
 inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std::int64_t R, std::int64_t B,
@@ -162,8 +178,38 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
     for (I64 j = 0; j < N; j += H) (j / H % 2 ? s1 : s0) = vs.step(j / H % 2 ? s1 : s0, e + j);
   };
   constexpr I64 kExpGrain = 4096;  // elements per thread: exp costs ~8 loads
+  // Rows shorter than a vector (a classifier's [batch, 10] logits): N rows at a time, lane j walking
+  // row a + j by gathers, so the max, the exps and the double sums run on full vectors and one
+  // vector log serves N rows (a row per vector ran at less than half this speed).
+  const hn::RebindToSigned<decltype(d)> di;
+  const auto row_starts = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(std::min<I64>(R, N))));  // used when R <= N
+  auto short_rows = [&](I64 a) {  // rows [a, a + N), R <= N
+    const float* xa = x + a * R;
+    HWY_ALIGN float col[hn::MaxLanes(decltype(d)()) * hn::MaxLanes(decltype(d)())];
+    HWY_ALIGN float mb[hn::MaxLanes(decltype(d)())];
+    HWY_ALIGN double sb[hn::MaxLanes(decltype(d)())];
+    auto mx = vmax.init();
+    for (I64 r = 0; r < R; ++r) {
+      const auto c = hn::GatherIndex(d, xa + r, row_starts);
+      hn::Store(c, d, col + r * N);
+      mx = vmax.join(mx, vmax.of(c));
+    }
+    vmax.store(mx, mb);  // NaN if the row has one (the result is NaN then either way)
+    const auto mv = hn::IfThenZeroElse(hn::IsInf(hn::Load(d, mb)), hn::Load(d, mb));
+    hn::Store(mv, d, mb);
+    DV s0 = vs.init(), s1 = s0;  // lanes j, j + H: rows a + j, a + j + H
+    for (I64 r = 0; r < R; ++r) add_exp(s0, s1, hn::Load(d, col + r * N), mv);
+    vs.store(s0, sb);
+    vs.store(s1, sb + H);
+    for (I64 j = 0; j < N; j += H) {
+      const auto lse = hn::Add(vec_log(vs.d, vs.load(sb + j)), hn::PromoteTo(vs.d, hn::LoadU(vs.df, mb + j)));
+      hn::StoreU(hn::DemoteTo(vs.df, lse), vs.df, out + a + j);
+    }
+  };
   if (B == 1) {
-    detail::parallel_for(A, std::max<I64>(1, kExpGrain / std::max<I64>(R, 1)), 1, [&](I64 a0, I64 a1) {
+    detail::parallel_for(A, std::max<I64>(1, kExpGrain / std::max<I64>(R, 1)), N, [&](I64 a0, I64 a1) {
+      if (R <= N && N == 2 * H)
+        for (; a0 + N <= a1; a0 += N) short_rows(a0);
       for (I64 a = a0; a < a1; ++a) {
         const float* row = x + a * R;
         const float m = shift(vec_row(vmax, row, R));
@@ -209,7 +255,7 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
 // argmax/argmin of float32 x[0, n) (n < 2^31): each lane keeps its first extreme (or first NaN)
 // and its index; then the first NaN, else the smallest index holding the extreme. Returns the
 // index; the value is x[index].
-template <bool kMax> std::int64_t vec_arg_row(const float* x, std::int64_t n) {
+template <bool kMax> HWY_NOINLINE std::int64_t vec_arg_long(const float* x, std::int64_t n) {
   const VExtreme<kMax> o{};
   const hn::RebindToSigned<decltype(o.d)> di;
   const std::int64_t N = o.lanes();
@@ -228,4 +274,27 @@ template <bool kMax> std::int64_t vec_arg_row(const float* x, std::int64_t n) {
   if (hn::AllFalse(o.d, pick)) pick = hn::Eq(best, kMax ? hn::MaxOfLanes(o.d, best) : hn::MinOfLanes(o.d, best));
   const auto big = hn::Set(di, std::numeric_limits<std::int32_t>::max());
   return hn::GetLane(hn::MinOfLanes(di, hn::IfThenElse(hn::RebindMask(di, pick), at, big)));
+}
+// A row that fits one vector (a classifier's [batch, 10] logits) is lane-ordered, so the answer is
+// the first lane holding a NaN, else the extreme: no index vector and no second reduction, inlined
+// into the caller's row loop (the general loop per row of 10 ran at half this speed).
+template <bool kMax> HWY_INLINE std::int64_t vec_arg_row(const float* x, std::int64_t n) {
+  const VExtreme<kMax> o{};
+  if (n > o.lanes()) return vec_arg_long<kMax>(x, n);
+  const auto v = load_first(o.d, x, n, o.ident());
+  auto pick = hn::IsNaN(v);
+  if (HWY_LIKELY(hn::AllFalse(o.d, pick))) pick = hn::Eq(v, kMax ? hn::MaxOfLanes(o.d, v) : hn::MinOfLanes(o.d, v));
+  return std::int64_t(hn::FindFirstTrue(o.d, pick));
+}
+// Rows [a0, a1) of the float32 [*, n] matrix x: the extreme's value into val[a] and its index into
+// idx[a] (either may be null). One loop with the row inlined: through the generic per-row call, the
+// rows of 10 spent more time in calls and spills than in the vector work.
+template <bool kMax> void vec_arg_rows(const float* x, std::int64_t n, std::int64_t a0, std::int64_t a1, float* val,
+                                       std::int64_t* idx) {
+  for (std::int64_t a = a0; a < a1; ++a) {
+    const float* row = x + a * n;
+    const std::int64_t i = vec_arg_row<kMax>(row, n);
+    if (val) val[a] = row[i];
+    if (idx) idx[a] = i;
+  }
 }

@@ -91,7 +91,8 @@ TEST(Reductions, SumMeanAgainstDoubleOracle) {
 // remainders of every vector and block width, non-contiguous inputs, NaN, the fused logsumexp.
 TEST(Reductions, Float32VectorPaths) {
   const Case cases[] = {{{37, 133}, {0}}, {{37, 133}, {1}}, {{37, 133}, {}}, {{5, 3, 70}, {1}}, {{6, 45, 1}, {1}},
-                        {{4096, 10}, {1}}, {{64, 1000}, {1}}, {{1000, 3}, {0}}, {{3, 17, 33}, {0, 2}}};
+                        {{4096, 10}, {1}}, {{64, 1000}, {1}}, {{1000, 3}, {0}}, {{3, 17, 33}, {0, 2}},
+                        {{37, 7}, {1}},    {{50, 16}, {1}},  {{21, 1}, {1}}};  // rows of one vector, with tails
   auto fold_max = [](const auto& g) { double m = -INFINITY; for (double e : g) m = e != e || e > m ? e : m; return m; };
   auto fold_min = [](const auto& g) { double m = INFINITY; for (double e : g) m = e != e || e < m ? e : m; return m; };
   auto fold_lse = [&](const auto& g) {
@@ -185,6 +186,41 @@ TEST(Reductions, IntegerSumsWrapAndArgmaxTakesFirst) {
   auto [v, idx] = max(tensor({{1.0, 5.0, 5.0}, {7.0, 2.0, 7.0}}), 1);
   EXPECT_EQ(idx.to_vector(), (std::vector<double>{1, 0}));
   EXPECT_EQ(v.to_vector(), (std::vector<double>{5, 7}));
+}
+
+// float32 argmax/argmin/max(dim)/min(dim) over rows (ctest runs this per instruction set): rows of
+// one vector (a classifier's [batch, 10]) take their own path. Few distinct values, so ties are
+// common; NaN and infinities planted. The oracle: the first NaN, else the first extreme.
+TEST(Reductions, Float32ArgExtremeRowsTakeFirst) {
+  std::mt19937 g(3);
+  std::uniform_int_distribution<int> u(-3, 3), pos(0, 1 << 20);
+  for (std::int64_t R : {1, 3, 10, 15, 16, 17, 40})
+    for (std::int64_t A : {1, 19, 70}) {
+      std::vector<double> v(std::size_t(A * R));
+      for (double& e : v) e = u(g);
+      for (int k = 0; k < 6; ++k) v[std::size_t(pos(g)) % v.size()] = k < 2 ? kNaN : k < 4 ? kInf : -kInf;
+      const Tensor x = from_vector(v, {A, R}, ScalarType::Float32);
+      SCOPED_TRACE(shape_str(x.sizes()));
+      for (bool is_max : {true, false}) {
+        std::vector<double> want_i, want_v;
+        for (std::int64_t a = 0; a < A; ++a) {
+          std::int64_t best = 0;
+          for (std::int64_t r = 1; r < R; ++r) {
+            const double b = v[std::size_t(a * R + best)], e = v[std::size_t(a * R + r)];
+            if (b != b) break;
+            if (e != e || (is_max ? e > b : e < b)) best = r;
+          }
+          want_i.push_back(double(best));
+          want_v.push_back(v[std::size_t(a * R + best)]);
+        }
+        EXPECT_EQ((is_max ? argmax(x, 1) : argmin(x, 1)).to_vector(), want_i);
+        auto [val, idx] = is_max ? max(x, 1) : min(x, 1);
+        EXPECT_EQ(idx.to_vector(), want_i);
+        const std::vector<double> got_v = val.to_vector();
+        for (std::size_t k = 0; k < want_v.size(); ++k)
+          EXPECT_TRUE(got_v[k] == want_v[k] || (got_v[k] != got_v[k] && want_v[k] != want_v[k])) << k;
+      }
+    }
 }
 
 TEST(Reductions, EmptyRules) {
