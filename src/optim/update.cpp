@@ -43,59 +43,54 @@ enum Momentum { kNone, kFirst, kRunning };
 // it always was. kS true: the same body over blocks of kSumBlock elements under `omp simd
 // reduction`, so the sums vectorize with the update: sums in F per block (32 terms a lane in float),
 // the blocks' sums added in double. A float block sum is exact to a few ulps only between the
-// overflow (a square of |x| > 1.8e19, an exploding gradient: inf) and the subnormals (squares under
-// 1.2e-38 lose their digits), so a float32/bfloat16 block writes its new weights to a stack buffer
-// first and, when a sum falls outside [kExactLow, max], recomputes the block's sums in double from
-// the gradient, the weights (still the old ones) and the buffer before copying it out.
-template <class F, class S>
-[[gnu::always_inline]] inline void tally(S& sg, S& sw, S& sd, F g, F before, F after) {
-  const S gs = S(g), b = S(before), d = S(after) - b;
-  sg += gs * gs, sw += b * b, sd += d * d;
+// overflow (a square of |x| > 1.8e19: an exploding gradient) and the subnormals (squares under
+// 1.2e-38 lose digits: a vanishing one). Outside that range, or at 0, the gradient's block, which
+// the update does not change, is summed again in double; the weights before the update are gone (keeping them
+// cost a third of the watched step, adding magnitudes to tell underflow from zero another third), so
+// the step's weight and update sums become NaN and the Monitor reports the update ratio as not
+// measured rather than wrong. A zero weight or update sum counts as exact: zero biases, or updates
+// too small to change a weight; a block whose every nonzero square underflows float (all
+// |x| < 2.6e-23, yet not all 0) is the one case read as 0.
+template <class F>
+[[gnu::always_inline]] inline void tally(F& sg, F& sw, F& sd, F g, F before, F after) {
+  const F d = after - before;
+  sg += g * g, sw += before * before, sd += d * d;
 }
 constexpr std::int64_t kSumBlock = 256;
-// 256 terms of subnormal error (2^-149 each) stay under an ulp of a sum above this.
-template <class F> constexpr F kExactLow = F(1e-35);
-template <class F> [[gnu::always_inline]] inline bool exact_in(F a, F b, F c) {
-  constexpr F hi = std::numeric_limits<F>::max(), lo = kExactLow<F>;
-  return a >= lo && a <= hi && b >= lo && b <= hi && c >= lo && c <= hi;  // false for NaN
+// 256 terms of subnormal error (one smallest subnormal each) stay under an ulp of a sum above 1024
+// times the smallest normal (1.2e-35 in float).
+template <class F> [[gnu::always_inline]] inline bool exact_sum(F s) {
+  return s == 0 || (s >= std::numeric_limits<F>::min() * F(1024) && s <= std::numeric_limits<F>::max());
+}
+template <class T> double squares_in_double(const T* g, std::int64_t lo, std::int64_t hi) {
+  double s = 0;
+  for (std::int64_t i = lo; i < hi; ++i) s += double(g[i]) * double(g[i]);
+  return s;
 }
 // clang-format off
 #define RAMP_UPDATE_LOOP(...)                                                       \
-  constexpr bool kBuffered = kS && !std::is_same_v<F, double>;                      \
   if constexpr (!kS) {                                                              \
     (void)sums;                                                                     \
     [[maybe_unused]] F bg = 0, bw = 0, bd = 0;                                      \
-    [[maybe_unused]] T* after_ = nullptr;                                           \
-    [[maybe_unused]] const std::int64_t lo = 0;                                     \
     for (std::int64_t i = 0; i < n; ++i) __VA_ARGS__                                \
   } else {                                                                          \
     double sg = 0, sw = 0, sd = 0;                                                  \
-    [[maybe_unused]] T after_[kBuffered ? kSumBlock : 1];                           \
     for (std::int64_t lo = 0; lo < n; lo += kSumBlock) {                            \
       const std::int64_t hi = std::min(n, lo + kSumBlock);                          \
       F bg = 0, bw = 0, bd = 0;                                                     \
       _Pragma("omp simd reduction(+ : bg, bw, bd)") for (std::int64_t i = lo; i < hi; ++i) __VA_ARGS__ \
-      if constexpr (kBuffered) {                                                    \
-        if (exact_in<F>(bg, bw, bd)) {                                              \
-          sg += double(bg), sw += double(bw), sd += double(bd);                     \
-        } else {                                                                    \
-          for (std::int64_t i = lo; i < hi; ++i)                                    \
-            tally<F, double>(sg, sw, sd, F(g[i]), F(p[i]), F(after_[i - lo]));      \
-        }                                                                           \
-        std::copy(after_, after_ + (hi - lo), p + lo);                              \
-      } else {                                                                      \
-        sg += double(bg), sw += double(bw), sd += double(bd);                       \
-      }                                                                             \
+      sg += bg != 0 && exact_sum(bg) ? double(bg) : squares_in_double(g, lo, hi);   \
+      if (exact_sum(bw) && exact_sum(bd)) sw += double(bw), sd += double(bd);       \
+      else sw = sd = NAN;                                                           \
     }                                                                               \
     sums->add(sg, sw, sd);                                                          \
   }
 // clang-format on
-#define RAMP_UPDATE_STORE(value)                                                   \
-  {                                                                                \
-    const T out_ = T(value);                                                       \
-    if constexpr (kBuffered) after_[i - lo] = out_;                                \
-    else p[i] = out_;                                                              \
-    if constexpr (kS) tally<F, F>(bg, bw, bd, F(g[i]), before, F(out_));           \
+#define RAMP_UPDATE_STORE(value)                                      \
+  {                                                                   \
+    const T out_ = T(value);                                          \
+    p[i] = out_;                                                      \
+    if constexpr (kS) tally<F>(bg, bw, bd, F(g[i]), before, F(out_)); \
   }
 
 template <class T, bool kS, bool kWd, Momentum kMom, bool kNesterov>

@@ -361,6 +361,28 @@ TEST(Diagnostics, ReportedSumsDoNotOverflowInFloat32) {
   }
 }
 
+// Weights whose squares leave float32's range (1e25: overflow; 1e-24: below the subnormals): the
+// weights before the update are gone when the block's sums are checked, so the update ratio is
+// reported as not measured (NaN), never as a wrong number; the gradient norm stays exact.
+TEST(Diagnostics, UpdateRatioOfOutOfRangeWeightsIsNotMeasured) {
+  for (double w : {1e25, 1e-24}) {
+    SCOPED_TRACE(w);
+    auto lin = std::make_shared<nn::Linear>(4, 3);
+    {
+      autograd::NoGradGuard no_grad;
+      lin->find_parameter("weight")->fill_(w);
+    }
+    optim::SGD opt(lin->parameters(), optim::SGDOptions{.lr = w * 1e-3});
+    Monitor mon(*lin);
+    ((*lin)(ones({2, 4})).sum()).backward();
+    const double g = l2(lin->find_parameter("weight")->grad());
+    opt.step();
+    mon.step();
+    EXPECT_NEAR(mon.steps()[0].params[0].grad_norm, g, 5e-7 * g);
+    EXPECT_TRUE(std::isnan(mon.steps()[0].params[0].update_ratio)) << mon.steps()[0].params[0].update_ratio;
+  }
+}
+
 // Updates no optimizer reports (written by hand, as a Python optimizer does) fall back to snapshots.
 TEST(Diagnostics, UnreportedUpdatesUseSnapshots) {
   manual_seed(12);
