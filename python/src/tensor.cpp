@@ -236,7 +236,8 @@ struct Leaves {
   std::string bad_leaf;  // a sequence where a number belongs ("[1, [2]]")
 };
 
-bool is_nested(py::handle h) { return PyList_Check(h.ptr()) || PyTuple_Check(h.ptr()); }
+// Lists, tuples and ranges (torch.tensor(range(3)) is a tensor of 0, 1, 2).
+bool is_nested(py::handle h) { return PyList_Check(h.ptr()) || PyTuple_Check(h.ptr()) || PyRange_Check(h.ptr()); }
 
 void add_leaf(py::handle h, std::size_t depth, Leaves& out) {
   Scalar s;

@@ -118,7 +118,10 @@ Result variants(const Context& c) {
                               {"zero_fraction", z}, {"nonpositive_fraction", np}, {"diverged", diverged[a]}});
     acc_s.y.push_back(st.mean), acc_s.err.push_back(st.sd), time_s.y.push_back(sec);
     exact_s.y.push_back(z), np_s.y.push_back(np);
-    rows.push_back({kActivations[a], chart::number(st.mean) + " ± " + chart::number(st.sd), chart::number(sec),
+    // A diverged seed (non-finite loss, chance accuracy) counts in the mean, as a failed run does; the
+    // table says how many there were.
+    const std::string div = diverged[a] ? " (" + std::to_string(diverged[a]) + " diverged)" : "";
+    rows.push_back({kActivations[a], chart::number(st.mean) + " ± " + chart::number(st.sd) + div, chart::number(sec),
                     chart::number(100 * z) + "%", chart::number(100 * np) + "%"});
   }
   acc_chart.groups.push_back(acc_s), time_chart.groups.push_back(time_s);
