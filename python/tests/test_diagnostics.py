@@ -88,9 +88,12 @@ def test_monitor_matches_torch_hooks(tmp_path):
             assert got.grad_norm == pytest.approx(ref["grad"], rel=1e-6)
         assert math.isnan(rec.layers[0].saturated_fraction)
         assert rec.layers[1].saturated_fraction == pytest.approx(w["3"]["sat"], abs=1e-12)
+        # The optimizer's fused sums add float32 squares, 16 per vector lane, in blocks of 256 (then in
+        # double): relative error <= ~20 float ulps (1.2e-6) on a sum, ~6e-7 on its square root, so
+        # 2e-6 on a ratio of two (one run measured 1.0e-6).
         for got, (g, r) in zip(rec.params, w["params"]):
-            assert got.grad_norm == pytest.approx(g, rel=1e-6)
-            assert got.update_ratio == pytest.approx(r, rel=1e-6)
+            assert got.grad_norm == pytest.approx(g, rel=2e-6)
+            assert got.update_ratio == pytest.approx(r, rel=2e-6)
     assert mon.windows[0].dead[0] == dead >= 5
     assert mon.windows[0].units[0] == 70
     assert "<- dead" in mon.table()
@@ -185,9 +188,9 @@ def test_twice_called_module_and_python_optimizer_against_torch(python_optimizer
         assert got.std == pytest.approx(w["std"], rel=1e-5)
         np.testing.assert_allclose(got.histogram, w["hist"], atol=1e-12)
         assert got.grad_norm == pytest.approx(w["grad"], rel=1e-6)
-        for p, (g, r) in zip(rec.params, w["params"]):
-            assert p.grad_norm == pytest.approx(g, rel=1e-6)
-            assert p.update_ratio == pytest.approx(r, rel=1e-6)
+        for p, (g, r) in zip(rec.params, w["params"]):  # float block sums: 2e-6, as above
+            assert p.grad_norm == pytest.approx(g, rel=2e-6)
+            assert p.update_ratio == pytest.approx(r, rel=2e-6)
 
 
 def test_units_dim_last_against_torch():
