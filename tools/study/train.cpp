@@ -95,13 +95,6 @@ TrainResult train(const TrainSpec& s) {
     if (s.on_epoch) s.on_epoch();
   }
   r.seconds_per_epoch = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / s.epochs;
-  double zero = 0;
-  int n = 0;
-  const auto& steps = mon.steps();
-  for (std::size_t k = steps.size() / 2; k < steps.size(); ++k)
-    for (const auto& l : steps[k].layers)
-      if (std::isfinite(l.zero_fraction)) zero += l.zero_fraction, ++n;
-  r.sparsity = n ? zero / n : NAN;
   r.model = model;
   return r;
 }

@@ -38,7 +38,6 @@ struct TrainResult {
   std::vector<double> loss, accuracy;            // per epoch: mean training loss, test accuracy (%)
   std::vector<std::string> layers;               // the watched activation layers
   std::vector<std::vector<double>> dead;         // per epoch, per layer: dead fraction of units
-  double sparsity = 0;                           // mean zero fraction over the later half of the logged steps
   double seconds_per_epoch = 0;
   std::shared_ptr<nn::Module> model;             // the trained model (in eval mode), for probing
 };
