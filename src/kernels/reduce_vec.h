@@ -178,14 +178,16 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
     for (I64 j = 0; j < N; j += H) (j / H % 2 ? s1 : s0) = vs.step(j / H % 2 ? s1 : s0, e + j);
   };
   constexpr I64 kExpGrain = 4096;  // elements per thread: exp costs ~8 loads
-  // Rows shorter than a vector (a classifier's [batch, 10] logits): N rows at a time, lane j walking
-  // row a + j by gathers, so the max, the exps and the double sums run on full vectors and one
-  // vector log serves N rows (a row per vector ran at less than half this speed).
+  // Short rows (a classifier's [batch, 10] logits; up to kShort, which covers 10 on 8-lane AVX2 as
+  // well as on 16-lane AVX-512): N rows at a time, lane j walking row a + j by gathers, so the max,
+  // the exps and the double sums run on full vectors and one vector log serves N rows (a row per
+  // vector ran at less than half this speed).
+  constexpr I64 kShort = 16;
   const hn::RebindToSigned<decltype(d)> di;
-  const auto row_starts = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(std::min<I64>(R, N))));  // used when R <= N
-  auto short_rows = [&](I64 a) {  // rows [a, a + N), R <= N
+  const auto row_starts = hn::Mul(hn::Iota(di, 0), hn::Set(di, std::int32_t(std::min<I64>(R, kShort))));  // used when R <= kShort
+  auto short_rows = [&](I64 a) {  // rows [a, a + N), R <= kShort
     const float* xa = x + a * R;
-    HWY_ALIGN float col[hn::MaxLanes(decltype(d)()) * hn::MaxLanes(decltype(d)())];
+    HWY_ALIGN float col[kShort * hn::MaxLanes(decltype(d)())];
     HWY_ALIGN float mb[hn::MaxLanes(decltype(d)())];
     HWY_ALIGN double sb[hn::MaxLanes(decltype(d)())];
     auto mx = vmax.init();
@@ -208,7 +210,7 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
   };
   if (B == 1) {
     detail::parallel_for(A, std::max<I64>(1, kExpGrain / std::max<I64>(R, 1)), N, [&](I64 a0, I64 a1) {
-      if (R <= N && N == 2 * H)
+      if (R <= kShort && N == 2 * H)
         for (; a0 + N <= a1; a0 += N) short_rows(a0);
       for (I64 a = a0; a < a1; ++a) {
         const float* row = x + a * R;
