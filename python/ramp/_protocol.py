@@ -58,8 +58,7 @@ def __deepcopy__(self, memo):
         new.requires_grad_()
     if self.grad is not None:
         new.grad = self.grad.__deepcopy__(memo)
-    if type(self) is not Tensor:
-        new.__dict__ = copy.deepcopy(self.__dict__, memo)
+    new.__dict__ = copy.deepcopy(self.__dict__, memo)  # tensors take attributes, as torch's
     memo[id(self)] = new
     return new
 
@@ -69,7 +68,7 @@ def __copy__(self):
     new = _new_like(type(self), Tensor(self))
     if self.requires_grad:
         new.requires_grad_()
-    if type(self) is not Tensor:
+    if type(self) is not Tensor:  # torch's copy.copy of a plain tensor drops its attributes
         new.__dict__.update(self.__dict__)
     return new
 

@@ -67,19 +67,21 @@ Tensor checked_hook_result(py::handle fn, py::handle result, const Tensor& grad)
 }
 
 }  // namespace
-autograd::Hook python_hook(py::function fn) {
-  // The callable may be dropped by the engine's thread without the GIL: its deleter takes it.
-  std::shared_ptr<py::object> held(new py::object(std::move(fn)), [](py::object* p) {
+std::shared_ptr<py::object> hold(py::object o) {
+  return std::shared_ptr<py::object>(new py::object(std::move(o)), [](py::object* p) {
     if (!Py_IsInitialized()) return;  // interpreter gone: leak rather than crash
     py::gil_scoped_acquire gil;
     delete p;
   });
-  return [held](const Tensor& grad) {
-    py::gil_scoped_acquire gil;
-    py::object r = (*held)(grad);
-    return checked_hook_result(*held, r, grad);
-  };
 }
+
+Tensor PyTensorHook::operator()(const Tensor& grad) const {
+  py::gil_scoped_acquire gil;
+  py::object r = (*fn)(grad);
+  return checked_hook_result(*fn, r, grad);
+}
+
+autograd::Hook python_hook(py::function fn) { return PyTensorHook{hold(std::move(fn))}; }
 
 namespace {
 // torch.utils.hooks.RemovableHandle: removes a tensor's hook; a no-op once the tensor is gone.

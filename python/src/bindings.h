@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ramp/error.h"
+#include "ramp/small_vector.h"
 #include "ramp/tensor.h"
 
 namespace ramp::py_ {
@@ -73,6 +74,24 @@ py::object node_object(const std::shared_ptr<autograd::Node>& n);
 py::object custom_node_object(const autograd::Node& n);
 // A Python callable as a tensor hook (takes the GIL; checks what it returns as torch).
 std::function<Tensor(const Tensor&)> python_hook(py::function fn);
+
+// Python objects held from C++ (hooks' callables, a Python Function's ctx): dropped with the GIL,
+// from whichever thread lets go last. The hooks are these named functors, not lambdas, so that the
+// garbage collector's support (gc.cpp) can find the objects they hold through std::function::target.
+std::shared_ptr<py::object> hold(py::object o);
+struct PyTensorHook {  // Tensor.register_hook(fn)
+  std::shared_ptr<py::object> fn;
+  Tensor operator()(const Tensor& grad) const;
+};
+struct PyPostHook {  // Node.register_hook(fn): fn(grad_inputs, grad_outputs)
+  std::shared_ptr<py::object> fn;
+  void operator()(SmallVector<Tensor, 2>& grad_inputs, const std::vector<Tensor>& grad_outputs) const;
+};
+// The holder of a Python autograd.Function node's ctx; null for any other node.
+const std::shared_ptr<py::object>* custom_node_ctx(const autograd::Node& n);
+// Tensors and autograd.Function ctx objects take part in cyclic garbage collection with what they
+// hold from C++ (gc.cpp); after init_tensor and init_function.
+void enable_gc(py::module_& m);
 
 // The tensor's repr with torch's autograd suffixes (requires_grad=True, grad_fn=<ReluBackward0>).
 std::string tensor_repr(const Tensor& t);

@@ -11,15 +11,6 @@ namespace {
 
 using autograd::Node;
 
-// Holds a Python object for a node that may be dropped by the engine's thread without the GIL.
-std::shared_ptr<py::object> hold(py::object o) {
-  return std::shared_ptr<py::object>(new py::object(std::move(o)), [](py::object* p) {
-    if (!Py_IsInitialized()) return;  // interpreter gone: leak rather than crash
-    py::gil_scoped_acquire gil;
-    delete p;
-  });
-}
-
 py::tuple grads_tuple(std::span<const Tensor> grads) {
   py::tuple out(grads.size());
   for (std::size_t i = 0; i < grads.size(); ++i) out[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
@@ -66,29 +57,38 @@ std::shared_ptr<Node> node_of(const FunctionBase& f) {
 // grad_inputs (torch's python_hook.cpp checks and texts).
 int register_post_hook(Node& n, py::function fn) {
   static int next_id = 0;
-  auto held = hold(std::move(fn));
-  n.post_hooks.emplace_back(next_id, [held](autograd::Grads& grad_inputs, const std::vector<Tensor>& grad_outputs) {
-    py::gil_scoped_acquire gil;
-    py::object r = (*held)(grads_tuple({grad_inputs.begin(), grad_inputs.size()}), grads_tuple(grad_outputs));
-    if (r.is_none()) return;
-    std::string name = py::hasattr(*held, "__name__") ? py::str(held->attr("__name__")) : py::str(py::repr(*held));
-    if (!py::isinstance<py::tuple>(r)) throw TypeError("expected tuple, but hook returned '" + type_name(r) + "'");
-    py::tuple t = r;
-    RAMP_CHECK(t.size() == grad_inputs.size(), "hook '", name, "' has returned an incorrect number of values (got ",
-               t.size(), ", but expected ", grad_inputs.size(), ")");
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      if (t[i].is_none()) {
-        grad_inputs[i] = Tensor();
-      } else {
-        if (!py::isinstance<Tensor>(t[i]))
-          throw TypeError("expected Variable (got '" + type_name(t[i]) + "')'");
-        grad_inputs[i] = t[i].cast<Tensor>();
-      }
-    }
-  });
+  n.post_hooks.emplace_back(next_id, PyPostHook{hold(std::move(fn))});
   return next_id++;
 }
 
+}  // namespace
+
+void PyPostHook::operator()(autograd::Grads& grad_inputs, const std::vector<Tensor>& grad_outputs) const {
+  py::gil_scoped_acquire gil;
+  py::object r = (*fn)(grads_tuple({grad_inputs.begin(), grad_inputs.size()}), grads_tuple(grad_outputs));
+  if (r.is_none()) return;
+  std::string name = py::hasattr(*fn, "__name__") ? py::str(fn->attr("__name__")) : py::str(py::repr(*fn));
+  if (!py::isinstance<py::tuple>(r)) throw TypeError("expected tuple, but hook returned '" + type_name(r) + "'");
+  py::tuple t = r;
+  RAMP_CHECK(t.size() == grad_inputs.size(), "hook '", name, "' has returned an incorrect number of values (got ",
+             t.size(), ", but expected ", grad_inputs.size(), ")");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i].is_none()) {
+      grad_inputs[i] = Tensor();
+    } else {
+      if (!py::isinstance<Tensor>(t[i]))
+        throw TypeError("expected Variable (got '" + type_name(t[i]) + "')'");
+      grad_inputs[i] = t[i].cast<Tensor>();
+    }
+  }
+}
+
+const std::shared_ptr<py::object>* custom_node_ctx(const Node& n) {
+  auto* p = dynamic_cast<const PyNode*>(&n);
+  return p ? &p->ctx : nullptr;
+}
+
+namespace {
 // torch.utils.hooks.RemovableHandle for a node's post hook.
 struct PostHookHandle {
   std::weak_ptr<Node> node;

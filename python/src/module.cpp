@@ -158,6 +158,7 @@ PYBIND11_MODULE(_C, m) {
   init_report(m);
   init_indexing(m);
   init_function(m);
+  enable_gc(m);
   init_select(m);
   init_distributed(m);
 }

@@ -401,7 +401,9 @@ Tensor like(const Tensor& t, std::optional<ScalarType> dtype, Scalar fill) {
 void init_tensor(py::module_& m) {
   m.def("_set_size_class", [](py::object cls) { size_class() = cls.release(); });
 
-  py::class_<Tensor> cls(m, "Tensor");
+  // dynamic_attr: tensors take attributes as torch's do, and the type is GC-tracked, so Python's
+  // collector can break cycles through a tensor's hooks (gc.cpp).
+  py::class_<Tensor> cls(m, "Tensor", py::dynamic_attr());
   // ramp.Tensor(t): a tensor sharing t's data and version counter without its graph (torch's
   // legacy Tensor(other) aliases too); what Python subclasses (nn.Parameter) build on.
   cls.def(py::init([](const Tensor& t) { return t.detach(); }), py::arg("data"))
