@@ -130,6 +130,18 @@ class Layer:
         self._inbound_nodes = []
         self._module = None
 
+    def __init_subclass__(cls, **kwargs):
+        """A layer's build marks it built, however it is called (Keras's layers set self.built)."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            build = cls.__dict__["build"]
+
+            def built_build(self, input_shape=None, _build=build):
+                _build(self, input_shape)
+                self.built = True
+            built_build.__doc__, built_build.__name__ = build.__doc__, "build"
+            cls.build = built_build
+
     # ---- what each layer defines ----
     def build(self, input_shape):
         self.built = True

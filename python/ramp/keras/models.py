@@ -8,6 +8,8 @@ its moving statistics) unless ``training=True`` or inside fit; PyTorch's ``model
 """
 import collections
 
+import numpy as np
+
 import ramp
 from ramp import nn
 
@@ -116,8 +118,17 @@ class _ModelBase(TrainingMixin, Layer):
     def count_params(self):
         return sum(w.numel() for w in self.trainable_weights + self.non_trainable_weights)
 
+    def _dtype(self):
+        return next((p.dtype for p in self.parameters()), ramp.float32)
+
     def _summary_counts(self):
         return (sum(w.numel() for w in self.trainable_weights), sum(w.numel() for w in self.non_trainable_weights))
+
+
+def _cast(x, dtype):
+    """Keras casts floating inputs (NumPy's float64 too) to the model's dtype."""
+    x = x if isinstance(x, ramp.Tensor) else ramp.from_numpy(np.ascontiguousarray(x))
+    return x.to(dtype) if x.is_floating_point() and x.dtype != dtype else x
 
 
 def _class_name(layer):
@@ -229,7 +240,7 @@ class Model(_ModelBase, nn.Module):
 
     def forward(self, *args):
         inputs = args[0] if len(args) == 1 else list(args)
-        flat = [ramp.from_numpy(x) if not isinstance(x, ramp.Tensor) else x for x in flatten(inputs)]
+        flat = [_cast(x, self._dtype()) for x in flatten(inputs)]
         if len(flat) != len(self.inputs):
             raise ValueError(f'Layer "{self.name}" expects {len(self.inputs)} input(s), but it received {len(flat)} '
                              f"input tensors.")
@@ -350,6 +361,7 @@ class Sequential(_ModelBase, nn.Sequential):
         return self.forward(inputs)
 
     def forward(self, input):
+        input = _cast(input, self._dtype())
         if len(self._shapes) < len(self.layers):
             self._maybe_build(tuple(input.shape))
         for layer in self.layers:
