@@ -108,7 +108,15 @@ class _ModelBase(TrainingMixin, Layer):
         ramp.save(self.state_dict(), str(filepath))
 
     def load_weights(self, filepath):
-        self.load_state_dict(ramp.load(str(filepath)))
+        """Matches the saved weights to this model's in order (Keras's topological loading), so a
+        model built again by the same code loads them whatever its layers' names became."""
+        saved, own = ramp.load(str(filepath)), self.state_dict()
+        if list(saved) != list(own):
+            if len(saved) != len(own):
+                raise ValueError(f"Weight file {filepath} contains {len(saved)} weights, but the model "
+                                 f"\"{self.name}\" has {len(own)}.")
+            saved = collections.OrderedDict(zip(own, saved.values()))
+        self.load_state_dict(saved)
 
     def save(self, filepath):
         """ramp.keras saves the weights only (load them into a model built by the same code with
@@ -126,9 +134,9 @@ class _ModelBase(TrainingMixin, Layer):
 
 
 def _cast(x, dtype):
-    """Keras casts floating inputs (NumPy's float64 too) to the model's dtype."""
+    """Keras's layers cast their inputs (NumPy's float64 and int64 too) to their dtype."""
     x = x if isinstance(x, ramp.Tensor) else ramp.from_numpy(np.ascontiguousarray(x))
-    return x.to(dtype) if x.is_floating_point() and x.dtype != dtype else x
+    return x.to(dtype) if x.dtype != dtype else x
 
 
 def _class_name(layer):

@@ -86,10 +86,10 @@ class TrainingMixin:
 
     # ---- data ----
     def _inputs(self, x):
-        """Inputs as tensors of the model's dtype (Keras casts NumPy's float64 to its float32)."""
+        """Inputs as tensors of the model's dtype (Keras's layers cast NumPy's float64 and ints)."""
         xs = [_as_tensor(a) for a in _as_list(x)]
         dtype = next((p.dtype for p in self.parameters()), ramp.float32)
-        return [a if a.dtype == dtype or not a.is_floating_point() else a.to(dtype) for a in xs]
+        return [a if a.dtype == dtype else a.to(dtype) for a in xs]
 
     def _targets(self, y, dtype):
         ys = [_as_tensor(a) for a in _as_list(y)]
