@@ -14,7 +14,7 @@ from . import activations, initializers
 from .engine import Input, InputLayer, Layer, shape_str
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-           "Dropout", "BatchNormalization", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "Add", "Subtract",
+           "Dropout", "BatchNormalization", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "GlobalAveragePooling2D", "Add", "Subtract",
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Lambda", "add", "multiply", "concatenate"]
 
 
@@ -217,6 +217,24 @@ class MaxPooling2D(Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
         return (n, *[_out_length(s, k, self.padding, st) for s, k, st in zip((h, w), self.pool_size, self.strides)], c)
+
+
+class GlobalAveragePooling2D(Layer):
+    """Keras's GlobalAveragePooling2D: the mean over H and W of [N, H, W, C] (keepdims=False)."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"ramp.keras supports data_format='channels_last' only. Received: {data_format}")
+        super().__init__(**kwargs)
+        self.keepdims = keepdims
+        self.input_spec = {"ndim": 4}
+
+    def call(self, inputs):
+        return inputs.mean((1, 2), keepdim=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        n, _, _, c = input_shape
+        return (n, 1, 1, c) if self.keepdims else (n, c)
 
 
 class _Module(Layer):

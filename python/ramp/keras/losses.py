@@ -39,11 +39,12 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
 
 
 def mean_squared_error(y_true, y_pred):
-    return F.mse_loss(y_pred, _matched(y_pred, y_true))
+    """mean((y_pred - y_true)^2, axis=-1) averaged over the batch (broadcasting as Keras does)."""
+    return (y_pred - _matched(y_pred, y_true)).square().mean()
 
 
 def mean_absolute_error(y_true, y_pred):
-    return F.l1_loss(y_pred, _matched(y_pred, y_true))
+    return (y_pred - _matched(y_pred, y_true)).abs().mean()
 
 
 mse, mae = mean_squared_error, mean_absolute_error
