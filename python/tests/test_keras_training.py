@@ -197,3 +197,27 @@ def test_predict_evaluate_accuracy_and_numpy():
     assert acc == pytest.approx((p.argmax(1) == y).mean())
     assert loss == pytest.approx(-np.log(np.clip(p[np.arange(30), y], 1e-7, 1 - 1e-7)).mean(), rel=1e-6)
     assert m.evaluate(x, y, batch_size=7, verbose=0, return_dict=True) == {"loss": loss, "accuracy": acc}
+
+
+def test_frozen_layers():
+    """Keras's trainable=False: the layer's weights are non-trainable (summary counts), take no
+    gradient and stay put through fit; a frozen BatchNormalization runs on its moving statistics."""
+    from ramp.keras import BatchNormalization
+    x_in = Input(shape=(4,))
+    base = Dense(5, name="base")
+    bn = BatchNormalization()
+    m = Model(x_in, Dense(1)(bn(base(x_in))))
+    base.trainable = False
+    bn.trainable = False
+    assert [w.shape for w in m.trainable_weights] == [(1, 5), (1,)]
+    lines = []
+    m.summary(print_fn=lines.append)
+    assert lines[-4:-1] == ["Total params: 51", "Trainable params: 6", "Non-trainable params: 45"]  # 25 + 20 + 6
+    before = [w.copy() for w in base.get_weights() + bn.get_weights()]
+    m.compile(optimizer="sgd", loss="mse")
+    x, y = data(20)
+    m.fit(x, y, epochs=2, batch_size=5, verbose=0)
+    for a, b in zip(before, base.get_weights() + bn.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    m.trainable = True
+    assert len(m.trainable_weights) == 6 and base.trainable and bn.trainable

@@ -124,11 +124,11 @@ class Layer:
             self._batch_input_shape = (None, *tuple(input_shape))
         else:
             self._batch_input_shape = None
+        self._module = None
         self.trainable, self.dtype = trainable, dtype
         self.built = False
         self.input_spec = None  # {"ndim": n, "axes": {axis: size}}, set by build
         self._inbound_nodes = []
-        self._module = None
 
     def __init_subclass__(cls, **kwargs):
         """A layer's build marks it built, however it is called (Keras's layers set self.built)."""
@@ -139,6 +139,7 @@ class Layer:
             def built_build(self, input_shape=None, _build=build):
                 _build(self, input_shape)
                 self.built = True
+                self.trainable = self.trainable  # freezes the new weights of a non-trainable layer
             built_build.__doc__, built_build.__name__ = build.__doc__, "build"
             cls.build = built_build
 
@@ -166,16 +167,32 @@ class Layer:
         return list(m) if type(m) is ramp.nn.Sequential else [m]
 
     @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Keras's freezing: a non-trainable layer's weights take no gradient (requires_grad off),
+        so optimizers leave them, and count as non-trainable."""
+        self._trainable = bool(value)
+        for w in self._variables():
+            w.requires_grad_(self._trainable)
+
+    def _variables(self):
+        """The weights that training changes (the module's parameters)."""
+        return [] if self.module is None else list(self.module.parameters())
+
+    @property
     def weights(self):
         return self.trainable_weights + self.non_trainable_weights
 
     @property
     def trainable_weights(self):
-        return [] if self.module is None else list(self.module.parameters())
+        return self._variables() if self.trainable else []
 
     @property
     def non_trainable_weights(self):
-        return []
+        return [] if self.trainable else self._variables()
 
     def count_params(self):
         return sum(w.numel() for w in self.weights)

@@ -385,18 +385,19 @@ class BatchNormalization(Layer):
         self._module = bn
         self.input_spec = {"ndim": ndim, "axes": {axis: channels}}
 
-    @property
-    def trainable_weights(self):
-        return [self._module.weight, self._module.bias]
+    def _variables(self):
+        return [] if self._module is None else [self._module.weight, self._module.bias]
 
     @property
     def non_trainable_weights(self):
-        return [self._module.running_mean, self._module.running_var]
+        return super().non_trainable_weights + [self._module.running_mean, self._module.running_var]
 
     def call(self, inputs):
         bn = self._module
         x = inputs.transpose(1, self._axis) if self._axis != 1 else inputs
-        if not bn.training or self._fused:
+        if bn.training and not self.trainable:  # Keras 2: a frozen BatchNormalization runs in inference mode
+            y = F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+        elif not bn.training or self._fused:
             y = bn(x)  # 4-D training: PyTorch's update is Keras's fused one
         else:
             y = F.batch_norm(x, None, None, bn.weight, bn.bias, True, 0.0, bn.eps)

@@ -48,6 +48,17 @@ class _ModelBase(TrainingMixin, Layer):
     def _call_eager(self, inputs):
         return nn.Module.__call__(self, inputs)
 
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Keras: setting a model's trainable sets every layer's."""
+        self._trainable = bool(value)
+        for layer in getattr(self, "layers", []):
+            layer.trainable = value
+
     def _weight_slots(self, trainable):
         """(layer, index in layer.weights) of each distinct weight, in layer order."""
         seen, slots = set(), []
@@ -177,6 +188,7 @@ class Model(_ModelBase, nn.Module):
         # Keras's node 0 of a functional model is its own graph: a call on new tensors is node 1
         self._inbound_nodes.append(Node(self, self.inputs, self.outputs, isinstance(inputs, (list, tuple))))
         self.built = True
+        self.trainable = trainable
         self.eval()
 
     def _map_graph(self):
