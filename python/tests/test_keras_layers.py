@@ -99,6 +99,12 @@ def test_dropout():
     assert abs((y == 0).mean() - 0.25) < 0.02  # 10000 draws: 5 sigma is 0.022
     with pytest.raises(ValueError, match="Invalid value 1.5 received for `rate`"):
         Dropout(1.5)
+    # Keras: a direct call infers unless training=True; so does a model, except in fit
+    fresh = Dropout(0.5)
+    assert to_numpy(fresh(x)).tolist() == to_numpy(x).tolist()
+    assert (to_numpy(fresh(x, training=True)) == 0).any() and not fresh.module.training
+    m = Sequential([Dense(10, kernel_initializer="ones"), Dropout(0.5)])
+    assert not (to_numpy(m(x)) == 0).any() and (to_numpy(m(x, training=True)) == 0).any()
 
 
 def test_batch_normalization_dense_moving_stats():

@@ -139,6 +139,8 @@ class Layer:
             def built_build(self, input_shape=None, _build=build):
                 _build(self, input_shape)
                 self.built = True
+                if self._module is not None:
+                    self._module.eval()  # Keras: layers infer unless training
                 self.trainable = self.trainable  # freezes the new weights of a non-trainable layer
             built_build.__doc__, built_build.__name__ = build.__doc__, "build"
             cls.build = built_build
@@ -217,7 +219,10 @@ class Layer:
             for i, (shape, s) in enumerate(zip(shapes, spec if isinstance(spec, list) else [spec] * len(shapes))):
                 _check_shape(self, i, tuple(shape), s)
 
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, inputs, training=None):
+        """On KerasTensors: records the call, returns KerasTensors. On ramp tensors: computes, in
+        inference mode unless ``training=True`` (Keras's default for a direct call) or the model
+        holding the layer trains."""
         flat = flatten(inputs)
         symbolic = [isinstance(t, KerasTensor) for t in flat]
         if any(symbolic):
@@ -225,7 +230,15 @@ class Layer:
                 raise ValueError(f'Layer "{self.name}" was called on a mix of symbolic (KerasTensor) and concrete '
                                  f"inputs: {inputs}")
             return self._call_symbolic(inputs, flat)
-        return self._call_eager(inputs)
+        module = self.module
+        if training is None or module is None or module.training == bool(training):
+            return self._call_eager(inputs)
+        was = module.training
+        module.train(bool(training))
+        try:
+            return self._call_eager(inputs)
+        finally:
+            module.train(was)
 
     def _call_eager(self, inputs):
         shape = [tuple(t.shape) for t in inputs] if isinstance(inputs, (list, tuple)) else tuple(inputs.shape)

@@ -203,7 +203,7 @@ class MaxPooling2D(Layer):
         self.pool_size = _pair(pool_size, "pool_size")
         self.strides = self.pool_size if strides is None else _pair(strides, "strides")
         self.padding = _padding(padding)
-        self._module = nn.MaxPool2d(self.pool_size, self.strides)
+        self._module = nn.MaxPool2d(self.pool_size, self.strides).eval()
         self.input_spec = {"ndim": 4}
 
     def call(self, inputs):
@@ -242,7 +242,7 @@ class _Module(Layer):
 
     def __init__(self, module=None, **kwargs):
         super().__init__(**kwargs)
-        self._module = module
+        self._module = module if module is None else module.eval()  # Keras: layers infer unless training
 
     def call(self, inputs):
         return inputs if self._module is None else self._module(inputs)

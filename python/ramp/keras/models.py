@@ -346,7 +346,7 @@ class Sequential(_ModelBase, nn.Sequential):
         for layer in self.layers[len(self._shapes):]:
             layer._maybe_build(shape)
             for module in layer.torch_modules():
-                self.append(module)
+                self.append(module.train(self.training))
             shape = tuple(layer.compute_output_shape(shape))
             self._shapes.append(shape)
         self.built = True
