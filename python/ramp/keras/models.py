@@ -301,7 +301,8 @@ class Model(_ModelBase, nn.Module):
                             for node in layer._inbound_nodes if id(node) in self._relevant_nodes
                             for inbound, node_index, tensor_index in node.iterate_inbound()])
             rows.append(row)
-        summary_module.print_summary(self.name, rows, *self._summary_counts(), connected, print_fn)
+        summary_module.print_summary(self.name, rows, *self._summary_counts(), connected, print_fn, line_length,
+                                     positions)
 
 
 class Sequential(_ModelBase, nn.Sequential):
@@ -395,4 +396,5 @@ class Sequential(_ModelBase, nn.Sequential):
                              "calling the model on a batch of data.")
         rows = [[f"{layer.name} ({_class_name(layer)})", shape_str(shape), layer.count_params()]
                 for layer, shape in zip(self.layers, self._shapes)]
-        summary_module.print_summary(self.name, rows, *self._summary_counts(), False, print_fn)
+        summary_module.print_summary(self.name, rows, *self._summary_counts(), False, print_fn, line_length,
+                                     positions)

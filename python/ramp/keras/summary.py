@@ -25,16 +25,19 @@ def _print_row(fields, positions, print_fn):
         print_fn(line)
 
 
-def print_summary(name, rows, trainable, non_trainable, connections, print_fn=None):
-    """rows: (layer label, output shape, param count[, connections]) per layer."""
+def print_summary(name, rows, trainable, non_trainable, connections, print_fn=None, line_length=None,
+                  positions=None):
+    """rows: (layer label, output shape, param count[, connections]) per layer; line_length and
+    positions (fractions, or columns when the last is > 1) as Keras's summary() takes them."""
     print_fn = print_fn or print
     if connections:
-        line_length, relative = 98, [0.33, 0.55, 0.67, 1.0]
+        line_length, positions = line_length or 98, positions or [0.33, 0.55, 0.67, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
     else:
-        line_length, relative = 65, [0.45, 0.85, 1.0]
+        line_length, positions = line_length or 65, positions or [0.45, 0.85, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #"]
-    positions = [int(line_length * p) for p in relative]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
     print_fn(f'Model: "{name}"')
     print_fn("_" * line_length)
     _print_row(header, positions, print_fn)
