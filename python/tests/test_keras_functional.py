@@ -61,7 +61,8 @@ def data(n=32, seed=0):
 def test_structure_and_module():
     m = build()
     assert isinstance(m, ramp.nn.Module)
-    assert [layer.name for layer in m.layers] == ["a", "b", "shared", "add", "mul", "cat", "inner", "probs", "gate"]  # Keras's order
+    assert [layer.name for layer in m.layers] == ["a", "b", "shared", "add", "mul", "cat", "inner", "probs",
+                                             "gate"]  # Keras's order
     assert list(m.state_dict()) == ["shared.0.weight", "shared.0.bias", "inner.inner_h.weight", "inner.inner_h.bias",
                                     "inner.inner_out.weight", "inner.inner_out.bias", "gate.0.weight", "gate.0.bias"]
     # Keras's counts: the shared layer once

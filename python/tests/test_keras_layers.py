@@ -84,8 +84,8 @@ def test_prelu():
     xr = to_ramp(img).requires_grad_()
     y = shared(xr)
     assert shared.get_weights()[0].shape == (1, 1, 5)
-    np.testing.assert_allclose(to_numpy(y), TF.prelu(img.permute(0, 3, 1, 2), torch.full((5,), 0.25, dtype=torch.float64))
-                               .permute(0, 2, 3, 1).numpy(), rtol=1e-15)
+    want = TF.prelu(img.permute(0, 3, 1, 2), torch.full((5,), 0.25, dtype=torch.float64)).permute(0, 2, 3, 1)
+    np.testing.assert_allclose(to_numpy(y), want.numpy(), rtol=1e-15)
 
 
 def test_dropout():

@@ -19,5 +19,6 @@ from .engine import KerasTensor
 from .layers import *  # noqa: F401,F403 (Keras's top-level layer names)
 from .models import Model, Sequential
 
-__all__ = ["Model", "Sequential", "KerasTensor", "activations", "backend", "callbacks", "initializers", "layers", "losses",
+__all__ = ["Model", "Sequential", "KerasTensor", "activations", "backend", "callbacks", "initializers", "layers",
+           "losses",
            "models", "optimizers", *layers.__all__]

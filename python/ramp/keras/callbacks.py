@@ -85,7 +85,8 @@ class Progbar:
     update elsewhere; verbose 2: one line at the end)."""
 
     def __init__(self, target, width=30, verbose=1, interval=0.05, unit_name="step", file=None):
-        self.target, self.width, self.verbose, self.interval, self.unit_name = target, width, verbose, interval, unit_name
+        self.target, self.width, self.verbose = target, width, verbose
+        self.interval, self.unit_name = interval, unit_name
         self.file = file or sys.stdout
         # Keras's test (true on every POSIX system, where the bar is redrawn with \b and \r)
         self._dynamic = (hasattr(self.file, "isatty") and self.file.isatty()) or "ipykernel" in sys.modules or \

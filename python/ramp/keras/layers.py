@@ -14,7 +14,8 @@ from . import activations, initializers
 from .engine import Input, InputLayer, Layer, shape_str
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-           "Dropout", "BatchNormalization", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "GlobalAveragePooling2D", "Add", "Subtract",
+           "Dropout", "BatchNormalization", "Flatten", "Reshape", "Conv2D", "MaxPooling2D", "GlobalAveragePooling2D",
+           "Add", "Subtract",
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Lambda", "add", "multiply", "concatenate"]
 
 
@@ -186,9 +187,9 @@ class Conv2D(_Kernel):
         out = [_out_length(s, k, self.padding, st, d)
                for s, k, st, d in zip((h, w), self.kernel_size, self.strides, self.dilation_rate)]
         if any(o is not None and o <= 0 for o in out):
-            raise ValueError(f"One of the dimensions in the output is <= 0 due to downsampling in {self.name}. Consider "
-                             f"increasing the input size. Received input shape {list(input_shape)} which would "
-                             "produce output shape with a zero or negative value in a dimension.")
+            raise ValueError(f"One of the dimensions in the output is <= 0 due to downsampling in {self.name}. "
+                             f"Consider increasing the input size. Received input shape {list(input_shape)} which "
+                             "would produce output shape with a zero or negative value in a dimension.")
         return (n, *out, self.filters)
 
 

@@ -119,7 +119,8 @@ class TrainingMixin:
         n = xs[0].shape[0]
         for a in xs + (ys or []):
             if a.shape[0] != n:
-                raise ValueError(f"Data cardinality is ambiguous:\n  x sizes: {', '.join(str(t.shape[0]) for t in xs)}\n"
+                sizes = ", ".join(str(t.shape[0]) for t in xs)
+                raise ValueError(f"Data cardinality is ambiguous:\n  x sizes: {sizes}\n"
                                  f"  y sizes: {', '.join(str(t.shape[0]) for t in ys or [])}\nMake sure all arrays "
                                  "contain the same number of samples.")
         return xs, ys
