@@ -221,3 +221,11 @@ def test_frozen_layers():
         np.testing.assert_array_equal(a, b)
     m.trainable = True
     assert len(m.trainable_weights) == 6 and base.trainable and bn.trainable
+
+
+def test_to_categorical_matches_one_hot():
+    from ramp.keras.utils import to_categorical
+    y = torch.tensor([[2], [0], [1], [2]])
+    got = to_categorical(y.numpy())
+    assert got.dtype == np.float32 and got.tolist() == torch.nn.functional.one_hot(y[:, 0]).tolist()
+    assert to_categorical([1, 0], num_classes=4).tolist() == torch.nn.functional.one_hot(torch.tensor([1, 0]), 4).tolist()

@@ -14,11 +14,11 @@ Every model is an nn.Module: its parameters are the layers' ramp modules (a Dens
 PyTorch's layout, plus its activation's module), so autograd, ramp.optim, state_dict and
 ramp.diagnostics work on it as on any PyTorch-style model.
 """
-from . import activations, backend, callbacks, initializers, layers, losses, models, optimizers
+from . import activations, backend, callbacks, initializers, layers, losses, models, optimizers, utils
 from .engine import KerasTensor
 from .layers import *  # noqa: F401,F403 (Keras's top-level layer names)
 from .models import Model, Sequential
 
 __all__ = ["Model", "Sequential", "KerasTensor", "activations", "backend", "callbacks", "initializers", "layers",
-           "losses",
+           "losses", "utils",
            "models", "optimizers", *layers.__all__]
