@@ -229,3 +229,16 @@ def test_to_categorical_matches_one_hot():
     got = to_categorical(y.numpy())
     assert got.dtype == np.float32 and got.tolist() == torch.nn.functional.one_hot(y[:, 0]).tolist()
     assert to_categorical([1, 0], num_classes=4).tolist() == torch.nn.functional.one_hot(torch.tensor([1, 0]), 4).tolist()
+
+
+def test_accuracy_resolves_by_shapes():
+    """Keras's compile rule: 'accuracy' is binary for one output unit, sparse for index targets,
+    else categorical (so multi-label sigmoid outputs with binary_crossentropy get argmax matching)."""
+    g = np.random.default_rng(4)
+    x = g.standard_normal((25, 4)).astype(np.float32)
+    y = (g.random((25, 3)) > 0.5).astype(np.float32)
+    m = Sequential([Dense(3, activation="sigmoid", input_shape=(4,))])
+    m.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    _, acc = m.evaluate(x, y, batch_size=25, verbose=0)
+    p = m.predict(x, verbose=0)
+    assert acc == pytest.approx((p.argmax(1) == y.argmax(1)).mean())

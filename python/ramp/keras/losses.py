@@ -104,10 +104,3 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss function identifier: {identifier}")
 
-
-def kind(identifier):
-    """What 'accuracy' means for this loss (Keras's compile_utils rule): 'sparse', 'binary',
-    'categorical', or None (decided by the shapes)."""
-    fn = getattr(type(identifier), "fn", None) if isinstance(identifier, Loss) else get(identifier)
-    return {sparse_categorical_crossentropy: "sparse", binary_crossentropy: "binary",
-            categorical_crossentropy: "categorical"}.get(fn)

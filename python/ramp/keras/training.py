@@ -2,7 +2,7 @@
 validation_data, shuffle, callbacks, Keras's progress bar), evaluate, predict, train_on_batch.
 The logs are Keras's: per-epoch means weighted by batch size, one "<output>_loss" per output when a
 model has several, "val_" for validation; accuracy resolves as Keras's compile does (binary,
-sparse categorical or categorical, by the loss and the shapes)."""
+sparse categorical or categorical, by the shapes)."""
 import math
 
 import numpy as np
@@ -24,10 +24,10 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _accuracy(kind, p, y):
-    """Keras's accuracy: binary (threshold 0.5), sparse categorical or categorical."""
-    if kind is None:  # by the shapes, as compile_utils does
-        kind = "binary" if p.shape[-1] == 1 else "sparse" if y.dim() < p.dim() or y.shape[-1] == 1 else "categorical"
+def _accuracy(p, y):
+    """Keras's "accuracy", resolved by the shapes as its compile_utils does: binary (threshold 0.5)
+    for one output unit, sparse categorical for index targets, else categorical."""
+    kind = "binary" if p.shape[-1] == 1 else "sparse" if y.dim() < p.dim() or y.shape[-1] == 1 else "categorical"
     if kind == "binary":
         y = y.unsqueeze(-1) if y.dim() == p.dim() - 1 else y
         return ((p > 0.5).to(y.dtype) == y).float().mean().item()
@@ -64,7 +64,6 @@ class TrainingMixin:
                 raise ValueError(f"Unknown metric function: '{m}'. Please ensure you are using a "
                                  "`keras.utils.custom_object_scope` and that this object is included in the scope.")
         self._compiled = dict(optimizer=optimizers.get(optimizer), losses=fns,
-                              kinds=[losses_module.kind(x) for x in loss_list],
                               weights=list(loss_weights) if loss_weights is not None else [1.0] * n,
                               metrics=metric_names, raw_losses=loss_list)
         self._optimizer_built = False
@@ -148,9 +147,9 @@ class TrainingMixin:
         if len(names) > 1:
             logs.update({f"{name}_loss": part.item() for name, part in zip(names, parts)})
         for m in c["metrics"]:
-            for name, kind, p, y in zip(names, c["kinds"], preds, ys):
+            for name, p, y in zip(names, preds, ys):
                 key = m if len(names) == 1 else f"{name}_{m}"
-                logs[key] = _accuracy(kind, p.detach(), y)
+                logs[key] = _accuracy(p.detach(), y)
         return total, logs
 
     def _output_names(self):
