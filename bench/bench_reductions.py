@@ -14,6 +14,14 @@ import ramp
 from bench_timing import per_call
 
 CASES = [
+    # what a training step reduces: Linear's bias gradient, the loss, BatchNorm2d's batch statistics,
+    # clip_grad_norm_ over a weight, the accuracy's argmax
+    ("sum(0) [64,256] (bias grad)", (64, 256), lambda L, x: x.sum(0)),
+    ("mean() [64] (loss)", (64,), lambda L, x: x.mean()),
+    ("mean((0,2,3)) [32,16,28,28] (BN)", (32, 16, 28, 28), lambda L, x: x.mean((0, 2, 3))),
+    ("var((0,2,3)) [32,16,28,28] (BN)", (32, 16, 28, 28), lambda L, x: x.var((0, 2, 3), unbiased=False)),
+    ("norm() [256,784] (clip)", (256, 784), lambda L, x: x.norm()),
+    # larger shapes
     ("sum(0) [4096,256]", (4096, 256), lambda L, x: x.sum(0)),
     ("sum(1) [4096,256]", (4096, 256), lambda L, x: x.sum(1)),
     ("mean() [4096,256]", (4096, 256), lambda L, x: x.mean()),
@@ -41,7 +49,7 @@ def main():
     ap.add_argument("--reps", type=int, default=15)
     args = ap.parse_args()
     print(f"torch {torch.__version__}")
-    print(f"{'case':24} {'threads':>7} {'ramp us':>9} {'torch us':>9} {'ratio':>6}")
+    print(f"{'case':34} {'threads':>7} {'ramp us':>9} {'torch us':>9} {'ratio':>6}")
     for threads in (1, 2):
         ramp.set_num_threads(threads)
         torch.set_num_threads(threads)
@@ -54,7 +62,7 @@ def main():
                 r.append(per_call(fn, xr, ramp))
                 t.append(per_call(fn, xt, torch))
             mr, mt = statistics.median(r) * 1e6, statistics.median(t) * 1e6
-            print(f"{name:24} {threads:>7} {mr:9.2f} {mt:9.2f} {mt / mr:6.2f}")
+            print(f"{name:34} {threads:>7} {mr:9.2f} {mt:9.2f} {mt / mr:6.2f}")
 
 
 if __name__ == "__main__":

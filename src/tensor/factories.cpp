@@ -1,5 +1,4 @@
 // Tensor factories and the thread count (random ones: src/ops/random.cpp).
-#include <omp.h>
 
 #include <atomic>
 #include <algorithm>
@@ -245,12 +244,5 @@ Tensor tensor(std::initializer_list<bool> v) {
   std::copy(v.begin(), v.end(), t.data<bool>());
   return t;
 }
-
-// ---- threads ----
-void set_num_threads(int n) {
-  RAMP_CHECK(n > 0, "set_num_threads expects a positive integer");
-  omp_set_num_threads(n);
-}
-int get_num_threads() { return omp_get_max_threads(); }
 
 }  // namespace ramp
