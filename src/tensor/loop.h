@@ -12,31 +12,49 @@ namespace ramp::detail {
 // Calls row(ptrs, byte_strides, n) for every innermost row of `sizes`, in row-major order.
 // ptrs[k] points at the row's first element of operand k; byte_strides[k] steps along the row.
 template <std::size_t N, class Row>
-void for_each_row(IntArrayRef sizes, std::array<char*, N> ptr, const std::array<Dims, N>& bstride,
+void for_each_row(IntArrayRef sizes_in, std::array<char*, N> ptr, const std::array<Dims, N>& bstride_in,
                   Row&& row) {
-  const int nd = int(sizes.size());
-  for (auto s : sizes)
+  for (auto s : sizes_in)
     if (s == 0) return;
-  std::array<std::int64_t, N> inner{};
-  if (nd == 0) {
-    row(ptr, inner, std::int64_t(1));
+  if (sizes_in.size() == 0) {
+    row(ptr, std::array<std::int64_t, N>{}, std::int64_t(1));
     return;
   }
-  for (std::size_t k = 0; k < N; ++k) inner[k] = bstride[k][std::size_t(nd - 1)];
+  // Dims every operand steps over as one run of the next (d's stride = the next's stride x size)
+  // merge into it, so rows get longer: a permuted copy's rows of 28 became rows of 784, and the
+  // outer loop ran once per 28 elements. Built innermost first.
+  std::int64_t sizes[kMaxDims], bstride[N][kMaxDims];
+  int nd = 0;
+  for (int d = int(sizes_in.size()) - 1; d >= 0; --d) {
+    const std::int64_t s = sizes_in[std::size_t(d)];
+    // (size-1 dims are not dropped: some rows assume the innermost dim's stride, checked by callers)
+    bool merge = nd > 0;
+    for (std::size_t k = 0; k < N && merge; ++k)
+      merge = bstride_in[k][std::size_t(d)] == bstride[k][nd - 1] * sizes[nd - 1];
+    if (merge) {  // the run keeps its step, and grows
+      sizes[nd - 1] *= s;
+      continue;
+    }
+    sizes[nd] = s;
+    for (std::size_t k = 0; k < N; ++k) bstride[k][nd] = bstride_in[k][std::size_t(d)];
+    ++nd;
+  }
+  // sizes/bstride hold dims innermost first: index 0 is the row.
+  std::array<std::int64_t, N> inner{};
+  for (std::size_t k = 0; k < N; ++k) inner[k] = bstride[k][0];
   std::int64_t idx[kMaxDims] = {};
   for (;;) {
-    row(ptr, inner, sizes[std::size_t(nd - 1)]);
-    int d = nd - 2;
-    for (; d >= 0; --d) {
-      if (++idx[d] < sizes[std::size_t(d)]) {
-        for (std::size_t k = 0; k < N; ++k) ptr[k] += bstride[k][std::size_t(d)];
+    row(ptr, inner, sizes[0]);
+    int d = 1;
+    for (; d < nd; ++d) {
+      if (++idx[d] < sizes[d]) {
+        for (std::size_t k = 0; k < N; ++k) ptr[k] += bstride[k][d];
         break;
       }
-      for (std::size_t k = 0; k < N; ++k)
-        ptr[k] -= bstride[k][std::size_t(d)] * (sizes[std::size_t(d)] - 1);
+      for (std::size_t k = 0; k < N; ++k) ptr[k] -= bstride[k][d] * (sizes[d] - 1);
       idx[d] = 0;
     }
-    if (d < 0) return;
+    if (d == nd) return;
   }
 }
 

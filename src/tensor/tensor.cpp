@@ -497,6 +497,25 @@ void detail::copy_into(const Tensor& dst, const Tensor& src) {
   Tensor s = std::equal(src.sizes().begin(), src.sizes().end(), self.sizes().begin(), self.sizes().end())
                  ? src
                  : src.expand(self.sizes());
+  if (s.dtype() == self.dtype()) {  // the same bits: contiguous runs as memcpy, else word by word
+    const std::int64_t es = std::int64_t(self.element_size());
+    auto strided = [](auto word, char* const* p, const std::int64_t* st, std::int64_t n) {
+      using W = decltype(word);
+      for (std::int64_t i = 0; i < n; ++i)
+        std::memcpy(p[0] + i * st[0], p[1] + i * st[1], sizeof(W));  // unaligned-safe word copy
+    };
+    detail::for_each_row<2>(self.sizes(), {static_cast<char*>(self.data_ptr()), static_cast<char*>(s.data_ptr())},
+                            {detail::byte_strides(self), detail::byte_strides(s)}, [&](auto p, auto st, std::int64_t n) {
+                              if (st[0] == es && st[1] == es) return void(std::memmove(p[0], p[1], std::size_t(n * es)));  // may be itself
+                              switch (es) {
+                                case 1: return strided(std::uint8_t{}, p.data(), st.data(), n);
+                                case 2: return strided(std::uint16_t{}, p.data(), st.data(), n);
+                                case 4: return strided(std::uint32_t{}, p.data(), st.data(), n);
+                                default: return strided(std::uint64_t{}, p.data(), st.data(), n);
+                              }
+                            });
+    return;
+  }
   dispatch(self.dtype(), [&](auto o) {
     using O = decltype(o);
     dispatch(s.dtype(), [&](auto a) {
