@@ -23,7 +23,7 @@ namespace ramp::nn::parallel {
 
 struct DistributedDataParallelOptions {
   bool broadcast_buffers = true;  // rank 0's buffers to every rank before each forward
-  std::shared_ptr<distributed::ProcessGroup> process_group;  // null: the default group
+  std::shared_ptr<distributed::ProcessGroup> process_group = nullptr;  // null: the default group
   double bucket_cap_mb = 25;
   bool find_unused_parameters = false;
 };
