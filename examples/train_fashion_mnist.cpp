@@ -11,8 +11,8 @@
 // DistributedSampler share of the images (1.13's rule: a permutation seeded 0 + epoch, padded to a
 // multiple of the world size, every world_size-th from the rank), the model in
 // DistributedDataParallel; rank 0 prints. By hand, two ranks:
-//   for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 \
-//     build/ramp_train_fashion_mnist mlp --distributed & done; wait
+//   for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500
+//     build/ramp_train_fashion_mnist mlp --distributed & done; wait       (one line)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -66,7 +66,7 @@ double accuracy(nn::Module& model, const Tensor& images, const Tensor& labels) {
 // with shuffle=True, seed=0, drop_last=False; ramp's permutation, as ramp.utils.data's sampler).
 Tensor rank_share(std::int64_t n, std::int64_t epoch) {
   const std::int64_t ws = dist::get_world_size(), rank = dist::get_rank();
-  Generator g(std::uint64_t(epoch));
+  Generator g{std::uint64_t(epoch)};  // seed 0 + epoch
   Tensor order = randperm(n, &g);
   const std::int64_t per_rank = (n + ws - 1) / ws;
   const std::int64_t* perm = order.data<std::int64_t>();
