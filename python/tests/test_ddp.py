@@ -193,3 +193,24 @@ def test_import_paths():
     assert ramp.nn.parallel.DistributedDataParallel is DDP
     with pytest.raises(RuntimeError, match="Default process group has not been initialized"):
         DDP(ramp.nn.Linear(2, 2))
+
+
+def test_bucket_assignment_as_torchs():
+    torch = pytest.importorskip("torch")
+    import torch.distributed as tdist
+    assign = ramp._C._distributed._compute_bucket_assignment_by_size
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        n = int(rng.integers(1, 12))
+        sizes = [int(s) for s in rng.integers(1, 400, n)]
+        dtypes = [ramp.float64 if trial % 2 and rng.random() < 0.3 else ramp.float32 for _ in range(n)]
+        ours = [ramp.empty(s, dtype=d) for s, d in zip(sizes, dtypes)]
+        theirs = [torch.empty(s, dtype=torch.float64 if d == ramp.float64 else torch.float32)
+                  for s, d in zip(sizes, dtypes)]
+        limits = [int(rng.integers(100, 1500)), int(rng.integers(100, 3000))]
+        # registration order: buckets sorted by their smallest index (DDP reverses them after)
+        assert assign(ours, limits) == tdist._compute_bucket_assignment_by_size(theirs, limits, [False] * n)[0]
+        if all(d == ramp.float32 for d in dtypes):  # a ready order (the rebuild): buckets as they filled
+            order = [int(i) for i in rng.permutation(n)]
+            want = tdist._compute_bucket_assignment_by_size([theirs[i] for i in order], limits, [False] * n, order)[0]
+            assert assign(ours, limits, order) == want
