@@ -185,6 +185,51 @@ def api(out):
             out["errors"].append([type(e).__name__, str(e)])
 
 
+def overlap(out):
+    """Buckets as 1.13 builds them (one at first; rebuilt after the first iteration in the order the
+    gradients arrived) and, on ramp, the first bucket reduced while backward still runs."""
+    net = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 600), nn.ReLU(), nn.Linear(600, 600))
+    init_weights(net, 0)
+    model = DDP(net)
+
+    def buckets():
+        if LIB == "ramp":
+            return [list(b) for b in model.reducer._bucket_indices()]
+        rebuilt = model._get_ddp_logging_data().get("rebuilt_per_bucket_param_indices")
+        return [[0, 1, 2, 3, 4, 5]] if rebuilt is None else [[int(i) for i in b.split()] for b in rebuilt.split(",")]
+    out["buckets"] = []
+    fc3 = net[4]
+    for step in range(3):
+        x, y = batch(step, 8, 600)
+        seen = {}
+        if step == 2 and LIB == "ramp":
+            # fc3's local gradient, from a plain replica with the same weights
+            plain = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 600), nn.ReLU(), nn.Linear(600, 600))
+            plain.load_state_dict(net.state_dict())
+            F.mse_loss(plain(mine(x)), mine(y)).backward()
+            local = plain[4].weight.grad.clone()
+
+            def hook(grad):
+                # runs once fc3 is done, before fc2 and fc1: wait (up to 3 s) for the averaged fc3
+                # gradient to land while backward is held here
+                start = time.monotonic()
+                while time.monotonic() - start < 3.0 and fc3.weight.grad is not None and \
+                        bool((fc3.weight.grad == local).all()):
+                    time.sleep(0.001)
+                seen["grad"] = fc3.weight.grad.clone()
+                return grad
+            def on_output(module, inputs, output):
+                output.register_hook(hook)
+            handle = net[2].register_forward_hook(on_output)
+        model.zero_grad()
+        F.mse_loss(model(mine(x)), mine(y)).backward()
+        if seen:
+            handle.remove()
+            out["overlapped"] = bool((seen["grad"] == fc3.weight.grad).all()) and \
+                not bool((fc3.weight.grad == local).all())
+        out["buckets"].append(buckets())
+
+
 def early_exit(out, kill):
     net = mlp()
     init_weights(net, 0)
@@ -208,7 +253,7 @@ def early_exit(out, kill):
 
 SCENARIOS = {"train": train, "no_sync": no_sync, "unused": unused, "find_unused": find_unused,
              "buffers": lambda out: buffers(out, True), "no_buffers": lambda out: buffers(out, False),
-             "api": api, "killed": lambda out: early_exit(out, True), "uneven": lambda out: early_exit(out, False)}
+             "api": api, "overlap": overlap, "killed": lambda out: early_exit(out, True), "uneven": lambda out: early_exit(out, False)}
 
 if __name__ == "__main__":
     out = {}

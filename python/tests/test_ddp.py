@@ -165,6 +165,20 @@ def test_module_state_dict_kwargs_and_errors_as_torch(tmp_path):
     assert o["kwargs"][1] == 7
 
 
+def test_buckets_rebuilt_as_torch_and_reduced_during_backward(tmp_path):
+    codes, ours = run_ranks("ramp", "overlap", 2, tmp_path)
+    assert codes == [0, 0]
+    for o in ours:
+        # the averaged gradient of the last layer arrived while backward was held in an earlier layer's hook
+        assert o["overlapped"], o
+        assert o["buckets"] == ours[0]["buckets"]  # rank 0's ready order everywhere
+    assert ours[0]["buckets"][0] == [[0, 1, 2, 3, 4, 5]]  # 1.13: one bucket until the rebuild
+    assert ours[0]["buckets"][1] == ours[0]["buckets"][2]  # rebuilt once, at the second forward
+    _, theirs = run_ranks("torch", "overlap", 2, tmp_path)
+    # torch logs the rebuilt buckets one iteration late: [[5, 4], [3, 2, 1, 0]] (ties in any order)
+    assert [sorted(b) for b in ours[0]["buckets"][2]] == [sorted(b) for b in theirs[0]["buckets"][2]]
+
+
 @pytest.mark.parametrize("how", ["killed", "uneven"])
 def test_rank_that_stops_early_fails_the_others_fast(how, tmp_path):
     # rank 1 runs 2 batches, then dies (killed) or destroys its group and exits (uneven); rank 0's

@@ -1,6 +1,7 @@
 // Nodes, saved tensors, and the pass that runs a graph backward.
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <mutex>
 
 #include "function.h"
@@ -92,6 +93,11 @@ void make_accumulator(const Tensor& leaf) {
   AutogradMeta& m = *leaf.impl().autograd;
   if (m.grad_accumulator) return;
   auto a = std::make_shared<AccumulateGrad>();
+  // Last in creation order but first when ready, as PyTorch's (sequence_nr UINT64_MAX): a leaf's
+  // gradient is accumulated, and its post hooks run, as soon as it is complete rather than after
+  // every other node. DDP's hooks start the buckets' all_reduce there, so communication overlaps
+  // the rest of backward.
+  a->sequence_nr = std::numeric_limits<std::uint64_t>::max();
   a->leaf = leaf.impl_ptr();
   m.grad_accumulator = std::move(a);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <numeric>
 #include <unordered_set>
@@ -350,8 +351,12 @@ Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<ProcessGroup> group
   s.div = 1.0 / double(s.group->size());
   s.ready.assign(s.params.size(), 0);
   s.local_used = zeros({std::int64_t(s.params.size())}, ScalarType::Int32);
-  // 1.13's DDP: buckets by registration order, then reversed (gradients usually arrive last first).
-  auto assignment = compute_bucket_assignment_by_size(s.params, {first_bucket_bytes, bucket_bytes_cap});
+  // 1.13's DDP: one bucket per dtype until the rebuild after the first iteration (which fills them in
+  // the order gradients arrived); with find_unused_parameters (never rebuilt), buckets by
+  // registration order, reversed (gradients usually arrive last layer first).
+  const auto initial_limits = find_unused_parameters ? std::vector<std::int64_t>{first_bucket_bytes, bucket_bytes_cap}
+                                                     : std::vector<std::int64_t>{INT64_MAX};
+  auto assignment = compute_bucket_assignment_by_size(s.params, initial_limits);
   std::reverse(assignment.begin(), assignment.end());
   s.initialize_buckets(assignment);
   static std::atomic<int> next_id{1 << 29};  // apart from Python's and modules' hook ids

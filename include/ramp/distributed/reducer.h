@@ -9,9 +9,11 @@
 // the reduced values back into `.grad` on the worker; a final callback of the backward pass
 // (autograd::queue_callback) waits for every bucket, so `.grad` is averaged when backward returns.
 //
-// Buckets start in reverse parameter order (the order gradients usually arrive) and are rebuilt
-// once, at the forward after the first backward, in the order gradients did arrive (rank 0's order,
-// broadcast, so every rank queues the same all_reduces in the same order).
+// As 1.13: one bucket (per dtype) for the first iteration, then rebuilt once, at the forward after
+// the first backward, in the order gradients did arrive (rank 0's order, broadcast, so every rank
+// queues the same all_reduces in the same order). With find_unused_parameters there is no rebuild:
+// the buckets are by size from the start, in reverse parameter order (the order gradients usually
+// arrive).
 //
 //   Reducer reducer(params, group);
 //   reducer.rebuild_buckets();                 // each forward (raises if the last one did not finish)
