@@ -3,8 +3,9 @@ cross-entropy, SGD) at batch 64 per rank on 2 ranks over loopback, ramp beside t
 Gloo), the same processes running both, interleaved. Each round times a block of steps of every
 variant (a barrier before each block): the DDP step, the same step under no_sync() (no
 communication: what the sync costs beyond it is the un-overlapped part), and the plain model with no
-DDP (the single-process ratio the DDP ratio is held against). Medians over rounds, on rank 0; ratios
-are torch / ramp (> 1: ramp faster) and sync / no_sync.
+DDP (the single-process ratio the DDP ratio is held against). Medians over rounds, on rank 0; the
+ratios (torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each
+taken between blocks a few milliseconds apart (the machine's load swings between rounds).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_ddp.py [--ranks 2] [--rounds 15] [--steps 20]
 """
@@ -54,16 +55,18 @@ def rank_main(rank, ws, folder, rounds, steps):
             opt.step()
         return model, step
 
-    variants = {}
+    built = {}
     for name, lib, wrap in (("ramp", ramp, RDDP), ("torch", torch, torch.nn.parallel.DistributedDataParallel)):
         model, step = variant(lib, wrap)
-        variants[name + " DDP"] = step
+        built[name + " DDP"] = step
 
         def no_sync_step(model=model, step=step):
             with model.no_sync():
                 step()
-        variants[name + " DDP no_sync"] = no_sync_step
-        variants[name + " plain"] = variant(lib, None)[1]
+        built[name + " DDP no_sync"] = no_sync_step
+        built[name + " plain"] = variant(lib, None)[1]
+    # the two libraries' blocks of one variant side by side, and DDP beside no_sync
+    variants = {k: built[k] for v in ("DDP", "DDP no_sync", "plain") for k in ("ramp " + v, "torch " + v)}
     times = {k: [] for k in variants}
     for r in range(rounds + 2):  # 2 warm-up rounds
         for name, step in variants.items():
@@ -75,13 +78,15 @@ def rank_main(rank, ws, folder, rounds, steps):
                 times[name].append((time.perf_counter() - t0) / steps)
     if rank == 0:
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-        print("| variant | ramp ms | torch ms | torch / ramp |")
+        def ratio(a, b):
+            return statistics.median(x / y for x, y in zip(times[a], times[b]))
+        print("| variant | ramp ms | torch ms | torch / ramp (median of per-round ratios) |")
         print("| --- | --- | --- | --- |")
         for v in ("DDP", "DDP no_sync", "plain"):
             print("| %s | %.3f | %.3f | %.2f |" % (v, med["ramp " + v], med["torch " + v],
-                                                  med["torch " + v] / med["ramp " + v]))
+                                                  ratio("torch " + v, "ramp " + v)))
         for lib in ("ramp", "torch"):
-            print("%s: DDP / no_sync = %.2f" % (lib, med[lib + " DDP"] / med[lib + " DDP no_sync"]))
+            print("%s: DDP / no_sync = %.2f (median of per-round ratios)" % (lib, ratio(lib + " DDP", lib + " DDP no_sync")))
         sys.stdout.flush()
     tdist.destroy_process_group()
     dist.destroy_process_group()
