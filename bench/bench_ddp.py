@@ -3,7 +3,8 @@ cross-entropy, SGD) at batch 64 per rank on 2 ranks over loopback, ramp beside t
 Gloo), the same processes running both, interleaved. Each round times a block of steps of every
 variant (a barrier before each block): the DDP step, the same step under no_sync() (no
 communication: what the sync costs beyond it is the un-overlapped part), and the plain model with no
-DDP (the single-process ratio the DDP ratio is held against). Medians over rounds, on rank 0; the
+DDP (the single-process ratio the DDP ratio is held against), and a lone all_reduce of the
+gradients' 203,530 floats (what the sync adds: the MLP is one bucket). Medians over rounds, on rank 0; the
 ratios (torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each
 taken between blocks a few milliseconds apart (the machine's load swings between rounds).
 
@@ -65,8 +66,14 @@ def rank_main(rank, ws, folder, rounds, steps):
                 step()
         built[name + " DDP no_sync"] = no_sync_step
         built[name + " plain"] = variant(lib, None)[1]
+    # what the sync adds: one all_reduce of every gradient (this MLP's single bucket), in lockstep
+    n = 784 * 256 + 256 + 256 * 10 + 10
+    ra, ta = ramp.ones(n), torch.ones(n)
+    built["ramp all_reduce"] = lambda: dist.all_reduce(ra)
+    built["torch all_reduce"] = lambda: tdist.all_reduce(ta)
     # the two libraries' blocks of one variant side by side, and DDP beside no_sync
-    variants = {k: built[k] for v in ("DDP", "DDP no_sync", "plain") for k in ("ramp " + v, "torch " + v)}
+    kinds = ("DDP", "DDP no_sync", "plain", "all_reduce")
+    variants = {k: built[k] for v in kinds for k in ("ramp " + v, "torch " + v)}
     times = {k: [] for k in variants}
     for r in range(rounds + 2):  # 2 warm-up rounds
         for name, step in variants.items():
@@ -82,7 +89,7 @@ def rank_main(rank, ws, folder, rounds, steps):
             return statistics.median(x / y for x, y in zip(times[a], times[b]))
         print("| variant | ramp ms | torch ms | torch / ramp (median of per-round ratios) |")
         print("| --- | --- | --- | --- |")
-        for v in ("DDP", "DDP no_sync", "plain"):
+        for v in kinds:
             print("| %s | %.3f | %.3f | %.2f |" % (v, med["ramp " + v], med["torch " + v],
                                                   ratio("torch " + v, "ramp " + v)))
         for lib in ("ramp", "torch"):
