@@ -3,21 +3,36 @@
 // loss, train and test accuracy, time. The same in Python (and in PyTorch, for the time per
 // epoch beside it): examples/train_fashion_mnist.py.
 //
-//   ramp_train_fashion_mnist [mlp|cnn|both] [epochs]      (defaults: both; mlp 5 epochs, cnn 1)
+//   ramp_train_fashion_mnist [mlp|cnn|both] [epochs] [--limit N] [--distributed]
+//   (defaults: both; mlp 5 epochs, cnn 1; --limit: the first N training and test images only)
+//
+// --distributed trains data-parallel over the ranks a torchrun-style launcher started (RANK,
+// LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT): a Gloo group through env://, each rank its
+// DistributedSampler share of the images (1.13's rule: a permutation seeded 0 + epoch, padded to a
+// multiple of the world size, every world_size-th from the rank), the model in
+// DistributedDataParallel; rank 0 prints. By hand, two ranks:
+//   for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500
+//     build/ramp_train_fashion_mnist mlp --distributed & done; wait       (one line)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ramp/autograd.h"
 #include "ramp/data.h"
+#include "ramp/distributed.h"
 #include "ramp/nn.h"
 #include "ramp/nn/loss.h"
+#include "ramp/nn/parallel.h"
 #include "ramp/nn/utils.h"
 #include "ramp/ops.h"
 #include "ramp/optim.h"
+#include "ramp/random.h"
 
 using namespace ramp;
+namespace dist = ramp::distributed;
 
 namespace {
 
@@ -47,18 +62,42 @@ double accuracy(nn::Module& model, const Tensor& images, const Tensor& labels) {
   return 100.0 * double(right) / double(labels.size(0));
 }
 
-void train(const std::string& kind, int epochs, const data::ImagesLabels& train_set, const data::ImagesLabels& test_set) {
+// This rank's DistributedSampler indices for an epoch (torch.utils.data.DistributedSampler's rule
+// with shuffle=True, seed=0, drop_last=False; ramp's permutation, as ramp.utils.data's sampler).
+Tensor rank_share(std::int64_t n, std::int64_t epoch) {
+  const std::int64_t ws = dist::get_world_size(), rank = dist::get_rank();
+  Generator g{std::uint64_t(epoch)};  // seed 0 + epoch
+  Tensor order = randperm(n, &g);
+  const std::int64_t per_rank = (n + ws - 1) / ws;
+  const std::int64_t* perm = order.data<std::int64_t>();
+  std::vector<std::int64_t> mine;
+  for (std::int64_t i = rank; i < per_rank * ws; i += ws) mine.push_back(perm[i % n]);  // padded from the start
+  Tensor t = empty({std::int64_t(mine.size())}, ScalarType::Int64);
+  std::copy(mine.begin(), mine.end(), t.data<std::int64_t>());
+  return t;
+}
+
+void train(const std::string& kind, int epochs, const data::ImagesLabels& train_set, const data::ImagesLabels& test_set,
+           bool distributed) {
   manual_seed(0);
-  auto model = make_model(kind);
-  std::printf("%s\n", model->repr().c_str());
+  auto replica = make_model(kind);
+  const int rank = distributed ? dist::get_rank() : 0;
+  if (rank == 0) std::printf("%s\n", replica->repr().c_str());
+  // rank 0's weights everywhere; gradients averaged over the ranks in backward
+  auto model = distributed ? std::make_shared<nn::parallel::DistributedDataParallel>(replica) : replica;
   optim::SGD opt(model->parameters(), {.lr = 0.05, .momentum = 0.9});
   optim::StepLR schedule(opt, /*step_size=*/2, /*gamma=*/0.5);
-  data::DataLoader loader(train_set.images, train_set.labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
+  data::DataLoader shuffled(train_set.images, train_set.labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
     std::int64_t right = 0, seen = 0;
-    for (auto [x, y] : loader) {
+    std::optional<data::DataLoader> share;
+    if (distributed) {
+      Tensor idx = rank_share(train_set.labels.size(0), epoch);
+      share.emplace(index_select(train_set.images, 0, idx), index_select(train_set.labels, 0, idx), 64);
+    }
+    for (auto [x, y] : distributed ? *share : shuffled) {
       Tensor logits = (*model)(x);
       Tensor loss = cross_entropy(logits, y);
       opt.zero_grad();
@@ -71,9 +110,11 @@ void train(const std::string& kind, int epochs, const data::ImagesLabels& train_
     }
     schedule.step();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("[%s] epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  time %.1f s\n", kind.c_str(), epoch,
-                epochs, loss_sum / double(seen), 100.0 * double(right) / double(seen),
-                accuracy(*model, test_set.images, test_set.labels), seconds);
+    if (rank != 0) continue;  // rank 0 reports its share's loss and accuracy, and tests its replica
+    const std::string ranks = distributed ? " x" + std::to_string(dist::get_world_size()) + " ranks" : "";
+    std::printf("[%s%s] epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  time %.1f s\n", kind.c_str(),
+                ranks.c_str(), epoch, epochs, loss_sum / double(seen), 100.0 * double(right) / double(seen),
+                accuracy(*replica, test_set.images, test_set.labels), seconds);
     std::fflush(stdout);
   }
 }
@@ -81,20 +122,37 @@ void train(const std::string& kind, int epochs, const data::ImagesLabels& train_
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string which = argc > 1 ? argv[1] : "both";
-  if (which != "mlp" && which != "cnn" && which != "both") {
-    std::fprintf(stderr, "usage: %s [mlp|cnn|both] [epochs]\n", argv[0]);
+  std::vector<std::string> positional;
+  bool distributed = false;
+  std::int64_t limit = -1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--distributed") distributed = true;
+    else if (a == "--limit" && i + 1 < argc) limit = std::atoll(argv[++i]);
+    else positional.push_back(a);
+  }
+  std::string which = !positional.empty() ? positional[0] : "both";
+  if ((which != "mlp" && which != "cnn" && which != "both") || positional.size() > 2) {
+    std::fprintf(stderr, "usage: %s [mlp|cnn|both] [epochs] [--limit N] [--distributed]\n", argv[0]);
     return 2;
   }
   try {
+    if (distributed) dist::init_process_group("gloo", "env://");
     auto train_set = data::load_fashion_mnist(true), test_set = data::load_fashion_mnist(false);
-    std::printf("Fashion-MNIST: %lld training and %lld test images\n", static_cast<long long>(train_set.labels.size(0)),
-                static_cast<long long>(test_set.labels.size(0)));
+    if (limit > 0)
+      for (auto* set : {&train_set, &test_set}) {
+        set->images = set->images.narrow(0, 0, std::min(limit, set->images.size(0)));
+        set->labels = set->labels.narrow(0, 0, std::min(limit, set->labels.size(0)));
+      }
+    if (!distributed || dist::get_rank() == 0)
+      std::printf("Fashion-MNIST: %lld training and %lld test images\n",
+                  static_cast<long long>(train_set.labels.size(0)), static_cast<long long>(test_set.labels.size(0)));
     for (std::string kind : {"mlp", "cnn"}) {
       if (which != "both" && which != kind) continue;
-      int epochs = argc > 2 ? std::atoi(argv[2]) : kind == "mlp" ? 5 : 1;
-      train(kind, epochs, train_set, test_set);
+      int epochs = positional.size() > 1 ? std::atoi(positional[1].c_str()) : kind == "mlp" ? 5 : 1;
+      train(kind, epochs, train_set, test_set, distributed);
     }
+    if (distributed) dist::destroy_process_group();
   } catch (const Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -161,6 +161,13 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
               bool retain_graph = false);
 void backward(const Tensor& root, const Tensor& grad_root = {}, bool retain_graph = false);
 
+// Runs `callback` once the backward pass in progress on this thread has run all its nodes, before
+// backward() returns (1.13's Variable._execution_engine.queue_callback): DDP's "wait for the buckets
+// and write .grad" step. Callbacks run in the order queued (one may queue more); one that throws
+// ends the pass with its error. Outside a pass: 1.13's "Final callbacks can only be installed
+// during backward pass."
+void queue_callback(std::function<void()> callback);
+
 // Compares the analytical Jacobian of `fn` at `inputs` with central finite differences, as
 // torch.autograd.gradcheck (inputs should be float64). Returns true, or throws with the first
 // mismatch when raise_exception, else returns false.

@@ -3,6 +3,7 @@
 // threads (and a DDP hook's Work callbacks later) run while Gloo waits.
 #include "bindings.h"
 #include "ramp/distributed.h"
+#include "ramp/distributed/reducer.h"
 
 namespace ramp::py_ {
 
@@ -46,6 +47,23 @@ void init_distributed(py::module_& top) {
       },
       py::arg("backend"), py::arg("init_method"), py::arg("rank"), py::arg("world_size"), py::arg("timeout_s"),
       release());
+  // DistributedDataParallel's parts (python/ramp/nn/parallel/distributed.py drives them as the C++
+  // nn::parallel::DistributedDataParallel does). The autograd hooks and the end-of-backward
+  // callback are C++ and run without the GIL.
+  py::class_<d::Reducer>(m, "Reducer")
+      .def(py::init<std::vector<Tensor>, std::shared_ptr<d::ProcessGroup>, std::int64_t, bool, std::int64_t>(),
+           py::arg("params"), py::arg("process_group"), py::arg("bucket_bytes_cap"),
+           py::arg("find_unused_parameters"), py::arg("first_bucket_bytes") = d::kDefaultFirstBucketBytes, release())
+      .def("_rebuild_buckets", &d::Reducer::rebuild_buckets, release())
+      .def("prepare_for_backward", &d::Reducer::prepare_for_backward, py::arg("outputs"), release())
+      .def("_bucket_indices", &d::Reducer::bucket_indices);
+  m.def("_verify_params_across_processes",
+        [](d::ProcessGroup& g, const std::vector<Tensor>& params) { d::verify_params_across_processes(g, params); },
+        py::arg("process_group"), py::arg("params"), release());
+  m.def("_broadcast_coalesced", &d::broadcast_coalesced, py::arg("process_group"), py::arg("tensors"),
+        py::arg("buffer_size"), py::arg("src") = 0, release());
+  m.def("_compute_bucket_assignment_by_size", &d::compute_bucket_assignment_by_size, py::arg("tensors"),
+        py::arg("bucket_size_limits"), py::arg("order") = std::vector<std::size_t>{});
   m.def("destroy_process_group", &d::destroy_process_group, release());
   m.def("is_initialized", &d::is_initialized);
   // Python's reference to the group: when it is the last one (after destroy_process_group), the

@@ -1,6 +1,7 @@
 // Nodes, saved tensors, and the pass that runs a graph backward.
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <mutex>
 
 #include "function.h"
@@ -92,6 +93,11 @@ void make_accumulator(const Tensor& leaf) {
   AutogradMeta& m = *leaf.impl().autograd;
   if (m.grad_accumulator) return;
   auto a = std::make_shared<AccumulateGrad>();
+  // Last in creation order but first when ready, as PyTorch's (sequence_nr UINT64_MAX): a leaf's
+  // gradient is accumulated, and its post hooks run, as soon as it is complete rather than after
+  // every other node. DDP's hooks start the buckets' all_reduce there, so communication overlaps
+  // the rest of backward.
+  a->sequence_nr = std::numeric_limits<std::uint64_t>::max();
   a->leaf = leaf.impl_ptr();
   m.grad_accumulator = std::move(a);
 }
@@ -294,8 +300,19 @@ using Captures = std::vector<std::pair<std::shared_ptr<Node>, std::uint32_t>>;
 // Where a gradient for output `nr` of `n` gathers.
 Tensor& buffer_of(Node& n, std::uint32_t nr) { return nr == 0 ? n.buffer : n.more_buffers[nr - 1]; }
 
+// The final callbacks of the pass running on this thread (null outside a pass).
+thread_local std::vector<std::function<void()>>* final_callbacks = nullptr;
+
 std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* captures) {
   NoGradGuard no_grad;
+  std::vector<std::function<void()>> callbacks;
+  struct CurrentCallbacks {
+    std::vector<std::function<void()>>* prev;
+    explicit CurrentCallbacks(std::vector<std::function<void()>>* now) : prev(final_callbacks) {
+      final_callbacks = now;
+    }
+    ~CurrentCallbacks() { final_callbacks = prev; }
+  } current_callbacks(&callbacks);
   // Count each node's incoming edges; `pass` marks the nodes this pass has seen.
   static std::atomic<std::uint64_t> passes{0};
   const std::uint64_t pass = passes.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -468,6 +485,11 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* cap
       if (--c->pending == 0) push(c);
     }
   }
+  // By index: a callback may queue another.
+  for (std::size_t i = 0; i < callbacks.size(); ++i) {
+    auto callback = std::move(callbacks[i]);
+    callback();
+  }
   return captured;
 }
 
@@ -515,6 +537,11 @@ Roots make_roots(std::span<const Tensor> outputs, std::span<const Tensor> grads,
 }
 
 }  // namespace
+
+void queue_callback(std::function<void()> callback) {
+  RAMP_CHECK(final_callbacks, "Final callbacks can only be installed during backward pass.");
+  final_callbacks->push_back(std::move(callback));
+}
 
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
   run(make_roots(roots, grad_roots, true), retain_graph, nullptr);

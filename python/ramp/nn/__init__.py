@@ -1,5 +1,6 @@
 """ramp.nn: torch 1.13's nn — Module and Parameter, the layers, the activation modules (ReLU, LeakyReLU,
-PReLU, ..., Softmax, generated from the C++ entries), the losses, init, functional, utils (clip_grad_*), and ``get_activation(name)``
+PReLU, ..., Softmax, generated from the C++ entries), the losses, init, functional, utils (clip_grad_*), parallel
+(DistributedDataParallel), and ``get_activation(name)``
 to build an activation module by name ("relu", "LeakyReLU", ...)."""
 from .. import _generate
 from . import functional, init
@@ -15,6 +16,7 @@ from .normalization import LayerNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from . import utils
+from . import parallel
 
 _CLASSES = {e["module"]: _generate.make_module(e, Module, Parameter) for e in _generate.REGISTRY}
 globals().update(_CLASSES)
