@@ -3,7 +3,8 @@
 //   ramp_launch_worker env           joins through env://, all_reduces its rank, prints its environment
 //   ramp_launch_worker exit R CODE   rank R exits CODE at once; the others sleep 60 s
 //   ramp_launch_worker sleep         prints "ready <rank> <pid>", sleeps 60 s
-//   ramp_launch_worker new_group     (3 ranks) new_group's 1.13 semantics, checked against exact answers
+//   ramp_launch_worker new_group     (3 ranks) new_group's 1.13 semantics and Work::wait(timeout),
+//                                    checked against exact answers
 // Prints one line per rank; exit status 0 when every check passed.
 #include <unistd.h>
 
@@ -90,6 +91,18 @@ void new_group_checks() {
   expect_error([] { dist::new_group(std::vector<int>{0, 0}); }, "new_group: ranks has duplicates");
   expect_error([] { dist::new_group(std::vector<int>{0}, dist::kDefaultTimeout, "nccl"); },
                "Distributed package doesn't have NCCL built in");
+  // Work::wait(timeout): rank 1 comes late; rank 0 gives up after 200 ms, then waits it out
+  dist::barrier();
+  if (me == 1) std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  Tensor late = ramp::ones({2});
+  auto w = dist::all_reduce(late, dist::ReduceOp::SUM, /*async_op=*/true);
+  if (me == 0) {
+    auto start = std::chrono::steady_clock::now();
+    expect_error([&] { w->wait(std::chrono::milliseconds(200)); }, "Operation timed out!");
+    expect(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000), "wait(200 ms) returned late");
+    expect(!w->is_completed(), "still running after the timed-out wait");
+  }
+  expect(w->wait() && late.to_vector() == std::vector<double>(2, 3.0), "the late all_reduce");
   dist::barrier();
 }
 
