@@ -200,8 +200,8 @@ void ProcessGroup::check_member(const char* op) const {
 
 namespace {
 
-// Gloo's full mesh among the group's ranks through `store` under `prefix`, then the worker starts.
-// `what` names the call in errors ("init_process_group", "new_group").
+// Gloo's full mesh among the group's ranks (s.rank, s.size) through `store` under `prefix`, on a
+// transport device of its own. `what` names the call in errors ("init_process_group", "new_group").
 std::shared_ptr<gloo::rendezvous::Context> connect(ProcessGroupState& s, gloo::rendezvous::Store& store,
                                                    const std::string& prefix, const char* what) {
   sigset_t old;
@@ -305,6 +305,17 @@ std::shared_ptr<ProcessGroup> current() {
   return g_default;
 }
 
+// "gloo" in any case; 1.13's errors for the backends it knows but this build lacks, and for others.
+void check_backend(const std::string& backend, bool empty_ok) {
+  std::string name = backend;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name == "nccl" || name == "mpi" || name == "ucc") {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+    throw Error("Distributed package doesn't have " + name + " built in");
+  }
+  RAMP_CHECK_T(ValueError, name == "gloo" || (empty_ok && name.empty()), "Invalid backend: '", backend, "'");
+}
+
 }  // namespace
 
 std::string_view reduce_op_name(ReduceOp op) {
@@ -314,13 +325,7 @@ std::string_view reduce_op_name(ReduceOp op) {
 
 void init_process_group(const std::string& backend, std::string init_method, int rank, int world_size,
                         Timeout timeout) {
-  std::string name = backend;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (name == "nccl" || name == "mpi" || name == "ucc") {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
-    throw Error("Distributed package doesn't have " + name + " built in");
-  }
-  RAMP_CHECK_T(ValueError, name == "gloo", "Invalid backend: '", backend, "'");
+  check_backend(backend, /*empty_ok=*/false);
   RAMP_CHECK(!is_initialized(), "trying to initialize the default process group twice!");
   if (init_method.empty()) init_method = "env://";
   auto group = ProcessGroup::create(init_method, rank, world_size, timeout);
@@ -358,13 +363,7 @@ int get_world_size(const GroupPtr& group) {
 
 GroupPtr new_group(const std::optional<std::vector<int>>& ranks, Timeout timeout, const std::string& backend) {
   auto world = default_group();
-  std::string name = backend;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (name == "nccl" || name == "mpi" || name == "ucc") {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
-    throw Error("Distributed package doesn't have " + name + " built in");
-  }
-  RAMP_CHECK_T(ValueError, name.empty() || name == "gloo", "Invalid backend: '", backend, "'");
+  check_backend(backend, /*empty_ok=*/true);  // "": the default group's
   std::vector<int> members;
   if (ranks) {
     members = *ranks;

@@ -289,6 +289,8 @@ int launch(const std::vector<std::string>& args, const std::string& python) {
                "anything else runs as it is. If one rank fails, the others are stopped. See docs/distributed.md.",
                name};
   app.prefix_command();  // the program and its arguments: everything from the first positional on
+  app.footer("After the options: program-or-script args... (what every rank runs), e.g.\n  " + name +
+             " --nproc-per-node 2 --standalone train.py --epochs 3");
   Options o;
   // torchrun spells its options with underscores; both spellings are accepted.
   app.add_option("--nproc-per-node,--nproc_per_node", o.nproc, "processes on this node: N, or cpu/auto")
