@@ -4,6 +4,7 @@ under a deadline; new_group and Work are checked against torch 1.13's gloo doing
 same processes (launch_script.py)."""
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -137,14 +138,18 @@ def test_killed_rank_named_with_its_signal(tmp_path):
 
 
 def read_ready(proc, n, deadline):
-    """The pids of the first n "ready RANK PID" lines."""
-    pids = []
+    """The pids of the first n "ready RANK PID" lines, waiting at most until `deadline` (select on the
+    pipe: a plain readline could block forever)."""
+    fd, buf, pids = proc.stdout.fileno(), b"", []
     while len(pids) < n:
-        assert time.monotonic() < deadline, "ranks never became ready"
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read()
-        if line.startswith("ready"):
-            pids.append(int(line.split()[2]))
+        left = deadline - time.monotonic()
+        assert left > 0, "ranks never became ready"
+        if not select.select([fd], [], [], left)[0]:
+            continue
+        chunk = os.read(fd, 4096)
+        assert chunk, "the launcher closed its output before the ranks were ready"
+        *lines, buf = (buf + chunk).split(b"\n")
+        pids += [int(line.split()[2]) for line in lines if line.startswith(b"ready")]
     return pids
 
 
