@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ inline constexpr Timeout kDefaultTimeout = std::chrono::minutes(30);  // default
 class Work {
  public:
   bool wait();
+  // At most `timeout` (1.13's Work.wait(timeout)): throws 1.13's "Operation timed out!" if the op
+  // has not finished by then (it keeps running; a later wait() may still succeed).
+  bool wait(Timeout timeout);
   bool is_completed() const;
   bool is_success() const;  // completed without error
   std::exception_ptr exception() const;
@@ -61,12 +65,19 @@ using WorkPtr = std::shared_ptr<Work>;
 struct ProcessGroupState;  // src/distributed/process_group.h
 
 // A group of `size` ranks joined over a key-value store (file:// -> Gloo's FileStore, tcp:// and
-// env:// -> ramp's TCPStore hosted by rank 0).
+// env:// -> ramp's TCPStore hosted by rank 0). new_group's groups join through the default group's
+// store; on a rank outside the group, new_group returns a non-member group (1.13's
+// GroupMember.NON_GROUP_MEMBER): rank() and size() are -1 and its collectives throw.
 class ProcessGroup {
  public:
   ~ProcessGroup();
-  int rank() const;
+  int rank() const;  // in this group: ranks are renumbered 0..size()-1 in the order of ranks()
   int size() const;
+  bool is_member() const;
+  // The members as ranks of the default group ("global ranks"), by group rank.
+  const std::vector<int>& ranks() const;
+  int group_rank(int global_rank) const;  // throws if that rank is not a member
+  int global_rank(int group_rank) const;
   Timeout timeout() const;
   std::string backend() const { return "gloo"; }
 
@@ -87,14 +98,19 @@ class ProcessGroup {
   // or throws at `timeout`.
   static std::shared_ptr<ProcessGroup> create(const std::string& init_method, int rank, int world_size,
                                               Timeout timeout);
+  // new_group's work: every rank of this (default) group calls it with the same sorted `ranks`.
+  std::shared_ptr<ProcessGroup> create_subgroup(const std::vector<int>& ranks, Timeout timeout);
 
  private:
   explicit ProcessGroup(std::unique_ptr<ProcessGroupState> state);
+  void check_member(const char* op) const;
   WorkPtr enqueue(std::string op, std::vector<Tensor> tensors, std::function<void(std::uint32_t tag)> run);
   std::unique_ptr<ProcessGroupState> state_;
 };
 
-// ---- torch.distributed's module-level API on the default group ----
+using GroupPtr = std::shared_ptr<ProcessGroup>;
+
+// ---- torch.distributed's module-level API; `group` nullptr = the default group ----
 
 // backend: "gloo" (any case). init_method: "env://" (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT),
 // "tcp://host:port" or "file:///path/to/folder"; rank and world_size -1 take them from the URL's
@@ -103,19 +119,35 @@ void init_process_group(const std::string& backend, std::string init_method = "e
                         int world_size = -1, Timeout timeout = kDefaultTimeout);
 void destroy_process_group();
 bool is_initialized();
-int get_rank();  // throws when no default group
-int get_world_size();
+// In `group` (throws when no default group); -1 on a non-member, as 1.13.
+int get_rank(const GroupPtr& group = nullptr);
+int get_world_size(const GroupPtr& group = nullptr);
 std::string get_backend();
 // The default group (throws 1.13's "Default process group has not been initialized, ..." if none).
 std::shared_ptr<ProcessGroup> default_group();
 
-// The collectives: with async_op they return the Work, else they wait and return nullptr.
-WorkPtr all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::SUM, bool async_op = false);
-WorkPtr broadcast(Tensor& tensor, int src, bool async_op = false);
-WorkPtr all_gather(std::vector<Tensor>& tensor_list, const Tensor& tensor, bool async_op = false);
-WorkPtr reduce(Tensor& tensor, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false);
-WorkPtr gather(const Tensor& tensor, std::vector<Tensor>* gather_list, int dst = 0, bool async_op = false);
-WorkPtr scatter(Tensor& tensor, const std::vector<Tensor>* scatter_list, int src = 0, bool async_op = false);
-WorkPtr barrier(bool async_op = false);
+// 1.13's new_group: every rank of the default group must call it, with the same ranks (any order;
+// nullopt = all). Members get a group whose ranks are renumbered in sorted order; the others a
+// non-member group. Returns after every rank has joined (a barrier on the default group). backend:
+// "" or "gloo". Errors as 1.13's; duplicate or no ranks are refused (1.13 would hang or fail).
+GroupPtr new_group(const std::optional<std::vector<int>>& ranks = std::nullopt, Timeout timeout = kDefaultTimeout,
+                   const std::string& backend = "");
+int get_group_rank(const GroupPtr& group, int global_rank);  // 1.13's names; identity on the default group
+int get_global_rank(const GroupPtr& group, int group_rank);
+
+// The collectives: with async_op they return the Work, else they wait and return nullptr. src/dst
+// are ranks of the default group (global ranks, as 1.13 takes them) and must be members of `group`.
+// On a non-member group they do nothing and return nullptr (1.13 warns and returns None).
+WorkPtr all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::SUM, bool async_op = false, const GroupPtr& group = nullptr);
+WorkPtr broadcast(Tensor& tensor, int src, bool async_op = false, const GroupPtr& group = nullptr);
+WorkPtr all_gather(std::vector<Tensor>& tensor_list, const Tensor& tensor, bool async_op = false,
+                   const GroupPtr& group = nullptr);
+WorkPtr reduce(Tensor& tensor, int dst, ReduceOp op = ReduceOp::SUM, bool async_op = false,
+               const GroupPtr& group = nullptr);
+WorkPtr gather(const Tensor& tensor, std::vector<Tensor>* gather_list, int dst = 0, bool async_op = false,
+               const GroupPtr& group = nullptr);
+WorkPtr scatter(Tensor& tensor, const std::vector<Tensor>* scatter_list, int src = 0, bool async_op = false,
+                const GroupPtr& group = nullptr);
+WorkPtr barrier(bool async_op = false, const GroupPtr& group = nullptr);
 
 }  // namespace ramp::distributed

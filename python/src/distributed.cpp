@@ -4,8 +4,27 @@
 #include "bindings.h"
 #include "ramp/distributed.h"
 #include "ramp/distributed/reducer.h"
+#include "run/launch.h"
 
 namespace ramp::py_ {
+namespace {
+
+// Python's reference to a group: when it is the last one (after destroy_process_group), the
+// group's destructor joins its worker, which may need the GIL to drop a finished op's tensors
+// (NumPy-backed ones) or run a future's callback, so the GIL is released around it.
+std::shared_ptr<ramp::distributed::ProcessGroup> python_owned(std::shared_ptr<ramp::distributed::ProcessGroup> group) {
+  auto* raw = group.get();
+  return std::shared_ptr<ramp::distributed::ProcessGroup>(raw, [keep = std::move(group)](auto*) mutable {
+    if (PyGILState_Check()) {
+      py::gil_scoped_release release;
+      keep.reset();
+    } else {
+      keep.reset();
+    }
+  });
+}
+
+}  // namespace
 
 void init_distributed(py::module_& top) {
   namespace d = ramp::distributed;
@@ -22,16 +41,49 @@ void init_distributed(py::module_& top) {
       .value("BOR", d::ReduceOp::BOR)
       .value("BXOR", d::ReduceOp::BXOR);
 
-  py::class_<d::Work, std::shared_ptr<d::Work>>(m, "Work")
-      .def("wait", &d::Work::wait, release())
-      .def("is_completed", &d::Work::is_completed)
-      .def("is_success", &d::Work::is_success);
-
   auto ms = [](double seconds) { return d::Timeout(std::int64_t(seconds * 1000.0 + 0.5)); };
+  // ramp.distributed adds 1.13's Python-level methods (wait(timeout), exception, get_future, ...) on
+  // top of these; dynamic_attr: it keeps the op's output tensors on the Work for result()/futures.
+  py::class_<d::Work, std::shared_ptr<d::Work>>(m, "Work", py::dynamic_attr())
+      .def(
+          "_wait",
+          [ms](d::Work& w, double timeout_s) { return timeout_s > 0 ? w.wait(ms(timeout_s)) : w.wait(); },
+          py::arg("timeout_s") = 0.0, release())
+      .def("is_completed", &d::Work::is_completed)
+      .def("is_success", &d::Work::is_success)
+      // the op's error text, or None
+      .def("_error",
+           [](const d::Work& w) -> py::object {
+             auto e = w.exception();
+             if (!e) return py::none();
+             try {
+               std::rethrow_exception(e);
+             } catch (const std::exception& x) {
+               return py::str(x.what());
+             }
+           })
+      // fn() once the op finished: on Gloo's worker thread (with the GIL), or at once if it has.
+      // The Python object is only touched (and released) under the GIL.
+      .def("_then", [](d::Work& w, py::function fn) {
+        std::shared_ptr<py::object> held(new py::object(std::move(fn)), [](py::object* o) {
+          py::gil_scoped_acquire gil;
+          delete o;
+        });
+        w.then([held] {
+          py::gil_scoped_acquire gil;
+          try {
+            (*held)();
+          } catch (py::error_already_set& e) {
+            e.discard_as_unraisable("ramp.distributed Work callback");
+          }
+        });
+      });
   py::class_<d::ProcessGroup, std::shared_ptr<d::ProcessGroup>>(m, "ProcessGroup")
       .def("rank", &d::ProcessGroup::rank)
       .def("size", &d::ProcessGroup::size)
       .def("name", &d::ProcessGroup::backend)
+      .def("is_member", &d::ProcessGroup::is_member)
+      .def("ranks", &d::ProcessGroup::ranks)
       .def("allreduce", &d::ProcessGroup::all_reduce, py::arg("tensor"), py::arg("op") = d::ReduceOp::SUM)
       .def("broadcast", &d::ProcessGroup::broadcast, py::arg("tensor"), py::arg("root"))
       .def("allgather", &d::ProcessGroup::all_gather, py::arg("outputs"), py::arg("input"))
@@ -65,21 +117,22 @@ void init_distributed(py::module_& top) {
   m.def("_compute_bucket_assignment_by_size", &d::compute_bucket_assignment_by_size, py::arg("tensors"),
         py::arg("bucket_size_limits"), py::arg("order") = std::vector<std::size_t>{});
   m.def("destroy_process_group", &d::destroy_process_group, release());
+  // python -m ramp.distributed.run: ramp-run's code (tools/run/launch.cpp) inside this interpreter; it
+  // blocks until the ranks exit, without the GIL (it installs its own signal handlers meanwhile).
+  m.def("_launch", &ramp::run::launch, py::arg("args"), py::arg("python"), release());
   m.def("is_initialized", &d::is_initialized);
-  // Python's reference to the group: when it is the last one (after destroy_process_group), the
-  // group's destructor joins its worker, which may need the GIL to drop a finished op's tensors
-  // (NumPy-backed ones), so the GIL is released around it.
-  m.def("default_group", [] {
-    auto group = d::default_group();
-    return std::shared_ptr<d::ProcessGroup>(group.get(), [keep = group](d::ProcessGroup*) mutable {
-      if (PyGILState_Check()) {
-        py::gil_scoped_release release;
-        keep.reset();
-      } else {
-        keep.reset();
-      }
-    });
-  });
+  m.def("default_group", [] { return python_owned(d::default_group()); });
+  m.def(
+      "new_group",
+      [ms](std::optional<std::vector<int>> ranks, double timeout_s, const std::string& backend) {
+        d::GroupPtr group;
+        {
+          py::gil_scoped_release release;
+          group = d::new_group(ranks, ms(timeout_s), backend);
+        }
+        return python_owned(std::move(group));
+      },
+      py::arg("ranks"), py::arg("timeout_s"), py::arg("backend"));
 }
 
 }  // namespace ramp::py_

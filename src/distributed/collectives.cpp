@@ -13,6 +13,7 @@
 #include <gloo/scatter.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "process_group.h"
@@ -132,6 +133,7 @@ void unpack(const Tensor& flat, std::vector<Tensor>& list) {
 }  // namespace
 
 WorkPtr ProcessGroup::all_reduce(Tensor tensor, ReduceOp op) {
+  check_member("all_reduce");
   ReduceFn fn = reduce_fn(tensor.dtype(), op);
   auto ctx = state_->context;
   auto timeout = state_->timeout;
@@ -150,6 +152,7 @@ WorkPtr ProcessGroup::all_reduce(Tensor tensor, ReduceOp op) {
 }
 
 WorkPtr ProcessGroup::broadcast(Tensor tensor, int root) {
+  check_member("broadcast");
   check_root("broadcast", root, size());
   auto ctx = state_->context;
   auto timeout = state_->timeout;
@@ -168,6 +171,7 @@ WorkPtr ProcessGroup::broadcast(Tensor tensor, int root) {
 }
 
 WorkPtr ProcessGroup::reduce(Tensor tensor, int root, ReduceOp op) {
+  check_member("reduce");
   check_root("reduce", root, size());
   ReduceFn fn = reduce_fn(tensor.dtype(), op);
   auto ctx = state_->context;
@@ -188,6 +192,7 @@ WorkPtr ProcessGroup::reduce(Tensor tensor, int root, ReduceOp op) {
 }
 
 WorkPtr ProcessGroup::all_gather(std::vector<Tensor> outputs, Tensor input) {
+  check_member("all_gather");
   check_list("allgather", "output", outputs, std::size_t(size()), input);
   auto ctx = state_->context;
   auto timeout = state_->timeout;
@@ -211,6 +216,7 @@ WorkPtr ProcessGroup::all_gather(std::vector<Tensor> outputs, Tensor input) {
 }
 
 WorkPtr ProcessGroup::gather(std::vector<Tensor> outputs, Tensor input, int root) {
+  check_member("gather");
   check_root("gather", root, size());
   if (rank() == root)
     check_list("gather", "output", outputs, std::size_t(size()), input);
@@ -240,6 +246,7 @@ WorkPtr ProcessGroup::gather(std::vector<Tensor> outputs, Tensor input, int root
 }
 
 WorkPtr ProcessGroup::scatter(Tensor output, std::vector<Tensor> inputs, int root) {
+  check_member("scatter");
   check_root("scatter", root, size());
   if (rank() == root)
     check_list("scatter", "input", inputs, std::size_t(size()), output);
@@ -270,6 +277,7 @@ WorkPtr ProcessGroup::scatter(Tensor output, std::vector<Tensor> inputs, int roo
 }
 
 WorkPtr ProcessGroup::barrier() {
+  check_member("barrier");
   auto ctx = state_->context;
   auto timeout = state_->timeout;
   return enqueue("barrier", {}, [=](std::uint32_t tag) {
@@ -280,34 +288,56 @@ WorkPtr ProcessGroup::barrier() {
   });
 }
 
-// ---- the module-level forms on the default group ----
+// ---- the module-level forms: the default group or `group`, global ranks for src/dst ----
 namespace {
 WorkPtr finish(WorkPtr work, bool async_op) {
   if (async_op) return work;
   work->wait();
   return nullptr;
 }
+
+// The group an op runs on (src/dst are translated to its ranks unless it is the default group, whose
+// root check keeps ProcessGroupGloo's text); null when this rank is not a member (1.13 warns and does nothing).
+GroupPtr on(const GroupPtr& group, const char* op) {
+  auto world = default_group();  // 1.13's error when there is none
+  if (!group) return world;
+  if (group->is_member()) return group;
+  std::fprintf(stderr, "UserWarning: Running %s on global rank %d which does not belong to the given group.\n", op,
+               world->rank());
+  return nullptr;
+}
 }  // namespace
 
-WorkPtr all_reduce(Tensor& tensor, ReduceOp op, bool async_op) {
-  return finish(default_group()->all_reduce(tensor, op), async_op);
+WorkPtr all_reduce(Tensor& tensor, ReduceOp op, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "all_reduce");
+  return g ? finish(g->all_reduce(tensor, op), async_op) : nullptr;
 }
-WorkPtr broadcast(Tensor& tensor, int src, bool async_op) {
-  return finish(default_group()->broadcast(tensor, src), async_op);
+WorkPtr broadcast(Tensor& tensor, int src, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "broadcast");
+  return g ? finish(g->broadcast(tensor, (group ? g->group_rank(src) : src)), async_op) : nullptr;
 }
-WorkPtr all_gather(std::vector<Tensor>& tensor_list, const Tensor& tensor, bool async_op) {
-  return finish(default_group()->all_gather(tensor_list, tensor), async_op);
+WorkPtr all_gather(std::vector<Tensor>& tensor_list, const Tensor& tensor, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "all_gather");
+  return g ? finish(g->all_gather(tensor_list, tensor), async_op) : nullptr;
 }
-WorkPtr reduce(Tensor& tensor, int dst, ReduceOp op, bool async_op) {
-  return finish(default_group()->reduce(tensor, dst, op), async_op);
+WorkPtr reduce(Tensor& tensor, int dst, ReduceOp op, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "reduce");
+  return g ? finish(g->reduce(tensor, (group ? g->group_rank(dst) : dst), op), async_op) : nullptr;
 }
-WorkPtr gather(const Tensor& tensor, std::vector<Tensor>* gather_list, int dst, bool async_op) {
-  return finish(default_group()->gather(gather_list ? *gather_list : std::vector<Tensor>{}, tensor, dst), async_op);
+WorkPtr gather(const Tensor& tensor, std::vector<Tensor>* gather_list, int dst, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "gather");
+  return g ? finish(g->gather(gather_list ? *gather_list : std::vector<Tensor>{}, tensor, (group ? g->group_rank(dst) : dst)), async_op)
+           : nullptr;
 }
-WorkPtr scatter(Tensor& tensor, const std::vector<Tensor>* scatter_list, int src, bool async_op) {
-  return finish(default_group()->scatter(tensor, scatter_list ? *scatter_list : std::vector<Tensor>{}, src),
-                async_op);
+WorkPtr scatter(Tensor& tensor, const std::vector<Tensor>* scatter_list, int src, bool async_op, const GroupPtr& group) {
+  auto g = on(group, "scatter");
+  return g ? finish(g->scatter(tensor, scatter_list ? *scatter_list : std::vector<Tensor>{}, (group ? g->group_rank(src) : src)),
+                    async_op)
+           : nullptr;
 }
-WorkPtr barrier(bool async_op) { return finish(default_group()->barrier(), async_op); }
+WorkPtr barrier(bool async_op, const GroupPtr& group) {
+  auto g = on(group, "barrier");
+  return g ? finish(g->barrier(), async_op) : nullptr;
+}
 
 }  // namespace ramp::distributed

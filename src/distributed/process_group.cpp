@@ -48,6 +48,13 @@ bool Work::wait() {
   return true;
 }
 
+bool Work::wait(Timeout timeout) {
+  std::unique_lock lock(mu_);
+  if (!done_cv_.wait_for(lock, timeout, [&] { return done_; })) throw Error("Operation timed out!");
+  if (error_) std::rethrow_exception(error_);
+  return true;
+}
+
 bool Work::is_completed() const {
   std::lock_guard lock(mu_);
   return done_;
@@ -151,7 +158,7 @@ void run_worker(ProcessGroupState& s) {
 }  // namespace
 
 ProcessGroup::ProcessGroup(std::unique_ptr<ProcessGroupState> state) : state_(std::move(state)) {
-  state_->worker = std::thread([s = state_.get()] { run_worker(*s); });
+  if (state_->context) state_->worker = std::thread([s = state_.get()] { run_worker(*s); });
 }
 
 ProcessGroup::~ProcessGroup() {
@@ -166,12 +173,59 @@ ProcessGroup::~ProcessGroup() {
   // one ends, at the latest at the timeout, before the join.
   for (auto& t : never_ran)
     t.work->finish(std::make_exception_ptr(Error(t.op + ": the process group was destroyed before the operation ran")));
-  state_->worker.join();
+  if (state_->worker.joinable()) state_->worker.join();
 }
 
 int ProcessGroup::rank() const { return state_->rank; }
 int ProcessGroup::size() const { return state_->size; }
+bool ProcessGroup::is_member() const { return state_->context != nullptr; }
+const std::vector<int>& ProcessGroup::ranks() const { return state_->ranks; }
 Timeout ProcessGroup::timeout() const { return state_->timeout; }
+
+int ProcessGroup::group_rank(int global_rank) const {
+  auto it = std::find(state_->ranks.begin(), state_->ranks.end(), global_rank);
+  RAMP_CHECK(it != state_->ranks.end(), "Global rank ", global_rank, " is not part of group");
+  return int(it - state_->ranks.begin());
+}
+
+int ProcessGroup::global_rank(int group_rank) const {
+  RAMP_CHECK(group_rank >= 0 && group_rank < int(state_->ranks.size()), "Group rank ", group_rank,
+             " is not part of group");
+  return state_->ranks[std::size_t(group_rank)];
+}
+
+void ProcessGroup::check_member(const char* op) const {
+  RAMP_CHECK(is_member(), op, ": this rank is not a member of the group (new_group returned it a non-member group)");
+}
+
+namespace {
+
+// Gloo's full mesh among the group's ranks (s.rank, s.size) through `store` under `prefix`, on a
+// transport device of its own. `what` names the call in errors ("init_process_group", "new_group").
+std::shared_ptr<gloo::rendezvous::Context> connect(ProcessGroupState& s, gloo::rendezvous::Store& store,
+                                                   const std::string& prefix, const char* what) {
+  sigset_t old;
+  block_sigpipe(&old);  // Gloo's event loop thread starts here and inherits the mask
+  std::shared_ptr<gloo::transport::Device> device;
+  try {
+    device = make_device(s.master_addr);
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  auto context = std::make_shared<gloo::rendezvous::Context>(s.rank, s.size);
+  context->setTimeout(s.timeout);
+  gloo::rendezvous::PrefixStore prefixed(prefix, store);
+  try {
+    context->connectFullMesh(prefixed, device);
+  } catch (const std::exception& e) {
+    throw Error(detail::cat(what, " failed on rank ", s.rank, " (world size ", s.size, "): ", e.what()));
+  }
+  return context;
+}
+
+}  // namespace
 
 std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_method, int rank, int world_size,
                                                    Timeout timeout) {
@@ -182,26 +236,10 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_metho
   s->size = r.world_size;
   s->timeout = timeout;
   s->store = std::move(r.store);
-  sigset_t old;
-  block_sigpipe(&old);  // Gloo's event loop thread starts here and inherits the mask
-  std::shared_ptr<gloo::transport::Device> device;
-  try {
-    device = make_device(r.master_addr);
-  } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    throw;
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  s->context = std::make_shared<gloo::rendezvous::Context>(s->rank, s->size);
-  s->context->setTimeout(timeout);
-  // torch's prefix for the default group's keys: new_group's groups will use their own.
-  gloo::rendezvous::PrefixStore prefixed("default_pg", *s->store);
-  try {
-    s->context->connectFullMesh(prefixed, device);
-  } catch (const std::exception& e) {
-    throw Error(detail::cat("init_process_group failed on rank ", s->rank, " (world size ", s->size,
-                            "): ", e.what()));
-  }
+  s->master_addr = r.master_addr;
+  for (int i = 0; i < s->size; ++i) s->ranks.push_back(i);
+  // torch's prefix for the default group's keys; new_group's groups use "1", "2", ...
+  s->context = connect(*s, *s->store, "default_pg", "init_process_group");
   std::shared_ptr<ProcessGroup> group(new ProcessGroup(std::move(s)));
   // A barrier before returning (torch has its store-based one): past it, every rank has finished
   // joining, so rank 0 may end the group (and its store server) while no one still reads the store.
@@ -209,6 +247,38 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const std::string& init_metho
     group->barrier()->wait();
   } catch (const std::exception& e) {
     throw Error(detail::cat("init_process_group failed on rank ", group->rank(), ": ", e.what()));
+  }
+  return group;
+}
+
+std::shared_ptr<ProcessGroup> ProcessGroup::create_subgroup(const std::vector<int>& ranks, Timeout timeout) {
+  RAMP_CHECK(state_->store, "new_group: only the default group can create groups");
+  RAMP_CHECK_T(ValueError, timeout.count() > 0, "new_group: timeout must be positive");
+  // The same number on every rank (members or not): the new group's key prefix in the store.
+  int number;
+  {
+    std::lock_guard lock(state_->mu);
+    number = ++state_->groups_created;
+  }
+  auto s = std::make_unique<ProcessGroupState>();
+  s->ranks = ranks;
+  s->timeout = timeout;
+  s->master_addr = state_->master_addr;
+  auto me = std::find(ranks.begin(), ranks.end(), rank());
+  if (me == ranks.end()) {
+    s->rank = s->size = -1;
+  } else {
+    s->rank = int(me - ranks.begin());
+    s->size = int(ranks.size());
+    s->context = connect(*s, *state_->store, std::to_string(number), "new_group");
+  }
+  std::shared_ptr<ProcessGroup> group(new ProcessGroup(std::move(s)));
+  // 1.13's store-based barrier: every rank of the default group has passed new_group before any
+  // returns, so no rank sends on the new group before its peers joined it.
+  try {
+    barrier()->wait();
+  } catch (const std::exception& e) {
+    throw Error(detail::cat("new_group failed on rank ", rank(), ": ", e.what()));
   }
   return group;
 }
@@ -235,6 +305,17 @@ std::shared_ptr<ProcessGroup> current() {
   return g_default;
 }
 
+// "gloo" in any case; 1.13's errors for the backends it knows but this build lacks, and for others.
+void check_backend(const std::string& backend, bool empty_ok) {
+  std::string name = backend;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name == "nccl" || name == "mpi" || name == "ucc") {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+    throw Error("Distributed package doesn't have " + name + " built in");
+  }
+  RAMP_CHECK_T(ValueError, name == "gloo" || (empty_ok && name.empty()), "Invalid backend: '", backend, "'");
+}
+
 }  // namespace
 
 std::string_view reduce_op_name(ReduceOp op) {
@@ -244,13 +325,7 @@ std::string_view reduce_op_name(ReduceOp op) {
 
 void init_process_group(const std::string& backend, std::string init_method, int rank, int world_size,
                         Timeout timeout) {
-  std::string name = backend;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (name == "nccl" || name == "mpi" || name == "ucc") {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
-    throw Error("Distributed package doesn't have " + name + " built in");
-  }
-  RAMP_CHECK_T(ValueError, name == "gloo", "Invalid backend: '", backend, "'");
+  check_backend(backend, /*empty_ok=*/false);
   RAMP_CHECK(!is_initialized(), "trying to initialize the default process group twice!");
   if (init_method.empty()) init_method = "env://";
   auto group = ProcessGroup::create(init_method, rank, world_size, timeout);
@@ -277,8 +352,42 @@ std::shared_ptr<ProcessGroup> default_group() {
   return group;
 }
 
-int get_rank() { return default_group()->rank(); }
-int get_world_size() { return default_group()->size(); }
+int get_rank(const GroupPtr& group) {
+  auto world = default_group();
+  return group ? group->rank() : world->rank();
+}
+int get_world_size(const GroupPtr& group) {
+  auto world = default_group();
+  return group ? group->size() : world->size();
+}
+
+GroupPtr new_group(const std::optional<std::vector<int>>& ranks, Timeout timeout, const std::string& backend) {
+  auto world = default_group();
+  check_backend(backend, /*empty_ok=*/true);  // "": the default group's
+  std::vector<int> members;
+  if (ranks) {
+    members = *ranks;
+    std::sort(members.begin(), members.end());
+    RAMP_CHECK(int(members.size()) <= world->size(),
+               "the new group's world size should be less or equal to the world size set by init_process_group");
+    for (int r : members)
+      RAMP_CHECK(r >= 0 && r < world->size(),
+                 "The new group's rank should be within the the world_size set by init_process_group");  // 1.13's text
+    RAMP_CHECK_T(ValueError, !members.empty(), "new_group: ranks is empty (None means every rank)");
+    RAMP_CHECK_T(ValueError, std::adjacent_find(members.begin(), members.end()) == members.end(),
+                 "new_group: ranks has duplicates");
+  } else {
+    for (int r = 0; r < world->size(); ++r) members.push_back(r);
+  }
+  return world->create_subgroup(members, timeout);
+}
+
+int get_group_rank(const GroupPtr& group, int global_rank) {
+  return group ? group->group_rank(global_rank) : global_rank;
+}
+int get_global_rank(const GroupPtr& group, int group_rank) {
+  return group ? group->global_rank(group_rank) : group_rank;
+}
 std::string get_backend() { return default_group()->backend(); }
 
 }  // namespace ramp::distributed

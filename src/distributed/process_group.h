@@ -21,9 +21,12 @@ struct Task {
 };
 
 struct ProcessGroupState {
-  std::unique_ptr<gloo::rendezvous::Store> store;  // kept: new_group will join through it
-  std::shared_ptr<gloo::rendezvous::Context> context;
-  int rank = 0, size = 1;
+  std::unique_ptr<gloo::rendezvous::Store> store;  // the default group's: new_group's groups join through it
+  std::string master_addr;                         // where the store is (picks the listening address)
+  std::shared_ptr<gloo::rendezvous::Context> context;  // null on a non-member
+  int rank = 0, size = 1;                          // -1, -1 on a non-member
+  std::vector<int> ranks;                          // global ranks, by group rank
+  int groups_created = 0;                          // the default group's count of new_group calls
   Timeout timeout{};
   std::mutex mu;
   std::condition_variable cv;
