@@ -34,6 +34,10 @@ template <class E> struct Softmax {
   D d;
   VecMath<D> m{d};
 
+  // AVX2 has masked loads and stores of 32- and 64-bit lanes (vmaskmov), which never touch the
+  // masked-off lanes: a column block narrower than a vector (dim 0 of [64, 10]) needs no copy.
+  template <class S> static constexpr bool kMaskedFloat = HWY_TARGET == HWY_AVX2 && std::is_same_v<S, T>;
+
   // w <= N elements of storage type S at p, as T lanes; lanes past w hold `pad`.
   template <class S> V load(const S* p, std::int64_t w, T pad) const {
     using LS = Lanes<S>;
@@ -41,6 +45,8 @@ template <class E> struct Softmax {
     V v;
     if constexpr (LS::kMaskedTail) {
       v = LS::load_n(d, p, std::size_t(w));
+    } else if constexpr (kMaskedFloat<S>) {
+      v = hn::MaskedLoad(hn::FirstN(d, std::size_t(w)), d, p);
     } else {
       HWY_ALIGN S buf[N] = {};
       std::memcpy(buf, p, std::size_t(w) * sizeof(S));
@@ -53,6 +59,8 @@ template <class E> struct Softmax {
     if (w == N) return LS::store(v, d, p);
     if constexpr (LS::kMaskedTail) {
       LS::store_n(v, d, p, std::size_t(w));
+    } else if constexpr (kMaskedFloat<S>) {
+      hn::BlendedStore(v, hn::FirstN(d, std::size_t(w)), d, p);
     } else {
       HWY_ALIGN S buf[N];
       LS::store(v, d, buf);
@@ -160,13 +168,23 @@ template <class E> struct Softmax {
   using Sum = std::conditional_t<sizeof(T) == 8, TwoSums, DoubleLanes>;
 #endif
 
+  // exp(x) for x in [-inf, 0] (or NaN, in lanes whose result is discarded): no overflow to fix up,
+  // and Highway's Exp gives 0 below its range, so VecMath's IEEE wrapper is not needed; float32 on
+  // AVX-512 uses VecMath's shorter exp.
+  V exp_nonpositive(V x) const {
+#if HWY_TARGET == HWY_AVX3
+    if constexpr (VecMath<D>::kFastExp) return m.exp(x);
+#endif
+    return hn::Exp(d, x);
+  }
+
   // exp(x - mx), with the rounding error of x - mx put back (see the top of the file).
   V exp_shifted(V x, V mx) const {
     const V dx = hn::Sub(x, mx);
     const V bb = hn::Sub(dx, x);
     V c = hn::Sub(hn::Sub(x, hn::Sub(dx, bb)), hn::Add(mx, bb));
     c = hn::IfThenElseZero(hn::Eq(c, c), c);  // x = -inf: exp is 0, c is NaN
-    const V e = m.exp(dx);
+    const V e = exp_nonpositive(dx);
     return hn::MulAdd(e, c, e);
   }
 
