@@ -34,8 +34,9 @@ template <class E> struct Softmax {
   D d;
   VecMath<D> m{d};
 
-  // AVX2 has masked loads and stores of 32- and 64-bit lanes (vmaskmov), which never touch the
-  // masked-off lanes: a column block narrower than a vector (dim 0 of [64, 10]) needs no copy.
+  // AVX2 has masked loads of 32- and 64-bit lanes (vmaskmov), which never touch the masked-off
+  // lanes: a column block narrower than a vector (dim 0 of [64, 10]) is read with no copy. (Its
+  // masked stores are microcoded on AMD, several times slower than a copy through the stack.)
   template <class S> static constexpr bool kMaskedFloat = HWY_TARGET == HWY_AVX2 && std::is_same_v<S, T>;
 
   // w <= N elements of storage type S at p, as T lanes; lanes past w hold `pad`.
@@ -59,8 +60,6 @@ template <class E> struct Softmax {
     if (w == N) return LS::store(v, d, p);
     if constexpr (LS::kMaskedTail) {
       LS::store_n(v, d, p, std::size_t(w));
-    } else if constexpr (kMaskedFloat<S>) {
-      hn::BlendedStore(v, hn::FirstN(d, std::size_t(w)), d, p);
     } else {
       HWY_ALIGN S buf[N];
       LS::store(v, d, buf);
@@ -239,7 +238,9 @@ template <class E> struct Softmax {
     acc = A::sum(d, acc);
     a.each([&](std::int64_t o, std::int64_t w) {
       const V yv = load(y + o, w, 0), gv = load(g + o, w, 0);
-      store(log ? hn::NegMulAdd(m.exp(yv), acc, gv) : hn::Mul(yv, hn::Sub(gv, acc)), dx + o, w);
+      // y <= 0 (NaN in a row whose max was not finite: kept, as 1.13's exp(NaN))
+      const V e = log ? hn::IfThenElse(hn::IsNaN(yv), yv, exp_nonpositive(yv)) : yv;
+      store(log ? hn::NegMulAdd(e, acc, gv) : hn::Mul(yv, hn::Sub(gv, acc)), dx + o, w);
     });
   }
 
