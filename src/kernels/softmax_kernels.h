@@ -139,7 +139,14 @@ template <class E> struct Softmax {
       }
       const V one = hn::Set(d, T(1));
       s = hn::Add(s, hn::Sub(count, one));
-      return log ? hn::Log1p(d, s) : hn::Div(one, hn::Add(one, s));
+      if (!log) return hn::Div(one, hn::Add(one, s));
+      // glibc's log1p (within an ulp; Highway's vector Log1p is 2 ulp off at times, all of which
+      // shows in log_softmax next to the max): once per row or per column, not per element.
+      if (reduce) return hn::Set(d, T(std::log1p(double(hn::GetLane(s)))));
+      HWY_ALIGN T lanes[N];
+      hn::Store(s, d, lanes);
+      for (auto& l : lanes) l = T(std::log1p(double(l)));
+      return hn::Load(d, lanes);
     }
   };
   struct DoubleLanes {  // float lanes elsewhere: a double per lane

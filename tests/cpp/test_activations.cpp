@@ -378,6 +378,60 @@ TEST(Activations, SoftmaxMatchesDoubleFormula) {
   EXPECT_EQ(implicit_softmax_dim(3), 0);
 }
 
+// Worst error in ulps of the output dtype against long double, on each path of the kernels (short
+// rows through the transposed panel, long rows, columns narrower and wider than a vector) at this
+// instruction set ($RAMP_ISA: the kernels_avx2 / kernels_baseline tests run it again there).
+TEST(Activations, SoftmaxUlpsAgainstLongDouble) {
+  using LD = long double;
+  auto ulp = [](LD want, ScalarType t) -> LD {
+    const LD a = std::fabs(want);
+    if (t == ScalarType::Float64) return LD(std::nextafter(double(a), kInf) - double(a));
+    const float f = float(a);
+    const LD u = LD(std::nextafter(f, float(kInf)) - f);
+    return t == ScalarType::BFloat16 ? u * 65536 : u;
+  };
+  std::mt19937_64 gen(11);
+  std::normal_distribution<double> normal(0.0, 3.0);
+  struct Case {
+    std::vector<std::int64_t> sizes;
+    std::int64_t dim;
+  };
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const Case& c : {Case{{50, 16}, 1}, Case{{7, 100}, 1}, Case{{100, 7}, 0}, Case{{3, 40, 33}, 1}}) {
+      std::int64_t numel = 1;
+      for (std::int64_t s : c.sizes) numel *= s;
+      std::vector<double> v(static_cast<std::size_t>(numel));
+      for (double& e : v) e = normal(gen);
+      const Tensor x = from_vector(v, IntArrayRef(c.sizes.data(), c.sizes.size())).to(t);
+      const Tensor ls = log_softmax(x, {c.dim}).to(ScalarType::Float64).contiguous();
+      const Tensor sm = softmax(x, {c.dim}).to(ScalarType::Float64).contiguous();
+      const Tensor xd = x.to(ScalarType::Float64).contiguous();
+      const std::int64_t n = c.sizes[std::size_t(c.dim)];
+      std::int64_t inner = 1;
+      for (std::size_t i = std::size_t(c.dim) + 1; i < c.sizes.size(); ++i) inner *= c.sizes[i];
+      LD worst_ls = 0, worst_sm = 0;
+      for (std::int64_t o = 0; o < numel / (n * inner); ++o)
+        for (std::int64_t j = 0; j < inner; ++j) {
+          auto at = [&](std::int64_t k) { return (o * n + k) * inner + j; };
+          std::int64_t top = 0;
+          for (std::int64_t k = 1; k < n; ++k) top = xd.at(at(k)) > xd.at(at(top)) ? k : top;
+          const LD m = LD(xd.at(at(top)));
+          LD others = 0;  // sum of exp(x - m) over all but one maximum
+          for (std::int64_t k = 0; k < n; ++k) others += k == top ? 0 : std::exp(LD(xd.at(at(k))) - m);
+          const LD lse = std::log1p(others);
+          for (std::int64_t k = 0; k < n; ++k) {
+            const LD want_ls = (LD(xd.at(at(k))) - m) - lse, want_sm = std::exp(want_ls);
+            worst_ls = std::max(worst_ls, std::fabs(LD(ls.at(at(k))) - want_ls) / ulp(want_ls, t));
+            worst_sm = std::max(worst_sm, std::fabs(LD(sm.at(at(k))) - want_sm) / ulp(want_sm, t));
+          }
+        }
+      // bfloat16 is computed in float and rounded once: within half an ulp (plus float's error).
+      const LD bound_ls = t == ScalarType::BFloat16 ? 0.51L : 2, bound_sm = t == ScalarType::BFloat16 ? 0.51L : 3;
+      EXPECT_LE(worst_ls, bound_ls) << dtype_name(t) << " " << c.sizes.size() << "-d dim " << c.dim;
+      EXPECT_LE(worst_sm, bound_sm) << dtype_name(t) << " " << c.sizes.size() << "-d dim " << c.dim;
+    }
+}
+
 TEST(Activations, LookupByName) {
   Tensor x = tensor({-1.0, 2.0});
   EXPECT_EQ(activation_by_name("LeakyReLU", x).to_vector(), leaky_relu(x).to_vector());
