@@ -56,6 +56,7 @@ template <class F> void softmax_split(IntArrayRef sizes, std::int64_t dim, F f) 
                  }
                });
 }
+
 // (dx, dweight)
 std::pair<Tensor, Tensor> prelu_backward(const Tensor& x, const Tensor& w, const Tensor& g);
 
