@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 
+#include "ramp/autograd.h"
 #include "ramp/functional.h"
 
 namespace ramp {
@@ -376,6 +377,29 @@ TEST(Activations, SoftmaxMatchesDoubleFormula) {
   EXPECT_EQ(softmax(empty({2, 0}), {1}).numel(), 0);
   EXPECT_EQ(implicit_softmax_dim(2), 1);
   EXPECT_EQ(implicit_softmax_dim(3), 0);
+}
+
+// Split over threads (whole rows, or 64-column chunks of another dim) the results are the same
+// bits as on one thread, forward and backward.
+TEST(Activations, SoftmaxSplitOverThreadsIsExact) {
+  const int threads = get_num_threads();
+  for (const auto& [sizes, dim] : std::vector<std::pair<std::vector<std::int64_t>, std::int64_t>>{
+           {{700, 100}, 1}, {{4000, 10}, 1}, {{300, 200}, 0}, {{3, 300, 70}, 1}})
+    for (bool log : {false, true}) {
+      manual_seed(3);
+      const Tensor x = randn(IntArrayRef(sizes.data(), sizes.size())).mul(3.0).requires_grad_();
+      const Tensor g = randn(IntArrayRef(sizes.data(), sizes.size()));
+      auto run = [&](int n) {
+        set_num_threads(n);
+        Tensor y = log ? log_softmax(x, {dim}) : softmax(x, {dim});
+        Tensor dx = autograd::grad({y}, {x}, {g})[0];
+        return std::make_pair(y.detach().to_vector(), dx.to_vector());
+      };
+      const auto one = run(1), two = run(2);
+      EXPECT_EQ(one.first, two.first) << sizes[0] << " dim " << dim << " log " << log;
+      EXPECT_EQ(one.second, two.second) << sizes[0] << " dim " << dim << " log " << log;
+    }
+  set_num_threads(threads);
 }
 
 // Worst error in ulps of the output dtype against long double, on each path of the kernels (short
