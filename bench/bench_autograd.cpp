@@ -1,6 +1,6 @@
 // ramp's autograd vs PyTorch 1.13's (libtorch, C++) vs the memory-traffic limit, in one process.
 //
-//   ramp_bench_autograd [--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]
+//   ramp_bench_autograd [--sections relu,bwd,one,mlp,softmax,loss] [--threads 1,2] [--rounds N] [--sample-ms M]
 //
 // Sections:
 //   relu  relu forward + backward on 16M float32, 2 threads: `y = relu(x); y.backward(dy)`, then the
@@ -9,6 +9,10 @@
 //         the same bytes: read dy and y (or the n/8-byte mask), write dx.
 //   one   the same on one element, y.backward() with the implicit gradient: the fixed cost.
 //   mlp   a training step of Linear(784,256)-ReLU-Linear(256,10), batch 4096: time and peak memory.
+//   softmax  softmax and log_softmax on [4096,10], [64,10], [256,1000] along dims 1 and 0: forward,
+//         and the backward node alone, beside torch.
+//   loss  the loss of a training step, forward + backward (cross_entropy, nll_loss, the one-hot
+//         mul + sum of the mlp step, mse_loss) at batch 64 and 4096 by 10 classes.
 //
 // Timing as in bench_activations.cpp (bench/bench_common.h): interleaved rounds, medians, ratios as
 // medians of per-round ratios, 2-thread cases retried while the host squeezes the vCPUs.
@@ -22,6 +26,7 @@
 #include "ramp/allocator.h"
 #include "ramp/autograd.h"
 #include "ramp/functional.h"
+#include "ramp/nn/loss.h"
 #include "ramp/ops.h"
 #include "ramp/tensor.h"
 
@@ -651,12 +656,134 @@ void bench_mlp() {
   c10::SetCPUAllocator(g_counting.inner, 0);
 }
 
+// ---------------------------------------------------------------------------------------------
+// softmax / log_softmax forward and backward, and the loss reductions of a training step
+
+// Times ramp (variant 0) against torch (variant 1) at `threads`, with the fork/join probe at 2.
+struct Pair {
+  Result r;
+  std::string note;
+};
+Pair versus(int threads, std::function<void()> rf, std::function<void()> tf) {
+  set_threads(threads);
+  std::vector<Variant> vs{variant("ramp", [f = std::move(rf)] { f(); }), variant("torch", [f = std::move(tf)] { f(); })};
+  Pair p;
+  if (threads == 2) {
+    vs.push_back(variant("fork/join", fork_join));
+    int tries = 1;
+    p.r = measure_2t(vs, &tries);
+    p.note = squeezed(p.r.worst(2)) + retried(tries);
+  } else {
+    p.r = measure(vs);
+  }
+  return p;
+}
+
+void bench_softmax() {
+  std::printf(
+      "\n### softmax and log_softmax, float32\n\nInput randn × 3. Forward: `ramp::log_softmax(x, {.dim = d})` vs "
+      "`torch::log_softmax(x, d)`. Backward: the backward node alone, `autograd::grad({y}, {x}, {g}, "
+      "retain_graph)` on a kept graph (both engines' overhead included).\n\n");
+  std::printf(
+      "| op | shape | dim | thr | forward ramp | forward torch (%s) | torch/ramp | backward ramp | backward torch | "
+      "torch/ramp |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      g_cap.c_str());
+  const std::vector<std::vector<std::int64_t>> shapes{{4096, 10}, {64, 10}, {256, 1000}};
+  for (int threads : g_threads)
+    for (const auto& shape : shapes)
+      for (std::int64_t dim : {1, 0})
+        for (bool log : {true, false}) {
+          const std::int64_t n = shape[0] * shape[1];
+          const ramp::Tensor x = ramp_normal(n, 51, 3.0f).reshape({shape[0], shape[1]});
+          const ramp::Tensor g = ramp_normal(n, 52).reshape({shape[0], shape[1]});
+          const torch::Tensor tx = torch_view(x), tg = torch_view(g);
+          auto rfwd = [&, log](const ramp::Tensor& a) {
+            return log ? ramp::log_softmax(a, {.dim = dim}) : ramp::softmax(a, {.dim = dim});
+          };
+          auto tfwd = [&, log](const torch::Tensor& a) {
+            return log ? torch::log_softmax(a, dim) : torch::softmax(a, dim);
+          };
+          const Pair f = versus(threads, [&] { ramp::Tensor o = rfwd(x); }, [&] { torch::Tensor o = tfwd(tx); });
+          const ramp::Tensor xl = x.detach().requires_grad_(), yl = rfwd(xl);
+          const torch::Tensor txl = tx.detach().requires_grad_(true), tyl = tfwd(txl);
+          const Pair b = versus(
+              threads, [&] { auto gx = ramp::autograd::grad({yl}, {xl}, {g}, true); },
+              [&] { auto gx = torch::autograd::grad({tyl}, {txl}, {tg}, true); });
+          const std::string name = log ? "log_softmax" : "softmax";
+          const std::string shp = fmt("[%lld,%lld]", (long long)shape[0], (long long)shape[1]);
+          std::printf("| %s | %s | %lld | %d | %s | %s | %s%s | %s | %s | %s%s |\n", name.c_str(), shp.c_str(),
+                      (long long)dim, threads, fmt_time(f.r.time(0)).c_str(), fmt_time(f.r.time(1)).c_str(),
+                      fmt_ratio(f.r.ratio(1, 0)).c_str(), f.note.c_str(), fmt_time(b.r.time(0)).c_str(),
+                      fmt_time(b.r.time(1)).c_str(), fmt_ratio(b.r.ratio(1, 0)).c_str(), b.note.c_str());
+          std::fflush(stdout);
+          const std::string what = fmt("%s %s dim %lld, %d thr", name.c_str(), shp.c_str(), (long long)dim, threads);
+          target(what + " forward: ≥ 1.0× torch", fmt_ratio(f.r.ratio(1, 0)), f.r.ratio(1, 0) >= 1.0, f.note.find("⚠") == std::string::npos);
+          target(what + " backward: ≥ 1.0× torch", fmt_ratio(b.r.ratio(1, 0)), b.r.ratio(1, 0) >= 1.0, b.note.find("⚠") == std::string::npos);
+        }
+}
+
+void bench_loss() {
+  std::printf(
+      "\n### The loss of a training step, float32: forward + backward\n\nEach case builds the loss from leaves "
+      "that require grad and takes `autograd::grad({loss}, {leaf})`; targets are class indices (int64), "
+      "one-hot rows, or randn.\n\n");
+  std::printf("| loss | shape | thr | ramp | torch (%s) | torch/ramp |\n|---|---|---:|---:|---:|---:|\n", g_cap.c_str());
+  for (int threads : g_threads)
+    for (std::int64_t batch : {64, 4096}) {
+      const std::int64_t c = 10, n = batch * c;
+      const ramp::Tensor z = ramp_normal(n, 61, 3.0f).reshape({batch, c}).requires_grad_();
+      const ramp::Tensor logp = ramp::log_softmax(z.detach(), {.dim = 1}).requires_grad_();
+      const ramp::Tensor other = ramp_normal(n, 62).reshape({batch, c});
+      ramp::Tensor labels = ramp::empty({batch}, ramp::ScalarType::Int64), onehot = ramp::zeros({batch, c});
+      {
+        std::mt19937_64 gen(63);
+        for (std::int64_t i = 0; i < batch; ++i) {
+          const std::int64_t k = std::int64_t(gen() % std::uint64_t(c));
+          labels.data<std::int64_t>()[i] = k;
+          onehot.data<float>()[i * c + k] = 1.0f;
+        }
+      }
+      const torch::Tensor tz = torch_view(z.detach()).clone().requires_grad_(true);
+      const torch::Tensor tlogp = torch_view(logp.detach()).clone().requires_grad_(true);
+      const torch::Tensor tother = torch_view(other), tonehot = torch_view(onehot);
+      const torch::Tensor tlabels = torch::from_blob(labels.data<std::int64_t>(), {batch}, torch::kLong);
+      const double scale = -1.0 / double(batch);
+      struct Case {
+        const char* name;
+        std::function<void()> r, t;
+      };
+      namespace tF = torch::nn::functional;
+      std::vector<Case> cases{
+          {"`cross_entropy(z, labels)`", [&] { auto g = ramp::autograd::grad({ramp::cross_entropy(z, labels)}, {z}); },
+           [&] { auto g = torch::autograd::grad({tF::cross_entropy(tz, tlabels)}, {tz}); }},
+          {"`nll_loss(logp, labels)`", [&] { auto g = ramp::autograd::grad({ramp::nll_loss(logp, labels)}, {logp}); },
+           [&] { auto g = torch::autograd::grad({tF::nll_loss(tlogp, tlabels)}, {tlogp}); }},
+          {"`-(logp * onehot).sum() / batch`",
+           [&] { auto g = ramp::autograd::grad({logp.mul(onehot).sum().mul(scale)}, {logp}); },
+           [&] { auto g = torch::autograd::grad({(tlogp * tonehot).sum() * scale}, {tlogp}); }},
+          {"`mse_loss(z, other)`", [&] { auto g = ramp::autograd::grad({ramp::mse_loss(z, other)}, {z}); },
+           [&] { auto g = torch::autograd::grad({tF::mse_loss(tz, tother)}, {tz}); }},
+          {"`(logp * onehot).sum()` forward", [&] { ramp::Tensor o = logp.detach().mul(onehot).sum(); },
+           [&] { torch::NoGradGuard ng; torch::Tensor o = (tlogp * tonehot).sum(); }},
+      };
+      for (const Case& k : cases) {
+        const Pair p = versus(threads, k.r, k.t);
+        const std::string shp = fmt("[%lld,10]", (long long)batch);
+        std::printf("| %s | %s | %d | %s | %s | %s%s |\n", k.name, shp.c_str(), threads, fmt_time(p.r.time(0)).c_str(),
+                    fmt_time(p.r.time(1)).c_str(), fmt_ratio(p.r.ratio(1, 0)).c_str(), p.note.c_str());
+        std::fflush(stdout);
+        target(fmt("%s %s, %d thr: ≥ 1.0× torch", k.name, shp.c_str(), threads), fmt_ratio(p.r.ratio(1, 0)),
+               p.r.ratio(1, 0) >= 1.0, p.note.find("⚠") == std::string::npos);
+      }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  g_opt.sections = {"relu", "bwd", "one", "mlp"};
+  g_opt.sections = {"relu", "bwd", "one", "mlp", "softmax", "loss"};
   const int status =
-      parse_options(argc, argv, "[--sections relu,bwd,one,mlp] [--threads 1,2] [--rounds N] [--sample-ms M]",
+      parse_options(argc, argv, "[--sections relu,bwd,one,mlp,softmax,loss] [--threads 1,2] [--rounds N] [--sample-ms M]",
                     [](const std::string& a, auto& next) {
                       if (a != "--threads") return false;
                       g_threads.clear();
@@ -686,6 +813,8 @@ int main(int argc, char** argv) {
   if (g_opt.sections.count("bwd")) bench_backward_alone();
   if (g_opt.sections.count("one")) bench_one_element();
   if (g_opt.sections.count("mlp")) bench_mlp();
+  if (g_opt.sections.count("softmax")) bench_softmax();
+  if (g_opt.sections.count("loss")) bench_loss();
 
   print_targets_and_time(g_cap, t0);
   return 0;

@@ -12,6 +12,8 @@
 #include <hwy/contrib/math/math-inl.h>
 #include <sleef.h>
 
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -338,62 +340,7 @@ void mask_backward(const std::uint64_t* bits, const void* dyv, void* dxv, std::i
   }
 }
 
-// One pass for the max, one for exp and the sum, one to scale (or subtract the log of the sum).
-template <class E> void softmax(const void* xv, void* yv, std::int64_t rows, std::int64_t cols, bool log) {
-  using L = Lanes<E>;
-  using T = typename L::T;
-  const typename L::D d;
-  const VecMath<typename L::D> m{d};
-  const std::int64_t N = std::int64_t(hn::Lanes(d));
-  HWY_ALIGN E buf[hn::MaxLanes(typename L::D())];
-  HWY_ALIGN T tmp[hn::MaxLanes(typename L::D())];
-  // Visits row r in vectors; the tail is padded with `pad` and written back partially.
-  auto for_vectors = [&](const E* x, E* y, T pad, auto f) {
-    std::int64_t i = 0;
-    for (; i + N <= cols; i += N) {
-      auto v = f(L::load(d, x + i));
-      if (y) L::store(v, d, y + i);
-    }
-    if (i < cols) {
-      for (std::int64_t k = 0; k < N; ++k) buf[k] = convert<E>(pad);
-      std::memcpy(buf, x + i, std::size_t(cols - i) * sizeof(E));
-      auto v = f(L::load(d, buf));
-      if (y) {
-        L::store(v, d, buf);
-        std::memcpy(y + i, buf, std::size_t(cols - i) * sizeof(E));
-      }
-    }
-  };
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const E* x = static_cast<const E*>(xv) + r * cols;
-    E* y = static_cast<E*>(yv) + r * cols;
-    const T ninf = -std::numeric_limits<T>::infinity();
-    auto vmax = hn::Set(d, ninf);
-    for_vectors(x, nullptr, ninf, [&](auto v) {
-      vmax = hn::IfThenElse(hn::IsNaN(v), v, hn::IfThenElse(hn::Gt(v, vmax), v, vmax));
-      return v;
-    });
-    hn::Store(vmax, d, tmp);
-    T mx = tmp[0];
-    for (std::int64_t k = 1; k < N; ++k) mx = (tmp[k] != tmp[k] || tmp[k] > mx) ? tmp[k] : mx;
-    const auto vm = hn::Set(d, mx);
-    auto vsum = hn::Zero(d);
-    // Exp of the padding (-inf - max) is 0, so it adds nothing.
-    for_vectors(x, log ? nullptr : y, ninf, [&](auto v) {
-      auto e = m.exp(hn::Sub(v, vm));
-      vsum = hn::Add(vsum, e);
-      return e;
-    });
-    T sum = hn::GetLane(hn::SumOfLanes(d, vsum));
-    if (log) {
-      const auto shift = hn::Add(vm, hn::Set(d, T(std::log(sum))));
-      for_vectors(x, y, T(0), [&](auto v) { return hn::Sub(v, shift); });
-    } else {
-      const auto inv = hn::Set(d, T(1) / sum);
-      for_vectors(y, y, T(0), [&](auto v) { return hn::Mul(v, inv); });
-    }
-  }
-}
+#include "softmax_kernels.h"
 
 template <class A, class E> constexpr UnaryFn unary_for() {
   if constexpr (std::is_same_v<E, BFloat16> || std::is_floating_point_v<E>) return &unary<A, E>;
@@ -437,6 +384,9 @@ static Table make_table() {
   t.softmax[int(ScalarType::Float32)] = &softmax<float>;
   t.softmax[int(ScalarType::Float64)] = &softmax<double>;
   t.softmax[int(ScalarType::BFloat16)] = &softmax<BFloat16>;
+  t.softmax_backward[int(ScalarType::Float32)] = &softmax_backward<float>;
+  t.softmax_backward[int(ScalarType::Float64)] = &softmax_backward<double>;
+  t.softmax_backward[int(ScalarType::BFloat16)] = &softmax_backward<BFloat16>;
   add_elementwise(t);  // src/kernels/elementwise_kernels.cpp
   return t;
 }

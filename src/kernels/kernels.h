@@ -22,8 +22,13 @@ using MaskForwardFn = void (*)(const void* x, void* y, std::uint64_t* bits, std:
 using MaskBackwardFn = void (*)(const std::uint64_t* bits, const void* dy, void* dx, std::int64_t n, bool stream);
 // y[i] = op(a[i], b[i]) for i < n (y may be a or b).
 using BinaryFn = void (*)(const void* a, const void* b, void* y, std::int64_t n);
-// Softmax over contiguous rows: y[r, :] = softmax(x[r, :]) (log_softmax when `log`).
-using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t rows, std::int64_t cols, bool log);
+// Softmax (log_softmax when `log`) along dim of a contiguous [outer, dim, ld] block, for its first
+// `width` columns (x, y point at the first one): rows of the last dim are ld == width == 1.
+using SoftmaxFn = void (*)(const void* x, void* y, std::int64_t outer, std::int64_t dim, std::int64_t width,
+                           std::int64_t ld, bool log);
+// Its gradient, from the output y and the incoming gradient g (same layout).
+using SoftmaxBackwardFn = void (*)(const void* y, const void* g, void* dx, std::int64_t outer, std::int64_t dim,
+                                   std::int64_t width, std::int64_t ld, bool log);
 
 struct Table {
   const char* isa = "";
@@ -32,6 +37,7 @@ struct Table {
   MaskForwardFn mask_forward[act::kNumActivations][kNumScalarTypes] = {};
   MaskBackwardFn mask_backward[kNumScalarTypes] = {};
   SoftmaxFn softmax[kNumScalarTypes] = {};
+  SoftmaxBackwardFn softmax_backward[kNumScalarTypes] = {};
   // The unary math ops of ramp/elementwise.h with a vector formula, by ew::unary_index (floating
   // dtypes; `params` unused): src/kernels/elementwise_kernels.cpp.
   UnaryFn elementwise[ew::kNumUnaryOps][kNumScalarTypes] = {};

@@ -123,19 +123,18 @@ Tensor softmax_impl(const Tensor& x0, std::optional<std::int64_t> dim0, bool log
   if (!is_floating(x0.dtype())) not_implemented(kernel, x0.dtype());
   std::int64_t dim = wrap_dim(dim0.value_or(implicit_softmax_dim(x0.dim())), x0.dim());
   if (x0.dim() == 0) return softmax_impl(x0.unsqueeze(0), 0, log).squeeze(0);
-  // Move `dim` last and make rows contiguous; the result is moved back as a view of that buffer.
-  Tensor x = x0.transpose(dim, -1).contiguous();
-  Tensor y = empty(x.sizes(), x.dtype());
-  std::int64_t cols = x.size(-1), rows = cols ? x.numel() / cols : 0;
+  const Tensor x = x0.contiguous();
+  Tensor y = empty(x.sizes(), x.dtype());  // 1.13's softmax output is contiguous
   auto fn = kernels::table().softmax[int(x.dtype())];
   if (!fn) not_implemented(kernel, x.dtype());
-  std::int64_t grain = std::max<std::int64_t>(1, kGrain / std::max<std::int64_t>(cols, 1));
-  detail::parallel_for(rows, grain, 1, [&](std::int64_t b, std::int64_t e) {
-    auto es = std::int64_t(x.element_size());
-    fn(static_cast<const char*>(x.data_ptr()) + b * cols * es, static_cast<char*>(y.data_ptr()) + b * cols * es,
-       e - b, cols, log);
+  const auto es = std::int64_t(x.element_size());
+  const char* px = static_cast<const char*>(x.data_ptr());
+  char* py = static_cast<char*>(y.data_ptr());
+  detail::softmax_split(x.sizes(), dim, [&](std::int64_t off, std::int64_t outer, std::int64_t n, std::int64_t width,
+                                            std::int64_t ld) {
+    fn(px + off * es, py + off * es, outer, n, width, ld, log);
   });
-  return y.transpose(dim, -1).contiguous();  // 1.13's softmax output is contiguous
+  return y;
 }
 
 // ---- gradients ----

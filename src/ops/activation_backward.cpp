@@ -58,18 +58,23 @@ Tensor mask_backward(const std::uint64_t* bits, const Tensor& dy, IntArrayRef si
   return dx;
 }
 
-// softmax: dx = y (g - sum(g y));  log_softmax: dx = g - exp(y) sum(g), along dim.
-Tensor softmax_backward(const Tensor& y, const Tensor& g, std::int64_t dim, bool log) {
-  if (y.dim() == 0) return softmax_backward(y.unsqueeze(0), g.unsqueeze(0), 0, log).squeeze(0);
-  const std::int64_t dims[1] = {dim};
-  if (!log) return g.sub(g.mul(y).sum(dims, true)).mul(y);
-  Tensor e = empty_like(y);
-  dispatch(y.dtype(), [&](auto v) {
-    using T = decltype(v);
-    if constexpr (!std::is_integral_v<T>)
-      map1<T, T>(e, y, [](T& o, const T& a) { o = convert<T>(std::exp(convert<double>(a))); });
+// softmax: dx = y (g - sum(g y));  log_softmax: dx = g - exp(y) sum(g), along dim (the kernels).
+Tensor softmax_backward(const Tensor& y0, const Tensor& g0, std::int64_t dim, bool log) {
+  if (y0.dim() == 0) return softmax_backward(y0.unsqueeze(0), g0.unsqueeze(0), 0, log).squeeze(0);
+  auto fn = kernels::table().softmax_backward[int(y0.dtype())];
+  RAMP_CHECK(fn, "derivative for ", log ? "log_softmax" : "softmax", " is not implemented for '",
+             dtype_error_name(y0.dtype()), "'");
+  const Tensor y = y0.contiguous(), g = g0.to(y.dtype()).contiguous();
+  Tensor dx = empty(y.sizes(), y.dtype());
+  const auto es = std::int64_t(y.element_size());
+  const char* py = static_cast<const char*>(y.data_ptr());
+  const char* pg = static_cast<const char*>(g.data_ptr());
+  char* pd = static_cast<char*>(dx.data_ptr());
+  softmax_split(y.sizes(), dim, [&](std::int64_t off, std::int64_t outer, std::int64_t n, std::int64_t width,
+                                    std::int64_t ld) {
+    fn(py + off * es, pg + off * es, pd + off * es, outer, n, width, ld, log);
   });
-  return g.sub(e.mul(g.sum(dims, true)));
+  return dx;
 }
 
 // dx = x > 0 ? g : w g;  dw[c] = sum over channel c of (x > 0 ? 0 : x g).

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 
+#include "ramp/autograd.h"
 #include "ramp/functional.h"
 
 namespace ramp {
@@ -376,6 +377,83 @@ TEST(Activations, SoftmaxMatchesDoubleFormula) {
   EXPECT_EQ(softmax(empty({2, 0}), {1}).numel(), 0);
   EXPECT_EQ(implicit_softmax_dim(2), 1);
   EXPECT_EQ(implicit_softmax_dim(3), 0);
+}
+
+// Split over threads (whole rows, or 64-column chunks of another dim) the results are the same
+// bits as on one thread, forward and backward.
+TEST(Activations, SoftmaxSplitOverThreadsIsExact) {
+  const int threads = get_num_threads();
+  for (const auto& [sizes, dim] : std::vector<std::pair<std::vector<std::int64_t>, std::int64_t>>{
+           {{700, 100}, 1}, {{4000, 10}, 1}, {{300, 200}, 0}, {{3, 300, 70}, 1}})
+    for (bool log : {false, true}) {
+      manual_seed(3);
+      const Tensor x = randn(IntArrayRef(sizes.data(), sizes.size())).mul(3.0).requires_grad_();
+      const Tensor g = randn(IntArrayRef(sizes.data(), sizes.size()));
+      auto run = [&](int n) {
+        set_num_threads(n);
+        Tensor y = log ? log_softmax(x, {dim}) : softmax(x, {dim});
+        Tensor dx = autograd::grad({y}, {x}, {g})[0];
+        return std::make_pair(y.detach().to_vector(), dx.to_vector());
+      };
+      const auto one = run(1), two = run(2);
+      EXPECT_EQ(one.first, two.first) << sizes[0] << " dim " << dim << " log " << log;
+      EXPECT_EQ(one.second, two.second) << sizes[0] << " dim " << dim << " log " << log;
+    }
+  set_num_threads(threads);
+}
+
+// Worst error in ulps of the output dtype against long double, on each path of the kernels (short
+// rows through the transposed panel, long rows, columns narrower and wider than a vector) at this
+// instruction set ($RAMP_ISA: the kernels_avx2 / kernels_baseline tests run it again there).
+TEST(Activations, SoftmaxUlpsAgainstLongDouble) {
+  using LD = long double;
+  auto ulp = [](LD want, ScalarType t) -> LD {
+    const LD a = std::fabs(want);
+    if (t == ScalarType::Float64) return LD(std::nextafter(double(a), kInf) - double(a));
+    const float f = float(a);
+    const LD u = LD(std::nextafter(f, float(kInf)) - f);
+    return t == ScalarType::BFloat16 ? u * 65536 : u;
+  };
+  std::mt19937_64 gen(11);
+  std::normal_distribution<double> normal(0.0, 3.0);
+  struct Case {
+    std::vector<std::int64_t> sizes;
+    std::int64_t dim;
+  };
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16})
+    for (const Case& c : {Case{{50, 16}, 1}, Case{{7, 100}, 1}, Case{{100, 7}, 0}, Case{{3, 40, 33}, 1}}) {
+      std::int64_t numel = 1;
+      for (std::int64_t s : c.sizes) numel *= s;
+      std::vector<double> v(static_cast<std::size_t>(numel));
+      for (double& e : v) e = normal(gen);
+      const Tensor x = from_vector(v, IntArrayRef(c.sizes.data(), c.sizes.size())).to(t);
+      const Tensor ls = log_softmax(x, {c.dim}).to(ScalarType::Float64).contiguous();
+      const Tensor sm = softmax(x, {c.dim}).to(ScalarType::Float64).contiguous();
+      const Tensor xd = x.to(ScalarType::Float64).contiguous();
+      const std::int64_t n = c.sizes[std::size_t(c.dim)];
+      std::int64_t inner = 1;
+      for (std::size_t i = std::size_t(c.dim) + 1; i < c.sizes.size(); ++i) inner *= c.sizes[i];
+      LD worst_ls = 0, worst_sm = 0;
+      for (std::int64_t o = 0; o < numel / (n * inner); ++o)
+        for (std::int64_t j = 0; j < inner; ++j) {
+          auto at = [&](std::int64_t k) { return (o * n + k) * inner + j; };
+          std::int64_t top = 0;
+          for (std::int64_t k = 1; k < n; ++k) top = xd.at(at(k)) > xd.at(at(top)) ? k : top;
+          const LD m = LD(xd.at(at(top)));
+          LD others = 0;  // sum of exp(x - m) over all but one maximum
+          for (std::int64_t k = 0; k < n; ++k) others += k == top ? 0 : std::exp(LD(xd.at(at(k))) - m);
+          const LD lse = std::log1p(others);
+          for (std::int64_t k = 0; k < n; ++k) {
+            const LD want_ls = (LD(xd.at(at(k))) - m) - lse, want_sm = std::exp(want_ls);
+            worst_ls = std::max(worst_ls, std::fabs(LD(ls.at(at(k))) - want_ls) / ulp(want_ls, t));
+            worst_sm = std::max(worst_sm, std::fabs(LD(sm.at(at(k))) - want_sm) / ulp(want_sm, t));
+          }
+        }
+      // bfloat16 is computed in float and rounded once: within half an ulp (plus float's error).
+      const LD bound_ls = t == ScalarType::BFloat16 ? 0.51L : 2, bound_sm = t == ScalarType::BFloat16 ? 0.51L : 3;
+      EXPECT_LE(worst_ls, bound_ls) << dtype_name(t) << " " << c.sizes.size() << "-d dim " << c.dim;
+      EXPECT_LE(worst_sm, bound_sm) << dtype_name(t) << " " << c.sizes.size() << "-d dim " << c.dim;
+    }
 }
 
 TEST(Activations, LookupByName) {
