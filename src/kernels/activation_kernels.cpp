@@ -29,6 +29,8 @@ extern "C" __m256d _ZGVdN4v_erf(__m256d);
 namespace ramp::kernels::RAMP_ISA {
 namespace hn = hwy::HWY_NAMESPACE;
 
+#include "gelu_math.h"
+
 // The formula adapter over Highway vectors of descriptor D.
 template <class D> struct VecMath {
   D d;
@@ -148,6 +150,11 @@ template <class D> struct VecMath {
 #endif
   }
   V log(V x) const { return hn::Log(d, x); }
+  // gelu's two forms and their derivatives, accurate to a few ulp everywhere (gelu_math.h).
+  V gelu_erf(V x) const { return GeluMath<D>{d}.gelu_erf(x); }
+  V gelu_erf_grad(V x) const { return GeluMath<D>{d}.gelu_erf_grad(x); }
+  V gelu_tanh(V x) const { return GeluMath<D>{d}.gelu_tanh(x); }
+  V gelu_tanh_grad(V x) const { return GeluMath<D>{d}.gelu_tanh_grad(x); }
 };
 
 #include "lanes.h"
