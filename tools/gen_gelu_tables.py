@@ -65,3 +65,57 @@ print(table("kF", "float", 8, 8, lambda v: float(np.float32(float(v))), 16))
 print("\n// double: a in [0, 63), 12 intervals, degree 17.")
 print(table("kD", "double", 12, 17, lambda v: float(v), 12))
 print("\n}  // namespace ramp::kernels::gelu_tables")
+
+
+# Near the zero x0 of the derivative (x0 ~ -0.7518, where Phi(x) + x phi(x) cancels), the kernels
+# use gelu'(x) = s R(s), s = (x - x0hi) - x0lo (exact then one rounding), R the Chebyshev
+# interpolant of gelu'(x0 + s) / s on x in [-1.5, -0.375] (x - x0hi is exact there: Sterbenz).
+SP = None
+
+
+def grad_erf(x):
+    return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+
+
+def grad_tanh(x):
+    c1 = 2 * mp.sqrt(2 / mp.pi)
+    v = c1 * (x + mp.mpf("0.044715") * x ** 3)
+    s = 1 / (1 + mp.exp(-v))
+    return s * (1 + x * c1 * (1 + 3 * mp.mpf("0.044715") * x * x) * (1 - s))
+
+
+def root_table(name, ctype, f, deg, to):
+    x0 = mp.findroot(f, -0.75)
+    x0h = to(x0)
+    x0l = to(x0 - mp.mpf(x0h))
+    lo, hi = mp.mpf(-1.5) - x0, mp.mpf(-0.375) - x0
+    mid, h, n = (lo + hi) / 2, (hi - lo) / 2, deg + 1
+    r = lambda s: f(x0 + s) / s
+    nodes = [mp.cos(mp.pi * (j + mp.mpf(1) / 2) / n) for j in range(n)]
+    fv = [r(mid + h * u) for u in nodes]
+    ch = [2 * mp.fsum(fv[j] * mp.cos(mp.pi * i * (j + mp.mpf(1) / 2) / n) for j in range(n)) / n for i in range(n)]
+    ch[0] /= 2
+    T = [[mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]]
+    for i in range(2, n):
+        a = [mp.mpf(0)] + [2 * v for v in T[i - 1]]
+        b = T[i - 2] + [mp.mpf(0)] * (len(a) - len(T[i - 2]))
+        T.append([x - y for x, y in zip(a, b)])
+    mono_u = [mp.fsum(ch[i] * T[i][j] for i in range(j, n) if j < len(T[i])) for j in range(n)]
+    # u = (s - mid) / h  ->  coefficients in s, by expanding (s - mid)^j / h^j
+    mono = [mp.mpf(0)] * n
+    for j in range(n):
+        for k in range(j + 1):
+            mono[k] += mono_u[j] * mp.binomial(j, k) * (-mid) ** (j - k) / h ** j
+    fmt = (lambda v: "%.9ef" % v) if ctype == "float" else (lambda v: "%.17e" % v)
+    return (f"inline constexpr {ctype} {name}[{n + 2}] = {{{fmt(x0h)}, {fmt(x0l)}, "
+            + ", ".join(fmt(to(c)) for c in mono) + "};  // x0 hi, lo, R's coefficients from s^0")
+
+
+print("\nnamespace ramp::kernels::gelu_tables {\n")
+print("// gelu'(x) near its zero: {x0 hi, x0 lo, R_0 .. R_deg}, x in [-1.5, -0.375].")
+f32 = lambda v: float(np.float32(float(v)))
+print(root_table("kFRootErf", "float", grad_erf, 13, f32))
+print(root_table("kFRootTanh", "float", grad_tanh, 13, f32))
+print(root_table("kDRootErf", "double", grad_erf, 26, float))
+print(root_table("kDRootTanh", "double", grad_tanh, 26, float))
+print("\n}  // namespace ramp::kernels::gelu_tables")
