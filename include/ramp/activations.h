@@ -216,8 +216,9 @@ inline auto elu_formula(auto m, auto x, double alpha, double scale, double input
 
 // dx = v <= 0 ? dy * input_scale * alpha * scale * exp(x * input_scale) : dy * scale, with v the
 // input, or from the output y as dy * input_scale * (y + alpha * scale) (PyTorch's is_result form).
-// x <= 0 takes the negative branch, so elu'(0) = alpha; NaN takes the positive one. With alpha >= 0
-// the output has the input's sign, so ramp reads the output (PyTorch: the input, issue 63644).
+// x <= 0 takes the negative branch, so elu'(0) = alpha; NaN takes the positive one. Out of place
+// ramp reads the input, as PyTorch: from the output, y + alpha * scale cancels for x << 0 (1.5e7
+// float ulp at x = -19.5, where exp(x) is exact to an ulp). In place (alpha >= 0) the output.
 inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, double input_scale, bool is_result) {
   auto neg = is_result ? m.mul(m.mul(dy, m.set(input_scale)), m.add(v, m.set(alpha * scale)))
                        : m.mul(m.mul(dy, m.set(input_scale * alpha * scale)), m.exp(m.mul(v, m.set(input_scale))));
@@ -225,7 +226,9 @@ inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, do
 }
 struct EluFamily : Entry {
   static constexpr std::string_view inplace_error = kEluInplaceError;
-  static constexpr Saves saves_for(double alpha) { return alpha >= 0 ? Saves::output : Saves::input; }
+  static constexpr Saves saves_for(double alpha, bool inplace) {
+    return inplace && alpha >= 0 ? Saves::output : Saves::input;
+  }
 };
 
 struct ELU : EluFamily {
@@ -236,7 +239,7 @@ struct ELU : EluFamily {
   static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
   static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";
-  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     return elu_backward(m, v, dy, p.alpha.to_double(), 1, 1, is_result);
   }
@@ -249,7 +252,7 @@ struct SELU : EluFamily {
   // y = scale * elu(x, alpha) with SELU's fixed constants
   static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";  // no Selu node
-  static Saves saves(const Params&, bool) { return Saves::output; }
+  static Saves saves(const Params&, bool inplace) { return saves_for(kSeluAlpha, inplace); }
   static auto backward(auto m, auto v, auto dy, const Params&, bool is_result) {
     return elu_backward(m, v, dy, kSeluAlpha, kSeluScale, 1, is_result);
   }
@@ -270,7 +273,7 @@ struct CELU : EluFamily {
     return elu_formula(m, x, a, 1, 1.0 / a);
   }
   static constexpr std::string_view grad_fn = "CeluBackward0", grad_fn_inplace = "CeluBackward1";
-  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     double a = p.alpha.to_double();
     return elu_backward(m, v, dy, a, 1, 1.0 / a, is_result);
@@ -478,10 +481,13 @@ struct Tanh : Entry {
   static constexpr std::tuple fields{};
   static constexpr bool ints_give_float = true;
   static auto forward(auto m, auto x, const Params&) { return m.tanh(x); }
-  // dx = dy (1 - y^2)
+  // dx = dy (1 - y^2), as (1 - y)(1 + y): 1 - y is exact near |y| = 1 where 1 - y^2 without a fused
+  // multiply-add loses up to all digits (941 float ulp at x = 4.66 on the baseline ISA)
   static constexpr std::string_view grad_fn = "TanhBackward0", grad_fn_inplace = "TanhBackward0";
   static Saves saves(const Params&, bool) { return Saves::output; }
-  static auto backward(auto m, auto y, auto dy, const Params&, bool) { return m.mul(dy, m.sub(m.set(1), m.mul(y, y))); }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) {
+    return m.mul(dy, m.mul(m.sub(m.set(1), y), m.add(m.set(1), y)));
+  }
 };
 
 // Softmax and LogSoftmax reduce along `dim`; their kernels live in src/kernels/softmax.
