@@ -70,7 +70,6 @@ print("\n}  // namespace ramp::kernels::gelu_tables")
 # Near the zero x0 of the derivative (x0 ~ -0.7518, where Phi(x) + x phi(x) cancels), the kernels
 # use gelu'(x) = s R(s), s = (x - x0hi) - x0lo (exact then one rounding), R the Chebyshev
 # interpolant of gelu'(x0 + s) / s on x in [-1.5, -0.375] (x - x0hi is exact there: Sterbenz).
-SP = None
 
 
 def grad_erf(x):
