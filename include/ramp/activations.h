@@ -216,8 +216,9 @@ inline auto elu_formula(auto m, auto x, double alpha, double scale, double input
 
 // dx = v <= 0 ? dy * input_scale * alpha * scale * exp(x * input_scale) : dy * scale, with v the
 // input, or from the output y as dy * input_scale * (y + alpha * scale) (PyTorch's is_result form).
-// x <= 0 takes the negative branch, so elu'(0) = alpha; NaN takes the positive one. With alpha >= 0
-// the output has the input's sign, so ramp reads the output (PyTorch: the input, issue 63644).
+// x <= 0 takes the negative branch, so elu'(0) = alpha; NaN takes the positive one. Out of place
+// ramp reads the input, as PyTorch: from the output, y + alpha * scale cancels for x << 0 (1.5e7
+// float ulp at x = -19.5, where exp(x) is exact to an ulp). In place (alpha >= 0) the output.
 inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, double input_scale, bool is_result) {
   auto neg = is_result ? m.mul(m.mul(dy, m.set(input_scale)), m.add(v, m.set(alpha * scale)))
                        : m.mul(m.mul(dy, m.set(input_scale * alpha * scale)), m.exp(m.mul(v, m.set(input_scale))));
@@ -225,7 +226,9 @@ inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, do
 }
 struct EluFamily : Entry {
   static constexpr std::string_view inplace_error = kEluInplaceError;
-  static constexpr Saves saves_for(double alpha) { return alpha >= 0 ? Saves::output : Saves::input; }
+  static constexpr Saves saves_for(double alpha, bool inplace) {
+    return inplace && alpha >= 0 ? Saves::output : Saves::input;
+  }
 };
 
 struct ELU : EluFamily {
@@ -236,7 +239,7 @@ struct ELU : EluFamily {
   static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
   static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";
-  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     return elu_backward(m, v, dy, p.alpha.to_double(), 1, 1, is_result);
   }
@@ -249,7 +252,7 @@ struct SELU : EluFamily {
   // y = scale * elu(x, alpha) with SELU's fixed constants
   static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";  // no Selu node
-  static Saves saves(const Params&, bool) { return Saves::output; }
+  static Saves saves(const Params&, bool inplace) { return saves_for(kSeluAlpha, inplace); }
   static auto backward(auto m, auto v, auto dy, const Params&, bool is_result) {
     return elu_backward(m, v, dy, kSeluAlpha, kSeluScale, 1, is_result);
   }
@@ -270,7 +273,7 @@ struct CELU : EluFamily {
     return elu_formula(m, x, a, 1, 1.0 / a);
   }
   static constexpr std::string_view grad_fn = "CeluBackward0", grad_fn_inplace = "CeluBackward1";
-  static Saves saves(const Params& p, bool) { return saves_for(p.alpha.to_double()); }
+  static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     double a = p.alpha.to_double();
     return elu_backward(m, v, dy, a, 1, 1.0 / a, is_result);
@@ -297,32 +300,18 @@ struct GELU : Entry {
     RAMP_CHECK(p.approximate == "none" || p.approximate == "tanh",
                "approximate argument must be either none or tanh.");
   }
-  static auto forward(auto m, auto x, const Params& p) {
-    if (p.approximate.size() == 4 && p.approximate[0] == 't') {
-      // y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), computed as the identical
-      // x * sigmoid(2u): 1 + tanh(u) cancels to 0 for x below about -5, x * sigmoid(2u) does not.
-      auto u = m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x, m.mul(x, x)))));
-      return x_sigmoid(m, x, m.add(u, u));
-    }
-    // y = 0.5 x (1 + erf(x / sqrt(2)))
-    return m.mul(m.mul(x, m.set(0.5)), m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
-  }
+  // y = 0.5 x (1 + erf(x / sqrt 2)) = x Phi(x), or with approximate="tanh"
+  // y = 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3). Both as special functions of the
+  // adapter, accurate to a few ulp over the whole range: the literal formulas cancel for x < 0
+  // (1 + erf, 1 + tanh) and lose x^2 ulp to the rounded argument in the tail
+  // (src/kernels/gelu_math.h).
+  static bool tanh_form(const Params& p) { return p.approximate.size() == 4 && p.approximate[0] == 't'; }
+  static auto forward(auto m, auto x, const Params& p) { return tanh_form(p) ? m.gelu_tanh(x) : m.gelu_erf(x); }
   static constexpr std::string_view grad_fn = "GeluBackward0", grad_fn_inplace = "GeluBackward0";
   static Params persist(Params p) { return {p.approximate == "tanh" ? "tanh" : "none"}; }
+  // dx = dy (Phi(x) + x phi(x)), or dy d/dx[0.5 x (1 + tanh(u))]: NaN at +-inf (x * 0), as in PyTorch
   static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
-    if (p.approximate.size() == 4 && p.approximate[0] == 't') {
-      // dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)), t = tanh(u)
-      auto x2 = m.mul(x, x);
-      auto t = m.tanh(m.mul(m.set(0.7978845608028654), m.add(x, m.mul(m.set(0.044715), m.mul(x2, x)))));
-      auto left = m.mul(m.set(0.5), m.add(m.set(1), t));
-      auto right = m.mul(m.mul(m.mul(x, m.set(0.5)), m.sub(m.set(1), m.mul(t, t))),
-                         m.mul(m.set(0.7978845608028654), m.add(m.set(1), m.mul(m.set(3 * 0.044715), x2))));
-      return m.mul(dy, m.add(left, right));
-    }
-    // dx = dy (Phi(x) + x phi(x)): NaN at +-inf (x * 0), as in PyTorch
-    auto cdf = m.mul(m.set(0.5), m.add(m.set(1), m.erf(m.mul(x, m.set(0.70710678118654752440)))));
-    auto pdf = m.mul(m.set(0.3989422804014327), m.exp(m.mul(m.mul(x, x), m.set(-0.5))));
-    return m.mul(dy, m.add(cdf, m.mul(x, pdf)));
+    return m.mul(dy, tanh_form(p) ? m.gelu_tanh_grad(x) : m.gelu_erf_grad(x));
   }
 };
 
@@ -492,10 +481,13 @@ struct Tanh : Entry {
   static constexpr std::tuple fields{};
   static constexpr bool ints_give_float = true;
   static auto forward(auto m, auto x, const Params&) { return m.tanh(x); }
-  // dx = dy (1 - y^2)
+  // dx = dy (1 - y^2), as (1 - y)(1 + y): 1 - y is exact near |y| = 1 where 1 - y^2 without a fused
+  // multiply-add loses up to all digits (941 float ulp at x = 4.66 on the baseline ISA)
   static constexpr std::string_view grad_fn = "TanhBackward0", grad_fn_inplace = "TanhBackward0";
   static Saves saves(const Params&, bool) { return Saves::output; }
-  static auto backward(auto m, auto y, auto dy, const Params&, bool) { return m.mul(dy, m.sub(m.set(1), m.mul(y, y))); }
+  static auto backward(auto m, auto y, auto dy, const Params&, bool) {
+    return m.mul(dy, m.mul(m.sub(m.set(1), y), m.add(m.set(1), y)));
+  }
 };
 
 // Softmax and LogSoftmax reduce along `dim`; their kernels live in src/kernels/softmax.
@@ -567,6 +559,21 @@ template <class T> struct ScalarMath {
   static V log1p(V a) { return std::log1p(a); }
   static V tanh(V a) { return std::tanh(a); }
   static V erf(V a) { return std::erf(a); }
+  // gelu's special functions in long double (11 more bits than double; the test oracle).
+  using L = long double;
+  static L tanh_2u(L x) { return 2 * std::sqrt(2 / 3.14159265358979323846264338327950288L) * (x + 0.044715L * x * x * x); }
+  static L sigmoid(L v) { return 1 / (1 + std::exp(-v)); }
+  static V gelu_erf(V a) { L x = a; return T(x / 2 * std::erfc(-x / std::sqrt(2.0L))); }
+  static V gelu_erf_grad(V a) {
+    L x = a;
+    return T(std::erfc(-x / std::sqrt(2.0L)) / 2 + x * std::exp(-x * x / 2) / std::sqrt(2 * 3.14159265358979323846264338327950288L));
+  }
+  static V gelu_tanh(V a) { L x = a; return T(x * sigmoid(tanh_2u(x))); }
+  static V gelu_tanh_grad(V a) {
+    L x = a, s = sigmoid(tanh_2u(x));
+    L dv = 2 * std::sqrt(2 / 3.14159265358979323846264338327950288L) * (1 + 3 * 0.044715L * x * x);
+    return T(s + x * dv * s * sigmoid(-tanh_2u(x)));
+  }
 };
 
 // Entries whose gradient is dy or 0 by a predicate of the input, which can be saved as a bit mask.

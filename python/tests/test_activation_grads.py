@@ -35,6 +35,9 @@ def tolerance(entry, dtype, kw):
     parameter; log_softmax's gradient g - softmax * sum(g) cancels, twice that."""
     eps = EPS[dtype] * (2 if entry["kind"] == "softmax" else 1)
     scale = max([1.0] + [abs(v) for v in kw.values() if isinstance(v, float)])
+    # gelu's oracle is the inexact side: 1.13's Phi(x) + x phi(x) = 0.5 (1 + erf) + x phi cancels for
+    # x < 0 (absolute error a few eps of 1; ramp's is within 4 ulp, test_activation_accuracy.py).
+    scale *= 4 if entry["name"] == "gelu" else 1
     return 8 * eps, 8 * eps * scale * (1.7581 if entry["name"] == "selu" else 1.0)
 
 
@@ -270,7 +273,8 @@ def test_negative_slope_forward_and_no_grad():
 
 # ---- what the node saves (reference §6's table), seen through the version counter ----
 # Out of place, these read their output instead of their input (non-negative default slopes).
-READS_OUTPUT = {"leaky_relu", "elu", "selu", "celu"}
+# (elu, selu and celu read their input, as 1.13: from the output their gradient cancels for x << 0.)
+READS_OUTPUT = {"leaky_relu"}
 
 
 @pytest.mark.parametrize("written", ["output", "input"])

@@ -185,8 +185,9 @@ TEST(ActivationGrad, InplaceNodeNamesAndSavedOutput) {
   EXPECT_EQ(name_of([](Tensor& h) { sigmoid_(h); }), "SigmoidBackward0");
   EXPECT_EQ(name_of([](Tensor& h) { rrelu_(h); }), "RreluWithNoiseBackward1");
 
-  // In-place forms that read the output keep exact gradients, in-place forms that read the input
-  // copy it first: both must equal the out-of-place gradient.
+  // In-place forms that read what the out-of-place form reads (the output, or a copy of the input)
+  // give its gradient exactly; elu/selu/celu read their input out of place and their output in
+  // place (as 1.13), which agree to rounding: y + alpha loses up to |y| / |y + alpha| ulps.
   act::for_each_activation([](auto a) {
     using A = decltype(a);
     if constexpr (A::inplace != act::Inplace::none && A::kind == act::Kind::pointwise) {
@@ -196,7 +197,12 @@ TEST(ActivationGrad, InplaceNodeNamesAndSavedOutput) {
       Tensor h = x2.mul(1.0);
       activation_<A>(h, p);
       h.sum().backward();
-      EXPECT_EQ(x1.grad().to_vector(), x2.grad().to_vector()) << A::name;
+      if (A::saves(p, false) == A::saves(p, true)) {
+        EXPECT_EQ(x1.grad().to_vector(), x2.grad().to_vector()) << A::name;
+      } else {
+        const auto g1 = x1.grad().to_vector(), g2 = x2.grad().to_vector();
+        for (std::size_t i = 0; i < g1.size(); ++i) EXPECT_NEAR(g1[i], g2[i], 1e-14) << A::name << " at " << i;
+      }
     }
   });
 }
