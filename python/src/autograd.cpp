@@ -77,6 +77,7 @@ std::shared_ptr<py::object> hold(py::object o) {
 
 Tensor PyTensorHook::operator()(const Tensor& grad) const {
   py::gil_scoped_acquire gil;
+  if (!fn) return Tensor();  // dropped by the garbage collector (gc.cpp): keeps the gradient
   py::object r = (*fn)(grad);
   return checked_hook_result(*fn, r, grad);
 }

@@ -65,6 +65,7 @@ int register_post_hook(Node& n, py::function fn) {
 
 void PyPostHook::operator()(autograd::Grads& grad_inputs, const std::vector<Tensor>& grad_outputs) const {
   py::gil_scoped_acquire gil;
+  if (!fn) return;  // dropped by the garbage collector (gc.cpp)
   py::object r = (*fn)(grads_tuple({grad_inputs.begin(), grad_inputs.size()}), grads_tuple(grad_outputs));
   if (r.is_none()) return;
   std::string name = py::hasattr(*fn, "__name__") ? py::str(fn->attr("__name__")) : py::str(py::repr(*fn));

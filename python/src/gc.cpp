@@ -5,7 +5,7 @@
 // objects held by its hooks, by its grad_fn's hooks and by its grad_fn's Python Function ctx, but
 // only along owners it holds alone (every use_count on the way 1): an object that something else
 // also holds is reachable from there and must not be reported as held here. tp_clear drops those
-// hooks, which breaks the cycle; a ctx is a GC-tracked object itself and clears its own attributes.
+// hooks' callables, which breaks the cycle; a ctx is a GC-tracked object itself and clears its own attributes.
 //
 // Both types also replace pybind11 2.10's traverse, which visits the instance __dict__: on Python
 // 3.11 a Python subclass's instance (an nn.Parameter, every autograd.Function ctx) has that dict
@@ -87,16 +87,23 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   return 0;
 }
 
+// Drops the Python callables of the hooks (the hooks stay, and do nothing): a backward pass on
+// another thread may be walking these vectors without the GIL, and the callables are only read
+// with it held, which the collector holds too.
 int tensor_clear(PyObject* self) {
   base_clear(self);
   autograd::AutogradMeta* meta = owned_meta(self);
   if (!meta) return 0;
-  auto python_hook = [](const auto& h) { return h.second.template target<PyTensorHook>() != nullptr; };
-  std::erase_if(meta->hooks, python_hook);
+  auto drop = [](auto& hooks) {
+    for (auto& h : hooks)
+      if (auto* f = h.second.template target<PyTensorHook>()) f->fn.reset();
+  };
+  drop(meta->hooks);
   if (Node* n = owned_grad_fn(*meta)) {
-    std::erase_if(n->pre_hooks, python_hook);
-    for (auto& hooks : n->more_pre_hooks) std::erase_if(hooks, python_hook);
-    std::erase_if(n->post_hooks, [](const auto& h) { return h.second.template target<PyPostHook>() != nullptr; });
+    drop(n->pre_hooks);
+    for (auto& hooks : n->more_pre_hooks) drop(hooks);
+    for (auto& h : n->post_hooks)
+      if (auto* f = h.second.target<PyPostHook>()) f->fn.reset();
   }
   return 0;
 }

@@ -2,10 +2,16 @@
 
 Run from the repository root: PYTHONPATH=build-py/python /usr/bin/python3 -m pytest python/tests -q
 """
+import os
+
 import numpy as np
 import pytest
 
-import ramp
+# Adaptive threads off (src/tensor/threads.cpp), so the tests that compare 1 and 2 threads stay
+# meaningful on a loaded machine; set before ramp is imported.
+os.environ.setdefault("RAMP_ADAPTIVE_THREADS", "0")
+
+import ramp  # noqa: E402
 
 try:  # the differential test modules skip themselves without it (pytest.importorskip)
     import torch
@@ -117,3 +123,24 @@ def restore_printoptions():
 def pytest_configure(config):
     # The oracle calls torch.nn.functional.sigmoid/tanh, which 1.13 deprecates.
     config.addinivalue_line("filterwarnings", "ignore:nn.functional.* is deprecated:UserWarning")
+
+
+def collect_ranks(procs, wall):
+    """Waits for subprocess ranks (stdout/stderr piped) at most `wall` seconds in all, killing every
+    one if any outlives it; returns (exit codes, the JSON each printed last, or its stderr's tail)."""
+    import json
+    import subprocess
+    import time
+    deadline = time.monotonic() + wall
+    codes, infos = [], []
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            pytest.fail("a rank hung past %d s" % wall)
+        codes.append(p.returncode)
+        lines = out.decode().strip().splitlines()
+        infos.append(json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"stderr": err.decode()[-3000:]})
+    return codes, infos

@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 
 import ramp
+from conftest import collect_ranks
 
 WORKER = os.path.join(os.path.dirname(__file__), "ddp_worker.py")
 
@@ -25,18 +25,7 @@ def run_ranks(lib, scenario, ws, tmp_path, wall=120):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     procs = [subprocess.Popen([sys.executable, WORKER, lib, scenario, str(r), str(ws), str(folder)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for r in range(ws)]
-    deadline = time.monotonic() + wall
-    codes, outs = [], []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                q.kill()
-            pytest.fail("a rank hung past %d s" % wall)
-        codes.append(p.returncode)
-        lines = out.decode().strip().splitlines()
-        outs.append(json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"stderr": err.decode()[-3000:]})
+    codes, outs = collect_ranks(procs, wall)
     for o in outs:
         assert "exception" not in o and "stderr" not in o, o
     return codes, outs

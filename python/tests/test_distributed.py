@@ -1,7 +1,6 @@
 """ramp.distributed: ranks as subprocesses on 127.0.0.1 (dist_worker.py), file:// rendezvous in a
 temporary folder, short process-group timeouts and a subprocess timeout so nothing can hang."""
 import datetime
-import json
 import os
 import socket
 import subprocess
@@ -11,6 +10,7 @@ import time
 import pytest
 
 import ramp
+from conftest import collect_ranks
 import ramp.distributed as dist
 
 WORKER = os.path.join(os.path.dirname(__file__), "dist_worker.py")
@@ -26,19 +26,7 @@ def run_ranks(scenario, ws, tmp_path, timeout_s=20.0, env=None, wall=90):
             e.update(RANK=str(rank), WORLD_SIZE=str(ws))
         procs.append(subprocess.Popen([sys.executable, WORKER, scenario, str(rank), str(ws), str(tmp_path),
                                        str(timeout_s)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e))
-    deadline = time.monotonic() + wall
-    codes, infos = [], []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                q.kill()
-            pytest.fail("a rank hung past %d s" % wall)
-        codes.append(p.returncode)
-        lines = out.decode().strip().splitlines()
-        infos.append(json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {"stderr": err.decode()[-2000:]})
-    return codes, infos
+    return collect_ranks(procs, wall)
 
 
 @pytest.mark.parametrize("ws", [2, 3])

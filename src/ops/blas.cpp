@@ -63,14 +63,14 @@ void check_int(std::int64_t v) {
 // [64,784]x[784,256] product 158 vs 297 us, one thread). float64 stays on OpenBLAS (oneDNN has no dgemm).
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
              const float* b, int ldb, float beta, float* c, int ldc) {
-  detail::usable_threads();  // oneDNN's OpenMP count: 1 while other work holds every core
+  const detail::LibraryThreads threads;  // fewer while other work holds the cores
   const dnnl_status_t st = dnnl_sgemm(ta == CblasTrans ? 'T' : 'N', tb == CblasTrans ? 'T' : 'N', m, n, k, alpha, a,
                                       lda, b, ldb, beta, c, ldc);
   RAMP_CHECK(st == dnnl_success, "ramp: oneDNN sgemm failed (status ", int(st), ")");
 }
 void gemm_rm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
              const double* b, int ldb, double beta, double* c, int ldc) {
-  detail::usable_threads();
+  const detail::LibraryThreads threads;
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 

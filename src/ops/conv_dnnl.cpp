@@ -91,7 +91,7 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool bias) 
 
 std::optional<Tensor> dnnl_conv_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                                         const ConvGeometry& g) try {
-  detail::usable_threads();  // its OpenMP count: 1 while other work holds every core
+  const detail::LibraryThreads threads;  // fewer while other work holds the cores
   const Descs d = descs(g);
   Tensor y = empty({g.N, g.O, g.oH, g.oW}, ScalarType::Float32);
   dnnl::stream s(cpu_engine());
@@ -117,7 +117,7 @@ std::optional<Tensor> dnnl_conv_forward(const Tensor& x, const Tensor& w, const 
 std::optional<ConvGrads> dnnl_conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w,
                                             const ConvGeometry& g, bool need_x, bool need_w,
                                             bool need_b) try {
-  detail::usable_threads();  // its OpenMP count: 1 while other work holds every core
+  const detail::LibraryThreads threads;  // fewer while other work holds the cores
   const Descs d = descs(g);
   ConvGrads r;
   dnnl::stream s(cpu_engine());

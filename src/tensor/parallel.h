@@ -8,13 +8,26 @@
 
 namespace ramp::detail {
 
-// The threads a parallel op may use now: set_num_threads' count, or 1 while the machine has more
-// runnable tasks than this process has cores (threads.cpp). Also sets the calling thread's OpenMP
-// count to it, which oneDNN's and OpenBLAS's kernels follow.
+// The threads a parallel op may use now: set_num_threads' count, or fewer while other work holds
+// the machine's cores (threads.cpp; RAMP_ADAPTIVE_THREADS=0: always the count).
 int usable_threads();
-// Tests: replaces the count of runnable tasks (null: /proc/loadavg again) and resets the state.
+// Around a call into oneDNN or OpenBLAS (which follow the calling thread's OpenMP count): lowers
+// that count to usable_threads() for the call, and puts the caller's back after.
+class LibraryThreads {
+ public:
+  LibraryThreads();
+  ~LibraryThreads();
+  LibraryThreads(const LibraryThreads&) = delete;
+  LibraryThreads& operator=(const LibraryThreads&) = delete;
+
+ private:
+  int restore_ = 0;
+};
+// Tests: turns adaptation on or off and replaces the count of runnable tasks (null: /proc/loadavg);
+// reset_adaptive_threads() goes back to the environment's setting.
 using RunnableProbe = int (*)();
-void set_runnable_probe(RunnableProbe probe);
+void set_adaptive_threads_for_testing(bool on, RunnableProbe probe);
+void reset_adaptive_threads();
 
 // Calls f(begin, end) on disjoint chunks covering [0, n). Splits only when every thread gets at
 // least `grain` items; chunk boundaries are multiples of `align` items (so each thread's output

@@ -497,7 +497,9 @@ void detail::copy_into(const Tensor& dst, const Tensor& src) {
   Tensor s = std::equal(src.sizes().begin(), src.sizes().end(), self.sizes().begin(), self.sizes().end())
                  ? src
                  : src.expand(self.sizes());
-  if (s.dtype() == self.dtype()) {  // the same bits: contiguous runs as memcpy, else word by word
+  // The same bits: contiguous runs moved whole, else word by word (unless the two may share memory in
+  // a layout copy_ lets through: element by element below, as before).
+  if (s.dtype() == self.dtype() && !detail::may_alias(self, s)) {
     const std::int64_t es = std::int64_t(self.element_size());
     auto strided = [](auto word, char* const* p, const std::int64_t* st, std::int64_t n) {
       using W = decltype(word);
@@ -506,7 +508,7 @@ void detail::copy_into(const Tensor& dst, const Tensor& src) {
     };
     detail::for_each_row<2>(self.sizes(), {static_cast<char*>(self.data_ptr()), static_cast<char*>(s.data_ptr())},
                             {detail::byte_strides(self), detail::byte_strides(s)}, [&](auto p, auto st, std::int64_t n) {
-                              if (st[0] == es && st[1] == es) return void(std::memmove(p[0], p[1], std::size_t(n * es)));  // may be itself
+                              if (st[0] == es && st[1] == es) return void(std::memcpy(p[0], p[1], std::size_t(n * es)));
                               switch (es) {
                                 case 1: return strided(std::uint8_t{}, p.data(), st.data(), n);
                                 case 2: return strided(std::uint16_t{}, p.data(), st.data(), n);

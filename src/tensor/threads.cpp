@@ -3,23 +3,29 @@
 // while the core the late worker needs is busy, and each op waits out a scheduler time slice. An
 // MLP step at batch 64 with 2 threads, beside busy processes on this 2-core machine, took 20-117 ms
 // (mean) against 2-7 ms with 1 thread. So ramp polls the kernel's count of runnable tasks (the 4th
-// field of /proc/loadavg, this thread included) at most every kPollNs and, while it exceeds the
-// cores this process may use, runs its own loops and the libraries it calls (oneDNN and OpenBLAS
-// follow the calling thread's OpenMP count) on one thread. One busy poll switches to one thread,
-// two quiet polls in a row switch back: wrongly serial costs at most the parallel speed-up for a
-// poll interval, wrongly parallel costs tens of times that.
+// field of /proc/loadavg, machine-wide, this process's running threads included) at most every
+// kPollNs. Counting this process's requested threads as part of it (they may be spinning), the rest
+// is other work; while there is any, ramp's loops use the cores it leaves (at least 1), and the
+// libraries it calls (oneDNN, OpenBLAS) run under the same limit (LibraryThreads). A smaller limit
+// applies at once, the full count again after two quiet polls: wrongly few threads cost at most the
+// parallel speed-up for a poll interval, wrongly many cost tens of times that.
+//
+// RAMP_ADAPTIVE_THREADS=0 turns this off (the requested count always). Results of ramp's own kernels
+// do not depend on the thread count; oneDNN's GEMMs and convolutions may, so with adaptation on they
+// follow the machine's load, and the switch is there for bitwise reproducible runs.
 #include <fcntl.h>
 #include <omp.h>
-#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
+#include "parallel.h"
 #include "ramp/error.h"
 #include "ramp/tensor.h"
-#include "parallel.h"
 
 namespace ramp {
 namespace detail {
@@ -32,12 +38,8 @@ std::int64_t now_ns() {
       .count();
 }
 
-int usable_cpus() {
-  static const int n = [] {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
-    return int(sysconf(_SC_NPROCESSORS_ONLN));
-  }();
+int online_cpus() {  // machine-wide, as /proc/loadavg counts
+  static const int n = std::max(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
   return n;
 }
 
@@ -57,34 +59,36 @@ int runnable_from_loadavg() {
   }
   char* end = nullptr;
   const long r = std::strtol(p, &end, 10);
-  return end != p && *end == '/' ? int(r) : -1;
+  return end != p && *end == '/' && r > 0 ? int(r) : -1;  // 0/N: a sandbox that does not count
 }
 
-std::atomic<int> g_requested{0};  // set_num_threads' value; 0: OpenMP's default, read on first use
+bool enabled_by_env() {
+  const char* v = std::getenv("RAMP_ADAPTIVE_THREADS");
+  return !(v && std::strcmp(v, "0") == 0);
+}
+
 std::atomic<std::int64_t> g_next_poll{0};
-std::atomic<int> g_quiet_polls{2};  // consecutive polls that saw a free core
-std::atomic<bool> g_serial{false};
-RunnableProbe g_probe = nullptr;  // tests replace the reading of /proc/loadavg
+std::atomic<int> g_quiet_polls{2};  // consecutive polls that saw no other work
+std::atomic<int> g_limit{1 << 20};  // the threads ops may use now (above any request: no limit)
+std::atomic<bool> g_enabled{enabled_by_env()};
+std::atomic<RunnableProbe> g_probe{nullptr};  // tests replace the reading of /proc/loadavg
 
-int requested() {
-  int r = g_requested.load(std::memory_order_relaxed);
-  if (r == 0) {  // OMP_NUM_THREADS or the core count, as OpenMP's initial thread sees it
-    static const int initial = omp_get_max_threads();
-    r = initial;
-  }
-  return r;
-}
+// The calling thread's OpenMP count: set_num_threads' (and torch.set_num_threads', which sets the
+// same libgomp's), else OMP_NUM_THREADS or the core count.
+int requested() { return omp_get_max_threads(); }
 
-void poll(std::int64_t now) {
+void poll(std::int64_t now, int req) {
   std::int64_t due = g_next_poll.load(std::memory_order_relaxed);
   if (now < due || !g_next_poll.compare_exchange_strong(due, now + kPollNs)) return;  // one poller
-  const int runnable = g_probe ? g_probe() : runnable_from_loadavg();
+  const RunnableProbe probe = g_probe.load();
+  const int runnable = probe ? probe() : runnable_from_loadavg();
   if (runnable < 0) return;
-  if (runnable > usable_cpus()) {
+  const int others = std::max(0, runnable - req);
+  if (others > 0) {
     g_quiet_polls.store(0, std::memory_order_relaxed);
-    g_serial.store(true, std::memory_order_relaxed);
+    g_limit.store(std::clamp(online_cpus() - others, 1, req), std::memory_order_relaxed);
   } else if (g_quiet_polls.fetch_add(1, std::memory_order_relaxed) + 1 >= 2) {
-    g_serial.store(false, std::memory_order_relaxed);
+    g_limit.store(1 << 20, std::memory_order_relaxed);
   }
 }
 
@@ -92,29 +96,38 @@ void poll(std::int64_t now) {
 
 int usable_threads() {
   const int req = requested();
-  int n = req;
-  if (req > 1) {
-    poll(now_ns());
-    if (g_serial.load(std::memory_order_relaxed)) n = 1;
-  }
-  if (!omp_in_parallel() && omp_get_max_threads() != n) omp_set_num_threads(n);  // for oneDNN, OpenBLAS
-  return n;
+  if (req <= 1 || !g_enabled.load(std::memory_order_relaxed)) return req;
+  poll(now_ns(), req);
+  return std::min(req, g_limit.load(std::memory_order_relaxed));
 }
 
-void set_runnable_probe(RunnableProbe probe) {
-  g_probe = probe;
+LibraryThreads::LibraryThreads() {
+  if (omp_in_parallel()) return;
+  const int prev = omp_get_max_threads(), n = std::min(prev, usable_threads());
+  if (n < prev) {
+    omp_set_num_threads(n);
+    restore_ = prev;
+  }
+}
+LibraryThreads::~LibraryThreads() {
+  if (restore_) omp_set_num_threads(restore_);
+}
+
+void set_adaptive_threads_for_testing(bool on, RunnableProbe probe) {
+  g_enabled.store(on);
+  g_probe.store(probe);
   g_next_poll.store(0);
   g_quiet_polls.store(2);
-  g_serial.store(false);
+  g_limit.store(1 << 20);
 }
+void reset_adaptive_threads() { set_adaptive_threads_for_testing(enabled_by_env(), nullptr); }
 
 }  // namespace detail
 
 void set_num_threads(int n) {
   RAMP_CHECK(n > 0, "set_num_threads expects a positive integer");
-  detail::g_requested.store(n);
   omp_set_num_threads(n);
 }
-int get_num_threads() { return detail::requested(); }
+int get_num_threads() { return omp_get_max_threads(); }
 
 }  // namespace ramp

@@ -24,6 +24,7 @@
 #include "ramp/elementwise.h"
 #include "ramp/nn/loss.h"
 #include "ramp/optim.h"
+#include "spawn_ranks.h"
 
 extern char** environ;
 
@@ -46,32 +47,7 @@ void run_ranks(Ranks& out, const std::string& scenario, int ws, double deadline_
             ("ramp_ddp_" + std::to_string(::getpid()) + "_" + scenario + "_" + std::to_string(ws));
   std::filesystem::remove_all(out.dir);
   std::filesystem::create_directories(out.dir);
-  ::setenv("OMP_NUM_THREADS", "1", 1);
-  std::vector<pid_t> pids;
-  for (int r = 0; r < ws; ++r) {
-    std::vector<std::string> args{RAMP_DDP_WORKER, scenario, std::to_string(r), std::to_string(ws), out.dir.string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    EXPECT_EQ(::posix_spawn(&pid, RAMP_DDP_WORKER, nullptr, nullptr, argv.data(), environ), 0);
-    pids.push_back(pid);
-  }
-  out.codes.assign(std::size_t(ws), -1);
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(deadline_s);
-  for (std::size_t i = 0; i < pids.size(); ++i) {
-    int status = 0;
-    while (::waitpid(pids[i], &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > end) {
-        for (pid_t p : pids) ::kill(p, SIGKILL);
-        ::waitpid(pids[i], &status, 0);
-        status = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    out.codes[i] = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  out.codes = ramp::test::spawn_ranks(RAMP_DDP_WORKER, scenario, ws, out.dir, deadline_s);
 }
 
 // The parameters of an MLP from the bytes a rank saved.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ramp/distributed.h"
+#include "spawn_ranks.h"
 
 extern char** environ;
 
@@ -29,32 +30,7 @@ std::vector<int> run_ranks(const std::string& scenario, int ws, double deadline_
              ("ramp_dist_" + std::to_string(::getpid()) + "_" + scenario + "_" + std::to_string(ws));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  ::setenv("OMP_NUM_THREADS", "1", 1);
-  std::vector<pid_t> pids;
-  for (int r = 0; r < ws; ++r) {
-    std::vector<std::string> args{RAMP_DIST_WORKER, scenario, std::to_string(r), std::to_string(ws), dir.string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    EXPECT_EQ(::posix_spawn(&pid, RAMP_DIST_WORKER, nullptr, nullptr, argv.data(), environ), 0);
-    pids.push_back(pid);
-  }
-  std::vector<int> codes(std::size_t(ws), -1);
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(deadline_s);
-  for (std::size_t i = 0; i < pids.size(); ++i) {
-    int status = 0;
-    while (::waitpid(pids[i], &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > end) {
-        for (pid_t p : pids) ::kill(p, SIGKILL);
-        ::waitpid(pids[i], &status, 0);
-        status = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    codes[i] = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  std::vector<int> codes = ramp::test::spawn_ranks(RAMP_DIST_WORKER, scenario, ws, dir, deadline_s);
   std::filesystem::remove_all(dir);
   return codes;
 }
