@@ -16,7 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,21 +62,6 @@ double accuracy(nn::Module& model, const Tensor& images, const Tensor& labels) {
   return 100.0 * double(right) / double(labels.size(0));
 }
 
-// This rank's DistributedSampler indices for an epoch (torch.utils.data.DistributedSampler's rule
-// with shuffle=True, seed=0, drop_last=False; ramp's permutation, as ramp.utils.data's sampler).
-Tensor rank_share(std::int64_t n, std::int64_t epoch) {
-  const std::int64_t ws = dist::get_world_size(), rank = dist::get_rank();
-  Generator g{std::uint64_t(epoch)};  // seed 0 + epoch
-  Tensor order = randperm(n, &g);
-  const std::int64_t per_rank = (n + ws - 1) / ws;
-  const std::int64_t* perm = order.data<std::int64_t>();
-  std::vector<std::int64_t> mine;
-  for (std::int64_t i = rank; i < per_rank * ws; i += ws) mine.push_back(perm[i % n]);  // padded from the start
-  Tensor t = empty({std::int64_t(mine.size())}, ScalarType::Int64);
-  std::copy(mine.begin(), mine.end(), t.data<std::int64_t>());
-  return t;
-}
-
 void train(const std::string& kind, int epochs, const data::ImagesLabels& train_set, const data::ImagesLabels& test_set,
            bool distributed) {
   manual_seed(0);
@@ -87,17 +72,18 @@ void train(const std::string& kind, int epochs, const data::ImagesLabels& train_
   auto model = distributed ? std::make_shared<nn::parallel::DistributedDataParallel>(replica) : replica;
   optim::SGD opt(model->parameters(), {.lr = 0.05, .momentum = 0.9});
   optim::StepLR schedule(opt, /*step_size=*/2, /*gamma=*/0.5);
-  data::DataLoader shuffled(train_set.images, train_set.labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
+  // Data-parallel: this rank's DistributedSampler share (1.13's rule; reshuffled by set_epoch).
+  std::shared_ptr<data::DistributedSampler> sampler;
+  if (distributed) sampler = std::make_shared<data::DistributedSampler>(train_set.labels.size(0));
+  data::DataLoader loader = distributed ? data::DataLoader(train_set.images, train_set.labels, 64, sampler)
+                                        : data::DataLoader(train_set.images, train_set.labels, /*batch_size=*/64,
+                                                           /*shuffle=*/true, /*seed=*/0);
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
     std::int64_t right = 0, seen = 0;
-    std::optional<data::DataLoader> share;
-    if (distributed) {
-      Tensor idx = rank_share(train_set.labels.size(0), epoch);
-      share.emplace(index_select(train_set.images, 0, idx), index_select(train_set.labels, 0, idx), 64);
-    }
-    for (auto [x, y] : distributed ? *share : shuffled) {
+    if (sampler) sampler->set_epoch(epoch);
+    for (auto [x, y] : loader) {
       Tensor logits = (*model)(x);
       Tensor loss = cross_entropy(logits, y);
       opt.zero_grad();

@@ -6,9 +6,14 @@
 //   ramp::data::DataLoader loader(images, labels, /*batch_size=*/64, /*shuffle=*/true, /*seed=*/0);
 //   for (int epoch = 0; epoch < 3; ++epoch)
 //     for (auto [x, y] : loader) { ... }                      // reshuffled every epoch
+// Data-parallel, each rank its share (after ramp::distributed::init_process_group):
+//   auto sampler = std::make_shared<ramp::data::DistributedSampler>(images.size(0));
+//   ramp::data::DataLoader share(images, labels, 64, sampler);
+//   for (int epoch = 0; epoch < 3; ++epoch) { sampler->set_epoch(epoch); for (auto [x, y] : share) ...; }
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -63,6 +68,45 @@ Tensor weighted_indices(const std::vector<double>& weights, std::int64_t count, 
 // round-robin from the first. ValueError for a fraction outside [0, 1] or lengths not summing to n.
 std::vector<std::int64_t> split_lengths(std::int64_t n, const std::vector<double>& lengths);
 
+// ---- torch.utils.data.DistributedSampler ----
+// This rank's indices of a dataset of `n` items for one epoch, by 1.13's rule: the order (0..n-1, or
+// with `shuffle` a randperm from a generator seeded `seed` + `epoch`, the same on every rank) padded
+// by repeating it from the start to a multiple of num_replicas (or, with drop_last, its tail cut to
+// one), then every num_replicas-th index from `rank`. ValueError for a rank outside
+// [0, num_replicas - 1], as 1.13.
+Tensor distributed_indices(std::int64_t n, std::int64_t num_replicas, std::int64_t rank, bool shuffle,
+                           std::uint64_t seed, std::int64_t epoch, bool drop_last);
+// Indices per rank: ceil(n / num_replicas), or with drop_last (and n not a multiple)
+// ceil((n - num_replicas) / num_replicas).
+std::int64_t distributed_samples(std::int64_t n, std::int64_t num_replicas, bool drop_last);
+
+struct DistributedSamplerOptions {
+  std::optional<std::int64_t> num_replicas;  // absent: the default process group's world size
+  std::optional<std::int64_t> rank;          // absent: this process's rank in it
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  bool drop_last = false;
+};
+// The sampler as an object, for DataLoader: call set_epoch(e) before each epoch so the shuffle
+// changes (the same epoch gives the same order on every rank).
+class DistributedSampler {
+ public:
+  explicit DistributedSampler(std::int64_t dataset_size, const DistributedSamplerOptions& options = {});
+  void set_epoch(std::int64_t epoch) { epoch_ = epoch; }
+  std::int64_t epoch() const { return epoch_; }
+  std::int64_t size() const { return distributed_samples(n_, num_replicas_, o_.drop_last); }  // len(sampler)
+  std::int64_t dataset_size() const { return n_; }
+  std::int64_t num_replicas() const { return num_replicas_; }
+  std::int64_t rank() const { return rank_; }
+  Tensor indices() const {  // this rank's, for the current epoch
+    return distributed_indices(n_, num_replicas_, rank_, o_.shuffle, o_.seed, epoch_, o_.drop_last);
+  }
+
+ private:
+  std::int64_t n_, num_replicas_, rank_, epoch_ = 0;
+  DistributedSamplerOptions o_;
+};
+
 // Tensors sharing their first dim: item i is (t[i] for t in tensors), as torch's TensorDataset.
 class TensorDataset {
  public:
@@ -87,6 +131,10 @@ class DataLoader {
   using Batch = std::pair<Tensor, Tensor>;
   DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size = 1, bool shuffle = false,
              std::optional<std::uint64_t> seed = {}, bool drop_last = false);
+  // DataLoader(dataset, batch_size, sampler=DistributedSampler(...)): each epoch's batches follow the
+  // sampler's indices for its current epoch (shared: the caller's set_epoch reaches the loader).
+  DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size, std::shared_ptr<const DistributedSampler> sampler,
+             bool drop_last = false);
   std::int64_t size() const;  // batches per epoch: len(loader)
   std::int64_t batch_size() const { return batch_size_; }
   const TensorDataset& dataset() const { return dataset_; }
@@ -116,6 +164,8 @@ class DataLoader {
   std::int64_t batch_size_;
   bool shuffle_, drop_last_;
   Generator gen_;
+  std::shared_ptr<const DistributedSampler> sampler_;
+  std::int64_t items() const { return sampler_ ? sampler_->size() : dataset_.size(); }  // per epoch
 };
 
 }  // namespace ramp::data

@@ -19,6 +19,9 @@ void init_io(py::module_& m) {
   sampling.def("weighted_indices", &data::weighted_indices, arg("weights"), arg("count"), arg("replacement"),
                arg("generator") = py::none());
   sampling.def("split_lengths", &data::split_lengths, arg("n"), arg("lengths"));
+  sampling.def("distributed_indices", &data::distributed_indices, arg("n"), arg("num_replicas"), arg("rank"),
+               arg("shuffle"), arg("seed"), arg("epoch"), arg("drop_last"));
+  sampling.def("distributed_samples", &data::distributed_samples, arg("n"), arg("num_replicas"), arg("drop_last"));
 
   auto io = m.def_submodule("_io", "file formats: safetensors, IDX, CSV, Fashion-MNIST");
   io.def(

@@ -37,18 +37,28 @@ DataLoader::DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size, b
   gen_.manual_seed(*seed);
 }
 
+DataLoader::DataLoader(Tensor inputs, Tensor targets, std::int64_t batch_size,
+                       std::shared_ptr<const DistributedSampler> sampler, bool drop_last)
+    : DataLoader(std::move(inputs), std::move(targets), batch_size, false, 0, drop_last) {
+  RAMP_CHECK_T(ValueError, sampler != nullptr, "DataLoader: sampler must not be null");
+  RAMP_CHECK_T(ValueError, sampler->dataset_size() == dataset_.size(), "DataLoader: the sampler covers ",
+               sampler->dataset_size(), " items but the dataset has ", dataset_.size());
+  sampler_ = std::move(sampler);
+}
+
 std::int64_t DataLoader::size() const {
-  const std::int64_t n = dataset_.size();
+  const std::int64_t n = items();
   return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
 DataLoader::Iterator DataLoader::begin() {
+  if (sampler_) return Iterator(this, sampler_->indices(), 0);
   return Iterator(this, shuffle_ ? randperm(dataset_.size(), &gen_) : Tensor(), 0);
 }
 
 DataLoader::Batch DataLoader::Iterator::operator*() const {
   const std::int64_t bs = loader_->batch_size_, start = batch_ * bs;
-  const std::int64_t len = std::min(bs, loader_->dataset_.size() - start);
+  const std::int64_t len = std::min(bs, loader_->items() - start);
   const Tensor idx = order_.defined() ? order_.narrow(0, start, len) : arange(start, start + len);
   std::vector<Tensor> b = loader_->dataset_.get_batch(idx);
   return {b[0], b[1]};

@@ -1,6 +1,6 @@
 // The draws behind ramp.utils.data's samplers and random_split (include/ramp/data.h): checked by
 // their definitions (ranges, permutations, distinctness) and frequencies (within 5 sigma), and
-// random_split's lengths against 1.13's rule written out here.
+// random_split's lengths and DistributedSampler's partition against 1.13's rules written out here.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "ramp/data.h"
+#include "ramp/ops.h"
 #include "test_util.h"
 
 namespace ramp {
@@ -98,6 +99,72 @@ TEST(DataSampling, SplitLengths) {
               data::split_lengths(10, {1.2, -0.2});
             }),
             "Fraction at index 0 is not between 0 and 1");
+}
+
+// torch.utils.data.DistributedSampler's rule, as 1.13's source states it: pad the order by repeating it
+// (math.ceil(padding / len) copies) or cut it to total_size, then order[rank:total_size:num_replicas].
+std::vector<std::int64_t> sampler_rule(std::vector<std::int64_t> order, std::int64_t r, std::int64_t rank,
+                                       bool drop_last) {
+  const auto n = std::int64_t(order.size());
+  const std::int64_t per = drop_last && n % r ? std::int64_t(std::ceil(double(n - r) / double(r)))
+                                              : std::int64_t(std::ceil(double(n) / double(r)));
+  const std::int64_t total = per * r;
+  if (drop_last) {
+    order.resize(std::size_t(total));
+  } else if (total > n) {
+    const std::vector<std::int64_t> once = order;
+    while (std::int64_t(order.size()) < total) order.insert(order.end(), once.begin(), once.end());
+    order.resize(std::size_t(total));
+  }
+  std::vector<std::int64_t> mine;
+  for (std::int64_t i = rank; i < total; i += r) mine.push_back(order[std::size_t(i)]);
+  return mine;
+}
+
+TEST(DataSampling, DistributedIndicesFollow113sRule) {
+  for (std::int64_t n : {0, 1, 2, 5, 10, 11, 17})
+    for (std::int64_t r : {1, 2, 3, 4, 7})
+      for (bool drop_last : {false, true}) {
+        std::vector<std::int64_t> in_order(static_cast<std::size_t>(n));
+        std::iota(in_order.begin(), in_order.end(), 0);
+        Generator g{uint64_t(5 + 3)};  // seed 5, epoch 3
+        const std::vector<std::int64_t> shuffled = ints(randperm(n, &g));
+        for (std::int64_t rank = 0; rank < r; ++rank) {
+          EXPECT_EQ(ints(data::distributed_indices(n, r, rank, false, 5, 3, drop_last)),
+                    sampler_rule(in_order, r, rank, drop_last));
+          EXPECT_EQ(ints(data::distributed_indices(n, r, rank, true, 5, 3, drop_last)),
+                    sampler_rule(shuffled, r, rank, drop_last));
+          EXPECT_EQ(data::distributed_samples(n, r, drop_last), std::int64_t(sampler_rule(in_order, r, rank, drop_last).size()));
+        }
+      }
+}
+
+TEST(DataSampling, DistributedSamplerFeedsTheDataLoader) {
+  const Tensor x = arange(0, 11).reshape({11, 1}), y = arange(100, 111);
+  auto sampler = std::make_shared<data::DistributedSampler>(11, data::DistributedSamplerOptions{.num_replicas = 3, .rank = 1});
+  data::DataLoader loader(x, y, 2, sampler);
+  EXPECT_EQ(sampler->size(), 4);
+  EXPECT_EQ(loader.size(), 2);
+  for (std::int64_t epoch : {0, 1}) {
+    sampler->set_epoch(epoch);
+    std::vector<std::int64_t> seen;
+    for (auto [xb, yb] : loader) {
+      for (std::int64_t v : ints(yb)) seen.push_back(v - 100);
+      EXPECT_EQ(ints(xb.reshape({-1})), ints(yb - 100));
+    }
+    EXPECT_EQ(seen, ints(data::distributed_indices(11, 3, 1, true, 0, epoch, false))) << epoch;
+  }
+  EXPECT_EQ(error_of([] { data::DistributedSampler(5, {.num_replicas = 3, .rank = 3}); }),
+            "Invalid rank 3, rank should be in the interval [0, 2]");
+  EXPECT_EQ(error_of([] { data::DistributedSampler(5, {.num_replicas = 3, .rank = -1}); }),
+            "Invalid rank -1, rank should be in the interval [0, 2]");
+  // without a process group, the defaults raise 1.13's error
+  EXPECT_NE(error_of([] { data::DistributedSampler s(5); }).find("Default process group has not been initialized"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { data::DataLoader(x, y, 2, std::make_shared<data::DistributedSampler>(
+                                                         7, data::DistributedSamplerOptions{.num_replicas = 2, .rank = 0})); })
+                .find("the sampler covers 7 items but the dataset has 11"),
+            std::string::npos);
 }
 
 }  // namespace

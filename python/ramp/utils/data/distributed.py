@@ -3,9 +3,8 @@ data-parallel training. 1.13's rules: every rank gets num_samples = ceil(len / n
 (with drop_last and an uneven length, ceil((len - num_replicas) / num_replicas)); without drop_last
 the list is padded by repeating it from the start to num_samples * num_replicas; rank r takes every
 num_replicas-th index from r. The shuffle is a permutation from a generator seeded with
-seed + epoch (ramp's own stream, so the order differs from torch's, the partition rule does not)."""
-import math
-
+seed + epoch (ramp's own stream, so the order differs from torch's, the partition rule does not).
+The rule itself is C++'s ramp::data::distributed_indices, which the C++ DataLoader uses too."""
 from ... import _C
 from .sampler import Sampler
 
@@ -29,34 +28,15 @@ class DistributedSampler(Sampler):
         self.rank = rank
         self.epoch = 0
         self.drop_last = drop_last
-        n = len(dataset)
-        if drop_last and n % num_replicas != 0:
-            # Drop the tail so every rank gets the same count without repeating indices.
-            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
-        else:
-            self.num_samples = math.ceil(n / num_replicas)
+        self.num_samples = _C._data.distributed_samples(len(dataset), num_replicas, drop_last)
         self.total_size = self.num_samples * num_replicas
         self.shuffle = shuffle
         self.seed = seed
 
     def __iter__(self):
-        n = len(self.dataset)
-        if self.shuffle:
-            g = _C.Generator()
-            g.manual_seed(self.seed + self.epoch)  # the same order on every rank for an epoch
-            order = _C.randperm(n, generator=g).tolist()
-        else:
-            order = list(range(n))
-        if self.drop_last:
-            order = order[:self.total_size]
-        else:
-            missing = self.total_size - len(order)
-            if missing > 0:
-                order += (order * math.ceil(missing / len(order)))[:missing]
-        assert len(order) == self.total_size
-        mine = order[self.rank:self.total_size:self.num_replicas]
-        assert len(mine) == self.num_samples
-        return iter(mine)
+        # the C++ sampler's rule (include/ramp/data.h); seeds wrap to 64 bits as manual_seed's do
+        return iter(_C._data.distributed_indices(len(self.dataset), self.num_replicas, self.rank, self.shuffle,
+                                                 (self.seed + self.epoch) % (1 << 64), 0, self.drop_last).tolist())
 
     def __len__(self):
         return self.num_samples
