@@ -78,9 +78,9 @@ DTYPES = ["float32", "float64", "bfloat16"]
 # silu, mish and hardswish backward near their derivative's zero (cancellation, as 1.13).
 ACCURATE = {"forward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh", "hardswish"},
             "backward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh"}}
-# Known miss: mish's float64 derivative near its zero (x = -1.1924) loses more than 1.13's
-# (147 ulp at x = -1.1992 against 41): both cancel there; see docs/benchmarks.md.
-KNOWN = {("mish", "float64")}
+# Known misses (strict xfail: a fix must move the entry out). Empty since mish's derivative was
+# rewritten without the cancellation around its zero (was 147 ulp in float64 against 1.13's 41).
+KNOWN = set()
 # silu's float64 derivative near its zero (x = -1.2785) on the baseline ISA (no FMA): 215 ulp at
 # x = -1.2741 against 1.13's 152 (both cancel; silu's kernels belong to the sigmoid/silu speed work).
 KNOWN_ISA = {("silu", "float64", "baseline")}
