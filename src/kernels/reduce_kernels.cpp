@@ -329,7 +329,22 @@ void reduce_split(const void* xv, void* out, void* out2, I64 A, I64 R, I64 B, I6
   const T* x = static_cast<const T*>(xv);
   if (A * B * C == 0) return;
   const I64 slab = S * C;
-  detail::parallel_for(A * B, std::max<I64>(1, kSplit / std::max<I64>(R * slab, 1)), 1, [&](I64 i0, I64 i1) {
+  const I64 grain = std::max<I64>(1, kSplit / std::max<I64>(R * slab, 1));
+  if constexpr (!std::is_void_v<typename VecFor<Op, T>::type>) {
+    if (C == 1) {  // float32 sum/mean/amax/amin: the vector accumulators run on through all R slabs
+      const typename VecFor<Op, T>::type o{};
+      detail::parallel_for(A * B, grain, 1, [&](I64 i0, I64 i1) {
+        for (I64 i = i0; i < i1; ++i) {
+          const I64 a = i / B, b = i % B;
+          decltype(o.init()) v[4] = {o.init(), o.init(), o.init(), o.init()};
+          for (I64 r = 0; r < R; ++r) vec_row_into(o, x + ((a * R + r) * B + b) * S, S, v);
+          Op::store(vec_fold(o, v), R * S, args, out, out2, i);
+        }
+      });
+      return;
+    }
+  }
+  detail::parallel_for(A * B, grain, 1, [&](I64 i0, I64 i1) {
     const std::unique_ptr<Acc[]> acc(new Acc[std::size_t(2 * C)]);  // not vector: Acc may be bool
     Acc* total = acc.get();
     Acc* part = total + C;

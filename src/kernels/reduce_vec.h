@@ -70,10 +70,11 @@ template <bool kMax> struct VExtreme {
   }
 };
 
-// op over x[0, n): four vectors in flight, then single vectors, then one partial vector.
-template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+// a[0..3] = op(a[0..3], x[0, n)): four vectors in flight, then single vectors, then one partial
+// vector. The accumulators stay open, so rows read as one (a split reduction's slabs) fold once.
+template <class VOp, class V> HWY_INLINE void vec_row_into(const VOp& o, const float* x, std::int64_t n, V* a) {
   const std::int64_t N = o.lanes();
-  auto a0 = o.init(), a1 = a0, a2 = a0, a3 = a0;
+  auto a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
   std::int64_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
     a0 = o.step(a0, x + i);
@@ -83,7 +84,17 @@ template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const fl
   }
   for (; i + N <= n; i += N) a0 = o.step(a0, x + i);
   if (i < n) a1 = o.join(a1, o.partial(x + i, n - i));
-  return o.fold(o.join(o.join(a0, a1), o.join(a2, a3)));
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+template <class VOp, class V> HWY_INLINE typename VOp::Acc vec_fold(const VOp& o, const V* a) {
+  return o.fold(o.join(o.join(a[0], a[1]), o.join(a[2], a[3])));
+}
+
+// op over x[0, n).
+template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+  decltype(o.init()) a[4] = {o.init(), o.init(), o.init(), o.init()};
+  vec_row_into(o, x, n, a);
+  return vec_fold(o, a);
 }
 
 // acc[b - b0] = op(acc[b - b0], x[r, b]) for rows [r0, r1) of the [*, B] matrix x, columns [b0, b1).

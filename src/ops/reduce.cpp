@@ -51,8 +51,8 @@ std::int64_t reduced_count(IntArrayRef sizes, std::uint32_t m) {
 Plan plan(const Tensor& self, std::uint32_t m, bool split) {
   // Runs of reduced and kept dims in memory order (size-1 dims belong to neither): one reduced run
   // is [A, R, B] as it lies; two (BatchNorm's (0, 2, 3) of NCHW) are [A, R, B, S, C] as they lie
-  // when `split` and the inner slabs of S * C are long enough to be worth a kernel call each; more
-  // are moved last by a copy.
+  // when `split` and the inner slabs are worth a kernel call each (see kMinSplitSlab); more are
+  // moved last by a copy.
   I64 size[5] = {1, 1, 1, 1, 1};  // A, R, B, S, C
   int runs = 0, part = 0;
   for (std::int64_t i = 0; i < self.dim(); ++i) {
@@ -64,7 +64,7 @@ Plan plan(const Tensor& self, std::uint32_t m, bool split) {
     size[part] *= s;
   }
   if (runs <= 1) return {self.contiguous(), size[0], size[1], size[2]};
-  if (split && runs == 2 && size[3] * size[4] >= kMinSplitSlab)
+  if (split && runs == 2 && (size[4] == 1 || size[3] * size[4] >= kMinSplitSlab))
     return {self.contiguous(), size[0], size[1], size[2], size[3], size[4]};
   Dims perm;
   for (int pass = 0; pass < 2; ++pass)
