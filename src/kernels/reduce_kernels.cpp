@@ -402,8 +402,10 @@ ReduceTable make_table() {
   fill<NormNegInf>(t, ReduceOp::norm_neg_inf, true, true);
   fill<Norm0>(t, ReduceOp::norm0, true, true);
   fill<PNorm>(t, ReduceOp::norm_p, true, true);
-  fill<Var>(t, ReduceOp::var, true, true);
-  fill<Std>(t, ReduceOp::std, true, true);
+  // Welford's running mean joined slab by slab drifts from the sequential one by a few ulps of a
+  // cancelling mean (var_mean((0, 2)) of float64 randn: over test_std_var's 2): var and std keep the copy.
+  fill<Var>(t, ReduceOp::var, true, false);
+  fill<Std>(t, ReduceOp::std, true, false);
   t.fn[int(ReduceOp::logsumexp)][int(ScalarType::Float32)] = &logsumexp_f32;
   return t;
 }
