@@ -241,6 +241,19 @@ def test_split_runs_read_in_place(shape, dim, dtype, keepdim, layout):
                     4 if dst == "float64" and dtype == "float64" else 1)
 
 
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (0, 3, 20), (0, 3, 4, 5)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_split_runs_of_empty_inputs(shape, dtype):
+    t = make(dtype, shape)
+    dim = (0, 2) if len(shape) == 3 else (0, 2, 3)
+    for name, kw in [("sum", {}), ("mean", {}), ("norm", {"p": 2}), ("count_nonzero", {})]:
+        if name in ("mean", "norm") and dtype == "int32":  # (both refuse integers)
+            continue
+        fn = (lambda L, x: L.count_nonzero(x, dim)) if name == "count_nonzero" else \
+            (lambda L, x: getattr(x, name)(dim=dim, **kw))
+        assert_values(fn(ramp, to_ramp(t)), fn(torch, t))
+
+
 def test_split_float32_sums_exact_on_cancellation():
     """1e8, 1, -1e8 + 8 along each channel's slabs: 1.13's float accumulation loses the ones."""
     v = np.array([1e8, 1.0, -1e8 + 8] * (16 * 16 * 28 * 28 // 3 + 1), dtype=np.float32)[:16 * 16 * 28 * 28]

@@ -350,11 +350,10 @@ void reduce_split(const void* xv, void* out, void* out2, I64 A, I64 R, I64 B, I6
     Acc* part = total + C;
     for (I64 i = i0; i < i1; ++i) {
       const I64 a = i / B, b = i % B;
+      for (I64 c = 0; c < C; ++c) total[c] = Op::init(args);  // R may be 0 (an empty input)
       for (I64 r = 0; r < R; ++r) {
-        const T* p = x + ((a * R + r) * B + b) * slab;
-        accumulate<Op, T>(p, C, 0, S, 0, C, r ? part : total, args);
-        if (r)
-          for (I64 c = 0; c < C; ++c) total[c] = Op::join(total[c], part[c]);
+        accumulate<Op, T>(x + ((a * R + r) * B + b) * slab, C, 0, S, 0, C, part, args);
+        for (I64 c = 0; c < C; ++c) total[c] = Op::join(total[c], part[c]);
       }
       for (I64 c = 0; c < C; ++c) Op::store(total[c], R * S, args, out, out2, i * C + c);
     }

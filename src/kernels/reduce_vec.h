@@ -10,7 +10,7 @@
 // randn sum. So was an error-free float scheme (AVX2 Zen 3, 1M randn, medians of 201 calls in one
 // program): Fast2Sum into an accumulator offset by sigma = 1.5 * 2^k >= 8 * (block max) (hi parts
 // exact, remainders summed in float, both widened per block; a max, 2 adds and 2 subs a vector)
-// took 115-139 us against 82 for widening every element: the widening is still the cheaper exact sum.
+// took 115-143 us against 82 for widening every element: the widening is still the cheaper exact sum.
 #pragma once
 
 namespace hn = hwy::HWY_NAMESPACE;

@@ -64,14 +64,16 @@ Plan plan(const Tensor& self, std::uint32_t m, bool split) {
     size[part] *= s;
   }
   if (runs <= 1) return {self.contiguous(), size[0], size[1], size[2]};
-  if (split && runs == 2 && (size[4] == 1 || size[3] * size[4] >= kMinSplitSlab))
+  if (split && runs == 2 && size[3] > 1 && (size[4] == 1 || size[3] * size[4] >= kMinSplitSlab))  // S > 1: run() tells by it
     return {self.contiguous(), size[0], size[1], size[2], size[3], size[4]};
   Dims perm;
   for (int pass = 0; pass < 2; ++pass)
     for (std::int64_t i = 0; i < self.dim(); ++i)
       if (int(m >> i & 1u) == pass) perm.push_back(i);
-  const I64 R = reduced_count(self.sizes(), m);
-  return {self.permute(perm).contiguous(), self.numel() / std::max<I64>(R, 1), R, 1};
+  // A from the kept sizes, not numel / R: with an empty reduced dim that was 0 outputs computed of
+  // 3, and the sums of zeros(2, 3, 0) over (0, 2) came back uninitialized.
+  const I64 R = reduced_count(self.sizes(), m), A = reduced_count(self.sizes(), ~m);
+  return {self.permute(perm).contiguous(), A, R, 1};
 }
 
 Tensor run(kernels::ReduceOp op, const Tensor& x, std::uint32_t m, bool keepdim, std::optional<ScalarType> out_t,
