@@ -2,6 +2,8 @@
 operations is fixed, else within a few ulps of the output dtype, and within one or two ulps of the
 same reduction done in float64), dtypes, shapes, named results, NaN and empty rules, gradients
 (values and grad_fn names, plus gradcheck) and error types."""
+import math
+
 import numpy as np
 import pytest
 
@@ -165,7 +167,9 @@ def test_prod(dtype, dim, keepdim):
 # ---- accuracy and speed-path shapes: the engine's row, column, split and copy paths ----
 @pytest.mark.parametrize("shape,dim", [((4096, 256), 0), ((4096, 256), 1), ((1 << 20,), None), ((64, 10), 1),
                                        ((4096, 10), 1), ((3, 70000, 2), 1), ((70000, 3), 0), ((5, 6, 7, 8), (0, 2)),
-                                       ((2, 1, 300, 1, 7), (0, 2)), ((300, 257), 0)])
+                                       ((2, 1, 300, 1, 7), (0, 2)), ((300, 257), 0), ((32, 16, 28, 28), (0, 2, 3)),
+                                       ((64, 32, 2, 2), (0, 2, 3)), ((2, 3, 4, 5, 6), (1, 3)),
+                                       ((20, 3, 2, 5), (0, 2))])
 @pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "norm", "var"])
 def test_large_shapes_against_float64(shape, dim, op):
     t = make("float32", shape, seed=3)
@@ -182,15 +186,84 @@ def test_results_do_not_depend_on_threads():
     t = make("float32", (1 << 20,), seed=5)
     x = to_ramp(t)
     n = ramp.get_num_threads()
+
+    def each():
+        c = x.view(64, 16, 32, 32)
+        return [x.sum(), x.view(1024, 1024).sum(0), x.view(1024, 1024).sum(1), x.var(), c.mean((0, 2, 3)),
+                c.var((0, 2, 3)), c.double().sum((0, 2, 3))]
     try:
         ramp.set_num_threads(1)
-        one = [x.sum(), x.view(1024, 1024).sum(0), x.view(1024, 1024).sum(1), x.var()]
+        one = each()
         ramp.set_num_threads(2)
-        two = [x.sum(), x.view(1024, 1024).sum(0), x.view(1024, 1024).sum(1), x.var()]
+        two = each()
     finally:
         ramp.set_num_threads(n)
     for a, b in zip(one, two):
         assert_values(a, to_torch(b))
+
+
+# Two reduced runs around a kept one (BatchNorm's statistics) are read in place: every dtype, keepdim,
+# dtype=, odd sizes, size-1 dims, a channels-last (non-contiguous) input, against the long double
+# oracle and against 1.13.
+SPLIT = [((8, 5, 7, 9), (0, 2, 3)), ((3, 5, 7, 9), (0, 2)), ((4, 6, 5, 8, 3), (1, 3)), ((2, 1, 3, 1, 33), (0, 4)),
+         ((6, 4, 2, 3), (0, 2)), ((3, 4, 5, 6), (-1, 1))]
+
+
+@pytest.mark.parametrize("shape,dim", SPLIT)
+@pytest.mark.parametrize("dtype", FLOATS + ["int32", "uint8", "bool"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_split_runs_read_in_place(shape, dim, dtype, keepdim, layout):
+    t = make(dtype, shape, seed=11, positive=dtype == "float64")
+    if layout == "channels_last":  # the same values, strided: the last dim moved first in memory
+        t = t.movedim(-1, 0).contiguous().movedim(0, -1)
+    x = to_ramp(t)
+    r, w = x.sum(dim, keepdim), t.sum(dim, keepdim)
+    if dtype in FLOATS:
+        assert_ulps(r, oracle("sum", t, dim, keepdim), 4 if dtype == "float64" else 1)
+        assert_ulps(x.mean(dim, keepdim), oracle("mean", t, dim, keepdim), 4 if dtype == "float64" else 2)
+        if dtype != "bfloat16":  # 1.13's bfloat16 sums round every step; its float32 ones on positive values
+            p = make(dtype, shape, seed=12, positive=True)
+            assert_ulps(to_ramp(p).sum(dim, keepdim), p.sum(dim, keepdim), 2 if dtype == "float32" else 4)
+            assert_ulps(to_ramp(p).mean(dim, keepdim), p.mean(dim, keepdim), 2 if dtype == "float32" else 4)
+        for name in ("amax", "amin"):
+            assert_values(getattr(x, name)(dim, keepdim), getattr(t, name)(dim, keepdim))
+        if dtype != "bfloat16":
+            if dtype == "float32":  # (float64 var is Welford's in double, 1.13's too: ~9 ulps off here, both)
+                assert_ulps(x.var(dim, keepdim=keepdim), oracle("var", t, dim, keepdim), 2)
+            assert_ulps(x.norm(2, dim, keepdim), oracle("norm", t, dim, keepdim), 4 if dtype == "float64" else 1)
+    else:
+        assert_values(r, w)
+        assert_values(x.amax(dim, keepdim), t.amax(dim, keepdim)) if dtype != "bool" else None
+    # dtype=: converted first, as 1.13
+    for dst in ("float64", "float32"):
+        assert_ulps(x.sum(dim, keepdim, dtype=getattr(ramp, dst)), oracle("sum", t.to(getattr(torch, dst)), dim, keepdim),
+                    4 if dst == "float64" and dtype == "float64" else 1)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (0, 3, 20), (0, 3, 4, 5)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_split_runs_of_empty_inputs(shape, dtype):
+    t = make(dtype, shape)
+    dim = (0, 2) if len(shape) == 3 else (0, 2, 3)
+    for name, kw in [("sum", {}), ("mean", {}), ("norm", {"p": 2}), ("count_nonzero", {})]:
+        if name in ("mean", "norm") and dtype == "int32":  # (both refuse integers)
+            continue
+        fn = (lambda L, x: L.count_nonzero(x, dim)) if name == "count_nonzero" else \
+            (lambda L, x: getattr(x, name)(dim=dim, **kw))
+        assert_values(fn(ramp, to_ramp(t)), fn(torch, t))
+
+
+def test_split_float32_sums_exact_on_cancellation():
+    """1e8, 1, -1e8 + 8 along each channel's slabs: 1.13's float accumulation loses the ones."""
+    v = np.array([1e8, 1.0, -1e8 + 8] * (16 * 16 * 28 * 28 // 3 + 1), dtype=np.float32)[:16 * 16 * 28 * 28]
+    a = v.reshape(16, 16, 28, 28)
+    exact = np.array([math.fsum(a[:, c].astype(np.float64).ravel()) for c in range(16)])
+    r = to_numpy(ramp.from_numpy(a).sum((0, 2, 3))).astype(np.float64)
+    assert (np.abs(r - exact) <= 0.5 * np.spacing(np.abs(exact).astype(np.float32))).all(), (r, exact)
+    m = to_numpy(ramp.from_numpy(a).mean((0, 2, 3))).astype(np.float64)
+    want = (exact.astype(np.float32) / np.float32(16 * 28 * 28)).astype(np.float64)
+    assert (m == want).all(), (m, want)
 
 
 def to_torch(x):

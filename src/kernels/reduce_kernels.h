@@ -36,8 +36,16 @@ struct ReduceArgs {
 using ReduceFn = void (*)(const void* x, void* out, void* out2, std::int64_t A, std::int64_t R, std::int64_t B,
                           const ReduceArgs& args);
 
+// Two reduced runs read in place (BatchNorm's statistics over (0, 2, 3) of NCHW): out[(a * B + b) * C
+// + c] = op over r < R, s < S of x[(((a * R + r) * B + b) * S + s) * C + c]. Each output's slabs
+// x[a, r, b] are reduced as [S, C] views and joined in the order of r, so results do not depend on
+// the number of threads either. Not for arg-reductions (their index counts one run) or logsumexp.
+using ReduceSplitFn = void (*)(const void* x, void* out, void* out2, std::int64_t A, std::int64_t R,
+                               std::int64_t B, std::int64_t S, std::int64_t C, const ReduceArgs& args);
+
 struct ReduceTable {
   ReduceFn fn[kNumReduceOps][kNumScalarTypes] = {};
+  ReduceSplitFn split[kNumReduceOps][kNumScalarTypes] = {};  // null: the caller copies instead
 };
 
 // The table for the instruction set the activation kernels chose.

@@ -7,7 +7,10 @@
 // which is cheap enough that the sums run at cache bandwidth, so float32 sums stay within an ulp of
 // the exact sum (1.13's cascade sum in float is not). Float blocks folded into double were measured
 // too: ~10% faster on 1M elements, but their float rounding (~u sqrt(n) sigma) is 1-4 ulps of a
-// randn sum.
+// randn sum. So was an error-free float scheme (AVX2 Zen 3, 1M randn, medians of 201 calls in one
+// program): Fast2Sum into an accumulator offset by sigma = 1.5 * 2^k >= 8 * (block max) (hi parts
+// exact, remainders summed in float, both widened per block; a max, 2 adds and 2 subs a vector)
+// took 115-143 us against 82 for widening every element: the widening is still the cheaper exact sum.
 #pragma once
 
 namespace hn = hwy::HWY_NAMESPACE;
@@ -70,10 +73,11 @@ template <bool kMax> struct VExtreme {
   }
 };
 
-// op over x[0, n): four vectors in flight, then single vectors, then one partial vector.
-template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+// a[0..3] = op(a[0..3], x[0, n)): four vectors in flight, then single vectors, then one partial
+// vector. The accumulators stay open, so rows read as one (a split reduction's slabs) fold once.
+template <class VOp, class V> HWY_INLINE void vec_row_into(const VOp& o, const float* x, std::int64_t n, V* a) {
   const std::int64_t N = o.lanes();
-  auto a0 = o.init(), a1 = a0, a2 = a0, a3 = a0;
+  auto a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
   std::int64_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
     a0 = o.step(a0, x + i);
@@ -83,7 +87,17 @@ template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const fl
   }
   for (; i + N <= n; i += N) a0 = o.step(a0, x + i);
   if (i < n) a1 = o.join(a1, o.partial(x + i, n - i));
-  return o.fold(o.join(o.join(a0, a1), o.join(a2, a3)));
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+template <class VOp, class V> HWY_INLINE typename VOp::Acc vec_fold(const VOp& o, const V* a) {
+  return o.fold(o.join(o.join(a[0], a[1]), o.join(a[2], a[3])));
+}
+
+// op over x[0, n).
+template <class VOp> HWY_INLINE typename VOp::Acc vec_row(const VOp& o, const float* x, std::int64_t n) {
+  decltype(o.init()) a[4] = {o.init(), o.init(), o.init(), o.init()};
+  vec_row_into(o, x, n, a);
+  return vec_fold(o, a);
 }
 
 // acc[b - b0] = op(acc[b - b0], x[r, b]) for rows [r0, r1) of the [*, B] matrix x, columns [b0, b1).
@@ -170,12 +184,20 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
   const I64 N = I64(hn::Lanes(d)), H = vs.lanes();
   const VExtreme<true> vmax{};
   auto shift = [](float m) { return std::isinf(m) ? 0.0f : m; };
-  // exp(v - m) goes through memory into two double vectors (every target can widen a load); lanes
-  // [0, H) go to s0, [H, 2H) to s1 (HWY_SCALAR, the baseline build: H = N = 1).
+  // exp(v - m) widened in registers into two double vectors: lanes [0, H) to s0, [H, 2H) to s1
+  // (HWY_SCALAR, the baseline build: H = N = 1, all to s0). Not a loop over halves: its j / H
+  // compiled to an idiv per half, which took half the time of logsumexp over rows of 1000.
   auto add_exp = [&](DV& s0, DV& s1, hn::Vec<decltype(d)> v, hn::Vec<decltype(d)> m) {
-    HWY_ALIGN float e[hn::MaxLanes(decltype(d)())];
-    hn::Store(vec_exp(d, hn::Sub(v, m)), d, e);
-    for (I64 j = 0; j < N; j += H) (j / H % 2 ? s1 : s0) = vs.step(j / H % 2 ? s1 : s0, e + j);
+    const auto e = vec_exp(d, hn::Sub(v, m));
+#if HWY_TARGET == HWY_SCALAR
+    (void)s1;
+    s0 = hn::Add(s0, hn::PromoteTo(vs.d, e));
+#else
+    static_assert(hn::MaxLanes(decltype(d)()) == 2 * hn::MaxLanes(VSum::D()));
+    const hn::Half<decltype(d)> dh;
+    s0 = hn::Add(s0, hn::PromoteTo(vs.d, hn::LowerHalf(dh, e)));
+    s1 = hn::Add(s1, hn::PromoteTo(vs.d, hn::UpperHalf(dh, e)));
+#endif
   };
   constexpr I64 kExpGrain = 4096;  // elements per thread: exp costs ~8 loads
   // Short rows (a classifier's [batch, 10] logits; up to kShort, which covers 10 on 8-lane AVX2 as

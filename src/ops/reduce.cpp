@@ -48,38 +48,51 @@ std::int64_t reduced_count(IntArrayRef sizes, std::uint32_t m) {
   return n;
 }
 
-Plan plan(const Tensor& self, std::uint32_t m) {
+Plan plan(const Tensor& self, std::uint32_t m, bool split) {
   // Runs of reduced and kept dims in memory order (size-1 dims belong to neither): one reduced run
-  // is [A, R, B] as it lies; more are moved last by a copy.
-  I64 A = 1, R = 1, B = 1;
-  int runs = 0;
-  int last = -1;
+  // is [A, R, B] as it lies; two (BatchNorm's (0, 2, 3) of NCHW) are [A, R, B, S, C] as they lie
+  // when `split` and the inner slabs are worth a kernel call each (see kMinSplitSlab); more are
+  // moved last by a copy.
+  I64 size[5] = {1, 1, 1, 1, 1};  // A, R, B, S, C
+  int runs = 0, part = 0;
   for (std::int64_t i = 0; i < self.dim(); ++i) {
     const I64 s = self.size(i);
     if (s == 1) continue;
-    const int r = int(m >> i & 1u);
-    if (r && last != 1) ++runs;
-    last = r;
-    if (r) R *= s;
-    else (runs == 0 ? A : B) *= s;
+    const bool r = m >> i & 1u;
+    if (r && !(part & 1)) ++runs;
+    part = std::min(4, r ? 2 * runs - 1 : 2 * runs);
+    size[part] *= s;
   }
-  if (runs <= 1) return {self.contiguous(), A, R, B};
+  if (runs <= 1) return {self.contiguous(), size[0], size[1], size[2]};
+  if (split && runs == 2 && size[3] > 1 && (size[4] == 1 || size[3] * size[4] >= kMinSplitSlab))  // S > 1: run() tells by it
+    return {self.contiguous(), size[0], size[1], size[2], size[3], size[4]};
   Dims perm;
   for (int pass = 0; pass < 2; ++pass)
     for (std::int64_t i = 0; i < self.dim(); ++i)
       if (int(m >> i & 1u) == pass) perm.push_back(i);
-  return {self.permute(perm).contiguous(), self.numel() / std::max<I64>(R, 1), R, 1};
+  // A from the kept sizes, not numel / R: with an empty reduced dim that was 0 outputs computed of
+  // 3, and the sums of zeros(2, 3, 0) over (0, 2) came back uninitialized.
+  const I64 R = reduced_count(self.sizes(), m), A = reduced_count(self.sizes(), ~m);
+  return {self.permute(perm).contiguous(), A, R, 1};
 }
 
 Tensor run(kernels::ReduceOp op, const Tensor& x, std::uint32_t m, bool keepdim, std::optional<ScalarType> out_t,
            Tensor* out2, ScalarType out2_t, const kernels::ReduceArgs& args) {
-  const Plan p = plan(x, m);
+  const kernels::ReduceTable& t = kernels::reduce_table();
+  const kernels::ReduceSplitFn split = t.split[int(op)][int(x.dtype())];
+  const Plan p = plan(x, m, split != nullptr);
   const Dims sizes = reduced_sizes(x.sizes(), m, keepdim);
   Tensor out = out_t ? empty(sizes, *out_t) : Tensor();
   if (out2) *out2 = empty(sizes, out2_t);
-  const kernels::ReduceFn fn = kernels::reduce_table().fn[int(op)][int(x.dtype())];
+  void* o1 = out_t ? out.data_ptr() : nullptr;
+  void* o2 = out2 ? out2->data_ptr() : nullptr;
+  if (p.S > 1) {
+    split(p.x.data_ptr(), o1, o2, p.A, p.R, p.B, p.S, p.C, args);
+    return out;
+  }
+  const kernels::ReduceFn fn = t.fn[int(op)][int(x.dtype())];
   RAMP_CHECK(fn, "reduction not implemented for '", dtype_error_name(x.dtype()), "'");
-  fn(p.x.data_ptr(), out_t ? out.data_ptr() : nullptr, out2 ? out2->data_ptr() : nullptr, p.A, p.R, p.B, args);
+  fn(p.x.data_ptr(), o1, o2, p.A, p.R, p.B, args);
   return out;
 }
 

@@ -146,6 +146,66 @@ TEST(Reductions, Float32SumsStayExactOnAdversarialInputs) {
   }
 }
 
+// Two reduced runs around a kept one (BatchNorm's (0, 2, 3) of NCHW) are read in place, each output
+// joining its slabs (src/kernels/reduce_kernels.cpp, reduce_split); short slabs with kept dims after
+// them, and three runs, still take the copy. Every dtype the split kernels serve, non-contiguous
+// inputs, and the float32 sums' exactness on adversarial inputs laid out across the slabs.
+TEST(Reductions, SplitRunsReadInPlace) {
+  const Case cases[] = {{{32, 16, 28, 28}, {0, 2, 3}}, {{3, 5, 7, 9}, {0, 2}},       {{4, 6, 5, 8, 3}, {1, 3}},
+                        {{2, 3, 4, 5, 6}, {1, 3}},     {{64, 32, 2, 2}, {0, 2, 3}}, {{7, 1, 3, 1, 50}, {0, 4}},
+                        {{20, 3, 2, 5}, {0, 2}},       {{2, 3, 4, 5, 6}, {0, 2, 4}}, {{5, 3, 1, 33}, {-1, 0}}};
+  auto fold_max = [](const auto& g) { double m = -INFINITY; for (double e : g) m = e != e || e > m ? e : m; return m; };
+  auto fold_min = [](const auto& g) { double m = INFINITY; for (double e : g) m = e != e || e < m ? e : m; return m; };
+  auto fold_l2 = [](const auto& g) { long double s = 0; for (double e : g) s += (long double)e * e; return double(std::sqrt(s)); };
+  auto fold_var = [](const auto& g) {
+    long double m = 0, s = 0;
+    for (double e : g) m += e;
+    m /= (long double)g.size();
+    for (double e : g) s += (e - m) * (e - m);
+    return double(s / ((long double)g.size() - 1));
+  };
+  unsigned seed = 90;
+  for (const Case& c : cases)
+    for (int variant = 0; variant < 3; ++variant) {  // plain, transposed (non-contiguous), with NaN
+      Tensor x = random(c.shape, ScalarType::Float32, seed++, -20, 20);
+      if (variant == 1) x = random(vec(x.transpose(0, -1).sizes()), ScalarType::Float32, seed++, -20, 20).transpose(0, -1);
+      if (variant == 2) {
+        std::vector<double> v = x.to_vector();
+        for (std::size_t i = 5; i < v.size(); i += 211) v[i] = kNaN;
+        x = from_vector(v, x.sizes(), ScalarType::Float32);
+      }
+      SCOPED_TRACE(shape_str(x.sizes()) + " variant " + std::to_string(variant));
+      for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16}) {
+        // float64 sums are ordered as 1.13's, not exact under cancellation: positive values there
+        const bool f64 = t == ScalarType::Float64, bf16 = t == ScalarType::BFloat16;
+        const Tensor y = f64 ? x.to(t).add(21.0) : x.to(t);
+        auto as_f = [&](const Tensor& r) { return bf16 ? r.to(ScalarType::Float32) : r; };  // ulps: float's, or double's
+        expect_close(as_f(sum(y, c.dims)), oracle(y, c.dims, [&](const auto& g) {
+          return bf16 ? double(BFloat16(float(fsum(g)))) : fsum(g);
+        }), f64 ? 4 : bf16 ? 0 : 1);
+        expect_close(as_f(amax(y, c.dims)), oracle(y, c.dims, fold_max), 0);
+        expect_close(as_f(amin(y, c.dims)), oracle(y, c.dims, fold_min), 0);
+        if (bf16) continue;
+        expect_close(mean(y, c.dims), oracle(y, c.dims, [&](const auto& g) {
+          return f64 ? fsum(g) / double(g.size()) : double(float(fsum(g)) / float(g.size()));  // 1.13: divided in T
+        }), f64 ? 4 : 1);
+        expect_close(norm(y, 2, c.dims), oracle(y, c.dims, fold_l2), f64 ? 4 : 1);
+        // var keeps the copy (Welford's joined slab by slab drifts); float64's Welford chain over 25088
+        // elements is ~20 double ulps off at the baseline ISA, as it was before: float32 only here
+        if (!f64) expect_close(var(y, c.dims), oracle(y, c.dims, fold_var), 2);
+      }
+      // integers: sums widen to int64 and are exact
+      const Tensor i = x.to(ScalarType::Int32);
+      if (variant != 2) expect_close(sum(i, c.dims), oracle(i, c.dims, fsum), 0);
+    }
+  // 1e8, 1, -1e8 + 8 repeated along each channel's slabs: float accumulation loses every 1
+  std::vector<double> mixed(std::size_t(32 * 16 * 28 * 28));
+  for (std::size_t i = 0; i < mixed.size(); ++i) mixed[i] = i % 3 == 0 ? 1e8 : i % 3 == 1 ? 1.0 : -1e8 + 8;
+  const Tensor m = from_vector(mixed, {32, 16, 28, 28}, ScalarType::Float32);
+  expect_close(sum(m, {0, 2, 3}), oracle(m, {0, 2, 3}, fsum), 0.5);
+  expect_close(sum(m, {0, 2, 3}, true).reshape({16}), oracle(m, {0, 2, 3}, fsum), 0.5);
+}
+
 TEST(Reductions, ExtremesAndNorms) {
   unsigned seed = 7;
   for (const Case& c : kCases) {
