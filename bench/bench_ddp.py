@@ -5,8 +5,9 @@ variant (a barrier before each block): the DDP step, the same step under no_sync
 communication: what the sync costs beyond it is the un-overlapped part), and the plain model with no
 DDP (the single-process ratio the DDP ratio is held against), the plain step followed by an
 all_reduce of 203,530 floats (the gradients' count: the MLP is one bucket; the sync without the
-Reducer), and that all_reduce alone, 20 back to back. Medians over rounds, on rank 0; the ratios (torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each
-taken between blocks a few milliseconds apart (the machine's load swings between rounds).
+Reducer), and that all_reduce alone, 20 back to back. Medians over rounds, on rank 0; the ratios
+(torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each taken
+between blocks a few milliseconds apart (the machine's load swings between rounds).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_ddp.py [--ranks 2] [--rounds 15] [--steps 20]
 """
