@@ -3,10 +3,11 @@ cross-entropy, SGD) at batch 64 per rank on 2 ranks over loopback, ramp beside t
 Gloo), the same processes running both, interleaved. Each round times a block of steps of every
 variant (a barrier before each block): the DDP step, the same step under no_sync() (no
 communication: what the sync costs beyond it is the un-overlapped part), and the plain model with no
-DDP (the single-process ratio the DDP ratio is held against), and a lone all_reduce of the
-gradients' 203,530 floats (what the sync adds: the MLP is one bucket). Medians over rounds, on rank 0; the
-ratios (torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each
-taken between blocks a few milliseconds apart (the machine's load swings between rounds).
+DDP (the single-process ratio the DDP ratio is held against), the plain step followed by an
+all_reduce of 203,530 floats (the gradients' count: the MLP is one bucket; the sync without the
+Reducer), and that all_reduce alone, 20 back to back. Medians over rounds, on rank 0; the ratios
+(torch / ramp, > 1: ramp faster; DDP / no_sync) are medians of the per-round ratios, each taken
+between blocks a few milliseconds apart (the machine's load swings between rounds).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_ddp.py [--ranks 2] [--rounds 15] [--steps 20]
 """
@@ -66,13 +67,19 @@ def rank_main(rank, ws, folder, rounds, steps):
                 step()
         built[name + " DDP no_sync"] = no_sync_step
         built[name + " plain"] = variant(lib, None)[1]
-    # what the sync adds: one all_reduce of every gradient (this MLP's single bucket), in lockstep
+    # What the sync adds: one all_reduce of as many floats as the gradients (this MLP's single
+    # bucket), after each plain step as DDP runs it (the Reducer's own work is the difference from
+    # the DDP row), and back to back (20 in a row: not what DDP does; see docs/benchmarks.md).
     n = 784 * 256 + 256 + 256 * 10 + 10
-    ra, ta = ramp.ones(n), torch.ones(n)
-    built["ramp all_reduce"] = lambda: dist.all_reduce(ra)
-    built["torch all_reduce"] = lambda: tdist.all_reduce(ta)
+    ra, ta = ramp.zeros(n), torch.zeros(n)
+    for lib, coll, buf in (("ramp", dist, ra), ("torch", tdist, ta)):
+        def plain_ar(plain=built[lib + " plain"], coll=coll, buf=buf):
+            plain()
+            coll.all_reduce(buf)
+        built[lib + " plain + all_reduce"] = plain_ar
+        built[lib + " all_reduce back to back"] = lambda coll=coll, buf=buf: coll.all_reduce(buf)
     # the two libraries' blocks of one variant side by side, and DDP beside no_sync
-    kinds = ("DDP", "DDP no_sync", "plain", "all_reduce")
+    kinds = ("DDP", "DDP no_sync", "plain", "plain + all_reduce", "all_reduce back to back")
     variants = {k: built[k] for v in kinds for k in ("ramp " + v, "torch " + v)}
     times = {k: [] for k in variants}
     for r in range(rounds + 2):  # 2 warm-up rounds
@@ -92,8 +99,13 @@ def rank_main(rank, ws, folder, rounds, steps):
         for v in kinds:
             print("| %s | %.3f | %.3f | %.2f |" % (v, med["ramp " + v], med["torch " + v],
                                                   ratio("torch " + v, "ramp " + v)))
+        def diff(a, b):
+            return statistics.median(x - y for x, y in zip(times[a], times[b])) * 1e3
         for lib in ("ramp", "torch"):
-            print("%s: DDP / no_sync = %.2f (median of per-round ratios)" % (lib, ratio(lib + " DDP", lib + " DDP no_sync")))
+            print("%s: DDP / no_sync = %.2f, DDP / plain = %.2f (medians of per-round ratios); sync = DDP - no_sync "
+                  "= %.3f ms, plain + all_reduce - plain = %.3f ms (medians of per-round differences)"
+                  % (lib, ratio(lib + " DDP", lib + " DDP no_sync"), ratio(lib + " DDP", lib + " plain"),
+                     diff(lib + " DDP", lib + " DDP no_sync"), diff(lib + " plain + all_reduce", lib + " plain")))
         sys.stdout.flush()
     tdist.destroy_process_group()
     dist.destroy_process_group()

@@ -1,11 +1,12 @@
 // ramp::distributed: torch.distributed's process groups and collectives on Gloo (the library 1.13's
 // CPU backend links), so ranks in several processes or machines exchange tensors.
 //
-// A ProcessGroup owns one Gloo context (a full mesh of TCP pairs) and one worker thread. Every
-// collective is queued and run on that thread in issue order, so every rank runs the same sequence
-// of Gloo ops with the same tags; the caller gets a Work to wait on. The synchronous forms queue and
-// wait. That is the shape DDP needs: an autograd hook starts a bucket's all_reduce and returns at
-// once, and the end-of-backward callback waits on the bucket's Work (docs/design.md, "Distributed").
+// A ProcessGroup owns one Gloo context (a full mesh of TCP pairs) and two worker threads taking
+// turns. Every collective is queued and run by them one at a time in issue order, so every rank
+// runs the same sequence of Gloo ops with the same tags; the caller gets a Work to wait on. The
+// synchronous forms queue and wait. That is the shape DDP needs: an autograd hook starts a
+// bucket's all_reduce and returns at once, and the end-of-backward callback waits on the bucket's
+// Work (docs/design.md, "Distributed").
 //
 // Failures are errors, not hangs: every Gloo op runs under the group's timeout, and a dead peer's
 // closed socket fails the op at once; the error names the operation and this rank. A failed op
@@ -44,7 +45,7 @@ class Work {
   bool is_completed() const;
   bool is_success() const;  // completed without error
   std::exception_ptr exception() const;
-  // Runs `fn` on the worker thread once the op finished, before wait() returns and before the next
+  // Runs `fn` on a worker thread once the op finished, before wait() returns and before the next
   // op starts (at once, on the caller's thread, if it already finished): DDP's "this bucket is
   // reduced" step; on failure too (exception() tells). `fn` must not throw, nor queue work on this
   // group and wait on it.

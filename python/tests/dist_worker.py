@@ -180,6 +180,38 @@ def against_torch(rank, ws, check, folder):
     tdist.destroy_process_group()
 
 
+def in_order(rank, ws, check):
+    """Many async collectives issued back to back (the group's workers take turns): each runs after
+    the one before it and before the next one, and its future's callbacks run in between (1.13's
+    FIFO: DDP's bucket callbacks rely on it). Op i reduces its own tensor; its callback records the
+    order and whether op i+1's tensor is still untouched."""
+    k = 40
+    ops = [dist.ReduceOp.SUM, dist.ReduceOp.MAX, dist.ReduceOp.MIN, dist.ReduceOp.PRODUCT]
+    ts = [ramp.tensor([rank + 1 + i, (rank * 7 + i) % 5 + 1], dtype=ramp.int64) for i in range(k)]
+    originals = [t.tolist() for t in ts]
+    seen, untouched = [], []
+
+    def callback(i):
+        def cb(_fut):
+            seen.append(i)
+            if i + 1 < k:
+                untouched.append(ts[i + 1].tolist() == originals[i + 1])
+        return cb
+    works = []
+    for i in range(k):
+        w = dist.all_reduce(ts[i], op=ops[i % 4], async_op=True)
+        w.get_future().add_done_callback(callback(i))
+        works.append(w)
+    for w in works:
+        w.wait()
+    for i in range(k):
+        cols = [[r + 1 + i, (r * 7 + i) % 5 + 1] for r in range(ws)]
+        f = {0: sum, 1: max, 2: min, 3: lambda xs: fold(lambda a, b: a * b, xs)}[i % 4]
+        check.eq("op %d result" % i, ts[i].tolist(), [f([c[j] for c in cols]) for j in range(2)])
+    check.eq("callbacks in issue order", seen, list(range(k)))
+    check.eq("each op done before the next started", untouched, [True] * (k - 1))
+
+
 def main():
     scenario, rank, ws, folder, timeout = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
     check = Checker()
@@ -199,6 +231,8 @@ def main():
         check.eq("env all_reduce", t.tolist(), [float(ws * (ws - 1) // 2)] * 3)
     elif scenario == "torch":
         against_torch(rank, ws, check, folder)
+    elif scenario == "order":
+        in_order(rank, ws, check)
     elif scenario in ("killed", "stuck"):
         dist.barrier()
         if rank == 1:

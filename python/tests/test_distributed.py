@@ -30,6 +30,17 @@ def run_ranks(scenario, ws, tmp_path, timeout_s=20.0, env=None, wall=90):
 
 
 @pytest.mark.parametrize("ws", [2, 3])
+def test_async_ops_run_one_at_a_time_in_issue_order(ws, tmp_path):
+    # 40 async all_reduces issued back to back: results exact, each future's callback ran after its
+    # op and before the next op started, in issue order (the group's two workers take turns)
+    codes, infos = run_ranks("order", ws, tmp_path)
+    for info in infos:
+        assert not info.get("failures") and "stderr" not in info, info
+        assert info["checks"] == 2 + 40 + 2 + 1
+    assert codes == [0] * ws
+
+
+@pytest.mark.parametrize("ws", [2, 3])
 def test_collectives_every_dtype_exact(ws, tmp_path):
     codes, infos = run_ranks("collectives", ws, tmp_path)
     for info in infos:

@@ -1,5 +1,5 @@
 // The collectives: argument checks on the caller's thread (1.13's ProcessGroupGloo texts), then one
-// Gloo algorithm per op on the worker thread (ring allreduce, Gloo's broadcast, allgather, reduce,
+// Gloo algorithm per op on a worker thread (ring allreduce, Gloo's broadcast, allgather, reduce,
 // gather, scatter, barrier: the same calls 1.13's ProcessGroupGloo makes, so results match it bit
 // for bit). Every ramp dtype is accepted; 1.13's Gloo refuses bool, bfloat16 and int16 ("Invalid
 // scalar type"), ramp reduces bool as logic (SUM/MAX = or, PRODUCT/MIN = and) and bfloat16 in float.

@@ -1,4 +1,4 @@
-// ProcessGroup: joining (rendezvous + Gloo's full mesh), the worker thread that runs the queued ops
+// ProcessGroup: joining (rendezvous + Gloo's full mesh), the worker threads that run the queued ops
 // in issue order, Work, and torch.distributed's default-group functions.
 #include "process_group.h"
 
@@ -116,14 +116,24 @@ std::shared_ptr<gloo::transport::Device> make_device(const std::string& master_a
   }
 }
 
-void run_worker(ProcessGroupState& s) {
+// Two workers (1.13's ProcessGroupGloo also starts two) that take turns: worker i runs the ops
+// i, i+2, i+4, ..., one op at a time, so ops still run in issue order, each op's callbacks before
+// the next op starts. Why not one: back-to-back ops kept a single worker runnable all the time, and
+// the kernel's scheduler (EEVDF) then lets every wake-up inside Gloo (each received segment wakes
+// the worker) wait behind the other threads on a busy machine; a worker that sleeps through every
+// other op keeps its wake-up credit. Measured (bench/bench_ddp.py's back-to-back all_reduce of
+// 203,530 floats, 2 ranks on the loaded 2-core machine; docs/benchmarks.md): torch / ramp 0.32-0.33
+// with one worker, 0.67-0.90 with two.
+constexpr std::size_t kWorkers = 2;
+
+void run_worker(ProcessGroupState& s, std::size_t index) {
   block_sigpipe();
   autograd::NoGradGuard no_grad;  // collectives write tensors in place as data, outside autograd (as 1.13's c10d)
   for (;;) {
     Task task;
     {
       std::unique_lock lock(s.mu);
-      s.cv.wait(lock, [&] { return s.stop || !s.queue.empty(); });
+      s.cv.wait(lock, [&] { return (s.stop && s.queue.empty()) || (!s.queue.empty() && s.turn == index); });
       if (s.queue.empty()) return;  // stop, and nothing left
       task = std::move(s.queue.front());
       s.queue.pop_front();
@@ -152,13 +162,22 @@ void run_worker(ProcessGroupState& s) {
     task.keep.clear();  // the tensors are released before waiters wake (a last reference may need the GIL)
     task.run = nullptr;
     task.work->finish(error);
+    {
+      std::lock_guard lock(s.mu);
+      s.turn = (s.turn + 1) % s.workers.size();
+    }
+    s.cv.notify_all();
   }
 }
 
 }  // namespace
 
 ProcessGroup::ProcessGroup(std::unique_ptr<ProcessGroupState> state) : state_(std::move(state)) {
-  if (state_->context) state_->worker = std::thread([s = state_.get()] { run_worker(*s); });
+  if (state_->context) {
+    std::lock_guard lock(state_->mu);  // the workers read workers.size()
+    for (std::size_t i = 0; i < kWorkers; ++i)
+      state_->workers.emplace_back([s = state_.get(), i] { run_worker(*s, i); });
+  }
 }
 
 ProcessGroup::~ProcessGroup() {
@@ -173,7 +192,7 @@ ProcessGroup::~ProcessGroup() {
   // one ends, at the latest at the timeout, before the join.
   for (auto& t : never_ran)
     t.work->finish(std::make_exception_ptr(Error(t.op + ": the process group was destroyed before the operation ran")));
-  if (state_->worker.joinable()) state_->worker.join();
+  for (auto& w : state_->workers) w.join();
 }
 
 int ProcessGroup::rank() const { return state_->rank; }
@@ -290,7 +309,7 @@ WorkPtr ProcessGroup::enqueue(std::string op, std::vector<Tensor> tensors, std::
     RAMP_CHECK(!state_->stop, op, ": the process group was destroyed");
     state_->queue.push_back(Task{std::move(op), work, std::move(run), std::move(tensors), state_->next_tag++});
   }
-  state_->cv.notify_one();
+  state_->cv.notify_all();  // all: only the worker whose turn it is takes it
   return work;
 }
 

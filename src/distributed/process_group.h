@@ -1,4 +1,4 @@
-// What the ProcessGroup's files share: its state (Gloo context + the worker thread's queue) and the
+// What the ProcessGroup's files share: its state (Gloo context + the worker threads' queue) and the
 // rendezvous that builds the store a group joins through.
 #pragma once
 
@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <thread>
+#include <vector>
 
 #include "ramp/distributed.h"
 
@@ -33,8 +34,9 @@ struct ProcessGroupState {
   std::deque<Task> queue;
   std::uint32_t next_tag = 0;
   bool stop = false;
-  std::string broken;  // the first failed op's error (worker thread only): later ops fail with it
-  std::thread worker;
+  std::string broken;  // the first failed op's error (the worker whose turn it is): later ops fail with it
+  std::size_t turn = 0;  // the worker that takes the next op: they take turns, one op at a time
+  std::vector<std::thread> workers;
 };
 
 // The store, rank and world size an init_method names (torch's rendezvous handlers: file://, tcp://,

@@ -140,7 +140,7 @@ struct Reducer::State : std::enable_shared_from_this<Reducer::State> {
     }
   }
 
-  // The reduced bucket into its variables' .grad (the worker thread; must not throw). A variable
+  // The reduced bucket into its variables' .grad (a worker thread; must not throw). A variable
   // that got no gradient here waits for finalize_backward, which knows whether any rank used it.
   void copy_to_grads(std::size_t b) noexcept {
     Bucket& bucket = buckets[b];

@@ -6,8 +6,8 @@
     dist.all_reduce(t)                                       # sum over ranks, in place
     work = dist.broadcast(t, src=0, async_op=True); work.wait()
 
-The work happens in C++ (include/ramp/distributed.h): one Gloo context and one worker thread per
-group that runs the collectives in issue order. This file adds what torch checks in Python.
+The work happens in C++ (include/ramp/distributed.h): one Gloo context and two worker threads per
+group that take turns running the collectives, one at a time, in issue order. This file adds what torch checks in Python.
 """
 import warnings
 from datetime import timedelta

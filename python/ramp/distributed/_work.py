@@ -1,7 +1,7 @@
 """1.13's Work methods and torch.futures.Future's shape, on the C++ Work (include/ramp/distributed.h):
 ``wait(timeout)``, ``is_completed``, ``is_success``, ``exception``, ``source_rank``, ``result``,
 ``synchronize`` and ``get_future``. A Future's callbacks run where the Work's ``then`` runs them: on
-the group's worker thread when the op finishes (holding the GIL), or at once if it already has.
+a worker thread of the group when the op finishes (holding the GIL), or at once if it already has.
 """
 import threading
 from datetime import timedelta
