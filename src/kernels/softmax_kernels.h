@@ -176,10 +176,13 @@ template <class E> struct Softmax {
 
   // exp(x) for x in [-inf, 0] (or NaN, in lanes whose result is discarded): no overflow to fix up,
   // and Highway's Exp gives 0 below its range, so VecMath's IEEE wrapper is not needed; float32 on
-  // AVX-512 uses VecMath's shorter exp.
+  // AVX-512 and AVX2 uses VecMath's shorter exp (on AVX2 its short form while x >= -80, Highway's
+  // Exp for the other lanes: [256, 1000] rows of randn * 3 never leave the short range).
   V exp_nonpositive(V x) const {
 #if HWY_TARGET == HWY_AVX3
     if constexpr (VecMath<D>::kFastExp) return m.exp(x);
+#elif HWY_TARGET == HWY_AVX2
+    if constexpr (sizeof(T) == 4) return m.exp(x);
 #endif
     return hn::Exp(d, x);
   }
