@@ -119,7 +119,7 @@ template <class D> struct VecMath {
   // (Cody-Waite, two parts), u = r + r^2 q(r) with q a degree-4 minimax fit (exp's relative error
   // 3e-9 on |r| <= ln2/2, then 1 ulp of float rounding), 2^n (1 + u) as one FMA. Valid while the
   // scale 2^n is a normal number: |x| <= 80 here. ~12 instructions against ~30 for Highway's Exp
-  // plus ieee_fix (sigmoid/silu 1M floats: 0.9 -> see docs/benchmarks.md). Vectors with a lane
+  // plus ieee_fix (silu on 1M floats, kernel alone: ~2x faster; docs/benchmarks.md). Vectors with a lane
   // outside (or NaN) take Highway's Exp for those lanes only, so every lane's result depends on
   // its own input alone, never on its neighbours (splits and offsets give the same bits).
   V exp_short(V x) const {
@@ -128,7 +128,7 @@ template <class D> struct VecMath {
     const __m256 n = _mm256_sub_ps(t, magic);
     __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x.raw);
     r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    // tools/fit_exp_poly.py: minimax of (exp(r) - 1 - r) / r^2 on |r| <= ln2/2, float coefficients
+    // tools/fit_exp_poly.py: q minimizes exp's relative error on |r| <= ln2/2, float coefficients
     __m256 q = _mm256_set1_ps(0.0013814190169796348f);
     q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.008368914015591145f));
     q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.04166840761899948f));
