@@ -299,7 +299,7 @@ template <class E> struct Softmax {
       for (std::int64_t j0 = 0; j0 < width; j0 += N) {
         // A partial last block of a block wider than a vector runs as the full vector ending at the
         // block's end (its first columns computed again, the same values written again): no masked
-        // loads or padding lanes (dim 0 of [4096, 10]: 120 -> 90 us). The output is a fresh tensor,
+        // loads or padding lanes (softmax dim 0 of [4096, 10]: 99 -> 78 us). The output is a fresh tensor,
         // never one of the inputs, and the columns stay within this call's block.
         const std::int64_t j = width > N && width - j0 < N ? width - N : j0;
         std::array<const E*, K> p;
