@@ -162,3 +162,26 @@ def test_inplace_rounding_division_keeps_self_dtype_or_raises(expr):
     assert r[1] == t[1], (expr, r, t)
     if t[1] is None:
         assert_values(r[0], t[0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "add_alpha", "sub_alpha"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_one_value_expanded_against_dense(dtype, op, side):
+    """One broadcast value (all strides 0, as autograd's g.expand(sizes) after a sum) against a
+    dense operand, on either side: the dense loops' one-value forms, bit for bit as 1.13."""
+    # 4 x 8: a multiple of 1.13's vector loop (its scalar tail rounds a - alpha b unfused)
+    a = (torch.randn(4, 8, generator=torch.Generator().manual_seed(3)) * 4).to(getattr(torch, dtype))
+    a[0, :3] = torch.tensor([float("nan"), 0.0, -0.0])
+    one = torch.tensor(-1.7, dtype=getattr(torch, dtype)).expand(4, 8)
+    x, y = (one, a) if side == "left" else (a, one)
+    name, alpha = (op[:3], 2.5) if op.endswith("alpha") else (op, None)
+    kw = {} if alpha is None else {"alpha": alpha}
+    rx, ry = ramp.tensor(-1.7, dtype=getattr(ramp, dtype)).expand(4, 8), to_ramp(a)
+    if side == "right":
+        rx, ry = ry, rx
+    want = getattr(torch, name)(x, y, **kw)
+    got = getattr(ramp, name)(rx, ry, **kw)
+    assert_values(got, want)
+    assert np.isnan(got.numpy()).sum() == torch.isnan(want).sum().item() > 0  # the NaN lane went through
+    assert_values(getattr(ramp, name)(rx[:0], ry[:0], **kw), getattr(torch, name)(x[:0], y[:0], **kw))  # empty

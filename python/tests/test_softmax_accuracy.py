@@ -55,6 +55,10 @@ def cases():
     yield "max far above the rest", np.concatenate([np.full((17, 1), 10.0), g.standard_normal((17, 30)) * 2], 1)
     yield "repeated maxima", np.round(g.standard_normal((19, 24)) * 2)
     yield "wide range", g.standard_normal((9, 70)) * 40
+    # x - max on both sides of float32 AVX2's short exp range (>= -80), Highway's band [-104, -80)
+    # and the zeros below, mixed within vectors, along rows of 50 and (dim 0) 11 columns
+    band = np.array([0.0, -79.9, -80.1, -85.0, -87.5, -95.0, -103.9, -104.1, -120.0, -2.5, -60.0])
+    yield "exp's range bands", np.stack([np.roll(np.resize(band, 50), k) for k in range(11)])
 
 
 def ramp_fn(name):

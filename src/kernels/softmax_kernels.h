@@ -176,10 +176,21 @@ template <class E> struct Softmax {
 
   // exp(x) for x in [-inf, 0] (or NaN, in lanes whose result is discarded): no overflow to fix up,
   // and Highway's Exp gives 0 below its range, so VecMath's IEEE wrapper is not needed; float32 on
-  // AVX-512 uses VecMath's shorter exp.
+  // AVX-512 uses VecMath's shorter exp. float32 on AVX2 uses VecMath's short form (x >= -80) and 0
+  // below -104 (the -inf padding of partial vectors), Highway's Exp only for lanes in between; each
+  // lane's result depends on its own x alone.
   V exp_nonpositive(V x) const {
 #if HWY_TARGET == HWY_AVX3
     if constexpr (VecMath<D>::kFastExp) return m.exp(x);
+#elif HWY_TARGET == HWY_AVX2
+    if constexpr (sizeof(T) == 4) {
+      const M fast = hn::Ge(x, hn::Set(d, T(-80)));
+      if (HWY_LIKELY(hn::AllTrue(d, fast))) return m.exp_short(x);
+      const M zero = hn::Lt(x, hn::Set(d, T(-104)));
+      const V e = m.exp_short(hn::IfThenElseZero(fast, x));
+      if (hn::AllTrue(d, hn::Or(fast, zero))) return hn::IfThenElseZero(fast, e);
+      return hn::IfThenElse(fast, e, hn::Exp(d, x));
+    }
 #endif
     return hn::Exp(d, x);
   }
@@ -285,7 +296,12 @@ template <class E> struct Softmax {
   void columns(std::array<const E*, K> in, E* out, std::int64_t outer, std::int64_t dim, std::int64_t width,
                std::int64_t ld, F f) const {
     for (std::int64_t o = 0; o < outer; ++o)
-      for (std::int64_t j = 0; j < width; j += N) {
+      for (std::int64_t j0 = 0; j0 < width; j0 += N) {
+        // A partial last block of a block wider than a vector runs as the full vector ending at the
+        // block's end (its first columns computed again, the same values written again): no masked
+        // loads or padding lanes (softmax dim 0 of [4096, 10]: 99 -> 78 us). The output is a fresh tensor,
+        // never one of the inputs, and the columns stay within this call's block.
+        const std::int64_t j = width > N && width - j0 < N ? width - N : j0;
         std::array<const E*, K> p;
         for (std::size_t k = 0; k < K; ++k) p[k] = in[k] + o * dim * ld + j;
         f(p, out + o * dim * ld + j, ColAxis{dim, ld, std::min(N, width - j)});
