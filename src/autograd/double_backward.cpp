@@ -29,7 +29,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "HardsigmoidBackward0", "HardswishBackward0", "HardswishBackwardBackward0", "HardtanhBackward0",
     "HardtanhBackwardBackward0", "LeakyReluBackward0", "LeakyReluBackward1", "LeakyReluBackwardBackward0",
     "Log10Backward0", "Log1PBackward0", "Log2Backward0", "LogBackward0", "LogSoftmaxBackward0",
-    "LogSoftmaxBackwardDataBackward0", "MeanBackward0", "MeanBackward1", "MishBackward0", "MmBackward0",
+    "LogSoftmaxBackwardDataBackward0", "MeanBackward0", "MeanBackward1", "MishBackward0", "MmBackward0", "MseLossBackward0", "MseLossBackwardBackward0",
     "MulBackward0", "MulBackward1", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0", "NllLossBackwardBackward0", "PermuteBackward0", "PowBackward0",
     "ReciprocalBackward0", "ReluBackward0", "RepeatBackward0", "ReshapeAliasBackward0", "RoundBackward0",
     "RreluWithNoiseBackward0", "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0",
