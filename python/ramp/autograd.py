@@ -16,11 +16,12 @@ graph of their own (Hessian-vector products, gradient penalties):
 
 Differentiable twice: every activation entry (softmax and log_softmax too; hardsigmoid raises at
 the second backward as in 1.13), the arithmetic, elementwise math, sum/mean, mm/addmm/bmm/dot,
-linear/matmul, views, where/cat/stack. Any other node (conv2d, pooling, batch_norm, the losses,
-norm/var/max, prelu, ...) refuses with RuntimeError "double backward through X is not supported"
-when its formula would need a graph. Third derivatives work where the second-derivative formula is
-itself made of differentiable ops (tanh, sigmoid, softmax, the piecewise-linear entries); a curved
-entry's own second-derivative node (GeluBackwardBackward0, ...) refuses to be differentiated again.
+linear/matmul, views, slicing, where/cat/stack, max_pool2d/avg_pool2d, nll_loss/cross_entropy and
+mse_loss. Any other node (conv2d, batch_norm, bce, norm/var/max, prelu, ...) refuses with
+RuntimeError "double backward through X is not supported" when its formula would need a graph.
+Third derivatives work through the piecewise-linear entries, softmax, pooling and the arithmetic;
+a curved entry's own second-derivative node (GeluBackwardBackward0, ...) refuses to be
+differentiated again.
 """
 import functools
 import inspect

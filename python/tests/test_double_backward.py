@@ -189,6 +189,12 @@ def arith_cases(lib):
         + sum((r ** 3).sum() * s.sum() for r, s in zip(x.unbind(0), w.unbind(0))),
         "mse": lambda x, w: lib.nn.functional.mse_loss(lib.tanh(x), w) + lib.nn.functional.mse_loss(
             x * w, w * 0.5, reduction="sum") + (lib.nn.functional.mse_loss(x, w, reduction="none") ** 2).sum(),
+        # pooling's backward is linear in the gradient: its own double backward is a gather / the pool
+        "max_pool": lambda x, w: (lib.nn.functional.max_pool2d((x * w).reshape(1, 3, 4), 2, 1) ** 3).sum()
+        + (lib.nn.functional.max_pool2d(lib.tanh(x).reshape(1, 1, 3, 4), (2, 3), 1, 1) ** 2).sum() * w.mean(),
+        "avg_pool": lambda x, w: (lib.nn.functional.avg_pool2d((x * w).reshape(1, 3, 4), 2, 1) ** 3).sum()
+        + (lib.nn.functional.avg_pool2d(lib.tanh(x).reshape(1, 1, 3, 4), 3, 2, 1, ceil_mode=True, count_include_pad=False)
+           * w[:2, :3].reshape(1, 1, 2, 3)).sum(),
         # nll's backward is constant in its input: only log_softmax's is differentiated
         "cross_entropy": lambda x, w: lib.nn.functional.cross_entropy(x * w, lib.tensor([0, 3, 1])),
     }
@@ -286,8 +292,7 @@ def test_first_order_results_have_no_graph():
 # ---- what refuses ----
 REFUSED = {
     "ConvolutionBackward0": lambda l, x: l.nn.functional.conv2d(x.reshape(1, 1, 2, 3), x.reshape(1, 1, 2, 3)[..., :2, :2] * 1).sum(),
-    "MaxPool2DWithIndicesBackward0": lambda l, x: (l.nn.functional.max_pool2d(x.reshape(1, 1, 2, 3), 2) ** 2).sum(),
-    "AvgPool2DBackward0": lambda l, x: (l.nn.functional.avg_pool2d(x.reshape(1, 1, 2, 3) ** 2, 2) ** 2).sum(),
+    "AdaptiveAvgPool2DBackward0": lambda l, x: (l.nn.functional.adaptive_avg_pool2d(x.reshape(1, 2, 3), (2, 2)) ** 2).sum(),
     "BinaryCrossEntropyBackward0": lambda l, x: l.nn.functional.binary_cross_entropy(l.sigmoid(x), x.detach() * 0 + 0.5),
     "VarBackward0": lambda l, x: x.var(),
     "AmaxBackward0": lambda l, x: x.amax() ** 2,
