@@ -56,6 +56,14 @@ struct Entry {
   static constexpr std::string_view inplace_error = "";
   // Params as a backward node keeps them (string arguments must outlive the caller's strings).
   template <class P> static P persist(P p) { return p; }
+  // Double backward. dx = backward(v, dy) is linear in dy, so its own gradient is backward(v, gg)
+  // for dy and gg * d(dx)/dv for the saved v. That second derivative is, unless an entry gives its
+  // own `backward2(v, dy, params, is_result)` (double -> double, where 1.13's formula differs from
+  // the derivative of `backward`'s branch at a kink), the derivative of `backward` itself, taken
+  // with dual numbers through the same formula (act::DualMath, src/ops/activation_dual.h).
+  // `grad_fn2` is the node 1.13 records for dx; a piecewise-linear entry has no second derivative
+  // (its node has no edge to v).
+  static constexpr bool piecewise_linear = false;
 };
 
 inline constexpr std::string_view kLeakyInplaceError =
@@ -79,6 +87,8 @@ struct ReLU : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.select(m.lt(x, m.zero()), m.zero(), x); }
   // dx = y <= 0 ? 0 : dy  (threshold_backward: 0 at the kink and at -0.0, dy at NaN)
   static constexpr std::string_view grad_fn = "ReluBackward0", grad_fn_inplace = "ReluBackward0";
+  static constexpr std::string_view grad_fn2 = "ThresholdBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.select(m.le(y, m.zero()), m.zero(), dy);
@@ -121,6 +131,8 @@ struct Hardtanh : Entry {
     return clamp(m, x, p.min_val.to_double(), p.max_val.to_double());
   }
   static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
+  static constexpr std::string_view grad_fn2 = "HardtanhBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static Saves saves(const Params&, bool inplace) { return inplace ? Saves::output : Saves::input; }
   static auto backward(auto m, auto y, auto dy, const Params& p, bool) {
     return clamp_backward(m, y, dy, p.min_val.to_double(), p.max_val.to_double());
@@ -137,6 +149,8 @@ struct ReLU6 : Entry {
   // y = hardtanh(x, 0, 6)
   static auto forward(auto m, auto x, const Params&) { return clamp(m, x, 0, 6); }
   static constexpr std::string_view grad_fn = "HardtanhBackward0", grad_fn_inplace = "HardtanhBackward0";
+  static constexpr std::string_view grad_fn2 = "HardtanhBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static Saves saves(const Params&, bool inplace) { return inplace ? Saves::output : Saves::input; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) { return clamp_backward(m, y, dy, 0, 6); }
 };
@@ -158,6 +172,8 @@ struct LeakyReLU : Entry {
   // dx = v > 0 ? dy : dy * negative_slope (slope at the kink and at NaN). With a slope >= 0 the
   // output has the input's sign, so ramp reads the output (PyTorch reads the input, issue 63644).
   static constexpr std::string_view grad_fn = "LeakyReluBackward0", grad_fn_inplace = "LeakyReluBackward1";
+  static constexpr std::string_view grad_fn2 = "LeakyReluBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static constexpr std::string_view inplace_error = kLeakyInplaceError;
   static Saves saves(const Params& p, bool) {
     return p.negative_slope.to_double() >= 0 ? Saves::output : Saves::input;
@@ -176,6 +192,8 @@ struct PReLU : Entry {
   };
   static constexpr std::tuple fields{Field<Params, std::int64_t>{"num_parameters", &Params::num_parameters}};
   static constexpr std::string_view grad_fn = "PreluBackward0", grad_fn_inplace = "PreluBackward0";
+  static constexpr std::string_view grad_fn2 = "PreluBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
 };
 
 // Training: y = x > 0 ? x : x * a, a ~ U(lower, upper) per element and call.
@@ -195,6 +213,8 @@ struct RReLU : Entry {
   }
   // Training: dx = dy * noise (the slopes drawn). Evaluation: leaky_relu's, slope (lower + upper) / 2.
   static constexpr std::string_view grad_fn = "RreluWithNoiseBackward0", grad_fn_inplace = "RreluWithNoiseBackward1";
+  static constexpr std::string_view grad_fn2 = "RreluWithNoiseBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static double eval_slope(const Params& p) { return (p.lower.to_double() + p.upper.to_double()) / 2; }
   // Evaluation mode reads like leaky_relu in place; out of place it reads the input as PyTorch does.
   static constexpr std::string_view inplace_error = kLeakyInplaceError;
@@ -224,6 +244,12 @@ inline auto elu_backward(auto m, auto v, auto dy, double alpha, double scale, do
                        : m.mul(m.mul(dy, m.set(input_scale * alpha * scale)), m.exp(m.mul(v, m.set(input_scale))));
   return m.select(m.le(v, m.zero()), neg, scale == 1.0 ? dy : m.mul(dy, m.set(scale)));
 }
+// 1.13's elu_double_backward: d(dx)/dv with the mask v < 0 (0 at v == 0, where the first
+// derivative's branch is the negative one).
+inline double elu_backward2(double v, double dy, double alpha, double scale, double input_scale, bool is_result) {
+  if (!(v < 0)) return 0;
+  return is_result ? dy * input_scale : dy * input_scale * input_scale * alpha * scale * std::exp(v * input_scale);
+}
 struct EluFamily : Entry {
   static constexpr std::string_view inplace_error = kEluInplaceError;
   static constexpr Saves saves_for(double alpha, bool inplace) {
@@ -239,9 +265,13 @@ struct ELU : EluFamily {
   static constexpr std::tuple fields{Field<Params, Scalar>{"alpha", &Params::alpha}};
   static auto forward(auto m, auto x, const Params& p) { return elu_formula(m, x, p.alpha.to_double(), 1, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";
+  static constexpr std::string_view grad_fn2 = "EluBackwardBackward0";
   static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     return elu_backward(m, v, dy, p.alpha.to_double(), 1, 1, is_result);
+  }
+  static double backward2(double v, double dy, const Params& p, bool is_result) {
+    return elu_backward2(v, dy, p.alpha.to_double(), 1, 1, is_result);
   }
 };
 
@@ -252,9 +282,13 @@ struct SELU : EluFamily {
   // y = scale * elu(x, alpha) with SELU's fixed constants
   static auto forward(auto m, auto x, const Params&) { return elu_formula(m, x, kSeluAlpha, kSeluScale, 1); }
   static constexpr std::string_view grad_fn = "EluBackward0", grad_fn_inplace = "EluBackward1";  // no Selu node
+  static constexpr std::string_view grad_fn2 = "EluBackwardBackward0";
   static Saves saves(const Params&, bool inplace) { return saves_for(kSeluAlpha, inplace); }
   static auto backward(auto m, auto v, auto dy, const Params&, bool is_result) {
     return elu_backward(m, v, dy, kSeluAlpha, kSeluScale, 1, is_result);
+  }
+  static double backward2(double v, double dy, const Params&, bool is_result) {
+    return elu_backward2(v, dy, kSeluAlpha, kSeluScale, 1, is_result);
   }
 };
 
@@ -273,10 +307,15 @@ struct CELU : EluFamily {
     return elu_formula(m, x, a, 1, 1.0 / a);
   }
   static constexpr std::string_view grad_fn = "CeluBackward0", grad_fn_inplace = "CeluBackward1";
+  static constexpr std::string_view grad_fn2 = "EluBackwardBackward0";
   static Saves saves(const Params& p, bool inplace) { return saves_for(p.alpha.to_double(), inplace); }
   static auto backward(auto m, auto v, auto dy, const Params& p, bool is_result) {
     double a = p.alpha.to_double();
     return elu_backward(m, v, dy, a, 1, 1.0 / a, is_result);
+  }
+  static double backward2(double v, double dy, const Params& p, bool is_result) {
+    const double a = p.alpha.to_double();
+    return elu_backward2(v, dy, a, 1, 1.0 / a, is_result);
   }
 };
 
@@ -308,6 +347,7 @@ struct GELU : Entry {
   static bool tanh_form(const Params& p) { return p.approximate.size() == 4 && p.approximate[0] == 't'; }
   static auto forward(auto m, auto x, const Params& p) { return tanh_form(p) ? m.gelu_tanh(x) : m.gelu_erf(x); }
   static constexpr std::string_view grad_fn = "GeluBackward0", grad_fn_inplace = "GeluBackward0";
+  static constexpr std::string_view grad_fn2 = "GeluBackwardBackward0";
   static Params persist(Params p) { return {p.approximate == "tanh" ? "tanh" : "none"}; }
   // dx = dy (Phi(x) + x phi(x)), or dy d/dx[0.5 x (1 + tanh(u))]: NaN at +-inf (x * 0), as in PyTorch
   static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
@@ -323,6 +363,8 @@ struct SiLU : Entry {
   static constexpr Inplace inplace = Inplace::keyword;
   static auto forward(auto m, auto x, const Params&) { return x_sigmoid(m, x, x); }
   static constexpr std::string_view grad_fn = "SiluBackward0", grad_fn_inplace = "SiluBackward0";
+  // 1.13 differentiates silu/mish's backward as a composite of mul/add: its top node is a mul.
+  static constexpr std::string_view grad_fn2 = "MulBackward0";
   static auto backward(auto m, auto x, auto dy, const Params&, bool) { return x_sigmoid_backward(m, x, dy, 1.0); }
 };
 
@@ -338,6 +380,7 @@ struct Swish : Entry {
     return x_sigmoid(m, x, m.mul(x, m.set(p.beta.to_double())));
   }
   static constexpr std::string_view grad_fn = "SwishBackward0", grad_fn_inplace = "SwishBackward0";
+  static constexpr std::string_view grad_fn2 = "SwishBackwardBackward0";
   static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
     return x_sigmoid_backward(m, x, dy, p.beta.to_double());
   }
@@ -367,6 +410,8 @@ struct Mish : Entry {
   // both dtypes (1 + (4x - 2) e^-2x; e^4 stays finite in float), kept as 1 + x * 0: NaN for +inf like
   // 1.13's; -inf gives 0 * -inf = NaN like 1.13's too.
   static constexpr std::string_view grad_fn = "MishBackward0", grad_fn_inplace = "MishBackward0";
+  // 1.13 differentiates silu/mish's backward as a composite of mul/add: its top node is a mul.
+  static constexpr std::string_view grad_fn2 = "MulBackward0";
   static auto backward(auto m, auto x, auto dy, const Params&, bool) {
     auto big = m.gt(x, m.set(20));
     auto xc = m.select(big, m.set(20), x);
@@ -396,10 +441,17 @@ struct Softplus : Entry {
   }
   // dx = x * beta > threshold ? dy : dy * z / (z + 1), z = exp(x * beta)
   static constexpr std::string_view grad_fn = "SoftplusBackward0", grad_fn_inplace = "SoftplusBackward0";
+  static constexpr std::string_view grad_fn2 = "SoftplusBackwardBackward0";
   static auto backward(auto m, auto x, auto dy, const Params& p, bool) {
     auto xb = m.mul(x, m.set(p.beta.to_double()));
     auto z = m.exp(xb);
     return m.select(m.gt(xb, m.set(p.threshold.to_double())), dy, m.div(m.mul(dy, z), m.add(z, m.set(1))));
+  }
+  // 1.13's softplus_double_backward: beta dy s (1 - s), s = sigmoid(x beta), masked by x beta < threshold
+  // (0 at the threshold itself, where the first derivative still takes the curved branch).
+  static double backward2(double x, double dy, const Params& p, bool) {
+    const double beta = p.beta.to_double(), xb = x * beta, s = 1 / (1 + std::exp(-xb));
+    return xb < p.threshold.to_double() ? dy * (1 - s) * s * beta : 0;
   }
 };
 
@@ -420,10 +472,13 @@ struct Hardswish : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.div(m.mul(x, relu6_shift3(m, x)), m.set(6)); }
   // dx = x < -3 ? 0 : x <= 3 ? dy (x / 3 + 0.5) : dy  (-0.5 at -3, 1.5 at 3, dy at NaN)
   static constexpr std::string_view grad_fn = "HardswishBackward0", grad_fn_inplace = "HardswishBackward0";
+  static constexpr std::string_view grad_fn2 = "HardswishBackwardBackward0";
   static auto backward(auto m, auto x, auto dy, const Params&, bool) {
     auto mid = m.mul(dy, m.add(m.div(x, m.set(3)), m.set(0.5)));
     return m.select(m.lt(x, m.set(-3)), m.zero(), m.select(m.le(x, m.set(3)), mid, dy));
   }
+  // 1.13: dy / 3 strictly inside (-3, 3), 0 at both kinks.
+  static double backward2(double x, double dy, const Params&, bool) { return x > -3 && x < 3 ? dy / 3 : 0; }
 };
 
 struct Hardsigmoid : Entry {
@@ -437,6 +492,9 @@ struct Hardsigmoid : Entry {
   // dx = -3 < x < 3 ? dy / 6 : 0  (0 at both kinks and at NaN). PyTorch multiplies by the float
   // 1.0f / 6.0f in every dtype.
   static constexpr std::string_view grad_fn = "HardsigmoidBackward0", grad_fn_inplace = "HardsigmoidBackward0";
+  // 1.13 has no derivative for hardsigmoid_backward: dx's node raises at the second backward.
+  static constexpr std::string_view grad_fn2 = "torch::autograd::NotImplemented";
+  static constexpr bool piecewise_linear = true;
   static auto backward(auto m, auto x, auto dy, const Params&, bool) {
     auto mid = m.mul(dy, m.set(double(1.0f / 6.0f)));
     return m.select(m.gt(x, m.set(-3)), m.select(m.lt(x, m.set(3)), mid, m.zero()), m.zero());
@@ -459,6 +517,8 @@ struct Threshold : Entry {
   // the input is, so the in-place form reads its output then (relu's case) and keeps no copy;
   // otherwise, and out of place (as PyTorch), the input.
   static constexpr std::string_view grad_fn = "ThresholdBackward0", grad_fn_inplace = "ThresholdBackward1";
+  static constexpr std::string_view grad_fn2 = "ThresholdBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
   static Saves saves(const Params& p, bool inplace) {
     return inplace && p.value.to_double() <= p.threshold.to_double() ? Saves::output : Saves::input;
   }
@@ -476,6 +536,7 @@ struct Sigmoid : Entry {
   static auto forward(auto m, auto x, const Params&) { return m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x)))); }
   // dx = dy (1 - y) y
   static constexpr std::string_view grad_fn = "SigmoidBackward0", grad_fn_inplace = "SigmoidBackward0";
+  static constexpr std::string_view grad_fn2 = "SigmoidBackwardBackward0";
   static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.mul(m.mul(dy, m.sub(m.set(1), y)), y);
@@ -491,6 +552,7 @@ struct Tanh : Entry {
   // dx = dy (1 - y^2), as (1 - y)(1 + y): 1 - y is exact near |y| = 1 where 1 - y^2 without a fused
   // multiply-add loses up to all digits (941 float ulp at x = 4.66 on the baseline ISA)
   static constexpr std::string_view grad_fn = "TanhBackward0", grad_fn_inplace = "TanhBackward0";
+  static constexpr std::string_view grad_fn2 = "TanhBackwardBackward0";
   static Saves saves(const Params&, bool) { return Saves::output; }
   static auto backward(auto m, auto y, auto dy, const Params&, bool) {
     return m.mul(dy, m.mul(m.sub(m.set(1), y), m.add(m.set(1), y)));
@@ -508,12 +570,14 @@ struct Softmax : Entry {
   };
   static constexpr std::tuple fields{Field<Params, std::optional<std::int64_t>>{"dim", &Params::dim}};
   static constexpr std::string_view grad_fn = "SoftmaxBackward0", grad_fn_inplace = "SoftmaxBackward0";
+  static constexpr std::string_view grad_fn2 = "SoftmaxBackwardDataBackward0";
 };
 struct LogSoftmax : Softmax {
   static constexpr std::string_view name = "log_softmax", module = "LogSoftmax",
                                     kernel = "log_softmax_lastdim_kernel_impl";
   static constexpr bool log = true;
   static constexpr std::string_view grad_fn = "LogSoftmaxBackward0", grad_fn_inplace = "LogSoftmaxBackward0";
+  static constexpr std::string_view grad_fn2 = "LogSoftmaxBackwardDataBackward0";
 };
 
 // The list every generated piece iterates over. Add an activation: one entry above, one name here.

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,14 +61,26 @@ class SavedTensor {
   SavedTensor(const Tensor& t, bool is_output, std::int64_t version = -1);
   // The saved value; throws PyTorch's errors when the graph was freed or the tensor was written in
   // place since it was saved. `owner` names the node for the message when the tensor is its output.
+  // In grad mode (a create_graph pass) a saved output comes back with its autograd identity, the
+  // owner as grad_fn (or, for an input the op wrote in place, the grad_fn it had before), so
+  // formulas that read it record a graph that reaches the original leaves.
   Tensor unpack(const Node& owner) const;
   bool defined() const { return data_.defined(); }
-  void reset() { data_ = Tensor(); }
+  void reset() {
+    data_ = Tensor();
+    identity_.reset();
+  }
+  // Marks a saved input that is the op's own (in-place) output: see unpack.
+  void remember_input_identity(const Tensor& t);
+  // Whether the formula reading it would see a tensor that requires grad in a create_graph pass.
+  bool requires_grad_when_unpacked() const;
 
  private:
   Tensor data_;
-  std::uint32_t version_ = 0;
+  std::shared_ptr<Node> identity_;  // the grad_fn of an input written in place (is_output_ only)
+  std::uint32_t version_ = 0, identity_nr_ = 0;
   bool is_output_ = false;
+  bool identity_from_input_ = false;
 };
 
 // One input of a node: the node its gradient goes to (null when it needs none).
@@ -153,13 +166,23 @@ Edge input_edge(const Tensor& t);
 
 // d(outputs)/d(inputs) weighted by grad_outputs, without touching any `.grad` (torch.autograd.grad).
 // An input that the outputs do not depend on raises unless allow_unused (then undefined).
+// create_graph: the pass runs in grad mode, so the gradients carry a graph of their own (double
+// backward); retain_graph defaults to create_graph, as in 1.13. A node whose backward formula is
+// not differentiable refuses then ("double backward through X is not supported").
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
-                         bool allow_unused = false);
+                         const std::vector<Tensor>& grad_outputs = {}, std::optional<bool> retain_graph = {},
+                         bool create_graph = false, bool allow_unused = false);
 // Accumulates d(roots)/d(leaves) into every reachable leaf's `.grad` (torch.autograd.backward).
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots = {},
-              bool retain_graph = false);
-void backward(const Tensor& root, const Tensor& grad_root = {}, bool retain_graph = false);
+              std::optional<bool> retain_graph = {}, bool create_graph = false);
+void backward(const Tensor& root, const Tensor& grad_root = {}, std::optional<bool> retain_graph = {},
+              bool create_graph = false);
+
+// Whether `node`'s backward formula records a graph when run in grad mode (a create_graph pass
+// runs it; otherwise it refuses when its inputs need a graph).
+bool differentiable_twice(const Node& node);
+// The error a node whose formula is not differentiable raises in a create_graph pass.
+[[noreturn]] void refuse_double_backward(std::string_view node_name);
 
 // Runs `callback` once the backward pass in progress on this thread has run all its nodes, before
 // backward() returns (1.13's Variable._execution_engine.queue_callback): DDP's "wait for the buckets
@@ -180,6 +203,13 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
 // writing relu's output in place before backward is allowed (PyTorch raises the version error).
 void set_mask_backward(bool on);
 bool mask_backward_enabled();
+
+// torch.autograd.gradgradcheck: gradcheck of the map (inputs, v) -> v^T J(inputs), the first
+// derivatives computed with create_graph, against finite differences of them. `grad_outputs` are
+// the v (random, as 1.13, when empty); all float64.
+bool gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+                   const std::vector<Tensor>& grad_outputs = {}, double eps = 1e-6, double atol = 1e-5,
+                   double rtol = 1e-3, bool raise_exception = true);
 
 // "torch.FloatTensor", as PyTorch names tensor types in its messages.
 std::string legacy_type_name(ScalarType t);

@@ -228,7 +228,8 @@ class Tensor {
   const Tensor& grad() const;  // undefined until a backward pass reaches this leaf
   void set_grad(const Tensor& g) const;
   std::shared_ptr<autograd::Node> grad_fn() const;
-  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  // retain_graph defaults to create_graph (1.13); create_graph: see autograd::backward.
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = {}, bool create_graph = false) const;
   Tensor detach() const;  // shares data and version counter, no graph
   Tensor& detach_();
   // Repoints this tensor at src's data, sizes and dtype in place (torch's `t.data = src`): every

@@ -160,17 +160,36 @@ class Function(FunctionCtx, _HookMixin, metaclass=FunctionMeta):
 
 
 def once_differentiable(fn):
-    """Backward runs with grad mode off (ramp computes first derivatives only, so this is what
-    every backward gets)."""
+    """Backward runs with grad mode off. In a create_graph pass whose incoming gradients need a
+    graph, the results get a node that raises when differentiated (1.13's DelayedError) instead of
+    silently carrying no second derivative."""
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         prev = _C.is_grad_enabled()
         _C._set_grad_enabled(False)
         try:
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
         finally:
             _C._set_grad_enabled(prev)
+        if not prev or not any(isinstance(a, _C.Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        # the outputs' aliases require grad so that the error node is recorded (as 1.13)
+        wrapped = tuple(_DelayedError.apply(o.detach().requires_grad_()) if isinstance(o, _C.Tensor) else o
+                        for o in outs)
+        return wrapped[0] if single else wrapped
     return wrapper
+
+
+class _DelayedError(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
 
 
 class InplaceFunction(Function):

@@ -7,7 +7,21 @@
     with ramp.no_grad(): ...                # also @ramp.no_grad() as a decorator
     ramp.autograd.gradcheck(F.elu, (x.double().detach().requires_grad_(),))
 
-Only first derivatives: create_graph=True raises NotImplementedError.
+Double backward: create_graph=True runs the backward pass in grad mode, so the gradients have a
+graph of their own (Hessian-vector products, gradient penalties):
+
+    g, = ramp.autograd.grad(F.gelu(x).sum(), x, create_graph=True)   # g.grad_fn: GeluBackwardBackward0
+    h, = ramp.autograd.grad(g.sum(), x)                              # d2/dx2 gelu
+    ramp.autograd.gradgradcheck(F.elu, (x,))                         # against finite differences
+
+Differentiable twice: every activation entry (softmax and log_softmax too; hardsigmoid raises at
+the second backward as in 1.13), the arithmetic, elementwise math, sum/mean, mm/addmm/bmm/dot,
+linear/matmul, views, slicing, where/cat/stack, max_pool2d/avg_pool2d, nll_loss/cross_entropy and
+mse_loss. Any other node (conv2d, batch_norm, bce, norm/var/max, prelu, ...) refuses with
+RuntimeError "double backward through X is not supported" when its formula would need a graph.
+Third derivatives work through the piecewise-linear entries, softmax, pooling and the arithmetic;
+a curved entry's own second-derivative node (GeluBackwardBackward0, ...) refuses to be
+differentiated again.
 """
 import functools
 import inspect
@@ -22,7 +36,7 @@ sys.modules[__name__ + ".function"] = function  # `from ramp.autograd.function i
 Node = _C.Node
 is_grad_enabled = _C.is_grad_enabled
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "function", "grad", "backward", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "function", "grad", "backward", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
            "set_mask_backward", "mask_backward_enabled",
            "is_grad_enabled", "Node"]
 
@@ -139,15 +153,9 @@ def _grad_list(grads, n):
     return grads[:n]  # torch zips them: extra gradients are ignored
 
 
-def _first_order_only(create_graph):
-    if create_graph:
-        raise NotImplementedError("ramp computes first derivatives only: create_graph=True (double backward) "
-                                  "is not supported")
-
-
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
-    """Accumulates the gradients of `tensors` into the `.grad` of the leaves they depend on."""
-    _first_order_only(create_graph)
+    """Accumulates the gradients of `tensors` into the `.grad` of the leaves they depend on.
+    create_graph=True records the backward pass itself, so `.grad` has a graph (double backward)."""
     if grad_variables is not None:
         warnings.warn("'grad_variables' is deprecated. Use 'grad_tensors' instead.")
         if grad_tensors is not None:
@@ -158,13 +166,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
     tensors = _tensor_list(tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    _C._backward(tensors, _grad_list(grad_tensors, len(tensors)), bool(retain))
+    _C._backward(tensors, _grad_list(grad_tensors, len(tensors)), bool(retain), bool(create_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=False, is_grads_batched=False):
-    """d(outputs)/d(inputs) weighted by grad_outputs, as a tuple; `.grad` fields are left alone."""
-    _first_order_only(create_graph)
+    """d(outputs)/d(inputs) weighted by grad_outputs, as a tuple; `.grad` fields are left alone.
+    create_graph=True: the gradients carry a graph, so they can be differentiated again."""
     if not only_inputs:
         warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
                       "gradient for other parts of the graph, please use torch.autograd.backward.")
@@ -172,15 +180,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise NotImplementedError("ramp: is_grads_batched=True is not supported")
     outputs, inputs = _tensor_list(outputs), _tensor_list(inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    return _C._grad(outputs, inputs, _grad_list(grad_outputs, len(outputs)), bool(retain), allow_unused)
+    return _C._grad(outputs, inputs, _grad_list(grad_outputs, len(outputs)), bool(retain), allow_unused,
+                    bool(create_graph))
 
 
 def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Tensor.backward: backward((self,), (gradient,), ...)."""
-    _first_order_only(create_graph)
     if inputs is not None:
         raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
-    self._backward(gradient, bool(create_graph if retain_graph is None else retain_graph))
+    self._backward(gradient, bool(create_graph if retain_graph is None else retain_graph), bool(create_graph))
 
 
 _C.Tensor.backward = _tensor_backward
@@ -266,3 +274,36 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             raise GradcheckError(f"Jacobian mismatch for output {k} with respect to input {positions[i]},\n"
                                  f"numerical:{_jacobian_text(num)}\nanalytical:{_jacobian_text(ana)}\n")
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
+                  check_grad_dtypes=False, check_batched_grad=False, check_fwd_over_rev=False,
+                  check_rev_over_rev=True, fast_mode=False):
+    """Whether the second derivatives of `func` match finite differences of its first, as
+    torch.autograd.gradgradcheck: gradcheck of (inputs, v) -> v^T J(inputs), the vector-Jacobian
+    products taken with create_graph=True. `grad_outputs` are the v (drawn uniformly in [-1, 1) as
+    in 1.13 when None) and are checked as inputs too. Inputs should be float64."""
+    if gen_non_contig_grad_outputs or check_batched_grad or check_fwd_over_rev or fast_mode or not check_rev_over_rev:
+        raise NotImplementedError("ramp gradgradcheck: only the default slow reverse-over-reverse check")
+    inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        with no_grad():
+            outputs = _outputs(func, inputs)
+        grad_outputs = tuple((_C.rand(*o.shape, dtype=o.dtype) * 2 - 1).requires_grad_() for o in outputs)
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, _C.Tensor) else tuple(grad_outputs)
+    n = len(grad_outputs)
+
+    def first_derivatives(*args):
+        xs, vs = args[:-n], args[-n:]
+        outputs = _outputs(func, xs)
+        diff = [x for x in xs if isinstance(x, _C.Tensor) and x.requires_grad]
+        pairs = [(o, v) for o, v in zip(outputs, vs) if o.requires_grad]
+        if not pairs:
+            return tuple(_C.zeros(*x.shape, dtype=x.dtype) for x in diff)
+        grads = grad([o for o, _ in pairs], diff, [v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else _C.zeros(*x.shape, dtype=x.dtype) for g, x in zip(grads, diff))
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

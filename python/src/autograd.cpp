@@ -206,38 +206,39 @@ void init_autograd(py::module_& m) {
           py::arg("hook"))
       .def(
           "_backward",
-          [](const Tensor& t, py::object gradient, bool retain_graph) {
+          [](const Tensor& t, py::object gradient, bool retain_graph, bool create_graph) {
             Tensor g = gradient.is_none() ? Tensor() : gradient.cast<Tensor>();
             py::gil_scoped_release nogil;  // hooks take it back
-            t.backward(g, retain_graph);
+            t.backward(g, retain_graph, create_graph);
           },
-          py::arg("gradient"), py::arg("retain_graph"));
+          py::arg("gradient"), py::arg("retain_graph"), py::arg("create_graph") = false);
 
   m.def(
       "_grad",
       [](const std::vector<py::object>& outputs, const std::vector<py::object>& inputs,
-         const std::vector<py::object>& grad_outputs, bool retain_graph, bool allow_unused) {
+         const std::vector<py::object>& grad_outputs, bool retain_graph, bool allow_unused, bool create_graph) {
         auto outs = tensors_or_none(outputs), ins = tensors_or_none(inputs),
              gos = tensors_or_none(grad_outputs);
         std::vector<Tensor> r;
         {
           py::gil_scoped_release nogil;
-          r = autograd::grad(outs, ins, gos, retain_graph, allow_unused);
+          r = autograd::grad(outs, ins, gos, retain_graph, create_graph, allow_unused);
         }
         py::tuple out(r.size());
         for (std::size_t i = 0; i < r.size(); ++i) out[i] = none_or(r[i]);
         return out;
       },
       py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs"), py::arg("retain_graph"),
-      py::arg("allow_unused"));
+      py::arg("allow_unused"), py::arg("create_graph") = false);
   m.def(
       "_backward",
-      [](const std::vector<py::object>& tensors, const std::vector<py::object>& grads, bool retain_graph) {
+      [](const std::vector<py::object>& tensors, const std::vector<py::object>& grads, bool retain_graph,
+         bool create_graph) {
         auto ts = tensors_or_none(tensors), gs = tensors_or_none(grads);
         py::gil_scoped_release nogil;
-        autograd::backward(ts, gs, retain_graph);
+        autograd::backward(ts, gs, retain_graph, create_graph);
       },
-      py::arg("tensors"), py::arg("grad_tensors"), py::arg("retain_graph"));
+      py::arg("tensors"), py::arg("grad_tensors"), py::arg("retain_graph"), py::arg("create_graph") = false);
 }
 
 }  // namespace ramp::py_

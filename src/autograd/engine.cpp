@@ -60,6 +60,22 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, std::int64_t version) 
   version_ = version >= 0 ? std::uint32_t(version) : t.version();
 }
 
+void SavedTensor::remember_input_identity(const Tensor& t) {
+  // An input the op wrote in place, saved detached like an output: its identity is the grad_fn it
+  // had before the write (the owner holds that node through its edge already, so no cycle).
+  identity_from_input_ = true;
+  if (requires_grad(t)) {
+    identity_ = gradient_edge(t);
+    identity_nr_ = t.impl().autograd->output_nr;
+  }
+}
+
+bool SavedTensor::requires_grad_when_unpacked() const {
+  if (!data_.defined()) return false;
+  if (is_output_) return identity_from_input_ ? identity_ != nullptr : true;
+  return requires_grad(data_);
+}
+
 Tensor SavedTensor::unpack(const Node& owner) const {
   check_saved_alive(owner);
   if (!data_.defined()) return data_;
@@ -76,7 +92,18 @@ Tensor SavedTensor::unpack(const Node& owner) const {
         " instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
         "with torch.autograd.set_detect_anomaly(True)."));
   }
-  return data_;
+  if (!is_output_ || !detail::grad_mode) return data_;
+  // A create_graph pass: the output again as a tensor of the graph (a fresh alias, so the detached
+  // copy kept here never holds the node that holds it).
+  std::shared_ptr<Node> fn = identity_from_input_ ? identity_ : const_cast<Node&>(owner).shared_from_this();
+  if (!fn) return data_;
+  Tensor t = detached(data_);
+  auto meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = std::move(fn);
+  meta->output_nr = identity_from_input_ ? identity_nr_ : 0;
+  t.impl().autograd = std::move(meta);
+  return t;
 }
 
 Node::Node() : sequence_nr(next_sequence_nr++) {}
@@ -123,8 +150,11 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
   node->saved.reserve(saved.size());
   // A saved input that is the written tensor itself (y *= y) is kept like an output, detached: a
   // full reference would be a cycle through its grad_fn.
-  for (const Save& s : saved)
-    node->saved.emplace_back(s.t, s.is_output || (s.t.defined() && &s.t.impl() == &out.impl()), s.version);
+  for (const Save& s : saved) {
+    const bool written = !s.is_output && s.t.defined() && &s.t.impl() == &out.impl();
+    node->saved.emplace_back(s.t, s.is_output || written, s.version);
+    if (written) node->saved.back().remember_input_identity(s.t);
+  }
   auto& meta = out.impl().autograd;
   if (!meta) meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
@@ -237,6 +267,16 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
   AutogradMeta& m = *impl->autograd;
   const Tensor hooked = m.hooks.empty() ? Tensor() : run_hooks(m.hooks, grad_in);
   const Tensor& g = m.hooks.empty() ? grad_in : hooked;
+  if (detail::grad_mode) {
+    // A create_graph pass (1.13's AccumulateGrad under grad mode): `.grad` keeps the gradient's
+    // graph, a clone for the first, out of place after.
+    if (m.grad_zero_pending) {
+      m.grad_zero_pending = false;
+      m.grad = Tensor();
+    }
+    m.grad = m.grad.defined() ? m.grad.add(g) : g.clone();
+    return {};
+  }
   if (!m.grad.defined() || m.grad_zero_pending) {
     // Keep the incoming buffer when only the engine holds it (PyTorch steals it the same way);
     // a gradient the caller passed in, or a hook kept, is copied (into the zeroed-later buffer
@@ -303,8 +343,22 @@ Tensor& buffer_of(Node& n, std::uint32_t nr) { return nr == 0 ? n.buffer : n.mor
 // The final callbacks of the pass running on this thread (null outside a pass).
 thread_local std::vector<std::function<void()>>* final_callbacks = nullptr;
 
-std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* captures) {
-  NoGradGuard no_grad;
+// Whether a formula run in a create_graph pass would read a tensor that needs a graph: the incoming
+// gradient or a saved tensor. A node whose formula is not differentiable may run only when none does
+// (its result is then a constant, rightly without a graph).
+bool sees_graph(const Node& n, const Tensor& g, const std::vector<Tensor>& outs) {
+  if (requires_grad(g)) return true;
+  for (const Tensor& o : outs)
+    if (requires_grad(o)) return true;
+  for (const SavedTensor& s : n.saved)
+    if (s.requires_grad_when_unpacked()) return true;
+  return false;
+}
+
+std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* captures, bool create_graph) {
+  // First-order passes run the formulas with grad mode off (their raw-kernel fast paths); a
+  // create_graph pass runs them in grad mode so that they record.
+  GradModeGuard mode(create_graph);
   std::vector<std::function<void()>> callbacks;
   struct CurrentCallbacks {
     std::vector<std::function<void()>>* prev;
@@ -469,6 +523,9 @@ std::vector<Tensor> run(const Roots& roots, bool keep_graph, const Captures* cap
           if ((*captures)[ci].first.get() == n)
             captured[ci] = (*captures)[ci].second == 0 ? g : outs[(*captures)[ci].second];
       if (n->needed && !(captures && n->accumulates)) {
+        if (create_graph && !n->accumulates && !differentiable_twice(*n) &&
+            sees_graph(*n, g, n->num_outputs > 1 ? outs : std::vector<Tensor>()))
+          refuse_double_backward(n->name());
         grads = run_node(*n, std::move(g), outs);
         if (!keep_graph) n->release_saved();
       }
@@ -543,22 +600,26 @@ void queue_callback(std::function<void()> callback) {
   final_callbacks->push_back(std::move(callback));
 }
 
-void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph) {
-  run(make_roots(roots, grad_roots, true), retain_graph, nullptr);
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots,
+              std::optional<bool> retain_graph, bool create_graph) {
+  run(make_roots(roots, grad_roots, !create_graph), retain_graph.value_or(create_graph), nullptr, create_graph);
 }
-void backward(const Tensor& root, const Tensor& grad_root, bool retain_graph) {
-  run(make_roots({&root, 1}, {&grad_root, 1}, true), retain_graph, nullptr);
+void backward(const Tensor& root, const Tensor& grad_root, std::optional<bool> retain_graph, bool create_graph) {
+  run(make_roots({&root, 1}, {&grad_root, 1}, !create_graph), retain_graph.value_or(create_graph), nullptr,
+      create_graph);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool allow_unused) {
+                         const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph, bool create_graph,
+                         bool allow_unused) {
   Captures captures;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     RAMP_CHECK(requires_grad(inputs[i]), "One of the differentiated Tensors does not require grad");
     const Edge e = input_edge(inputs[i]);
     captures.emplace_back(e.fn, e.input_nr);
   }
-  auto result = run(make_roots(outputs, grad_outputs, false), retain_graph, &captures);
+  auto result = run(make_roots(outputs, grad_outputs, false), retain_graph.value_or(create_graph), &captures,
+                    create_graph);
   for (auto& r : result)
     RAMP_CHECK(r.defined() || allow_unused, "One of the differentiated Tensors appears to not have been used in the "
                "graph. Set allow_unused=True if this is the desired behavior.");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "function.h"
+#include "ramp/ops.h"
 
 namespace ramp::autograd {
 
@@ -30,7 +31,7 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
   for (std::int64_t k = 0; k < m; ++k) {
     Tensor onehot = zeros(out.sizes(), out.dtype());
     onehot.reshape({-1}).select(0, k).fill_(1);
-    std::vector<Tensor> g = out.requires_grad() ? grad({out}, wrt, {onehot}, true, true) : std::vector<Tensor>(wrt.size());
+    std::vector<Tensor> g = out.requires_grad() ? grad({out}, wrt, {onehot}, true, false, true) : std::vector<Tensor>(wrt.size());
     for (std::size_t w = 0; w < wrt.size(); ++w)
       analytical[w].push_back(g[w].defined() ? g[w].contiguous().to_vector()
                                              : std::vector<double>(std::size_t(wrt[w].numel()), 0.0));
@@ -58,6 +59,50 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
     }
   }
   return true;
+}
+
+}  // namespace ramp::autograd
+
+namespace ramp::autograd {
+
+bool gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+                   const std::vector<Tensor>& grad_outputs, double eps, double atol, double rtol,
+                   bool raise_exception) {
+  RAMP_CHECK(grad_outputs.size() <= 1, "gradgradcheck: fn has one output, so at most one grad_output");
+  Tensor v;
+  if (grad_outputs.empty()) {
+    // 1.13 draws the grad_outputs uniformly in [-1, 1).
+    const Tensor out = [&] {
+      NoGradGuard no_grad;
+      return fn(inputs);
+    }();
+    v = rand(out.sizes(), ScalarType::Float64).mul(2.0).sub(1.0);
+  } else {
+    v = grad_outputs[0].detach().to(ScalarType::Float64).contiguous();
+  }
+  v.requires_grad_();
+  std::vector<Tensor> args = inputs;
+  args.push_back(v);
+  // The first derivatives (with their graph), flattened into one output: gradcheck compares its
+  // Jacobian, the second derivatives, with finite differences of the first.
+  auto first = [&fn](const std::vector<Tensor>& a) {
+    EnableGradGuard grad_mode;  // gradcheck's finite differences run fn in no-grad mode
+    const std::vector<Tensor> xs(a.begin(), a.end() - 1);
+    std::vector<Tensor> wrt;
+    for (const Tensor& x : xs)
+      if (x.requires_grad()) wrt.push_back(x);
+    const Tensor out = fn(xs);
+    std::vector<Tensor> parts;
+    if (!out.requires_grad()) {
+      for (const Tensor& w : wrt) parts.push_back(zeros({w.numel()}, w.dtype()));
+    } else {
+      const auto g = grad({out}, wrt, {a.back()}, true, true, true);
+      for (std::size_t i = 0; i < wrt.size(); ++i)
+        parts.push_back(g[i].defined() ? g[i].reshape({-1}) : zeros({wrt[i].numel()}, wrt[i].dtype()));
+    }
+    return cat(parts, 0);
+  };
+  return gradcheck(first, args, eps, atol, rtol, raise_exception);
 }
 
 }  // namespace ramp::autograd

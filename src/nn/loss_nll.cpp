@@ -153,6 +153,16 @@ Tensor nll_kernel(const Tensor& input, const Tensor& target, const Tensor& weigh
                        nll_backward<T, I>(gc.data<T>(), t.data<I>(), wc.defined() ? wc.data<T>() : nullptr, a, T(total),
                                           gx.data<T>());
                      });
+                     // A create_graph pass with a gradient that needs a graph: gx is linear in g and
+                     // does not depend on the input, and its adjoint is nll_loss itself (1.13's
+                     // derivative of nll_loss_backward), so the node differentiates by the forward.
+                     if (autograd::is_grad_enabled() && autograd::requires_grad(g))
+                       autograd::record(gx, sizes.size() == 4 ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0",
+                                        {g}, {{n.unpack(0), false}, {w, false}},
+                                        [a](const autograd::Node& m, const Tensor& gg) {
+                                          return std::vector<Tensor>{
+                                              nll_kernel(gg, m.unpack(0), m.unpack(1), a.red, a.ignore_index)};
+                                        });
                      return std::vector<Tensor>{gx};
                    });
   return out;

@@ -74,6 +74,39 @@ Tensor weight_or_one(const Tensor& w, IntArrayRef sizes, ScalarType dtype) {
 // The gradient of a reduced loss arrives as a 0-d tensor: broadcast it over the elements.
 Tensor grad_over(const Tensor& g, IntArrayRef sizes) { return g.dim() == 0 ? g.expand(sizes) : g; }
 
+// mse's dx = norm (x - t) g, norm = 2 / numel for the mean, else 2. In a create_graph pass that
+// needs a graph it records 1.13's MseLossBackwardBackward0 (inputs g, x, t): d/dg = norm (x - t) gg
+// (summed for a reduced loss), d/dx = norm g gg, d/dt = -d/dx.
+Tensor mse_backward(const Tensor& g, const Tensor& x, const Tensor& t, Reduction red) {
+  const double norm = red == Reduction::Mean ? 2. / double(x.numel()) : 2.;
+  // norm rounded to the dtype first, as 1.13; vector kernels, in place on x - t.
+  auto raw = [&] {
+    return dispatch_float<false>(x.dtype(), "mse_backward_cpu", [&](auto v) {
+      using T = decltype(v);
+      Tensor d = x.sub(t);
+      d.mul_(double(T(norm)));
+      // a reduced loss's seed gradient is usually one 1: (norm (x - t)) 1 is the same bits
+      if (g.numel() == 1 && !g.requires_grad() && g.dtype() == x.dtype() && g.item<T>() == T(1)) return d;
+      return d.mul_(g);
+    });
+  };
+  if (!autograd::needs_grad({g, x, t})) return raw();
+  Tensor gx = autograd::below(raw);
+  autograd::record(gx, "MseLossBackwardBackward0", {g, x, t}, {{g, false}, {x, false}, {t, false}},
+                   [norm, red](const autograd::Node& n, const Tensor& gg) {
+                     const Tensor g = n.unpack(0), x = n.unpack(1), t = n.unpack(2);
+                     Tensor dg, dx, dt;
+                     if (n.next[0].fn) {
+                       dg = gg.mul(x.sub(t)).mul(norm);
+                       if (g.dim() == 0 && red != Reduction::None) dg = dg.sum();
+                     }
+                     if (n.next[1].fn || n.next[2].fn) dx = gg.mul(grad_over(g, x.sizes())).mul(norm);
+                     if (n.next[2].fn) dt = dx.neg();
+                     return std::vector<Tensor>{dg, n.next[1].fn ? dx : Tensor(), dt};
+                   });
+  return gx;
+}
+
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& o) {
@@ -97,17 +130,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& o)
   autograd::record(out, "MseLossBackward0", {x, t}, {{x, false}, {t, false}},
                    [red](const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0), t = n.unpack(1);
-                     // dx = (norm * (x - t)) * g, norm = 2 / numel for the mean, else 2; dt = -dx.
-                     // norm rounded to the dtype first, as 1.13; vector kernels, in place on x - t.
-                     Tensor gx = dispatch_float<false>(x.dtype(), "mse_backward_cpu", [&](auto v) {
-                       using T = decltype(v);
-                       const T norm = T(red == Reduction::Mean ? 2. / double(x.numel()) : 2.);
-                       Tensor d = x.sub(t);
-                       d.mul_(double(norm));
-                       // a reduced loss's seed gradient is usually one 1: (norm (x - t)) 1 is the same bits
-                       if (g.numel() == 1 && !g.requires_grad() && g.dtype() == x.dtype() && g.item<T>() == T(1)) return d;
-                       return d.mul_(g);
-                     });
+                     const Tensor gx = mse_backward(g, x, t, red);  // dt = -dx
                      return std::vector<Tensor>{n.next[0].fn ? gx : Tensor(), n.next[1].fn ? gx.neg() : Tensor()};
                    });
   return out;

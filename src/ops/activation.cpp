@@ -12,6 +12,7 @@
 #include "ramp/random.h"
 #include "../autograd/function.h"
 #include "activation_backward.h"
+#include "activation_grad2.h"
 #include "ramp/diagnostics.h"
 #include "ramp/functional.h"
 
@@ -158,7 +159,8 @@ void record_pointwise(Tensor& out, const Tensor& x, const typename A::Params& p0
   const bool is_result = saves == act::Saves::output;
   const Tensor& v = is_result ? out : inplace ? original : x;
   autograd::record(out, name, {x}, {{v, is_result}}, [p = A::persist(p0), is_result](const Node& n, const Tensor& g) {
-    return Grads{detail::activation_backward(act::index_of<A>(), A::name, n.unpack(0), g, &p, is_result)};
+    // In a create_graph pass the gradient is itself recorded (its grad_fn2 node); else the kernel.
+    return Grads{detail::activation_backward_op<A>(n.unpack(0), g, p, is_result)};
   });
 }
 
@@ -184,7 +186,7 @@ template <class A> bool use_mask(const Tensor& x) {
 // to 128 elements (a one-element relu allocates nothing for them), else in a buffer from ramp's
 // allocator; freed after the backward pass like saved tensors.
 struct MaskNode final : autograd::Node {
-  std::string_view node_name;
+  std::string_view node_name, grad_fn2;
   std::uint64_t small[2] = {};
   std::shared_ptr<Storage> big;
   bool contiguous = true;
@@ -193,8 +195,33 @@ struct MaskNode final : autograd::Node {
   std::string_view name() const override { return node_name; }
   Grads apply(const Tensor& g) override {
     autograd::check_saved_alive(*this);
-    if (contiguous) return Grads{detail::mask_backward(bits(), g, g.sizes(), contiguous_strides(g.sizes()))};
-    return Grads{detail::mask_backward(bits(), g, sizes, strides)};
+    if (autograd::is_grad_enabled()) return Grads{backward_op(g)};
+    return Grads{raw(g)};
+  }
+  Tensor raw(const Tensor& g) {
+    if (contiguous) return detail::mask_backward(bits(), g, g.sizes(), contiguous_strides(g.sizes()));
+    return detail::mask_backward(bits(), g, sizes, strides);
+  }
+  // A create_graph pass: dx = bit ? dy : 0 recorded as 1.13's grad_fn2 node, with edges to dy and
+  // to this node's output (1.13's threshold_backward reads relu's result; its gradient there is 0).
+  // The bits go with the new node (shared, or copied when inline): this node frees its own after
+  // the pass when the graph is not retained.
+  Tensor backward_op(const Tensor& g) {
+    Tensor dx = autograd::below([&] { return raw(g); });
+    Tensor result = g.detach();  // stands for this node's output: only its identity is used
+    auto meta = std::make_shared<autograd::AutogradMeta>();
+    meta->requires_grad = true;
+    meta->grad_fn = shared_from_this();
+    result.impl().autograd = std::move(meta);
+    auto twin = std::make_shared<MaskNode>();
+    twin->node_name = twin->grad_fn2 = grad_fn2;
+    std::copy(std::begin(small), std::end(small), twin->small);
+    twin->big = big;
+    twin->contiguous = contiguous;
+    twin->sizes = sizes;
+    twin->strides = strides;
+    autograd::attach(dx, twin, {g, result}, {});
+    return dx;
   }
   void release_saved() override {
     Node::release_saved();
@@ -208,6 +235,7 @@ template <class A> void masked(const Tensor& x, Tensor& out, const typename A::P
   const std::int64_t n = x.numel();
   auto node = std::make_shared<MaskNode>();
   node->node_name = inplace ? A::grad_fn_inplace : A::grad_fn;
+  node->grad_fn2 = A::grad_fn2;
   const auto words = std::size_t((n + 63) / 64);
   if (words > std::size(node->small)) node->big = std::make_shared<Storage>(words * sizeof(std::uint64_t));
   if (!x.is_contiguous()) {
@@ -251,7 +279,7 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
     Tensor out = autograd::below([&] { return softmax_impl(x, p.dim, A::log); });
     const std::int64_t dim = wrap_dim(p.dim.value_or(implicit_softmax_dim(x.dim())), x.dim());
     autograd::record(out, A::grad_fn, {x}, {{out, true}}, [dim](const Node& n, const Tensor& g) {
-      return Grads{detail::softmax_backward(n.unpack(0), g, dim, A::log)};
+      return Grads{detail::softmax_backward_op(n.unpack(0), g, dim, A::log)};
     });
     return out;
   } else if constexpr (A::kind == act::Kind::prelu) {

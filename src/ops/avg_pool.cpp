@@ -111,15 +111,24 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   if (!autograd::needs_grad({input})) return compute();
   Tensor out = compute();
   autograd::record(out, "AvgPool2DBackward0", {input}, {},
-                   [p, sizes = Dims(input.sizes()), count_include_pad, divisor_override](
-                       const autograd::Node&, const Tensor& gy) {
-                     return std::vector<Tensor>{dispatch(gy.dtype(), [&](auto z) -> Tensor {
+                   [p, sizes = Dims(input.sizes()), count_include_pad, divisor_override, k = Dims(kernel_size),
+                    s = Dims(stride), pad = Dims(padding), ceil_mode](const autograd::Node&, const Tensor& gy) {
+                     Tensor dx = dispatch(gy.dtype(), [&](auto z) -> Tensor {
                        using T = decltype(z);
                        if constexpr (std::is_integral_v<T>)
                          throw Error("avg_pool2d backward: integer gradient");
                        else
                          return avg_backward<T>(p, gy, sizes, count_include_pad, divisor_override);
-                     })};
+                     });
+                     // A create_graph pass: dx is linear in gy and constant in the input; its adjoint
+                     // is avg_pool2d itself (1.13's AvgPool2DBackwardBackward0).
+                     if (autograd::is_grad_enabled() && autograd::requires_grad(gy))
+                       autograd::record(dx, "AvgPool2DBackwardBackward0", {gy}, {},
+                                        [=](const autograd::Node&, const Tensor& gg) {
+                                          return std::vector<Tensor>{avg_pool2d(gg, k, s, pad, ceil_mode,
+                                                                                count_include_pad, divisor_override)};
+                                        });
+                     return std::vector<Tensor>{dx};
                    });
   return out;
 }

@@ -17,10 +17,8 @@ namespace {
 Tensor piece(const Tensor& self, std::string_view node, std::int64_t dim, std::int64_t start, std::int64_t length) {
   return autograd::view_op(
       self, node, [&] { return self.narrow(dim, start, length); },
-      [in = Dims(self.sizes()), dim, start, length](const Tensor& g) {
-        Tensor dx = zeros(in, g.dtype());
-        detail::copy_into(dx.narrow(dim, start, length), g);
-        return dx;
+      [in = Dims(self.sizes()), dim, start, length, node](const Tensor& g) {
+        return autograd::slice_backward(g, in, wrap_dim(dim, std::int64_t(in.size())), start, start + length, 1, node);
       });
 }
 
@@ -181,10 +179,8 @@ std::vector<Tensor> unbind(const Tensor& self, std::int64_t dim) {
   for (std::int64_t i = 0; i < self.size(dim); ++i)
     out.push_back(autograd::view_op(
         self, "UnbindBackward0", [&] { return self.select(dim, i); },
-        [in = Dims(self.sizes()), dim, i](const Tensor& g) {
-          Tensor dx = zeros(in, g.dtype());
-          detail::copy_into(dx.select(dim, i), g);
-          return dx;
+        [in = Dims(self.sizes()), d = wrap_dim(dim, self.dim()), i](const Tensor& g) {
+          return autograd::slice_backward(g, in, d, i, i + 1, 1, "UnbindBackward0");
         }));
   return out;
 }

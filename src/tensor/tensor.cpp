@@ -385,9 +385,7 @@ Tensor Tensor::slice(std::int64_t d, std::optional<std::int64_t> start, std::opt
       *this, "SliceBackward0",
       [&] { return make(storage(), sz, st, storage_offset() + b * strides()[std::size_t(d)], dtype()); },
       [in = Dims(sizes()), d, b, e, step](const Tensor& g) {
-        Tensor dx = zeros(in, g.dtype());
-        detail::copy_into(dx.slice(d, b, e, step), g);
-        return dx;
+        return autograd::slice_backward(g, in, d, b, e, step, "SliceBackward0");
       });
 }
 Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) const {
@@ -412,9 +410,7 @@ Tensor Tensor::select(std::int64_t d, std::int64_t index) const {
       *this, "SelectBackward0",
       [&] { return make(storage(), sz, st, storage_offset() + index * strides()[std::size_t(d)], dtype()); },
       [in = Dims(sizes()), d, index](const Tensor& g) {
-        Tensor dx = zeros(in, g.dtype());
-        detail::copy_into(dx.select(d, index), g);
-        return dx;
+        return autograd::slice_backward(g, in, d, index, index + 1, 1, "SelectBackward0");
       });
 }
 Tensor Tensor::expand(IntArrayRef shape) const {

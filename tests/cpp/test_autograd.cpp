@@ -471,7 +471,7 @@ TEST(Autograd, GradFunctionDoesNotTouchLeaves) {
   EXPECT_FALSE(w.grad().defined());
   Tensor z = randn({2}).requires_grad_();
   EXPECT_THROW(autograd::grad({x.mul(2.0).sum()}, {z}), Error);
-  auto u = autograd::grad({x.mul(2.0).sum()}, {z}, {}, false, true);
+  auto u = autograd::grad({x.mul(2.0).sum()}, {z}, {}, false, false, true);
   EXPECT_FALSE(u[0].defined());
 }
 

@@ -1,0 +1,90 @@
+// Which backward formulas may run in a create_graph pass (double backward).
+//
+// A formula built from differentiable ops records a graph by itself once the pass runs in grad
+// mode; one that calls a raw kernel (a loop over doubles, a BLAS call without a node) would return
+// a gradient with no graph: a silently wrong (zero) second derivative. So a create_graph pass runs
+// a node only when its formula is known to record (the list below, checked by the tests'
+// gradgradcheck against finite differences and against torch 1.13), and otherwise refuses with
+// "double backward through X is not supported" when the formula would read a tensor that needs a
+// graph (the incoming gradient or a saved tensor that requires grad). A node whose formula reads
+// only constants may still run: its gradient is rightly a constant.
+#include <algorithm>
+#include <array>
+
+#include "function.h"
+#include "ramp/custom_function.h"
+#include "ramp/nn/functional.h"
+#include "../tensor/loop.h"
+
+namespace ramp::autograd {
+
+namespace {
+// Sorted: binary search. Names are 1.13's; several ops share one (the activations' in-place forms).
+constexpr auto kTwice = std::to_array<std::string_view>({
+    "AbsBackward0", "AddBackward0", "AddBackward1", "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0",
+    "AliasBackward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0", "BmmBackward0", "CatBackward0",
+    "CeilBackward0", "CeluBackward0", "CeluBackward1", "CloneBackward0", "ConstantPadNdBackward0",
+    "CosBackward0", "DivBackward0", "DivBackward1", "DotBackward0", "EluBackward0", "EluBackward1",
+    "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "ExpBackward0", "ExpandBackward0",
+    "Expm1Backward0", "FloorBackward0", "GeluBackward0", "GeluBackwardBackward0", "HardsigmoidBackward0",
+    "HardswishBackward0", "HardswishBackwardBackward0", "HardtanhBackward0", "HardtanhBackwardBackward0",
+    "LeakyReluBackward0", "LeakyReluBackward1", "LeakyReluBackwardBackward0", "Log10Backward0",
+    "Log1PBackward0", "Log2Backward0", "LogBackward0", "LogSoftmaxBackward0", "LogSoftmaxBackwardDataBackward0",
+    "MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0", "MeanBackward0", "MeanBackward1",
+    "MishBackward0", "MmBackward0", "MseLossBackward0", "MseLossBackwardBackward0", "MulBackward0",
+    "MulBackward1", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
+    "NllLossBackwardBackward0", "PermuteBackward0", "PowBackward0", "ReciprocalBackward0", "ReluBackward0",
+    "RepeatBackward0", "ReshapeAliasBackward0", "RoundBackward0", "RreluWithNoiseBackward0",
+    "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0", "RsubBackward0",
+    "RsubBackward1", "SelectBackward0", "SelectBackwardBackward0", "SigmoidBackward0",
+    "SigmoidBackwardBackward0", "SignBackward0", "SiluBackward0", "SinBackward0", "SliceBackward0",
+    "SliceBackwardBackward0", "SoftmaxBackward0", "SoftmaxBackwardDataBackward0", "SoftplusBackward0",
+    "SoftplusBackwardBackward0", "SplitBackward0", "SplitWithSizesBackward0", "SqrtBackward0",
+    "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward3", "StackBackward0", "SubBackward0",
+    "SubBackward1", "SumBackward0", "SumBackward1", "SwishBackward0", "SwishBackwardBackward0", "TBackward0",
+    "TanBackward0", "TanhBackward0", "TanhBackwardBackward0", "ThresholdBackward0", "ThresholdBackward1",
+    "ThresholdBackwardBackward0", "ToCopyBackward0", "TransposeBackward0", "TruncBackward0", "UnbindBackward0",
+    "UnsafeViewBackward0", "UnsqueezeBackward0", "ViewBackward0", "WhereBackward0",
+});
+static_assert(std::is_sorted(kTwice.begin(), kTwice.end()));
+}  // namespace
+
+bool differentiable_twice(const Node& node) {
+  // A user Function's backward is user code: it records whatever differentiable ops it uses, as
+  // in 1.13 (once_differentiable marks the ones that may not).
+  if (dynamic_cast<const CustomNode*>(&node)) return true;
+  return std::binary_search(kTwice.begin(), kTwice.end(), node.name());
+}
+
+Tensor slice_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, std::int64_t start, std::int64_t end,
+                      std::int64_t step, std::string_view node_name) {
+  const bool selected = node_name == "SelectBackward0" || node_name == "UnbindBackward0";  // g lacks dim
+  if (detail::grad_mode && requires_grad(g)) {
+    if (step != 1) refuse_double_backward(node_name);
+    // pad's pairs run from the last dim: only dim's pair is non-zero
+    std::vector<std::int64_t> pad(2 * (sizes.size() - std::size_t(dim)), 0);
+    const std::size_t k = 2 * (sizes.size() - 1 - std::size_t(dim));
+    pad[k] = start;
+    pad[k + 1] = sizes[std::size_t(dim)] - end;
+    Tensor dx = below([&] { return ramp::pad(selected ? g.unsqueeze(dim) : g, pad, "constant", 0.0); });
+    // 1.13's names for slice and select (split and unbind show its cat and stack: ramp's own node)
+    const std::string_view name = node_name == "SliceBackward0"    ? "SliceBackwardBackward0"
+                                  : node_name == "SelectBackward0" ? "SelectBackwardBackward0"
+                                                                   : "ConstantPadNdBackward0";
+    record(dx, name, {g}, {}, [dim, start, end, selected](const Node&, const Tensor& gg) {
+      return std::vector<Tensor>{selected ? gg.select(dim, start) : gg.slice(dim, start, end)};
+    });
+    return dx;
+  }
+  Tensor dx = zeros(sizes, g.dtype());
+  ramp::detail::copy_into(selected ? dx.select(dim, start) : dx.slice(dim, start, end, step), g);
+  return dx;
+}
+
+void refuse_double_backward(std::string_view node_name) {
+  throw Error(ramp::detail::cat("double backward through ", node_name,
+                                " is not supported: its backward formula is not differentiable in ramp (it "
+                                "would give a gradient with no graph); create_graph=True needs it"));
+}
+
+}  // namespace ramp::autograd
