@@ -30,6 +30,22 @@ def keras_relu(x, alpha=0.0, max_value=None, threshold=0.0):
 def test_activations_relu_documented_examples(kwargs, want):
     got = to_numpy(activations.relu(ramp.tensor(FOO), **kwargs))
     assert got.tolist() == want
+    # Keras's documented examples pass plain arrays (TF converts): so does ramp.keras
+    for plain in (np.array(FOO, np.float32), FOO):
+        got = activations.relu(plain, **kwargs)
+        assert isinstance(got, ramp.Tensor) and to_numpy(got).tolist() == want
+
+
+def test_activations_take_arrays_and_keep_their_module_mapping():
+    x = np.linspace(-3, 3, 13)
+    for name in ["sigmoid", "tanh", "softplus", "swish", "elu", "softsign", "exponential"]:
+        fn = activations.get(name)
+        got = fn(x)
+        assert got.dtype == ramp.float64
+        np.testing.assert_array_equal(to_numpy(got), to_numpy(fn(ramp.tensor(x))))
+    assert type(activations.module(activations.sigmoid)).__name__ == "Sigmoid"
+    assert type(activations.module(ramp.nn.functional.sigmoid)).__name__ == "Sigmoid"
+    assert activations.serialize(activations.relu) == "relu"
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"max_value": 6.0}, {"max_value": 1.5}, {"negative_slope": 0.2},

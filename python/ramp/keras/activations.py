@@ -3,6 +3,8 @@ threshold), softmax(x, axis), elu(x, alpha), gelu(x, approximate), ...), ``get(i
 ``module(identifier)``: the one place a Keras activation name (or any name of ramp's activation
 registry: "LeakyReLU", "hardswish", ...) becomes the ramp nn module a layer applies.
 """
+import functools
+
 import ramp
 from ramp import _generate, nn
 from ramp.nn import functional as F
@@ -62,6 +64,23 @@ sigmoid, tanh, selu, softplus = F.sigmoid, F.tanh, F.selu, F.softplus
 swish = silu = F.silu
 mish, hard_sigmoid = F.mish, F.hardsigmoid
 
+
+
+def _on_tensors(fn):
+    """Keras's activations take anything convertible to a tensor (NumPy arrays, lists), as TF's ops
+    convert their inputs; ramp's functions take tensors, so the Keras names convert first."""
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        return fn(x if isinstance(x, ramp.Tensor) else ramp.as_tensor(x), *args, **kwargs)
+    return wrapper
+
+
+relu, softmax, elu, gelu, linear, exponential, softsign = map(
+    _on_tensors, (relu, softmax, elu, gelu, linear, exponential, softsign))
+sigmoid, tanh, selu, softplus, swish, mish, hard_sigmoid = map(
+    _on_tensors, (sigmoid, tanh, selu, softplus, swish, mish, hard_sigmoid))
+silu = swish
+
 _FUNCTIONS = {n: f for n, f in [
     ("relu", relu), ("softmax", softmax), ("elu", elu), ("gelu", gelu), ("linear", linear),
     ("exponential", exponential), ("softsign", softsign), ("sigmoid", sigmoid), ("tanh", tanh), ("selu", selu),
@@ -118,7 +137,7 @@ def module(identifier):
     if isinstance(identifier, nn.Module):
         return identifier
     if callable(identifier) and not isinstance(identifier, str):
-        name = next((n for n, f in _FUNCTIONS.items() if f is identifier), None)
+        name = next((n for n, f in _FUNCTIONS.items() if identifier in (f, f.__wrapped__)), None)
         if name is None or _registry_entry(name) is None:
             return Lambda(identifier)
         identifier = name
@@ -133,7 +152,8 @@ def module(identifier):
 
 
 def serialize(activation):
-    return next((n for n, f in _FUNCTIONS.items() if f is activation), getattr(activation, "__name__", None))
+    return next((n for n, f in _FUNCTIONS.items() if activation in (f, f.__wrapped__)),
+                getattr(activation, "__name__", None))
 
 
 __all__ = ["get", "serialize", "module", *_FUNCTIONS]
