@@ -1,7 +1,7 @@
 """Reductions on the shapes a training step uses: ramp against torch 1.13, same inputs, interleaved,
 medians of per-call times, at 1 and 2 threads. Ratio = torch time / ramp time (> 1: ramp faster).
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/bench_reductions.py [--reps 15]
+    PYTHONPATH=build/python /usr/bin/python3 bench/bench_reductions.py [--reps 15] [--cases var,BN]
 """
 import argparse
 import statistics
@@ -47,13 +47,16 @@ CASES = [
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--cases", default="", help="comma-separated substrings: only the cases naming one")
     args = ap.parse_args()
+    keys = [k for k in args.cases.split(",") if k]
+    cases = [c for c in CASES if not keys or any(k in c[0] for k in keys)]
     print(f"torch {torch.__version__}")
     print(f"{'case':34} {'threads':>7} {'ramp us':>9} {'torch us':>9} {'ratio':>6}")
     for threads in (1, 2):
         ramp.set_num_threads(threads)
         torch.set_num_threads(threads)
-        for name, shape, fn in CASES:
+        for name, shape, fn in cases:
             a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
             xr, xt = ramp.from_numpy(a), torch.from_numpy(a)
             fn(ramp, xr), fn(torch, xt)  # warm up

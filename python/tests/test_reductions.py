@@ -374,6 +374,35 @@ def test_std_var(dtype, name, args, kw):
         assert_ulps(a, b, 2)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("n", [7, 8, 255, 256, 257, 1000, 4103])
+def test_var_of_long_runs(dtype, n):
+    """float32 / bfloat16 runs are taken 256 at a time (a mean, then squared deviations): rows of
+    several runs with ragged ends, a large common offset (cancellation), BatchNorm's (0, 2, 3), and
+    inf / NaN inside a run (var_mean's mean is NaN as 1.13's Welford makes it)."""
+    g = torch.Generator().manual_seed(n)
+    t = (torch.randn(3, n, generator=g, dtype=torch.float64) * 2 + torch.tensor([[0.0], [1e3], [-7.5]]))
+    t = t.to(getattr(torch, dtype))
+    for args in [(1,), ((1,), False), (None,)]:
+        for name in ["var", "std", "var_mean"]:
+            r, w, d = both(name, t, *args)
+            for a, b in zip(*(x if isinstance(x, tuple) else (x,) for x in (r, d))):
+                assert_ulps(a, b, 1)
+    bn = torch.randn(4, 3, n // 4 + 1, 5, generator=g).to(getattr(torch, dtype))
+    r, w, d = both("var_mean", bn, (0, 2, 3))
+    for a, b in zip(r, d):
+        assert_ulps(a, b, 1)
+    bad = t.clone()
+    bad[0, n // 2] = float("inf")
+    bad[1, n - 1] = float("nan")
+    if n > 8:
+        bad[2, 3] = -float("inf")
+    for name in ["var", "var_mean"]:
+        r, w, _ = both(name, bad, 1)
+        for a, b in zip(*(x if isinstance(x, tuple) else (x,) for x in (r, w))):
+            assert_values(a, b)
+
+
 def test_std_var_of_one_element_and_empty():
     for shape, args in [((1,), ()), ((0, 3), ()), ((0, 3), (0,)), ((2, 3), (1,))]:
         t = torch.ones(shape)
