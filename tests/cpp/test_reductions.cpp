@@ -52,6 +52,20 @@ double fsum(const std::vector<double>& g) {
   return double(s);
 }
 
+// A float32 input on [-20, 20) in one of three layouts: variant 0 plain, 1 transposed (non-contiguous),
+// 2 with NaN at first, first + every, ... (seed advances per tensor drawn).
+Tensor variant_input(const std::vector<std::int64_t>& shape, int variant, unsigned& seed, std::size_t first,
+                     std::size_t every) {
+  Tensor x = random(shape, ScalarType::Float32, seed++, -20, 20);
+  if (variant == 1) x = random(vec(x.transpose(0, -1).sizes()), ScalarType::Float32, seed++, -20, 20).transpose(0, -1);
+  if (variant == 2) {
+    std::vector<double> v = x.to_vector();
+    for (std::size_t i = first; i < v.size(); i += every) v[i] = kNaN;
+    x = from_vector(v, x.sizes(), ScalarType::Float32);
+  }
+  return x;
+}
+
 // Within `ulps` float32 ulps (or float64 ones) of the oracle.
 void expect_close(const Tensor& r, const std::vector<double>& want, double ulps) {
   const std::vector<double> got = r.to_vector();
@@ -104,14 +118,8 @@ TEST(Reductions, Float32VectorPaths) {
   };
   unsigned seed = 40;
   for (const Case& c : cases)
-    for (int variant = 0; variant < 3; ++variant) {  // plain, transposed (non-contiguous), with NaN
-      Tensor x = random(c.shape, ScalarType::Float32, seed++, -20, 20);
-      if (variant == 1) x = random(vec(x.transpose(0, -1).sizes()), ScalarType::Float32, seed++, -20, 20).transpose(0, -1);
-      if (variant == 2) {
-        std::vector<double> v = x.to_vector();
-        for (std::size_t i = 3; i < v.size(); i += 97) v[i] = kNaN;
-        x = from_vector(v, x.sizes(), ScalarType::Float32);
-      }
+    for (int variant = 0; variant < 3; ++variant) {
+      const Tensor x = variant_input(c.shape, variant, seed, 3, 97);
       SCOPED_TRACE(shape_str(x.sizes()) + " variant " + std::to_string(variant));
       expect_close(sum(x, c.dims), oracle(x, c.dims, fsum), 1);
       expect_close(amax(x, c.dims), oracle(x, c.dims, fold_max), 0);
@@ -166,14 +174,8 @@ TEST(Reductions, SplitRunsReadInPlace) {
   };
   unsigned seed = 90;
   for (const Case& c : cases)
-    for (int variant = 0; variant < 3; ++variant) {  // plain, transposed (non-contiguous), with NaN
-      Tensor x = random(c.shape, ScalarType::Float32, seed++, -20, 20);
-      if (variant == 1) x = random(vec(x.transpose(0, -1).sizes()), ScalarType::Float32, seed++, -20, 20).transpose(0, -1);
-      if (variant == 2) {
-        std::vector<double> v = x.to_vector();
-        for (std::size_t i = 5; i < v.size(); i += 211) v[i] = kNaN;
-        x = from_vector(v, x.sizes(), ScalarType::Float32);
-      }
+    for (int variant = 0; variant < 3; ++variant) {
+      const Tensor x = variant_input(c.shape, variant, seed, 5, 211);
       SCOPED_TRACE(shape_str(x.sizes()) + " variant " + std::to_string(variant));
       for (ScalarType t : {ScalarType::Float32, ScalarType::Float64, ScalarType::BFloat16}) {
         // float64 sums are ordered as 1.13's, not exact under cancellation: positive values there
