@@ -525,3 +525,54 @@ def test_user_scheduler_subclass(opt, capsys):
     r2.load_state_dict(rs.state_dict())
     t2.load_state_dict(ts.state_dict())
     assert r2.state_dict() == t2.state_dict()
+
+
+def python_optimizers(L):
+    """A user's optimizers written in Python (their own step), one with momentum, one with betas."""
+    class PlainSGD(L.optim.Optimizer):
+        def __init__(self, params, lr=0.5, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @L.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+    class Betas(PlainSGD):
+        def __init__(self, params, lr=0.1, betas=(0.9, 0.99)):
+            L.optim.Optimizer.__init__(self, params, dict(lr=lr, betas=betas))
+    return PlainSGD, Betas
+
+
+SCHEDULES = [lambda L, o: L.optim.lr_scheduler.StepLR(o, 2, gamma=0.5),
+             lambda L, o: L.optim.lr_scheduler.MultiStepLR(o, [1, 3], gamma=0.3),
+             lambda L, o: L.optim.lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e),
+             lambda L, o: L.optim.lr_scheduler.CosineAnnealingLR(o, 4),
+             lambda L, o: L.optim.lr_scheduler.ExponentialLR(o, 0.7),
+             lambda L, o: L.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=7),
+             lambda L, o: L.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0)]
+
+
+@pytest.mark.parametrize("schedule", range(len(SCHEDULES)))
+@pytest.mark.parametrize("which", [0, 1])
+def test_schedulers_drive_python_optimizers(schedule, which):
+    """ramp's schedulers on a user's Python optimizer (two groups): the rates, OneCycleLR's momentum
+    or beta1, and the parameters follow 1.13's step by step."""
+    runs = []
+    for L in (ramp, torch):
+        w, w2 = L.nn.Parameter(L.ones(3, dtype=L.float64)), L.nn.Parameter(L.ones(2, dtype=L.float64))
+        opt = python_optimizers(L)[which]([w])
+        opt.add_param_group({"params": [w2], "lr": 0.25})
+        sched = SCHEDULES[schedule](L, opt)
+        trace = []
+        for _ in range(6):
+            ((w * w).sum() + (w2 * w2).sum()).backward()
+            opt.step()
+            opt.zero_grad()
+            sched.step(1.0) if isinstance(sched, L.optim.lr_scheduler.ReduceLROnPlateau) else sched.step()
+            trace.append(([g["lr"] for g in opt.param_groups], [g.get("momentum", g.get("betas"))
+                                                                 for g in opt.param_groups], w.tolist(), w2.tolist()))
+        runs.append(trace)
+    assert runs[0] == runs[1]

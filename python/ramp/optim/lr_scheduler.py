@@ -198,7 +198,7 @@ class StepLR(_LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1, verbose=False):
         super().__init__(optimizer, last_epoch, verbose,
-                         lambda: _C._optim.StepLR(optimizer._c, step_size, gamma, last_epoch))
+                         lambda: _C._optim.StepLR(optimizer._scheduled(), step_size, gamma, last_epoch))
 
     _hyperparameters = ("step_size", "gamma")
     step_size = property(lambda self: self._c.step_size)
@@ -209,7 +209,7 @@ class ExponentialLR(_LRScheduler):
     """Multiplies each group's lr by gamma every epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1, verbose=False):
-        super().__init__(optimizer, last_epoch, verbose, lambda: _C._optim.ExponentialLR(optimizer._c, gamma, last_epoch))
+        super().__init__(optimizer, last_epoch, verbose, lambda: _C._optim.ExponentialLR(optimizer._scheduled(), gamma, last_epoch))
 
     _hyperparameters = ("gamma",)
     gamma = property(lambda self: self._c.gamma)
@@ -220,7 +220,7 @@ class CosineAnnealingLR(_LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0, last_epoch=-1, verbose=False):
         super().__init__(optimizer, last_epoch, verbose,
-                         lambda: _C._optim.CosineAnnealingLR(optimizer._c, T_max, eta_min, last_epoch))
+                         lambda: _C._optim.CosineAnnealingLR(optimizer._scheduled(), T_max, eta_min, last_epoch))
 
     _hyperparameters = ("T_max", "eta_min")
     T_max = property(lambda self: self._c.T_max)
@@ -233,7 +233,7 @@ class MultiStepLR(_LRScheduler):
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1, verbose=False):
         milestones = list(Counter(milestones).elements())
         super().__init__(optimizer, last_epoch, verbose,
-                         lambda: _C._optim.MultiStepLR(optimizer._c, milestones, gamma, last_epoch))
+                         lambda: _C._optim.MultiStepLR(optimizer._scheduled(), milestones, gamma, last_epoch))
 
     _hyperparameters = ("milestones", "gamma")
     milestones = property(lambda self: Counter(self._c.milestones))
@@ -252,7 +252,7 @@ class LambdaLR(_LRScheduler):
         else:
             self.lr_lambdas = list(lr_lambda)  # C++ checks there is one per group
         super().__init__(optimizer, last_epoch, verbose,
-                         lambda: _C._optim.LambdaLR(optimizer._c, self.lr_lambdas, last_epoch))
+                         lambda: _C._optim.LambdaLR(optimizer._scheduled(), self.lr_lambdas, last_epoch))
 
     def state_dict(self):
         """torch's: the base keys, and each lambda's __dict__ (None for a plain function or lambda)."""
@@ -316,7 +316,7 @@ class OneCycleLR(_LRScheduler):
             max_momentums, base_momentums = [max_momentum], [base_momentum]
         self._anneal_strategy = anneal_strategy
         super().__init__(optimizer, last_epoch, verbose, lambda: _C._optim.OneCycleLR(
-            optimizer._c, max_lrs, total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, cycle_momentum,
+            optimizer._scheduled(), max_lrs, total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy, cycle_momentum,
             base_momentums, max_momentums, div_factor, final_div_factor, three_phase, last_epoch))
         if last_epoch == -1:
             for group, max_lr_, min_lr in zip(optimizer.param_groups, self._c.max_lrs, self._c.min_lrs):
@@ -391,11 +391,9 @@ class ReduceLROnPlateau:
             min_lrs = list(min_lr)
         else:
             min_lrs = [min_lr] * len(optimizer.param_groups)
-        if optimizer._c is None:
-            optimizer._push()  # raises: ramp's schedulers drive ramp's C++ optimizers
         self.optimizer = optimizer
         self.verbose = verbose
-        self._c = _C._optim.ReduceLROnPlateau(optimizer._c, mode, factor, patience, threshold, threshold_mode,
+        self._c = _C._optim.ReduceLROnPlateau(optimizer._scheduled(), mode, factor, patience, threshold, threshold_mode,
                                               cooldown, min_lrs, eps)
 
     _attributes = ("factor", "min_lrs", "patience", "verbose", "cooldown", "cooldown_counter", "mode", "threshold",

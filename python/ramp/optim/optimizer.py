@@ -3,7 +3,8 @@ state, add_param_group, zero_grad, step(closure), repr) over the C++ optimizers 
 include/ramp/optim.h, which do the updates. Each step pushes every group's options to C++, so a
 user or scheduler may change ``group['lr']`` (or any other option) between steps, as in torch.
 A subclass without a C++ optimizer (``_cpp = None``) is a plain Python optimizer, as torch's: it
-writes its own step() and keeps its own ``state``."""
+writes its own step() and keeps its own ``state``; the C++ schedulers drive it through a stand-in
+(``_scheduled``) that carries only its groups' rates and momentum."""
 import warnings
 from collections import defaultdict
 
@@ -96,31 +97,52 @@ class Optimizer:
         if group.get("differentiable"):
             raise RuntimeError("ramp's optimizers are not differentiable (differentiable=True is not supported)")
 
+    def _scheduled(self):
+        """The C++ optimizer the C++ schedulers drive: this one's, or for a Python optimizer (a user's
+        subclass with its own step()) a stand-in that only carries each group's lr, initial_lr and
+        momentum (or beta1, where the defaults have betas) between the groups and the schedulers;
+        it never steps."""
+        if self._c is not None:
+            return self._c
+        groups = [(list(g["params"]), self._stand_in_options(g)) for g in self.param_groups]
+        if getattr(self, "_stand_in", None) is None or self._stand_in.num_param_groups() != len(groups):
+            cls = _C._optim.Adam if "betas" in self.defaults else _C._optim.SGD
+            self._stand_in = cls(groups, groups[0][1])
+        return self._stand_in
+
+    def _stand_in_options(self, group):
+        if self._c is not None:
+            return group
+        if "betas" in self.defaults:
+            return {"lr": group["lr"], "betas": group["betas"], "eps": 1e-8, "weight_decay": 0, "amsgrad": False,
+                    "maximize": False}
+        return {"lr": group["lr"], "momentum": group.get("momentum", 0), "dampening": 0, "weight_decay": 0,
+                "nesterov": False, "maximize": False}
+
     def _push(self):
         """Every group's options (and the lr a scheduler started from) into C++."""
-        if self._c is None:
-            raise TypeError("ramp's schedulers drive ramp.optim's C++ optimizers (SGD, Adam, AdamW, Adadelta, Adagrad, "
-                            "RMSprop), not " + type(self).__name__)
+        c = self._scheduled()
         for i, group in enumerate(self.param_groups):
-            self._c.set_options(i, group)
-            self._c.set_initial_lr(i, group.get("initial_lr"))
+            c.set_options(i, self._stand_in_options(group))
+            c.set_initial_lr(i, group.get("initial_lr"))
 
     def _pull_lr(self):
         """The lr (and initial_lr) a scheduler set in C++; an unchanged value keeps its Python type
         (an int lr stays an int, as torch's scheduler leaves it)."""
+        c = self._scheduled()
         for i, group in enumerate(self.param_groups):
-            initial = self._c.initial_lr(i)
+            initial = c.initial_lr(i)
             if initial is not None and group.get("initial_lr") != initial:
                 # 1.13's group.setdefault('initial_lr', group['lr']) keeps the lr's own type
                 group["initial_lr"] = group["lr"] if "initial_lr" not in group and group["lr"] == initial else initial
-            lr = self._c.lr(i)
+            lr = c.lr(i)
             if group.get("lr") != lr:
                 group["lr"] = lr
 
     def _pull_momentum(self):
         """The momentum (or Adam's beta1) a scheduler set in C++ (OneCycleLR's cycle_momentum)."""
         for i, group in enumerate(self.param_groups):
-            momentum = self._c.momentum(i)
+            momentum = self._scheduled().momentum(i)
             if "betas" in group:
                 group["betas"] = (momentum, *group["betas"][1:])
             else:
