@@ -377,3 +377,43 @@ def test_once_differentiable_raises_when_differentiated_twice():
         with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
                                                "@once_differentiable"):
             g.sum().backward()
+
+
+# Each library in a fresh interpreter: 1.13 warns once per process (TORCH_WARN_ONCE in its engine).
+_WARN_ONCE_SCRIPT = r"""
+import json, sys, warnings
+lib = __import__(sys.argv[1])
+out = []
+for call in ("tensor", "backward", "tensor", "grad"):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = (x ** 3).sum()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        if call == "tensor":
+            y.backward(create_graph=True)
+        elif call == "backward":
+            lib.autograd.backward([y], create_graph=True)
+        else:
+            lib.autograd.grad(y, x, create_graph=True)
+    out.append([(c.category.__name__, str(c.message).split(" (Triggered internally")[0]) for c in w])
+print(json.dumps(out))
+"""
+
+
+def test_backward_create_graph_warns_once_about_the_reference_cycle():
+    """backward(create_graph=True) leaves .grad holding a graph that holds the parameter: 1.13 warns
+    (UserWarning, once per process; autograd.grad does not accumulate, so never warns)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ)
+    got = {}
+    for name in ("torch", "ramp"):
+        r = subprocess.run([sys.executable, "-c", _WARN_ONCE_SCRIPT, name], capture_output=True, text=True,
+                           timeout=120, env=env)
+        assert r.returncode == 0, r.stderr
+        got[name] = json.loads(r.stdout.strip().splitlines()[-1])
+    assert got["torch"][0] and got["torch"][0][0][0] == "UserWarning"
+    assert "reference cycle" in got["torch"][0][0][1]
+    assert got["ramp"] == got["torch"]
