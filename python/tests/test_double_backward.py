@@ -417,3 +417,36 @@ def test_backward_create_graph_warns_once_about_the_reference_cycle():
     assert got["torch"][0] and got["torch"][0][0][0] == "UserWarning"
     assert "reference cycle" in got["torch"][0][0][1]
     assert got["ramp"] == got["torch"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_silu_swish_second_derivative_far_below_zero(dtype):
+    """silu''(x) = s (1 - s) (2 + x (1 - 2 s)), s = sigmoid(x), is ~x e^x for x << 0: 1.13 gives it to
+    an ulp (0 once e^x underflows). The dual-number quotient (a' b - a b') / b^2 with b = 1 + e^-x
+    overflowed: b^2 = inf from x = -355 (result 0), e^-x = inf from x = -709.8 (inf / inf: NaN)."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    pts = [-1e5, -800.0, -709.0, -500.0, -400.0, -356.0, -300.0, -100.0, -30.0]
+
+    def exact(x, beta):
+        s = 1 / (1 + mp.exp(-beta * x))
+        return float(beta * s * (1 - s) * (2 + beta * x * (1 - 2 * s)))
+
+    for beta in (1.0, 1.7):
+        x = ramp.tensor(pts, dtype=getattr(ramp, dtype), requires_grad=True)
+        y = RF.silu(x) if beta == 1.0 else RF.swish(x, beta)
+        g, = ramp.autograd.grad(y.sum(), x, create_graph=True)
+        h, = ramp.autograd.grad(g.sum(), x)
+        got = h.double().tolist()
+        for p, v in zip(pts, got):
+            # the double result rounded to the dtype: within 4 of its ulps (0 where it underflows)
+            want = exact(ramp.tensor(p, dtype=getattr(ramp, dtype)).item(), beta)
+            if dtype == "float32":
+                want = float(ramp.tensor(want, dtype=ramp.float32).item())
+            ulp = math.ulp(want) if dtype == "float64" else math.ulp(want) * 2.0 ** 29
+            assert abs(v - want) <= 4 * max(ulp, 2.0 ** (-1074 if dtype == "float64" else -149)), (beta, p, v, want)
+        if beta == 1.0 and dtype == "float64":  # (1.13's float32 loses the subnormal tail ramp keeps)
+            tx = torch.tensor(pts, dtype=torch.float64, requires_grad=True)
+            tg, = torch.autograd.grad(TF.silu(tx).sum(), tx, create_graph=True)
+            th, = torch.autograd.grad(tg.sum(), tx)
+            close(got, th.tolist(), 1e-15, 0.0)
