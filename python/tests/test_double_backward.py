@@ -450,3 +450,42 @@ def test_silu_swish_second_derivative_far_below_zero(dtype):
             tg, = torch.autograd.grad(TF.silu(tx).sum(), tx, create_graph=True)
             th, = torch.autograd.grad(tg.sum(), tx)
             close(got, th.tolist(), 1e-15, 0.0)
+
+
+# In-place ops whose gradient reads the input's value from before the write: the saved copy must keep
+# that value's graph, else a create_graph pass drops every term through it (a wrong second
+# derivative, or a node that should refuse running as if its gradient were constant).
+INPLACE_READS_INPUT = {
+    "sin_": lambda x, w: (x * w).sin_() * x,
+    "cos_": lambda x, w: (x * w).cos_() * x,
+    "log_": lambda x, w: (x * x + w).log_() * x,
+    "log1p_log2_log10_": lambda x, w: (x * x + w).log1p_().log2_().add_(3).log10_() * x,
+    "erf_erfc_": lambda x, w: (x * w).erf_() * x + (x * w).erfc_(),
+    "pow_scalar_": lambda x, w: (x * w).pow_(3) * x,
+    "square_": lambda x, w: (x * w).square_() * x,
+    "abs_": lambda x, w: (x * w).abs_() * x,
+}
+
+
+@pytest.mark.parametrize("case", sorted(INPLACE_READS_INPUT))
+def test_inplace_ops_reading_their_input_differentiate_twice_as_torch(case):
+    out = {}
+    for lib in (torch, ramp):
+        x = lib_x(lib, [0.3, -1.2, 0.8, 2.0, -0.1, 0.45])
+        w = lib_x(lib, [0.7, 0.2, 0.5, 1.1, 0.6, 0.35])
+        gx, gw = lib.autograd.grad(INPLACE_READS_INPUT[case](x, w).sum(), (x, w), create_graph=True)
+        hx, hw = lib.autograd.grad((gx * gx).sum() + (gw * x).sum(), (x, w))
+        out[lib] = [tolist(gx), tolist(gw), tolist(hx), tolist(hw)]
+    for a, b in zip(out[ramp], out[torch]):
+        close(a, b, 1e-13, 1e-13)
+
+
+def test_inplace_pow_with_a_constant_tensor_exponent_does_not_drop_the_second_derivative():
+    """pow_'s node (PowBackward1) is not differentiable twice in ramp: with a constant incoming
+    gradient it ran on the detached copy of x and returned a graph-less gradient, so d2/dx2 of
+    x ** e came out 0. It must refuse instead (1.13 differentiates it)."""
+    x = lib_x(ramp, [0.3, 0.8, 1.5])
+    e = ramp.tensor([2.0, 3.0, 0.5], dtype=ramp.float64)
+    y = (x * 1).pow_(e) + x * x
+    with pytest.raises(RuntimeError, match="double backward through PowBackward1 is not supported"):
+        ramp.autograd.grad(y.sum(), x, create_graph=True)
