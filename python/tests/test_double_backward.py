@@ -297,7 +297,6 @@ REFUSED = {
     "VarBackward0": lambda l, x: x.var(),
     "AmaxBackward0": lambda l, x: x.amax() ** 2,
     "PowBackward1": lambda l, x: ((x * x + 1) ** (x * 0.3)).sum(),
-    "SliceBackward0": lambda l, x: (x[::2] ** 2).sum(),
     "PreluBackward0": lambda l, x: (l.nn.functional.prelu(x, l.tensor([0.25], dtype=l.float64)) ** 2).sum(),
     "NormBackward1": lambda l, x: x.norm() ** 2,
 }
@@ -489,3 +488,20 @@ def test_inplace_pow_with_a_constant_tensor_exponent_does_not_drop_the_second_de
     y = (x * 1).pow_(e) + x * x
     with pytest.raises(RuntimeError, match="double backward through PowBackward1 is not supported"):
         ramp.autograd.grad(y.sum(), x, create_graph=True)
+
+
+def test_strided_slices_differentiate_twice_as_torch():
+    """x[::2], x[1:5:3], t[:, ::2]: the gradient scatters into zeros at the strided positions and its
+    own gradient gathers them back (1.13's SliceBackwardBackward0); ramp refused a step other than 1."""
+    out = {}
+    for lib in (torch, ramp):
+        x = lib_x(lib, [0.5, -1.2, 0.8, 1.5, -0.3, 0.9, 2.0])
+        w = lib_x(lib, [0.7, 0.2, -0.5, -1.1, 0.6, 0.35, 1.3])
+        t = (x.reshape(7, 1) * w.reshape(1, 7))
+        y = (x[::2] ** 3).sum() + (x[1:5:3] * w[2:7:3] ** 2).sum() + (t[:, ::2] ** 2).sum() + (t[5:0:1]).sum()
+        gx, gw = lib.autograd.grad(y, (x, w), create_graph=True)
+        hx, hw = lib.autograd.grad((gx * gx).sum() + (gw * x).sum(), (x, w))
+        out[lib] = [tolist(gx), tolist(gw), tolist(hx), tolist(hw), gx.grad_fn.name()]
+    for a, b in zip(out[ramp][:4], out[torch][:4]):
+        close(a, b, 1e-13, 1e-13)
+    assert out[ramp][4] == out[torch][4]
