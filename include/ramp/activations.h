@@ -61,8 +61,8 @@ struct Entry {
   // own `backward2(v, dy, params, is_result)` (double -> double, where 1.13's formula differs from
   // the derivative of `backward`'s branch at a kink), the derivative of `backward` itself, taken
   // with dual numbers through the same formula (act::DualMath, src/ops/activation_dual.h).
-  // `grad_fn2` is the node 1.13 records for dx; a piecewise-linear entry has no second derivative
-  // (its node has no edge to v).
+  // `grad_fn2` is the node 1.13 records for dx (inputs dy and v); a piecewise-linear entry has no
+  // second derivative (its node gives v no gradient).
   static constexpr bool piecewise_linear = false;
 };
 
@@ -406,8 +406,9 @@ struct Mish : Entry {
   // The literal sum cancels around mish's minimum (x = -1.1924, where mish' = 0: 1.13 is thousands of
   // ulp off within 1e-3 of it); in B the two cancelling coefficients 1 + x and 6 + 4 x are exact there
   // (Sterbenz), which measured ~10x closer to the exact value than 1.13 at every distance from the
-  // root, with one exp and one division instead of two and three. Past x = 20 mish' rounds to 1 in
-  // both dtypes (1 + (4x - 2) e^-2x; e^4 stays finite in float), kept as 1 + x * 0: NaN for +inf like
+  // root, with one exp and one division instead of two and three. Past x = 20 mish' is
+  // 1 + (4x - 2) e^-2x: 1 in float, within an ulp of 1 in double (1 + 2^-52 up to x = 20.55, as
+  // 1.13 also gives 1 there); e^4 stays finite in float. Kept as 1 + x * 0: NaN for +inf like
   // 1.13's; -inf gives 0 * -inf = NaN like 1.13's too.
   static constexpr std::string_view grad_fn = "MishBackward0", grad_fn_inplace = "MishBackward0";
   // 1.13 differentiates silu/mish's backward as a composite of mul/add: its top node is a mul.

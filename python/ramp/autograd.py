@@ -153,6 +153,23 @@ def _grad_list(grads, n):
     return grads[:n]  # torch zips them: extra gradients are ignored
 
 
+# 1.13's engine warns once per process (TORCH_WARN_ONCE) when a pass both accumulates into .grad and
+# creates a graph: .grad then holds a graph that holds the parameter. Its text, without the
+# "(Triggered internally at ...)" tail.
+_CREATE_GRAPH_CYCLE = ("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                       "and its gradient which can cause a memory leak. We recommend using autograd.grad when creating "
+                       "the graph to avoid this. If you have to use this function, make sure to reset the .grad fields "
+                       "of your parameters to None after use to break the cycle and avoid the leak.")
+_create_graph_warned = False
+
+
+def _warn_create_graph_cycle(create_graph):
+    global _create_graph_warned
+    if create_graph and not _create_graph_warned:
+        _create_graph_warned = True
+        warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulates the gradients of `tensors` into the `.grad` of the leaves they depend on.
     create_graph=True records the backward pass itself, so `.grad` has a graph (double backward)."""
@@ -166,6 +183,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
     tensors = _tensor_list(tensors)
     retain = create_graph if retain_graph is None else retain_graph
+    _warn_create_graph_cycle(create_graph)
     _C._backward(tensors, _grad_list(grad_tensors, len(tensors)), bool(retain), bool(create_graph))
 
 
@@ -188,6 +206,7 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
     """Tensor.backward: backward((self,), (gradient,), ...)."""
     if inputs is not None:
         raise NotImplementedError("ramp: backward(inputs=...) is not supported; use ramp.autograd.grad")
+    _warn_create_graph_cycle(create_graph)
     self._backward(gradient, bool(create_graph if retain_graph is None else retain_graph), bool(create_graph))
 
 

@@ -59,26 +59,32 @@ bool differentiable_twice(const Node& node) {
 Tensor slice_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, std::int64_t start, std::int64_t end,
                       std::int64_t step, std::string_view node_name) {
   const bool selected = node_name == "SelectBackward0" || node_name == "UnbindBackward0";  // g lacks dim
+  auto scatter = [&] {
+    Tensor dx = zeros(sizes, g.dtype());
+    ramp::detail::copy_into(selected ? dx.select(dim, start) : dx.slice(dim, start, end, step), g);
+    return dx;
+  };
   if (detail::grad_mode && requires_grad(g)) {
-    if (step != 1) refuse_double_backward(node_name);
-    // pad's pairs run from the last dim: only dim's pair is non-zero
-    std::vector<std::int64_t> pad(2 * (sizes.size() - std::size_t(dim)), 0);
-    const std::size_t k = 2 * (sizes.size() - 1 - std::size_t(dim));
-    pad[k] = start;
-    pad[k + 1] = sizes[std::size_t(dim)] - end;
-    Tensor dx = below([&] { return ramp::pad(selected ? g.unsqueeze(dim) : g, pad, "constant", 0.0); });
+    // dx is linear in g: recorded with its adjoint, the slice itself, as the formula.
+    Tensor dx = below([&] {
+      if (step != 1) return scatter();
+      // pad's pairs run from the last dim: only dim's pair is non-zero
+      std::vector<std::int64_t> pad(2 * (sizes.size() - std::size_t(dim)), 0);
+      const std::size_t k = 2 * (sizes.size() - 1 - std::size_t(dim));
+      pad[k] = start;
+      pad[k + 1] = sizes[std::size_t(dim)] - end;
+      return ramp::pad(selected ? g.unsqueeze(dim) : g, pad, "constant", 0.0);
+    });
     // 1.13's names for slice and select (split and unbind show its cat and stack: ramp's own node)
     const std::string_view name = node_name == "SliceBackward0"    ? "SliceBackwardBackward0"
                                   : node_name == "SelectBackward0" ? "SelectBackwardBackward0"
                                                                    : "ConstantPadNdBackward0";
-    record(dx, name, {g}, {}, [dim, start, end, selected](const Node&, const Tensor& gg) {
-      return std::vector<Tensor>{selected ? gg.select(dim, start) : gg.slice(dim, start, end)};
+    record(dx, name, {g}, {}, [dim, start, end, step, selected](const Node&, const Tensor& gg) {
+      return std::vector<Tensor>{selected ? gg.select(dim, start) : gg.slice(dim, start, end, step)};
     });
     return dx;
   }
-  Tensor dx = zeros(sizes, g.dtype());
-  ramp::detail::copy_into(selected ? dx.select(dim, start) : dx.slice(dim, start, end, step), g);
-  return dx;
+  return scatter();
 }
 
 void refuse_double_backward(std::string_view node_name) {

@@ -120,8 +120,8 @@ void make_accumulator(const Tensor& leaf);
 Tensor sum_to(const Tensor& g, IntArrayRef sizes);
 
 // The gradient of a slice [start:end:step] along dim of a tensor of `sizes`: zeros with g placed
-// at the slice. Differentiable in a create_graph pass (a constant pad of g; a step other than 1
-// refuses there), a plain copy otherwise.
+// at the slice. Differentiable in a create_graph pass (recorded with the slice as its adjoint), a
+// plain copy otherwise.
 Tensor slice_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, std::int64_t start, std::int64_t end,
                       std::int64_t step, std::string_view node_name);
 

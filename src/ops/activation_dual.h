@@ -22,7 +22,14 @@ struct DualMath {
   static V add(V a, V b) { return {a.v + b.v, a.d + b.d}; }
   static V sub(V a, V b) { return {a.v - b.v, a.d - b.d}; }
   static V mul(V a, V b) { return {a.v * b.v, a.d * b.v + a.v * b.d}; }
-  static V div(V a, V b) { return {a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)}; }
+  // (a' - q b') / b with q = a / b: no b^2, which overflows long before q does (sigmoid's
+  // 1 / (1 + e^-x) from x = -355). Where b itself overflowed (b' = inf too: inf / inf) the limit of
+  // a finite a over it is 0, and so is its derivative's.
+  static V div(V a, V b) {
+    const double q = a.v / b.v;
+    if (std::isinf(b.v) && std::isfinite(a.v) && std::isfinite(a.d)) return {q, 0.0};
+    return {q, (a.d - q * b.d) / b.v};
+  }
   static V neg(V a) { return {-a.v, -a.d}; }
   // Comparisons see the value: a kink takes the derivative of the branch the first derivative took.
   static bool lt(V a, V b) { return a.v < b.v; }

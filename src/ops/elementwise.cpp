@@ -151,7 +151,8 @@ template <class E> Tensor& unary_(Tensor& self) {
   check_writable(self);
   autograd::check_inplace(self);
   const bool grad = !E::grad_fn.empty() && autograd::needs_grad({self});
-  const Tensor original = grad && E::reads == Reads::input ? self.detach().clone() : Tensor();
+  // recorded in the graph, as write_inplace's copy (src/ops/inplace.h)
+  const Tensor original = grad && E::reads == Reads::input ? self.clone() : Tensor();
   if (t == self.dtype()) {
     unary_loop<E>(self, self);
   } else {  // a bool result written into another dtype (x.logical_not_() of a float tensor)

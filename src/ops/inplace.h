@@ -30,14 +30,17 @@ inline void check_inplace_shape(const Tensor& self, IntArrayRef shape) {
 inline void check_no_partial_overlap(const Tensor& self, const Tensor& input) { assert_no_partial_overlap(self, input); }
 
 // value(): the result, computed without a graph; record(original): records the node on self,
-// given a copy of self from before the write (only when `grad`).
+// given a copy of self from before the write (only when `grad`). The copy is a clone recorded in
+// the graph (1.13's original_self), not a detached one: a create_graph pass differentiates the
+// formulas that read it through it, and refuses a node that cannot be, instead of running it on
+// a constant.
 template <class Value, class Record>
 Tensor& write_inplace(Tensor& self, ScalarType result, IntArrayRef shape, bool grad, Value value, Record record) {
   check_cast(result, self);
   check_inplace_shape(self, shape);
   check_writable(self);
   autograd::check_inplace(self);
-  const Tensor original = grad ? self.detach().clone() : Tensor();
+  const Tensor original = grad ? self.clone() : Tensor();
   {
     autograd::NoGradGuard no_grad;
     copy_into(self, value());
