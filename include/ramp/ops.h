@@ -72,7 +72,8 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
 // ---- more products and distances (src/ops/products.cpp): compositions of the ops above, so the
-// graph records their nodes (not 1.13's fused AddmvBackward0, CdistBackward0, ...) ----
+// graph records their nodes (not 1.13's fused AddmvBackward0, CdistBackward0, ...); cross alone is
+// its own kernel and node ----
 // self[i] * vec2[j] (ger is its old name); inner: a dot over the last dims (a product when one is 0-d).
 Tensor outer(const Tensor& self, const Tensor& vec2);
 inline Tensor ger(const Tensor& self, const Tensor& vec2) { return outer(self, vec2); }
@@ -88,7 +89,8 @@ Tensor tensordot(const Tensor& self, const Tensor& other, std::int64_t dims = 2)
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta = 1, Scalar alpha = 1);
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
 Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
-// The cross product along dim (none: the first dim of self of size 3, as 1.13's torch.cross).
+// The cross product along dim (none: the first dim of self of size 3, as 1.13's torch.cross), each
+// component a1 b2 - a2 b1 rounded as one fused multiply-add like 1.13's kernel; LinalgCrossBackward0.
 Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t> dim = {});
 // norm(self - other, p).
 Tensor dist(const Tensor& self, const Tensor& other, Scalar p = 2);

@@ -81,10 +81,10 @@ Tensor cumprod(const Tensor& self, std::int64_t dim, std::optional<ScalarType> d
 std::pair<Tensor, Tensor> cummax(const Tensor& self, std::int64_t dim);
 std::pair<Tensor, Tensor> cummin(const Tensor& self, std::int64_t dim);
 // log(cumsum(exp(self))) along dim without overflow, accumulated in double (floating dtypes only);
-// LogcumsumexpBackward0.
+// LogcumsumexpBackward0 (once differentiable: a create_graph pass refuses it).
 Tensor logcumsumexp(const Tensor& self, std::int64_t dim);
 // The n-th forward difference along dim of cat(prepend, self, append) (bool: logical_xor); n <= 0
-// returns self. A composition of narrow and sub (SubBackward0).
+// returns a copy. A composition of narrow and sub (SubBackward0).
 Tensor diff(const Tensor& self, std::int64_t n = 1, std::int64_t dim = -1, const Tensor& prepend = {},
             const Tensor& append = {});
 
