@@ -71,6 +71,41 @@ ScalarType result_type(const Tensor& tensor, const Scalar& other);
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 
+// ---- more products and distances (src/ops/products.cpp): compositions of the ops above, so the
+// graph records their nodes (not 1.13's fused AddmvBackward0, CdistBackward0, ...); cross alone is
+// its own kernel and node ----
+// self[i] * vec2[j] (ger is its old name); inner: a dot over the last dims (a product when one is 0-d).
+Tensor outer(const Tensor& self, const Tensor& vec2);
+inline Tensor ger(const Tensor& self, const Tensor& vec2) { return outer(self, vec2); }
+Tensor inner(const Tensor& self, const Tensor& other);
+// The Kronecker product (dims padded with leading 1s).
+Tensor kron(const Tensor& self, const Tensor& other);
+// Sums over dims_a of self against dims_b of other (or the last `dims` of self against the first of
+// other): permute, reshape, mm. Integer dtypes are summed exactly (ramp's BLAS is floating only).
+Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, IntArrayRef dims_b);
+Tensor tensordot(const Tensor& self, const Tensor& other, std::int64_t dims = 2);
+// beta * self + alpha * (mat @ vec) / (sum_b batch1[b] @ batch2[b]) / (batch1 @ batch2) per batch;
+// beta == 0 ignores self.
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta = 1, Scalar alpha = 1);
+Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
+// The cross product along dim (none: the first dim of self of size 3, as 1.13's torch.cross), each
+// component a1 b2 - a2 b1 rounded as one fused multiply-add like 1.13's kernel; LinalgCrossBackward0.
+Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t> dim = {});
+// norm(self - other, p).
+Tensor dist(const Tensor& self, const Tensor& other, Scalar p = 2);
+// p-norm distances between the rows of x1 [..., r1, m] and x2 [..., r2, m] -> [..., r1, r2]. compute_mode
+// as 1.13's (none/0: the product form |x|² + |y|² - 2x·y for p = 2 beyond 25 rows; 1: always; 2: never).
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2, std::optional<std::int64_t> compute_mode = {});
+// Every combination of the 1-d tensors' elements as rows (meshgrid, flattened and stacked).
+Tensor cartesian_prod(const std::vector<Tensor>& tensors);
+// gather along dim after broadcasting every other dim of self and indices (none: over the flattened self).
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<std::int64_t> dim = {});
+// Whether each element occurs in test_elements (compared in their promoted dtype; NaN never does).
+Tensor isin(const Tensor& elements, const Tensor& test_elements, bool assume_unique = false, bool invert = false);
+Tensor isin(const Tensor& elements, Scalar test_element, bool assume_unique = false, bool invert = false);
+Tensor isin(Scalar element, const Tensor& test_elements, bool assume_unique = false, bool invert = false);
+
 }  // namespace ramp
 
 // ---- what training code needs: comparisons, index_select, clamp ----

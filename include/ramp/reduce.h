@@ -75,6 +75,18 @@ Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim = false);
 // CumsumBackward0 / CumprodBackward0 (exact with zeros).
 Tensor cumsum(const Tensor& self, std::int64_t dim, std::optional<ScalarType> dtype = {});
 Tensor cumprod(const Tensor& self, std::int64_t dim, std::optional<ScalarType> dtype = {});
+// (values, indices) of the running max / min along dim (src/ops/cummax.cpp): a tie moves the index
+// to the later element; from the first NaN on the value is NaN and the index that of the latest NaN
+// (1.13's rules). CummaxBackward0 / CumminBackward0 add dy at the indices.
+std::pair<Tensor, Tensor> cummax(const Tensor& self, std::int64_t dim);
+std::pair<Tensor, Tensor> cummin(const Tensor& self, std::int64_t dim);
+// log(cumsum(exp(self))) along dim without overflow, accumulated in double (floating dtypes only);
+// LogcumsumexpBackward0 (once differentiable: a create_graph pass refuses it).
+Tensor logcumsumexp(const Tensor& self, std::int64_t dim);
+// The n-th forward difference along dim of cat(prepend, self, append) (bool: logical_xor); n <= 0
+// returns a copy. A composition of narrow and sub (SubBackward0).
+Tensor diff(const Tensor& self, std::int64_t n = 1, std::int64_t dim = -1, const Tensor& prepend = {},
+            const Tensor& append = {});
 
 // Elementwise max/min with broadcasting and type promotion; NaN wins. MaximumBackward0 gives each
 // side the gradient where it is larger, half of it where they tie (1.13).

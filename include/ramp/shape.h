@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ramp/tensor.h"
@@ -51,6 +52,59 @@ Tensor flip(const Tensor& self, IntArrayRef dims);
 // Shifts along dims, elements leaving one end entering at the other; without dims, over the
 // flattened tensor (one shift). RollBackward0. src/ops/flip.cpp.
 Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+
+// ---- joining, splitting and broadcasting as NumPy names them (src/ops/stack_split.cpp) ----
+// torch.clone (CloneBackward0) and torch.ravel: contiguous().view(-1), as 1.13 (a view when self is
+// contiguous; ViewBackward0).
+inline Tensor clone(const Tensor& self) { return self.clone(); }
+Tensor ravel(const Tensor& self);
+// expand to `size` (ExpandBackward0, a view); broadcast_tensors expands each to the common shape
+// (a tensor already of that shape comes back as itself).
+Tensor broadcast_to(const Tensor& self, IntArrayRef size);
+std::vector<Tensor> broadcast_tensors(const std::vector<Tensor>& tensors);
+// Grids of 0-d/1-d tensors of one dtype: "ij" gives shape [n0, n1, ...], "xy" swaps the first two
+// (each grid a view: ViewBackward0 then ExpandBackward0).
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, std::string_view indexing = "ij");
+// self itself when it has the dims already, else a view with leading (and, for 3d, trailing) 1s.
+Tensor atleast_1d(const Tensor& self);
+Tensor atleast_2d(const Tensor& self);
+Tensor atleast_3d(const Tensor& self);
+// cat after atleast_1d (dim 0 for 1-d, else 1), atleast_2d (dim 0), atleast_3d (dim 2); column_stack
+// makes 0-d/1-d inputs columns first. CatBackward0; an empty list raises "<name> expects a non-empty TensorList".
+Tensor hstack(const std::vector<Tensor>& tensors);
+Tensor vstack(const std::vector<Tensor>& tensors);
+inline Tensor row_stack(const std::vector<Tensor>& tensors) { return vstack(tensors); }
+Tensor dstack(const std::vector<Tensor>& tensors);
+Tensor column_stack(const std::vector<Tensor>& tensors);
+// `sections` near-equal pieces (the first size % sections one longer), or the pieces between
+// `indices` (a start past the end gives an empty piece); views (SliceBackward0). The tensor form
+// takes a 0-d (sections) or 1-d (indices) int64 tensor.
+std::vector<Tensor> tensor_split(const Tensor& self, std::int64_t sections, std::int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& self, IntArrayRef indices, std::int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& self, const Tensor& tensor_indices_or_sections, std::int64_t dim = 0);
+// tensor_split along dim 1 (dim 0 for 1-d), 0 and 2; int sections must divide the size.
+std::vector<Tensor> hsplit(const Tensor& self, std::int64_t sections);
+std::vector<Tensor> hsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> vsplit(const Tensor& self, std::int64_t sections);
+std::vector<Tensor> vsplit(const Tensor& self, IntArrayRef indices);
+std::vector<Tensor> dsplit(const Tensor& self, std::int64_t sections);
+std::vector<Tensor> dsplit(const Tensor& self, IntArrayRef indices);
+
+// ---- diagonals and rotations (src/ops/diagonal.cpp) ----
+// The elements [..., i, i + offset] of dims dim1, dim2 as a last dim: a view (DiagonalBackward0).
+Tensor diagonal(const Tensor& self, std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1);
+// A vector onto the `diagonal` of a square matrix (zeros elsewhere), or a matrix's diagonal copied
+// out; DiagBackward0.
+Tensor diag(const Tensor& self, std::int64_t diagonal = 0);
+// The last dim onto the (offset, dim1, dim2) diagonals of a tensor one dim larger; DiagEmbedBackward0.
+Tensor diag_embed(const Tensor& self, std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1);
+// The sum of a matrix's diagonal (integers give int64); TraceBackward0.
+Tensor trace(const Tensor& self);
+// k quarter turns from dims[0] towards dims[1] (a copy); Rot90Backward0.
+Tensor rot90(const Tensor& self, std::int64_t k = 1, IntArrayRef dims = {0, 1});
+// The [2, N] (row, col) indices of a row x col matrix's lower / upper triangle (row-major), int64 or int32.
+Tensor tril_indices(std::int64_t row, std::int64_t col, std::int64_t offset = 0, ScalarType dtype = ScalarType::Int64);
+Tensor triu_indices(std::int64_t row, std::int64_t col, std::int64_t offset = 0, ScalarType dtype = ScalarType::Int64);
 
 // Free-function forms of the view methods (torch.reshape, torch.transpose, ...).
 inline Tensor reshape(const Tensor& self, IntArrayRef shape) { return self.reshape(shape); }

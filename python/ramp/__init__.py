@@ -26,6 +26,11 @@ from ._C import (default_generator, seed, get_rng_state, set_rng_state, randint,
 from ._C import (gather, scatter, scatter_add, index_put, index_add, index_fill, index_copy, masked_fill,  # indexing.h
                  masked_select, nonzero, argwhere, take, sort, argsort, msort, topk, kthvalue, scatter_reduce,
                  index_reduce, masked_scatter, put)
+from ._C import (clone, ravel, broadcast_to, broadcast_tensors, meshgrid, atleast_1d, atleast_2d,  # shape.h
+                 atleast_3d, hstack, vstack, row_stack, dstack, column_stack, tensor_split, hsplit, vsplit, dsplit)
+from ._C import (diag, diagonal, diag_embed, trace, rot90, tril_indices, triu_indices, outer, ger, inner, kron,  # ops.h
+                 tensordot, addmv, addbmm, baddbmm, cross, dist, cdist, cartesian_prod, take_along_dim, isin)
+from ._C import cummax, cummin, logcumsumexp, diff  # reduce.h
 from ._C import (median, nanmedian, mode, aminmax, unique, unique_consecutive, searchsorted,  # sort.h, reduce.h
                  bucketize)
 from ._tensor import Size
@@ -34,7 +39,7 @@ from . import _protocol  # Tensor's __format__, __contains__, copy and pickle pr
 from ._C import device, get_default_dtype, set_default_dtype
 from ._dtype import finfo, iinfo, is_floating_point, is_tensor, numel
 from . import _device, backends, cuda
-from . import _generate, autograd, memory, nn, io, utils, optim, random
+from . import _generate, autograd, memory, nn, io, utils, optim, random, linalg
 from .serialization import save, load
 from . import diagnostics, distributed
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled

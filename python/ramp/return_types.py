@@ -38,5 +38,7 @@ median = _named("median")
 nanmedian = _named("nanmedian")
 mode = _named("mode")
 aminmax = _named("aminmax", ("min", "max"))
+cummax = _named("cummax")
+cummin = _named("cummin")
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "aminmax"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "aminmax", "cummax", "cummin"]

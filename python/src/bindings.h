@@ -60,6 +60,10 @@ void init_distributed(py::module_& m);  // _C._distributed: ramp/distributed.h (
 // Sizes as one int or a sequence of ints (torch's IntArrayRef arguments), or as varargs.
 std::vector<std::int64_t> int_list(py::handle h);
 std::vector<std::int64_t> int_list(const py::args& args);
+// A list or tuple of tensors ("cat(): argument 'tensors' (position 1) must be tuple of Tensors").
+std::vector<Tensor> tensor_list(py::handle seq, const char* fn);
+void init_stack_split(py::module_& m);
+void init_products(py::module_& m);  // ramp/ops.h, shape.h: diag, trace, outer, cdist, isin, ... (after init_tensor)  // ramp/shape.h: hstack, meshgrid, tensor_split, ... (after init_shape)
 void init_indexing(py::module_& m);  // __getitem__/__setitem__, gather/scatter, masks, sort (after init_tensor)
 void init_function(py::module_& m);
 void init_select(py::module_& m);    // median, nanmedian, mode, aminmax (after init_tensor)  // autograd.Function's node and ctx base (after init_autograd)

@@ -155,6 +155,8 @@ PYBIND11_MODULE(_C, m) {
   init_elementwise(m);
   init_random(m);
   init_shape(m);
+  init_stack_split(m);
+  init_products(m);
   init_report(m);
   init_indexing(m);
   init_function(m);

@@ -6,7 +6,6 @@
 #include "bindings.h"
 
 namespace ramp::py_ {
-namespace {
 
 // A list or tuple of tensors, with torch's error for anything else in it.
 std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
@@ -24,6 +23,8 @@ std::vector<Tensor> tensor_list(py::handle seq, const char* fn) {
   }
   return out;
 }
+
+namespace {
 
 // torch's Tensor.__rpow__: the number becomes a 0-d tensor of the result type first, so the graph
 // records PowBackward1 (ramp.pow(2, x) records PowBackward2).
