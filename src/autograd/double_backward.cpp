@@ -24,6 +24,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "AbsBackward0", "AddBackward0", "AddBackward1", "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0",
     "AliasBackward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0", "BmmBackward0", "CatBackward0",
     "CeilBackward0", "CeluBackward0", "CeluBackward1", "CloneBackward0", "ConstantPadNdBackward0",
+    "ConvolutionBackward0", "ConvolutionBackwardBackward0",
     "CosBackward0", "DivBackward0", "DivBackward1", "DotBackward0", "EluBackward0", "EluBackward1",
     "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "ExpBackward0", "ExpandBackward0",
     "Expm1Backward0", "FloorBackward0", "GeluBackward0", "GeluBackwardBackward0", "HardsigmoidBackward0",
