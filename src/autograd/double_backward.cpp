@@ -33,7 +33,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "Log1PBackward0", "Log2Backward0", "LogBackward0", "LogSoftmaxBackward0", "LogSoftmaxBackwardDataBackward0",
     "MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0", "MeanBackward0", "MeanBackward1",
     "MishBackward0", "MmBackward0", "MseLossBackward0", "MseLossBackwardBackward0", "MulBackward0",
-    "MulBackward1", "NativeBatchNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
+    "MulBackward1", "NativeBatchNormBackward0", "NativeLayerNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
     "NllLossBackwardBackward0", "PermuteBackward0", "PowBackward0", "ReciprocalBackward0", "ReluBackward0",
     "RepeatBackward0", "ReshapeAliasBackward0", "RoundBackward0", "RreluWithNoiseBackward0",
     "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0", "RsubBackward0",

@@ -12,7 +12,7 @@
 //   eval:      dx = dy invstd w
 //   dw = dotp invstd, db = sum.
 // In a create_graph pass each gradient also records 1.13's NativeBatchNormBackwardBackward0 with
-// its closed-form second derivatives (grad2 below).
+// its closed-form second derivatives (norm_grad2.cpp).
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -22,6 +22,7 @@
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
 #include "ramp/print.h"
+#include "norm_grad2.h"
 #include "record.h"
 
 namespace ramp {
@@ -156,95 +157,6 @@ BnGrads backward(const Shape& s, const Tensor& gy_in, const Tensor& x_in, const 
   return r;
 }
 
-// The second derivatives (1.13's batchnorm_double_backward, derived here from the formulas above).
-// Per channel, over its M = N*S values, with xh = (x - mean) invstd, mean_c(t) the channel mean and
-// P(t) = t - mean_c(t) - xh mean_c(t xh) (the training projection; eval: P(t) = t):
-//   dx = w invstd P(dy),   dw = Σ dy xh,   db = Σ dy.
-// P is symmetric, so for incoming gg (for dx), ggw, ggb:
-//   d dy = w invstd P(gg) + ggw xh + ggb;   d w = invstd Σ gg P(dy)
-//   d x  = ggw invstd P(dy)  (dw through xh; eval: ggw invstd dy)
-//        - w invstd² / M (xh (a - b c / M - 3 u v / M) + v (gg - b / M) + u (dy - c / M))   (training)
-// with a = Σ gg dy, b = Σ gg, c = Σ dy, u = Σ gg xh, v = Σ dy xh (the derivative of
-// <gg, dx> = w invstd (a - b c / M - u v / M) through mean and invstd). Made of differentiable ops,
-// but mean and invstd enter as constants: a third derivative through this node is refused (it is
-// not in double_backward.cpp's list), as 1.13's save_mean / save_invstd have none.
-struct Grad2 {
-  Shape s;
-  std::vector<double> mean, invstd;
-  bool training;
-  ScalarType param_dtype;
-  Dims sizes;  // the input's
-
-  Tensor per_channel_t(const std::vector<double>& v, ScalarType dt) const { return from_vector(v, {1, s.C, 1}, dt); }
-  Tensor as3(const Tensor& t) const { return t.reshape({s.N, s.C, s.S}); }
-  static Tensor sumc(const Tensor& t) { return t.sum({0, 2}, true); }
-  double M() const { return double(s.N * s.S); }
-  // P(t), given xh
-  Tensor project(const Tensor& t, const Tensor& xh) const {
-    if (!training) return t;
-    return t.sub(sumc(t).div(M())).sub(xh.mul(sumc(t.mul(xh)).div(M())));
-  }
-  Tensor xhat(const Tensor& x3) const {
-    return x3.sub(per_channel_t(mean, x3.dtype())).mul(per_channel_t(invstd, x3.dtype()));
-  }
-  Tensor gamma(const Tensor& w, ScalarType dt) const {
-    return w.defined() ? w.reshape({1, s.C, 1}).to(dt) : scalar_tensor(1.0, dt);
-  }
-  Tensor back(const Tensor& t3) const { return t3.reshape(sizes); }
-
-  // gradients of <gg, dx> for (dy, x, w)
-  std::vector<Tensor> of_dx(const autograd::Node& n, const Tensor& gg_in) const {
-    const Tensor gy = as3(n.unpack(0)), x = as3(n.unpack(1)), w = n.unpack(2), gg = as3(gg_in);
-    const ScalarType dt = x.dtype();
-    const Tensor sig = per_channel_t(invstd, dt), xh = xhat(x), ws = gamma(w, dt).mul(sig);
-    Tensor dgy, dx, dw;
-    if (autograd::wants(n, 0)) dgy = back(ws.mul(project(gg, xh)));
-    if (autograd::wants(n, 2)) dw = sig.mul(sumc(gg.mul(project(gy, xh)))).reshape({s.C}).to(param_dtype);
-    if (autograd::wants(n, 1) && training) {
-      const Tensor a = sumc(gg.mul(gy)), b = sumc(gg), c = sumc(gy), u = sumc(gg.mul(xh)), v = sumc(gy.mul(xh));
-      const Tensor inner = xh.mul(a.sub(b.mul(c).div(M())).sub(u.mul(v).mul(3.0 / M())))
-                               .add(v.mul(gg.sub(b.div(M()))))
-                               .add(u.mul(gy.sub(c.div(M()))));
-      dx = back(inner.mul(ws.mul(sig).div(-M())));
-    }
-    return {dgy, dx, dw};
-  }
-  // gradients of <ggw, dw> for (dy, x)
-  std::vector<Tensor> of_dw(const autograd::Node& n, const Tensor& ggw) const {
-    const Tensor gy = as3(n.unpack(0)), x = as3(n.unpack(1));
-    const ScalarType dt = x.dtype();
-    const Tensor G = ggw.reshape({1, s.C, 1}).to(dt), xh = xhat(x);
-    Tensor dgy, dx;
-    if (autograd::wants(n, 0)) dgy = back(G.mul(xh));
-    if (autograd::wants(n, 1)) dx = back(G.mul(per_channel_t(invstd, dt)).mul(project(gy, xh)));
-    return {dgy, dx};
-  }
-  // the gradient of <ggb, db> for dy
-  Tensor of_db(const Tensor& ggb, ScalarType dt) const {
-    return back(ggb.reshape({1, s.C, 1}).to(dt).expand({s.N, s.C, s.S}));
-  }
-};
-
-// Makes the first-order gradients r (computed without a graph) ops of dy, x and w.
-void record_grad2(BnGrads& r, const Tensor& gy, const Tensor& x, const Tensor& w,
-                  std::shared_ptr<const Grad2> k) {
-  if (r.input.defined() && autograd::needs_grad({gy, x, w})) {
-    auto node = autograd::record(r.input, "NativeBatchNormBackwardBackward0", {gy, x, w}, {},
-                                 [k](const autograd::Node& n, const Tensor& gg) { return k->of_dx(n, gg); });
-    autograd::save_if(*node, {{true, gy}, {true, x}, {w.defined(), w}});
-  }
-  if (r.weight.defined() && autograd::needs_grad({gy, x})) {
-    auto node = autograd::record(r.weight, "NativeBatchNormBackwardBackward0", {gy, x}, {},
-                                 [k](const autograd::Node& n, const Tensor& gg) { return k->of_dw(n, gg); });
-    autograd::save_if(*node, {{true, gy}, {true, x}});
-  }
-  if (r.bias.defined() && autograd::needs_grad({gy})) {
-    const ScalarType dt = gy.dtype();
-    autograd::record(r.bias, "NativeBatchNormBackwardBackward0", {gy}, {},
-                     [k, dt](const autograd::Node&, const Tensor& gg) { return std::vector<Tensor>{k->of_db(gg, dt)}; });
-  }
-}
-
 // 1.13's mixed-dtype rule on CPU: parameters of the input's dtype, or float32 ones for bfloat16 input.
 ScalarType check_dtypes(const Tensor& input,
                         const std::vector<std::pair<const char*, const Tensor*>>& params) {
@@ -349,21 +261,24 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   // in-place change to either before backward raises, as in 1.13).
   auto node = autograd::record(
       out, "NativeBatchNormBackward0", {input, weight, bias}, {},
-      [k = std::make_shared<const Grad2>(Grad2{s, mean, invstd, training, param_dtype, Dims(input.sizes())})](
-          const autograd::Node& n, const Tensor& gy) {
+      [s, training, param_dtype,
+       k = std::make_shared<const detail::NormGrad2>(detail::NormGrad2{
+           "NativeBatchNormBackwardBackward0", Dims(input.sizes()), {s.N, s.C, s.S}, {0, 2}, {1, C, 1}, {1, C, 1},
+           {0, 2}, {C}, param_dtype, mean, invstd, training})](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
         const Tensor x = n.unpack(0), weight = n.unpack(1);
         BnGrads r = autograd::below([&] {
-          const std::vector<double> w = per_channel(weight, k->s.C, 1.0);
+          const std::vector<double> w = per_channel(weight, s.C, 1.0);
           return dispatch(gy.dtype(), [&](auto z) -> BnGrads {
             using T = decltype(z);
             if constexpr (std::is_integral_v<T>)
               throw Error("batch_norm backward: integer gradient");
             else
-              return backward<T>(k->s, gy, x, k->mean, k->invstd, w, k->training, nx, nw, nb, k->param_dtype);
+              return backward<T>(s, gy, x, k->mean, k->invstd, w, training, nx, nw, nb, param_dtype);
           });
         });
-        if (autograd::is_grad_enabled()) record_grad2(r, gy, x, weight, k);  // a create_graph pass
+        // a create_graph pass: the gradients become ops (second derivatives in norm_grad2.cpp)
+        if (autograd::is_grad_enabled()) detail::record_norm_grad2(r.input, r.weight, r.bias, gy, x, weight, k);
         return std::vector<Tensor>{r.input, r.weight, r.bias};
       });
   autograd::save_if(*node, {{true, input}, {weight.defined(), weight}});
