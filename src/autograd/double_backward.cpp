@@ -21,7 +21,8 @@ namespace ramp::autograd {
 namespace {
 // Sorted: binary search. Names are 1.13's; several ops share one (the activations' in-place forms).
 constexpr auto kTwice = std::to_array<std::string_view>({
-    "AbsBackward0", "AddBackward0", "AddBackward1", "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0",
+    "AbsBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0",
+    "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0", "AddBackward0", "AddBackward1", "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0",
     "AliasBackward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0", "BmmBackward0", "CatBackward0",
     "CeilBackward0", "CeluBackward0", "CeluBackward1", "CloneBackward0", "ConstantPadNdBackward0",
     "ConvolutionBackward0", "ConvolutionBackwardBackward0",
