@@ -23,7 +23,7 @@ namespace {
 constexpr auto kTwice = std::to_array<std::string_view>({
     "AbsBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0",
     "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0", "AddBackward0", "AddBackward1", "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0",
-    "AliasBackward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0", "BmmBackward0", "CatBackward0",
+    "AliasBackward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0", "BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0", "BmmBackward0", "CatBackward0",
     "CeilBackward0", "CeluBackward0", "CeluBackward1", "CloneBackward0", "ConstantPadNdBackward0",
     "ConvolutionBackward0", "ConvolutionBackwardBackward0",
     "CosBackward0", "DivBackward0", "DivBackward1", "DotBackward0", "EluBackward0", "EluBackward1",
