@@ -35,7 +35,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0", "MeanBackward0", "MeanBackward1",
     "MishBackward0", "MmBackward0", "MseLossBackward0", "MseLossBackwardBackward0", "MulBackward0",
     "MulBackward1", "NativeBatchNormBackward0", "NativeLayerNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
-    "NllLossBackwardBackward0", "PermuteBackward0", "PowBackward0", "ReciprocalBackward0", "ReluBackward0",
+    "NllLossBackwardBackward0", "PermuteBackward0", "PowBackward0", "PreluBackward0", "PreluBackwardBackward0", "ReciprocalBackward0", "ReluBackward0",
     "RepeatBackward0", "ReshapeAliasBackward0", "RoundBackward0", "RreluWithNoiseBackward0",
     "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0", "RsubBackward0",
     "RsubBackward1", "SelectBackward0", "SelectBackwardBackward0", "SigmoidBackward0",
