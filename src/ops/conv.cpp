@@ -248,43 +248,44 @@ ConvGrads raw_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const
 // again C, Cx' and Cw' (<gg, Cx'(dy, w)> = <C(gg, w), dy>, <gg, Cw'(x, dy)> = <C(x, gg), dy>):
 //   dx = Cx'(dy, w):  d dy = C(gg, w),   d w = Cw'(gg, dy)
 //   dW = Cw'(x, dy):  d dy = C(x, gg),   d x = Cx'(dy, gg)
-// so every order is the same three kernels (the first order's fast paths), each recorded again.
+// so every order is the same three kernels (the first order's fast paths), each recorded again. The
+// first-order values are those of a pass without create_graph (one raw call), then recorded.
 Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& g);
+Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g);
 
-Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
-  auto raw = [&] { return raw_backward(gy, Tensor(), w, g, true, false, false).input; };
-  if (!autograd::needs_grad({gy, w})) return raw();
-  Tensor dx = autograd::below(raw);
+// Record dx = Cx'(gy, w), dW = Cw'(x, gy), db = Σ gy (computed already) as ops of their operands.
+void record_input_grad(Tensor& dx, const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
+  if (!autograd::needs_grad({gy, w})) return;
   auto node = autograd::record(dx, "ConvolutionBackwardBackward0", {gy, w}, {}, [g](const Node& n, const Tensor& gg) {
     return std::vector<Tensor>{wants(n, 0) ? detail::convolution(gg, n.unpack(1), Tensor(), g) : Tensor(),
                                wants(n, 1) ? conv_weight_grad(gg, n.unpack(0), g) : Tensor()};
   });
   autograd::save_if(*node, {{autograd::requires_grad(w), gy}, {autograd::requires_grad(gy), w}});
-  return dx;
 }
-
-Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
-  auto raw = [&] { return raw_backward(gy, x, Tensor(), g, false, true, false).weight; };
-  if (!autograd::needs_grad({x, gy})) return raw();
-  Tensor dw = autograd::below(raw);
+void record_weight_grad(Tensor& dw, const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
+  if (!autograd::needs_grad({x, gy})) return;
   auto node = autograd::record(dw, "ConvolutionBackwardBackward0", {x, gy}, {}, [g](const Node& n, const Tensor& gg) {
     return std::vector<Tensor>{wants(n, 0) ? conv_input_grad(n.unpack(1), gg, g) : Tensor(),
                                wants(n, 1) ? detail::convolution(n.unpack(0), gg, Tensor(), g) : Tensor()};
   });
   autograd::save_if(*node, {{autograd::requires_grad(gy), x}, {autograd::requires_grad(x), gy}});
-  return dw;
 }
-
-// db = Σ dy over (n, h, w): its gradient spreads gg back over dy's shape.
-Tensor conv_bias_grad(const Tensor& gy, const ConvGeometry& g) {
-  auto raw = [&] { return raw_backward(gy, Tensor(), Tensor(), g, false, false, true).bias; };
-  if (!autograd::needs_grad({gy})) return raw();
-  Tensor db = autograd::below(raw);
-  const Dims sizes(gy.sizes());
-  autograd::record(db, "ConvolutionBackwardBackward0", {gy}, {}, [sizes](const Node&, const Tensor& gg) {
+void record_bias_grad(Tensor& db, const Tensor& gy) {
+  if (!autograd::needs_grad({gy})) return;
+  autograd::record(db, "ConvolutionBackwardBackward0", {gy}, {}, [sizes = Dims(gy.sizes())](const Node&, const Tensor& gg) {
     return std::vector<Tensor>{gg.reshape({1, gg.numel(), 1, 1}).expand(sizes)};
   });
-  return db;
+}
+
+Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
+  Tensor dx = autograd::below([&] { return raw_backward(gy, Tensor(), w, g, true, false, false).input; });
+  record_input_grad(dx, gy, w, g);
+  return dx;
+}
+Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
+  Tensor dw = autograd::below([&] { return raw_backward(gy, x, Tensor(), g, false, true, false).weight; });
+  record_weight_grad(dw, x, gy, g);
+  return dw;
 }
 
 }  // namespace
@@ -312,13 +313,13 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   auto node = autograd::record(out, "ConvolutionBackward0", {input, weight, bias}, {},
                                [g](const Node& n, const Tensor& gy) {
                                  const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
-                                 if (autograd::is_grad_enabled())  // create_graph: each gradient an op
-                                   return std::vector<Tensor>{
-                                       nx ? conv_input_grad(gy, n.unpack(1), g) : Tensor(),
-                                       nw ? conv_weight_grad(n.unpack(0), gy, g) : Tensor(),
-                                       nb ? conv_bias_grad(gy, g) : Tensor()};
-                                 // first order: one call for all three
-                                 ConvGrads r = raw_backward(gy, n.unpack(0), n.unpack(1), g, nx, nw, nb);
+                                 const Tensor x = n.unpack(0), w = n.unpack(1);
+                                 ConvGrads r = autograd::below([&] { return raw_backward(gy, x, w, g, nx, nw, nb); });
+                                 if (autograd::is_grad_enabled()) {  // create_graph: each gradient an op
+                                   if (nx) record_input_grad(r.input, gy, w, g);
+                                   if (nw) record_weight_grad(r.weight, x, gy, g);
+                                   if (nb) record_bias_grad(r.bias, gy);
+                                 }
                                  return std::vector<Tensor>{r.input, r.weight, r.bias};
                                });
   // The input is read for dW only, the weight for dx only.
