@@ -161,7 +161,7 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
       [r, shape = Dims(normalized_shape),
        k = std::make_shared<const detail::NormGrad2>(detail::NormGrad2{
            "NativeLayerNormBackwardBackward0", Dims(input.sizes()), {r.M, r.N}, {1}, {r.M, 1}, {1, r.N}, {0},
-           Dims(normalized_shape), input.dtype(), mean, rstd, true})](const autograd::Node& n, const Tensor& gy) {
+           Dims(normalized_shape), input.dtype(), std::move(mean), std::move(rstd), true})](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
         const Tensor x = n.unpack(0), w = n.unpack(1);
         LnGrads g = autograd::below([&] {

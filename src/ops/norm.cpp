@@ -264,7 +264,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       [s, training, param_dtype,
        k = std::make_shared<const detail::NormGrad2>(detail::NormGrad2{
            "NativeBatchNormBackwardBackward0", Dims(input.sizes()), {s.N, s.C, s.S}, {0, 2}, {1, C, 1}, {1, C, 1},
-           {0, 2}, {C}, param_dtype, mean, invstd, training})](const autograd::Node& n, const Tensor& gy) {
+           {0, 2}, {C}, param_dtype, std::move(mean), std::move(invstd), training})](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
         const Tensor x = n.unpack(0), weight = n.unpack(1);
         BnGrads r = autograd::below([&] {
