@@ -118,24 +118,25 @@ Tensor mse_backward(const Tensor& g, const Tensor& x, const Tensor& t, Reduction
 void bce_record_grad2(Tensor& gx, const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
                       Reduction red) {
   if (!autograd::needs_grad({g, x, t})) return;
-  autograd::record(
-      gx, "BinaryCrossEntropyBackwardBackward0", {g, x, t}, {{g, false}, {x, false}, {t, false}, {w, false}},
-      [red](const autograd::Node& n, const Tensor& gg) {
-        const Tensor g = n.unpack(0), x = n.unpack(1), t = n.unpack(2), w = n.unpack(3);
-        const double eps = 1e-12, count = red == Reduction::Mean ? double(x.numel()) : 1.0;
-        const Tensor wgg = gg.mul(w).div(count);
-        Tensor dg, dx, dt;
-        if (n.next[0].fn) {
-          dg = x.sub(t).div(x.add(eps).mul(x.neg().add(1.0 + eps))).mul(wgg);
-          if (g.dim() == 0 && red != Reduction::None) dg = dg.sum();
-        }
-        if (n.next[1].fn) {
-          const Tensor den = x.add(eps).mul(x.neg().add(1.0 + eps));
-          dx = x.mul(x).sub(x.mul(t).mul(2.0)).add(t).div(den.mul(den)).mul(wgg.mul(g));
-        }
-        if (n.next[2].fn) dt = wgg.mul(g).neg().div(clamp(x.neg().add(1.0).mul(x), 1e-12, std::nullopt));
-        return std::vector<Tensor>{dg, dx, dt};
-      });
+  autograd::record(gx, "BinaryCrossEntropyBackwardBackward0", {g, x, t},
+                   {{g, false}, {x, false}, {t, false}, {w, false}},
+                   [red](const autograd::Node& n, const Tensor& gg) {
+                     const Tensor g = n.unpack(0), x = n.unpack(1), t = n.unpack(2), w = n.unpack(3);
+                     const double eps = 1e-12, count = red == Reduction::Mean ? double(x.numel()) : 1.0;
+                     const Tensor wgg = gg.mul(w).div(count);
+                     Tensor dg, dx, dt;
+                     if (n.next[0].fn) {
+                       dg = x.sub(t).div(x.add(eps).mul(x.neg().add(1.0 + eps))).mul(wgg);
+                       if (g.dim() == 0 && red != Reduction::None) dg = dg.sum();
+                     }
+                     if (n.next[1].fn) {
+                       const Tensor den = x.add(eps).mul(x.neg().add(1.0 + eps));
+                       dx = x.mul(x).sub(x.mul(t).mul(2.0)).add(t).div(den.mul(den)).mul(wgg.mul(g));
+                     }
+                     if (n.next[2].fn)
+                       dt = wgg.mul(g).neg().div(clamp(x.neg().add(1.0).mul(x), 1e-12, std::nullopt));
+                     return std::vector<Tensor>{dg, dx, dt};
+                   });
 }
 
 // binary_cross_entropy's dt as differentiable ops, 1.13's binary_cross_entropy_target_backward:
@@ -151,8 +152,8 @@ Tensor bce_target_grad(const Tensor& g, const Tensor& x, const Tensor& w, Reduct
 //   dx = ((pw t + 1 - t) sigmoid(x) - pw t) g w / numel   (no pos_weight: (sigmoid(x) - t) g ...)
 //   dt = (log_sigmoid(-x) - pw log_sigmoid(x)) g w / numel  (no pos_weight: -x g ...)
 // with log_sigmoid(v) = -softplus(-v).
-std::vector<Tensor> bce_logits_grads(const autograd::Node& n, const Tensor& g, const Tensor& x, const Tensor& t,
-                                     const Tensor& w, const Tensor& pw, Reduction red) {
+std::vector<Tensor> bce_logits_grads(const autograd::Node& n, const Tensor& g, const Tensor& x,
+                                     const Tensor& t, const Tensor& w, const Tensor& pw, Reduction red) {
   auto finish = [&](Tensor d) {
     d = d.mul(g);
     if (w.defined()) d = d.mul(w);
@@ -244,7 +245,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
   };
   if (!autograd::needs_grad({input, target})) return forward();
   Tensor out = autograd::below(forward);
-  autograd::record(out, "BinaryCrossEntropyBackward0", {input, target}, {{input, false}, {target, false}, {w, false}},
+  autograd::record(out, "BinaryCrossEntropyBackward0", {input, target},
+                   {{input, false}, {target, false}, {w, false}},
                    [red, has_weight = o.weight.defined()](const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), gg = grad_over(g, x.sizes());
                      const double count = red == Reduction::Mean ? double(x.numel()) : 1.0;
@@ -302,9 +304,10 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   };
   if (!autograd::needs_grad({x, t})) return forward();
   Tensor out = autograd::below(forward);
-  autograd::record(out, "BinaryCrossEntropyWithLogitsBackward0", {x, t}, {{x, false}, {t, false}, {w, false}, {pw, false}},
+  autograd::record(out, "BinaryCrossEntropyWithLogitsBackward0", {x, t},
+                   {{x, false}, {t, false}, {w, false}, {pw, false}},
                    [red, has_w = o.weight.defined(), has_pw = o.pos_weight.defined()](const autograd::Node& n,
-                                                                                       const Tensor& g) {
+                                                                                      const Tensor& g) {
                      const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), pw = n.unpack(3);
                      if (autograd::is_grad_enabled())  // a create_graph pass
                        return bce_logits_grads(n, g, x, t, has_w ? w : Tensor(), has_pw ? pw : Tensor(), red);

@@ -448,12 +448,13 @@ void prelu_record_grad2(Tensor& dx, Tensor& dw, const Tensor& g, const Tensor& x
 Tensor prelu(const Tensor& x, const Tensor& w) {
   if (!autograd::needs_grad({x, w})) return prelu_forward(x, w);
   Tensor out = autograd::below([&] { return prelu_forward(x, w); });
-  autograd::record(out, act::PReLU::grad_fn, {x, w}, {{x, false}, {w, false}}, [](const Node& n, const Tensor& g) {
-    const Tensor x = n.unpack(0), w = n.unpack(1);
-    auto [dx, dw] = autograd::below([&] { return detail::prelu_backward(x, w, g); });
-    if (autograd::is_grad_enabled()) prelu_record_grad2(dx, dw, g, x, w);  // a create_graph pass
-    return Grads{autograd::wants(n, 0) ? dx : Tensor(), autograd::wants(n, 1) ? dw : Tensor()};
-  });
+  autograd::record(
+      out, act::PReLU::grad_fn, {x, w}, {{x, false}, {w, false}}, [](const Node& n, const Tensor& g) {
+        const Tensor x = n.unpack(0), w = n.unpack(1);
+        auto [dx, dw] = autograd::below([&] { return detail::prelu_backward(x, w, g); });
+        if (autograd::is_grad_enabled()) prelu_record_grad2(dx, dw, g, x, w);  // a create_graph pass
+        return Grads{autograd::wants(n, 0) ? dx : Tensor(), autograd::wants(n, 1) ? dw : Tensor()};
+      });
   return out;
 }
 

@@ -140,8 +140,8 @@ std::pair<Tensor, Tensor> adaptive_max(const Tensor& input, IntArrayRef output_s
     p.kH = a.oH ? a.H / a.oH + 1 : 1, p.kW = a.oW ? a.W / a.oW + 1 : 1;
     autograd::record(out, "AdaptiveMaxPool2DBackward0", {input}, {{idx, false}},
                      [p, sizes = Dims(input.sizes())](const autograd::Node& n, const Tensor& gy) {
-                       return std::vector<Tensor>{
-                           detail::max_pool_grad(p, gy, n.unpack(0), sizes, "AdaptiveMaxPool2DBackwardBackward0")};
+                       return std::vector<Tensor>{detail::max_pool_grad(
+                           p, gy, n.unpack(0), sizes, "AdaptiveMaxPool2DBackwardBackward0")};
                      });
   }
   return {out, idx};

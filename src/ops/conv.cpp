@@ -222,8 +222,8 @@ Tensor as_dtype(const Tensor& t, ScalarType dt) { return t.defined() && t.dtype(
 // The first-order gradients by the raw kernels (no graph): oneDNN for float32 (and bfloat16,
 // computed in float32) unless empty or refused, im2col + GEMM otherwise. x is read for dW only,
 // w for dx only.
-ConvGrads raw_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool nx, bool nw,
-                       bool nb) {
+ConvGrads raw_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool nx,
+                       bool nw, bool nb) {
   const ScalarType dt = gy.dtype();
   auto gemm = [&](bool need_x, bool need_w, bool need_b) {
     return on_floating(dt, [&](auto z) {
@@ -256,25 +256,29 @@ Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g)
 // Record dx = Cx'(gy, w), dW = Cw'(x, gy), db = Σ gy (computed already) as ops of their operands.
 void record_input_grad(Tensor& dx, const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
   if (!autograd::needs_grad({gy, w})) return;
-  auto node = autograd::record(dx, "ConvolutionBackwardBackward0", {gy, w}, {}, [g](const Node& n, const Tensor& gg) {
-    return std::vector<Tensor>{wants(n, 0) ? detail::convolution(gg, n.unpack(1), Tensor(), g) : Tensor(),
-                               wants(n, 1) ? conv_weight_grad(gg, n.unpack(0), g) : Tensor()};
-  });
+  auto node =
+      autograd::record(dx, "ConvolutionBackwardBackward0", {gy, w}, {}, [g](const Node& n, const Tensor& gg) {
+        return std::vector<Tensor>{wants(n, 0) ? detail::convolution(gg, n.unpack(1), Tensor(), g) : Tensor(),
+                                   wants(n, 1) ? conv_weight_grad(gg, n.unpack(0), g) : Tensor()};
+      });
   autograd::save_if(*node, {{autograd::requires_grad(w), gy}, {autograd::requires_grad(gy), w}});
 }
 void record_weight_grad(Tensor& dw, const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
   if (!autograd::needs_grad({x, gy})) return;
-  auto node = autograd::record(dw, "ConvolutionBackwardBackward0", {x, gy}, {}, [g](const Node& n, const Tensor& gg) {
-    return std::vector<Tensor>{wants(n, 0) ? conv_input_grad(n.unpack(1), gg, g) : Tensor(),
-                               wants(n, 1) ? detail::convolution(n.unpack(0), gg, Tensor(), g) : Tensor()};
-  });
+  auto node =
+      autograd::record(dw, "ConvolutionBackwardBackward0", {x, gy}, {}, [g](const Node& n, const Tensor& gg) {
+        return std::vector<Tensor>{
+            wants(n, 0) ? conv_input_grad(n.unpack(1), gg, g) : Tensor(),
+            wants(n, 1) ? detail::convolution(n.unpack(0), gg, Tensor(), g) : Tensor()};
+      });
   autograd::save_if(*node, {{autograd::requires_grad(gy), x}, {autograd::requires_grad(x), gy}});
 }
 void record_bias_grad(Tensor& db, const Tensor& gy) {
   if (!autograd::needs_grad({gy})) return;
-  autograd::record(db, "ConvolutionBackwardBackward0", {gy}, {}, [sizes = Dims(gy.sizes())](const Node&, const Tensor& gg) {
-    return std::vector<Tensor>{gg.reshape({1, gg.numel(), 1, 1}).expand(sizes)};
-  });
+  autograd::record(db, "ConvolutionBackwardBackward0", {gy}, {},
+                   [sizes = Dims(gy.sizes())](const Node&, const Tensor& gg) {
+                     return std::vector<Tensor>{gg.reshape({1, gg.numel(), 1, 1}).expand(sizes)};
+                   });
 }
 
 Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
@@ -310,18 +314,18 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   };
   if (!autograd::needs_grad({input, weight, bias})) return compute();
   Tensor out = autograd::below(compute);
-  auto node = autograd::record(out, "ConvolutionBackward0", {input, weight, bias}, {},
-                               [g](const Node& n, const Tensor& gy) {
-                                 const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
-                                 const Tensor x = n.unpack(0), w = n.unpack(1);
-                                 ConvGrads r = autograd::below([&] { return raw_backward(gy, x, w, g, nx, nw, nb); });
-                                 if (autograd::is_grad_enabled()) {  // create_graph: each gradient an op
-                                   if (nx) record_input_grad(r.input, gy, w, g);
-                                   if (nw) record_weight_grad(r.weight, x, gy, g);
-                                   if (nb) record_bias_grad(r.bias, gy);
-                                 }
-                                 return std::vector<Tensor>{r.input, r.weight, r.bias};
-                               });
+  auto node = autograd::record(
+      out, "ConvolutionBackward0", {input, weight, bias}, {}, [g](const Node& n, const Tensor& gy) {
+        const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
+        const Tensor x = n.unpack(0), w = n.unpack(1);
+        ConvGrads r = autograd::below([&] { return raw_backward(gy, x, w, g, nx, nw, nb); });
+        if (autograd::is_grad_enabled()) {  // create_graph: each gradient an op
+          if (nx) record_input_grad(r.input, gy, w, g);
+          if (nw) record_weight_grad(r.weight, x, gy, g);
+          if (nb) record_bias_grad(r.bias, gy);
+        }
+        return std::vector<Tensor>{r.input, r.weight, r.bias};
+      });
   // The input is read for dW only, the weight for dx only.
   autograd::save_if(*node,
                     {{autograd::requires_grad(weight), input}, {autograd::requires_grad(input), weight}});

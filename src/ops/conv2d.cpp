@@ -161,9 +161,10 @@ Tensor pad_end(const Tensor& x, std::int64_t bottom, std::int64_t right) {
   if (autograd::needs_grad({x}))
     autograd::record(out, "ConstantPadNdBackward0", {x}, {},
                      [bottom, right](const autograd::Node&, const Tensor& g) {
-                       return std::vector<Tensor>{autograd::is_grad_enabled() ? crop_end(g, bottom, right)
-                                                                              : g.narrow(2, 0, g.size(2) - bottom)
-                                                                                    .narrow(3, 0, g.size(3) - right)};
+                       return std::vector<Tensor>{
+                           autograd::is_grad_enabled()
+                               ? crop_end(g, bottom, right)
+                               : g.narrow(2, 0, g.size(2) - bottom).narrow(3, 0, g.size(3) - right)};
                      });
   return out;
 }

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "../tensor/parallel.h"
+#include "norm_grad2.h"
 #include "ramp/nn/functional.h"
 #include "ramp/print.h"
-#include "norm_grad2.h"
 #include "record.h"
 
 namespace ramp {
@@ -156,12 +156,13 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
                  out.data<T>(), mean, rstd, eps);
   });
   if (!autograd::needs_grad({input, weight, bias})) return out;
+  // rows of [R, K]: statistics [R, 1] over dim 1, the weight [1, K] summed over dim 0
+  auto k = std::make_shared<const detail::NormGrad2>(
+      detail::NormGrad2{"NativeLayerNormBackwardBackward0", Dims(input.sizes()), {r.M, r.N}, {1}, {r.M, 1},
+                        {1, r.N}, {0}, Dims(normalized_shape), input.dtype(), std::move(mean), std::move(rstd), true});
   auto node = autograd::record(
       out, "NativeLayerNormBackward0", {input, weight, bias}, {},
-      [r, shape = Dims(normalized_shape),
-       k = std::make_shared<const detail::NormGrad2>(detail::NormGrad2{
-           "NativeLayerNormBackwardBackward0", Dims(input.sizes()), {r.M, r.N}, {1}, {r.M, 1}, {1, r.N}, {0},
-           Dims(normalized_shape), input.dtype(), std::move(mean), std::move(rstd), true})](const autograd::Node& n, const Tensor& gy) {
+      [r, shape = Dims(normalized_shape), k](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
         const Tensor x = n.unpack(0), w = n.unpack(1);
         LnGrads g = autograd::below([&] {

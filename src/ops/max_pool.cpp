@@ -166,8 +166,8 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& input, IntArrayRef kernel, IntA
     // Saves the indices only (1.13 also keeps the input, for its shape).
     autograd::record(out, "MaxPool2DWithIndicesBackward0", {input}, {{idx, false}},
                      [p, sizes = Dims(input.sizes())](const autograd::Node& n, const Tensor& gy) {
-                       return std::vector<Tensor>{detail::max_pool_grad(p, gy, n.unpack(0), sizes,
-                                                                        "MaxPool2DWithIndicesBackwardBackward0")};
+                       return std::vector<Tensor>{detail::max_pool_grad(
+                           p, gy, n.unpack(0), sizes, "MaxPool2DWithIndicesBackwardBackward0")};
                      });
   }
   return {out, idx};

@@ -19,10 +19,10 @@
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
+#include "norm_grad2.h"
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
 #include "ramp/print.h"
-#include "norm_grad2.h"
 #include "record.h"
 
 namespace ramp {
@@ -257,14 +257,16 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     if constexpr (!std::is_integral_v<T>) affine<T>(s, x.data<T>(), out.data<T>(), alpha, beta);
   });
   if (!autograd::needs_grad({input, weight, bias})) return out;
-  // The batch statistics are kept as numbers in the node; input and weight as saved tensors (an
-  // in-place change to either before backward raises, as in 1.13).
+  // The batch statistics are kept as numbers in the node (k, with what the second derivatives read:
+  // channels of [N, C, S], statistics [1, C, 1] over dims {0, 2}, the weight [1, C, 1] summed over
+  // them); input and weight as saved tensors (an in-place change to either before backward raises,
+  // as in 1.13).
+  auto k = std::make_shared<const detail::NormGrad2>(
+      detail::NormGrad2{"NativeBatchNormBackwardBackward0", Dims(input.sizes()), {s.N, s.C, s.S}, {0, 2}, {1, C, 1},
+                        {1, C, 1}, {0, 2}, {C}, param_dtype, std::move(mean), std::move(invstd), training});
   auto node = autograd::record(
       out, "NativeBatchNormBackward0", {input, weight, bias}, {},
-      [s, training, param_dtype,
-       k = std::make_shared<const detail::NormGrad2>(detail::NormGrad2{
-           "NativeBatchNormBackwardBackward0", Dims(input.sizes()), {s.N, s.C, s.S}, {0, 2}, {1, C, 1}, {1, C, 1},
-           {0, 2}, {C}, param_dtype, std::move(mean), std::move(invstd), training})](const autograd::Node& n, const Tensor& gy) {
+      [s, training, param_dtype, k](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
         const Tensor x = n.unpack(0), weight = n.unpack(1);
         BnGrads r = autograd::below([&] {

@@ -43,7 +43,9 @@ struct Ops {
   Tensor times_w(const Tensor& t, const Tensor& wv) const { return wv.defined() ? t.mul(wv) : t; }
   Tensor as_view(const Tensor& t) const { return t.reshape(k.view); }
   Tensor back(const Tensor& t) const { return t.reshape(k.sizes); }
-  Tensor to_weight(const Tensor& t) const { return t.sum(k.weight_dims).reshape(k.weight_sizes).to(k.weight_dtype); }
+  Tensor to_weight(const Tensor& t) const {
+    return t.sum(k.weight_dims).reshape(k.weight_sizes).to(k.weight_dtype);
+  }
   Tensor spread(const Tensor& per_weight) const { return per_weight.reshape(k.weight_view).to(dt); }
 };
 

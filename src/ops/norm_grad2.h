@@ -16,16 +16,17 @@ namespace ramp::detail {
 // statistics [R, 1], weight [1, K] reduced over {0}).
 struct NormGrad2 {
   std::string_view name;
-  Dims sizes;           // the input's
-  Dims view;            // the input read as [N, C, S] or [R, K]
-  Dims group_dims;      // the dims one statistic reduces
-  Dims stat_shape;      // mean / invstd broadcast against view
-  Dims weight_view;     // the weight broadcast against view
-  Dims weight_dims;     // the dims dw reduces
-  Dims weight_sizes;    // dw's sizes
+  Dims sizes;         // the input's
+  Dims view;          // the input read as [N, C, S] or [R, K]
+  Dims group_dims;    // the dims one statistic reduces
+  Dims stat_shape;    // mean / invstd broadcast against view
+  Dims weight_view;   // the weight broadcast against view
+  Dims weight_dims;   // the dims dw reduces
+  Dims weight_sizes;  // dw's sizes
   ScalarType weight_dtype;
   std::vector<double> mean, invstd;  // per group
-  bool training;        // false: mean and invstd are constants (batch_norm's running statistics)
+  // false: mean and invstd are constants (batch_norm's running statistics)
+  bool training;
 };
 
 // Makes the defined ones of dx, dw, db (first-order gradients of dy without a graph) ops of dy, x

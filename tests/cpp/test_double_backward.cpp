@@ -165,8 +165,8 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
   };
   refuses([&] { return var(x); }, "VarBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
-  refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); }, "NativeBatchNormBackwardBackward0",
-          true);
+  refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
+          "NativeBatchNormBackwardBackward0", true);
   refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
   EXPECT_FALSE(autograd::grad({var(x)}, {x})[0].requires_grad());
@@ -206,7 +206,8 @@ TEST(DoubleBackward, Conv2dGradgradcheck) {
     if (c.bias) shapes.push_back({c.w[0]});
     const auto in = leaves(shapes, 21);
     const Fn f = [&](const std::vector<Tensor>& t) {
-      const Tensor y = conv2d(t[0], t[1], c.bias ? t[2] : Tensor(), c.stride, c.padding, c.dilation, c.groups);
+      const Tensor y =
+          conv2d(t[0], t[1], c.bias ? t[2] : Tensor(), c.stride, c.padding, c.dilation, c.groups);
       return pow(y, 3.0);
     };
     EXPECT_TRUE(autograd::gradgradcheck(f, in)) << shape_str(c.w);
@@ -219,7 +220,8 @@ TEST(DoubleBackward, Conv2dGradgradcheck) {
   const auto in = leaves({{1, 2, 5, 5}, {2, 2, 2, 3}}, 22);
   const Fn same = [](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], {}, {1}, "same"); };
   EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(same(t), 3.0); }, in));
-  EXPECT_EQ(grad2_names(same, in), (std::vector<std::string>{"ConstantPadNdBackward0", "ConvolutionBackwardBackward0"}));
+  EXPECT_EQ(grad2_names(same, in),
+            (std::vector<std::string>{"ConstantPadNdBackward0", "ConvolutionBackwardBackward0"}));
 }
 
 TEST(DoubleBackward, Conv2dHessianVectorProductIsBilinear) {
@@ -227,10 +229,12 @@ TEST(DoubleBackward, Conv2dHessianVectorProductIsBilinear) {
   // <d/dw <u, Cx'(v, w)>, w> = <u, Cx'(v, w)> (Euler's theorem for a function linear in w).
   const auto in = leaves({{2, 3, 6, 5}, {4, 3, 3, 2}}, 23);
   const Tensor v = rand({2, 4, 3, 3}, ScalarType::Float64), u = rand({2, 3, 6, 5}, ScalarType::Float64);
-  const Tensor gx = autograd::grad({conv2d(in[0], in[1], {}, {2}, {1}).mul(v).sum()}, {in[0]}, {}, {}, true)[0];
+  const Tensor gx =
+      autograd::grad({conv2d(in[0], in[1], {}, {2}, {1}).mul(v).sum()}, {in[0]}, {}, {}, true)[0];
   const Tensor lhs = gx.mul(u).sum();
   const Tensor hw = autograd::grad({lhs}, {in[1]})[0];
-  EXPECT_NEAR(hw.mul(in[1].detach()).sum().item<double>(), lhs.item<double>(), 1e-12 * std::fabs(lhs.item<double>()));
+  EXPECT_NEAR(hw.mul(in[1].detach()).sum().item<double>(), lhs.item<double>(),
+              1e-12 * std::fabs(lhs.item<double>()));
 }
 
 TEST(DoubleBackward, BatchNormGradgradcheck) {
@@ -268,15 +272,28 @@ TEST(DoubleBackward, LayerNormGradgradcheck) {
 
 TEST(DoubleBackward, AdaptivePoolsGradgradcheck) {
   const auto in = leaves({{2, 2, 7, 5}}, 51);
-  const Fn avg = [](const std::vector<Tensor>& t) { return pow(adaptive_avg_pool2d(tanh(t[0]), {3, 2}), 3.0); };
+  const Fn avg = [](const std::vector<Tensor>& t) {
+    return pow(adaptive_avg_pool2d(tanh(t[0]), {3, 2}), 3.0);
+  };
   EXPECT_TRUE(autograd::gradgradcheck(avg, in));
   // distinct values a grid apart: an eps step never moves a bin's argmax
-  const Tensor x = arange(0.0, 70.0, 1.0, ScalarType::Float64).mul(0.05).reshape({2, 1, 7, 5}).requires_grad_();
-  const Fn mx = [](const std::vector<Tensor>& t) { return pow(adaptive_max_pool2d(t[0].mul(t[0]), {3, 2}), 3.0); };
+  const Tensor x =
+      arange(0.0, 70.0, 1.0, ScalarType::Float64).mul(0.05).reshape({2, 1, 7, 5}).requires_grad_();
+  const Fn mx = [](const std::vector<Tensor>& t) {
+    return pow(adaptive_max_pool2d(t[0].mul(t[0]), {3, 2}), 3.0);
+  };
   EXPECT_TRUE(autograd::gradgradcheck(mx, {x}));
-  EXPECT_EQ(grad2_names([](const std::vector<Tensor>& t) { return adaptive_avg_pool2d(t[0], {3, 2}); }, in)[0],
+  EXPECT_EQ(grad2_names(
+                [](const std::vector<Tensor>& t) {
+                  return adaptive_avg_pool2d(t[0], {3, 2});
+                },
+                in)[0],
             "AdaptiveAvgPool2DBackwardBackward0");
-  EXPECT_EQ(grad2_names([](const std::vector<Tensor>& t) { return adaptive_max_pool2d(t[0], {3, 2}); }, in)[0],
+  EXPECT_EQ(grad2_names(
+                [](const std::vector<Tensor>& t) {
+                  return adaptive_max_pool2d(t[0], {3, 2});
+                },
+                in)[0],
             "AdaptiveMaxPool2DBackwardBackward0");
 }
 
@@ -285,14 +302,17 @@ TEST(DoubleBackward, BinaryCrossEntropyGradgradcheck) {
   const Tensor w = from_vector({0.5, 1.0, 1.5, 2.0}, {4}, ScalarType::Float64);
   for (const std::string red : {"mean", "sum", "none"}) {
     const Fn bce = [&](const std::vector<Tensor>& t) {
-      return binary_cross_entropy(t[0].mul(0.4).add(0.5), t[1].mul(0.5).add(0.5), {.weight = w, .reduction = red});
+      return binary_cross_entropy(t[0].mul(0.4).add(0.5), t[1].mul(0.5).add(0.5),
+                                  {.weight = w, .reduction = red});
     };
-    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(bce(t), 2.0); }, in)) << red;
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(bce(t), 2.0); }, in))
+        << red;
     const Fn logits = [&](const std::vector<Tensor>& t) {
       return binary_cross_entropy_with_logits(t[0].mul(3.0), t[1].mul(0.5).add(0.5),
                                               {.weight = w, .reduction = red, .pos_weight = flip(w, {0})});
     };
-    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(logits(t), 2.0); }, in))
+    EXPECT_TRUE(
+        autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(logits(t), 2.0); }, in))
         << red;
   }
   // the input's first derivative node, as 1.13
