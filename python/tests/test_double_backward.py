@@ -291,16 +291,11 @@ def test_first_order_results_have_no_graph():
 
 # ---- what refuses ----
 REFUSED = {
-    "ConvolutionBackward0": lambda l, x: l.nn.functional.conv2d(x.reshape(1, 1, 2, 3), x.reshape(1, 1, 2, 3)[..., :2, :2] * 1).sum(),
-    "AdaptiveAvgPool2DBackward0": lambda l, x: (l.nn.functional.adaptive_avg_pool2d(x.reshape(1, 2, 3), (2, 2)) ** 2).sum(),
-    "BinaryCrossEntropyBackward0": lambda l, x: l.nn.functional.binary_cross_entropy(l.sigmoid(x), x.detach() * 0 + 0.5),
     "VarBackward0": lambda l, x: x.var(),
     "AmaxBackward0": lambda l, x: x.amax() ** 2,
     "PowBackward1": lambda l, x: ((x * x + 1) ** (x * 0.3)).sum(),
-    "PreluBackward0": lambda l, x: (l.nn.functional.prelu(x, l.tensor([0.25], dtype=l.float64)) ** 2).sum(),
     "NormBackward1": lambda l, x: x.norm() ** 2,
 }
-
 
 @pytest.mark.parametrize("node", sorted(REFUSED))
 def test_not_yet_differentiable_nodes_refuse(node):
@@ -310,6 +305,20 @@ def test_not_yet_differentiable_nodes_refuse(node):
     # first order still works
     g, = ramp.autograd.grad(REFUSED[node](ramp, x), x)
     assert not g.requires_grad
+
+
+def test_norm_layers_refuse_a_third_derivative():
+    """batch_norm's / layer_norm's second-derivative nodes read mean and invstd as constants (as
+    1.13's save_mean / save_invstd): differentiating them again refuses instead of being wrong."""
+    x = ramp.tensor([[0.5, -1.2, 0.8], [1.5, -0.3, 0.9]], dtype=ramp.float64, requires_grad=True)
+    for f, node in ((lambda t: RF.batch_norm(t, None, None, training=True), "NativeBatchNormBackwardBackward0"),
+                    (lambda t: RF.layer_norm(t, (3,)), "NativeLayerNormBackwardBackward0")):
+        g, = ramp.autograd.grad((f(x) ** 3).sum(), x, create_graph=True)
+        h, = ramp.autograd.grad((g * g).sum(), x)  # a second derivative works
+        assert h.shape == x.shape
+        g, = ramp.autograd.grad((f(x) ** 3).sum(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match=f"double backward through {node} is not supported"):
+            ramp.autograd.grad((g * g).sum(), x, create_graph=True)
 
 
 def test_refusal_only_when_the_formula_needs_a_graph():
@@ -505,3 +514,191 @@ def test_strided_slices_differentiate_twice_as_torch():
     for a, b in zip(out[ramp][:4], out[torch][:4]):
         close(a, b, 1e-13, 1e-13)
     assert out[ramp][4] == out[torch][4]
+
+
+# ---- layers: conv2d, batch_norm, layer_norm, adaptive pools, bce losses, prelu ----
+def _bn(training, affine=True):
+    def f(lib, F, x, *p):
+        c = x.shape[1]
+        rm = lib.linspace(-0.3, 0.4, c, dtype=x.dtype)
+        rv = lib.linspace(0.5, 1.5, c, dtype=x.dtype)
+        w, b = (p[0], p[1]) if affine else (None, None)
+        y = F.batch_norm(x, rm, rv, w, b, training=training)
+        return (y ** 3).sum() * 0.1 + (lib.tanh(y) * x).sum()
+    return f
+
+
+def _sig(lib, t):
+    return lib.sigmoid(t)
+
+
+# name -> (input shapes, f(lib, F, *inputs) -> scalar loss); inputs are uniform in [-1, 1)
+LAYERS = {
+    "conv": ([(2, 3, 6, 5), (4, 3, 3, 3), (4,)],
+             lambda l, F, x, w, b: (l.tanh(F.conv2d(x, w, b)) * F.conv2d(x, w, b)).sum()),
+    "conv_stride_pad_dilation": ([(2, 2, 7, 6), (3, 2, 2, 3), (3,)],
+                                 lambda l, F, x, w, b: (F.conv2d(x, w, b, stride=2, padding=1, dilation=2) ** 3).sum()),
+    "conv_groups_no_bias": ([(2, 4, 5, 6), (6, 2, 3, 2)],
+                            lambda l, F, x, w: (l.tanh(F.conv2d(x, w, None, (1, 2), (2, 0), 1, 2)) ** 2).sum()),
+    "conv_same_even_kernel": ([(1, 2, 5, 5), (2, 2, 2, 3), (2,)],
+                              lambda l, F, x, w, b: (F.conv2d(x, w, b, padding="same") ** 3).sum()),
+    "conv_unbatched_1x1": ([(3, 4, 4), (2, 3, 1, 1), (2,)],
+                           lambda l, F, x, w, b: (F.conv2d(x, w, b) ** 3).mean()),
+    "conv_then_conv": ([(1, 2, 6, 6), (3, 2, 3, 3), (2, 3, 2, 2)],
+                       lambda l, F, x, w, v: (F.conv2d(l.tanh(F.conv2d(x, w, padding=1)), v, stride=2) ** 2).sum()),
+    "batch_norm_train_4d": ([(4, 3, 2, 3), (3,), (3,)], _bn(True)),
+    "batch_norm_train_2d": ([(5, 2), (2,), (2,)], _bn(True)),
+    "batch_norm_train_no_affine": ([(3, 2, 4)], _bn(True, affine=False)),
+    "batch_norm_eval": ([(4, 3, 2, 3), (3,), (3,)], _bn(False)),
+    "batch_norm_eval_no_affine": ([(3, 2, 4)], _bn(False, affine=False)),
+    "layer_norm": ([(3, 2, 3, 4), (3, 4), (3, 4)],
+                   lambda l, F, x, w, b: (F.layer_norm(x, (3, 4), w, b) ** 3).sum() * 0.1
+                   + (l.tanh(F.layer_norm(x, (3, 4), w, b)) * x).sum()),
+    "layer_norm_no_affine": ([(4, 5)], lambda l, F, x: (F.layer_norm(x, (5,)) ** 3).sum() + (F.layer_norm(x, (5,)) * x).sum()),
+    "adaptive_avg_pool2d": ([(2, 3, 7, 5)], lambda l, F, x: (F.adaptive_avg_pool2d(l.tanh(x) * x, (3, 2)) ** 3).sum()),
+    "adaptive_max_pool2d": ([(2, 3, 7, 5)], lambda l, F, x: (F.adaptive_max_pool2d(l.tanh(x) * x, (3, 2)) ** 3).sum()),
+    "bce": ([(3, 4), (3, 4)], lambda l, F, x, t: F.binary_cross_entropy(_sig(l, x), t * 0.5 + 0.5) ** 2),
+    "bce_weight_sum": ([(3, 4), (3, 4)], lambda l, F, x, t: F.binary_cross_entropy(
+        _sig(l, x * 2), t * 0.5 + 0.5, weight=l.linspace(0.5, 2.0, 4, dtype=l.float64), reduction="sum") ** 2),
+    "bce_none": ([(3, 4), (3, 4)], lambda l, F, x, t: (F.binary_cross_entropy(
+        _sig(l, x), t * 0.5 + 0.5, reduction="none") ** 2).sum()),
+    "bce_direct": ([(3, 4), (3, 4)], lambda l, F, x, t: F.binary_cross_entropy(x * 0.4 + 0.5, t * 0.5 + 0.5) ** 2),
+    "bce_with_logits": ([(3, 4), (3, 4)], lambda l, F, x, t: F.binary_cross_entropy_with_logits(x * 3, t * 0.5 + 0.5) ** 2),
+    "bce_with_logits_pos_weight_sum": ([(3, 4), (3, 4)], lambda l, F, x, t: F.binary_cross_entropy_with_logits(
+        x * 3, t * 0.5 + 0.5, weight=l.linspace(0.5, 2.0, 4, dtype=l.float64),
+        pos_weight=l.linspace(2.0, 0.5, 4, dtype=l.float64), reduction="sum") ** 2),
+    "bce_with_logits_none": ([(3, 4), (3, 4)], lambda l, F, x, t: (F.binary_cross_entropy_with_logits(
+        x * 3, t * 0.5 + 0.5, pos_weight=l.linspace(2.0, 0.5, 4, dtype=l.float64), reduction="none") ** 2).sum()),
+    "prelu_channels": ([(2, 3, 4), (3,)], lambda l, F, x, w: (F.prelu(x, w) ** 3).sum()),
+    "prelu_one": ([(2, 3, 2, 2), (1,)], lambda l, F, x, w: (F.prelu(x, w) ** 3).sum() + (F.prelu(x, w) * w).sum()),
+}
+
+
+def layer_inputs(lib, case, dtype="float64", seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    vals = [(torch.rand(s, generator=gen, dtype=torch.float64) * 2 - 1).tolist() for s in LAYERS[case][0]]
+    return [lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True) for v in vals]
+
+
+def layer_second_order(lib, case, dtype="float64"):
+    """First-order gradients (create_graph), their grad_fn names, and the gradients of
+    Σ g² + Σ g v (a gradient penalty plus a Hessian-vector product) for every input."""
+    F = TF if lib is torch else RF
+    ins = layer_inputs(lib, case, dtype)
+    gs = lib.autograd.grad(LAYERS[case][1](lib, F, *ins), ins, create_graph=True)
+    names = [g.grad_fn.name() if g.grad_fn is not None else None for g in gs]
+    pen = 0
+    for g in gs:
+        v = lib.linspace(-1.0, 0.5, g.numel(), dtype=g.dtype).reshape(g.shape)
+        pen = pen + (g * g).sum() + (g * v).sum()
+    hs = lib.autograd.grad(pen, ins, allow_unused=True)
+    return gs, hs, names
+
+
+def close_scaled(got, want, tol):
+    """Elementwise |got - want| <= tol max|want|: the scale of the tensor (a second derivative's
+    entries sum terms of both signs, so the small ones carry the large ones' rounding)."""
+    if got is None or want is None:
+        assert got is None and want is None, (got, want)
+        return
+    a, b = tolist(got), tolist(want)
+    scale = max(abs(v) for v in b) if b else 0.0
+    assert len(a) == len(b)
+    for i, (u, v) in enumerate(zip(a, b)):
+        assert abs(u - v) <= tol * scale, (i, u, v, scale)
+
+
+@pytest.mark.parametrize("case", sorted(LAYERS))
+def test_layer_second_derivatives_match_torch(case):
+    rg, rh, rn = layer_second_order(ramp, case)
+    tg, th, tn = layer_second_order(torch, case)
+    assert rn == tn
+    for a, b in zip(rg, tg):
+        close_scaled(a, b, 1e-13)
+    for a, b in zip(rh, th):
+        close_scaled(a, b, 1e-12)
+
+
+@pytest.mark.parametrize("case", ["conv", "conv_stride_pad_dilation", "conv_groups_no_bias", "conv_then_conv"])
+def test_conv2d_float32_second_derivatives_match_torch(case):
+    """float32 runs on oneDNN: same values as 1.13 to float32 rounding (sums in another order)."""
+    rg, rh, _ = layer_second_order(ramp, case, "float32")
+    tg, th, _ = layer_second_order(torch, case, "float32")
+    for a, b in zip(rg, tg):
+        close_scaled(a, b, 2e-6)
+    for a, b in zip(rh, th):
+        close_scaled(a, b, 2e-5)
+
+
+# gradgradcheck needs the inputs the finite differences see on one side of every kink
+GRADGRAD_LAYERS = sorted(set(LAYERS) - {"adaptive_max_pool2d"})
+
+
+@pytest.mark.parametrize("case", GRADGRAD_LAYERS)
+def test_layer_gradgradcheck(case):
+    ins = layer_inputs(ramp, case, seed=1)
+    if case.startswith("prelu"):  # away from x = 0
+        ins[0] = (ins[0].detach() + ramp.sign(ins[0].detach()) * 0.1).requires_grad_()
+    assert ramp.autograd.gradgradcheck(lambda *t: LAYERS[case][1](ramp, RF, *t), tuple(ins))
+
+
+def test_adaptive_max_pool2d_gradgradcheck():
+    # distinct values a grid apart, so an eps step never changes a bin's argmax
+    x = (ramp.randperm(2 * 7 * 5, dtype=ramp.float64).reshape(1, 2, 7, 5) * 0.05).requires_grad_()
+    assert ramp.autograd.gradgradcheck(lambda t: RF.adaptive_max_pool2d(t * t, (3, 2)) ** 3, (x,))
+
+
+@pytest.mark.parametrize("case", ["conv", "conv_same_even_kernel", "batch_norm_train_4d", "batch_norm_eval",
+                                  "layer_norm", "adaptive_avg_pool2d", "adaptive_max_pool2d", "prelu_channels"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layer_first_order_unchanged_by_create_graph(case, dtype):
+    """create_graph=True only adds the graph: the first-order values are the same bits."""
+    def grads(create_graph):
+        ins = layer_inputs(ramp, case, dtype)
+        gs = ramp.autograd.grad(LAYERS[case][1](ramp, RF, *ins), ins, create_graph=create_graph)
+        assert all(g.requires_grad == create_graph for g in gs)
+        return [tolist(g) for g in gs]
+    assert grads(True) == grads(False)
+
+
+def test_conv2d_third_derivative_matches_torch():
+    """Every order of conv2d is the same three kernels, recorded again."""
+    out = {}
+    for lib, F in ((torch, TF), (ramp, RF)):
+        x, w = layer_inputs(lib, "conv_groups_no_bias")
+        y = F.conv2d(x, w, None, (1, 2), (2, 0), 1, 2)
+        gx, = lib.autograd.grad((y ** 3).sum(), x, create_graph=True)
+        hw, = lib.autograd.grad((gx * gx).sum(), w, create_graph=True)
+        assert hw.grad_fn is not None
+        tx, tw = lib.autograd.grad((hw * hw).sum(), (x, w))
+        out[lib] = (gx, hw, tx, tw)
+    for a, b in zip(out[ramp], out[torch]):
+        close_scaled(a, b, 1e-12)
+
+
+def test_gradient_penalty_conv_batchnorm_training_matches_torch():
+    """WGAN-GP on a conv + batch_norm (training) critic, trained a few steps: the penalty's
+    gradient reaches the weights through both layers' second derivatives."""
+    def run(lib):
+        F = TF if lib is torch else RF
+        g = torch.Generator().manual_seed(4)
+        init = [torch.randn(4, 2, 3, 3, generator=g) * 0.4, torch.randn(4, generator=g) * 0.1,
+                1 + torch.randn(4, generator=g) * 0.1, torch.randn(4, generator=g) * 0.1,
+                torch.randn(1, 4 * 3 * 3, generator=g) * 0.3]
+        data = torch.randn(6, 2, 5, 5, generator=g)
+        params = [lib.tensor(t.tolist(), dtype=lib.float64, requires_grad=True) for t in init]
+        x = lib.tensor(data.tolist(), dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.SGD(params, lr=0.02)
+        for _ in range(3):
+            opt.zero_grad()
+            h = F.conv2d(x, params[0], params[1], stride=2, padding=1)
+            h = F.batch_norm(h, None, None, params[2], params[3], training=True)
+            out = F.linear(lib.tanh(h).reshape(6, -1), params[4])
+            gx, = lib.autograd.grad(out.sum(), x, create_graph=True)
+            penalty = ((gx.reshape(6, -1).norm(2, dim=1) - 1) ** 2).mean()
+            loss = out.mean() + 10 * penalty
+            loss.backward()
+            opt.step()
+        return params
+    for a, b in zip(run(ramp), run(torch)):
+        close_scaled(a, b, 1e-12)

@@ -7,6 +7,7 @@
 #include "../autograd/function.h"
 #include "../tensor/loop.h"
 #include "loss_common.h"
+#include "ramp/functional.h"
 #include "ramp/nn/loss.h"
 #include "ramp/ops.h"
 
@@ -107,6 +108,75 @@ Tensor mse_backward(const Tensor& g, const Tensor& x, const Tensor& t, Reduction
   return gx;
 }
 
+// binary_cross_entropy in a create_graph pass (1.13's formulas and node names). dx, computed as
+// in a first-order pass, records BinaryCrossEntropyBackwardBackward0 (inputs g, x, t) with 1.13's
+// binary_cross_entropy_double_backward(_grad_output / _target), eps = 1e-12, / numel for the mean:
+//   d g = (x - t) / ((x + eps)(1 - x + eps)) w gg       (summed for a reduced loss)
+//   d x = (x² - 2 x t + t) / ((x + eps)² (1 - x + eps)²) g w gg
+//   d t = -g w gg / max((1 - x) x, eps)
+// Its formula reads x as a constant in the eps terms: a third derivative through it refuses.
+void bce_record_grad2(Tensor& gx, const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
+                      Reduction red) {
+  if (!autograd::needs_grad({g, x, t})) return;
+  autograd::record(gx, "BinaryCrossEntropyBackwardBackward0", {g, x, t},
+                   {{g, false}, {x, false}, {t, false}, {w, false}},
+                   [red](const autograd::Node& n, const Tensor& gg) {
+                     const Tensor g = n.unpack(0), x = n.unpack(1), t = n.unpack(2), w = n.unpack(3);
+                     const double eps = 1e-12, count = red == Reduction::Mean ? double(x.numel()) : 1.0;
+                     const Tensor wgg = gg.mul(w).div(count);
+                     Tensor dg, dx, dt;
+                     if (n.next[0].fn) {
+                       dg = x.sub(t).div(x.add(eps).mul(x.neg().add(1.0 + eps))).mul(wgg);
+                       if (g.dim() == 0 && red != Reduction::None) dg = dg.sum();
+                     }
+                     if (n.next[1].fn) {
+                       const Tensor den = x.add(eps).mul(x.neg().add(1.0 + eps));
+                       dx = x.mul(x).sub(x.mul(t).mul(2.0)).add(t).div(den.mul(den)).mul(wgg.mul(g));
+                     }
+                     if (n.next[2].fn)
+                       dt = wgg.mul(g).neg().div(clamp(x.neg().add(1.0).mul(x), 1e-12, std::nullopt));
+                     return std::vector<Tensor>{dg, dx, dt};
+                   });
+}
+
+// binary_cross_entropy's dt as differentiable ops, 1.13's binary_cross_entropy_target_backward:
+// (log(1 - x) - log(x)) g, then * w, then / numel.
+Tensor bce_target_grad(const Tensor& g, const Tensor& x, const Tensor& w, Reduction red, bool has_weight) {
+  Tensor dt = log1p(x.neg()).sub(log(x)).mul(g);
+  if (has_weight) dt = dt.mul(w);
+  return red == Reduction::Mean ? loss::div_scalar(dt, double(x.numel())) : dt;  // DivBackward1
+}
+
+// binary_cross_entropy_with_logits's gradients as differentiable ops (a create_graph pass), 1.13's
+// binary_cross_entropy_with_logits_backward and _target_backward, in its order (its node names):
+//   dx = ((pw t + 1 - t) sigmoid(x) - pw t) g w / numel   (no pos_weight: (sigmoid(x) - t) g ...)
+//   dt = (log_sigmoid(-x) - pw log_sigmoid(x)) g w / numel  (no pos_weight: -x g ...)
+// with log_sigmoid(v) = -softplus(-v).
+std::vector<Tensor> bce_logits_grads(const autograd::Node& n, const Tensor& g, const Tensor& x,
+                                     const Tensor& t, const Tensor& w, const Tensor& pw, Reduction red) {
+  auto finish = [&](Tensor d) {
+    d = d.mul(g);
+    if (w.defined()) d = d.mul(w);
+    return red == Reduction::Mean ? loss::div_scalar(d, double(x.numel())) : d;  // DivBackward1
+  };
+  Tensor dx, dt;
+  if (n.next[0].fn) {
+    if (pw.defined()) {
+      const Tensor pt = pw.mul(t);
+      dx = finish(pt.add(1.0).sub(t).mul(sigmoid(x)).sub(pt));
+    } else {
+      dx = finish(sigmoid(x).sub(t));
+    }
+  }
+  if (n.next[1].fn) {
+    if (pw.defined())
+      dt = finish(softplus(x).neg().sub(softplus(x.neg()).neg().mul(pw)));
+    else
+      dt = finish(x.neg());
+  }
+  return {dx, dt};
+}
+
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& o) {
@@ -175,8 +245,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
   };
   if (!autograd::needs_grad({input, target})) return forward();
   Tensor out = autograd::below(forward);
-  autograd::record(out, "BinaryCrossEntropyBackward0", {input, target}, {{input, false}, {target, false}, {w, false}},
-                   [red](const autograd::Node& n, const Tensor& g) {
+  autograd::record(out, "BinaryCrossEntropyBackward0", {input, target},
+                   {{input, false}, {target, false}, {w, false}},
+                   [red, has_weight = o.weight.defined()](const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), gg = grad_over(g, x.sizes());
                      const double count = red == Reduction::Mean ? double(x.numel()) : 1.0;
                      Tensor gx, gt;
@@ -190,11 +261,15 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
                            return r * e[3] / div;
                          });
                        // dt = -logit(x) g, then * w, then / numel
-                       if (n.next[1].fn)
+                       if (n.next[1].fn && !autograd::is_grad_enabled())
                          gt = elementwise<T, T, 4>({gg, x, t, w}, Reduction::None, [div](const T* e) {
                            return -T(std::log(e[1] / (T(1) - e[1]))) * e[0] * e[3] / div;
                          });
                      });
+                     if (autograd::is_grad_enabled()) {  // a create_graph pass
+                       if (gx.defined()) bce_record_grad2(gx, g, x, t, w, red);
+                       if (n.next[1].fn) gt = bce_target_grad(g, x, w, red, has_weight);
+                     }
                      return std::vector<Tensor>{gx, gt};
                    });
   return out;
@@ -229,9 +304,13 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   };
   if (!autograd::needs_grad({x, t})) return forward();
   Tensor out = autograd::below(forward);
-  autograd::record(out, "BinaryCrossEntropyWithLogitsBackward0", {x, t}, {{x, false}, {t, false}, {w, false}, {pw, false}},
-                   [red](const autograd::Node& n, const Tensor& g) {
+  autograd::record(out, "BinaryCrossEntropyWithLogitsBackward0", {x, t},
+                   {{x, false}, {t, false}, {w, false}, {pw, false}},
+                   [red, has_w = o.weight.defined(), has_pw = o.pos_weight.defined()](const autograd::Node& n,
+                                                                                      const Tensor& g) {
                      const Tensor x = n.unpack(0), t = n.unpack(1), w = n.unpack(2), pw = n.unpack(3);
+                     if (autograd::is_grad_enabled())  // a create_graph pass
+                       return bce_logits_grads(n, g, x, t, has_w ? w : Tensor(), has_pw ? pw : Tensor(), red);
                      const Tensor gg = grad_over(g, x.sizes());
                      const double scale = red == Reduction::Mean ? 1.0 / double(x.numel()) : 1.0;
                      Tensor gx, gt;

@@ -398,15 +398,63 @@ std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Pa
 
 namespace {
 Tensor prelu_forward(const Tensor& x, const Tensor& w);
+
+// prelu's gradients in a create_graph pass, each recorded as 1.13's PreluBackwardBackward0
+// (inputs g, x, w). With m = !(x > 0) (a constant) and wb the weight broadcast per channel:
+//   dx = g (1 - m + m wb):  d g = gg (1 - m + m wb),  d w = Σ gg g m   (none for x: piecewise linear)
+//   dw = Σ g x m:           d g = ggw x m,            d x = ggw g m
+// (Σ over all but the channel dim). Made of differentiable ops: every order follows.
+struct PreluGrad2 {
+  const Tensor &x, &w;
+  Tensor m;
+  PreluGrad2(const Tensor& x_, const Tensor& w_) : x(x_), w(w_) {
+    m = autograd::below([&] { return gt(x, 0).to(x.dtype()).neg().add(1.0); });
+  }
+  Tensor spread(const Tensor& t) const {  // a weight-shaped tensor against x
+    if (t.numel() == 1) return t.reshape({}).to(x.dtype());
+    std::vector<std::int64_t> shape(std::size_t(x.dim()), 1);
+    shape[1] = t.numel();
+    return t.reshape(shape).to(x.dtype());
+  }
+  Tensor to_weight(const Tensor& t) const {  // Σ over all but the channel dim
+    if (w.numel() == 1) return t.sum().reshape(w.sizes()).to(w.dtype());
+    std::vector<std::int64_t> dims;
+    for (std::int64_t d = 0; d < x.dim(); ++d)
+      if (d != 1) dims.push_back(d);
+    return t.sum(dims).reshape(w.sizes()).to(w.dtype());
+  }
+  Tensor slope(const Tensor& wv) const { return m.mul(spread(wv)).add(m.neg().add(1.0)); }
+};
+
+void prelu_record_grad2(Tensor& dx, Tensor& dw, const Tensor& g, const Tensor& x, const Tensor& w) {
+  if (!autograd::needs_grad({g, x, w})) return;
+  std::initializer_list<autograd::Save> saved{{g, false}, {x, false}, {w, false}};
+  autograd::record(dx, "PreluBackwardBackward0", {g, x, w}, saved, [](const Node& n, const Tensor& gg) {
+    const Tensor g = n.unpack(0), x = n.unpack(1), w = n.unpack(2);
+    const PreluGrad2 p(x, w);
+    return Grads{autograd::wants(n, 0) ? gg.mul(p.slope(w)) : Tensor(), Tensor(),
+                 autograd::wants(n, 2) ? p.to_weight(gg.mul(g).mul(p.m)) : Tensor()};
+  });
+  autograd::record(dw, "PreluBackwardBackward0", {g, x, w}, saved, [](const Node& n, const Tensor& gg) {
+    const Tensor g = n.unpack(0), x = n.unpack(1), w = n.unpack(2);
+    const PreluGrad2 p(x, w);
+    const Tensor G = p.spread(gg);
+    return Grads{autograd::wants(n, 0) ? G.mul(x).mul(p.m) : Tensor(),
+                 autograd::wants(n, 1) ? G.mul(g).mul(p.m) : Tensor(), Tensor()};
+  });
 }
+}  // namespace
 
 Tensor prelu(const Tensor& x, const Tensor& w) {
   if (!autograd::needs_grad({x, w})) return prelu_forward(x, w);
   Tensor out = autograd::below([&] { return prelu_forward(x, w); });
-  autograd::record(out, act::PReLU::grad_fn, {x, w}, {{x, false}, {w, false}}, [](const Node& n, const Tensor& g) {
-    auto [dx, dw] = detail::prelu_backward(n.unpack(0), n.unpack(1), g);
-    return Grads{dx, dw};
-  });
+  autograd::record(
+      out, act::PReLU::grad_fn, {x, w}, {{x, false}, {w, false}}, [](const Node& n, const Tensor& g) {
+        const Tensor x = n.unpack(0), w = n.unpack(1);
+        auto [dx, dw] = autograd::below([&] { return detail::prelu_backward(x, w, g); });
+        if (autograd::is_grad_enabled()) prelu_record_grad2(dx, dw, g, x, w);  // a create_graph pass
+        return Grads{autograd::wants(n, 0) ? dx : Tensor(), autograd::wants(n, 1) ? dw : Tensor()};
+      });
   return out;
 }
 

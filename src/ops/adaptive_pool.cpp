@@ -140,7 +140,8 @@ std::pair<Tensor, Tensor> adaptive_max(const Tensor& input, IntArrayRef output_s
     p.kH = a.oH ? a.H / a.oH + 1 : 1, p.kW = a.oW ? a.W / a.oW + 1 : 1;
     autograd::record(out, "AdaptiveMaxPool2DBackward0", {input}, {{idx, false}},
                      [p, sizes = Dims(input.sizes())](const autograd::Node& n, const Tensor& gy) {
-                       return std::vector<Tensor>{detail::max_pool_backward(p, gy, n.unpack(0), sizes)};
+                       return std::vector<Tensor>{detail::max_pool_grad(
+                           p, gy, n.unpack(0), sizes, "AdaptiveMaxPool2DBackwardBackward0")};
                      });
   }
   return {out, idx};
@@ -204,13 +205,21 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size_in) {
   if (!autograd::needs_grad({input})) return out;
   autograd::record(out, "AdaptiveAvgPool2DBackward0", {input}, {},
                    [a, sizes = Dims(input.sizes())](const autograd::Node&, const Tensor& gy) {
-                     return std::vector<Tensor>{dispatch(gy.dtype(), [&](auto z) -> Tensor {
+                     Tensor dx = dispatch(gy.dtype(), [&](auto z) -> Tensor {
                        using T = decltype(z);
                        if constexpr (std::is_integral_v<T>)
                          throw Error("adaptive_avg_pool2d backward: integer gradient");
                        else
                          return backward<T>(a, gy, sizes);
-                     })};
+                     });
+                     // A create_graph pass: dx is linear in gy and constant in the input; its adjoint
+                     // is the pool itself (1.13's AdaptiveAvgPool2DBackwardBackward0).
+                     if (autograd::is_grad_enabled() && autograd::requires_grad(gy))
+                       autograd::record(dx, "AdaptiveAvgPool2DBackwardBackward0", {gy}, {},
+                                        [o = Dims{a.oH, a.oW}](const autograd::Node&, const Tensor& gg) {
+                                          return std::vector<Tensor>{adaptive_avg_pool2d(gg, o)};
+                                        });
+                     return std::vector<Tensor>{dx};
                    });
   return out;
 }

@@ -219,6 +219,79 @@ Tensor as_compute(const Tensor& t) {
 }
 Tensor as_dtype(const Tensor& t, ScalarType dt) { return t.defined() && t.dtype() != dt ? t.to(dt) : t; }
 
+// The first-order gradients by the raw kernels (no graph): oneDNN for float32 (and bfloat16,
+// computed in float32) unless empty or refused, im2col + GEMM otherwise. x is read for dW only,
+// w for dx only.
+ConvGrads raw_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvGeometry& g, bool nx,
+                       bool nw, bool nb) {
+  const ScalarType dt = gy.dtype();
+  auto gemm = [&](bool need_x, bool need_w, bool need_b) {
+    return on_floating(dt, [&](auto z) {
+      return backward<decltype(z)>(as_compute(gy), as_compute(x), as_compute(w), g, need_x, need_w, need_b);
+    });
+  };
+  std::optional<ConvGrads> r;
+  if (dt != ScalarType::Float64 && g.N > 0 && g.C > 0) {
+    // oneDNN computes db beside dW, from x: without x (the weight needs no grad, so x was not
+    // saved) db is the GEMM path's sum of dy.
+    const bool db_apart = nb && !x.defined();
+    r = dnnl_conv_backward(as_compute(gy), as_compute(x), as_compute(w), g, nx, nw, nb && !db_apart);
+    if (r && db_apart) r->bias = gemm(false, false, true).bias;
+  }
+  if (!r) r = gemm(nx, nw, nb);
+  return {as_dtype(r->input, dt), as_dtype(r->weight, dt), as_dtype(r->bias, dt)};
+}
+
+// In a create_graph pass each gradient is an op of its own, recorded as 1.13's
+// ConvolutionBackwardBackward0. With C(x, w) the convolution, Cx' its adjoint in x (dx = Cx'(dy, w))
+// and Cw' its adjoint in w (dW = Cw'(x, dy)), all three bilinear, the gradients of dx and dW are
+// again C, Cx' and Cw' (<gg, Cx'(dy, w)> = <C(gg, w), dy>, <gg, Cw'(x, dy)> = <C(x, gg), dy>):
+//   dx = Cx'(dy, w):  d dy = C(gg, w),   d w = Cw'(gg, dy)
+//   dW = Cw'(x, dy):  d dy = C(x, gg),   d x = Cx'(dy, gg)
+// so every order is the same three kernels (the first order's fast paths), each recorded again. The
+// first-order values are those of a pass without create_graph (one raw call), then recorded.
+Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& g);
+Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g);
+
+// Record dx = Cx'(gy, w), dW = Cw'(x, gy), db = Σ gy (computed already) as ops of their operands.
+void record_input_grad(Tensor& dx, const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
+  if (!autograd::needs_grad({gy, w})) return;
+  auto node =
+      autograd::record(dx, "ConvolutionBackwardBackward0", {gy, w}, {}, [g](const Node& n, const Tensor& gg) {
+        return std::vector<Tensor>{wants(n, 0) ? detail::convolution(gg, n.unpack(1), Tensor(), g) : Tensor(),
+                                   wants(n, 1) ? conv_weight_grad(gg, n.unpack(0), g) : Tensor()};
+      });
+  autograd::save_if(*node, {{autograd::requires_grad(w), gy}, {autograd::requires_grad(gy), w}});
+}
+void record_weight_grad(Tensor& dw, const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
+  if (!autograd::needs_grad({x, gy})) return;
+  auto node =
+      autograd::record(dw, "ConvolutionBackwardBackward0", {x, gy}, {}, [g](const Node& n, const Tensor& gg) {
+        return std::vector<Tensor>{
+            wants(n, 0) ? conv_input_grad(n.unpack(1), gg, g) : Tensor(),
+            wants(n, 1) ? detail::convolution(n.unpack(0), gg, Tensor(), g) : Tensor()};
+      });
+  autograd::save_if(*node, {{autograd::requires_grad(gy), x}, {autograd::requires_grad(x), gy}});
+}
+void record_bias_grad(Tensor& db, const Tensor& gy) {
+  if (!autograd::needs_grad({gy})) return;
+  autograd::record(db, "ConvolutionBackwardBackward0", {gy}, {},
+                   [sizes = Dims(gy.sizes())](const Node&, const Tensor& gg) {
+                     return std::vector<Tensor>{gg.reshape({1, gg.numel(), 1, 1}).expand(sizes)};
+                   });
+}
+
+Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const ConvGeometry& g) {
+  Tensor dx = autograd::below([&] { return raw_backward(gy, Tensor(), w, g, true, false, false).input; });
+  record_input_grad(dx, gy, w, g);
+  return dx;
+}
+Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& g) {
+  Tensor dw = autograd::below([&] { return raw_backward(gy, x, Tensor(), g, false, true, false).weight; });
+  record_weight_grad(dw, x, gy, g);
+  return dw;
+}
+
 }  // namespace
 
 namespace detail {
@@ -242,15 +315,16 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   if (!autograd::needs_grad({input, weight, bias})) return compute();
   Tensor out = autograd::below(compute);
   auto node = autograd::record(
-      out, "ConvolutionBackward0", {input, weight, bias}, {}, [g, dt, dnnl](const Node& n, const Tensor& gy) {
+      out, "ConvolutionBackward0", {input, weight, bias}, {}, [g](const Node& n, const Tensor& gy) {
         const bool nx = wants(n, 0), nw = wants(n, 1), nb = wants(n, 2);
-        const Tensor x = nw ? as_compute(n.unpack(0)) : Tensor(), w = nx ? as_compute(n.unpack(1)) : Tensor();
-        std::optional<ConvGrads> r;
-        if (dnnl) r = dnnl_conv_backward(as_compute(gy), x, w, g, nx, nw, nb);
-        if (!r)
-          r = on_floating(dt,
-                          [&](auto z) { return backward<decltype(z)>(as_compute(gy), x, w, g, nx, nw, nb); });
-        return std::vector<Tensor>{as_dtype(r->input, dt), as_dtype(r->weight, dt), as_dtype(r->bias, dt)};
+        const Tensor x = n.unpack(0), w = n.unpack(1);
+        ConvGrads r = autograd::below([&] { return raw_backward(gy, x, w, g, nx, nw, nb); });
+        if (autograd::is_grad_enabled()) {  // create_graph: each gradient an op
+          if (nx) record_input_grad(r.input, gy, w, g);
+          if (nw) record_weight_grad(r.weight, x, gy, g);
+          if (nb) record_bias_grad(r.bias, gy);
+        }
+        return std::vector<Tensor>{r.input, r.weight, r.bias};
       });
   // The input is read for dW only, the weight for dx only.
   autograd::save_if(*node,

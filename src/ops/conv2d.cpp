@@ -136,6 +136,21 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
 }
 
 // at::constant_pad_nd(x, {0, right, 0, bottom}) with zeros: [N, C, H, W] -> [N, C, H + bottom, W + right].
+// Its gradient is the crop below, and the crop's the pad (1.13: constant_pad_nd with the negated
+// padding, ConstantPadNdBackward0 at every order).
+Tensor pad_end(const Tensor& x, std::int64_t bottom, std::int64_t right);
+
+Tensor crop_end(const Tensor& x, std::int64_t bottom, std::int64_t right) {
+  const std::int64_t H = x.size(2) - bottom, W = x.size(3) - right;
+  Tensor out = autograd::below([&] { return x.narrow(2, 0, H).narrow(3, 0, W).contiguous(); });
+  if (autograd::needs_grad({x}))
+    autograd::record(out, "ConstantPadNdBackward0", {x}, {},
+                     [bottom, right](const autograd::Node&, const Tensor& g) {
+                       return std::vector<Tensor>{pad_end(g, bottom, right)};
+                     });
+  return out;
+}
+
 Tensor pad_end(const Tensor& x, std::int64_t bottom, std::int64_t right) {
   const std::int64_t H = x.size(2), W = x.size(3);
   Tensor out = autograd::below([&] {
@@ -144,9 +159,13 @@ Tensor pad_end(const Tensor& x, std::int64_t bottom, std::int64_t right) {
     return o;
   });
   if (autograd::needs_grad({x}))
-    autograd::record(out, "ConstantPadNdBackward0", {x}, {}, [H, W](const autograd::Node&, const Tensor& g) {
-      return std::vector<Tensor>{g.narrow(2, 0, H).narrow(3, 0, W)};
-    });
+    autograd::record(out, "ConstantPadNdBackward0", {x}, {},
+                     [bottom, right](const autograd::Node&, const Tensor& g) {
+                       return std::vector<Tensor>{
+                           autograd::is_grad_enabled()
+                               ? crop_end(g, bottom, right)
+                               : g.narrow(2, 0, g.size(2) - bottom).narrow(3, 0, g.size(3) - right)};
+                     });
   return out;
 }
 

@@ -9,10 +9,14 @@
 //   b = (db * mean - ds) * rstd³ * s,  c = -b * mean - db * rstd * s
 //   dx = rstd * dy * γ + b * x + c
 //   dγ = Σ_rows dy (x - mean) rstd,  dβ = Σ_rows dy
+// In a create_graph pass each gradient also records 1.13's NativeLayerNormBackwardBackward0 with
+// its closed-form second derivatives (norm_grad2.cpp).
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "../tensor/parallel.h"
+#include "norm_grad2.h"
 #include "ramp/nn/functional.h"
 #include "ramp/print.h"
 #include "record.h"
@@ -152,17 +156,26 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
                  out.data<T>(), mean, rstd, eps);
   });
   if (!autograd::needs_grad({input, weight, bias})) return out;
+  // rows of [R, K]: statistics [R, 1] over dim 1, the weight [1, K] summed over dim 0
+  auto k = std::make_shared<const detail::NormGrad2>(
+      detail::NormGrad2{"NativeLayerNormBackwardBackward0", Dims(input.sizes()), {r.M, r.N}, {1}, {r.M, 1},
+                        {1, r.N}, {0}, Dims(normalized_shape), input.dtype(), std::move(mean), std::move(rstd), true});
   auto node = autograd::record(
       out, "NativeLayerNormBackward0", {input, weight, bias}, {},
-      [r, shape = Dims(normalized_shape), mean = std::move(mean), rstd = std::move(rstd)](const autograd::Node& n, const Tensor& gy) {
+      [r, shape = Dims(normalized_shape), k](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
-        LnGrads g = dispatch(gy.dtype(), [&](auto z) -> LnGrads {
-          using T = decltype(z);
-          if constexpr (std::is_integral_v<T>)
-            throw Error("layer_norm backward: integer gradient");
-          else
-            return backward<T>(r, shape, gy, n.unpack(0), n.unpack(1), mean, rstd, nx, nw, nb);
+        const Tensor x = n.unpack(0), w = n.unpack(1);
+        LnGrads g = autograd::below([&] {
+          return dispatch(gy.dtype(), [&](auto z) -> LnGrads {
+            using T = decltype(z);
+            if constexpr (std::is_integral_v<T>)
+              throw Error("layer_norm backward: integer gradient");
+            else
+              return backward<T>(r, shape, gy, x, w, k->mean, k->invstd, nx, nw, nb);
+          });
         });
+        // a create_graph pass: the gradients become ops (second derivatives in norm_grad2.cpp)
+        if (autograd::is_grad_enabled()) detail::record_norm_grad2(g.input, g.weight, g.bias, gy, x, w, k);
         return std::vector<Tensor>{g.input, g.weight, g.bias};
       });
   autograd::save_if(*node, {{true, input}, {weight.defined(), weight}});

@@ -166,21 +166,8 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& input, IntArrayRef kernel, IntA
     // Saves the indices only (1.13 also keeps the input, for its shape).
     autograd::record(out, "MaxPool2DWithIndicesBackward0", {input}, {{idx, false}},
                      [p, sizes = Dims(input.sizes())](const autograd::Node& n, const Tensor& gy) {
-                       Tensor dx = detail::max_pool_backward(p, gy, n.unpack(0), sizes);
-                       // A create_graph pass: dx scatters gy to the argmax taps (linear in gy, constant
-                       // in the input); the adjoint gathers from them (1.13's max_pool_double_backward).
-                       if (autograd::is_grad_enabled() && autograd::requires_grad(gy))
-                         autograd::record(dx, "MaxPool2DWithIndicesBackwardBackward0", {gy}, {{n.unpack(0), false}},
-                                          [](const autograd::Node& m, const Tensor& gg) {
-                                            const Tensor idx = m.unpack(0);
-                                            std::vector<std::int64_t> plane(gg.sizes().begin(), gg.sizes().end() - 2),
-                                                taps(idx.sizes().begin(), idx.sizes().end() - 2);
-                                            plane.push_back(-1);
-                                            taps.push_back(-1);
-                                            return std::vector<Tensor>{
-                                                gather(gg.reshape(plane), -1, idx.reshape(taps)).reshape(idx.sizes())};
-                                          });
-                       return std::vector<Tensor>{dx};
+                       return std::vector<Tensor>{detail::max_pool_grad(
+                           p, gy, n.unpack(0), sizes, "MaxPool2DWithIndicesBackwardBackward0")};
                      });
   }
   return {out, idx};

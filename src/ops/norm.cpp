@@ -11,11 +11,15 @@
 //   training:  dx = (dy - sum / n - (x - mean) dotp invstd² / n) invstd w
 //   eval:      dx = dy invstd w
 //   dw = dotp invstd, db = sum.
+// In a create_graph pass each gradient also records 1.13's NativeBatchNormBackwardBackward0 with
+// its closed-form second derivatives (norm_grad2.cpp).
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
+#include "norm_grad2.h"
 #include "ramp/autograd.h"
 #include "ramp/nn/functional.h"
 #include "ramp/print.h"
@@ -253,20 +257,30 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     if constexpr (!std::is_integral_v<T>) affine<T>(s, x.data<T>(), out.data<T>(), alpha, beta);
   });
   if (!autograd::needs_grad({input, weight, bias})) return out;
-  // The batch statistics are kept as numbers in the node; input and weight as saved tensors (an
-  // in-place change to either before backward raises, as in 1.13).
+  // The batch statistics are kept as numbers in the node (k, with what the second derivatives read:
+  // channels of [N, C, S], statistics [1, C, 1] over dims {0, 2}, the weight [1, C, 1] summed over
+  // them); input and weight as saved tensors (an in-place change to either before backward raises,
+  // as in 1.13).
+  auto k = std::make_shared<const detail::NormGrad2>(
+      detail::NormGrad2{"NativeBatchNormBackwardBackward0", Dims(input.sizes()), {s.N, s.C, s.S}, {0, 2}, {1, C, 1},
+                        {1, C, 1}, {0, 2}, {C}, param_dtype, std::move(mean), std::move(invstd), training});
   auto node = autograd::record(
       out, "NativeBatchNormBackward0", {input, weight, bias}, {},
-      [s, mean, invstd, training, param_dtype](const autograd::Node& n, const Tensor& gy) {
+      [s, training, param_dtype, k](const autograd::Node& n, const Tensor& gy) {
         const bool nx = autograd::wants(n, 0), nw = autograd::wants(n, 1), nb = autograd::wants(n, 2);
-        const std::vector<double> w = per_channel(n.unpack(1), s.C, 1.0);
-        BnGrads r = dispatch(gy.dtype(), [&](auto z) -> BnGrads {
-          using T = decltype(z);
-          if constexpr (std::is_integral_v<T>)
-            throw Error("batch_norm backward: integer gradient");
-          else
-            return backward<T>(s, gy, n.unpack(0), mean, invstd, w, training, nx, nw, nb, param_dtype);
+        const Tensor x = n.unpack(0), weight = n.unpack(1);
+        BnGrads r = autograd::below([&] {
+          const std::vector<double> w = per_channel(weight, s.C, 1.0);
+          return dispatch(gy.dtype(), [&](auto z) -> BnGrads {
+            using T = decltype(z);
+            if constexpr (std::is_integral_v<T>)
+              throw Error("batch_norm backward: integer gradient");
+            else
+              return backward<T>(s, gy, x, k->mean, k->invstd, w, training, nx, nw, nb, param_dtype);
+          });
         });
+        // a create_graph pass: the gradients become ops (second derivatives in norm_grad2.cpp)
+        if (autograd::is_grad_enabled()) detail::record_norm_grad2(r.input, r.weight, r.bias, gy, x, weight, k);
         return std::vector<Tensor>{r.input, r.weight, r.bias};
       });
   autograd::save_if(*node, {{true, input}, {weight.defined(), weight}});

@@ -4,6 +4,9 @@
 
 #include <string_view>
 
+#include "../autograd/function.h"
+#include "ramp/indexing.h"
+
 namespace ramp::detail {
 namespace {
 
@@ -98,6 +101,21 @@ Tensor max_pool_backward(const PoolGeometry& p, const Tensor& gy, const Tensor& 
       });
     }
   });
+  return dx;
+}
+
+Tensor max_pool_grad(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes,
+                     std::string_view grad2_name) {
+  Tensor dx = max_pool_backward(p, gy, indices, in_sizes);
+  if (autograd::is_grad_enabled() && autograd::requires_grad(gy))
+    autograd::record(dx, grad2_name, {gy}, {{indices, false}}, [](const autograd::Node& m, const Tensor& gg) {
+      const Tensor idx = m.unpack(0);
+      std::vector<std::int64_t> plane(gg.sizes().begin(), gg.sizes().end() - 2),
+          taps(idx.sizes().begin(), idx.sizes().end() - 2);
+      plane.push_back(-1);
+      taps.push_back(-1);
+      return std::vector<Tensor>{gather(gg.reshape(plane), -1, idx.reshape(taps)).reshape(idx.sizes())};
+    });
   return dx;
 }
 

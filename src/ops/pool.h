@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string_view>
 #include <type_traits>
 
 #include "../tensor/parallel.h"
@@ -33,6 +34,11 @@ void check_pool_dtype(const char* op, ScalarType t);
 // The gradient of a max pool (max_pool2d, adaptive_max_pool2d): dx[plane, indices[o]] += dy[o] over
 // each plane's outputs (indices flat within the plane), in the input's sizes.
 Tensor max_pool_backward(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes);
+// max_pool_backward as a node's formula: in a create_graph pass dx is also recorded as grad2_name
+// (linear in gy, constant in the input: its adjoint gathers gg at the indices, 1.13's
+// max_pool_double_backward).
+Tensor max_pool_grad(const PoolGeometry& p, const Tensor& gy, const Tensor& indices, IntArrayRef in_sizes,
+                     std::string_view grad2_name);
 
 // Runs f(plane_begin, plane_end) over threads, splitting above ~32K elements of work per thread.
 template <class F>

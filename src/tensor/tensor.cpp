@@ -457,8 +457,10 @@ Tensor Tensor::squeeze(std::int64_t d) const {
       st.erase(std::size_t(d));
     }
   }
+  // 1.13's unsqueeze_to: the gradient is unsqueezed back (UnsqueezeBackward0 in a create_graph pass)
+  const bool removed = sz.size() < sizes().size();
   return autograd::view_op(*this, "SqueezeBackward1", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
-                           reshape_to(sizes()));
+                           [d, removed](const Tensor& g) { return removed ? g.unsqueeze(d) : g; });
 }
 Tensor Tensor::unsqueeze(std::int64_t d) const {
   d = wrap_dim(d, dim() + 1);
@@ -466,8 +468,9 @@ Tensor Tensor::unsqueeze(std::int64_t d) const {
   std::int64_t s = std::size_t(d) < std::size_t(dim()) ? sizes()[std::size_t(d)] * strides()[std::size_t(d)] : 1;
   sz.insert(std::size_t(d), 1);
   st.insert(std::size_t(d), s);
+  // 1.13: the gradient squeezed at d (SqueezeBackward1 in a create_graph pass)
   return autograd::view_op(*this, "UnsqueezeBackward0", [&] { return make(storage(), sz, st, storage_offset(), dtype()); },
-                           reshape_to(sizes()));
+                           [d](const Tensor& g) { return g.squeeze(d); });
 }
 
 // ---- copies ----

@@ -12,6 +12,8 @@
 #include "ramp/nn/functional.h"
 #include "ramp/nn/loss.h"
 #include "ramp/ops.h"
+#include "ramp/print.h"
+#include "ramp/shape.h"
 
 namespace ramp {
 namespace {
@@ -148,26 +150,186 @@ TEST(DoubleBackward, BackwardCreateGraphKeepsGradsGraph) {
 }
 
 TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
-  const Tensor x = randn({1, 1, 4, 4}, ScalarType::Float64).requires_grad_();
-  const Tensor w = randn({1, 1, 3, 3}, ScalarType::Float64).requires_grad_();
-  try {
-    autograd::grad({pow(conv2d(x, w), 2.0).sum()}, {x}, {}, {}, true);
-    FAIL() << "conv2d's backward should refuse under create_graph";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("double backward through ConvolutionBackward0 is not supported"),
-              std::string::npos)
-        << e.what();
-  }
-  try {
-    autograd::grad({pow(prelu(x, from_vector({0.25}, {1}, ScalarType::Float64)), 2.0).sum()}, {x}, {}, {}, true);
-    FAIL() << "prelu's backward should refuse under create_graph";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("double backward through PreluBackward0 is not supported"),
-              std::string::npos)
-        << e.what();
-  }
+  manual_seed(3);
+  const Tensor x = randn({2, 4}, ScalarType::Float64).requires_grad_();
+  auto refuses = [&](const std::function<Tensor()>& loss, const std::string& node, bool third) {
+    try {
+      const Tensor g = autograd::grad({loss()}, {x}, {}, {}, true)[0];
+      if (third) autograd::grad({g.mul(g).sum()}, {x}, {}, {}, true);
+      FAIL() << node << " should refuse under create_graph";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("double backward through " + node + " is not supported"),
+                std::string::npos)
+          << e.what();
+    }
+  };
+  refuses([&] { return var(x); }, "VarBackward0", false);
+  // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
+  refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
+          "NativeBatchNormBackwardBackward0", true);
+  refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
-  EXPECT_FALSE(autograd::grad({conv2d(x, w).sum()}, {x})[0].requires_grad());
+  EXPECT_FALSE(autograd::grad({var(x)}, {x})[0].requires_grad());
+}
+
+// ---- the layers: gradgradcheck (finite differences of the first derivatives) and 1.13's names ----
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+std::vector<Tensor> leaves(const std::vector<Dims>& shapes, std::uint64_t seed) {
+  manual_seed(seed);
+  std::vector<Tensor> out;
+  for (const Dims& s : shapes) out.push_back(rand(s, ScalarType::Float64).mul(2.0).sub(1.0).requires_grad_());
+  return out;
+}
+
+// The grad_fn names of the first derivatives of sum(f^2) (create_graph): the gradient reaching
+// f's inputs is f's first-derivative node.
+std::vector<std::string> grad2_names(const Fn& f, const std::vector<Tensor>& in) {
+  std::vector<std::string> names;
+  for (const Tensor& g : autograd::grad({pow(f(in), 2.0).sum()}, in, {}, {}, true))
+    names.push_back(g.grad_fn() ? std::string(g.grad_fn()->name()) : "");
+  return names;
+}
+
+TEST(DoubleBackward, Conv2dGradgradcheck) {
+  struct Case {
+    Dims x, w;
+    bool bias;
+    Dims stride, padding, dilation;
+    std::int64_t groups;
+  };
+  for (const Case& c : {Case{{2, 2, 5, 4}, {3, 2, 3, 2}, true, {1}, {0}, {1}, 1},
+                        Case{{1, 2, 7, 6}, {2, 2, 2, 3}, true, {2}, {1}, {2}, 1},
+                        Case{{2, 4, 5, 6}, {4, 2, 3, 2}, false, {1, 2}, {2, 0}, {1}, 2},
+                        Case{{1, 3, 4, 4}, {2, 3, 1, 1}, true, {1}, {0}, {1}, 1}}) {
+    std::vector<Dims> shapes{c.x, c.w};
+    if (c.bias) shapes.push_back({c.w[0]});
+    const auto in = leaves(shapes, 21);
+    const Fn f = [&](const std::vector<Tensor>& t) {
+      const Tensor y =
+          conv2d(t[0], t[1], c.bias ? t[2] : Tensor(), c.stride, c.padding, c.dilation, c.groups);
+      return pow(y, 3.0);
+    };
+    EXPECT_TRUE(autograd::gradgradcheck(f, in)) << shape_str(c.w);
+    const Fn plain = [&](const std::vector<Tensor>& t) {
+      return conv2d(t[0], t[1], c.bias ? t[2] : Tensor(), c.stride, c.padding, c.dilation, c.groups);
+    };
+    for (const auto& name : grad2_names(plain, in)) EXPECT_EQ(name, "ConvolutionBackwardBackward0");
+  }
+  // padding="same" with an even kernel pads the end: its gradient is a crop, 1.13's ConstantPadNdBackward0
+  const auto in = leaves({{1, 2, 5, 5}, {2, 2, 2, 3}}, 22);
+  const Fn same = [](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], {}, {1}, "same"); };
+  EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(same(t), 3.0); }, in));
+  EXPECT_EQ(grad2_names(same, in),
+            (std::vector<std::string>{"ConstantPadNdBackward0", "ConvolutionBackwardBackward0"}));
+}
+
+TEST(DoubleBackward, Conv2dHessianVectorProductIsBilinear) {
+  // f = <v, conv(x, w)>: d/dx f = Cx'(v, w) is linear in w, so d/dw <u, d/dx f> = Cw'(u, v), and
+  // <d/dw <u, Cx'(v, w)>, w> = <u, Cx'(v, w)> (Euler's theorem for a function linear in w).
+  const auto in = leaves({{2, 3, 6, 5}, {4, 3, 3, 2}}, 23);
+  const Tensor v = rand({2, 4, 3, 3}, ScalarType::Float64), u = rand({2, 3, 6, 5}, ScalarType::Float64);
+  const Tensor gx =
+      autograd::grad({conv2d(in[0], in[1], {}, {2}, {1}).mul(v).sum()}, {in[0]}, {}, {}, true)[0];
+  const Tensor lhs = gx.mul(u).sum();
+  const Tensor hw = autograd::grad({lhs}, {in[1]})[0];
+  EXPECT_NEAR(hw.mul(in[1].detach()).sum().item<double>(), lhs.item<double>(),
+              1e-12 * std::fabs(lhs.item<double>()));
+}
+
+TEST(DoubleBackward, BatchNormGradgradcheck) {
+  const Tensor rm = from_vector({0.1, -0.2, 0.3}, {3}, ScalarType::Float64),
+               rv = from_vector({0.5, 1.2, 0.8}, {3}, ScalarType::Float64);
+  for (bool training : {true, false})
+    for (const Dims& shape : {Dims{4, 3, 2, 3}, Dims{5, 3}, Dims{3, 3, 4}}) {
+      const auto in = leaves({shape, {3}, {3}}, 31);
+      const Fn f = [&](const std::vector<Tensor>& t) {
+        const Tensor y = batch_norm(t[0], rm.clone(), rv.clone(), t[1], t[2], training);
+        return pow(y, 3.0).add(tanh(y).mul(t[0]));
+      };
+      EXPECT_TRUE(autograd::gradgradcheck(f, in)) << training << shape_str(shape);
+      const Fn plain = [&](const std::vector<Tensor>& t) {
+        return batch_norm(t[0], rm.clone(), rv.clone(), t[1], t[2], training);
+      };
+      for (const auto& name : grad2_names(plain, in)) EXPECT_EQ(name, "NativeBatchNormBackwardBackward0");
+    }
+  // without affine parameters
+  const auto in = leaves({{4, 2, 3}}, 32);
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const std::vector<Tensor>& t) { return pow(batch_norm(t[0], {}, {}, {}, {}, true), 3.0); }, in));
+}
+
+TEST(DoubleBackward, LayerNormGradgradcheck) {
+  const auto in = leaves({{3, 2, 4}, {2, 4}, {2, 4}}, 41);
+  const Fn f = [](const std::vector<Tensor>& t) {
+    const Tensor y = layer_norm(t[0], {2, 4}, t[1], t[2]);
+    return pow(y, 3.0).add(tanh(y).mul(t[0]));
+  };
+  EXPECT_TRUE(autograd::gradgradcheck(f, in));
+  const Fn plain = [](const std::vector<Tensor>& t) { return layer_norm(t[0], {2, 4}, t[1], t[2]); };
+  for (const auto& name : grad2_names(plain, in)) EXPECT_EQ(name, "NativeLayerNormBackwardBackward0");
+}
+
+TEST(DoubleBackward, AdaptivePoolsGradgradcheck) {
+  const auto in = leaves({{2, 2, 7, 5}}, 51);
+  const Fn avg = [](const std::vector<Tensor>& t) {
+    return pow(adaptive_avg_pool2d(tanh(t[0]), {3, 2}), 3.0);
+  };
+  EXPECT_TRUE(autograd::gradgradcheck(avg, in));
+  // distinct values a grid apart: an eps step never moves a bin's argmax
+  const Tensor x =
+      arange(0.0, 70.0, 1.0, ScalarType::Float64).mul(0.05).reshape({2, 1, 7, 5}).requires_grad_();
+  const Fn mx = [](const std::vector<Tensor>& t) {
+    return pow(adaptive_max_pool2d(t[0].mul(t[0]), {3, 2}), 3.0);
+  };
+  EXPECT_TRUE(autograd::gradgradcheck(mx, {x}));
+  EXPECT_EQ(grad2_names(
+                [](const std::vector<Tensor>& t) {
+                  return adaptive_avg_pool2d(t[0], {3, 2});
+                },
+                in)[0],
+            "AdaptiveAvgPool2DBackwardBackward0");
+  EXPECT_EQ(grad2_names(
+                [](const std::vector<Tensor>& t) {
+                  return adaptive_max_pool2d(t[0], {3, 2});
+                },
+                in)[0],
+            "AdaptiveMaxPool2DBackwardBackward0");
+}
+
+TEST(DoubleBackward, BinaryCrossEntropyGradgradcheck) {
+  const auto in = leaves({{3, 4}, {3, 4}}, 61);
+  const Tensor w = from_vector({0.5, 1.0, 1.5, 2.0}, {4}, ScalarType::Float64);
+  for (const std::string red : {"mean", "sum", "none"}) {
+    const Fn bce = [&](const std::vector<Tensor>& t) {
+      return binary_cross_entropy(t[0].mul(0.4).add(0.5), t[1].mul(0.5).add(0.5),
+                                  {.weight = w, .reduction = red});
+    };
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(bce(t), 2.0); }, in))
+        << red;
+    const Fn logits = [&](const std::vector<Tensor>& t) {
+      return binary_cross_entropy_with_logits(t[0].mul(3.0), t[1].mul(0.5).add(0.5),
+                                              {.weight = w, .reduction = red, .pos_weight = flip(w, {0})});
+    };
+    EXPECT_TRUE(
+        autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(logits(t), 2.0); }, in))
+        << red;
+  }
+  // the input's first derivative node, as 1.13
+  const Tensor p = from_vector({0.2, 0.7, 0.45}, {3}, ScalarType::Float64).requires_grad_();
+  const Tensor g = autograd::grad({binary_cross_entropy(p, p.detach().mul(0.5))}, {p}, {}, {}, true)[0];
+  EXPECT_EQ(g.grad_fn()->name(), "BinaryCrossEntropyBackwardBackward0");
+}
+
+TEST(DoubleBackward, PreluGradgradcheck) {
+  for (std::int64_t channels : {3, 1}) {
+    auto in = leaves({{2, 3, 4}, {channels}}, 71);
+    in[0] = in[0].detach().add(sign(in[0].detach()).mul(0.1)).requires_grad_();  // away from the kink
+    const Fn f = [](const std::vector<Tensor>& t) { return pow(prelu(t[0], t[1]), 3.0); };
+    EXPECT_TRUE(autograd::gradgradcheck(f, in)) << channels;
+    const Fn plain = [](const std::vector<Tensor>& t) { return prelu(t[0], t[1]); };
+    for (const auto& name : grad2_names(plain, in)) EXPECT_EQ(name, "PreluBackwardBackward0");
+  }
 }
 
 TEST(DoubleBackward, GradgradcheckCatchesAWrongCurvature) {
