@@ -121,15 +121,16 @@ print(root_table("kDRootTanh", "double", grad_tanh, 26, float))
 print("\n}  // namespace ramp::kernels::gelu_tables")
 
 
-# float32's fast core for |x| <= 13 (FMA targets): G = R / (s a R + P), fitted by
+# float32's fast core for |x| <= 13 (FMA targets): H = R / (a R + P), fitted by
 # tools/fit_gelu_rational.py (see there for the form and its error).
 import fit_gelu_rational as fr  # noqa: E402
 
 c, model = fr.coefficients()
+cc = float(np.float32(float(mp.log(mp.sqrt(2 * mp.pi)) - mp.log(2))))
 print("\nnamespace ramp::kernels::gelu_tables {\n")
-print(f"// G(a) = R / (s a R + P) on 0 <= a <= {fr.A:g}, s = sqrt(2 pi) as float, relative error {model:.2g}")
-print(f"// before float evaluation: P = p0 + ... + p{fr.M} a^{fr.M}, R = 1 + r1 a + ... + r{fr.N} a^{fr.N}.")
-print(f"inline constexpr float kFCoreA = {fr.A:.1f}f, kFCoreS = {fr.S!r}f;")
+print(f"// H(a) = sqrt(2 pi) Phi(-a) exp(a^2 / 2) = R / (a R + P) on 0 <= a <= {fr.A:g}, relative error {model:.2g}")
+print(f"// before float evaluation: P = p0 + ... + p{fr.M} a^{fr.M}, R = r0 + ... + r{fr.N} a^{fr.N}; C = ln(sqrt(2 pi) / 2).")
+print(f"inline constexpr float kFCoreA = {fr.A:.1f}f, kFCoreC = {cc!r}f;")
 print(f"inline constexpr float kFCoreP[{fr.M + 1}] = {{" + ", ".join("%.9ef" % v for v in c[: fr.M + 1]) + "};")
-print(f"inline constexpr float kFCoreR[{fr.N + 1}] = {{1.0f, " + ", ".join("%.9ef" % v for v in c[fr.M + 1:]) + "};")
+print(f"inline constexpr float kFCoreR[{fr.N + 1}] = {{" + ", ".join("%.9ef" % v for v in [fr.R0] + list(c[fr.M + 1:])) + "};")
 print("\n}  // namespace ramp::kernels::gelu_tables")

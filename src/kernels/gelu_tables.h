@@ -58,10 +58,10 @@ inline constexpr double kDRootTanh[29] = {-7.52461422071016295e-01, 3.6355605092
 
 namespace ramp::kernels::gelu_tables {
 
-// G(a) = R / (s a R + P) on 0 <= a <= 13, s = sqrt(2 pi) as float, relative error 1.6e-09
-// before float evaluation: P = p0 + ... + p4 a^4, R = 1 + r1 a + ... + r5 a^5.
-inline constexpr float kFCoreA = 13.0f, kFCoreS = 2.5066282749176025f;
-inline constexpr float kFCoreP[5] = {2.000000000e+00f, 1.252228141e+00f, 4.121694863e-01f, 7.369116694e-02f, 6.126930937e-03f};
-inline constexpr float kFCoreR[6] = {1.0f, 1.081543684e+00f, 5.620313287e-01f, 1.690280735e-01f, 2.941227518e-02f, 2.444007201e-03f};
+// H(a) = sqrt(2 pi) Phi(-a) exp(a^2 / 2) = R / (a R + P) on 0 <= a <= 13, relative error 2.9e-09
+// before float evaluation: P = p0 + ... + p4 a^4, R = r0 + ... + r5 a^5; C = ln(sqrt(2 pi) / 2).
+inline constexpr float kFCoreA = 13.0f, kFCoreC = 0.2257913500070572f;
+inline constexpr float kFCoreP[5] = {1.439336777e+00f, 9.011474252e-01f, 2.966064513e-01f, 5.302860215e-02f, 4.408908077e-03f};
+inline constexpr float kFCoreR[6] = {1.803941131e+00f, 1.950989008e+00f, 1.013823986e+00f, 3.048964739e-01f, 5.305344239e-02f, 4.408393521e-03f};
 
 }  // namespace ramp::kernels::gelu_tables
