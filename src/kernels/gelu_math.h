@@ -134,48 +134,51 @@ template <class D> struct GeluMath {
   // (the Mills ratio; R, P from tools/fit_gelu_rational.py: R's rounding cancels between R and D
   // but for P's share of D, and a R + P is one FMA). 1 / s rides in exp's argument:
   // exp(-a^2/2) / s = 2^(n-1) (1 + u), 1 + u = exp(r), r = -a^2/2 - C - n ln 2, C = ln(s / 2),
-  // a^2 = h + l exactly, n picked from h + 2C (its rounding only moves n), -h/2 - n ln2_hi exact.
+  // a^2 = h + l exactly, n picked from h + 2C (its rounding only moves n), h + 2 n ln2_hi exact.
   // exp(-a^2/2) stays normal up to a = 13.2, so 2^(n-1) is a shifted exponent field, as in
   // VecMath::exp_short. Lanes outside (|x| > 13, inf, NaN) come from the tables, selected, so a
   // lane's bits never depend on its neighbours. Measured <= ~3 ulp (docs/benchmarks.md).
   static constexpr bool kCore = kF && kFma;
   struct Core {
-    V a, scale, u, r, den;  // Phi(-a) = scale (1 + u) r / den, scale = 2^(n-1)
+    V a, u, r, den;  // Phi(-a) = (1 + u) 2^(n-1) r / den
+    hn::Vec<DI> e;   // (n - 1) << 23: added to a float's bits, scales it by 2^(n-1) (normal results)
+    V scaled(V v) const { return hn::BitCast(D(), hn::Add(hn::BitCast(DI(), v), e)); }
   };
   Core core(V x) const {
     namespace gt = ramp::kernels::gelu_tables;
     const V a = hn::Abs(x);
     const V h = hn::Mul(a, a), l = hn::MulSub(a, a, h);
-    const V magic = set(0x1.8p23 + 126);  // t's low bits hold n + 126: the exponent field of 2^(n-1)
+    // t's low bits hold n - 1 (mod 2^9): shifted into the exponent field and added to R's bits,
+    // they scale R by 2^(n-1) exactly (an integer add, off the multipliers).
+    const V magic = set(0x1.8p23 - 1);
     const V t = hn::MulAdd(hn::Add(h, set(2 * gt::kFCoreC)), set(-0.5 * 1.4426950408889634), magic);
     const V n = hn::Sub(t, magic);
-    const V r1 = hn::NegMulAdd(n, set(0.693359375), hn::Mul(h, set(-0.5)));
-    const V lo = hn::MulAdd(l, set(-0.5), hn::NegMulAdd(n, set(-2.12194440e-4), set(-gt::kFCoreC)));
-    const V r = hn::Add(r1, lo);
+    const V r2h = hn::MulAdd(n, set(2 * 0.693359375), h);  // exact: -2 (r's leading part)
+    const V clo = hn::NegMulAdd(n, set(-2.12194440e-4), set(-gt::kFCoreC));
+    const V r = hn::MulAdd(r2h, set(-0.5), hn::MulAdd(l, set(-0.5), clo));  // one rounding of note
     // exp(r) = 1 + r + r^2 q(r): the minimax q of VecMath::exp_short (tools/fit_exp_poly.py),
-    // by Estrin's scheme (a shorter chain: the core is latency-bound, one vector at a time).
+    // by Estrin's scheme (a shorter chain).
     const V r2 = hn::Mul(r, r);
     const V q01 = hn::MulAdd(set(0.1666651964187622), r, set(0.4999999403953552));
     const V q23 = hn::MulAdd(set(0.008368914015591145), r, set(0.04166840761899948));
     const V q = hn::MulAdd(hn::MulAdd(set(0.0013814190169796348), r2, q23), r2, q01);
     const V u = hn::MulAdd(r2, q, r);
-    const V scale = hn::BitCast(d, hn::ShiftLeft<kMant>(hn::BitCast(DI(), t)));
     V rr = set(gt::kFCoreR[5]), pp = set(gt::kFCoreP[4]);
     for (int k = 4; k >= 0; --k) rr = hn::MulAdd(rr, a, set(gt::kFCoreR[k]));
     for (int k = 3; k >= 0; --k) pp = hn::MulAdd(pp, a, set(gt::kFCoreP[k]));
-    return {a, scale, u, rr, hn::MulAdd(a, rr, pp)};
+    return {a, u, rr, hn::MulAdd(a, rr, pp), hn::ShiftLeft<kMant>(hn::BitCast(DI(), t))};
   }
   auto core_in(V x) const { return hn::Le(hn::Abs(x), set(ramp::kernels::gelu_tables::kFCoreA)); }
 
   // x Phi(x)
   V gelu_erf(V x) const {
     if constexpr (kCore) {
-      // x Phi(-a) = E D x / D, x (1 - Phi(-a)) = (D - E D) x / D with E D = scale (1 + u) R by one
-      // FMA; x / D runs beside exp (it needs only a), shortening the chain.
+      // x Phi(-a) = ED (x / D) and x (1 - Phi(-a)) = x - ED (x / D), ED = (1 + u) 2^(n-1) R by one
+      // FMA; x / D runs beside exp (it needs only a), shortening the chain. -0.0 takes the first.
       const Core c = core(x);
-      const V sr = hn::Mul(c.scale, c.r);
-      const V ed = hn::MulAdd(c.u, sr, sr);
-      const V fast = hn::Mul(hn::IfThenElse(hn::Lt(x, hn::Zero(d)), ed, hn::Sub(c.den, ed)), hn::Div(x, c.den));
+      const V sr = c.scaled(c.r);
+      const V ed = hn::MulAdd(c.u, sr, sr), xd = hn::Div(x, c.den);
+      const V fast = hn::IfNegativeThenElse(x, hn::Mul(ed, xd), hn::NegMulAdd(ed, xd, x));
       const auto in = core_in(x);
       if (HWY_LIKELY(hn::AllTrue(d, in))) return fast;
       return hn::IfThenElse(in, fast, gelu_erf_tables(x));
@@ -205,11 +208,12 @@ template <class D> struct GeluMath {
   V gelu_erf_grad(V x) const {
     V g;
     if constexpr (kCore) {
-      // E (G - a / s) = (E / s) (H - a) = scale (1 + u) (R - a D) / D
+      // E (G - a / s) = (E / s) (H - a) = 2^(n-1) (1 + u) (R - a D) / D (R - a D is 0 only at
+      // x0, inside near_zero's interval, so its scaling by the exponent field stays exact)
       const Core c = core(x);
-      const V st = hn::Mul(c.scale, hn::NegMulAdd(c.a, c.den, c.r));
+      const V st = c.scaled(hn::NegMulAdd(c.a, c.den, c.r));
       const V ed = hn::Div(hn::MulAdd(c.u, st, st), c.den);
-      g = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), ed, hn::Sub(set(1), ed));
+      g = hn::IfNegativeThenElse(x, ed, hn::Sub(set(1), ed));  // -0.0: 0.5 either way
       const auto in = core_in(x);
       if (HWY_UNLIKELY(!hn::AllTrue(d, in))) g = hn::IfThenElse(in, g, grad_tables(x));
     } else {
