@@ -198,6 +198,9 @@ def test_gelu_float32_dense():
         e = ulps(got[k].astype(np.float64), w, "float32")
         i = int(np.argmax(e))
         assert e[i] <= 4, f"{('forward', 'backward')[k]} [{ISA}]: {e[i]:.3g} ulp at x={float(x[i])!r}"
+        # A coefficient a digit off moves the whole band, not just its worst point (measured mean
+        # 0.19 / 0.15 ulp forward / backward on AVX2).
+        assert e.mean() <= 0.4, f"{('forward', 'backward')[k]} [{ISA}]: mean {e.mean():.3g} ulp"
 
 
 @pytest.mark.parametrize("odd", [13.5, -13.5, 20.0, -30.0, float("nan"), float("inf"), float("-inf")])
