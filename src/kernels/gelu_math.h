@@ -10,7 +10,8 @@
 //   x < 0: x Phi(-a),  x >= 0: x (1 - Phi(-a))                     (no cancellation either side)
 //   gelu'(x) = Phi(x) + x phi(x) = x < 0 ? E (G - a / sqrt(2 pi)) : 1 - E (G - a / sqrt(2 pi))
 // exp is kept scaled by 2^kS until the last multiplication, so outputs that are subnormal round
-// once. The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
+// once. That is "the tables"; float lanes with |x| <= 13 on FMA targets take a cheaper core with
+// a rational G and no scaling (GeluMath::core below), the tables only for the lanes past it. The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
 // rounding would cost |2u| ulp far left) and sigmoid as e / (1 + e) or 1 / (1 + e), e = exp(-|2u|).
 #pragma once
 
@@ -137,7 +138,7 @@ template <class D> struct GeluMath {
   // a^2 = h + l exactly, n picked from h + 2C (its rounding only moves n), h + 2 n ln2_hi exact.
   // exp(-a^2/2) stays normal up to a = 13.2, so 2^(n-1) is a shifted exponent field, as in
   // VecMath::exp_short. Lanes outside (|x| > 13, inf, NaN) come from the tables, selected, so a
-  // lane's bits never depend on its neighbours. Measured <= ~3 ulp (docs/benchmarks.md).
+  // lane's bits never depend on its neighbours. Measured <= 3.2 ulp (docs/benchmarks.md).
   static constexpr bool kCore = kF && kFma;
   struct Core {
     V a, u, r, den;  // Phi(-a) = (1 + u) 2^(n-1) r / den
