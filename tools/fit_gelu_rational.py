@@ -9,14 +9,14 @@ kernel's exp) on 0 <= a <= 13 as
 of R and P hardly reach H: R's appears in both numerator and denominator (cancelling but for the
 share P / (a R + P), 0.34 at a = 1, 0.09 at a = 3) and P's is damped by that share too, and a R + P
 is one FMA with no rounded product. (The plain N / D of degrees 4 and 5 fits as well but its two
-Horner chains add up to 4.7 x 2^-24.) Every
-coefficient comes out positive, so Horner's rule in float on a >= 0 adds no cancellation.
+Horner chains add up to 4.7 x 2^-24.) Every coefficient comes out positive, so Horner's rule in float on a >= 0 adds no cancellation.
 Minimizes the largest relative error of H (Loeb's linearization, Lawson's reweighting, on Chebyshev
 nodes; mpmath for the exact H), then rounds the coefficients to float one at a time, refitting the
 rest after each (so the rounding is absorbed). Prints the coefficients, the model's error (as
-float) and the error of the float32 evaluation (Horner with FMA, then s a R + P by FMA and one
-division) on a fine grid. R0 puts R and a R + P high in their binades near a = 0, where nothing
-damps their rounding.
+float) and the error of the float32 evaluation (Horner with FMA, then a R + P by FMA and one
+division) on a fine grid. R0 is a float whose product with 1 / H(0) = sqrt(2 / pi) is within
+1e-7 float ulp of a float, so p0 = R0 / H(0) rounds to almost nothing (with r0 = 1 the last
+rounded coefficient left 2.8e-8 at a = 0).
 
     /usr/bin/python3 tools/fit_gelu_rational.py
 """
@@ -83,7 +83,7 @@ def coefficients():
     a, g, gk = nodes()
     fixed = {}
     c = fit(a, g, gk, fixed)
-    # Round the highest terms first (their rounding moves G most at large a), refit the rest.
+    # Round the highest terms first (their rounding moves H most at large a), refit the rest.
     order = sorted(range(M + 1 + N), key=lambda k: -(k if k <= M else k - M))
     for k in order:
         fixed[k] = float(np.float32(c[k]))

@@ -11,7 +11,8 @@
 //   gelu'(x) = Phi(x) + x phi(x) = x < 0 ? E (G - a / sqrt(2 pi)) : 1 - E (G - a / sqrt(2 pi))
 // exp is kept scaled by 2^kS until the last multiplication, so outputs that are subnormal round
 // once. That is "the tables"; float lanes with |x| <= 13 on FMA targets take a cheaper core with
-// a rational G and no scaling (GeluMath::core below), the tables only for the lanes past it. The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
+// a rational G and no scaling (GeluMath::core below), the tables only for the lanes past it.
+// The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
 // rounding would cost |2u| ulp far left) and sigmoid as e / (1 + e) or 1 / (1 + e), e = exp(-|2u|).
 #pragma once
 
