@@ -5,7 +5,8 @@ multiply by an exactly-argued exp(-a^2 / 2). Interval i is picked from the bits 
 and top mantissa bit): a + 1 in [2^e (1 + m/2), 2^e (1 + (m+1)/2)), i = 2e + m. On each interval
 G(a) = c0 + s (c1 + s (c2 + ...)), s = a - mid, rows: c0, c0lo, c1 .. c_deg, mid; c0 kept as two numbers (c0 + c0lo) so the
 leading term adds no rounding. Chebyshev interpolation at 45 digits (mpmath), 1% margin each side.
-Run: /usr/bin/python3 tools/gen_gelu_tables.py > src/kernels/gelu_tables.h"""
+Also writes the fast core's rational function (tools/fit_gelu_rational.py).
+Run: cd tools && /usr/bin/python3 gen_gelu_tables.py > ../src/kernels/gelu_tables.h"""
 import mpmath as mp
 import numpy as np
 
@@ -117,4 +118,19 @@ print(root_table("kFRootErf", "float", grad_erf, 13, f32))
 print(root_table("kFRootTanh", "float", grad_tanh, 13, f32))
 print(root_table("kDRootErf", "double", grad_erf, 26, float))
 print(root_table("kDRootTanh", "double", grad_tanh, 26, float))
+print("\n}  // namespace ramp::kernels::gelu_tables")
+
+
+# float32's fast core for |x| <= 13 (FMA targets): H = R / (a R + P), fitted by
+# tools/fit_gelu_rational.py (see there for the form and its error).
+import fit_gelu_rational as fr  # noqa: E402
+
+c, model = fr.coefficients()
+cc = float(np.float32(float(mp.log(mp.sqrt(2 * mp.pi)) - mp.log(2))))
+print("\nnamespace ramp::kernels::gelu_tables {\n")
+print(f"// H(a) = sqrt(2 pi) Phi(-a) exp(a^2 / 2) = R / (a R + P) on 0 <= a <= {fr.A:g}, relative error {model:.2g}")
+print(f"// before float evaluation: P = p0 + ... + p{fr.M} a^{fr.M}, R = r0 + ... + r{fr.N} a^{fr.N}; C = ln(sqrt(2 pi) / 2).")
+print(f"inline constexpr float kFCoreA = {fr.A:.1f}f, kFCoreC = {cc!r}f;")
+print(f"inline constexpr float kFCoreP[{fr.M + 1}] = {{" + ", ".join("%.9ef" % v for v in c[: fr.M + 1]) + "};")
+print(f"inline constexpr float kFCoreR[{fr.N + 1}] = {{" + ", ".join("%.9ef" % v for v in [fr.R0] + list(c[fr.M + 1:])) + "};")
 print("\n}  // namespace ramp::kernels::gelu_tables")

@@ -254,6 +254,14 @@ __attribute__((flatten)) void unary(const void* xv, void* yv, std::int64_t n, co
   } else if (kUnroll) {
     block([&](auto v, E* at) { L::store(v, d, at); });
   }
+  if constexpr (!kUnroll) {  // two vectors in flight (1.09x on 1M float32 gelu, Zen 3)
+    for (; i + 2 * N <= n; i += 2 * N) {
+      auto v0 = L::load(d, x + i), v1 = L::load(d, x + i + N);
+      auto y0 = A::forward(m, v0, p), y1 = A::forward(m, v1, p);
+      L::store(y0, d, y + i);
+      L::store(y1, d, y + i + N);
+    }
+  }
   for (; i + N <= n; i += N) L::store(A::forward(m, L::load(d, x + i), p), d, y + i);
   if (i < n) {
     if constexpr (L::kMaskedTail) {
@@ -283,6 +291,15 @@ __attribute__((flatten)) void backward(const void* vv, const void* dyv, void* dx
   const std::int64_t N = std::int64_t(hn::Lanes(d));
   auto f = [&](auto a, auto g) { return A::backward(m, a, g, p, is_result); };
   std::int64_t i = 0;
+  if constexpr (std::is_same_v<A, act::GELU>) {  // two vectors in flight, as in `unary`
+    if (!stream) {
+      for (; i + 2 * N <= n; i += 2 * N) {
+        auto g0 = f(L::load(d, v + i), L::load(d, dy + i)), g1 = f(L::load(d, v + i + N), L::load(d, dy + i + N));
+        L::store(g0, d, dx + i);
+        L::store(g1, d, dx + i + N);
+      }
+    }
+  }
   if (stream) {
     for (; i + N <= n; i += N) L::stream(f(L::load(d, v + i), L::load(d, dy + i)), d, dx + i);
     hwy::FlushStream();

@@ -10,7 +10,9 @@
 //   x < 0: x Phi(-a),  x >= 0: x (1 - Phi(-a))                     (no cancellation either side)
 //   gelu'(x) = Phi(x) + x phi(x) = x < 0 ? E (G - a / sqrt(2 pi)) : 1 - E (G - a / sqrt(2 pi))
 // exp is kept scaled by 2^kS until the last multiplication, so outputs that are subnormal round
-// once. The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
+// once. That is "the tables"; float lanes with |x| <= 13 on FMA targets take a cheaper core with
+// a rational G and no scaling (GeluMath::core below), the tables only for the lanes past it.
+// The tanh form x sigmoid(2u), 2u = x (c1 + c2 x^2), takes 2u as a float-float pair (its
 // rounding would cost |2u| ulp far left) and sigmoid as e / (1 + e) or 1 / (1 + e), e = exp(-|2u|).
 #pragma once
 
@@ -120,13 +122,71 @@ template <class D> struct GeluMath {
     return {a, e, tail_g(ac)};
   }
 
-  // x Phi(x)
-  V gelu_erf(V x) const {
+  // x Phi(x) by the tables (every lane, every target)
+  V gelu_erf_tables(V x) const {
     const Tail t = tail(x);
     const V q = hn::Mul(t.e, t.g);
     const V neg = unscale(hn::Mul(x, q));                 // -inf: -inf * 0 = NaN, as 1.13
     const V pos = hn::Mul(x, hn::Sub(set(1), unscale(q)));  // +inf: inf
     return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), neg, pos);
+  }
+
+  // float's fast core (FMA targets, |x| <= 13), no table and no 2^kS scaling: with s = sqrt(2 pi),
+  //   Phi(-a) = (exp(-a^2 / 2) / s) H(a),   H = s exp(a^2 / 2) Phi(-a) = R / D,  D = a R + P
+  // (the Mills ratio; R, P from tools/fit_gelu_rational.py: R's rounding cancels between R and D
+  // but for P's share of D, and a R + P is one FMA). 1 / s rides in exp's argument:
+  // exp(-a^2/2) / s = 2^(n-1) (1 + u), 1 + u = exp(r), r = -a^2/2 - C - n ln 2, C = ln(s / 2),
+  // a^2 = h + l exactly, n picked from h + 2C (its rounding only moves n), h + 2 n ln2_hi exact.
+  // exp(-a^2/2) stays normal up to a = 13.2, so 2^(n-1) is a shifted exponent field, as in
+  // VecMath::exp_short. Lanes outside (|x| > 13, inf, NaN) come from the tables, selected, so a
+  // lane's bits never depend on its neighbours. Measured <= 3.2 ulp (docs/benchmarks.md).
+  static constexpr bool kCore = kF && kFma;
+  struct Core {
+    V a, u, r, den;  // Phi(-a) = (1 + u) 2^(n-1) r / den
+    hn::Vec<DI> e;   // (n - 1) << 23: added to a float's bits, scales it by 2^(n-1) (normal results)
+    V scaled(V v) const { return hn::BitCast(D(), hn::Add(hn::BitCast(DI(), v), e)); }
+  };
+  Core core(V x) const {
+    namespace gt = ramp::kernels::gelu_tables;
+    const V a = hn::Abs(x);
+    const V h = hn::Mul(a, a), l = hn::MulSub(a, a, h);
+    // t's low bits hold n - 1 (mod 2^9): shifted into the exponent field and added to R's bits,
+    // they scale R by 2^(n-1) exactly (an integer add, off the multipliers).
+    const V magic = set(0x1.8p23 - 1);
+    const V t = hn::MulAdd(hn::Add(h, set(2 * gt::kFCoreC)), set(-0.5 * 1.4426950408889634), magic);
+    const V n = hn::Sub(t, magic);
+    const V r2h = hn::MulAdd(n, set(2 * 0.693359375), h);  // exact: -2 (r's leading part)
+    const V clo = hn::NegMulAdd(n, set(-2.12194440e-4), set(-gt::kFCoreC));
+    const V r = hn::MulAdd(r2h, set(-0.5), hn::MulAdd(l, set(-0.5), clo));  // one rounding of note
+    // exp(r) = 1 + r + r^2 q(r): the minimax q of VecMath::exp_short (tools/fit_exp_poly.py),
+    // by Estrin's scheme (a shorter chain).
+    const V r2 = hn::Mul(r, r);
+    const V q01 = hn::MulAdd(set(0.1666651964187622), r, set(0.4999999403953552));
+    const V q23 = hn::MulAdd(set(0.008368914015591145), r, set(0.04166840761899948));
+    const V q = hn::MulAdd(hn::MulAdd(set(0.0013814190169796348), r2, q23), r2, q01);
+    const V u = hn::MulAdd(r2, q, r);
+    V rr = set(gt::kFCoreR[5]), pp = set(gt::kFCoreP[4]);
+    for (int k = 4; k >= 0; --k) rr = hn::MulAdd(rr, a, set(gt::kFCoreR[k]));
+    for (int k = 3; k >= 0; --k) pp = hn::MulAdd(pp, a, set(gt::kFCoreP[k]));
+    return {a, u, rr, hn::MulAdd(a, rr, pp), hn::ShiftLeft<kMant>(hn::BitCast(DI(), t))};
+  }
+  auto core_in(V x) const { return hn::Le(hn::Abs(x), set(ramp::kernels::gelu_tables::kFCoreA)); }
+
+  // x Phi(x)
+  V gelu_erf(V x) const {
+    if constexpr (kCore) {
+      // x Phi(-a) = ED (x / D) and x (1 - Phi(-a)) = x - ED (x / D), ED = (1 + u) 2^(n-1) R by one
+      // FMA; x / D runs beside exp (it needs only a), shortening the chain. -0.0 takes the first.
+      const Core c = core(x);
+      const V sr = c.scaled(c.r);
+      const V ed = hn::MulAdd(c.u, sr, sr), xd = hn::Div(x, c.den);
+      const V fast = hn::IfNegativeThenElse(x, hn::Mul(ed, xd), hn::NegMulAdd(ed, xd, x));
+      const auto in = core_in(x);
+      if (HWY_LIKELY(hn::AllTrue(d, in))) return fast;
+      return hn::IfThenElse(in, fast, gelu_erf_tables(x));
+    } else {
+      return gelu_erf_tables(x);
+    }
   }
   // The derivatives cancel near their zero x0 ~ -0.7518; on [-1.5, -0.375] they are computed as
   // s R(s), s = (x - x0hi) - x0lo (the first difference exact), R a polynomial (gelu_tables.h).
@@ -146,12 +206,28 @@ template <class D> struct GeluMath {
     else return ramp::kernels::gelu_tables::kDRootTanh;
   }();
 
-  // Phi(x) + x phi(x); NaN at +-inf (0 * inf), as 1.13
+  // Phi(x) + x phi(x) = x < 0 ? E (G - a / s) : 1 - E (G - a / s); NaN at +-inf (0 * inf), as 1.13
   V gelu_erf_grad(V x) const {
+    V g;
+    if constexpr (kCore) {
+      // E (G - a / s) = (E / s) (H - a) = 2^(n-1) (1 + u) (R - a D) / D (R - a D is 0 only at
+      // x0, inside near_zero's interval, so its scaling by the exponent field stays exact)
+      const Core c = core(x);
+      const V st = c.scaled(hn::NegMulAdd(c.a, c.den, c.r));
+      const V ed = hn::Div(hn::MulAdd(c.u, st, st), c.den);
+      g = hn::IfNegativeThenElse(x, ed, hn::Sub(set(1), ed));  // -0.0: 0.5 either way
+      const auto in = core_in(x);
+      if (HWY_UNLIKELY(!hn::AllTrue(d, in))) g = hn::IfThenElse(in, g, grad_tables(x));
+    } else {
+      g = grad_tables(x);
+    }
+    return near_zero(x, g, kRootErf);
+  }
+  V grad_tables(V x) const {
     const Tail t = tail(x);
     const V dd = hn::NegMulAdd(t.a, set(0.3989422804014327), t.g);  // G - a / sqrt(2 pi)
     const V ed = unscale(hn::Mul(t.e, dd));
-    return near_zero(x, hn::IfThenElse(hn::Lt(x, hn::Zero(d)), ed, hn::Sub(set(1), ed)), kRootErf);
+    return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), ed, hn::Sub(set(1), ed));
   }
 
   // 2u = x (c1 + c2 x^2) as vh + vl, c1 = 2 sqrt(2 / pi), c2 = 0.044715 c1 (each a pair).
