@@ -117,33 +117,35 @@ template <class D, bool kInShortRange = false> struct VecMath {
     }
   }
 #elif HWY_TARGET == HWY_AVX2
-  // float32 on AVX2: exp(x) = 2^k 2^(j/8) (1 + u). n = 8k + j = round(8x / ln2) by the magic-number
-  // trick (t's low mantissa bits hold n, so t's bits << 20 are k << 23 + j << 20: the scale's
-  // exponent, plus j << 20 that the table's entries, 2^(j/8) as bits less j << 20, take back off);
-  // 2^(j/8) is one vpermps of t's bits (it reads their low 3). r = x - n ln2/8 in two parts, the
-  // first, RN(ln2/8), exact in the FMA, so |r| <= ln2/16 needs only u = r + r^2 q(r) with q of
-  // degree 2 (tools/fit_exp_poly.py: 2e-10 relative; the table's rounding 0.54 x 2^-24; worst 0.89
-  // ulp over [-80, 80]). r^2 q takes the first part only (rh): the second, |n| 2.4e-10 <= 2.2e-7,
-  // changes it by < 1e-8 relative, and leaving it out of their inputs keeps 4 cycles off the
-  // dependency chain, which is what limits a loop of these (out-of-order window, not the FMA ports:
-  // one more FMA on the chain measured 0.3 ns of 2.3 per vector). Valid while 2^k is a normal number:
-  // |x| <= kShortBound. 11 instructions against 12 for the earlier degree-6 form without a table
-  // and ~30 for Highway's Exp plus ieee_fix; docs/benchmarks.md.
+  // float32 on AVX2: exp(x) = 2^k 2^(j/4) (1 + u). n = 4k + j = round(4x / ln2) by the magic-number
+  // trick (t's low mantissa bits hold n, so t's bits << 21 are k << 23 + j << 21: the scale's
+  // exponent, plus j << 21 that the table's entries, 2^(j/4) as bits less j << 21, take back off).
+  // The tables are in-lane vpermilps of t's bits (they read the low 2): the 8-entry vpermps of a
+  // 2^(j/8) table costs ~1.3 cycles here, and its 0.54 x 2^-24 rounding made silu's worst case 2.47
+  // ulp (2.29 before); c_j puts 2^(j/4)'s rounding back into u. r = x - n ln2/4 in two parts, the
+  // first, RN(ln2/4), exact in the FMA; u = r + c_j + r^2 q(r), q of degree 2 on |r| <= ln2/8
+  // (tools/fit_exp_poly.py: 5e-9 relative; worst 0.91 ulp over [-80, 80]). r^2 q takes the first
+  // part of r only (rh): the second, |n| 4.8e-10 <= 2.2e-7, changes it by < 2e-8 relative, and
+  // leaving it out of their inputs keeps 4 cycles off the dependency chain, which is what limits a
+  // loop of these (the out-of-order window, not the FMA ports: one more FMA on the chain measured
+  // 0.3 ns of ~2.3 per vector). Valid while 2^k is a normal number: |x| <= kShortBound.
   static constexpr float kShortBound = 80;
   V exp_short(V x) const {
     const __m256 magic = _mm256_set1_ps(0x1.8p23f);
-    const __m256 t = _mm256_fmadd_ps(x.raw, _mm256_set1_ps(0x1.715476p+3f), magic);
+    const __m256 t = _mm256_fmadd_ps(x.raw, _mm256_set1_ps(0x1.715476p+2f), magic);
     const __m256 n = _mm256_sub_ps(t, magic);
-    const __m256 rh = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-4f), x.raw);
-    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-0x1.05c610p-32f), rh);
-    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(0.041660428047180176f), rh, _mm256_set1_ps(0.16668027639389038f));
-    q = _mm256_fmadd_ps(q, rh, _mm256_set1_ps(0.5f));
-    const __m256 u = _mm256_fmadd_ps(_mm256_mul_ps(rh, rh), q, r);
+    const __m256 rh = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-3f), x.raw);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-0x1.05c610p-31f), rh);
+    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(0.04164174944162369f), rh, _mm256_set1_ps(0.16672106087207794f));
+    q = _mm256_fmadd_ps(q, rh, _mm256_set1_ps(0.5000001788139343f));
     const __m256i ti = _mm256_castps_si256(t);
-    const __m256 table = _mm256_castsi256_ps(_mm256_setr_epi32(0x3f800000, 0x3f7b95c2, 0x3f7837f0, 0x3f75fed7,
-                                                               0x3f7504f3, 0x3f75672a, 0x3f7744fd, 0x3f7ac0c7));
+    const __m256 c = _mm256_setr_ps(0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f,
+                                    0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f);
+    const __m256 u = _mm256_fmadd_ps(_mm256_mul_ps(rh, rh), q, _mm256_add_ps(r, _mm256_permutevar_ps(c, ti)));
+    const __m256 table = _mm256_castsi256_ps(_mm256_setr_epi32(0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd,
+                                                               0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd));
     const __m256 s = _mm256_castsi256_ps(
-        _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(table, ti)), _mm256_slli_epi32(ti, 20)));
+        _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar_ps(table, ti)), _mm256_slli_epi32(ti, 21)));
     return V{_mm256_fmadd_ps(s, u, s)};
   }
   // Whether every lane of four vectors is within exp_short's range (NaN is not): one test for a
