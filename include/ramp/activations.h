@@ -64,6 +64,9 @@ struct Entry {
   // `grad_fn2` is the node 1.13 records for dx (inputs dy and v); a piecewise-linear entry has no
   // second derivative (its node gives v no gradient).
   static constexpr bool piecewise_linear = false;
+  // Every exp the forward (and an input-saving backward) takes has an argument no larger than |x|:
+  // the kernels may then test a block of inputs against the fast exp's range once, not each exp.
+  static constexpr bool exp_within_input = false;
 };
 
 inline constexpr std::string_view kLeakyInplaceError =
@@ -361,6 +364,7 @@ struct SiLU : Entry {
   struct Params {};
   static constexpr std::tuple fields{};
   static constexpr Inplace inplace = Inplace::keyword;
+  static constexpr bool exp_within_input = true;  // exp(-x)
   static auto forward(auto m, auto x, const Params&) { return x_sigmoid(m, x, x); }
   static constexpr std::string_view grad_fn = "SiluBackward0", grad_fn_inplace = "SiluBackward0";
   // 1.13 differentiates silu/mish's backward as a composite of mul/add: its top node is a mul.
@@ -533,6 +537,7 @@ struct Sigmoid : Entry {
   struct Params {};
   static constexpr std::tuple fields{};
   static constexpr bool ints_give_float = true;
+  static constexpr bool exp_within_input = true;  // exp(-x)
   // y = 1 / (1 + exp(-x))
   static auto forward(auto m, auto x, const Params&) { return m.div(m.set(1), m.add(m.set(1), m.exp(m.neg(x)))); }
   // dx = dy (1 - y) y

@@ -33,8 +33,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 #include "gelu_math.h"
 
-// The formula adapter over Highway vectors of descriptor D.
-template <class D> struct VecMath {
+// The formula adapter over Highway vectors of descriptor D. kInShortRange: the caller has checked
+// that every exp argument is within the fast exp's range (AVX2 float32, all_short below).
+template <class D, bool kInShortRange = false> struct VecMath {
   D d;
   using T = hn::TFromD<D>;
   using V = hn::Vec<D>;
@@ -74,6 +75,8 @@ template <class D> struct VecMath {
   // vscalefps, yields inf, 0 and subnormals with no fix-ups: ~15 instructions against ~30 for
   // Highway's Exp plus ieee_fix.
   static constexpr bool kFastExp = sizeof(T) == 4;
+  static constexpr bool kShortBlocks = false;  // exp needs no range test here
+  static bool all_short(V, V, V, V) { return false; }
   struct Reduced {
     __m512 n, r;
   };
@@ -114,33 +117,57 @@ template <class D> struct VecMath {
     }
   }
 #elif HWY_TARGET == HWY_AVX2
-  // float32 on AVX2: exp(x) = 2^n (1 + u), n = round(x / ln 2) by the magic-number trick (t's low
-  // mantissa bits hold n + 127, which a shift moves into the exponent field), r = x - n ln 2
-  // (Cody-Waite, two parts), u = r + r^2 q(r) with q a degree-4 minimax fit (exp's relative error
-  // 3e-9 on |r| <= ln2/2, then 1 ulp of float rounding), 2^n (1 + u) as one FMA. Valid while the
-  // scale 2^n is a normal number: |x| <= 80 here. ~12 instructions against ~30 for Highway's Exp
-  // plus ieee_fix (silu on 1M floats, kernel alone: ~2x faster; docs/benchmarks.md). Vectors with a lane
-  // outside (or NaN) take Highway's Exp for those lanes only, so every lane's result depends on
-  // its own input alone, never on its neighbours (splits and offsets give the same bits).
+  // float32 on AVX2: exp(x) = 2^k 2^(j/4) (1 + u). n = 4k + j = round(4x / ln2) by the magic-number
+  // trick (t's low mantissa bits hold n, so t's bits << 21 are k << 23 + j << 21: the scale's
+  // exponent, plus j << 21 that the table's entries, 2^(j/4) as bits less j << 21, take back off).
+  // The tables are in-lane vpermilps of t's bits (they read the low 2): the 8-entry vpermps of a
+  // 2^(j/8) table costs ~1.3 cycles here, and its 0.54 x 2^-24 rounding made silu's worst case 2.47
+  // ulp (2.29 before); c_j puts 2^(j/4)'s rounding back into u. r = x - n ln2/4 in two parts, the
+  // first, RN(ln2/4), exact in the FMA; u = r + c_j + r^2 q(r), q of degree 2 on |r| <= ln2/8
+  // (tools/fit_exp_poly.py: 5e-9 relative; worst 0.91 ulp over [-80, 80]). r^2 q takes the first
+  // part of r only (rh): the second, |n| 4.8e-10 <= 2.2e-7, changes it by < 2e-8 relative, and
+  // leaving it out of their inputs keeps 4 cycles off the dependency chain, which is what limits a
+  // loop of these (the out-of-order window, not the FMA ports: one more FMA on the chain measured
+  // 0.3 ns of ~2.3 per vector). Valid while 2^k is a normal number: |x| <= kShortBound.
+  static constexpr float kShortBound = 80;
   V exp_short(V x) const {
-    const __m256 magic = _mm256_set1_ps(0x1.8p23f + 127);
-    const __m256 t = _mm256_fmadd_ps(x.raw, _mm256_set1_ps(1.44269504088896341f), magic);
+    const __m256 magic = _mm256_set1_ps(0x1.8p23f);
+    const __m256 t = _mm256_fmadd_ps(x.raw, _mm256_set1_ps(0x1.715476p+2f), magic);
     const __m256 n = _mm256_sub_ps(t, magic);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x.raw);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    // tools/fit_exp_poly.py: q minimizes exp's relative error on |r| <= ln2/2, float coefficients
-    __m256 q = _mm256_set1_ps(0.0013814190169796348f);
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.008368914015591145f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.04166840761899948f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.1666651964187622f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.4999999403953552f));
-    const __m256 u = _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r);
-    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+    const __m256 rh = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-3f), x.raw);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-0x1.05c610p-31f), rh);
+    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(0.04164174944162369f), rh, _mm256_set1_ps(0.16672106087207794f));
+    q = _mm256_fmadd_ps(q, rh, _mm256_set1_ps(0.5000001788139343f));
+    const __m256i ti = _mm256_castps_si256(t);
+    const __m256 c = _mm256_setr_ps(0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f,
+                                    0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f);
+    const __m256 u = _mm256_fmadd_ps(_mm256_mul_ps(rh, rh), q, _mm256_add_ps(r, _mm256_permutevar_ps(c, ti)));
+    const __m256 table = _mm256_castsi256_ps(_mm256_setr_epi32(0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd,
+                                                               0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd));
+    const __m256 s = _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar_ps(table, ti)), _mm256_slli_epi32(ti, 21)));
     return V{_mm256_fmadd_ps(s, u, s)};
   }
+  // Whether every lane of four vectors is within exp_short's range (NaN is not): one test for a
+  // block of an entry whose exp arguments are bounded by its input (A::exp_within_input), which then
+  // runs with VecMath<D, true>, whose exp skips its own per-vector test (sigmoid's loop, scratch
+  // kernel in L1: 2.57 ns per vector without a test, 3.79 with a test and branch per vector, 3.01
+  // with one per four vectors).
+  static constexpr bool kShortBlocks = sizeof(T) == 4;
+  static bool all_short(V a, V b, V c, V e) {
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff);
+    auto bits = [&](V v) { return _mm256_and_si256(_mm256_castps_si256(v.raw), abs); };
+    const __m256i top = _mm256_max_epi32(_mm256_max_epi32(bits(a), bits(b)), _mm256_max_epi32(bits(c), bits(e)));
+    const __m256i over = _mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a00000));  // 80.0f
+    return _mm256_testz_si256(over, over);
+  }
+  // Vectors with a lane outside (or NaN) take Highway's Exp for those lanes only, so every lane's
+  // result depends on its own input alone, never on its neighbours (splits and offsets give the
+  // same bits).
   V exp(V x) const {
     if constexpr (sizeof(T) == 4) {
-      const auto in = hn::Le(hn::Abs(x), hn::Set(d, T(80)));
+      if constexpr (kInShortRange) return exp_short(x);
+      const auto in = hn::Le(hn::Abs(x), hn::Set(d, T(kShortBound)));
       if (HWY_LIKELY(hn::AllTrue(d, in))) return exp_short(x);
       return hn::IfThenElse(in, exp_short(hn::IfThenElseZero(in, x)), ieee_fix(x, hn::Exp(d, x), inf()));
     } else {
@@ -149,6 +176,8 @@ template <class D> struct VecMath {
   }
   V expm1(V x) const { return ieee_fix(x, hn::Expm1(d, x), inf()); }
 #else
+  static constexpr bool kShortBlocks = false;
+  static bool all_short(V, V, V, V) { return false; }
   V exp(V x) const { return ieee_fix(x, hn::Exp(d, x), inf()); }
   V expm1(V x) const { return ieee_fix(x, hn::Expm1(d, x), inf()); }
 #endif
@@ -226,6 +255,8 @@ __attribute__((flatten)) void unary(const void* xv, void* yv, std::int64_t n, co
   using L = Lanes<E>;
   const typename L::D d;
   const VecMath<typename L::D> m{d};
+  const VecMath<typename L::D, true> ms{d};  // for blocks that passed m.all_short
+  constexpr bool kShort = A::exp_within_input && decltype(m)::kShortBlocks;
   const auto p = *static_cast<const typename A::Params*>(pv);  // local: stores to y cannot alias it
   const E* x = static_cast<const E*>(xv);
   E* y = static_cast<E*>(yv);
@@ -240,6 +271,15 @@ __attribute__((flatten)) void unary(const void* xv, void* yv, std::int64_t n, co
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
       asm("" : "+v"(v0.raw), "+v"(v1.raw), "+v"(v2.raw), "+v"(v3.raw));
 #endif
+      if constexpr (kShort) {
+        if (HWY_LIKELY(m.all_short(v0, v1, v2, v3))) {
+          store(A::forward(ms, v0, p), y + i);
+          store(A::forward(ms, v1, p), y + i + N);
+          store(A::forward(ms, v2, p), y + i + 2 * N);
+          store(A::forward(ms, v3, p), y + i + 3 * N);
+          continue;
+        }
+      }
       store(A::forward(m, v0, p), y + i);
       store(A::forward(m, v1, p), y + i + N);
       store(A::forward(m, v2, p), y + i + 2 * N);
@@ -290,6 +330,9 @@ __attribute__((flatten)) void backward(const void* vv, const void* dyv, void* dx
   E* __restrict dx = static_cast<E*>(dxv);
   const std::int64_t N = std::int64_t(hn::Lanes(d));
   auto f = [&](auto a, auto g) { return A::backward(m, a, g, p, is_result); };
+  // Input-saving entries with exp_within_input: four vectors per range test, as `unary`.
+  const VecMath<typename L::D, true> ms{d};
+  constexpr bool kShort = A::exp_within_input && decltype(m)::kShortBlocks;
   std::int64_t i = 0;
   if constexpr (std::is_same_v<A, act::GELU>) {  // two vectors in flight, as in `unary`
     if (!stream) {
@@ -300,11 +343,28 @@ __attribute__((flatten)) void backward(const void* vv, const void* dyv, void* dx
       }
     }
   }
+  auto run = [&](auto put) {
+    if constexpr (kShort) {
+      if (!is_result) {
+        for (; i + 4 * N <= n; i += 4 * N) {
+          const auto v0 = L::load(d, v + i), v1 = L::load(d, v + i + N);
+          const auto v2 = L::load(d, v + i + 2 * N), v3 = L::load(d, v + i + 3 * N);
+          auto g = [&](const auto& mx, auto a, std::int64_t k) { put(A::backward(mx, a, L::load(d, dy + k), p, false), dx + k); };
+          if (HWY_LIKELY(m.all_short(v0, v1, v2, v3))) {
+            g(ms, v0, i), g(ms, v1, i + N), g(ms, v2, i + 2 * N), g(ms, v3, i + 3 * N);
+          } else {
+            g(m, v0, i), g(m, v1, i + N), g(m, v2, i + 2 * N), g(m, v3, i + 3 * N);
+          }
+        }
+      }
+    }
+    for (; i + N <= n; i += N) put(f(L::load(d, v + i), L::load(d, dy + i)), dx + i);
+  };
   if (stream) {
-    for (; i + N <= n; i += N) L::stream(f(L::load(d, v + i), L::load(d, dy + i)), d, dx + i);
+    run([&](auto r, E* at) { L::stream(r, d, at); });
     hwy::FlushStream();
   } else {
-    for (; i + N <= n; i += N) L::store(f(L::load(d, v + i), L::load(d, dy + i)), d, dx + i);
+    run([&](auto r, E* at) { L::store(r, d, at); });
   }
   if (i < n) {
     if constexpr (L::kMaskedTail) {

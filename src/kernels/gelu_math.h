@@ -158,8 +158,9 @@ template <class D> struct GeluMath {
     const V r2h = hn::MulAdd(n, set(2 * 0.693359375), h);  // exact: -2 (r's leading part)
     const V clo = hn::NegMulAdd(n, set(-2.12194440e-4), set(-gt::kFCoreC));
     const V r = hn::MulAdd(r2h, set(-0.5), hn::MulAdd(l, set(-0.5), clo));  // one rounding of note
-    // exp(r) = 1 + r + r^2 q(r): the minimax q of VecMath::exp_short (tools/fit_exp_poly.py),
-    // by Estrin's scheme (a shorter chain).
+    // exp(r) = 1 + r + r^2 q(r), q the degree-4 minimax of exp on |r| <= ln2/2 (the table-free fit
+    // VecMath::exp_short used before it took tables; here r spans that whole range), by Estrin's
+    // scheme (a shorter chain).
     const V r2 = hn::Mul(r, r);
     const V q01 = hn::MulAdd(set(0.1666651964187622), r, set(0.4999999403953552));
     const V q23 = hn::MulAdd(set(0.008368914015591145), r, set(0.04166840761899948));
