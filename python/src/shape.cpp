@@ -9,11 +9,7 @@ namespace {
 
 using py::arg;
 
-py::tuple to_tuple(const std::vector<Tensor>& v) {
-  py::tuple t(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) t[i] = py::cast(v[i]);
-  return t;
-}
+py::tuple to_tuple(const std::vector<Tensor>& v) { return py::tuple(py::cast(v)); }  // torch's pieces
 
 // torch.split / Tensor.split: an int is a piece size, a sequence the sizes of the pieces.
 py::tuple split_any(const Tensor& t, py::handle size, std::int64_t dim) {

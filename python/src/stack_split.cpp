@@ -10,11 +10,7 @@ namespace {
 
 using py::arg;
 
-py::tuple to_tuple(const std::vector<Tensor>& v) {
-  py::tuple t(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) t[i] = py::cast(v[i]);
-  return t;
-}
+py::tuple to_tuple(const std::vector<Tensor>& v) { return py::tuple(py::cast(v)); }  // torch's pieces
 
 // f(*tensors) and f(sequence): the tensors either way.
 std::vector<Tensor> varargs_tensors(const py::args& args, const char* fn) {

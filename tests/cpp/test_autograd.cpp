@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 
+#include "activation_params.h"
 #include "ramp/autograd.h"
 #include "ramp/functional.h"
 #include "ramp/ops.h"
@@ -19,16 +20,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 template <class A> constexpr bool has_backward_kernel = act::is_pointwise<A> || A::kind == act::Kind::rrelu;
 
-template <class A> typename A::Params grad_params() {
-  typename A::Params p{};
-  if constexpr (std::is_same_v<A, act::LeakyReLU>) p.negative_slope = 0.2;
-  if constexpr (std::is_same_v<A, act::ELU> || std::is_same_v<A, act::CELU>) p.alpha = 1.5;
-  if constexpr (std::is_same_v<A, act::Hardtanh>) p = {-2.0, 2.5};
-  if constexpr (std::is_same_v<A, act::Threshold>) p = {0.5, -3};
-  if constexpr (std::is_same_v<A, act::Softplus>) p = {2, 10};
-  if constexpr (std::is_same_v<A, act::Swish>) p.beta = 1.7;
-  return p;
-}
+using test::grad_params;
 
 std::vector<double> values(std::int64_t n, unsigned seed) {
   static const double special[] = {kNaN, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 6.0, 0.5, 2.5, -2.0, 20.0, 50.0};

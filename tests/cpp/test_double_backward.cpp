@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "activation_params.h"
 #include "ramp/autograd.h"
 #include "ramp/functional.h"
 #include "ramp/nn/functional.h"
@@ -17,17 +18,6 @@
 
 namespace ramp {
 namespace {
-
-template <class A> typename A::Params params2() {
-  typename A::Params p{};
-  if constexpr (std::is_same_v<A, act::LeakyReLU>) p.negative_slope = 0.2;
-  if constexpr (std::is_same_v<A, act::ELU> || std::is_same_v<A, act::CELU>) p.alpha = 1.5;
-  if constexpr (std::is_same_v<A, act::Hardtanh>) p = {-2.0, 2.5};
-  if constexpr (std::is_same_v<A, act::Threshold>) p = {0.5, -3};
-  if constexpr (std::is_same_v<A, act::Softplus>) p = {2, 10};
-  if constexpr (std::is_same_v<A, act::Swish>) p.beta = 1.7;
-  return p;
-}
 
 // Points off every entry's kinks.
 const std::vector<double> kPoints{-4.3, -2.7, -1.3, -0.45, 0.15, 0.35, 0.9, 1.7, 2.6, 4.1};
@@ -41,7 +31,7 @@ Tensor second_derivative(const std::function<Tensor(const Tensor&)>& f, const Te
 
 template <class A> void check_entry() {
   if constexpr (act::is_pointwise<A>) {
-    const auto p = params2<A>();
+    const auto p = test::grad_params<A>();
     auto f = [&](const Tensor& t) { return activation<A>(t, p); };
     const Tensor x = from_vector(kPoints, {std::int64_t(kPoints.size())}, ScalarType::Float64).requires_grad_();
     if constexpr (std::is_same_v<A, act::Hardsigmoid>) {  // 1.13: no derivative of hardsigmoid_backward
