@@ -31,6 +31,7 @@ extern "C" __m256d _ZGVdN4v_erf(__m256d);
 namespace ramp::kernels::RAMP_ISA {
 namespace hn = hwy::HWY_NAMESPACE;
 
+#include "exp_f32.h"
 #include "gelu_math.h"
 
 // The formula adapter over Highway vectors of descriptor D. kInShortRange: the caller has checked
@@ -69,98 +70,26 @@ template <class D, bool kInShortRange = false> struct VecMath {
   }
   V inf() const { return hn::Set(d, std::numeric_limits<T>::infinity()); }
 #if HWY_TARGET == HWY_AVX3
-  // float32 on AVX-512: exp(x) = 2^n * p(r), n = round(x / ln 2), r = x - n ln 2 (Cody-Waite, two
-  // parts), p the degree-7 Taylor polynomial (|r| <= ln2/2: truncation 5e-9 relative). Clamping x
-  // to [-104, 89] with NaN passing (minps/maxps return their second operand for a NaN), then
-  // vscalefps, yields inf, 0 and subnormals with no fix-ups: ~15 instructions against ~30 for
-  // Highway's Exp plus ieee_fix.
+  // float32 on AVX-512: exp_f32's clamped exp, which yields inf, 0, subnormals and NaN unfixed.
   static constexpr bool kFastExp = sizeof(T) == 4;
   static constexpr bool kShortBlocks = false;  // exp needs no range test here
   static bool all_short(V, V, V, V) { return false; }
-  struct Reduced {
-    __m512 n, r;
-  };
-  Reduced reduce(V x) const {
-    __m512 c = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x.raw));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    return {n, r};
-  }
-  // expm1(r) - r - r^2/2 ... as r + r^2 (1/2 + r (1/6 + ...)): q = expm1(r), accurate near 0.
-  static __m512 expm1_poly(__m512 r) {
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    return _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r);
-  }
   V exp(V x) const {
-    if constexpr (kFastExp) {
-      auto [n, r] = reduce(x);
-      return V{_mm512_scalef_ps(_mm512_add_ps(expm1_poly(r), _mm512_set1_ps(1.0f)), n)};
-    } else {
-      return ieee_fix(x, hn::Exp(d, x), inf());
-    }
+    if constexpr (kFastExp) return V{exp_f32::exp(x.raw)};
+    else return ieee_fix(x, hn::Exp(d, x), inf());
   }
-  // expm1(x) = 2^n q + (2^n - 1): exact q where n = 0, so no cancellation near 0.
   V expm1(V x) const {
-    if constexpr (kFastExp) {
-      auto [n, r] = reduce(x);
-      __m512 two_n = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
-      return V{_mm512_add_ps(_mm512_scalef_ps(expm1_poly(r), n), _mm512_sub_ps(two_n, _mm512_set1_ps(1.0f)))};
-    } else {
-      return ieee_fix(x, hn::Expm1(d, x), inf());
-    }
+    if constexpr (kFastExp) return V{exp_f32::expm1(x.raw)};
+    else return ieee_fix(x, hn::Expm1(d, x), inf());
   }
 #elif HWY_TARGET == HWY_AVX2
-  // float32 on AVX2: exp(x) = 2^k 2^(j/4) (1 + u). n = 4k + j = round(4x / ln2) by the magic-number
-  // trick (t's low mantissa bits hold n, so t's bits << 21 are k << 23 + j << 21: the scale's
-  // exponent, plus j << 21 that the table's entries, 2^(j/4) as bits less j << 21, take back off).
-  // The tables are in-lane vpermilps of t's bits (they read the low 2): the 8-entry vpermps of a
-  // 2^(j/8) table costs ~1.3 cycles here, and its 0.54 x 2^-24 rounding made silu's worst case 2.47
-  // ulp (2.29 before); c_j puts 2^(j/4)'s rounding back into u. r = x - n ln2/4 in two parts, the
-  // first, RN(ln2/4), exact in the FMA; u = r + c_j + r^2 q(r), q of degree 2 on |r| <= ln2/8
-  // (tools/fit_exp_poly.py: 5e-9 relative; worst 0.91 ulp over [-80, 80]). r^2 q takes the first
-  // part of r only (rh): the second, |n| 4.8e-10 <= 2.2e-7, changes it by < 2e-8 relative, and
-  // leaving it out of their inputs keeps 4 cycles off the dependency chain, which is what limits a
-  // loop of these (the out-of-order window, not the FMA ports: one more FMA on the chain measured
-  // 0.3 ns of ~2.3 per vector). Valid while 2^k is a normal number: |x| <= kShortBound.
-  static constexpr float kShortBound = 80;
-  V exp_short(V x) const {
-    const __m256 magic = _mm256_set1_ps(0x1.8p23f);
-    const __m256 t = _mm256_fmadd_ps(x.raw, _mm256_set1_ps(0x1.715476p+2f), magic);
-    const __m256 n = _mm256_sub_ps(t, magic);
-    const __m256 rh = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-3f), x.raw);
-    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-0x1.05c610p-31f), rh);
-    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(0.04164174944162369f), rh, _mm256_set1_ps(0.16672106087207794f));
-    q = _mm256_fmadd_ps(q, rh, _mm256_set1_ps(0.5000001788139343f));
-    const __m256i ti = _mm256_castps_si256(t);
-    const __m256 c = _mm256_setr_ps(0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f,
-                                    0.0f, 3.1934181521364735e-08f, 1.7114270889351246e-08f, -1.4719605090363075e-08f);
-    const __m256 u = _mm256_fmadd_ps(_mm256_mul_ps(rh, rh), q, _mm256_add_ps(r, _mm256_permutevar_ps(c, ti)));
-    const __m256 table = _mm256_castsi256_ps(_mm256_setr_epi32(0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd,
-                                                               0x3f800000, 0x3f7837f0, 0x3f7504f3, 0x3f7744fd));
-    const __m256 s = _mm256_castsi256_ps(
-        _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar_ps(table, ti)), _mm256_slli_epi32(ti, 21)));
-    return V{_mm256_fmadd_ps(s, u, s)};
-  }
-  // Whether every lane of four vectors is within exp_short's range (NaN is not): one test for a
-  // block of an entry whose exp arguments are bounded by its input (A::exp_within_input), which then
-  // runs with VecMath<D, true>, whose exp skips its own per-vector test (sigmoid's loop, scratch
-  // kernel in L1: 2.57 ns per vector without a test, 3.79 with a test and branch per vector, 3.01
-  // with one per four vectors).
+  // float32 on AVX2: exp_f32's short form where |x| <= kShortBound. With kShortBlocks, an entry
+  // whose exp arguments are bounded by its input (A::exp_within_input) tests a block of four
+  // vectors at once (all_short) and then runs with VecMath<D, true>, whose exp skips its own test.
+  static constexpr float kShortBound = exp_f32::kShortBound;
+  V exp_short(V x) const { return V{exp_f32::exp_short(x.raw)}; }
   static constexpr bool kShortBlocks = sizeof(T) == 4;
-  static bool all_short(V a, V b, V c, V e) {
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff);
-    auto bits = [&](V v) { return _mm256_and_si256(_mm256_castps_si256(v.raw), abs); };
-    const __m256i top = _mm256_max_epi32(_mm256_max_epi32(bits(a), bits(b)), _mm256_max_epi32(bits(c), bits(e)));
-    const __m256i over = _mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a00000));  // 80.0f
-    return _mm256_testz_si256(over, over);
-  }
+  static bool all_short(V a, V b, V c, V e) { return exp_f32::all_short(a.raw, b.raw, c.raw, e.raw); }
   // Vectors with a lane outside (or NaN) take Highway's Exp for those lanes only, so every lane's
   // result depends on its own input alone, never on its neighbours (splits and offsets give the
   // same bits).

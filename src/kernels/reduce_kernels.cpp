@@ -4,6 +4,7 @@
 // float32 sum/mean/max/min and logsumexp take the explicit Highway loops of reduce_vec.h.
 #define HWY_COMPILE_ONLY_STATIC 1
 #include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
 #include <sleef.h>
 
 #include <cmath>

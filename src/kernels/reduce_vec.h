@@ -15,6 +15,8 @@
 
 namespace hn = hwy::HWY_NAMESPACE;
 
+#include "exp_f32.h"
+
 // float32 summed into double lanes; a step reads Lanes(d) floats.
 struct VSum {
   using D = hn::ScalableTag<double>;
@@ -138,23 +140,6 @@ template <class VOp> void vec_columns(const VOp& o, const float* x, std::int64_t
   }
 }
 
-// exp of float32 vectors: SLEEF's 1-ulp exp (the one 1.13's Vectorized<float>::exp calls), which
-// keeps IEEE results for NaN, infinities, overflow and underflow.
-template <class D> hn::Vec<D> vec_exp(D d, hn::Vec<D> v) {
-#if HWY_TARGET == HWY_AVX3
-  (void)d;
-  return hn::Vec<D>{Sleef_expf16_u10(v.raw)};
-#elif HWY_TARGET == HWY_AVX2
-  (void)d;
-  return hn::Vec<D>{Sleef_expf8_u10(v.raw)};
-#else
-  HWY_ALIGN float lane[hn::MaxLanes(D())];
-  hn::Store(v, d, lane);
-  for (std::size_t j = 0; j < hn::Lanes(d); ++j) lane[j] = Sleef_expf_u10(lane[j]);
-  return hn::Load(d, lane);
-#endif
-}
-
 // log of float64 vectors: SLEEF's 1-ulp log (as accurate as std::log for what a float32 result keeps).
 template <class D> hn::Vec<D> vec_log(D d, hn::Vec<D> v) {
 #if HWY_TARGET == HWY_AVX3
@@ -172,7 +157,10 @@ template <class D> hn::Vec<D> vec_log(D d, hn::Vec<D> v) {
 }
 
 // log(sum of exp(x - m)) + m over each output (1.13's formula, m the max set to 0 when infinite),
-// max and sum in one kernel per output, the sum of exps in double. float32 [A, R, B].
+// max and sum in one kernel per output, the sum of exps in double. float32 [A, R, B]. The exps are
+// exp_f32.h's exp_nonpositive (x - m <= 0; 1 ulp, as SLEEF's, at a third of its cost: SLEEF's
+// call was half the time of rows of 1000); an output whose max is +inf is +inf (1.13: log(inf) + 0)
+// and is written as such, since x - 0 is then not <= 0. A NaN max makes m and the output NaN.
 inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std::int64_t R, std::int64_t B,
                           const ReduceArgs&) {
   using I64 = std::int64_t;
@@ -183,12 +171,14 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
   using DV = hn::Vec<VSum::D>;
   const I64 N = I64(hn::Lanes(d)), H = vs.lanes();
   const VExtreme<true> vmax{};
+  constexpr float kInf = std::numeric_limits<float>::infinity();
   auto shift = [](float m) { return std::isinf(m) ? 0.0f : m; };
+  auto finish = [](double s, float raw_max, float m) { return raw_max == kInf ? kInf : float(std::log(s) + double(m)); };
   // exp(v - m) widened in registers into two double vectors: lanes [0, H) to s0, [H, 2H) to s1
   // (HWY_SCALAR, the baseline build: H = N = 1, all to s0). Not a loop over halves: its j / H
   // compiled to an idiv per half, which took half the time of logsumexp over rows of 1000.
   auto add_exp = [&](DV& s0, DV& s1, hn::Vec<decltype(d)> v, hn::Vec<decltype(d)> m) {
-    const auto e = vec_exp(d, hn::Sub(v, m));
+    const auto e = exp_nonpositive(d, hn::Sub(v, m));
 #if HWY_TARGET == HWY_SCALAR
     (void)s1;
     s0 = hn::Add(s0, hn::PromoteTo(vs.d, e));
@@ -219,7 +209,8 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
       mx = vmax.join(mx, vmax.of(c));
     }
     vmax.store(mx, mb);  // NaN if the row has one (the result is NaN then either way)
-    const auto mv = hn::IfThenZeroElse(hn::IsInf(hn::Load(d, mb)), hn::Load(d, mb));
+    const auto raw = hn::Load(d, mb);
+    const auto mv = hn::IfThenZeroElse(hn::IsInf(raw), raw);
     hn::Store(mv, d, mb);
     DV s0 = vs.init(), s1 = s0;  // lanes j, j + H: rows a + j, a + j + H
     for (I64 r = 0; r < R; ++r) add_exp(s0, s1, hn::Load(d, col + r * N), mv);
@@ -229,6 +220,8 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
       const auto lse = hn::Add(vec_log(vs.d, vs.load(sb + j)), hn::PromoteTo(vs.d, hn::LoadU(vs.df, mb + j)));
       hn::StoreU(hn::DemoteTo(vs.df, lse), vs.df, out + a + j);
     }
+    const auto pos_inf = hn::Eq(raw, hn::Set(d, kInf));
+    if (HWY_UNLIKELY(!hn::AllFalse(d, pos_inf))) hn::StoreU(hn::IfThenElse(pos_inf, raw, hn::LoadU(d, out + a)), d, out + a);
   };
   if (B == 1) {
     detail::parallel_for(A, std::max<I64>(1, kExpGrain / std::max<I64>(R, 1)), N, [&](I64 a0, I64 a1) {
@@ -236,7 +229,11 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
         for (; a0 + N <= a1; a0 += N) short_rows(a0);
       for (I64 a = a0; a < a1; ++a) {
         const float* row = x + a * R;
-        const float m = shift(vec_row(vmax, row, R));
+        const float raw = vec_row(vmax, row, R), m = shift(raw);
+        if (raw == kInf) {
+          out[a] = kInf;
+          continue;
+        }
         const auto mv = hn::Set(d, m);
         DV s0 = vs.init(), s1 = s0, s2 = s0, s3 = s0;
         I64 i = 0;
@@ -247,20 +244,20 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
         if (i + N <= R) add_exp(s0, s1, hn::LoadU(d, row + i), mv), i += N;
         if (i < R) add_exp(s2, s3, load_first(d, row + i, R - i, vmax.ident()), mv);  // -inf pads: exp adds 0
         const double s = vs.fold(hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
-        out[a] = float(std::log(s) + double(m));
+        out[a] = finish(s, raw, m);
       }
     });
     return;
   }
   // Columns: the max of each column (the vector column loop), then the sums walking the rows.
   detail::parallel_for(A, std::max<I64>(1, kExpGrain / std::max<I64>(R * B, 1)), 1, [&](I64 a0, I64 a1) {
-    const std::unique_ptr<float[]> m(new float[std::size_t(B)]);
+    const std::unique_ptr<float[]> raw(new float[std::size_t(B)]), m(new float[std::size_t(B)]);
     const std::unique_ptr<double[]> s(new double[std::size_t(B)]);
     for (I64 a = a0; a < a1; ++a) {
       const float* xa = x + a * R * B;
       for (I64 b = 0; b < B; ++b) m[std::size_t(b)] = -std::numeric_limits<float>::infinity(), s[std::size_t(b)] = 0;
       vec_columns(vmax, xa, B, 0, R, 0, B, m.get());
-      for (I64 b = 0; b < B; ++b) m[std::size_t(b)] = shift(m[std::size_t(b)]);
+      for (I64 b = 0; b < B; ++b) raw[std::size_t(b)] = m[std::size_t(b)], m[std::size_t(b)] = shift(m[std::size_t(b)]);
       I64 b = 0;
       for (; b + N <= B && N == 2 * H; b += N) {  // lanes j, j + H of the exps: columns b + j, b + j + H
         const auto mv = hn::LoadU(d, m.get() + b);
@@ -271,7 +268,7 @@ inline void logsumexp_f32(const void* xv, void* outv, void*, std::int64_t A, std
       }
       for (; b < B; ++b)
         for (I64 r = 0; r < R; ++r) s[std::size_t(b)] += double(Sleef_expf_u10(xa[r * B + b] - m[std::size_t(b)]));
-      for (b = 0; b < B; ++b) out[a * B + b] = float(std::log(s[std::size_t(b)]) + double(m[std::size_t(b)]));
+      for (b = 0; b < B; ++b) out[a * B + b] = finish(s[std::size_t(b)], raw[std::size_t(b)], m[std::size_t(b)]);
     }
   });
 }

@@ -1,5 +1,5 @@
 // Softmax and log_softmax along one axis, and their gradients. Included by activation_kernels.cpp
-// inside namespace ramp::kernels::RAMP_ISA, after VecMath (whose exp the formulas share) and
+// inside namespace ramp::kernels::RAMP_ISA, after exp_f32.h (whose exp the formulas share) and
 // lanes.h, so each instruction set gets its own copy.
 //
 // Layout: a block [outer, dim, ld] of which `width` adjacent columns are processed, softmax running
@@ -32,7 +32,6 @@ template <class E> struct Softmax {
   static constexpr std::int64_t kPanelCols = 48;
 
   D d;
-  VecMath<D> m{d};
 
   // AVX2 has masked loads of 32- and 64-bit lanes (vmaskmov), which never touch the masked-off
   // lanes: a column block narrower than a vector (dim 0 of [64, 10]) is read with no copy. (Its
@@ -174,34 +173,13 @@ template <class E> struct Softmax {
   using Sum = std::conditional_t<sizeof(T) == 8, TwoSums, DoubleLanes>;
 #endif
 
-  // exp(x) for x in [-inf, 0] (or NaN, in lanes whose result is discarded): no overflow to fix up,
-  // and Highway's Exp gives 0 below its range, so VecMath's IEEE wrapper is not needed; float32 on
-  // AVX-512 uses VecMath's shorter exp. float32 on AVX2 uses VecMath's short form (x >= -80) and 0
-  // below -104 (the -inf padding of partial vectors), Highway's Exp only for lanes in between; each
-  // lane's result depends on its own x alone.
-  V exp_nonpositive(V x) const {
-#if HWY_TARGET == HWY_AVX3
-    if constexpr (VecMath<D>::kFastExp) return m.exp(x);
-#elif HWY_TARGET == HWY_AVX2
-    if constexpr (sizeof(T) == 4) {
-      const M fast = hn::Ge(x, hn::Set(d, T(-80)));
-      if (HWY_LIKELY(hn::AllTrue(d, fast))) return m.exp_short(x);
-      const M zero = hn::Lt(x, hn::Set(d, T(-104)));
-      const V e = m.exp_short(hn::IfThenElseZero(fast, x));
-      if (hn::AllTrue(d, hn::Or(fast, zero))) return hn::IfThenElseZero(fast, e);
-      return hn::IfThenElse(fast, e, hn::Exp(d, x));
-    }
-#endif
-    return hn::Exp(d, x);
-  }
-
   // exp(x - mx), with the rounding error of x - mx put back (see the top of the file).
   V exp_shifted(V x, V mx) const {
     const V dx = hn::Sub(x, mx);
     const V bb = hn::Sub(dx, x);
     V c = hn::Sub(hn::Sub(x, hn::Sub(dx, bb)), hn::Add(mx, bb));
     c = hn::IfThenElseZero(hn::Eq(c, c), c);  // x = -inf: exp is 0, c is NaN
-    const V e = exp_nonpositive(dx);
+    const V e = exp_nonpositive(d, dx);
     return hn::MulAdd(e, c, e);
   }
 
@@ -257,7 +235,7 @@ template <class E> struct Softmax {
     a.each([&](std::int64_t o, std::int64_t w) {
       const V yv = load(y + o, w, 0), gv = load(g + o, w, 0);
       // y <= 0 (NaN in a row whose max was not finite: kept, as 1.13's exp(NaN))
-      const V e = log ? hn::IfThenElse(hn::IsNaN(yv), yv, exp_nonpositive(yv)) : yv;
+      const V e = log ? hn::IfThenElse(hn::IsNaN(yv), yv, exp_nonpositive(d, yv)) : yv;
       store(log ? hn::NegMulAdd(e, acc, gv) : hn::Mul(yv, hn::Sub(gv, acc)), dx + o, w);
     });
   }

@@ -138,6 +138,38 @@ TEST(Reductions, Float32VectorPaths) {
   EXPECT_EQ(logsumexp(s.t(), {0}).to_vector(), (std::vector<double>{-kInf, kInf, 5}));
 }
 
+// logsumexp's infinities and NaN in each float32 path: rows of 10 (taken N rows at a time), long
+// rows, columns. Groups: 1 holds +inf (the result is +inf: x - max is then not <= 0, so the fast
+// exp must not see it), 3 is all -inf, 4 holds one -inf, 6 holds NaN and +inf.
+TEST(Reductions, LogsumexpInfinitiesInEveryPath) {
+  struct Path {
+    std::int64_t groups, len;
+    bool columns;
+  };
+  unsigned seed = 7;
+  for (const Path p : {Path{20, 10, false}, Path{8, 1000, false}, Path{20, 10, true}, Path{9, 300, true}}) {
+    std::vector<double> v = random({p.groups, p.len}, ScalarType::Float32, seed++, -20, 20).to_vector();
+    auto at = [&](std::int64_t g, std::int64_t i) -> double& { return v[std::size_t(g * p.len + i)]; };
+    at(1, p.len / 2) = kInf;
+    for (std::int64_t i = 0; i < p.len; ++i) at(3, i) = -kInf;
+    at(4, p.len - 1) = -kInf;
+    at(6, 0) = kNaN, at(6, 1) = kInf;
+    Tensor x = from_vector(v, {p.groups, p.len}, ScalarType::Float32);
+    if (p.columns) x = x.t().contiguous();
+    SCOPED_TRACE(shape_str(x.sizes()));
+    const std::vector<double> got = logsumexp(x, {p.columns ? 0 : 1}).to_vector();
+    ASSERT_EQ(got.size(), std::size_t(p.groups));
+    EXPECT_EQ(got[1], kInf);
+    EXPECT_EQ(got[3], -kInf);
+    EXPECT_TRUE(std::isnan(got[6]));
+    long double s = 0;  // group 4, against the long double formula
+    double m = -kInf;
+    for (std::int64_t i = 0; i < p.len; ++i) m = std::max(m, at(4, i));
+    for (std::int64_t i = 0; i < p.len; ++i) s += std::exp((long double)(at(4, i) - m));
+    EXPECT_NEAR(got[4], double(std::log(s) + m), 2 * std::ldexp(1.0, std::ilogb(float(m)) - 23));
+  }
+}
+
 // Float32 sums accumulate in double: within an ulp of the exact sum on inputs that defeat float
 // accumulation (1.13's cascade loses the small terms here).
 TEST(Reductions, Float32SumsStayExactOnAdversarialInputs) {
