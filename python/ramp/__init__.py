@@ -6,6 +6,8 @@
     F.leaky_relu(x, 0.2), ramp.nn.ELU(alpha=0.5)(x), x.relu_()
     x.requires_grad_(); F.elu(x).sum().backward(); x.grad      # autograd, see ramp.autograd
 """
+import builtins as _builtins
+
 from . import _C
 from ._C import (Tensor, dtype, tensor, as_tensor, from_numpy, from_dlpack, to_dlpack, zeros, ones, empty, full,
                  arange, linspace, rand, randn, zeros_like, ones_like, empty_like, full_like, scalar_tensor,
@@ -42,7 +44,28 @@ from . import _device, backends, cuda
 from . import _generate, autograd, memory, nn, io, utils, optim, random, linalg
 from .serialization import save, load
 from . import diagnostics, distributed
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode, is_inference_mode_enabled
+from ._factories import logspace, repeat_interleave
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """torch.use_deterministic_algorithms: recorded (the are_/is_ queries answer it). ramp's own
+    kernels give the same bits for any thread count or split already; RAMP_ADAPTIVE_THREADS=0 pins
+    oneDNN's thread count too."""
+    if not isinstance(mode, _builtins.bool):
+        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not "
+                        f"{type(mode).__name__}")
+    _deterministic.update(mode=mode, warn_only=_builtins.bool(warn_only))
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _deterministic["warn_only"]
 
 
 def adaptive_max_pool1d(input, output_size):

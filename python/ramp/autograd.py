@@ -38,7 +38,7 @@ is_grad_enabled = _C.is_grad_enabled
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "function", "grad", "backward", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
            "set_mask_backward", "mask_backward_enabled",
-           "is_grad_enabled", "Node"]
+           "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "Variable", "Node"]
 
 
 # ---- grad mode: torch 1.13's grad_mode.py, context managers that also decorate ----
@@ -126,6 +126,59 @@ class set_grad_enabled(_DecoratorContextManager):
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+class inference_mode(_DecoratorContextManager):
+    """torch.inference_mode: ramp has no inference tensors, so inside it ops record no graph, as
+    under no_grad (what 1.13's inference mode also guarantees); inference_mode(False) changes
+    nothing."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+        self.prev = False
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        global _inference_depth
+        if self.mode:
+            _C._set_grad_enabled(False)
+            _inference_depth += 1
+
+    def __exit__(self, *exc):
+        global _inference_depth
+        if self.mode:
+            _inference_depth -= 1
+        _C._set_grad_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+_inference_depth = 0
+
+
+def is_inference_mode_enabled():
+    """Whether an inference_mode() block is running."""
+    return _inference_depth > 0
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        return isinstance(other, _C.Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """torch.autograd.Variable, kept by 1.13 for old code: Variable(t, requires_grad=False) is a
+    detached alias of tensor t (sharing its memory) with that requires_grad; every tensor is an
+    instance."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if data is None:
+            return _C.empty(0)
+        if not isinstance(data, _C.Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_() if requires_grad else out
 
 
 # ---- backward and grad ----

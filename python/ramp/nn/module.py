@@ -554,6 +554,11 @@ class Module:
     def bfloat16(self):
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
+    def type(self, dst_type):
+        """Every parameter and buffer (integer ones too, as 1.13) to dst_type: a dtype, a type string
+        or a legacy class (ramp.DoubleTensor)."""
+        return self._apply(lambda t: t.type(dst_type))
+
     # ---- state_dict ----
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
