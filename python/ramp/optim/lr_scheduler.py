@@ -1,7 +1,9 @@
 """ramp.optim.lr_scheduler: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR,
 OneCycleLR and ReduceLROnPlateau with torch 1.13's signatures, over the C++ schedulers of
 include/ramp/optim.h (1.13's formulas, in its double arithmetic). Each step pushes the groups' current
-lr to C++, runs the C++ step and writes the new lr back into ``param_groups``."""
+lr to C++, runs the C++ step and writes the new lr back into ``param_groups``. ConstantLR, LinearLR,
+MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, SequentialLR and
+ChainedScheduler compute in Python (_lr_scheduler_python.py), as torch's do."""
 import functools
 import types
 import warnings
@@ -74,7 +76,11 @@ class _LRScheduler:
     # In C++ for ramp's schedulers; in the instance's __dict__ (torch's attributes) for a Python subclass.
     @property
     def last_epoch(self):
-        return self.__dict__["last_epoch"] if self._c is None else self._c.last_epoch
+        if self._c is not None:
+            return self._c.last_epoch
+        if "last_epoch" not in self.__dict__:  # ChainedScheduler has none, as 1.13's
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'last_epoch'")
+        return self.__dict__["last_epoch"]
 
     @last_epoch.setter
     def last_epoch(self, value):
@@ -449,5 +455,10 @@ class ReduceLROnPlateau:
         self._c.init_is_better()
 
 
+# The schedulers whose rates are computed in Python (after _LRScheduler and _format_param, which they use).
+from ._lr_scheduler_python import (ConstantLR, LinearLR, MultiplicativeLR, PolynomialLR,  # noqa: E402
+                                   CosineAnnealingWarmRestarts, CyclicLR, SequentialLR, ChainedScheduler)
+
 __all__ = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "OneCycleLR",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "ConstantLR", "LinearLR", "MultiplicativeLR", "PolynomialLR",
+           "CosineAnnealingWarmRestarts", "CyclicLR", "SequentialLR", "ChainedScheduler"]
