@@ -194,6 +194,14 @@ void init_optim(py::module_& m) {
       "l1_loss", [](const Tensor& i, const Tensor& t, std::string r) { return l1_loss(i, t, {std::move(r)}); },
       arg("input"), arg("target"), arg("reduction"));
   loss.def(
+      "smooth_l1_loss",
+      [](const Tensor& i, const Tensor& t, std::string r, double beta) { return smooth_l1_loss(i, t, {std::move(r), beta}); },
+      arg("input"), arg("target"), arg("reduction"), arg("beta"));
+  loss.def(
+      "huber_loss",
+      [](const Tensor& i, const Tensor& t, std::string r, double delta) { return huber_loss(i, t, {std::move(r), delta}); },
+      arg("input"), arg("target"), arg("reduction"), arg("delta"));
+  loss.def(
       "nll_loss",
       [](const Tensor& i, const Tensor& t, const std::optional<Tensor>& w, std::int64_t ignore, std::string r) {
         return nll_loss(i, t, {or_undefined(w), ignore, std::move(r)});

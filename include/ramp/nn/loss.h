@@ -32,6 +32,19 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const LossOptions& op
 // |input - target|, composed as 1.13 does (SubBackward0, AbsBackward0, MeanBackward0/SumBackward0).
 Tensor l1_loss(const Tensor& input, const Tensor& target, const LossOptions& options = {});
 
+struct SmoothL1Options {
+  std::string reduction = "mean";
+  double beta = 1.0;  // >= 0 (0: |input - target|)
+};
+// z = |input - target|: 0.5 z^2 / beta below beta, z - 0.5 beta above (SmoothL1LossBackward0).
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1Options& options = {});
+struct HuberOptions {
+  std::string reduction = "mean";
+  double delta = 1.0;  // > 0
+};
+// z = |input - target|: 0.5 z^2 below delta, delta (z - 0.5 delta) above (HuberLossBackward0).
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberOptions& options = {});
+
 struct NllLossOptions {
   Tensor weight{};  // [C] rescales each class; undefined: all 1
   std::int64_t ignore_index = -100;

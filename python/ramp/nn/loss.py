@@ -47,6 +47,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _L.l1_loss(input, target, _reduction(size_average, reduce, reduction))
 
 
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _warn_broadcast(input, target)
+    return _L.smooth_l1_loss(input, target, _reduction(size_average, reduce, reduction), beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    _warn_broadcast(input, target)
+    return _L.huber_loss(input, target, _reduction(None, None, reduction), delta)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     return _L.nll_loss(input, target, weight, ignore_index, _reduction(size_average, reduce, reduction))
 
@@ -73,7 +83,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _L.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
 
 
-FUNCTIONS = ["mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
              "binary_cross_entropy_with_logits"]
 
 
@@ -108,6 +118,28 @@ class MSELoss(_Loss):
 
     def forward(self, input, target):
         return mse_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    __constants__ = ["reduction", "delta"]
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class NLLLoss(_WeightedLoss):
@@ -153,5 +185,5 @@ class BCEWithLogitsLoss(_Loss):
                                                 reduction=self.reduction)
 
 
-MODULES = ["L1Loss", "MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
+MODULES = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ = FUNCTIONS + MODULES
