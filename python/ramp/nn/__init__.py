@@ -6,7 +6,7 @@ from .. import _generate
 from . import functional, init
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv2d
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -14,7 +14,8 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Los
 from .module import Module
 from .normalization import LayerNorm
 from .parameter import Parameter
-from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,
+                      MaxPool1d, MaxPool2d)
 from . import utils
 from . import parallel
 
@@ -49,8 +50,8 @@ def get_activation(name, *args, **kwargs):
     return _CLASSES[entry["module"]](*args, **kwargs)
 
 
-__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Conv2d",
-           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
+__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Conv1d", "Conv2d",
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerNorm", "Dropout1d",
            "Dropout2d", "Dropout3d", "Unflatten", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "utils", "modules", *_CLASSES]

@@ -1,16 +1,18 @@
-"""nn.Conv2d (torch/nn/modules/conv.py, 1.13); padding_mode other than 'zeros' pads with F.pad first."""
+"""nn.Conv1d and nn.Conv2d (torch/nn/modules/conv.py, 1.13); padding_mode other than 'zeros' pads
+with F.pad first."""
 from .. import _C
 from . import init
-from ._utils import _pair
+from ._utils import _pair, _single
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Conv2d"]
+__all__ = ["Conv1d", "Conv2d"]
 
 
-class Conv2d(Module):
-    """2-D cross-correlation; weight [out_channels, in_channels / groups, kH, kW], bias [out_channels].
-    padding: an int, a pair, "valid" (none) or "same" (output size = input size; stride 1 only)."""
+class _ConvNd(Module):
+    """Cross-correlation over the last len(kernel_size) dims; weight [out_channels, in_channels /
+    groups, *kernel_size], bias [out_channels]. padding: an int, a tuple, "valid" (none) or "same"
+    (output size = input size; stride 1 only). Subclasses set _tuple and _conv."""
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
                      "out_channels", "kernel_size"]
 
@@ -18,8 +20,9 @@ class Conv2d(Module):
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         _C._check_device(device)  # the CPU only; CUDA raises as torch without CUDA
-        kernel_size, stride, dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
-        padding = padding if isinstance(padding, str) else _pair(padding)
+        tup = type(self)._tuple
+        kernel_size, stride, dilation = tup(kernel_size), tup(stride), tup(dilation)
+        padding = padding if isinstance(padding, str) else tup(padding)
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
@@ -47,7 +50,7 @@ class Conv2d(Module):
             self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.stride, self.padding, self.dilation = stride, padding, dilation
-        self.transposed, self.output_padding = False, _pair(0)
+        self.transposed, self.output_padding = False, tup(0)
         self.groups, self.padding_mode = groups, padding_mode
         self.weight = Parameter(_C.empty((out_channels, in_channels // groups, *kernel_size), dtype=dtype))
         if bias:
@@ -60,10 +63,11 @@ class Conv2d(Module):
         init._reset_weight_and_bias(self.weight, self.bias)
 
     def _conv_forward(self, input, weight, bias):
+        conv = type(self)._conv
         if self.padding_mode != "zeros":
-            return _C.conv2d(_C.pad(input, self._reversed_padding_repeated_twice, self.padding_mode, None), weight,
-                             bias, self.stride, _pair(0), self.dilation, self.groups)
-        return _C.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+            return conv(_C.pad(input, self._reversed_padding_repeated_twice, self.padding_mode, None), weight,
+                        bias, self.stride, type(self)._tuple(0), self.dilation, self.groups)
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)
@@ -81,3 +85,19 @@ class Conv2d(Module):
         if self.padding_mode != "zeros":
             s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)
+
+
+class Conv1d(_ConvNd):
+    """1-D cross-correlation of [N, C, L] (or [C, L]); weight [out_channels, in_channels / groups, k]."""
+    _tuple = staticmethod(_single)
+
+    @staticmethod
+    def _conv(input, weight, bias, stride, padding, dilation, groups):
+        from .functional import conv1d
+        return conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+class Conv2d(_ConvNd):
+    """2-D cross-correlation; weight [out_channels, in_channels / groups, kH, kW], bias [out_channels]."""
+    _tuple = staticmethod(_pair)
+    _conv = staticmethod(_C.conv2d)

@@ -4,7 +4,7 @@ Activations, generated from the C++ entries (see ramp._generate): relu, relu_, r
 leaky_relu_, prelu, rrelu, rrelu_, elu, elu_, selu, selu_, celu, celu_, gelu, silu, swish, mish, softplus,
 hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax.
 
-Layers (include/ramp/nn/functional.h): linear, conv2d, max_pool2d (return_indices), max_pool2d_with_indices,
+Layers (include/ramp/nn/functional.h): linear, conv1d, conv2d, max_pool1d/2d, avg_pool1d, adaptive_avg_pool1d, max_pool2d (return_indices), max_pool2d_with_indices,
 avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool1d/2d (return_indices), batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
 1.13's grad_fn.
 """
@@ -25,6 +25,74 @@ def linear(input, weight, bias=None):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation; padding also "valid" or "same"."""
     return _C.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---- the 1-d layers: the 2-d ops over a height-1 plane (x.unsqueeze(-2)), as 1.13 composes its
+# avg_pool1d and max_pool1d_with_indices; conv1d's values are conv2d's on that plane ----
+def _one(v, name):
+    """An int or a 1-tuple as an int (1.13's _single, with its error for longer tuples)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise RuntimeError(f"{name} must be an int or a 1-tuple, got {tuple(v)}")
+        return v[0]
+    return v
+
+
+def _on_plane(fn, input, dims_name, *args):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to {dims_name}, but got input of size: "
+                           f"{list(input.shape)}")
+    out = fn(input.unsqueeze(-2), *args)
+    if isinstance(out, tuple):
+        return tuple(o.squeeze(-2) for o in out)
+    return out.squeeze(-2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of [N, C, L] (or [C, L]) with weight [out, C / groups, k]; padding also
+    "valid" or "same"."""
+    if weight.dim() != 3:
+        raise RuntimeError(f"Expected 3-dimensional weight for 3-dimensional input {list(input.shape)}, but got "
+                           f"{weight.dim()}-dimensional weight of size {list(weight.shape)} instead")
+    pad = padding if isinstance(padding, str) else (0, _one(padding, "padding"))
+    return _on_plane(lambda x: _C.conv2d(x, weight.unsqueeze(-2), bias, (1, _one(stride, "stride")), pad,
+                                         (1, _one(dilation, "dilation")), groups), input, "conv1d")
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(output, indices): each window's maximum and its position in L."""
+    stride = kernel_size if stride is None or stride == [] else stride
+    return _on_plane(lambda x: _C.max_pool2d(x, (1, _one(kernel_size, "kernel_size")), (1, _one(stride, "stride")),
+                                             (0, _one(padding, "padding")), (1, _one(dilation, "dilation")),
+                                             ceil_mode, True), input, "max_pool1d")
+
+
+def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    stride = kernel_size if stride is None or stride == [] else stride
+    return _on_plane(lambda x: _C.max_pool2d(x, (1, _one(kernel_size, "kernel_size")), (1, _one(stride, "stride")),
+                                             (0, _one(padding, "padding")), (1, _one(dilation, "dilation")),
+                                             ceil_mode, False), input, "max_pool1d")
+
+
+def max_pool1d(*args, **kwargs):
+    """The max over each window of L; return_indices=True gives max_pool1d_with_indices."""
+    return_indices = kwargs["return_indices"] if "return_indices" in kwargs else len(args) > 6 and args[6]
+    return (max_pool1d_with_indices if return_indices else _max_pool1d)(*args, **kwargs)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean over each window of L."""
+    stride = kernel_size if stride is None or stride == [] else stride
+    return _on_plane(lambda x: _C.avg_pool2d(x, (1, _one(kernel_size, "kernel_size")), (1, _one(stride, "stride")),
+                                             (0, _one(padding, "padding")), ceil_mode, count_include_pad, None),
+                     input, "avg_pool1d")
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """The mean over output_size bins of L."""
+    return _on_plane(lambda x: _C.adaptive_avg_pool2d(x, [1, _one(output_size, "output_size")]), input,
+                     "adaptive_avg_pool1d")
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
