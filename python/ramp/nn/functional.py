@@ -249,6 +249,8 @@ def pad(input, pad, mode="constant", value=None):
     return _C.pad(input, pad, mode, value)
 
 
+from .sparse import embedding  # noqa: E402
+
 # ---- losses (python/ramp/nn/loss.py) ----
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,  # noqa: E402
                    mse_loss, nll_loss, smooth_l1_loss)

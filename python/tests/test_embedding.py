@@ -1,0 +1,91 @@
+"""nn.Embedding / F.embedding against torch 1.13 on the same weights and indices: values, the
+weight's gradient (repeated indices summed, padding_idx's row none, scale_grad_by_freq), max_norm's
+in-place renormalisation, dtypes, reprs, from_pretrained, errors; and 5 SGD steps of a small
+embedding + ReLU model equal torch's."""
+import numpy as np
+import pytest
+
+import ramp
+from conftest import outcome, to_numpy, to_ramp, ulp
+
+torch = pytest.importorskip("torch")
+
+
+def close(r, t, ulps=0):
+    a, b = to_numpy(r).astype(np.float64), t.detach().to(torch.float64).numpy()
+    assert a.shape == b.shape and str(r.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    if ulps == 0:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_array_less(np.abs(a - b), ulps * ulp(np.abs(b).max(), str(t.dtype).split(".")[-1]))
+
+
+IDX = [[1, 4, 4], [0, 2, 4]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("kw", [dict(), dict(padding_idx=4), dict(padding_idx=-1, scale_grad_by_freq=True),
+                                dict(scale_grad_by_freq=True), dict(max_norm=1.0), dict(max_norm=0.5, norm_type=1.0)])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32"])
+def test_embedding_as_torch(dtype, kw, index_dtype):
+    wt = (torch.randn(6, 3, generator=torch.Generator().manual_seed(2)) * 2).to(getattr(torch, dtype))
+    wr = to_ramp(wt).requires_grad_()
+    wt.requires_grad_()
+    it, ir = torch.tensor(IDX, dtype=getattr(torch, index_dtype)), ramp.tensor(IDX, dtype=getattr(ramp, index_dtype))
+    yt, yr = torch.nn.functional.embedding(it, wt, **kw), ramp.nn.functional.embedding(ir, wr, **kw)
+    close(wr.detach(), wt.detach(), 2 if "max_norm" in kw else 0)  # max_norm renormalises rows in place
+    close(yr, yt, 2 if "max_norm" in kw else 0)
+    g = torch.randn(yt.shape, dtype=yt.dtype)
+    yt.backward(g)
+    yr.backward(to_ramp(g))
+    close(wr.grad, wt.grad, 2)
+
+
+def test_module_repr_init_and_from_pretrained():
+    for kw in [dict(), dict(padding_idx=0), dict(max_norm=1.0), dict(max_norm=2, norm_type=3.0, scale_grad_by_freq=True),
+               dict(padding_idx=-2)]:
+        er, et = ramp.nn.Embedding(10, 3, **kw), torch.nn.Embedding(10, 3, **kw)
+        assert repr(er) == repr(et) and er.padding_idx == et.padding_idx
+        if er.padding_idx is not None:
+            assert to_numpy(er.weight[er.padding_idx]).tolist() == [0.0, 0.0, 0.0]
+    ramp.manual_seed(0)
+    w = to_numpy(ramp.nn.Embedding(300, 200).weight).ravel()
+    assert abs(w.mean()) < 0.01 and abs(w.std() - 1) < 0.01  # N(0, 1)
+    pre = torch.randn(4, 2)
+    er, et = ramp.nn.Embedding.from_pretrained(to_ramp(pre)), torch.nn.Embedding.from_pretrained(pre)
+    assert repr(er) == repr(et) and er.weight.requires_grad == et.weight.requires_grad is False
+    er = ramp.nn.Embedding.from_pretrained(to_ramp(pre), freeze=False, padding_idx=1)
+    assert er.weight.requires_grad and repr(er) == repr(torch.nn.Embedding.from_pretrained(pre, freeze=False, padding_idx=1))
+
+
+def test_training_steps_equal_torch():
+    torch.manual_seed(0)
+    mt = torch.nn.Sequential(torch.nn.Embedding(20, 8, padding_idx=0), torch.nn.Flatten(), torch.nn.Linear(32, 16),
+                             torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    mr = ramp.nn.Sequential(ramp.nn.Embedding(20, 8, padding_idx=0), ramp.nn.Flatten(), ramp.nn.Linear(32, 16),
+                            ramp.nn.ReLU(), ramp.nn.Linear(16, 3))
+    mr.load_state_dict({k: to_ramp(v) for k, v in mt.state_dict().items()})
+    ot, orr = torch.optim.SGD(mt.parameters(), lr=0.1), ramp.optim.SGD(mr.parameters(), lr=0.1)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(5):
+        x = torch.randint(0, 20, (16, 4), generator=g)
+        y = torch.randint(0, 3, (16,), generator=g)
+        for m, o, lib, xx, yy in ((mt, ot, torch, x, y), (mr, orr, ramp, to_ramp(x), to_ramp(y))):
+            o.zero_grad()
+            lib.nn.functional.cross_entropy(m(xx), yy).backward()
+            o.step()
+    for (n, pr), (_, pt) in zip(mr.named_parameters(), mt.named_parameters()):
+        close(pr, pt, 4)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.Embedding(5, 2, padding_idx=5),
+    lambda lib: lib.nn.Embedding(5, 2, padding_idx=-6),
+    lambda lib: lib.nn.functional.embedding(lib.tensor([5]), lib.randn(5, 2)),
+    lambda lib: lib.nn.functional.embedding(lib.tensor([1.0]), lib.randn(5, 2)),
+    lambda lib: lib.nn.functional.embedding(lib.tensor([1]), lib.randn(5)),
+    lambda lib: lib.nn.functional.embedding(lib.tensor([1]), lib.randn(5, 2), padding_idx=7),
+])
+def test_errors_as_torch(call):
+    r, t = outcome(lambda: call(ramp)), outcome(lambda: call(torch))
+    assert t[1] is not None and r[1] == t[1]
