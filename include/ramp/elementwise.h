@@ -188,7 +188,7 @@ struct Entry {
   static constexpr bool method_inplace = true;     // Tensor.<name>_ exists (not fmax_)
   static constexpr Reads reads = Reads::nothing;
   // f_bf16 (float in, float out): 1.13's kernel computes bfloat16 in bfloat16 arithmetic, rounding
-  // after each step (sinc, xlogy, logaddexp), not in float rounded once; used for bfloat16 instead
+  // after each step (sinc, xlogy, deg2rad's constant), not in float rounded once; used for bfloat16 instead
   // of f and the vector kernel.
   static constexpr bool bf16_steps = false;
   static void check(ScalarType) {}
@@ -449,16 +449,20 @@ struct Erfinv : Floating {
 // A value rounded to bfloat16 (for the f_bf16 formulas).
 inline float round_bf16(float x) { return float(BFloat16(x)); }
 inline constexpr double kPi = 3.14159265358979323846, kPiOver180 = kPi / 180, k180OverPi = 180 / kPi;
-// x times the constant rounded to the computing type, as 1.13's mul by a wrapped number.
-struct Deg2Rad : Floating {
-  static constexpr std::string_view name = "deg2rad", grad_fn = "Deg2RadBackward0";
-  static auto f(auto x) { return x * decltype(x)(kPiOver180); }
-  static Tensor backward(const Tensor& g, const Tensor&) { return g.mul(kPiOver180); }
+// x times the constant rounded to the dtype, as 1.13's mul by a wrapped number (bfloat16's too).
+template <class Self> struct Scaled : Floating {
+  static constexpr bool bf16_steps = true;
+  static auto f(auto x) { return x * decltype(x)(Self::kFactor); }
+  static float f_bf16(float x) { return x * round_bf16(float(Self::kFactor)); }
+  static Tensor backward(const Tensor& g, const Tensor&) { return g.mul(Self::kFactor); }
 };
-struct Rad2Deg : Floating {
+struct Deg2Rad : Scaled<Deg2Rad> {
+  static constexpr std::string_view name = "deg2rad", grad_fn = "Deg2RadBackward0";
+  static constexpr double kFactor = kPiOver180;
+};
+struct Rad2Deg : Scaled<Rad2Deg> {
   static constexpr std::string_view name = "rad2deg", grad_fn = "Rad2DegBackward0";
-  static auto f(auto x) { return x * decltype(x)(k180OverPi); }
-  static Tensor backward(const Tensor& g, const Tensor&) { return g.mul(k180OverPi); }
+  static constexpr double kFactor = k180OverPi;
 };
 // sin(pi x) / (pi x) with pi x rounded to the dtype (1.13's scalar kernel, libm's sin), 1 at 0.
 struct Sinc : Floating {
@@ -852,31 +856,24 @@ struct RightShift : Shift<false> {
   static constexpr std::string_view name = "bitwise_right_shift", kernel = "rshift_cpu";
 };
 
-// log(exp(a) + exp(b)) (log2(2^a + 2^b)) as 1.13's kernel: max(a, b) + log(1 + exp(-|a - b|)) (a
-// log of 1 + t, not log1p), a itself where a and b are the same infinity. Floating dtypes only.
-inline constexpr double kInvLn2 = 1.4426950408889634;
+// log(exp(a) + exp(b)) as 1.13's kernel: max(a, b) + log(1 + exp(-|a - b|)) (a log of 1 + t, not
+// log1p), and log2(2^a + 2^b) as max(a, b) + log2(1 + pow(2, -|a - b|)); a itself where a and b are
+// the same infinity. Floating dtypes only (bfloat16 in float, rounded once, as 1.13).
 template <bool k2> struct LogaddexpBase : BinaryEntry {
   static constexpr DTypeSet dtypes = kFloating;
-  static constexpr bool torch_inplace = false, method_inplace = false, bf16_steps = true;
+  static constexpr bool torch_inplace = false, method_inplace = false;
   static auto f(auto a, auto b) {
     using C = decltype(a);
     if (std::isinf(a) && a == b) return a;
     const C m = a < b ? b : a;
-    const C t = k2 ? std::exp2(-std::abs(a - b)) : std::exp(-std::abs(a - b));
-    return k2 ? m + std::log(C(1) + t) * C(kInvLn2) : m + std::log(C(1) + t);
+    if constexpr (k2) return m + std::log2(C(1) + std::pow(C(2), -std::abs(a - b)));
+    else return m + std::log(C(1) + std::exp(-std::abs(a - b)));
   }
   static auto vec(const auto& m, auto a, auto b) {
     const auto d = m.neg(m.abs(m.sub(a, b)));
-    const auto l = m.log(m.add(m.set(1), k2 ? m.exp2(d) : m.exp(d)));
-    const auto r = m.add(m.select(m.lt(a, b), b, a), k2 ? m.mul(l, m.set(kInvLn2)) : l);
+    const auto l = k2 ? m.log2(m.add(m.set(1), m.pow(m.set(2), d))) : m.log(m.add(m.set(1), m.exp(d)));
+    const auto r = m.add(m.select(m.lt(a, b), b, a), l);
     return m.select(m.and_(m.eq(a, b), m.eq(m.abs(a), m.set(std::numeric_limits<double>::infinity()))), a, r);
-  }
-  // bfloat16: every step rounded, as 1.13's bfloat16 arithmetic
-  static float f_bf16(float a, float b) {
-    if (std::isinf(a) && a == b) return a;
-    const float m = a < b ? b : a, d = -std::abs(round_bf16(a - b));
-    const float l = round_bf16(std::log(round_bf16(1 + round_bf16(k2 ? std::exp2(d) : std::exp(d)))));
-    return m + (k2 ? round_bf16(l * round_bf16(float(kInvLn2))) : l);
   }
 };
 struct Logaddexp : LogaddexpBase<false> {

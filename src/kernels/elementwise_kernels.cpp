@@ -117,6 +117,7 @@ template <class D> struct Math {
   V erfc(V a) const { return pick(RAMP_SLEEF_ACC(erfc, u15), a); }
   V atan2(V a, V b) const { return pick(RAMP_SLEEF_ACC(atan2, u10), a, b); }
   V hypot(V a, V b) const { return pick(RAMP_SLEEF_ACC(hypot, u05), a, b); }
+  V pow(V a, V b) const { return pick(RAMP_SLEEF_ACC(pow, u10), a, b); }
   // The exact remainder of truncated division (no rounding error), as 1.13's Vectorized::fmod.
   V fmod(V a, V b) const {
     if constexpr (sizeof(T) == 4) return V{RAMP_SLEEF_FMOD_F(a.raw, b.raw)};
