@@ -39,7 +39,8 @@ namespace ramp {
   X(sin, Sin) X(cos, Cos) X(tan, Tan) X(exp, Exp) X(expm1, Expm1) X(log, Log) X(log1p, Log1p) X(log2, Log2) \
   X(log10, Log10) X(sqrt, Sqrt) X(rsqrt, Rsqrt) X(reciprocal, Reciprocal) X(neg, Neg) X(abs, Abs)            \
   X(sign, Sign) X(sgn, Sgn) X(floor, Floor) X(ceil, Ceil) X(round, Round) X(trunc, Trunc) X(frac, Frac)                  \
-  X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot) X(erf, Erf) X(erfc, Erfc) X(erfinv, Erfinv)
+  X(logical_not, LogicalNot) X(bitwise_not, BitwiseNot) X(erf, Erf) X(erfc, Erfc) X(erfinv, Erfinv)           \
+  X(deg2rad, Deg2Rad) X(rad2deg, Rad2Deg) X(sinc, Sinc) X(lgamma, Lgamma) X(digamma, Digamma)
 // Unary predicates: bool results, no in-place form.
 #define RAMP_UNARY_PREDICATES(X) \
   X(isnan, IsNan) X(isinf, IsInf) X(isfinite, IsFinite) X(isposinf, IsPosInf) X(isneginf, IsNegInf) \
@@ -47,12 +48,15 @@ namespace ramp {
 // Binary ops taking a tensor or a number as `other`, with in-place forms.
 #define RAMP_BINARY_OPS(X)                                                                                  \
   X(bitwise_and, BitwiseAnd) X(bitwise_or, BitwiseOr) X(bitwise_xor, BitwiseXor) X(fmod, Fmod)              \
-  X(remainder, Remainder) X(clamp_min, ClampMin) X(clamp_max, ClampMax)
+  X(remainder, Remainder) X(clamp_min, ClampMin) X(clamp_max, ClampMax) X(xlogy, Xlogy)                   \
+  X(special_xlog1py, Xlog1py) X(copysign, Copysign) X(bitwise_left_shift, LeftShift)                        \
+  X(bitwise_right_shift, RightShift)
 // Binary ops taking tensors only (1.13 has no number overload), with in-place forms (in Python
 // only where 1.13 has them: not fmax_/fmin_).
 #define RAMP_LOGICAL_OPS(X)                                                                           \
   X(logical_and, LogicalAnd) X(logical_or, LogicalOr) X(logical_xor, LogicalXor) X(atan2, Atan2) \
-  X(hypot, Hypot) X(fmax, Fmax) X(fmin, Fmin)
+  X(hypot, Hypot) X(fmax, Fmax) X(fmin, Fmin) X(logaddexp, Logaddexp) X(logaddexp2, Logaddexp2)     \
+  X(heaviside, Heaviside) X(gcd, Gcd) X(lcm, Lcm) X(nextafter, Nextafter)
 
 #define RAMP_DECLARE_UNARY(name, E) \
   Tensor name(const Tensor& self);  \
@@ -94,6 +98,24 @@ Tensor& square_(Tensor& self);
 // max) as 1.13's maximum then minimum; an undefined bound is absent (not both).
 Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max = {});
 Tensor clamp(const Tensor& self, const Tensor& min, const Tensor& max);
+
+// logit(x, eps): log(z / (1 - z)), z = clamp(x, eps, 1 - eps) with both bounds rounded to the dtype when
+// eps >= 0 is given, z = x otherwise (NaN outside [0, 1]); integers give the default dtype. As 1.13's
+// vector kernel, each step rounds to the dtype (bfloat16 too). LogitBackward0.
+Tensor logit(const Tensor& self, std::optional<double> eps = {});
+Tensor& logit_(Tensor& self, std::optional<double> eps = {});
+// polygamma(n, x): digamma (n = 0), trigamma (n = 1), else (-1)^(n+1) n! zeta(n + 1, x) (Cephes' zeta,
+// as 1.13); n < 0 refused. PolygammaBackward0 (DigammaBackward0's formula is polygamma(1, x)).
+Tensor polygamma(std::int64_t n, const Tensor& self);
+Tensor& polygamma_(Tensor& self, std::int64_t n);
+// positive(x): x itself (no copy, no node); bool refused with 1.13's message.
+Tensor positive(const Tensor& self);
+// ldexp(x, e): x * 2^e, composed as 1.13 does (mul(x, pow(2.0, e)): MulBackward0, its dtypes).
+Tensor ldexp(const Tensor& self, const Tensor& other);
+Tensor& ldexp_(Tensor& self, const Tensor& other);
+// The scalar functions behind digamma and polygamma (src/ops/special.cpp): Cephes' as 1.13's Math.h.
+float digamma_of(float x);
+double digamma_of(double x);
 
 // where(condition, self, other): condition ? self : other, broadcasting all three; the dtype is
 // torch.result_type of self and other (a number joins as 1.13's wrapped numbers do). condition is
@@ -165,6 +187,10 @@ struct Entry {
   static constexpr bool torch_inplace = true;      // torch.<name>_ exists beside Tensor.<name>_
   static constexpr bool method_inplace = true;     // Tensor.<name>_ exists (not fmax_)
   static constexpr Reads reads = Reads::nothing;
+  // f_bf16 (float in, float out): 1.13's kernel computes bfloat16 in bfloat16 arithmetic, rounding
+  // after each step (sinc, xlogy, deg2rad's constant), not in float rounded once; used for bfloat16 instead
+  // of f and the vector kernel.
+  static constexpr bool bf16_steps = false;
   static void check(ScalarType) {}
   static void vec(NoVec) {}  // no vector formula (see has_vec)
 };
@@ -419,6 +445,71 @@ struct Erfinv : Floating {
   }
 };
 
+// ---- angles, sinc, the gamma function: integers give the default dtype ----
+// A value rounded to bfloat16 (for the f_bf16 formulas).
+inline float round_bf16(float x) { return float(BFloat16(x)); }
+inline constexpr double kPi = 3.14159265358979323846, kPiOver180 = kPi / 180, k180OverPi = 180 / kPi;
+// x times the constant rounded to the dtype, as 1.13's mul by a wrapped number (bfloat16's too).
+template <class Self> struct Scaled : Floating {
+  static constexpr bool bf16_steps = true;
+  static auto f(auto x) { return x * decltype(x)(Self::kFactor); }
+  static float f_bf16(float x) { return x * round_bf16(float(Self::kFactor)); }
+  static Tensor backward(const Tensor& g, const Tensor&) { return g.mul(Self::kFactor); }
+};
+struct Deg2Rad : Scaled<Deg2Rad> {
+  static constexpr std::string_view name = "deg2rad", grad_fn = "Deg2RadBackward0";
+  static constexpr double kFactor = kPiOver180;
+};
+struct Rad2Deg : Scaled<Rad2Deg> {
+  static constexpr std::string_view name = "rad2deg", grad_fn = "Rad2DegBackward0";
+  static constexpr double kFactor = k180OverPi;
+};
+// sin(pi x) / (pi x) with pi x rounded to the dtype (1.13's scalar kernel, libm's sin), 1 at 0.
+struct Sinc : Floating {
+  static constexpr std::string_view name = "sinc", grad_fn = "SincBackward0";
+  static constexpr Reads reads = Reads::input;
+  static constexpr bool bf16_steps = true;
+  static auto f(auto x) {
+    using C = decltype(x);
+    if (x == C(0)) return C(1);
+    const C p = C(kPi) * x;
+    return std::sin(p) / p;
+  }
+  // bfloat16 arithmetic: pi, the product and the sine each rounded (sinc(1) is 3.1e-4, as 1.13)
+  static float f_bf16(float x) {
+    if (x == 0) return 1;
+    const float p = round_bf16(round_bf16(float(kPi)) * x);
+    return round_bf16(std::sin(p)) / p;
+  }
+  // 1.13's sinc_backward: dy (pi x cos(pi x) - sin(pi x)) / (pi x²), 0 where pi x² is 0
+  static Tensor backward(const Tensor& g, const Tensor& x) {
+    const Tensor px = x.mul(kPi), px2 = x.mul(x).mul(kPi);
+    const Tensor out = g.mul(px.mul(cos(px)).sub(sin(px))).div(px2);
+    return where(eq(px2, 0), scalar_tensor(0, out.dtype()), out);
+  }
+};
+// libm's lgamma (glibc's reentrant form: lgamma writes the global signgam). +inf at the poles.
+struct Lgamma : Floating {
+  static constexpr std::string_view name = "lgamma", grad_fn = "LgammaBackward0";
+  static constexpr Reads reads = Reads::input;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto x) {
+    int sign;
+    if constexpr (sizeof(x) == 4) return ::lgammaf_r(x, &sign);
+    else return ::lgamma_r(x, &sign);
+  }
+  static Tensor backward(const Tensor& g, const Tensor& x);  // dy digamma(x)
+};
+// Cephes' digamma as 1.13's calc_digamma: ∓inf at ±0, NaN at the negative integers.
+struct Digamma : Floating {
+  static constexpr std::string_view name = "digamma", grad_fn = "DigammaBackward0";
+  static constexpr Reads reads = Reads::input;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto x) { return digamma_of(x); }
+  static Tensor backward(const Tensor& g, const Tensor& x) { return g.mul(polygamma(1, x)); }
+};
+inline Tensor Lgamma::backward(const Tensor& g, const Tensor& x) { return g.mul(digamma(x)); }
+
 // ---- logic and bits ----
 struct LogicalNot : Entry {
   static constexpr std::string_view name = "logical_not";
@@ -499,11 +590,17 @@ struct BinaryEntry : Entry {
   // Integer division: a zero divisor raises 1.13's "ZeroDivisionError" (a RuntimeError) before
   // the loop runs (the formulas give 0 there instead of undefined behaviour).
   static constexpr bool divides = false;
+  // Checks of the two dtypes before promotion (heaviside's "different dtypes").
+  static void check_operands(ScalarType, ScalarType) {}
+  // A number as `self` (ramp.remainder(2, x), 2 << x), joining as 1.13's wrapped numbers do.
+  static constexpr bool number_first = false;
+  // torch.special.<name> only (xlog1py): no ramp.<name>, no method.
+  static constexpr bool special = false;
 };
 
 struct Bitwise : BinaryEntry {
   static constexpr DTypeSet dtypes = kIntegralAndBool;
-  static constexpr bool torch_inplace = false;
+  static constexpr bool torch_inplace = false, number_first = true;
 };
 struct BitwiseAnd : Bitwise {
   static constexpr std::string_view name = "bitwise_and", kernel = "bitwise_and_cpu";
@@ -575,7 +672,7 @@ struct Remainder : BinaryEntry {
                                     grad_fn_scalar = "RemainderBackward0";
   static constexpr DTypeSet dtypes = kFloating | kIntegral;
   static constexpr bool divides = true;
-  static constexpr bool torch_inplace = false;
+  static constexpr bool torch_inplace = false, number_first = true;
   // Python's %: the remainder of floor division, with the sign of b.
   static auto f(auto a, auto b) {
     using C = decltype(a);
@@ -684,6 +781,189 @@ struct Fmax : FmaxFmin<true> {
 };
 struct Fmin : FmaxFmin<false> {
   static constexpr std::string_view name = "fmin", grad_fn = "FminBackward0";
+};
+
+// xlogy / xlog1py: x log(y) (log1p(y)), 0 where x is 0 unless y is NaN; floating results (integers
+// give the default dtype). 1.13's scalar kernel (libm's log); bfloat16 rounds the logarithm first.
+template <bool k1p> struct XlogyBase : BinaryEntry {
+  static constexpr Result result = Result::floating;
+  static constexpr bool bf16_steps = true, number_first = true;
+  static auto f(auto x, auto y) {
+    using C = decltype(x);
+    if (y != y) return std::numeric_limits<C>::quiet_NaN();
+    if (x == C(0)) return C(0);
+    return x * (k1p ? std::log1p(y) : std::log(y));
+  }
+  static float f_bf16(float x, float y) {
+    if (y != y) return y;
+    if (x == 0) return 0;
+    return x * round_bf16(k1p ? std::log1p(y) : std::log(y));
+  }
+};
+struct Xlogy : XlogyBase<false> {
+  static constexpr std::string_view name = "xlogy", grad_fn = "XlogyBackward0", grad_fn_scalar = "XlogyBackward2";
+  // da = xlogy(dy, b), 0 where a == 0 and b <= 0; db = dy a / b
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor da = xlogy(g, b);
+    return {where(logical_and(eq(a, 0), le(b, 0)), scalar_tensor(0, da.dtype()), da), g.mul(a).div(b)};
+  }
+};
+struct Xlog1py : XlogyBase<true> {
+  static constexpr std::string_view name = "special_xlog1py", grad_fn = "SpecialXlog1PyBackward0",
+                                    grad_fn_scalar = "SpecialXlog1PyBackward2";
+  static constexpr bool special = true, torch_inplace = false, method_inplace = false;
+  // da = xlog1py(dy, b), 0 where a == 0 and b <= -1; db = dy a / (b + 1)
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor da = special_xlog1py(g, b);
+    return {where(logical_and(eq(a, 0), le(b, -1)), scalar_tensor(0, da.dtype()), da), g.mul(a).div(b.add(1))};
+  }
+};
+// |a| with b's sign bit; floating results.
+struct Copysign : BinaryEntry {
+  static constexpr std::string_view name = "copysign", grad_fn = "CopysignBackward0",
+                                    grad_fn_scalar = "CopysignBackward1";
+  static constexpr Result result = Result::floating;
+  static constexpr bool torch_inplace = false;
+  static auto f(auto a, auto b) { return std::copysign(a, b); }
+  static auto vec(const auto& m, auto a, auto b) { return m.copysign(a, b); }
+  // 1.13's copysign_tensor_self_backward: dy copysign(a, b) / a, 0 where a is 0; db = 0
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    const Tensor ratio = ramp::copysign(a, b).div(a);
+    return {g.mul(where(eq(a, 0), scalar_tensor(0, ratio.dtype()), ratio)), zeros_like(b)};
+  }
+};
+// a << b, a >> b as 1.13's kernel does them on x86: narrow types shift as int (then truncate), and
+// the count is taken modulo the width shifted (32, or 64 for int64): int32 1 << 33 is 2, int8 1 << 8
+// is 0, int64 x >> 64 is x. Right shifts of signed values are arithmetic.
+template <bool kLeft> struct Shift : BinaryEntry {
+  static constexpr DTypeSet dtypes = kIntegral;
+  static constexpr bool torch_inplace = false, number_first = true;
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if constexpr (sizeof(C) == 8) {
+      const unsigned n = unsigned(std::uint64_t(b) & 63u);
+      return kLeft ? C(std::uint64_t(a) << n) : C(a >> n);
+    } else {
+      const unsigned n = unsigned(std::uint32_t(std::int32_t(b)) & 31u);
+      return kLeft ? C(std::uint32_t(std::int32_t(a)) << n) : C(std::int32_t(a) >> n);
+    }
+  }
+};
+struct LeftShift : Shift<true> {
+  static constexpr std::string_view name = "bitwise_left_shift", kernel = "lshift_cpu";
+};
+struct RightShift : Shift<false> {
+  static constexpr std::string_view name = "bitwise_right_shift", kernel = "rshift_cpu";
+};
+
+// log(exp(a) + exp(b)) as 1.13's kernel: max(a, b) + log(1 + exp(-|a - b|)) (a log of 1 + t, not
+// log1p), and log2(2^a + 2^b) as max(a, b) + log2(1 + pow(2, -|a - b|)); a itself where a and b are
+// the same infinity. Floating dtypes only (bfloat16 in float, rounded once, as 1.13).
+template <bool k2> struct LogaddexpBase : BinaryEntry {
+  static constexpr DTypeSet dtypes = kFloating;
+  static constexpr bool torch_inplace = false, method_inplace = false;
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    if (std::isinf(a) && a == b) return a;
+    const C m = a < b ? b : a;
+    if constexpr (k2) return m + std::log2(C(1) + std::pow(C(2), -std::abs(a - b)));
+    else return m + std::log(C(1) + std::exp(-std::abs(a - b)));
+  }
+  static auto vec(const auto& m, auto a, auto b) {
+    const auto d = m.neg(m.abs(m.sub(a, b)));
+    const auto l = k2 ? m.log2(m.add(m.set(1), m.pow(m.set(2), d))) : m.log(m.add(m.set(1), m.exp(d)));
+    const auto r = m.add(m.select(m.lt(a, b), b, a), l);
+    return m.select(m.and_(m.eq(a, b), m.eq(m.abs(a), m.set(std::numeric_limits<double>::infinity()))), a, r);
+  }
+};
+struct Logaddexp : LogaddexpBase<false> {
+  static constexpr std::string_view name = "logaddexp", kernel = "logaddexp_cpu", grad_fn = "LogaddexpBackward0";
+  // da = dy / (1 + exp(b - a)), db = dy / (1 + exp(a - b))
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    return {g.div(exp(b.sub(a)).add(1)), g.div(exp(a.sub(b)).add(1))};
+  }
+};
+struct Logaddexp2 : LogaddexpBase<true> {
+  static constexpr std::string_view name = "logaddexp2", kernel = "logaddexp2_cpu", grad_fn = "Logaddexp2Backward0";
+  // da = dy / (1 + 2^(b - a)), db = dy / (1 + 2^(a - b))
+  static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
+    return {g.div(pow(Scalar(2), b.sub(a)).add(1)), g.div(pow(Scalar(2), a.sub(b)).add(1))};
+  }
+};
+
+// The gradient of an op 1.13 does not differentiate: its node exists, its backward raises.
+[[noreturn]] void derivative_not_implemented(std::string_view message, bool not_implemented_error);
+
+// heaviside(a, values): values where a is 0 (either sign), else a > 0 (NaN gives 0); both operands
+// of one dtype, every dtype.
+struct Heaviside : BinaryEntry {
+  static constexpr std::string_view name = "heaviside", other = "values", grad_fn = "NotImplemented";
+  static constexpr bool torch_inplace = false;
+  static void check_operands(ScalarType a, ScalarType b);
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    return a == C(0) ? b : C(a > C(0));
+  }
+  static std::pair<Tensor, Tensor> backward(const Tensor&, const Tensor&, const Tensor&) {
+    derivative_not_implemented("derivative for aten::heaviside is not implemented", false);
+  }
+};
+// gcd by Euclid's algorithm on |a|, |b| as 1.13's calc_gcd (the most negative value is its own
+// absolute value, so gcd(-128, 6) is -2 in int8, as there); lcm = |a / gcd * b| in the type 1.13's
+// arithmetic runs in (int for the narrow types), wrapping; 0 where gcd is 0.
+inline auto gcd_of(auto a_in, auto b_in) {
+  using C = decltype(a_in);
+  C a = Abs::f(a_in), b = Abs::f(b_in);
+  while (a != C(0)) {
+    const C c = a;
+    a = std::is_signed_v<C> && a == C(-1) ? C(0) : C(b % a);  // (min % -1 overflows; it is 0)
+    b = c;
+  }
+  return b;
+}
+struct Gcd : BinaryEntry {
+  static constexpr std::string_view name = "gcd", kernel = "gcd_cpu";
+  static constexpr DTypeSet dtypes = kIntegral;
+  static auto f(auto a, auto b) { return gcd_of(a, b); }
+};
+struct Lcm : BinaryEntry {
+  static constexpr std::string_view name = "lcm", kernel = "lcm_cpu";
+  static constexpr DTypeSet dtypes = kIntegral;
+  static auto f(auto a, auto b) {
+    using C = decltype(a);
+    using W = std::conditional_t<(sizeof(C) < 4), std::int32_t, C>;
+    using U = std::make_unsigned_t<W>;
+    const W g = W(gcd_of(a, b));
+    if (g == 0) return C(0);
+    const W q = g == W(-1) ? W(U(0) - U(W(a))) : W(W(a) / g);
+    const W p = W(U(q) * U(W(b)));
+    return C(p < 0 ? W(U(0) - U(p)) : p);
+  }
+};
+// The next representable value after a toward b (C's nextafter; bfloat16 steps its own bits, as
+// c10's). Floating dtypes only.
+struct Nextafter : BinaryEntry {
+  static constexpr std::string_view name = "nextafter", kernel = "nextafter_cpu", grad_fn = "NextafterBackward0";
+  static constexpr DTypeSet dtypes = kFloating;
+  static constexpr bool torch_inplace = false, bf16_steps = true;
+  static auto f(auto a, auto b) { return std::nextafter(a, b); }
+  static float f_bf16(float a, float b) {
+    if (a != a || b != b) return a + b;
+    const std::uint16_t from = BFloat16(a).bits, to = BFloat16(b).bits, sign = 0x8000;
+    if (from == to) return a;
+    BFloat16 r;
+    if ((from & ~sign) == 0) {
+      if ((to & ~sign) == 0) return b;
+      r.bits = std::uint16_t((to & sign) | 1);  // the smallest subnormal toward b
+    } else {
+      const bool away = (from & ~sign) > (to & ~sign) || ((from ^ to) & sign);
+      r.bits = std::uint16_t(away ? from - 1 : from + 1);
+    }
+    return float(r);
+  }
+  static std::pair<Tensor, Tensor> backward(const Tensor&, const Tensor&, const Tensor&) {
+    derivative_not_implemented("the derivative for 'nextafter' is not implemented.", true);
+  }
 };
 
 // Calls f(E{}) for every entry of a list, for the bindings and the tests.

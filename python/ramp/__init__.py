@@ -75,6 +75,7 @@ def adaptive_max_pool1d(input, output_size):
 
 _activations = _generate.torch_namespace()  # relu, relu_, sigmoid, softmax, ... as torch.* has them
 globals().update(_activations)
+from . import special  # torch.special's aliases (after the activations: expit is sigmoid)
 strided, layout = _device.strided, _device.layout
 from . import _legacy
 globals().update(_legacy.classes())  # FloatTensor, LongTensor, ... (1.13's legacy constructors)

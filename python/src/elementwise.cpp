@@ -1,7 +1,8 @@
 // ramp/elementwise.h for Python, generated from the table's lists: for every entry ramp.<name>
 // and Tensor.<name>, Tensor.<name>_ (and ramp.<name>_ where torch has it), torch's alias names,
-// the number overloads; the operators ~ & | ^ % with their reflected and in-place forms; and
-// where, lerp, addcmul, addcdiv, isclose, allclose, equal, nan_to_num, square, round(decimals=), clamp_.
+// the number overloads; the operators ~ & | ^ % << >> with their reflected and in-place forms; and
+// where, lerp, addcmul, addcdiv, isclose, allclose, equal, nan_to_num, square, round(decimals=), clamp_,
+// logit, polygamma, positive, ldexp.
 // _C._elementwise_names lists the module-level names for ramp/__init__.py.
 #include "ramp/elementwise.h"
 
@@ -59,28 +60,34 @@ template <class E, bool Inplace> void def_unary(Defs& d) {
 using Binary = Tensor (*)(const Tensor&, const Tensor&);
 using BinaryScalar = Tensor (*)(const Tensor&, const Scalar&);
 
-template <class E, bool Numbers> void def_binary(Defs& d) {
-  const std::string name(E::name), other(E::other);
-  const Binary tensor = &ew::binary<E>;
-  d.function(name, tensor, arg("input"), arg(other.c_str()));
-  d.cls.def(name.c_str(), tensor, arg(other.c_str()));
-  if (E::method_inplace)
-    d.cls.def((name + "_").c_str(),
-              returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ew::binary_<E>(t, o); }), arg(other.c_str()));
-  if constexpr (!Numbers) return;
-  const BinaryScalar scalar = &ew::binary<E>;
-  d.m.def(name.c_str(), scalar, arg("input"), arg(other.c_str()));
-  d.cls.def(name.c_str(), scalar, arg(other.c_str()));
-  d.cls.def((name + "_").c_str(), returning_self1<const Scalar&>([](Tensor& t, const Scalar& o) { ew::binary_<E>(t, o); }),
-            arg(other.c_str()));
-  if (E::torch_inplace)  // torch.clamp_min_(x, 0)
-    d.function(name + "_", returning_self1<const Scalar&>([](Tensor& t, const Scalar& o) { ew::binary_<E>(t, o); }),
-               arg("input"), arg(other.c_str()));
-}
-
 // A number on the left: it joins as 1.13's wrapped numbers do (2 % x, ramp.bitwise_and(2, x)).
 template <class E> Tensor number_first(const Scalar& a, const Tensor& b) {
   return ew::binary<E>(scalar_tensor(a, result_type(b, a)), b);
+}
+
+template <class E, bool Numbers> void def_binary(Defs& d) {
+  const std::string name(E::name), other(E::other);
+  const Binary tensor = &ew::binary<E>;
+  const BinaryScalar scalar = &ew::binary<E>;
+  if constexpr (E::special) {  // _C.special_xlog1py, for ramp.special (no ramp.<name>, no method)
+    d.m.def(name.c_str(), tensor, arg("input"), arg(other.c_str()));
+    d.m.def(name.c_str(), scalar, arg("input"), arg(other.c_str()));
+    d.m.def(name.c_str(), &number_first<E>, arg("self"), arg(other.c_str()));
+    return;
+  }
+  d.function(name, tensor, arg("input"), arg(other.c_str()));
+  d.cls.def(name.c_str(), tensor, arg(other.c_str()));
+  auto inplace = returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ew::binary_<E>(t, o); });
+  if (E::method_inplace) d.cls.def((name + "_").c_str(), inplace, arg(other.c_str()));
+  if (E::torch_inplace) d.function(name + "_", inplace, arg("input"), arg(other.c_str()));  // torch.gcd_(a, b)
+  if constexpr (!Numbers) return;
+  d.m.def(name.c_str(), scalar, arg("input"), arg(other.c_str()));
+  d.cls.def(name.c_str(), scalar, arg(other.c_str()));
+  auto inplace_scalar = returning_self1<const Scalar&>([](Tensor& t, const Scalar& o) { ew::binary_<E>(t, o); });
+  d.cls.def((name + "_").c_str(), inplace_scalar, arg(other.c_str()));
+  if (E::torch_inplace) d.function(name + "_", inplace_scalar, arg("input"), arg(other.c_str()));  // torch.clamp_min_(x, 0)
+  // ramp.remainder(2, x), ramp.xlogy(2, x)
+  if (E::number_first) d.m.def(name.c_str(), &number_first<E>, arg("self"), arg(other.c_str()));
 }
 
 // The operator forms of a binary entry: __op__, __rop__ (number on the left), __iop__.
@@ -215,6 +222,26 @@ void def_others(Defs& d) {
     d.m.def(name, clamp_tensors, arg("input"), arg("min") = py::none(), arg("max") = py::none());
     d.cls.def(name, clamp_tensors, arg("min") = py::none(), arg("max") = py::none());
   }
+  // logit(input, eps=None), polygamma(n, input), positive, ldexp (src/ops/special.cpp)
+  d.function("logit", &logit, arg("input"), arg("eps") = py::none());
+  d.cls.def("logit", &logit, arg("eps") = py::none());
+  auto logit_inplace = [](py::object self, std::optional<double> eps) {
+    logit_(self.cast<Tensor&>(), eps);
+    return self;
+  };
+  d.function("logit_", logit_inplace, arg("input"), arg("eps") = py::none());
+  d.cls.def("logit_", logit_inplace, arg("eps") = py::none());
+  d.function("polygamma", &polygamma, arg("n"), arg("input"));
+  d.cls.def("polygamma", [](const Tensor& self, std::int64_t n) { return polygamma(n, self); }, arg("n"));
+  d.cls.def("polygamma_", returning_self1<std::int64_t>([](Tensor& t, std::int64_t n) { polygamma_(t, n); }), arg("n"));
+  d.function("positive", &positive, arg("input"));
+  d.cls.def("positive", &positive);
+  d.function("ldexp", &ldexp, arg("input"), arg("other"));
+  d.cls.def("ldexp", &ldexp, arg("other"));
+  auto ldexp_inplace = returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ldexp_(t, o); });
+  d.function("ldexp_", ldexp_inplace, arg("input"), arg("other"));
+  d.cls.def("ldexp_", ldexp_inplace, arg("other"));
+
   // ~x: integers and bool only, with torch's TypeError for the rest.
   d.cls.def("__invert__", [](const Tensor& t) {
     RAMP_CHECK_T(TypeError, is_integral(t.dtype(), true),
@@ -232,15 +259,12 @@ void init_elementwise(py::module_& m) {
   ew::for_each_predicate([&](auto e) { def_unary<decltype(e), false>(d); });
   ew::for_each_binary([&](auto e) { def_binary<decltype(e), true>(d); });
   ew::for_each_logical([&](auto e) { def_binary<decltype(e), false>(d); });
-  // Numbers on the left where torch takes them: ramp.remainder(2, x), ramp.bitwise_and(2, x).
-  m.def("remainder", &number_first<ew::Remainder>, arg("self"), arg("other"));
-  m.def("bitwise_and", &number_first<ew::BitwiseAnd>, arg("self"), arg("other"));
-  m.def("bitwise_or", &number_first<ew::BitwiseOr>, arg("self"), arg("other"));
-  m.def("bitwise_xor", &number_first<ew::BitwiseXor>, arg("self"), arg("other"));
   def_operator<ew::BitwiseAnd>(d, "and");
   def_operator<ew::BitwiseOr>(d, "or");
   def_operator<ew::BitwiseXor>(d, "xor");
   def_operator<ew::Remainder>(d, "mod");
+  def_operator<ew::LeftShift>(d, "lshift");
+  def_operator<ew::RightShift>(d, "rshift");
   def_where(d);
   def_ternary(d);
   def_closeness(d);

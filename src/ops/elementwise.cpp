@@ -93,7 +93,9 @@ template <class E> void unary_loop(const Tensor& out, const Tensor& in) {
   if (unary_kernel<E>(out, in)) return;
   dispatch(in.dtype(), [&](auto v) {
     using I = decltype(v);
-    if constexpr (instantiated<E, I>()) {
+    if constexpr (std::is_same_v<I, BFloat16> && E::bf16_steps) {
+      map<I, I>(out, [](float x) { return E::f_bf16(x); }, in);
+    } else if constexpr (instantiated<E, I>()) {
       using O = std::conditional_t<E::result == Result::boolean, bool, I>;
       map<O, I>(out, [](auto x) { return E::f(x); }, in);
     } else {
@@ -195,7 +197,9 @@ template <class E> void binary_loop(const Tensor& out, const Tensor& a, const Te
   if (binary_kernel<E>(out, a, b)) return;
   dispatch(a.dtype(), [&](auto v) {
     using I = decltype(v);
-    if constexpr (instantiated<E, I>()) {
+    if constexpr (std::is_same_v<I, BFloat16> && E::bf16_steps) {
+      map<I, I>(out, [](float x, float y) { return E::f_bf16(x, y); }, a, b);
+    } else if constexpr (instantiated<E, I>()) {
       using O = std::conditional_t<E::result == Result::boolean, bool, I>;
       map<O, I>(out, [](auto x, auto y) { return E::f(x, y); }, a, b);
     } else {
@@ -254,14 +258,16 @@ template <class E> Tensor scalar_forward(const Tensor& a, const Scalar& s, const
   if constexpr (requires { E::scalar_forward(a, s); }) {
     return E::scalar_forward(a.detach(), s);
   } else {
-    check_dtype<E>(b.dtype());
-    return binary_forward<E>(a, b, b.dtype());
+    const ScalarType t = binary_computing<E>(b.dtype());
+    check_dtype<E>(t);
+    return binary_forward<E>(a, b, t);
   }
 }
 
 }  // namespace
 
 template <class E> Tensor binary(const Tensor& self, const Tensor& other) {
+  E::check_operands(self.dtype(), other.dtype());
   const ScalarType t = binary_computing<E>(result_type(self, other));
   check_dtype<E>(t);
   if constexpr (has_grad<E>()) {
@@ -287,6 +293,7 @@ template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
+  E::check_operands(self.dtype(), other.dtype());
   const ScalarType t = binary_computing<E>(result_type(self, other));
   detail::check_cast(result_dtype<E>(t), self);  // before the kernel's dtype check, as 1.13
   check_dtype<E>(t);
@@ -304,9 +311,9 @@ template <class E> Tensor& binary_(Tensor& self, const Scalar& other) {
   const Tensor b = wrap(self, other);
   ScalarType result = result_type(self, other);
   if constexpr (!requires { E::scalar_forward(self, other); }) {
-    result = result_dtype<E>(b.dtype());
+    result = result_dtype<E>(binary_computing<E>(b.dtype()));
     detail::check_cast(result, self);
-    check_dtype<E>(b.dtype());
+    check_dtype<E>(binary_computing<E>(b.dtype()));
   }
   return detail::write_inplace(
       self, result, self.sizes(), has_grad<E>() && autograd::needs_grad({self}),
@@ -322,6 +329,10 @@ struct DivFloor : BinaryEntry {
   static constexpr DTypeSet dtypes = kFloating;
 };
 }  // namespace
+
+void Heaviside::check_operands(ScalarType a, ScalarType b) {
+  RAMP_CHECK(a == b, "heaviside is not yet implemented for tensors with different dtypes.");
+}
 
 Tensor div_floor(const Tensor& a, const Tensor& b) { return binary_forward<DivFloor>(a, b, result_type(a, b)); }
 
