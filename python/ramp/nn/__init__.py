@@ -11,7 +11,8 @@ from .sparse import Embedding
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
 from .module import Module
 from .normalization import LayerNorm
 from .parameter import Parameter
@@ -54,5 +55,5 @@ def get_activation(name, *args, **kwargs):
 __all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Embedding", "Conv1d", "Conv2d",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerNorm", "Dropout1d",
-           "Dropout2d", "Dropout3d", "Unflatten", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "Dropout2d", "Dropout3d", "Unflatten", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "utils", "modules", *_CLASSES]

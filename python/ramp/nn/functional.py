@@ -252,7 +252,7 @@ def pad(input, pad, mode="constant", value=None):
 from .sparse import embedding  # noqa: E402
 
 # ---- losses (python/ramp/nn/loss.py) ----
-from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,  # noqa: E402
-                   mse_loss, nll_loss, smooth_l1_loss)
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,  # noqa: E402
+                   l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = sorted(n for n in globals() if not n.startswith("_"))

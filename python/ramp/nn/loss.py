@@ -57,6 +57,28 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _L.huber_loss(input, target, _reduction(None, None, reduction), delta)
 
 
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Pointwise KL divergence target (log target - input), input holding log-probabilities; 1.13
+    composes it: xlogy(t, t) - t x (exp(t) (t - x) with log_target), then the reduction, 'batchmean'
+    being the sum over the batch size."""
+    if size_average is not None or reduce is not None:
+        red = _legacy_get_string(size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                          "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                          "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+        red = "sum" if reduction == "batchmean" else _reduction(None, None, reduction)
+    if log_target:
+        out = _C.exp(target) * (target - input)
+    else:
+        out = _C.xlogy(target, target) - target * input
+    out = out.mean() if red == "mean" else out.sum() if red == "sum" else out
+    if reduction == "batchmean" and input.dim() != 0:
+        out = out / input.size()[0]
+    return out
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     return _L.nll_loss(input, target, weight, ignore_index, _reduction(size_average, reduce, reduction))
 
@@ -83,7 +105,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _L.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
 
 
-FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+FUNCTIONS = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "nll_loss", "cross_entropy", "binary_cross_entropy",
              "binary_cross_entropy_with_logits"]
 
 
@@ -142,6 +164,17 @@ class HuberLoss(_Loss):
         return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
+class KLDivLoss(_Loss):
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
 class NLLLoss(_WeightedLoss):
     __constants__ = ["ignore_index", "reduction"]
 
@@ -185,5 +218,5 @@ class BCEWithLogitsLoss(_Loss):
                                                 reduction=self.reduction)
 
 
-MODULES = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
+MODULES = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ = FUNCTIONS + MODULES

@@ -1,7 +1,8 @@
-"""smooth_l1_loss and huber_loss (functional and modules) against torch 1.13 on the same inputs:
-values (elements bit for bit for reduction='none', reduced losses within a few ulps of the
+"""smooth_l1_loss, huber_loss and kl_div (functional and modules) against torch 1.13 on the same
+inputs: values (elements bit for bit for reduction='none', reduced losses within a few ulps of the
 output dtype), gradients of input and target against torch's, finite differences (gradcheck),
-grad_fn names, the beta = 0 path (l1_loss), broadcasting with 1.13's warning, and the errors."""
+grad_fn names, beta = 0, broadcasting with 1.13's warning, kl_div's reductions and warning, and the
+errors."""
 import warnings
 
 import numpy as np
@@ -104,4 +105,44 @@ def test_beta_zero_is_l1_and_broadcast_warns():
 ])
 def test_errors_as_torch(call):
     r, t = outcome(lambda: call(ramp)), outcome(lambda: call(torch))
+    assert t[1] is not None and r[1] == t[1]
+
+
+# ---- kl_div ----
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("reduction", ["none", "mean", "batchmean", "sum"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_as_torch(dtype, reduction, log_target):
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(4, 6, generator=g).log_softmax(1).to(getattr(torch, dtype)).requires_grad_()
+    t = torch.randn(4, 6, generator=g).softmax(1)
+    t[0, :2] = 0  # xlogy(0, 0) = 0
+    t = (t.log() if log_target else t).to(getattr(torch, dtype)).requires_grad_()
+    xr, tr = to_ramp(x.detach()).requires_grad_(), to_ramp(t.detach()).requires_grad_()
+    with warnings.catch_warnings(record=True) as wr:
+        warnings.simplefilter("always")
+        lr = ramp.nn.functional.kl_div(xr, tr, reduction=reduction, log_target=log_target)
+    with warnings.catch_warnings(record=True) as wt:
+        warnings.simplefilter("always")
+        lt = torch.nn.functional.kl_div(x, t, reduction=reduction, log_target=log_target)
+    assert [str(m.message) for m in wr] == [str(m.message) for m in wt]
+    close(lr, lt, 0 if reduction == "none" else 4)
+    assert lr.grad_fn.name() == type(lt.grad_fn).__name__
+    gy = torch.randn(lt.shape, dtype=lt.dtype)
+    lt.backward(gy)
+    lr.backward(to_ramp(gy))
+    close(xr.grad, x.grad, 2)
+    if not log_target:  # d/dt of xlogy(t, t) at t = 0 is -inf in both; compare the finite ones
+        keep = torch.isfinite(t.grad)
+        np.testing.assert_array_equal(to_numpy(tr.grad)[~keep.numpy()], t.grad[~keep].to(torch.float64).numpy())
+    else:
+        close(tr.grad, t.grad, 4)
+
+
+def test_kl_div_module_and_errors():
+    for kw in [{}, {"reduction": "batchmean", "log_target": True}]:
+        mr, mt = ramp.nn.KLDivLoss(**kw), torch.nn.KLDivLoss(**kw)
+        assert repr(mr) == repr(mt) and mr.log_target == mt.log_target
+    r = outcome(lambda: ramp.nn.functional.kl_div(ramp.ones(2), ramp.ones(2), reduction="avg"))
+    t = outcome(lambda: torch.nn.functional.kl_div(torch.ones(2), torch.ones(2), reduction="avg"))
     assert t[1] is not None and r[1] == t[1]
