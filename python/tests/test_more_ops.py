@@ -163,6 +163,27 @@ def test_gradcheck(case):
     assert ramp.autograd.gradcheck(eval(fn, {"ramp": ramp}), args)
 
 
+@pytest.mark.parametrize("mode,rows", [("use_mm_for_euclid_dist_if_necessary", 30), ("use_mm_for_euclid_dist", 4),
+                                       ("donot_use_mm_for_euclid_dist", 30)])
+def test_cdist_gradient_at_zero_distance(mode, rows):
+    # cdist(x, x): every diagonal distance is 0. 1.13's product form (_euclidean_dist, past 25 rows)
+    # has its own backward, which gives a zero distance a zero gradient; sqrt's derivative there is
+    # inf, so a gradient taken through the composition would be NaN. First order, and second for the
+    # product form (1.13's CdistBackward0 of the other form is not differentiable).
+    t, r = inputs()
+    tx, rx = t["p"][:rows].clone().requires_grad_(), r["p"][:rows].clone().requires_grad_()
+    w = torch.arange(rows * rows, dtype=torch.float64).reshape(rows, rows)
+    twice = mode != "donot_use_mm_for_euclid_dist"
+    (tg,) = torch.autograd.grad((torch.cdist(tx, tx, compute_mode=mode) * w).sum(), tx, create_graph=twice)
+    (rg,) = ramp.autograd.grad((ramp.cdist(rx, rx, compute_mode=mode) * to_ramp(w)).sum(), rx, create_graph=twice)
+    assert_values(rg.detach(), tg.detach(), atol=64 * np.spacing(float(tg.abs().max())))
+    if not twice:
+        return
+    (tg2,) = torch.autograd.grad((tg * tg).sum(), tx)
+    (rg2,) = ramp.autograd.grad((rg * rg).sum(), rx)
+    assert_values(rg2, tg2, atol=64 * np.spacing(float(tg2.abs().max())))
+
+
 def test_create_graph_through_diagonal_nodes():
     # second derivatives of the nodes recorded here (their backwards are differentiable ops)
     t, r = inputs()

@@ -1,11 +1,13 @@
 // More products and distances (include/ramp/ops.h), composed of mul/mm/bmm/addmm/norm/index_select so
 // autograd flows through the composing ops' nodes (the grad_fn names are theirs, not 1.13's fused
-// AddmvBackward0, CdistBackward0, ...: docs/design.md lists them).
+// AddmvBackward0, CdistBackward0, ...: docs/design.md lists them); cross and cdist's product form
+// record nodes of their own.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "ramp/ops.h"
+#include "record.h"  // wants
 #include "reduce.h"  // dispatch, detail::Compute
 
 namespace ramp {
@@ -200,6 +202,37 @@ Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t
   return out;
 }
 
+namespace {
+
+// 1.13's _euclidean_dist, one node (EuclideanDistBackward0) with 1.13's formula: a zero distance
+// gets a zero gradient (sqrt's derivative there is inf: through the composition, inf * 0 = NaN,
+// and cdist(x, x) has a zero on every diagonal). The formula is made of differentiable ops.
+Tensor euclidean_dist(const Tensor& x1, const Tensor& x2) {
+  auto forward = [&] {
+    // One matmul of augmented rows: [-2x, |x|², 1] · [y, 1, |y|²] = |x|² + |y|² - 2x·y.
+    const Tensor x1n = pow(x1, 2).sum({-1}, true), x2n = pow(x2, 2).sum({-1}, true);
+    const Tensor a1 = cat({x1.mul(-2), x1n, ones_like(x1n)}, -1), a2 = cat({x2, ones_like(x2n), x2n}, -1);
+    return sqrt(clamp_min(matmul(a1, a2.transpose(-1, -2)), 0));
+  };
+  if (!autograd::needs_grad({x1, x2})) return forward();
+  Tensor out = autograd::below(forward);
+  autograd::record(out, "EuclideanDistBackward0", {x1, x2}, {{x1, false}, {x2, false}, {out, true}},
+                   [s1 = Dims(x1.sizes()), s2 = Dims(x2.sizes())](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x1 = n.unpack(0), x2 = n.unpack(1), res = n.unpack(2);
+                     const Tensor ratio = where(eq(res, 0), 0, g.div(res));
+                     Tensor d1, d2;
+                     if (autograd::wants(n, 0))
+                       d1 = autograd::sum_to(x1.mul(ratio.sum({-1}, true)).sub(matmul(ratio, x2)), s1);
+                     if (autograd::wants(n, 1))
+                       d2 = autograd::sum_to(
+                           x2.mul(ratio.sum({-2}, false).unsqueeze(-1)).sub(matmul(ratio.transpose(-1, -2), x1)), s2);
+                     return std::vector<Tensor>{d1, d2};
+                   });
+  return out;
+}
+
+}  // namespace
+
 Tensor dist(const Tensor& self, const Tensor& other, Scalar p) { return norm(self.sub(other), p.to_double()); }
 
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p, std::optional<std::int64_t> compute_mode) {
@@ -216,12 +249,8 @@ Tensor cdist(const Tensor& x1, const Tensor& x2, double p, std::optional<std::in
   // 1 always, 2 never. That form is |x|² + |y|² - 2 x·y, clamped at 0, then sqrt.
   const std::int64_t r1 = x1.size(-2), r2 = x2.size(-2), mode = compute_mode.value_or(0);
   const bool use_mm = p == 2 && (mode == 1 || (mode == 0 && (r1 > 25 || r2 > 25)));
-  const Tensor a = x1.unsqueeze(-2), b = x2.unsqueeze(-3);
-  if (!use_mm) return norm(a.sub(b), p, {-1});
-  // One matmul of augmented rows: [-2x, |x|², 1] · [y, 1, |y|²] = |x|² + |y|² - 2x·y.
-  const Tensor x1n = pow(x1, 2).sum({-1}, true), x2n = pow(x2, 2).sum({-1}, true);
-  const Tensor a1 = cat({x1.mul(-2), x1n, ones_like(x1n)}, -1), a2 = cat({x2, ones_like(x2n), x2n}, -1);
-  return sqrt(clamp_min(matmul(a1, a2.transpose(-1, -2)), 0));
+  if (!use_mm) return norm(x1.unsqueeze(-2).sub(x2.unsqueeze(-3)), p, {-1});
+  return euclidean_dist(x1, x2);
 }
 
 Tensor cartesian_prod(const std::vector<Tensor>& tensors) {
