@@ -184,6 +184,24 @@ def test_cdist_gradient_at_zero_distance(mode, rows):
     assert_values(rg2, tg2, atol=64 * np.spacing(float(tg2.abs().max())))
 
 
+@pytest.mark.parametrize("expr,shape", [
+    ("T.diag(a)", (0,)), ("T.diag(a, 2)", (0,)), ("T.diag(a)", (0, 3)), ("T.diag(a, -1)", (3, 0)), ("T.diagonal(a)", (0, 3)),
+    ("T.diagonal(a, 0, 1, 2)", (2, 0, 3)), ("T.diagonal(a, 1, 2, 0)", (0, 2, 2)), ("T.trace(a)", (0, 0)),
+    ("T.trace(a)", (2, 0)), ("T.diag_embed(a)", (2, 0)), ("T.diag_embed(a, -1)", (0,)), ("T.diagonal(a, 5)", (3, 3)),
+    ("T.diagonal(a, -(10 ** 15))", (3, 3)), ("T.diagonal(a, 10 ** 15, 1, 0)", (3, 3)),
+])
+def test_diagonals_of_empty(expr, shape):
+    # nothing on the diagonal (an empty matrix, or an offset past it): the forward and the gradient
+    # (zeros, of the input's shape) as 1.13's
+    ta = torch.ones(shape, dtype=torch.float64, requires_grad=True)
+    ra = ramp.ones(shape, dtype=ramp.float64, requires_grad=True)
+    to, ro = run(expr, torch, {"a": ta}), run(expr, ramp, {"a": ra})
+    assert_values(ro.detach(), to.detach())
+    to.sum().backward()
+    ro.sum().backward()
+    assert_values(ra.grad, ta.grad)
+
+
 def test_create_graph_through_diagonal_nodes():
     # second derivatives of the nodes recorded here (their backwards are differentiable ops)
     t, r = inputs()
@@ -382,7 +400,9 @@ def test_running_errors(expr):
 
 
 # ---- ramp.linalg norms ----
-NORMS = ["L.vector_norm(x)", "L.vector_norm(c, 1, (0, 2))", "L.vector_norm(c, float('inf'), 1, True)",
+NORMS = ["L.vector_norm(T.ones(0, 3), float('inf'), 1)", "L.vector_norm(T.ones(0, 3), 0)", "L.vector_norm(x, 1, [])",
+         "L.norm(x, None, (1, 0))", "L.norm(x, 'fro', (1, 0))", "L.matrix_norm(c, 1, (-1, 0), dtype=T.float64)",
+         "L.vector_norm(x)", "L.vector_norm(c, 1, (0, 2))", "L.vector_norm(c, float('inf'), 1, True)",
          "L.vector_norm(x, 0)", "L.vector_norm(c, 3.5, -1)", "L.vector_norm(x, dtype=T.float64)",
          "L.matrix_norm(x)", "L.matrix_norm(c, 'fro', (0, 2))", "L.matrix_norm(c, 1)", "L.matrix_norm(c, -1, (2, 0))",
          "L.matrix_norm(c, float('inf'), keepdim=True)", "L.matrix_norm(x, -float('inf'))",
@@ -398,14 +418,27 @@ def test_linalg_norms(expr):
     to = eval(expr, {"T": torch, "L": torch.linalg, **t})
     ro = eval(expr, {"T": ramp, "L": ramp.linalg, **r})
     assert_values(ro.detach(), to.detach(), rtol=4 * np.finfo(np.float64).eps)
+    assert ro.requires_grad == to.requires_grad
+    if not to.requires_grad:
+        return
     to.sum().backward(), ro.sum().backward()
     for k in t:
         if t[k].grad is not None:
             assert_values(r[k].grad, t[k].grad, rtol=8 * np.finfo(np.float64).eps, atol=1e-15)
 
 
-@pytest.mark.parametrize("expr", ["L.vector_norm(T.arange(3))", "L.norm(c, 2)", "L.matrix_norm(v)", "L.matrix_norm(x, 'abc')",
-                                  "L.matrix_norm(x, 3)"])
+@pytest.mark.parametrize("expr", [
+    "L.vector_norm(T.arange(3))", "L.norm(c, 2)", "L.matrix_norm(v)", "L.matrix_norm(x, 'abc')", "L.matrix_norm(x, 3)",
+    # 1.13 checks these before computing anything (ramp computed some of them: a wrong dim, an int matrix)
+    "L.vector_norm(T.arange(3), dtype=T.float64)", "L.vector_norm(x, dtype=T.float32)", "L.vector_norm(x, dtype=T.int64)",
+    "L.vector_norm(x, 'fro')", "L.vector_norm(T.ones(0), float('inf'))", "L.vector_norm(T.ones(0, 3), -1, 0)",
+    "L.vector_norm(T.ones(0, 3), -1.5, (1, -2))", "L.vector_norm(T.ones(3, 0), -float('inf'))",
+    "L.matrix_norm(T.arange(6.).reshape(2, 3).long(), float('inf'))", "L.matrix_norm(T.arange(6).reshape(2, 3))",
+    "L.matrix_norm(x, 1, (0, 0))", "L.matrix_norm(x, 1, (0, -2))", "L.matrix_norm(x, 1, (0, 3))",
+    "L.matrix_norm(x, 1, (0, 1, 2))", "L.matrix_norm(x, 1.5)", "L.matrix_norm(x, 1, dtype=T.float32)",
+    "L.norm(c, None, (0, 1, 2))", "L.norm(c, 'fro', (0, 1, 2))", "L.norm(x, 'fro', 1)", "L.norm(v, 'fro')",
+    "L.norm(T.arange(6).reshape(2, 3))", "L.norm(T.arange(6).reshape(2, 3), 3)", "L.norm(c, 1)",
+])
 def test_linalg_norm_errors(expr):
     t, r = inputs()
     (to, te) = outcome(lambda: eval(expr, {"T": torch, "L": torch.linalg, **t}))
