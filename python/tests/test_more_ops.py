@@ -309,7 +309,9 @@ ERRORS = [
     "T.cdist(v, q)", "T.cdist(q, m)", "T.cdist(q, q, -1.)", "T.cdist(q.long(), q.long())", "T.cdist(q, q, compute_mode='x')",
     "T.cartesian_prod(x, v)", "T.take_along_dim(x, T.tensor([0, 1]), 1)", "T.take_along_dim(x, T.tensor([[0.]]), 1)",
     "T.take_along_dim(x, T.tensor([[0, 1]]).expand(3, 2), 1)", "T.take_along_dim(x, T.tensor([[0]]).int(), 1)",
-    "T.isin(T.tensor([True]), T.tensor([True]))",
+    "T.isin(T.tensor([True]), T.tensor([True]))", "T.isin(v, v.to(T.bfloat16))", "T.isin(v.to(T.bfloat16), 1.)",
+    "T.tensordot(x, x, ([0, 0], [0, 0]))", "T.tensordot(c, c, ([-3, 0], [0, 1]))", "T.tensordot(x > 0, y.t() > 0, 1)",
+    "T.inner(x > 0, y > 0)", "T.cross(x.t() > 0, y.t() > 0)", "T.cross(m, m, dim=-1)", "T.cross(m.t(), m.t(), dim=-2)",
     "T.tril_indices(-1, 3)", "T.triu_indices(3, -2)", "T.tril_indices(3, 3, dtype=T.float32)",
 ]
 

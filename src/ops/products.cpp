@@ -40,7 +40,10 @@ Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, In
     const std::int64_t da = wrap_dim(dims_a[i], self.dim()), db = wrap_dim(dims_b[i], other.dim());
     RAMP_CHECK(self.size(da) == other.size(db), "contracted dimensions need to match, but first has size ",
                self.size(da), " in dim ", dims_a[i], " and second has size ", other.size(db), " in dim ", dims_b[i]);
-    in_a[std::size_t(da)] = in_b[std::size_t(db)] = true;
+    for (auto [in, dd] : {std::pair{&in_a, da}, std::pair{&in_b, db}}) {
+      RAMP_CHECK(!(*in)[std::size_t(dd)], "dim ", dd, " appears multiple times in the list of dims");
+      (*in)[std::size_t(dd)] = true;
+    }
     k *= self.size(da);
   }
   std::int64_t m = 1, n = 1;
@@ -60,6 +63,8 @@ Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, In
       out_sizes.push_back(other.size(d));
       n *= other.size(d);
     }
+  // 1.13 multiplies with addmm, which has no bool kernel (an outer product, dims empty, is a mul)
+  RAMP_CHECK(dims_a.empty() || self.dtype() != ScalarType::Bool, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   const Tensor a = self.permute(perm_a).reshape({m, k}), b = other.permute(perm_b).reshape({k, n});
   return matrix_product(a, b).reshape(out_sizes);
 }
@@ -178,6 +183,7 @@ Tensor cross_forward(const Tensor& self, const Tensor& other, std::int64_t d) {
 Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t> dim) {
   RAMP_CHECK(self.dtype() == other.dtype(), "expected scalar type ", dtype_error_name(self.dtype()), " but found ",
              dtype_error_name(other.dtype()));
+  RAMP_CHECK(self.dtype() != ScalarType::Bool, "\"cross\" not implemented for 'Bool'");
   std::int64_t d = 0;
   if (dim) {
     d = wrap_dim(*dim, self.dim());
@@ -188,7 +194,8 @@ Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t
     RAMP_CHECK(d >= 0, "no dimension of size 3 in input");
   }
   RAMP_CHECK(self.dim() == other.dim(), "linalg.cross: inputs must have the same number of dimensions.");
-  RAMP_CHECK(self.size(d) == 3 && other.size(d) == 3, "linalg.cross: inputs dimension ", d, " must have length 3. Got ",
+  RAMP_CHECK(self.size(d) == 3 && other.size(d) == 3, "linalg.cross: inputs dimension ", dim.value_or(d),
+             " must have length 3. Got ",
              self.size(d), " and ", other.size(d));
   if (!autograd::needs_grad({self, other})) return cross_forward(self, other, d);
   Tensor out = autograd::below([&] { return cross_forward(self, other, d); });
@@ -283,7 +290,8 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<s
 Tensor isin(const Tensor& elements, const Tensor& test_elements, bool assume_unique, bool invert) {
   (void)assume_unique;  // the answer does not depend on it
   for (const Tensor* t : {&elements, &test_elements})
-    RAMP_CHECK(t->dtype() != ScalarType::Bool, "Unsupported input type encountered for isin(): Bool");
+    RAMP_CHECK(t->dtype() != ScalarType::Bool && t->dtype() != ScalarType::BFloat16,
+               "Unsupported input type encountered for isin(): ", dtype_error_name(t->dtype()));
   // Compared in the promoted dtype (0.1f is not in [0.1]): each element looked up in the sorted tests.
   const ScalarType common = result_type(elements, test_elements);
   const Tensor e = elements.detach().to(common);
