@@ -64,7 +64,8 @@ Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, In
       n *= other.size(d);
     }
   // 1.13 multiplies with addmm, which has no bool kernel (an outer product, dims empty, is a mul)
-  RAMP_CHECK(dims_a.empty() || self.dtype() != ScalarType::Bool, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+  RAMP_CHECK(dims_a.empty() || self.dtype() != ScalarType::Bool,
+             "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   const Tensor a = self.permute(perm_a).reshape({m, k}), b = other.permute(perm_b).reshape({k, n});
   return matrix_product(a, b).reshape(out_sizes);
 }
@@ -102,13 +103,27 @@ Tensor kron(const Tensor& self, const Tensor& other) {
   return self.reshape(sa).mul(other.reshape(sb)).reshape(out);
 }
 
+namespace {
+
+// addmv's and baddbmm's self as 1.13 reads it: in the dtype of the two factors, which must agree (the
+// result has their dtype; self's own dtype only shapes its gradient, through ToCopyBackward0).
+Tensor as_product_dtype(const Tensor& self, const Tensor& a, const Tensor& b) {
+  RAMP_CHECK(a.dtype() == b.dtype(), "expected scalar type ", dtype_error_name(a.dtype()), " but found ",
+             dtype_error_name(b.dtype()));
+  return self.dtype() == a.dtype() ? self : self.to(a.dtype());
+}
+
+}  // namespace
+
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
   RAMP_CHECK(mat.dim() == 2 && vec.dim() == 1 && self.dim() <= 1, "vector + matrix @ vector expected, got ", self.dim(),
              ", ", mat.dim(), ", ", vec.dim());
   RAMP_CHECK(mat.size(1) == vec.size(0) && (mat.size(0) == self.numel() || self.numel() == 1), "size mismatch, got ",
              self.numel() == 1 ? mat.size(0) : self.size(0), ", ", mat.size(0), "x", mat.size(1), ",", vec.size(0));
+  const Tensor s = as_product_dtype(self, mat, vec);
   // gemm with the bias as a column: beta * self + alpha * (mat @ vec) in one BLAS call, as 1.13's gemv.
-  return addmm(self.dim() == 0 ? self.reshape({1, 1}) : self.unsqueeze(1), mat, vec.unsqueeze(1), beta, alpha).squeeze(1);
+  const Tensor column = s.dim() == 0 ? s.reshape({1, 1}) : s.unsqueeze(1);
+  return addmm(column, mat, vec.unsqueeze(1), beta, alpha).squeeze(1);
 }
 
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
@@ -131,10 +146,11 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
              "Expected size for first two dimensions of batch2 tensor to be: [", batch1.size(0), ", ", batch1.size(2),
              "] but got: [", batch2.size(0), ", ", batch2.size(1), "].");
   self.expand({batch1.size(0), batch1.size(1), batch2.size(2)});  // 1.13's error text for a self that does not broadcast
+  const Tensor s = as_product_dtype(self, batch1, batch2);
   Tensor product = bmm(batch1, batch2);
   if (alpha.to_double() != 1) product = product.mul(alpha);
   if (beta.to_double() == 0) return product;  // self ignored (its NaN does not propagate), as 1.13
-  return product.add(beta.to_double() == 1 ? self : self.mul(beta));
+  return product.add(beta.to_double() == 1 ? s : s.mul(beta));
 }
 
 namespace {
@@ -231,8 +247,9 @@ Tensor euclidean_dist(const Tensor& x1, const Tensor& x2) {
                      if (autograd::wants(n, 0))
                        d1 = autograd::sum_to(x1.mul(ratio.sum({-1}, true)).sub(matmul(ratio, x2)), s1);
                      if (autograd::wants(n, 1))
-                       d2 = autograd::sum_to(
-                           x2.mul(ratio.sum({-2}, false).unsqueeze(-1)).sub(matmul(ratio.transpose(-1, -2), x1)), s2);
+                       d2 = autograd::sum_to(x2.mul(ratio.sum({-2}, false).unsqueeze(-1))
+                                                 .sub(matmul(ratio.transpose(-1, -2), x1)),
+                                             s2);
                      return std::vector<Tensor>{d1, d2};
                    });
   return out;
