@@ -96,6 +96,7 @@ Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t
 Tensor dist(const Tensor& self, const Tensor& other, Scalar p = 2);
 // p-norm distances between the rows of x1 [..., r1, m] and x2 [..., r2, m] -> [..., r1, r2]. compute_mode
 // as 1.13's (none/0: the product form |x|² + |y|² - 2x·y for p = 2 beyond 25 rows; 1: always; 2: never).
+// The product form records 1.13's EuclideanDistBackward0 (a zero distance gets a zero gradient).
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2, std::optional<std::int64_t> compute_mode = {});
 // Every combination of the 1-d tensors' elements as rows (meshgrid, flattened and stacked).
 Tensor cartesian_prod(const std::vector<Tensor>& tensors);

@@ -163,6 +163,60 @@ def test_gradcheck(case):
     assert ramp.autograd.gradcheck(eval(fn, {"ramp": ramp}), args)
 
 
+@pytest.mark.parametrize("mode,rows", [("use_mm_for_euclid_dist_if_necessary", 30), ("use_mm_for_euclid_dist", 4),
+                                       ("donot_use_mm_for_euclid_dist", 30)])
+def test_cdist_gradient_at_zero_distance(mode, rows):
+    # cdist(x, x): every diagonal distance is 0. 1.13's product form (_euclidean_dist, past 25 rows)
+    # has its own backward, which gives a zero distance a zero gradient; sqrt's derivative there is
+    # inf, so a gradient taken through the composition would be NaN. First order, and second for the
+    # product form (1.13's CdistBackward0 of the other form is not differentiable).
+    t, r = inputs()
+    tx, rx = t["p"][:rows].clone().requires_grad_(), r["p"][:rows].clone().requires_grad_()
+    w = torch.arange(rows * rows, dtype=torch.float64).reshape(rows, rows)
+    twice = mode != "donot_use_mm_for_euclid_dist"
+    (tg,) = torch.autograd.grad((torch.cdist(tx, tx, compute_mode=mode) * w).sum(), tx, create_graph=twice)
+    (rg,) = ramp.autograd.grad((ramp.cdist(rx, rx, compute_mode=mode) * to_ramp(w)).sum(), rx, create_graph=twice)
+    assert_values(rg.detach(), tg.detach(), atol=64 * np.spacing(float(tg.abs().max())))
+    if not twice:
+        return
+    (tg2,) = torch.autograd.grad((tg * tg).sum(), tx)
+    (rg2,) = ramp.autograd.grad((rg * rg).sum(), rx)
+    assert_values(rg2, tg2, atol=64 * np.spacing(float(tg2.abs().max())))
+
+
+@pytest.mark.parametrize("expr,shape", [
+    ("T.diag(a)", (0,)), ("T.diag(a, 2)", (0,)), ("T.diag(a)", (0, 3)), ("T.diag(a, -1)", (3, 0)), ("T.diagonal(a)", (0, 3)),
+    ("T.diagonal(a, 0, 1, 2)", (2, 0, 3)), ("T.diagonal(a, 1, 2, 0)", (0, 2, 2)), ("T.trace(a)", (0, 0)),
+    ("T.trace(a)", (2, 0)), ("T.diag_embed(a)", (2, 0)), ("T.diag_embed(a, -1)", (0,)), ("T.diagonal(a, 5)", (3, 3)),
+    ("T.diagonal(a, -(10 ** 15))", (3, 3)), ("T.diagonal(a, 10 ** 15, 1, 0)", (3, 3)),
+])
+def test_diagonals_of_empty(expr, shape):
+    # nothing on the diagonal (an empty matrix, or an offset past it): the forward and the gradient
+    # (zeros, of the input's shape) as 1.13's
+    ta = torch.ones(shape, dtype=torch.float64, requires_grad=True)
+    ra = ramp.ones(shape, dtype=ramp.float64, requires_grad=True)
+    to, ro = run(expr, torch, {"a": ta}), run(expr, ramp, {"a": ra})
+    assert_values(ro.detach(), to.detach())
+    to.sum().backward()
+    ro.sum().backward()
+    assert_values(ra.grad, ta.grad)
+
+
+@pytest.mark.parametrize("expr", ["T.addmv(w[:2].double(), x, v)", "T.addmv(w[:2].long(), x, v, beta=0.5)",
+                                  "T.addmv(w[:2], x.double(), v.double())", "T.baddbmm(m.double(), b1, b2)",
+                                  "T.baddbmm(m.long(), b1, b2, beta=0.5)", "T.baddbmm(m, b1.double(), b2.double())"])
+def test_addmv_baddbmm_self_of_another_dtype(expr):
+    # 1.13 reads self in the factors' dtype: the result has theirs (self's own shapes only its gradient)
+    t, r = inputs(torch.float32)
+    t["m"].requires_grad_(), r["m"].requires_grad_()
+    to, ro = run(expr, torch, t), run(expr, ramp, r)
+    atol = 8 * np.spacing(np.array(float(to.detach().abs().max()), dtype=str(to.dtype).split(".")[-1]))
+    assert_values(ro.detach(), to.detach(), atol=float(atol))
+    if "m.double()" in expr:  # the gradient of self comes back in self's dtype
+        to.sum().backward(), ro.sum().backward()
+        assert_values(r["m"].grad, t["m"].grad)
+
+
 def test_create_graph_through_diagonal_nodes():
     # second derivatives of the nodes recorded here (their backwards are differentiable ops)
     t, r = inputs()
@@ -265,12 +319,14 @@ ERRORS = [
     "T.rot90(x, 1, [0, -2])",
     "T.outer(x, v)", "T.outer(v, x)", "T.inner(x, w)", "T.tensordot(c, d, 1)", "T.tensordot(c, d, -1)",
     "T.tensordot(c, d, ([1], [0, 1]))", "T.tensordot(c, d, ([0], [0]))",
-    "T.addmv(v, x, v)", "T.addmv(w, x, w)", "T.addmv(v, v, v)", "T.addbmm(m, b1, b2[:4])", "T.baddbmm(b1, b1, b1)",
+    "T.addmv(w[:2], x, v.double())", "T.baddbmm(m, b1, b2.double())", "T.addmv(v, x, v)", "T.addmv(w, x, w)", "T.addmv(v, v, v)", "T.addbmm(m, b1, b2[:4])", "T.baddbmm(b1, b1, b1)",
     "T.cross(m, m)", "T.cross(x.t(), y.t()[:1])", "T.cross(x, y, dim=0)", "T.cross(x.t(), y.t().double())",
     "T.cdist(v, q)", "T.cdist(q, m)", "T.cdist(q, q, -1.)", "T.cdist(q.long(), q.long())", "T.cdist(q, q, compute_mode='x')",
     "T.cartesian_prod(x, v)", "T.take_along_dim(x, T.tensor([0, 1]), 1)", "T.take_along_dim(x, T.tensor([[0.]]), 1)",
     "T.take_along_dim(x, T.tensor([[0, 1]]).expand(3, 2), 1)", "T.take_along_dim(x, T.tensor([[0]]).int(), 1)",
-    "T.isin(T.tensor([True]), T.tensor([True]))",
+    "T.isin(T.tensor([True]), T.tensor([True]))", "T.isin(v, v.to(T.bfloat16))", "T.isin(v.to(T.bfloat16), 1.)",
+    "T.tensordot(x, x, ([0, 0], [0, 0]))", "T.tensordot(c, c, ([-3, 0], [0, 1]))", "T.tensordot(x > 0, y.t() > 0, 1)",
+    "T.inner(x > 0, y > 0)", "T.cross(x.t() > 0, y.t() > 0)", "T.cross(m, m, dim=-1)", "T.cross(m.t(), m.t(), dim=-2)",
     "T.tril_indices(-1, 3)", "T.triu_indices(3, -2)", "T.tril_indices(3, 3, dtype=T.float32)",
 ]
 
@@ -361,7 +417,9 @@ def test_running_errors(expr):
 
 
 # ---- ramp.linalg norms ----
-NORMS = ["L.vector_norm(x)", "L.vector_norm(c, 1, (0, 2))", "L.vector_norm(c, float('inf'), 1, True)",
+NORMS = ["L.vector_norm(T.ones(0, 3), float('inf'), 1)", "L.vector_norm(T.ones(0, 3), 0)", "L.vector_norm(x, 1, [])",
+         "L.norm(x, None, (1, 0))", "L.norm(x, 'fro', (1, 0))", "L.matrix_norm(c, 1, (-1, 0), dtype=T.float64)",
+         "L.vector_norm(x)", "L.vector_norm(c, 1, (0, 2))", "L.vector_norm(c, float('inf'), 1, True)",
          "L.vector_norm(x, 0)", "L.vector_norm(c, 3.5, -1)", "L.vector_norm(x, dtype=T.float64)",
          "L.matrix_norm(x)", "L.matrix_norm(c, 'fro', (0, 2))", "L.matrix_norm(c, 1)", "L.matrix_norm(c, -1, (2, 0))",
          "L.matrix_norm(c, float('inf'), keepdim=True)", "L.matrix_norm(x, -float('inf'))",
@@ -377,14 +435,27 @@ def test_linalg_norms(expr):
     to = eval(expr, {"T": torch, "L": torch.linalg, **t})
     ro = eval(expr, {"T": ramp, "L": ramp.linalg, **r})
     assert_values(ro.detach(), to.detach(), rtol=4 * np.finfo(np.float64).eps)
+    assert ro.requires_grad == to.requires_grad
+    if not to.requires_grad:
+        return
     to.sum().backward(), ro.sum().backward()
     for k in t:
         if t[k].grad is not None:
             assert_values(r[k].grad, t[k].grad, rtol=8 * np.finfo(np.float64).eps, atol=1e-15)
 
 
-@pytest.mark.parametrize("expr", ["L.vector_norm(T.arange(3))", "L.norm(c, 2)", "L.matrix_norm(v)", "L.matrix_norm(x, 'abc')",
-                                  "L.matrix_norm(x, 3)"])
+@pytest.mark.parametrize("expr", [
+    "L.vector_norm(T.arange(3))", "L.norm(c, 2)", "L.matrix_norm(v)", "L.matrix_norm(x, 'abc')", "L.matrix_norm(x, 3)",
+    # 1.13 checks these before computing anything (ramp computed some of them: a wrong dim, an int matrix)
+    "L.vector_norm(T.arange(3), dtype=T.float64)", "L.vector_norm(x, dtype=T.float32)", "L.vector_norm(x, dtype=T.int64)",
+    "L.vector_norm(x, 'fro')", "L.vector_norm(T.ones(0), float('inf'))", "L.vector_norm(T.ones(0, 3), -1, 0)",
+    "L.vector_norm(T.ones(0, 3), -1.5, (1, -2))", "L.vector_norm(T.ones(3, 0), -float('inf'))",
+    "L.matrix_norm(T.arange(6.).reshape(2, 3).long(), float('inf'))", "L.matrix_norm(T.arange(6).reshape(2, 3))",
+    "L.matrix_norm(x, 1, (0, 0))", "L.matrix_norm(x, 1, (0, -2))", "L.matrix_norm(x, 1, (0, 3))",
+    "L.matrix_norm(x, 1, (0, 1, 2))", "L.matrix_norm(x, 1.5)", "L.matrix_norm(x, 1, dtype=T.float32)",
+    "L.norm(c, None, (0, 1, 2))", "L.norm(c, 'fro', (0, 1, 2))", "L.norm(x, 'fro', 1)", "L.norm(v, 'fro')",
+    "L.norm(T.arange(6).reshape(2, 3))", "L.norm(T.arange(6).reshape(2, 3), 3)", "L.norm(c, 1)",
+])
 def test_linalg_norm_errors(expr):
     t, r = inputs()
     (to, te) = outcome(lambda: eval(expr, {"T": torch, "L": torch.linalg, **t}))

@@ -30,7 +30,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "CopysignBackward1", "CosBackward0",
     "Deg2RadBackward0", "DiagBackward0", "DiagEmbedBackward0", "DiagonalBackward0", "DigammaBackward0",
     "DivBackward0", "DivBackward1", "DotBackward0",
-    "EluBackward0", "EluBackward1", "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "ExpBackward0",
+    "EluBackward0", "EluBackward1", "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "EuclideanDistBackward0", "ExpBackward0",
     "ExpandBackward0", "Expm1Backward0", "FlipBackward0", "FloorBackward0", "GeluBackward0",
     "GeluBackwardBackward0", "HardsigmoidBackward0", "HardswishBackward0", "HardswishBackwardBackward0",
     "HardtanhBackward0", "HardtanhBackwardBackward0", "LeakyReluBackward0", "LeakyReluBackward1",

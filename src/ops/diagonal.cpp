@@ -56,9 +56,18 @@ Tensor embed(const Tensor& g, IntArrayRef sizes, std::int64_t offset, std::int64
     s.push_back(len * (n2 + 1));
     return s;
   }());
-  const std::int64_t total = n1 * n2, reach = start + len * (n2 + 1);
-  flat = pad(flat, {start, std::max<std::int64_t>(total - reach, 0)}, "constant", 0.0);
-  if (reach > total) flat = flat.narrow(-1, 0, total);
+  const std::int64_t total = n1 * n2;
+  if (len == 0) {
+    // Nothing lands on the matrix (it is empty, or the offset is past it): zeros, still made from g
+    // for a create_graph pass. Not padded by start, which may be ~|offset| n2 (and pad refuses a
+    // dim padded to size 0).
+    flat = flat.narrow(-1, 0, 0);
+    if (total > 0) flat = pad(flat, {0, total}, "constant", 0.0);
+  } else {
+    const std::int64_t reach = start + len * (n2 + 1);
+    flat = pad(flat, {start, std::max<std::int64_t>(total - reach, 0)}, "constant", 0.0);
+    if (reach > total) flat = flat.narrow(-1, 0, total);
+  }
   std::vector<std::int64_t> square = rest;
   square.push_back(n1);
   square.push_back(n2);

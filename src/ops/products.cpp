@@ -1,11 +1,13 @@
 // More products and distances (include/ramp/ops.h), composed of mul/mm/bmm/addmm/norm/index_select so
 // autograd flows through the composing ops' nodes (the grad_fn names are theirs, not 1.13's fused
-// AddmvBackward0, CdistBackward0, ...: docs/design.md lists them).
+// AddmvBackward0, CdistBackward0, ...: docs/design.md lists them); cross and cdist's product form
+// record nodes of their own.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "ramp/ops.h"
+#include "record.h"  // wants
 #include "reduce.h"  // dispatch, detail::Compute
 
 namespace ramp {
@@ -38,7 +40,10 @@ Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, In
     const std::int64_t da = wrap_dim(dims_a[i], self.dim()), db = wrap_dim(dims_b[i], other.dim());
     RAMP_CHECK(self.size(da) == other.size(db), "contracted dimensions need to match, but first has size ",
                self.size(da), " in dim ", dims_a[i], " and second has size ", other.size(db), " in dim ", dims_b[i]);
-    in_a[std::size_t(da)] = in_b[std::size_t(db)] = true;
+    for (auto [in, dd] : {std::pair{&in_a, da}, std::pair{&in_b, db}}) {
+      RAMP_CHECK(!(*in)[std::size_t(dd)], "dim ", dd, " appears multiple times in the list of dims");
+      (*in)[std::size_t(dd)] = true;
+    }
     k *= self.size(da);
   }
   std::int64_t m = 1, n = 1;
@@ -58,6 +63,9 @@ Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_a, In
       out_sizes.push_back(other.size(d));
       n *= other.size(d);
     }
+  // 1.13 multiplies with addmm, which has no bool kernel (an outer product, dims empty, is a mul)
+  RAMP_CHECK(dims_a.empty() || self.dtype() != ScalarType::Bool,
+             "\"addmm_impl_cpu_\" not implemented for 'Bool'");
   const Tensor a = self.permute(perm_a).reshape({m, k}), b = other.permute(perm_b).reshape({k, n});
   return matrix_product(a, b).reshape(out_sizes);
 }
@@ -95,13 +103,27 @@ Tensor kron(const Tensor& self, const Tensor& other) {
   return self.reshape(sa).mul(other.reshape(sb)).reshape(out);
 }
 
+namespace {
+
+// addmv's and baddbmm's self as 1.13 reads it: in the dtype of the two factors, which must agree (the
+// result has their dtype; self's own dtype only shapes its gradient, through ToCopyBackward0).
+Tensor as_product_dtype(const Tensor& self, const Tensor& a, const Tensor& b) {
+  RAMP_CHECK(a.dtype() == b.dtype(), "expected scalar type ", dtype_error_name(a.dtype()), " but found ",
+             dtype_error_name(b.dtype()));
+  return self.dtype() == a.dtype() ? self : self.to(a.dtype());
+}
+
+}  // namespace
+
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
   RAMP_CHECK(mat.dim() == 2 && vec.dim() == 1 && self.dim() <= 1, "vector + matrix @ vector expected, got ", self.dim(),
              ", ", mat.dim(), ", ", vec.dim());
   RAMP_CHECK(mat.size(1) == vec.size(0) && (mat.size(0) == self.numel() || self.numel() == 1), "size mismatch, got ",
              self.numel() == 1 ? mat.size(0) : self.size(0), ", ", mat.size(0), "x", mat.size(1), ",", vec.size(0));
+  const Tensor s = as_product_dtype(self, mat, vec);
   // gemm with the bias as a column: beta * self + alpha * (mat @ vec) in one BLAS call, as 1.13's gemv.
-  return addmm(self.dim() == 0 ? self.reshape({1, 1}) : self.unsqueeze(1), mat, vec.unsqueeze(1), beta, alpha).squeeze(1);
+  const Tensor column = s.dim() == 0 ? s.reshape({1, 1}) : s.unsqueeze(1);
+  return addmm(column, mat, vec.unsqueeze(1), beta, alpha).squeeze(1);
 }
 
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
@@ -124,10 +146,11 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
              "Expected size for first two dimensions of batch2 tensor to be: [", batch1.size(0), ", ", batch1.size(2),
              "] but got: [", batch2.size(0), ", ", batch2.size(1), "].");
   self.expand({batch1.size(0), batch1.size(1), batch2.size(2)});  // 1.13's error text for a self that does not broadcast
+  const Tensor s = as_product_dtype(self, batch1, batch2);
   Tensor product = bmm(batch1, batch2);
   if (alpha.to_double() != 1) product = product.mul(alpha);
   if (beta.to_double() == 0) return product;  // self ignored (its NaN does not propagate), as 1.13
-  return product.add(beta.to_double() == 1 ? self : self.mul(beta));
+  return product.add(beta.to_double() == 1 ? s : s.mul(beta));
 }
 
 namespace {
@@ -176,6 +199,7 @@ Tensor cross_forward(const Tensor& self, const Tensor& other, std::int64_t d) {
 Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t> dim) {
   RAMP_CHECK(self.dtype() == other.dtype(), "expected scalar type ", dtype_error_name(self.dtype()), " but found ",
              dtype_error_name(other.dtype()));
+  RAMP_CHECK(self.dtype() != ScalarType::Bool, "\"cross\" not implemented for 'Bool'");
   std::int64_t d = 0;
   if (dim) {
     d = wrap_dim(*dim, self.dim());
@@ -186,7 +210,8 @@ Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t
     RAMP_CHECK(d >= 0, "no dimension of size 3 in input");
   }
   RAMP_CHECK(self.dim() == other.dim(), "linalg.cross: inputs must have the same number of dimensions.");
-  RAMP_CHECK(self.size(d) == 3 && other.size(d) == 3, "linalg.cross: inputs dimension ", d, " must have length 3. Got ",
+  RAMP_CHECK(self.size(d) == 3 && other.size(d) == 3, "linalg.cross: inputs dimension ", dim.value_or(d),
+             " must have length 3. Got ",
              self.size(d), " and ", other.size(d));
   if (!autograd::needs_grad({self, other})) return cross_forward(self, other, d);
   Tensor out = autograd::below([&] { return cross_forward(self, other, d); });
@@ -199,6 +224,38 @@ Tensor cross(const Tensor& self, const Tensor& other, std::optional<std::int64_t
                    });
   return out;
 }
+
+namespace {
+
+// 1.13's _euclidean_dist, one node (EuclideanDistBackward0) with 1.13's formula: a zero distance
+// gets a zero gradient (sqrt's derivative there is inf: through the composition, inf * 0 = NaN,
+// and cdist(x, x) has a zero on every diagonal). The formula is made of differentiable ops.
+Tensor euclidean_dist(const Tensor& x1, const Tensor& x2) {
+  auto forward = [&] {
+    // One matmul of augmented rows: [-2x, |x|², 1] · [y, 1, |y|²] = |x|² + |y|² - 2x·y.
+    const Tensor x1n = pow(x1, 2).sum({-1}, true), x2n = pow(x2, 2).sum({-1}, true);
+    const Tensor a1 = cat({x1.mul(-2), x1n, ones_like(x1n)}, -1), a2 = cat({x2, ones_like(x2n), x2n}, -1);
+    return sqrt(clamp_min(matmul(a1, a2.transpose(-1, -2)), 0));
+  };
+  if (!autograd::needs_grad({x1, x2})) return forward();
+  Tensor out = autograd::below(forward);
+  autograd::record(out, "EuclideanDistBackward0", {x1, x2}, {{x1, false}, {x2, false}, {out, true}},
+                   [s1 = Dims(x1.sizes()), s2 = Dims(x2.sizes())](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x1 = n.unpack(0), x2 = n.unpack(1), res = n.unpack(2);
+                     const Tensor ratio = where(eq(res, 0), 0, g.div(res));
+                     Tensor d1, d2;
+                     if (autograd::wants(n, 0))
+                       d1 = autograd::sum_to(x1.mul(ratio.sum({-1}, true)).sub(matmul(ratio, x2)), s1);
+                     if (autograd::wants(n, 1))
+                       d2 = autograd::sum_to(x2.mul(ratio.sum({-2}, false).unsqueeze(-1))
+                                                 .sub(matmul(ratio.transpose(-1, -2), x1)),
+                                             s2);
+                     return std::vector<Tensor>{d1, d2};
+                   });
+  return out;
+}
+
+}  // namespace
 
 Tensor dist(const Tensor& self, const Tensor& other, Scalar p) { return norm(self.sub(other), p.to_double()); }
 
@@ -216,12 +273,8 @@ Tensor cdist(const Tensor& x1, const Tensor& x2, double p, std::optional<std::in
   // 1 always, 2 never. That form is |x|² + |y|² - 2 x·y, clamped at 0, then sqrt.
   const std::int64_t r1 = x1.size(-2), r2 = x2.size(-2), mode = compute_mode.value_or(0);
   const bool use_mm = p == 2 && (mode == 1 || (mode == 0 && (r1 > 25 || r2 > 25)));
-  const Tensor a = x1.unsqueeze(-2), b = x2.unsqueeze(-3);
-  if (!use_mm) return norm(a.sub(b), p, {-1});
-  // One matmul of augmented rows: [-2x, |x|², 1] · [y, 1, |y|²] = |x|² + |y|² - 2x·y.
-  const Tensor x1n = pow(x1, 2).sum({-1}, true), x2n = pow(x2, 2).sum({-1}, true);
-  const Tensor a1 = cat({x1.mul(-2), x1n, ones_like(x1n)}, -1), a2 = cat({x2, ones_like(x2n), x2n}, -1);
-  return sqrt(clamp_min(matmul(a1, a2.transpose(-1, -2)), 0));
+  if (!use_mm) return norm(x1.unsqueeze(-2).sub(x2.unsqueeze(-3)), p, {-1});
+  return euclidean_dist(x1, x2);
 }
 
 Tensor cartesian_prod(const std::vector<Tensor>& tensors) {
@@ -254,7 +307,8 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<s
 Tensor isin(const Tensor& elements, const Tensor& test_elements, bool assume_unique, bool invert) {
   (void)assume_unique;  // the answer does not depend on it
   for (const Tensor* t : {&elements, &test_elements})
-    RAMP_CHECK(t->dtype() != ScalarType::Bool, "Unsupported input type encountered for isin(): Bool");
+    RAMP_CHECK(t->dtype() != ScalarType::Bool && t->dtype() != ScalarType::BFloat16,
+               "Unsupported input type encountered for isin(): ", dtype_error_name(t->dtype()));
   // Compared in the promoted dtype (0.1f is not in [0.1]): each element looked up in the sorted tests.
   const ScalarType common = result_type(elements, test_elements);
   const Tensor e = elements.detach().to(common);
