@@ -2,6 +2,7 @@
 // dtype and error rules, and each op's gradient (include/ramp/reduce.h).
 #include "reduce.h"
 
+#include <bit>
 #include <string_view>
 
 #include "../kernels/kernels.h"
@@ -178,9 +179,17 @@ Tensor prod_impl(const Tensor& self, std::uint32_t m, bool keepdim, std::optiona
   auto f = [&] { return sum_impl(self, m, keepdim, dtype, ReduceOp::prod); };
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
-  autograd::record(out, name, {self}, {{self, false}}, [m, keepdim](const autograd::Node& n, const Tensor& g) {
-    return std::vector<Tensor>{prod_backward(n.unpack(0), g, m, keepdim)};
-  });
+  autograd::record(out, name, {self}, {{self, false}, {out, true}},
+                   [m, keepdim, all = name == "ProdBackward0"](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x = n.unpack(0);
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g, x}, [&] { return prod_backward(x, g, m, keepdim); },
+                         [&] {
+                           const Tensor r = n.unpack(1);
+                           return all ? formula::prod_all(g, x, r)
+                                      : formula::prod_dim(g, x, r, std::countr_zero(m), keepdim);
+                         })};
+                   });
   return out;
 }
 
@@ -206,7 +215,12 @@ Tensor extreme(const Tensor& self, IntArrayRef dims, bool keepdim, bool is_max, 
   Tensor out = autograd::below(f);
   autograd::record(out, all ? (is_max ? "MaxBackward1" : "MinBackward1") : (is_max ? "AmaxBackward0" : "AminBackward0"),
                    {self}, {{self, false}, {out, true}}, [m, keepdim, all](const autograd::Node& n, const Tensor& g) {
-                     return std::vector<Tensor>{tie_backward(n.unpack(0), n.unpack(1), g, m, keepdim, all)};
+                     const Tensor x = n.unpack(0), r = n.unpack(1);
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g, x}, [&] { return tie_backward(x, r, g, m, keepdim, all); },
+                         [&] {
+                           return all ? formula::evenly_distribute(g, x, r) : formula::amax(g, x, r, m, keepdim);
+                         })};
                    });
   return out;
 }
@@ -224,6 +238,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::int64_t dim, bool
   // The gradient goes to the chosen index of each reduced row.
   autograd::record(values, is_max ? "MaxBackward0" : "MinBackward0", {self}, {{indices, false}},
                    [sizes = Dims(self.sizes()), m, keepdim, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
+                     return std::vector<Tensor>{autograd::raw_with_graph({g}, [&] {
                      const Tensor x = zeros(sizes, t);
                      const Plan p = plan(x, m);
                      const std::vector<double> gv = g.contiguous().to_vector(), iv = n.unpack(0).contiguous().to_vector();
@@ -233,7 +248,8 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::int64_t dim, bool
                          const auto k = std::size_t(a * p.B + b);
                          dx[std::size_t((a * p.R + I64(iv[k])) * p.B + b)] = gv[k];
                        }
-                     return std::vector<Tensor>{from_vector(dx, sizes, t)};
+                     return from_vector(dx, sizes, t);
+                     }, [&] { return formula::value_selecting(g.to(t), sizes, std::countr_zero(m), n.unpack(0), keepdim); })};
                    });
   return {values, indices};
 }
@@ -273,16 +289,21 @@ Tensor moments(const Tensor& self, IntArrayRef dims, double correction, bool kee
   if (!autograd::needs_grad({self})) return out;
   const double n = double(reduced_count(self.sizes(), m));
   autograd::record(out, name, {self}, {{self, false}, {out, true}},
-                   [m, keepdim, is_std, k = 2.0 / (n - correction)](const autograd::Node& nd, const Tensor& g) {
+                   [m, keepdim, is_std, correction, k = 2.0 / (n - correction)](const autograd::Node& nd, const Tensor& g) {
                      const Tensor x = nd.unpack(0);
+                     return std::vector<Tensor>{autograd::raw_with_graph({g, x}, [&] {
                      const Tensor mu = restore(run(ReduceOp::mean, x, m, true, x.dtype()), x.sizes(), m, true);
-                     return std::vector<Tensor>{pointwise(
+                     return pointwise(
                          x.sizes(), x.dtype(),
                          [is_std, k](double v, double u, double gv, double r) {
                            const double gvar = is_std ? (r == 0 ? 0.0 : gv / (2 * r)) : gv;
                            return k * gvar * (v - u);
                          },
-                         x, mu, restore(g, x.sizes(), m, keepdim), restore(nd.unpack(1), x.sizes(), m, keepdim))};
+                         x, mu, restore(g, x.sizes(), m, keepdim), restore(nd.unpack(1), x.sizes(), m, keepdim));
+                     }, [&] {
+                       return is_std ? formula::std(g, x, nd.unpack(1), m, correction, keepdim)
+                                     : formula::var(g, x, m, correction, keepdim);
+                     })};
                    });
   if (mean) {
     autograd::record(*mean, name, {self}, {}, [sizes = Dims(self.sizes()), m, keepdim, n](const autograd::Node&, const Tensor& g) {
@@ -391,8 +412,10 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
   // the |x| equal to n (or NaN); 0: 0; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
   // sgn(x) |x|^(p-1) g / n^(p-1), 0 where n is 0.
   autograd::record(out, name, {self}, {{self, false}, {out, true}},
-                   [m, keepdim, p, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = n.unpack(0).to(n.unpack(1).dtype());
+                   [m, keepdim, p, t = self.dtype(), fro = name == "SqrtBackward0"](const autograd::Node& n, const Tensor& g) {
+                     const Tensor self = n.unpack(0);
+                     return std::vector<Tensor>{autograd::raw_with_graph({g, self}, [&] {
+                     const Tensor x = self.to(n.unpack(1).dtype());
                      const Tensor nr = restore(n.unpack(1), x.sizes(), m, keepdim), gr = restore(g, x.sizes(), m, keepdim);
                      Tensor dx;
                      if (std::isinf(p)) {
@@ -414,7 +437,12 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
                          return v * std::pow(std::fabs(v), p - 2) * (gv / std::pow(nv, p - 1));
                        }, x, nr, gr);
                      }
-                     return std::vector<Tensor>{dx.dtype() == t ? dx : dx.to(t)};
+                     return dx.dtype() == t ? dx : dx.to(t);
+                     }, [&] {
+                       const Tensor r = n.unpack(1);
+                       const Tensor dx = fro ? formula::frobenius(g, self, r, m, keepdim) : formula::norm(g, self, r, p, m, keepdim);
+                       return !dx.defined() || dx.dtype() == t ? dx : dx.to(t);
+                     })};
                    });
   return out;
 }
@@ -450,10 +478,12 @@ Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
   // LogsumexpBackward0: dx = g exp(x - result).
   autograd::record(out, "LogsumexpBackward0", {self}, {{self, false}, {out, true}},
                    [m, keepdim](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = n.unpack(0);
-                     return std::vector<Tensor>{pointwise(x.sizes(), x.dtype(), [](double v, double r, double gv) {
-                       return gv * std::exp(v - r);
-                     }, x, restore(n.unpack(1), x.sizes(), m, keepdim), restore(g, x.sizes(), m, keepdim))};
+                     const Tensor x = n.unpack(0), r = n.unpack(1);
+                     return std::vector<Tensor>{autograd::raw_with_graph({g, x}, [&] {
+                       return pointwise(x.sizes(), x.dtype(), [](double v, double rv, double gv) {
+                         return gv * std::exp(v - rv);
+                       }, x, restore(r, x.sizes(), m, keepdim), restore(g, x.sizes(), m, keepdim));
+                     }, [&] { return formula::logsumexp(g, x, r, m, keepdim); })};
                    });
   return out;
 }
