@@ -338,9 +338,15 @@ Tensor gather(const Tensor& self, std::int64_t dim_, const Tensor& index, bool /
   Tensor out = autograd::below([&] { return gather_impl(self, dim, index); });
   autograd::record(out, "GatherBackward0", {self}, {{index, false}},
                    [dim, sizes = Dims(self.sizes())](const autograd::Node& n, const Tensor& g) {
-                     Tensor dx = zeros(sizes, g.dtype());
-                     scatter_impl(dx, dim, n.unpack(0), g.contiguous(), 0, Reduce::add);
-                     return std::vector<Tensor>{dx};
+                     const Tensor index = n.unpack(0);
+                     auto raw = [&] {
+                       Tensor dx = zeros(sizes, g.dtype());
+                       scatter_impl(dx, dim, index, g.contiguous(), 0, Reduce::add);
+                       return dx;
+                     };
+                     // a create_graph pass: 1.13's zeros.scatter_add_(dim, index, g) (ScatterAddBackward0)
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g}, raw, [&] { return scatter_add(zeros(sizes, g.dtype()), dim, index, g); })};
                    });
   return out;
 }
