@@ -409,11 +409,12 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
   // NormBackward1 (1.13's norm_backward): p = 2: x g / n; 1: sgn(x) g; inf: sgn(x) g shared among
-  // the |x| equal to n (or NaN); 0: 0; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
+  // the |x| equal to n (or NaN); 0: none; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
   // sgn(x) |x|^(p-1) g / n^(p-1), 0 where n is 0.
   autograd::record(out, name, {self}, {{self, false}, {out, true}},
                    [m, keepdim, p, t = self.dtype(), fro = name == "SqrtBackward0"](const autograd::Node& n, const Tensor& g) {
                      const Tensor self = n.unpack(0);
+                     if (p == 0) return std::vector<Tensor>{Tensor()};  // 1.13: no gradient (x.grad stays None)
                      return std::vector<Tensor>{autograd::raw_with_graph({g, self}, [&] {
                      const Tensor x = self.to(n.unpack(1).dtype());
                      const Tensor nr = restore(n.unpack(1), x.sizes(), m, keepdim), gr = restore(g, x.sizes(), m, keepdim);
@@ -428,7 +429,6 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
                        }, x, tie, gr, count);
                      } else {
                        dx = pointwise(x.sizes(), x.dtype(), [p](double v, double nv, double gv) {
-                         if (p == 0) return 0.0;
                          if (p == 1) return sgn(v) * gv;
                          if (p < 1) return v == 0 ? 0.0 : sgn(v) * std::pow(std::fabs(v), p - 1) * gv * std::pow(nv, 1 - p);
                          if (nv == 0) return 0.0;

@@ -42,7 +42,6 @@ Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t
 }
 
 Tensor norm(const Tensor& g, const Tensor& self, const Tensor& result, double p, std::uint32_t m, bool keepdim) {
-  if (p == 0) return Tensor();  // a constant zero
   const Tensor x = self.dtype() == result.dtype() ? self : self.to(result.dtype());
   const Tensor G = unsqueeze_reduced(g, x.dim(), m, keepdim), N = unsqueeze_reduced(result, x.dim(), m, keepdim);
   if (p == 1) return sgn(x).mul(G);
