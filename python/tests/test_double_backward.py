@@ -276,6 +276,26 @@ def test_backward_create_graph_gives_grad_a_graph_and_retains():
         ramp.autograd.grad(y, x)
 
 
+def test_create_graph_grad_takes_the_leafs_layout_as_torch():
+    """1.13's clone_obey_contract: a dense leaf's first .grad in a create_graph pass has the leaf's
+    strides (CopyBackwards, its gradient passed through); a non-dense leaf's is a contiguous clone."""
+    for make in (lambda lib: lib.tensor([[0.5, -1.0, 2.0, 0.3], [1.5, 0.2, -0.7, 1.1], [0.9, -0.4, 0.6, -1.3]],
+                                        dtype=lib.float64).t(),
+                 lambda lib: lib.tensor([[0.5, -1.0, 2.0, 0.3], [1.5, 0.2, -0.7, 1.1]], dtype=lib.float64),
+                 lambda lib: lib.tensor([[0.5, -1.0, 2.0, 0.3], [1.5, 0.2, -0.7, 1.1]], dtype=lib.float64)[:, ::2]):
+        out = {}
+        for lib in (torch, ramp):
+            w = make(lib).requires_grad_()
+            (w * w * w).sum().backward(create_graph=True)
+            g = w.grad
+            names = [None if f is None else f.name() for f, _ in g.grad_fn.next_functions]
+            h, = lib.autograd.grad((g * g).sum(), w)
+            out[lib] = (w.stride(), g.stride(), g.grad_fn.name(), names, tolist(g), tolist(h))
+        assert out[ramp][:4] == out[torch][:4]
+        close(out[ramp][4], out[torch][4], 1e-15)
+        close(out[ramp][5], out[torch][5], 1e-15)
+
+
 def test_saved_output_keeps_its_identity():
     """exp saves its output: the second pass reaches x through exp's own node."""
     for lib in (torch, ramp):
