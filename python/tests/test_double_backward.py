@@ -320,6 +320,9 @@ RX = [[0.3, -1.2, 0.8, 1.1], [-0.4, 1.1, -0.9, 1.1], [1.3, -0.7, 0.0, -1.3], [0.
       [0.0, 0.0, 0.0, 0.0]]
 
 REDUCTIONS = {
+    "mean": lambda l, x: x.mean() * x,
+    "mean_dim_keepdim": lambda l, x: x.mean(1, keepdim=True),
+    "sum_dim": lambda l, x: x.sum(0),
     "var": lambda l, x: x.var(),
     "var_dim": lambda l, x: x.var(1),
     "var_dims_keepdim_biased": lambda l, x: x.var((0, 1), keepdim=True, unbiased=False),

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "../kernels/kernels.h"
+#include "../nn/loss_common.h"  // div_scalar: 1.13's Tensor-Scalar node
 
 namespace ramp {
 
@@ -128,11 +129,13 @@ template <class F>
 Tensor linear(const Tensor& x, std::string_view name, std::uint32_t m, bool keepdim, bool is_mean, F f) {
   if (!autograd::needs_grad({x})) return f();
   Tensor out = autograd::below(f);
-  const double scale = is_mean ? 1.0 / double(reduced_count(x.sizes(), m)) : 1.0;
-  autograd::record(out, name, {x}, {}, [sizes = Dims(x.sizes()), m, keepdim, scale, t = x.dtype()](
+  const double count = double(reduced_count(x.sizes(), m));
+  autograd::record(out, name, {x}, {}, [sizes = Dims(x.sizes()), m, keepdim, is_mean, count, t = x.dtype()](
                                            const autograd::Node&, const Tensor& g) {
     Tensor r = restore(g, sizes, m, keepdim);
-    if (scale != 1) r = r.mul(scale);
+    // mean: g (1 / n); a create_graph pass records 1.13's g / n (DivBackward1) over those values
+    if (is_mean)
+      r = autograd::raw_with_graph({g}, [&] { return r.mul(1.0 / count); }, [&] { return loss::div_scalar(r, count); });
     return std::vector<Tensor>{r.dtype() == t ? r : r.to(t)};
   });
   return out;
