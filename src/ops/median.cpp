@@ -12,6 +12,7 @@
 #include "ramp/indexing.h"
 #include "ramp/reduce.h"
 #include "ramp/sort.h"
+#include "reduce.h"
 #include "record.h"
 #include "select.h"
 
@@ -117,13 +118,6 @@ std::tuple<Tensor, Tensor> median_dim(const Tensor& self, std::int64_t dim_, boo
   return {values, indices};
 }
 
-// 1.13's evenly_distribute_backward: the elements equal to the result (the NaNs when it is NaN)
-// share the gradient.
-Tensor evenly_distribute(const Tensor& g, const Tensor& x, const Tensor& result) {
-  const Tensor mask = isnan(result).item().to<bool>() ? isnan(x) : eq(x, result);
-  return masked_fill(zeros(x.sizes(), g.dtype()), mask, g.div(sum(mask)));
-}
-
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   check_median_dtype(self, "median_cpu");
   auto compute = [&] {
@@ -141,7 +135,7 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
   Tensor out = autograd::below(compute);
   autograd::record(out, ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self}, {{self, false}, {out, true}},
                    [](const autograd::Node& n, const Tensor& g) {
-                     return std::vector<Tensor>{evenly_distribute(g, n.unpack(0), n.unpack(1))};
+                     return std::vector<Tensor>{reduction::formula::evenly_distribute(g, n.unpack(0), n.unpack(1))};
                    });
   return out;
 }

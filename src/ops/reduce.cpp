@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "../kernels/kernels.h"
+#include "select.h"
 #include "../nn/loss_common.h"  // div_scalar: 1.13's Tensor-Scalar node
 
 namespace ramp {
@@ -252,7 +253,9 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::int64_t dim, bool
                          dx[std::size_t((a * p.R + I64(iv[k])) * p.B + b)] = gv[k];
                        }
                      return from_vector(dx, sizes, t);
-                     }, [&] { return formula::value_selecting(g.to(t), sizes, std::countr_zero(m), n.unpack(0), keepdim); })};
+                     }, [&] {
+                       return detail::value_selecting_backward(g.to(t), sizes, std::countr_zero(m), n.unpack(0), keepdim);
+                     })};
                    });
   return {values, indices};
 }
@@ -516,10 +519,17 @@ Tensor binary_extreme(const Tensor& a, const Tensor& b, bool is_max) {
                        const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0), y = n.unpack(1);
                      auto side = [&](bool first) {
-                       return pointwise(shape, g.dtype(), [is_max, first](double u, double v, double gv) {
-                         const bool loses = first == is_max ? u < v : u > v;
-                         return loses ? 0.0 : u == v ? gv / 2 : gv;
-                       }, x, y, g);
+                       auto raw = [&] {
+                         return pointwise(shape, g.dtype(), [is_max, first](double u, double v, double gv) {
+                           const bool loses = first == is_max ? u < v : u > v;
+                           return loses ? 0.0 : u == v ? gv / 2 : gv;
+                         }, x, y, g);
+                       };
+                       // 1.13: where(x == y, g / 2, g).masked_fill_(the side loses, 0)
+                       return autograd::raw_with_graph({g, x, y}, raw, [&] {
+                         const Tensor loses = first == is_max ? lt(x, y) : gt(x, y);
+                         return masked_fill(where(eq(x, y), loss::div_scalar(g, 2), g), loses, 0.0);
+                       });
                      };
                      Tensor da, db;
                      if (autograd::wants(n, 0)) da = autograd::sum_to(side(true), sa).to(ta);

@@ -72,7 +72,6 @@ Tensor frobenius(const Tensor& g, const Tensor& x, const Tensor& result, std::ui
 Tensor logsumexp(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
 Tensor evenly_distribute(const Tensor& g, const Tensor& x, const Tensor& value);
 Tensor amax(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
-Tensor value_selecting(const Tensor& g, IntArrayRef sizes, std::int64_t dim, const Tensor& indices, bool keepdim);
 Tensor prod_all(const Tensor& g, const Tensor& x, const Tensor& result);
 Tensor prod_dim(const Tensor& g, const Tensor& x, const Tensor& result, std::int64_t dim, bool keepdim);
 Tensor cumsum(const Tensor& g, std::int64_t dim);

@@ -1,6 +1,6 @@
 // The reductions' first derivatives as differentiable ops, in 1.13's order (FunctionsManual.cpp's
 // var_backward, std_backward, norm_backward, logsumexp_backward, evenly_distribute_backward,
-// scale_grad_by_count, value_selecting_reduction_backward, prod_backward, cumsum_backward): the
+// scale_grad_by_count, prod_backward, cumsum_backward): the
 // graph a create_graph pass gives their gradients (autograd::raw_with_graph), so the second-order
 // node names and the derivatives at ties, zeros and kinks are 1.13's. The values themselves still
 // come from the raw kernels in reduce.cpp (the bits of a first-order pass).
@@ -75,13 +75,6 @@ Tensor amax(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_
   const Tensor mask = eq(unsqueeze_reduced(result, x.dim(), m, keepdim), x);
   return unsqueeze_reduced(g, x.dim(), m, keepdim).div(mask.sum(dims_of(m, x.dim()), true)).mul(mask);
 }
-// max(dim)/min(dim): value_selecting_reduction_backward, g scattered to the chosen index.
-Tensor value_selecting(const Tensor& g, IntArrayRef sizes, std::int64_t dim, const Tensor& indices, bool keepdim) {
-  const bool unsq = !keepdim && !sizes.empty();
-  return scatter(zeros(sizes, g.dtype()), dim, unsq ? indices.unsqueeze(dim) : indices,
-                 unsq ? g.unsqueeze(dim) : g);
-}
-
 namespace {
 // g times the product of the others along dim, through exclusive cumulative products (exact with
 // zeros), as 1.13's prod_safe_zeros_backward.

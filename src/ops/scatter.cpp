@@ -307,9 +307,13 @@ Tensor masked_fill_op(const Tensor& self, const Tensor& mask, const Tensor& valu
                " doesn't match the broadcast shape ", shape_str(shape));
   const Tensor m = same_shape(mask.sizes(), shape) ? mask : mask.expand(shape);
   auto grad_self = [ssizes = Dims(self.sizes())](const Tensor& g, const Tensor& mk) {
-    Tensor gs = g.clone();
-    fill_where(gs, mk.expand(g.sizes()), 0);
-    return autograd::sum_to(gs, ssizes);
+    auto raw = [&] {
+      Tensor gs = g.clone();
+      fill_where(gs, mk.expand(g.sizes()), 0);
+      return autograd::sum_to(gs, ssizes);
+    };
+    // a create_graph pass records 1.13's g.masked_fill(mask, 0) over these values
+    return autograd::raw_with_graph({g}, raw, [&] { return autograd::sum_to(masked_fill(g, mk, 0.0), ssizes); });
   };
   const Scalar v = value_t.defined() ? value_t.item() : value;
   if (!value_t.defined()) detail::check_fits(v, self.dtype());
