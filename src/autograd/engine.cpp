@@ -273,8 +273,9 @@ Tensor clone_obey_contract(const Tensor& g, const Tensor& leaf) {
     return 0;
   });
   if (detail::grad_mode && requires_grad(g))
-    record(dst, "torch::autograd::CopyBackwards", {dst, g}, {},
-           [](const Node&, const Tensor& gg) { return std::vector<Tensor>{Tensor(), gg}; });
+    record(dst, "torch::autograd::CopyBackwards", {dst, g}, {}, [](const Node&, const Tensor& gg) {
+      return std::vector<Tensor>{Tensor(), gg};
+    });
   return dst;
 }
 }  // namespace

@@ -124,7 +124,8 @@ Tensor with_graph_of(const Tensor& value, const Tensor& formula);
 // create_graph pass) and one of `reads` (what the formula reads: the incoming gradient, saved
 // tensors) requires grad; `formula` runs only then.
 template <class Raw, class Formula>
-Tensor raw_with_graph(std::initializer_list<std::reference_wrapper<const Tensor>> reads, Raw raw, Formula formula) {
+Tensor raw_with_graph(std::initializer_list<std::reference_wrapper<const Tensor>> reads, Raw raw,
+                      Formula formula) {
   if (!needs_grad(reads)) return raw();
   const Tensor value = below(raw);
   return with_graph_of(value, formula());

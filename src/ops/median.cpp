@@ -12,8 +12,8 @@
 #include "ramp/indexing.h"
 #include "ramp/reduce.h"
 #include "ramp/sort.h"
-#include "reduce.h"
 #include "record.h"
+#include "reduce.h"
 #include "select.h"
 
 namespace ramp {
@@ -133,10 +133,11 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
   };
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
-  autograd::record(out, ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self}, {{self, false}, {out, true}},
-                   [](const autograd::Node& n, const Tensor& g) {
-                     return std::vector<Tensor>{reduction::formula::evenly_distribute(g, n.unpack(0), n.unpack(1))};
-                   });
+  autograd::record(
+      out, ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self}, {{self, false}, {out, true}},
+      [](const autograd::Node& n, const Tensor& g) {
+        return std::vector<Tensor>{reduction::formula::evenly_distribute(g, n.unpack(0), n.unpack(1))};
+      });
   return out;
 }
 

@@ -66,7 +66,8 @@ Tensor pointwise(IntArrayRef sizes, ScalarType t, F f, const In&... in) {
 namespace formula {
 Tensor unsqueeze_reduced(const Tensor& g, std::int64_t ndim, std::uint32_t m, bool keepdim);
 Tensor var(const Tensor& g, const Tensor& x, std::uint32_t m, double correction, bool keepdim);
-Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, double correction, bool keepdim);
+Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, double correction,
+           bool keepdim);
 Tensor norm(const Tensor& g, const Tensor& x, const Tensor& result, double p, std::uint32_t m, bool keepdim);
 Tensor frobenius(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
 Tensor logsumexp(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);

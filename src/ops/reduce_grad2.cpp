@@ -1,9 +1,9 @@
 // The reductions' first derivatives as differentiable ops, in 1.13's order (FunctionsManual.cpp's
 // var_backward, std_backward, norm_backward, logsumexp_backward, evenly_distribute_backward,
-// scale_grad_by_count, prod_backward, cumsum_backward): the
-// graph a create_graph pass gives their gradients (autograd::raw_with_graph), so the second-order
-// node names and the derivatives at ties, zeros and kinks are 1.13's. The values themselves still
-// come from the raw kernels in reduce.cpp (the bits of a first-order pass).
+// scale_grad_by_count, prod_backward, cumsum_backward): the graph a create_graph pass gives their
+// gradients (autograd::raw_with_graph), so the second-order node names and the derivatives at
+// ties, zeros and kinks are 1.13's. The values themselves still come from the raw kernels in
+// reduce.cpp (the bits of a first-order pass).
 #include "reduce.h"
 
 #include "ramp/elementwise.h"
@@ -36,14 +36,17 @@ Tensor var(const Tensor& g, const Tensor& x, std::uint32_t m, double correction,
   const Tensor G = unsqueeze_reduced(g, x.dim(), m, keepdim);
   return G.mul(2.0 / dof).mul(x.sub(x.mean(dims_of(m, x.dim()), true)));
 }
-Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, double correction, bool keepdim) {
+Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, double correction,
+           bool keepdim) {
   const Tensor gvar = masked_fill(g.div(result.mul(2.0)), eq(result, 0), 0.0);
   return var(gvar, x, m, correction, keepdim);
 }
 
-Tensor norm(const Tensor& g, const Tensor& self, const Tensor& result, double p, std::uint32_t m, bool keepdim) {
+Tensor norm(const Tensor& g, const Tensor& self, const Tensor& result, double p, std::uint32_t m,
+            bool keepdim) {
   const Tensor x = self.dtype() == result.dtype() ? self : self.to(result.dtype());
-  const Tensor G = unsqueeze_reduced(g, x.dim(), m, keepdim), N = unsqueeze_reduced(result, x.dim(), m, keepdim);
+  const Tensor G = unsqueeze_reduced(g, x.dim(), m, keepdim),
+               N = unsqueeze_reduced(result, x.dim(), m, keepdim);
   if (p == 1) return sgn(x).mul(G);
   if (p == 2) return G.mul(masked_fill(x.div(N), eq(N, 0), 0.0));
   if (std::isinf(p)) {  // amax(|x|) respecting NaNs: the gradient shared among the maxima
@@ -62,7 +65,8 @@ Tensor frobenius(const Tensor& g, const Tensor& x, const Tensor& result, std::ui
 }
 
 Tensor logsumexp(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim) {
-  return unsqueeze_reduced(g, x.dim(), m, keepdim).mul(exp(x.sub(unsqueeze_reduced(result, x.dim(), m, keepdim))));
+  return unsqueeze_reduced(g, x.dim(), m, keepdim)
+      .mul(exp(x.sub(unsqueeze_reduced(result, x.dim(), m, keepdim))));
 }
 
 // max()/min(): evenly_distribute_backward (1.13's CPU form: a masked_fill of g / count).

@@ -313,7 +313,8 @@ Tensor masked_fill_op(const Tensor& self, const Tensor& mask, const Tensor& valu
       return autograd::sum_to(gs, ssizes);
     };
     // a create_graph pass records 1.13's g.masked_fill(mask, 0) over these values
-    return autograd::raw_with_graph({g}, raw, [&] { return autograd::sum_to(masked_fill(g, mk, 0.0), ssizes); });
+    return autograd::raw_with_graph({g}, raw,
+                                    [&] { return autograd::sum_to(masked_fill(g, mk, 0.0), ssizes); });
   };
   const Scalar v = value_t.defined() ? value_t.item() : value;
   if (!value_t.defined()) detail::check_fits(v, self.dtype());

@@ -104,15 +104,16 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
     const Tensor self = n.unpack(0);
     auto raw = [&] {
       const Tensor x = self.to(g.dtype()).expand(g.sizes());
-      return map_new<true>([&b](auto v) {
-        return [lh = b.get<decltype(v)>()](auto gv, auto xv) {
-          return xv >= lh.first && xv <= lh.second ? gv : decltype(gv)(0);
-        };
-      }, g.contiguous(), x);
+      return map_new<true>(
+          [&b](auto v) {
+            return [lh = b.get<decltype(v)>()](auto gv, auto xv) {
+              return xv >= lh.first && xv <= lh.second ? gv : decltype(gv)(0);
+            };
+          },
+          g.contiguous(), x);
     };
-    return std::vector<Tensor>{autograd::raw_with_graph({g, self}, raw, [&] {
-      return detail::clamp_backward(g, self, b.min, b.max);
-    })};
+    return std::vector<Tensor>{autograd::raw_with_graph(
+        {g, self}, raw, [&] { return detail::clamp_backward(g, self, b.min, b.max); })};
   });
   return out;
 }
