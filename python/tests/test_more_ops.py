@@ -396,12 +396,19 @@ def test_running_gradcheck(fn, src):
     assert ramp.autograd.gradcheck(eval(fn, {"ramp": ramp}), (r[src].clone().requires_grad_(),))
 
 
-def test_logcumsumexp_double_backward_refuses():
-    # ramp's LogcumsumexpBackward0 is not twice differentiable: a create_graph pass says so
-    _, r = inputs()
-    rx = r["x"].clone().requires_grad_()
-    with pytest.raises(RuntimeError, match="double backward through LogcumsumexpBackward0 is not supported"):
-        ramp.autograd.grad((ramp.logcumsumexp(rx, 1) ** 2).sum(), rx, create_graph=True)
+def test_logcumsumexp_double_backward_matches_torch():
+    # LogcumsumexpBackward0 is twice differentiable (1.13's formula on the saved output)
+    t, r = inputs(torch.float64)
+    got = []
+    for lib, d in ((torch, t), (ramp, r)):
+        x = d["x"].clone().requires_grad_()
+        g, = lib.autograd.grad((lib.logcumsumexp(x, 1) ** 2).sum(), x, create_graph=True)
+        h, = lib.autograd.grad((g * g).sum(), x)
+        got.append((g.detach().reshape(-1).tolist(), h.reshape(-1).tolist(), g.grad_fn.name()))
+    assert got[0][2] == got[1][2]
+    for a, b in zip(got[1][:2], got[0][:2]):
+        scale = max(abs(v) for v in b)
+        assert all(abs(u - v) <= 1e-12 * scale for u, v in zip(a, b)), (a, b)
 
 
 RUNNING_ERRORS = ["T.cummax(v, 1)", "T.logcumsumexp(T.arange(3), 0)", "T.diff(s)", "T.diff(x, prepend=v)",

@@ -23,41 +23,47 @@ namespace {
 constexpr auto kTwice = std::to_array<std::string_view>({
     "AbsBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0",
     "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0", "AddBackward0", "AddBackward1",
-    "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0", "AliasBackward0", "AvgPool2DBackward0",
-    "AvgPool2DBackwardBackward0", "BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0",
-    "BmmBackward0", "CatBackward0", "CeilBackward0", "CeluBackward0", "CeluBackward1", "CloneBackward0",
-    "ConstantPadNdBackward0", "ConvolutionBackward0", "ConvolutionBackwardBackward0", "CopysignBackward0",
-    "CopysignBackward1", "CosBackward0",
-    "Deg2RadBackward0", "DiagBackward0", "DiagEmbedBackward0", "DiagonalBackward0", "DigammaBackward0",
-    "DivBackward0", "DivBackward1", "DotBackward0",
-    "EluBackward0", "EluBackward1", "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "EuclideanDistBackward0", "ExpBackward0",
-    "ExpandBackward0", "Expm1Backward0", "FlipBackward0", "FloorBackward0", "GeluBackward0",
+    "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0", "AliasBackward0", "AmaxBackward0",
+    "AminBackward0", "Atan2Backward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0",
+    "BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0", "BmmBackward0", "CatBackward0",
+    "CeilBackward0", "CeluBackward0", "CeluBackward1", "ClampBackward0", "ClampBackward1", "ClampMaxBackward0",
+    "ClampMaxBackward1", "ClampMinBackward0", "ClampMinBackward1", "CloneBackward0", "ConstantPadNdBackward0",
+    "ConvolutionBackward0", "ConvolutionBackwardBackward0", "CopysignBackward0", "CopysignBackward1",
+    "CosBackward0", "CumsumBackward0", "Deg2RadBackward0", "DiagBackward0", "DiagEmbedBackward0",
+    "DiagonalBackward0", "DigammaBackward0", "DivBackward0", "DivBackward1", "DotBackward0", "EluBackward0",
+    "EluBackward1", "EluBackwardBackward0", "ErfBackward0", "ErfcBackward0", "EuclideanDistBackward0",
+    "ExpBackward0", "ExpandBackward0", "Expm1Backward0", "FlipBackward0", "FloorBackward0", "FmaxBackward0",
+    "FminBackward0", "FmodBackward0", "FmodBackward1", "GatherBackward0", "GeluBackward0",
     "GeluBackwardBackward0", "HardsigmoidBackward0", "HardswishBackward0", "HardswishBackwardBackward0",
-    "HardtanhBackward0", "HardtanhBackwardBackward0", "LeakyReluBackward0", "LeakyReluBackward1",
-    "LeakyReluBackwardBackward0", "LgammaBackward0", "LinalgCrossBackward0", "Log10Backward0", "Log1PBackward0",
-    "Log2Backward0",
-    "LogBackward0", "LogSoftmaxBackward0", "LogSoftmaxBackwardDataBackward0", "LogaddexpBackward0", "LogitBackward0",
-    "MaxPool2DWithIndicesBackward0",
-    "MaxPool2DWithIndicesBackwardBackward0", "MeanBackward0", "MeanBackward1", "MishBackward0", "MmBackward0",
-    "MseLossBackward0", "MseLossBackwardBackward0", "MulBackward0", "MulBackward1", "NativeBatchNormBackward0",
-    "NativeLayerNormBackward0", "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0",
-    "NllLossBackward0", "NllLossBackwardBackward0", "PermuteBackward0", "PolygammaBackward0", "PowBackward0",
-    "PreluBackward0",
-    "PreluBackwardBackward0", "Rad2DegBackward0", "ReciprocalBackward0", "ReluBackward0", "RepeatBackward0",
-    "ReshapeAliasBackward0", "Rot90Backward0", "RoundBackward0", "RreluWithNoiseBackward0",
-    "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0", "RsubBackward0",
-    "RsubBackward1", "SelectBackward0", "SelectBackwardBackward0", "SigmoidBackward0",
-    "SigmoidBackwardBackward0", "SignBackward0", "SiluBackward0", "SinBackward0", "SincBackward0", "SliceBackward0",
-    "SliceBackwardBackward0", "SoftmaxBackward0", "SoftmaxBackwardDataBackward0", "SoftplusBackward0",
-    "SoftplusBackwardBackward0", "SpecialXlog1PyBackward0", "SpecialXlog1PyBackward2", "SplitBackward0",
-    "SplitWithSizesBackward0", "SqrtBackward0",
-    "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward3", "StackBackward0", "SubBackward0",
-    "SubBackward1", "SumBackward0", "SumBackward1", "SwishBackward0", "SwishBackwardBackward0", "TBackward0",
-    "TanBackward0", "TanhBackward0", "TanhBackwardBackward0", "ThresholdBackward0", "ThresholdBackward1",
-    "ThresholdBackwardBackward0", "ToCopyBackward0", "TraceBackward0", "TransposeBackward0", "TruncBackward0",
-    "UnbindBackward0",
-    "UnsafeViewBackward0", "UnsqueezeBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0",
-    "XlogyBackward2",
+    "HardtanhBackward0", "HardtanhBackwardBackward0", "HypotBackward0", "IndexBackward0",
+    "IndexPutImplBackward0", "IndexSelectBackward0", "KthvalueBackward0", "LeakyReluBackward0",
+    "LeakyReluBackward1", "LeakyReluBackwardBackward0", "LerpBackward0", "LerpBackward1", "LgammaBackward0",
+    "LinalgCrossBackward0", "Log10Backward0", "Log1PBackward0", "Log2Backward0", "LogBackward0",
+    "LogSoftmaxBackward0", "LogSoftmaxBackwardDataBackward0", "LogaddexpBackward0", "LogcumsumexpBackward0",
+    "LogitBackward0", "LogsumexpBackward0", "MaskedFillBackward0", "MaskedFillBackward1", "MaxBackward0",
+    "MaxBackward1", "MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0",
+    "MaximumBackward0", "MeanBackward0", "MeanBackward1", "MedianBackward0", "MedianBackward1", "MinBackward0",
+    "MinBackward1", "MinimumBackward0", "MishBackward0", "MmBackward0", "ModeBackward0", "MseLossBackward0",
+    "MseLossBackwardBackward0", "MulBackward0", "MulBackward1", "NanToNumBackward0", "NanmedianBackward0",
+    "NanmedianBackward1", "NansumBackward0", "NativeBatchNormBackward0", "NativeLayerNormBackward0",
+    "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
+    "NllLossBackwardBackward0", "NormBackward1", "NormBackward3", "PermuteBackward0", "PolygammaBackward0",
+    "PowBackward0", "PowBackward1", "PowBackward2", "PreluBackward0", "PreluBackwardBackward0", "ProdBackward0",
+    "ProdBackward1", "Rad2DegBackward0", "ReciprocalBackward0", "ReluBackward0", "RemainderBackward0",
+    "RemainderBackward1", "RepeatBackward0", "ReshapeAliasBackward0", "Rot90Backward0", "RoundBackward0",
+    "RreluWithNoiseBackward0", "RreluWithNoiseBackward1", "RreluWithNoiseBackwardBackward0", "RsqrtBackward0",
+    "RsubBackward0", "RsubBackward1", "SelectBackward0", "SelectBackwardBackward0", "SgnBackward0",
+    "SigmoidBackward0", "SigmoidBackwardBackward0", "SignBackward0", "SiluBackward0", "SinBackward0",
+    "SincBackward0", "SliceBackward0", "SliceBackwardBackward0", "SoftmaxBackward0",
+    "SoftmaxBackwardDataBackward0", "SoftplusBackward0", "SoftplusBackwardBackward0", "SortBackward0",
+    "SortBackward1", "SpecialXlog1PyBackward0", "SpecialXlog1PyBackward2", "SplitBackward0",
+    "SplitWithSizesBackward0", "SqrtBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward3",
+    "StackBackward0", "StdBackward0", "StdMeanBackward0", "SubBackward0", "SubBackward1", "SumBackward0",
+    "SumBackward1", "SwishBackward0", "SwishBackwardBackward0", "TBackward0", "TanBackward0", "TanhBackward0",
+    "TanhBackwardBackward0", "ThresholdBackward0", "ThresholdBackward1", "ThresholdBackwardBackward0",
+    "ToCopyBackward0", "TopkBackward0", "TraceBackward0", "TransposeBackward0", "TruncBackward0",
+    "UnbindBackward0", "UnsafeViewBackward0", "UnsqueezeBackward0", "VarBackward0", "VarMeanBackward0",
+    "ViewBackward0", "WhereBackward0", "XlogyBackward0", "XlogyBackward2", "torch::autograd::CopyBackwards"
 });
 static_assert(std::is_sorted(kTwice.begin(), kTwice.end()));
 }  // namespace
@@ -98,6 +104,23 @@ Tensor slice_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, std:
     return dx;
   }
   return scatter();
+}
+
+Tensor with_graph_of(const Tensor& value, const Tensor& formula) {
+  if (!formula.defined() || !requires_grad(formula)) return value;
+  RAMP_CHECK(std::equal(value.sizes().begin(), value.sizes().end(), formula.sizes().begin(), formula.sizes().end()),
+             "with_graph_of: a gradient of shape ",
+             shape_str(value.sizes()), " with a formula of shape ", shape_str(formula.sizes()));
+  const Tensor v = value.dtype() == formula.dtype() ? value : below([&] { return value.to(formula.dtype()); });
+  const auto& from = *formula.impl().autograd;
+  if (!from.grad_fn) return formula;  // the formula is an input itself: its values are the gradient's
+  Tensor out(std::make_shared<TensorImpl>(v.storage(), v.sizes(), v.strides(), v.storage_offset(), v.dtype()));
+  auto meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = from.grad_fn;
+  meta->output_nr = from.output_nr;
+  out.impl().autograd = std::move(meta);
+  return out;
 }
 
 void refuse_double_backward(std::string_view node_name) {

@@ -261,6 +261,25 @@ Tensor run_hooks(const std::vector<std::pair<int, Hook>>& hooks, Tensor g) {
 }
 }  // namespace
 
+namespace {
+// 1.13's clone_obey_contract, the first `.grad` of a create_graph pass: a dense leaf's gradient takes
+// the leaf's strides (an empty tensor of them, copied into: torch::autograd::CopyBackwards, whose
+// gradient passes through to the source), any other leaf's is a contiguous clone (CloneBackward0).
+Tensor clone_obey_contract(const Tensor& g, const Tensor& leaf) {
+  if (!leaf.is_non_overlapping_and_dense()) return g.clone();
+  Tensor dst = empty_strided(leaf.sizes(), leaf.strides(), g.dtype());
+  below([&] {
+    ramp::detail::copy_into(dst, g);
+    return 0;
+  });
+  if (detail::grad_mode && requires_grad(g))
+    record(dst, "torch::autograd::CopyBackwards", {dst, g}, {}, [](const Node&, const Tensor& gg) {
+      return std::vector<Tensor>{Tensor(), gg};
+    });
+  return dst;
+}
+}  // namespace
+
 Grads AccumulateGrad::apply(const Tensor& grad_in) {
   auto impl = leaf.lock();
   if (!impl || !impl->autograd) return {};
@@ -274,7 +293,7 @@ Grads AccumulateGrad::apply(const Tensor& grad_in) {
       m.grad_zero_pending = false;
       m.grad = Tensor();
     }
-    m.grad = m.grad.defined() ? m.grad.add(g) : g.clone();
+    m.grad = m.grad.defined() ? m.grad.add(g) : clone_obey_contract(g, Tensor(impl));
     return {};
   }
   if (!m.grad.defined() || m.grad_zero_pending) {

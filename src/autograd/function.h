@@ -113,6 +113,24 @@ template <class F, class B> Tensor view_op(const Tensor& x, std::string_view nam
   return out;
 }
 
+// A backward formula whose first-order form is a raw kernel (a loop over doubles, exact with
+// zeros and ties) in a create_graph pass: `value` (computed as in a first-order pass, so the same
+// bits) carrying the graph of `formula`, the same gradient as differentiable ops in 1.13's order,
+// so its node names, its derivatives at the kinks and every further order are 1.13's. A formula
+// with no graph (or undefined) leaves `value` as it is.
+Tensor with_graph_of(const Tensor& value, const Tensor& formula);
+
+// The gradient `raw()` computes, with the graph of `formula()` when grad mode is on (a
+// create_graph pass) and one of `reads` (what the formula reads: the incoming gradient, saved
+// tensors) requires grad; `formula` runs only then.
+template <class Raw, class Formula>
+Tensor raw_with_graph(std::initializer_list<std::reference_wrapper<const Tensor>> reads, Raw raw,
+                      Formula formula) {
+  if (!needs_grad(reads)) return raw();
+  const Tensor value = below(raw);
+  return with_graph_of(value, formula());
+}
+
 // Gives a leaf that requires grad its AccumulateGrad node (once; thread-safe).
 void make_accumulator(const Tensor& leaf);
 

@@ -256,12 +256,26 @@ void detail::index_put_into(const Tensor& self, const std::vector<Tensor>& indic
 Tensor index(const Tensor& self, const std::vector<Tensor>& indices) {
   if (!autograd::needs_grad({self})) return index_impl(self, indices);
   Tensor out = autograd::below([&] { return index_impl(self, indices); });
-  auto node = autograd::record(out, "IndexBackward0", {self}, {},
-                               [sizes = Dims(self.sizes()), count = indices.size()](const autograd::Node& n, const Tensor& g) {
-                                 Tensor dx = zeros(sizes, g.dtype());
-                                 put_impl(dx, unpack_all(n, 0, count), g, true);
-                                 return std::vector<Tensor>{dx};
-                               });
+  auto node = autograd::record(
+      out, "IndexBackward0", {self}, {},
+      [sizes = Dims(self.sizes()), count = indices.size()](const autograd::Node& n, const Tensor& g) {
+        std::vector<Tensor> idx = unpack_all(n, 0, count);
+        Tensor dx = autograd::below([&] {
+          Tensor z = zeros(sizes, g.dtype());
+          put_impl(z, idx, g, true);
+          return z;
+        });
+        // A create_graph pass: dx is linear in g, recorded as 1.13's
+        // _index_put_impl_ node with its adjoint, the same index, as formula.
+        if (autograd::needs_grad({g})) {
+          auto grad2 = autograd::record(dx, "IndexPutImplBackward0", {g}, {},
+                                        [count](const autograd::Node& n2, const Tensor& gg) {
+                                          return std::vector<Tensor>{index(gg, unpack_all(n2, 0, count))};
+                                        });
+          save_all(*grad2, idx);
+        }
+        return std::vector<Tensor>{dx};
+      });
   save_all(*node, indices);
   return out;
 }

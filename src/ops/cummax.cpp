@@ -110,20 +110,31 @@ Tensor logcumsumexp(const Tensor& self, std::int64_t dim) {
   if (!autograd::needs_grad({self})) return logcumsumexp_forward(self, d);
   Tensor out = autograd::below([&] { return logcumsumexp_forward(self, d); });
   // dx_j = sum_{i >= j} dy_i exp(x_j - y_i), summed in log space for the positive and negative parts
-  // of dy separately (no overflow). Not listed as twice differentiable: its second derivative came out
-  // wrong (the recomputed y's dependence on x was lost), so a create_graph pass refuses it.
-  // y is recomputed from x (not saved): in a create_graph pass its own dependence on x then counts.
-  autograd::record(out, "LogcumsumexpBackward0", {self}, {{self, false}},
-                   [d](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = n.unpack(0), y = logcumsumexp(x, d);
-                     if (x.dim() == 0) return std::vector<Tensor>{g};
-                     auto part = [&](const Tensor& w) {  // w >= 0
-                       const Tensor from_end = flip(logcumsumexp(flip(log(w).sub(y), {d}), d), {d});
-                       return exp(from_end.add(x));
-                     };
-                     // where, not clamp_min: its node is differentiable again, and it zeroes log(0)'s NaN gradient
-                     return std::vector<Tensor>{part(where(gt(g, 0), g, 0)).sub(part(where(lt(g, 0), neg(g), 0)))};
-                   });
+  // of dy separately (no overflow). A create_graph pass gives it the graph of 1.13's formula (the
+  // same sums, with the lowest finite value for log 0 and the saved output as y).
+  autograd::record(
+      out, "LogcumsumexpBackward0", {self}, {{self, false}, {out, true}},
+      [d](const autograd::Node& n, const Tensor& g) {
+        const Tensor x = n.unpack(0), y = n.unpack(1);
+        if (x.dim() == 0) return std::vector<Tensor>{g};
+        auto raw = [&] {
+          auto part = [&](const Tensor& w) {  // w >= 0
+            const Tensor from_end = flip(logcumsumexp(flip(log(w).sub(y), {d}), d), {d});
+            return exp(from_end.add(x));
+          };
+          return part(where(gt(g, 0), g, 0)).sub(part(where(lt(g, 0), neg(g), 0)));
+        };
+        return std::vector<Tensor>{autograd::raw_with_graph({g, x, y}, raw, [&] {
+          double low = std::numeric_limits<double>::lowest();  // the dtype's lowest, as 1.13
+          dispatch(g.dtype(), [&](auto v) { low = double(std::numeric_limits<decltype(v)>::lowest()); });
+          const Tensor lowest = full({}, low, g.dtype());
+          const Tensor log_abs = log(abs(g));
+          auto part = [&](const Tensor& log_g) {
+            return exp(flip(logcumsumexp(flip(log_g.sub(y), {d}), d), {d}).add(x));
+          };
+          return part(where(gt(g, 0), log_abs, lowest)).sub(part(where(lt(g, 0), log_abs, lowest)));
+        })};
+      });
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "../tensor/parallel.h"
 #include "map.h"
+#include "ramp/indexing.h"
 #include "ramp/ops.h"
 #include "record.h"
 
@@ -91,10 +92,15 @@ Tensor index_select(const Tensor& self, std::int64_t dim, const Tensor& index) {
   auto compute = [&] { return select_rows(self, d, idx); };
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
-  autograd::record(out, "IndexSelectBackward0", {self}, {{index, false}},
-                   [sizes = Dims(self.sizes()), d](const autograd::Node& n, const Tensor& g) -> std::vector<Tensor> {
-                     return {index_add_grad(g, sizes, d, read_index(n.unpack(0), sizes, d))};
-                   });
+  autograd::record(
+      out, "IndexSelectBackward0", {self}, {{index, false}},
+      [sizes = Dims(self.sizes()), d](const autograd::Node& n, const Tensor& g) -> std::vector<Tensor> {
+        const Tensor index = n.unpack(0);
+        // a create_graph pass: 1.13's zeros.index_add_(dim, index, g) (IndexAddBackward0)
+        return {autograd::raw_with_graph(
+            {g}, [&] { return index_add_grad(g, sizes, d, read_index(index, sizes, d)); },
+            [&] { return index_add(zeros(sizes, g.dtype()), d, index, g); })};
+      });
   return out;
 }
 

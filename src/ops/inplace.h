@@ -11,6 +11,9 @@
 
 namespace ramp::detail {
 
+// clamp's gradient (ClampBackward1), shared by clamp and clamp_ (src/ops/pointwise.cpp).
+Tensor clamp_backward(const Tensor& g, const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+
 inline void check_writable(const Tensor& self) {
   RAMP_CHECK(!self.has_internal_overlap(),
              "unsupported operation: more than one element of the written-to tensor refers to a single "

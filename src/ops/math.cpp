@@ -134,23 +134,38 @@ Tensor pow_tensor_forward(const Tensor& self, const Tensor& exponent, ScalarType
 }
 
 // ---- pow's backward formulas (derivatives.yaml: pow_backward, pow_backward_self/_exponent) ----
+// Each is one raw loop; a create_graph pass gives it the graph of 1.13's formula (the where and
+// the products as ops, autograd::raw_with_graph).
 // d/dself of self ** exponent: exponent * self ** (exponent - 1), and 0 where exponent == 0.
 Tensor pow_grad_self(const Tensor& g, const Tensor& self, const Tensor& exponent) {
-  Tensor d = elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, self, exponent},
-                                      same_for_all([](auto g, auto s, auto e) {
-                                        using C = decltype(g);
-                                        return e == 0 ? C(0) : C(g * (e * C(std::pow(s, e - 1))));
-                                      }));
-  return autograd::sum_to(d, self.sizes());
+  auto raw = [&] {
+    Tensor d = elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, self, exponent},
+                                        same_for_all([](auto g, auto s, auto e) {
+                                          using C = decltype(g);
+                                          return e == 0 ? C(0) : C(g * (e * C(std::pow(s, e - 1))));
+                                        }));
+    return autograd::sum_to(d, self.sizes());
+  };
+  return autograd::raw_with_graph({g, self, exponent}, raw, [&] {
+    const Tensor d = g.mul(exponent.mul(pow(self, exponent.sub(1))));
+    return autograd::sum_to(where(eq(exponent, 0.0), zeros({}, g.dtype()), d), self.sizes());
+  });
 }
 // d/dexponent: result * log(self), and 0 where self == 0 and exponent >= 0.
 Tensor pow_grad_exponent(const Tensor& g, const Tensor& self, const Tensor& exponent, const Tensor& result) {
-  Tensor d = elementwise<Floating, 4>(g.dtype(), g.sizes(), {g, self, exponent, result},
-                                      same_for_all([](auto g, auto s, auto e, auto r) {
-                                        using C = decltype(g);
-                                        return C(g * (s == 0 && e >= 0 ? C(0) : C(r * std::log(s))));
-                                      }));
-  return autograd::sum_to(d, exponent.sizes());
+  auto raw = [&] {
+    Tensor d = elementwise<Floating, 4>(g.dtype(), g.sizes(), {g, self, exponent, result},
+                                        same_for_all([](auto g, auto s, auto e, auto r) {
+                                          using C = decltype(g);
+                                          return C(g * (s == 0 && e >= 0 ? C(0) : C(r * std::log(s))));
+                                        }));
+    return autograd::sum_to(d, exponent.sizes());
+  };
+  return autograd::raw_with_graph({g, self, exponent, result}, raw, [&] {
+    const Tensor cond = logical_and(eq(self, 0.0), ge(exponent, 0.0));
+    const Tensor s = self.dtype() == result.dtype() ? self : self.to(result.dtype());
+    return autograd::sum_to(g.mul(where(cond, zeros({}, g.dtype()), result.mul(log(s)))), exponent.sizes());
+  });
 }
 
 }  // namespace
@@ -203,12 +218,19 @@ Tensor pow(Scalar self, const Tensor& exponent) {
         // grad * result * log(self), and 0 where self == 0 and exponent >= 0
         const Tensor result = n.unpack(1);
         const Tensor cond = base_zero ? n.unpack(0) : result;  // any tensor of the shape when self != 0
-        return {elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, result, cond},
-                                         same_for_all([self, base_zero](auto g, auto r, auto e) {
-                                           using C = decltype(g);
-                                           const C log_base = C(std::log(self.to_double()));
-                                           return C(g * (base_zero && e >= 0 ? C(0) : C(r * log_base)));
-                                         }))};
+        auto raw = [&] {
+          return elementwise<Floating, 3>(g.dtype(), g.sizes(), {g, result, cond},
+                                          same_for_all([self, base_zero](auto g, auto r, auto e) {
+                                            using C = decltype(g);
+                                            const C log_base = C(std::log(self.to_double()));
+                                            return C(g * (base_zero && e >= 0 ? C(0) : C(r * log_base)));
+                                          }));
+        };
+        // 1.13: grad * (result * log(self)), under where(exponent >= 0, 0, ...) for a zero base
+        return {autograd::raw_with_graph({g, result}, raw, [&] {
+          const Tensor d = result.mul(std::log(self.to_double()));
+          return g.mul(base_zero ? where(ge(cond, 0.0), zeros({}, g.dtype()), d) : d);
+        })};
       });
   autograd::save_if(*node, {{base_zero, exponent}, {true, out, true}});
   return out;

@@ -13,6 +13,7 @@
 #include "ramp/reduce.h"
 #include "ramp/sort.h"
 #include "record.h"
+#include "reduce.h"
 #include "select.h"
 
 namespace ramp {
@@ -117,13 +118,6 @@ std::tuple<Tensor, Tensor> median_dim(const Tensor& self, std::int64_t dim_, boo
   return {values, indices};
 }
 
-// 1.13's evenly_distribute_backward: the elements equal to the result (the NaNs when it is NaN)
-// share the gradient.
-Tensor evenly_distribute(const Tensor& g, const Tensor& x, const Tensor& result) {
-  const Tensor mask = isnan(result).item().to<bool>() ? isnan(x) : eq(x, result);
-  return masked_fill(zeros(x.sizes(), g.dtype()), mask, g.div(sum(mask)));
-}
-
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   check_median_dtype(self, "median_cpu");
   auto compute = [&] {
@@ -139,10 +133,11 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
   };
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
-  autograd::record(out, ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self}, {{self, false}, {out, true}},
-                   [](const autograd::Node& n, const Tensor& g) {
-                     return std::vector<Tensor>{evenly_distribute(g, n.unpack(0), n.unpack(1))};
-                   });
+  autograd::record(
+      out, ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {self}, {{self, false}, {out, true}},
+      [](const autograd::Node& n, const Tensor& g) {
+        return std::vector<Tensor>{reduction::formula::evenly_distribute(g, n.unpack(0), n.unpack(1))};
+      });
   return out;
 }
 

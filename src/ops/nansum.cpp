@@ -23,7 +23,10 @@ Tensor nansum(const Tensor& self, IntArrayRef dim, bool keepdim, std::optional<S
                      const Tensor x = n.unpack(0);
                      // dy restored to x's shape, zero where x is NaN
                      const Tensor dy = reduction::restore(g.to(x.dtype()), x.sizes(), m, keepdim);
-                     return std::vector<Tensor>{where(isnan(x), scalar_tensor(0, x.dtype()), dy)};
+                     // a create_graph pass records 1.13's dy * !isnan(x) over these values
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g, x}, [&] { return where(isnan(x), scalar_tensor(0, x.dtype()), dy); },
+                         [&] { return dy.mul(logical_not(isnan(x))); })};
                    });
   return out;
 }

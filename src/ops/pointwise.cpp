@@ -451,6 +451,14 @@ Tensor& square_(Tensor& self) {
 }
 
 // ---- clamp in place, and with tensor bounds ----
+// 1.13's clamp_backward: dy where min <= self <= max, else 0 (differentiable: a where).
+Tensor detail::clamp_backward(const Tensor& g, const Tensor& x, std::optional<Scalar> min,
+                              std::optional<Scalar> max) {
+  Tensor in = min ? ge(x, *min) : ones_like(x).to(ScalarType::Bool);
+  if (max) in = logical_and(in, le(x, *max));
+  return where(in, g, zero_like_grad(g));
+}
+
 Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> max) {
   Tensor value;
   {
@@ -460,18 +468,14 @@ Tensor& clamp_(Tensor& self, std::optional<Scalar> min, std::optional<Scalar> ma
   // clamp_'s message names C types ("... output type unsigned char")
   RAMP_CHECK(can_cast(value.dtype(), self.dtype()), "result type ", dtype_error_name(value.dtype()),
              " can't be cast to the desired output type ", c10_name(self.dtype()));
-  return detail::write_inplace(self, value.dtype(), self.sizes(), autograd::needs_grad({self}),
-                               [&] { return value; },
-                               [&](const Tensor& original) {
-                                 autograd::record(self, "ClampBackward1", {self}, {{original, false}},
-                                                  [min, max](const Node& n, const Tensor& g) {
-                                                    // dy where min <= self <= max, else 0
-                                                    const Tensor x = n.unpack(0);
-                                                    Tensor in = min ? ge(x, *min) : ones_like(x).to(ScalarType::Bool);
-                                                    if (max) in = logical_and(in, le(x, *max));
-                                                    return std::vector<Tensor>{where(in, g, zero_like_grad(g))};
-                                                  });
-                               });
+  return detail::write_inplace(
+      self, value.dtype(), self.sizes(), autograd::needs_grad({self}), [&] { return value; },
+      [&](const Tensor& original) {
+        autograd::record(self, "ClampBackward1", {self}, {{original, false}},
+                         [min, max](const Node& n, const Tensor& g) {
+                           return std::vector<Tensor>{detail::clamp_backward(g, n.unpack(0), min, max)};
+                         });
+      });
 }
 
 Tensor clamp(const Tensor& self, const Tensor& lo, const Tensor& hi) {

@@ -2,9 +2,12 @@
 // dtype and error rules, and each op's gradient (include/ramp/reduce.h).
 #include "reduce.h"
 
+#include <bit>
 #include <string_view>
 
 #include "../kernels/kernels.h"
+#include "../nn/loss_common.h"  // div_scalar: 1.13's Tensor-Scalar node
+#include "select.h"
 
 namespace ramp {
 
@@ -127,13 +130,18 @@ template <class F>
 Tensor linear(const Tensor& x, std::string_view name, std::uint32_t m, bool keepdim, bool is_mean, F f) {
   if (!autograd::needs_grad({x})) return f();
   Tensor out = autograd::below(f);
-  const double scale = is_mean ? 1.0 / double(reduced_count(x.sizes(), m)) : 1.0;
-  autograd::record(out, name, {x}, {}, [sizes = Dims(x.sizes()), m, keepdim, scale, t = x.dtype()](
-                                           const autograd::Node&, const Tensor& g) {
-    Tensor r = restore(g, sizes, m, keepdim);
-    if (scale != 1) r = r.mul(scale);
-    return std::vector<Tensor>{r.dtype() == t ? r : r.to(t)};
-  });
+  const double count = double(reduced_count(x.sizes(), m));
+  autograd::record(out, name, {x}, {},
+                   [sizes = Dims(x.sizes()), m, keepdim, is_mean, count, t = x.dtype()](const autograd::Node&,
+                                                                                        const Tensor& g) {
+                     Tensor r = restore(g, sizes, m, keepdim);
+                     // mean: g (1 / n); create_graph records 1.13's g / n (DivBackward1) over those values
+                     if (is_mean)
+                       r = autograd::raw_with_graph(
+                           {g}, [&] { return r.mul(1.0 / count); },
+                           [&] { return loss::div_scalar(r, count); });
+                     return std::vector<Tensor>{r.dtype() == t ? r : r.to(t)};
+                   });
   return out;
 }
 
@@ -178,9 +186,17 @@ Tensor prod_impl(const Tensor& self, std::uint32_t m, bool keepdim, std::optiona
   auto f = [&] { return sum_impl(self, m, keepdim, dtype, ReduceOp::prod); };
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
-  autograd::record(out, name, {self}, {{self, false}}, [m, keepdim](const autograd::Node& n, const Tensor& g) {
-    return std::vector<Tensor>{prod_backward(n.unpack(0), g, m, keepdim)};
-  });
+  autograd::record(out, name, {self}, {{self, false}, {out, true}},
+                   [m, keepdim, all = name == "ProdBackward0"](const autograd::Node& n, const Tensor& g) {
+                     const Tensor x = n.unpack(0);
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g, x}, [&] { return prod_backward(x, g, m, keepdim); },
+                         [&] {
+                           const Tensor r = n.unpack(1);
+                           return all ? formula::prod_all(g, x, r)
+                                      : formula::prod_dim(g, x, r, std::countr_zero(m), keepdim);
+                         })};
+                   });
   return out;
 }
 
@@ -204,10 +220,14 @@ Tensor extreme(const Tensor& self, IntArrayRef dims, bool keepdim, bool is_max, 
   auto f = [&] { return run(is_max ? ReduceOp::max : ReduceOp::min, self, m, keepdim, self.dtype()); };
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
-  autograd::record(out, all ? (is_max ? "MaxBackward1" : "MinBackward1") : (is_max ? "AmaxBackward0" : "AminBackward0"),
-                   {self}, {{self, false}, {out, true}}, [m, keepdim, all](const autograd::Node& n, const Tensor& g) {
-                     return std::vector<Tensor>{tie_backward(n.unpack(0), n.unpack(1), g, m, keepdim, all)};
-                   });
+  autograd::record(
+      out, all ? (is_max ? "MaxBackward1" : "MinBackward1") : (is_max ? "AmaxBackward0" : "AminBackward0"),
+      {self}, {{self, false}, {out, true}}, [m, keepdim, all](const autograd::Node& n, const Tensor& g) {
+        const Tensor x = n.unpack(0), r = n.unpack(1);
+        return std::vector<Tensor>{autograd::raw_with_graph(
+            {g, x}, [&] { return tie_backward(x, r, g, m, keepdim, all); },
+            [&] { return all ? formula::evenly_distribute(g, x, r) : formula::amax(g, x, r, m, keepdim); })};
+      });
   return out;
 }
 
@@ -222,19 +242,29 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::int64_t dim, bool
   });
   if (!autograd::needs_grad({self})) return {values, indices};
   // The gradient goes to the chosen index of each reduced row.
-  autograd::record(values, is_max ? "MaxBackward0" : "MinBackward0", {self}, {{indices, false}},
-                   [sizes = Dims(self.sizes()), m, keepdim, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = zeros(sizes, t);
-                     const Plan p = plan(x, m);
-                     const std::vector<double> gv = g.contiguous().to_vector(), iv = n.unpack(0).contiguous().to_vector();
-                     std::vector<double> dx(std::size_t(x.numel()), 0.0);
-                     for (I64 a = 0; a < p.A; ++a)
-                       for (I64 b = 0; b < p.B; ++b) {
-                         const auto k = std::size_t(a * p.B + b);
-                         dx[std::size_t((a * p.R + I64(iv[k])) * p.B + b)] = gv[k];
-                       }
-                     return std::vector<Tensor>{from_vector(dx, sizes, t)};
-                   });
+  autograd::record(
+      values, is_max ? "MaxBackward0" : "MinBackward0", {self}, {{indices, false}},
+      [sizes = Dims(self.sizes()), m, keepdim, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
+        return std::vector<Tensor>{autograd::raw_with_graph(
+            {g},
+            [&] {
+              const Tensor x = zeros(sizes, t);
+              const Plan p = plan(x, m);
+              const std::vector<double> gv = g.contiguous().to_vector(),
+                                        iv = n.unpack(0).contiguous().to_vector();
+              std::vector<double> dx(std::size_t(x.numel()), 0.0);
+              for (I64 a = 0; a < p.A; ++a)
+                for (I64 b = 0; b < p.B; ++b) {
+                  const auto k = std::size_t(a * p.B + b);
+                  dx[std::size_t((a * p.R + I64(iv[k])) * p.B + b)] = gv[k];
+                }
+              return from_vector(dx, sizes, t);
+            },
+            [&] {
+              return detail::value_selecting_backward(g.to(t), sizes, std::countr_zero(m), n.unpack(0),
+                                                      keepdim);
+            })};
+      });
   return {values, indices};
 }
 
@@ -272,18 +302,28 @@ Tensor moments(const Tensor& self, IntArrayRef dims, double correction, bool kee
   });
   if (!autograd::needs_grad({self})) return out;
   const double n = double(reduced_count(self.sizes(), m));
-  autograd::record(out, name, {self}, {{self, false}, {out, true}},
-                   [m, keepdim, is_std, k = 2.0 / (n - correction)](const autograd::Node& nd, const Tensor& g) {
-                     const Tensor x = nd.unpack(0);
-                     const Tensor mu = restore(run(ReduceOp::mean, x, m, true, x.dtype()), x.sizes(), m, true);
-                     return std::vector<Tensor>{pointwise(
-                         x.sizes(), x.dtype(),
-                         [is_std, k](double v, double u, double gv, double r) {
-                           const double gvar = is_std ? (r == 0 ? 0.0 : gv / (2 * r)) : gv;
-                           return k * gvar * (v - u);
-                         },
-                         x, mu, restore(g, x.sizes(), m, keepdim), restore(nd.unpack(1), x.sizes(), m, keepdim))};
-                   });
+  autograd::record(
+      out, name, {self}, {{self, false}, {out, true}},
+      [m, keepdim, is_std, correction, k = 2.0 / (n - correction)](const autograd::Node& nd,
+                                                                   const Tensor& g) {
+        const Tensor x = nd.unpack(0);
+        return std::vector<Tensor>{autograd::raw_with_graph(
+            {g, x},
+            [&] {
+              const Tensor mu = restore(run(ReduceOp::mean, x, m, true, x.dtype()), x.sizes(), m, true);
+              return pointwise(
+                  x.sizes(), x.dtype(),
+                  [is_std, k](double v, double u, double gv, double r) {
+                    const double gvar = is_std ? (r == 0 ? 0.0 : gv / (2 * r)) : gv;
+                    return k * gvar * (v - u);
+                  },
+                  x, mu, restore(g, x.sizes(), m, keepdim), restore(nd.unpack(1), x.sizes(), m, keepdim));
+            },
+            [&] {
+              return is_std ? formula::std(g, x, nd.unpack(1), m, correction, keepdim)
+                            : formula::var(g, x, m, correction, keepdim);
+            })};
+      });
   if (mean) {
     autograd::record(*mean, name, {self}, {}, [sizes = Dims(self.sizes()), m, keepdim, n](const autograd::Node&, const Tensor& g) {
       return std::vector<Tensor>{restore(g, sizes, m, keepdim).mul(1.0 / n)};
@@ -388,34 +428,55 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
   // NormBackward1 (1.13's norm_backward): p = 2: x g / n; 1: sgn(x) g; inf: sgn(x) g shared among
-  // the |x| equal to n (or NaN); 0: 0; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
+  // the |x| equal to n (or NaN); 0: none; p < 1: sgn(x) |x|^(p-1) g n^(1-p), 0 where x is 0; else
   // sgn(x) |x|^(p-1) g / n^(p-1), 0 where n is 0.
-  autograd::record(out, name, {self}, {{self, false}, {out, true}},
-                   [m, keepdim, p, t = self.dtype()](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = n.unpack(0).to(n.unpack(1).dtype());
-                     const Tensor nr = restore(n.unpack(1), x.sizes(), m, keepdim), gr = restore(g, x.sizes(), m, keepdim);
-                     Tensor dx;
-                     if (std::isinf(p)) {
-                       const Tensor tie = pointwise(x.sizes(), x.dtype(), [](double v, double e) {
-                         return double(std::fabs(v) == e || v != v);
-                       }, x, nr);
-                       const Tensor count = restore(run(ReduceOp::sum, tie, m, true, tie.dtype()), x.sizes(), m, true);
-                       dx = pointwise(x.sizes(), x.dtype(), [](double v, double tv, double gv, double c) {
-                         return sgn(v) * (gv / c) * tv;
-                       }, x, tie, gr, count);
-                     } else {
-                       dx = pointwise(x.sizes(), x.dtype(), [p](double v, double nv, double gv) {
-                         if (p == 0) return 0.0;
-                         if (p == 1) return sgn(v) * gv;
-                         if (p < 1) return v == 0 ? 0.0 : sgn(v) * std::pow(std::fabs(v), p - 1) * gv * std::pow(nv, 1 - p);
-                         if (nv == 0) return 0.0;
-                         if (p == 2) return v * (gv / nv);
-                         if (p < 2) return sgn(v) * std::pow(std::fabs(v), p - 1) * (gv / std::pow(nv, p - 1));
-                         return v * std::pow(std::fabs(v), p - 2) * (gv / std::pow(nv, p - 1));
-                       }, x, nr, gr);
-                     }
-                     return std::vector<Tensor>{dx.dtype() == t ? dx : dx.to(t)};
-                   });
+  autograd::record(
+      out, name, {self}, {{self, false}, {out, true}},
+      [m, keepdim, p, t = self.dtype(), fro = name == "SqrtBackward0"](const autograd::Node& n,
+                                                                       const Tensor& g) {
+        const Tensor self = n.unpack(0);
+        if (p == 0) return std::vector<Tensor>{Tensor()};  // 1.13: no gradient (x.grad stays None)
+        return std::vector<Tensor>{autograd::raw_with_graph(
+            {g, self},
+            [&] {
+              const Tensor x = self.to(n.unpack(1).dtype());
+              const Tensor nr = restore(n.unpack(1), x.sizes(), m, keepdim),
+                           gr = restore(g, x.sizes(), m, keepdim);
+              Tensor dx;
+              if (std::isinf(p)) {
+                const Tensor tie = pointwise(
+                    x.sizes(), x.dtype(),
+                    [](double v, double e) { return double(std::fabs(v) == e || v != v); }, x, nr);
+                const Tensor count =
+                    restore(run(ReduceOp::sum, tie, m, true, tie.dtype()), x.sizes(), m, true);
+                dx = pointwise(
+                    x.sizes(), x.dtype(),
+                    [](double v, double tv, double gv, double c) { return sgn(v) * (gv / c) * tv; }, x, tie,
+                    gr, count);
+              } else {
+                dx = pointwise(
+                    x.sizes(), x.dtype(),
+                    [p](double v, double nv, double gv) {
+                      if (p == 1) return sgn(v) * gv;
+                      if (p < 1)
+                        return v == 0 ? 0.0
+                                      : sgn(v) * std::pow(std::fabs(v), p - 1) * gv * std::pow(nv, 1 - p);
+                      if (nv == 0) return 0.0;
+                      if (p == 2) return v * (gv / nv);
+                      if (p < 2) return sgn(v) * std::pow(std::fabs(v), p - 1) * (gv / std::pow(nv, p - 1));
+                      return v * std::pow(std::fabs(v), p - 2) * (gv / std::pow(nv, p - 1));
+                    },
+                    x, nr, gr);
+              }
+              return dx.dtype() == t ? dx : dx.to(t);
+            },
+            [&] {
+              const Tensor r = n.unpack(1);
+              const Tensor dx =
+                  fro ? formula::frobenius(g, self, r, m, keepdim) : formula::norm(g, self, r, p, m, keepdim);
+              return !dx.defined() || dx.dtype() == t ? dx : dx.to(t);
+            })};
+      });
   return out;
 }
 }  // namespace
@@ -450,10 +511,16 @@ Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
   // LogsumexpBackward0: dx = g exp(x - result).
   autograd::record(out, "LogsumexpBackward0", {self}, {{self, false}, {out, true}},
                    [m, keepdim](const autograd::Node& n, const Tensor& g) {
-                     const Tensor x = n.unpack(0);
-                     return std::vector<Tensor>{pointwise(x.sizes(), x.dtype(), [](double v, double r, double gv) {
-                       return gv * std::exp(v - r);
-                     }, x, restore(n.unpack(1), x.sizes(), m, keepdim), restore(g, x.sizes(), m, keepdim))};
+                     const Tensor x = n.unpack(0), r = n.unpack(1);
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g, x},
+                         [&] {
+                           return pointwise(
+                               x.sizes(), x.dtype(),
+                               [](double v, double rv, double gv) { return gv * std::exp(v - rv); }, x,
+                               restore(r, x.sizes(), m, keepdim), restore(g, x.sizes(), m, keepdim));
+                         },
+                         [&] { return formula::logsumexp(g, x, r, m, keepdim); })};
                    });
   return out;
 }
@@ -483,10 +550,20 @@ Tensor binary_extreme(const Tensor& a, const Tensor& b, bool is_max) {
                        const autograd::Node& n, const Tensor& g) {
                      const Tensor x = n.unpack(0), y = n.unpack(1);
                      auto side = [&](bool first) {
-                       return pointwise(shape, g.dtype(), [is_max, first](double u, double v, double gv) {
-                         const bool loses = first == is_max ? u < v : u > v;
-                         return loses ? 0.0 : u == v ? gv / 2 : gv;
-                       }, x, y, g);
+                       auto raw = [&] {
+                         return pointwise(
+                             shape, g.dtype(),
+                             [is_max, first](double u, double v, double gv) {
+                               const bool loses = first == is_max ? u < v : u > v;
+                               return loses ? 0.0 : u == v ? gv / 2 : gv;
+                             },
+                             x, y, g);
+                       };
+                       // 1.13: where(x == y, g / 2, g).masked_fill_(the side loses, 0)
+                       return autograd::raw_with_graph({g, x, y}, raw, [&] {
+                         const Tensor loses = first == is_max ? lt(x, y) : gt(x, y);
+                         return masked_fill(where(eq(x, y), loss::div_scalar(g, 2), g), loses, 0.0);
+                       });
                      };
                      Tensor da, db;
                      if (autograd::wants(n, 0)) da = autograd::sum_to(side(true), sa).to(ta);

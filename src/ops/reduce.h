@@ -61,4 +61,21 @@ Tensor pointwise(IntArrayRef sizes, ScalarType t, F f, const In&... in) {
   return out;
 }
 
+// The gradients as differentiable ops, in 1.13's order (reduce_grad2.cpp): the graph a
+// create_graph pass gives the raw kernels' values (autograd::raw_with_graph). `m`: the reduced dims.
+namespace formula {
+Tensor unsqueeze_reduced(const Tensor& g, std::int64_t ndim, std::uint32_t m, bool keepdim);
+Tensor var(const Tensor& g, const Tensor& x, std::uint32_t m, double correction, bool keepdim);
+Tensor std(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, double correction,
+           bool keepdim);
+Tensor norm(const Tensor& g, const Tensor& x, const Tensor& result, double p, std::uint32_t m, bool keepdim);
+Tensor frobenius(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
+Tensor logsumexp(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
+Tensor evenly_distribute(const Tensor& g, const Tensor& x, const Tensor& value);
+Tensor amax(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_t m, bool keepdim);
+Tensor prod_all(const Tensor& g, const Tensor& x, const Tensor& result);
+Tensor prod_dim(const Tensor& g, const Tensor& x, const Tensor& result, std::int64_t dim, bool keepdim);
+Tensor cumsum(const Tensor& g, std::int64_t dim);
+}  // namespace formula
+
 }  // namespace ramp::reduction

@@ -72,9 +72,12 @@ Tensor cumulative(const Tensor& self, std::int64_t dim, std::optional<ScalarType
   Tensor out = autograd::below(f);
   if (!is_prod) {
     // CumsumBackward0: the running sum of g from the end, in the input's dtype.
-    autograd::record(out, "CumsumBackward0", {self}, {}, [d, st = self.dtype()](const autograd::Node&, const Tensor& g) {
-      return std::vector<Tensor>{scan(g.to(st), d, false, true)};
-    });
+    autograd::record(out, "CumsumBackward0", {self}, {},
+                     [d, st = self.dtype()](const autograd::Node&, const Tensor& g) {
+                       return std::vector<Tensor>{autograd::raw_with_graph(
+                           {g}, [&] { return scan(g.to(st), d, false, true); },
+                           [&] { return reduction::formula::cumsum(g.to(st), d); })};
+                     });
   } else {
     autograd::record(out, "CumprodBackward0", {self}, {{self, false}}, [d](const autograd::Node& n, const Tensor& g) {
       const Tensor x = n.unpack(0);

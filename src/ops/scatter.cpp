@@ -307,9 +307,14 @@ Tensor masked_fill_op(const Tensor& self, const Tensor& mask, const Tensor& valu
                " doesn't match the broadcast shape ", shape_str(shape));
   const Tensor m = same_shape(mask.sizes(), shape) ? mask : mask.expand(shape);
   auto grad_self = [ssizes = Dims(self.sizes())](const Tensor& g, const Tensor& mk) {
-    Tensor gs = g.clone();
-    fill_where(gs, mk.expand(g.sizes()), 0);
-    return autograd::sum_to(gs, ssizes);
+    auto raw = [&] {
+      Tensor gs = g.clone();
+      fill_where(gs, mk.expand(g.sizes()), 0);
+      return autograd::sum_to(gs, ssizes);
+    };
+    // a create_graph pass records 1.13's g.masked_fill(mask, 0) over these values
+    return autograd::raw_with_graph({g}, raw,
+                                    [&] { return autograd::sum_to(masked_fill(g, mk, 0.0), ssizes); });
   };
   const Scalar v = value_t.defined() ? value_t.item() : value;
   if (!value_t.defined()) detail::check_fits(v, self.dtype());
@@ -338,9 +343,15 @@ Tensor gather(const Tensor& self, std::int64_t dim_, const Tensor& index, bool /
   Tensor out = autograd::below([&] { return gather_impl(self, dim, index); });
   autograd::record(out, "GatherBackward0", {self}, {{index, false}},
                    [dim, sizes = Dims(self.sizes())](const autograd::Node& n, const Tensor& g) {
-                     Tensor dx = zeros(sizes, g.dtype());
-                     scatter_impl(dx, dim, n.unpack(0), g.contiguous(), 0, Reduce::add);
-                     return std::vector<Tensor>{dx};
+                     const Tensor index = n.unpack(0);
+                     auto raw = [&] {
+                       Tensor dx = zeros(sizes, g.dtype());
+                       scatter_impl(dx, dim, index, g.contiguous(), 0, Reduce::add);
+                       return dx;
+                     };
+                     // a create_graph pass: 1.13's zeros.scatter_add_(dim, index, g) (ScatterAddBackward0)
+                     return std::vector<Tensor>{autograd::raw_with_graph(
+                         {g}, raw, [&] { return scatter_add(zeros(sizes, g.dtype()), dim, index, g); })};
                    });
   return out;
 }

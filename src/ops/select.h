@@ -13,4 +13,8 @@ namespace ramp::detail {
 void record_select(Tensor& values, const Tensor& self, const Tensor& indices, std::int64_t dim, std::string_view name,
                    bool keepdim = true);
 
+// That gradient as ops (differentiable: a scatter of g into zeros, 1.13's ScatterBackward0).
+Tensor value_selecting_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim, const Tensor& indices,
+                                bool keepdim);
+
 }  // namespace ramp::detail

@@ -225,12 +225,17 @@ static Tensor select_backward(const Tensor& g, IntArrayRef sizes, std::int64_t d
 void detail::record_select(Tensor& values, const Tensor& self, const Tensor& indices, std::int64_t dim, std::string_view name,
                            bool keepdim) {
   if (!autograd::needs_grad({self})) return;
-  autograd::record(values, name, {self}, {{indices, false}},
-                   [sizes = Dims(self.sizes()), dim, keepdim](const autograd::Node& n, const Tensor& g) {
-                     const Tensor i = n.unpack(0);
-                     return std::vector<Tensor>{keepdim ? select_backward(g, sizes, dim, i)
-                                                        : select_backward(g.unsqueeze(dim), sizes, dim, i.unsqueeze(dim))};
-                   });
+  autograd::record(
+      values, name, {self}, {{indices, false}},
+      [sizes = Dims(self.sizes()), dim, keepdim](const autograd::Node& n, const Tensor& g) {
+        return std::vector<Tensor>{detail::value_selecting_backward(g, sizes, dim, n.unpack(0), keepdim)};
+      });
+}
+
+Tensor detail::value_selecting_backward(const Tensor& g, IntArrayRef sizes, std::int64_t dim,
+                                        const Tensor& indices, bool keepdim) {
+  return keepdim ? select_backward(g, sizes, dim, indices)
+                 : select_backward(g.unsqueeze(dim), sizes, dim, indices.unsqueeze(dim));
 }
 
 using detail::record_select;

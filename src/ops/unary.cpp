@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inplace.h"
 #include "map.h"
 #include "ramp/ops.h"
 #include "record.h"
@@ -100,12 +101,19 @@ Tensor clamp(const Tensor& self, std::optional<Scalar> min, std::optional<Scalar
   Tensor out = autograd::below(compute);
   autograd::record(out, "ClampBackward1", {self}, {{self, false}}, [b](const autograd::Node& n, const Tensor& g) {
     // grad where min <= self <= max, else 0 (NaN self too)
-    const Tensor x = n.unpack(0).to(g.dtype()).expand(g.sizes());
-    return std::vector<Tensor>{map_new<true>([&b](auto v) {
-      return [lh = b.get<decltype(v)>()](auto gv, auto xv) {
-        return xv >= lh.first && xv <= lh.second ? gv : decltype(gv)(0);
-      };
-    }, g.contiguous(), x)};
+    const Tensor self = n.unpack(0);
+    auto raw = [&] {
+      const Tensor x = self.to(g.dtype()).expand(g.sizes());
+      return map_new<true>(
+          [&b](auto v) {
+            return [lh = b.get<decltype(v)>()](auto gv, auto xv) {
+              return xv >= lh.first && xv <= lh.second ? gv : decltype(gv)(0);
+            };
+          },
+          g.contiguous(), x);
+    };
+    return std::vector<Tensor>{autograd::raw_with_graph(
+        {g, self}, raw, [&] { return detail::clamp_backward(g, self, b.min, b.max); })};
   });
   return out;
 }

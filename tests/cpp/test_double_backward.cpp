@@ -14,6 +14,7 @@
 #include "ramp/nn/loss.h"
 #include "ramp/ops.h"
 #include "ramp/print.h"
+#include "ramp/reduce.h"
 #include "ramp/shape.h"
 
 namespace ramp {
@@ -153,13 +154,13 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
           << e.what();
     }
   };
-  refuses([&] { return var(x); }, "VarBackward0", false);
+  refuses([&] { return pow(cumprod(x, 1), 2.0).sum(); }, "CumprodBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
   refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
           "NativeBatchNormBackwardBackward0", true);
   refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
-  EXPECT_FALSE(autograd::grad({var(x)}, {x})[0].requires_grad());
+  EXPECT_FALSE(autograd::grad({cumprod(x, 1).sum()}, {x})[0].requires_grad());
 }
 
 // ---- the layers: gradgradcheck (finite differences of the first derivatives) and 1.13's names ----
@@ -320,6 +321,65 @@ TEST(DoubleBackward, PreluGradgradcheck) {
     const Fn plain = [](const std::vector<Tensor>& t) { return prelu(t[0], t[1]); };
     for (const auto& name : grad2_names(plain, in)) EXPECT_EQ(name, "PreluBackwardBackward0");
   }
+}
+
+// ---- reductions: their first derivatives are raw loops, given the graph of 1.13's formula ----
+TEST(DoubleBackward, ReductionsGradgradcheckAndNames) {
+  const auto in = leaves({{3, 4}}, 81);
+  struct Case {
+    const char* what;
+    Fn f;
+    const char* grad2;  // 1.13's name of the first derivative's node
+  };
+  const std::vector<Case> cases{
+      {"var", [](const std::vector<Tensor>& t) { return var(t[0], {1}); }, "MulBackward0"},
+      {"std", [](const std::vector<Tensor>& t) { return std(t[0]); }, "MulBackward0"},
+      {"norm", [](const std::vector<Tensor>& t) { return norm(t[0], 2, {0}); }, "MulBackward0"},
+      {"norm3", [](const std::vector<Tensor>& t) { return norm(t[0], 3, {1}, true); }, "MulBackward0"},
+      {"norm_inf", [](const std::vector<Tensor>& t) { return norm(t[0], INFINITY, {1}); }, "MulBackward0"},
+      {"logsumexp", [](const std::vector<Tensor>& t) { return logsumexp(t[0], {1}); }, "MulBackward0"},
+      {"max", [](const std::vector<Tensor>& t) { return max(t[0]); }, "MaskedFillBackward1"},
+      {"amax", [](const std::vector<Tensor>& t) { return amax(t[0], {0}); }, "MulBackward0"},
+      {"max_dim", [](const std::vector<Tensor>& t) { return max(t[0], 1).first; }, "ScatterBackward0"},
+      {"prod", [](const std::vector<Tensor>& t) { return prod(t[0], 1); }, "MulBackward0"},
+      {"cumsum", [](const std::vector<Tensor>& t) { return cumsum(t[0], 1); }, "FlipBackward0"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(c.f(t), 2.0); }, in))
+        << c.what;
+    EXPECT_EQ(grad2_names(c.f, in), std::vector<std::string>{c.grad2}) << c.what;
+  }
+}
+
+TEST(DoubleBackward, ReductionFirstOrderBitsUnchangedByCreateGraph) {
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
+    const Tensor x = from_vector({0.3, -1.2, 0.8, 1.1, -0.4, 1.1, -0.9, 1.1, 1.3, -0.7, 0.0, -1.3}, {3, 4}, t)
+                         .requires_grad_();
+    for (const auto& f : std::vector<std::function<Tensor()>>{
+             [&] { return std(x, {1}).sum(); }, [&] { return norm(x, 1.5, {1}).sum(); },
+             [&] { return logsumexp(x, {0}).sum(); }, [&] { return pow(amax(x, {1}), 2.0).sum(); },
+             [&] { return prod(x, 1).sum(); }, [&] { return var(x); }}) {
+      const Tensor a = autograd::grad({f()}, {x}, {}, {}, true)[0], b = autograd::grad({f()}, {x})[0];
+      EXPECT_TRUE(a.requires_grad());
+      EXPECT_EQ(a.to_vector(), b.to_vector());
+    }
+  }
+}
+
+TEST(DoubleBackward, AmaxTiesShareTheSecondDerivative) {
+  // y = amax(x)^2 with the maximum m reached k times: dy/dx_i = 2 m / k on the ties (0 elsewhere),
+  // and d/dx_j of that is 2 / k^2 for ties i, j; so d(sum g)/dx_j = k (2 / k^2) = 2 / k on a tie.
+  const Tensor x = from_vector({0.5, 2.0, -1.0, 2.0, 2.0, 1.5}, {6}, ScalarType::Float64).requires_grad_();
+  const Tensor g = autograd::grad({pow(amax(x), 2.0)}, {x}, {}, {}, true)[0];
+  const Tensor h = autograd::grad({g.sum()}, {x})[0];
+  const std::vector<double> want_g{0, 4.0 / 3, 0, 4.0 / 3, 4.0 / 3, 0}, want_h{0, 2.0 / 3, 0, 2.0 / 3, 2.0 / 3, 0};
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_NEAR(g.to_vector()[i], want_g[i], 1e-15);
+    EXPECT_NEAR(h.to_vector()[i], want_h[i], 1e-15);
+  }
+  // max(dim) routes the gradient to the index, so the second derivative sits there alone: 2
+  const Tensor g2 = autograd::grad({pow(max(x.reshape({1, 6}), 1).first, 2.0).sum()}, {x}, {}, {}, true)[0];
+  EXPECT_EQ(autograd::grad({g2.sum()}, {x})[0].to_vector(), (std::vector<double>{0, 2, 0, 0, 0, 0}));
 }
 
 TEST(DoubleBackward, GradgradcheckCatchesAWrongCurvature) {
