@@ -23,11 +23,10 @@ class LibraryThreads {
  private:
   int restore_ = 0;
 };
-// Tests: turns adaptation on or off, replaces the count of runnable tasks (null: /proc/loadavg) and
-// turns the measurement of both counts under load off (measure = false: always the cores left);
+// Tests: turns adaptation on or off and replaces the count of runnable tasks (null: /proc/loadavg);
 // reset_adaptive_threads() goes back to the environment's setting.
 using RunnableProbe = int (*)();
-void set_adaptive_threads_for_testing(bool on, RunnableProbe probe, bool measure = false);
+void set_adaptive_threads_for_testing(bool on, RunnableProbe probe);
 void reset_adaptive_threads();
 
 // Calls f(begin, end) on disjoint chunks covering [0, n). Splits only when every thread gets at

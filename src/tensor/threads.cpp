@@ -10,14 +10,6 @@
 // applies at once, the full count again after two quiet polls: wrongly few threads cost at most the
 // parallel speed-up for a poll interval, wrongly many cost tens of times that.
 //
-// Fewer is not always better, though: beside two spinning processes on 2 cores, one thread gets 2/3
-// of a core where two get a whole one, and an MLP epoch whose few joins rarely stall ran 1.6x its
-// quiet time with 2 threads but 2.0-3.6x with 1 (a CNN, many joins: 4.1x with 2, 2.3x with 1). So
-// while other work is present and the cores left are fewer than requested, ramp measures rather
-// than guesses: kTryPolls polls with the cores left, kTryPolls with the full count, counting the
-// ops that asked for threads (usable_threads calls) per second in each; the faster count (the full
-// one only when kMargin faster) holds for kHoldPolls polls, then both are tried again.
-//
 // RAMP_ADAPTIVE_THREADS=0 turns this off (the requested count always). Results of ramp's own kernels
 // do not depend on the thread count; oneDNN's GEMMs and convolutions may, so with adaptation on they
 // follow the machine's load, and the switch is there for bitwise reproducible runs.
@@ -30,7 +22,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include "parallel.h"
 #include "ramp/error.h"
@@ -80,52 +71,7 @@ std::atomic<std::int64_t> g_next_poll{0};
 std::atomic<int> g_quiet_polls{2};  // consecutive polls that saw no other work
 std::atomic<int> g_limit{1 << 20};  // the threads ops may use now (above any request: no limit)
 std::atomic<bool> g_enabled{enabled_by_env()};
-std::atomic<bool> g_measure{true};             // try both counts under load (tests may pin the rule)
 std::atomic<RunnableProbe> g_probe{nullptr};  // tests replace the reading of /proc/loadavg
-std::atomic<std::int64_t> g_ops{0};           // usable_threads calls: the ops that asked, a throughput
-
-constexpr int kTryPolls = 3;    // 60 ms per count tried
-constexpr int kHoldPolls = 50;  // 1 s with the faster one
-constexpr double kMargin = 1.15;
-
-// The measurement under load; only the poller (one at a time, see poll) touches it.
-struct Trial {
-  enum Phase { kFew, kMany, kHold } phase = kFew;
-  int few = 0, polls = 0, chosen = 0;
-  std::int64_t start_ns = 0, start_ops = 0;
-  double few_rate = 0;
-  void begin(Phase p, std::int64_t now) {
-    phase = p, polls = 0, start_ns = now, start_ops = g_ops.load(std::memory_order_relaxed);
-  }
-  double rate(std::int64_t now) const {
-    return double(g_ops.load(std::memory_order_relaxed) - start_ops) / double(std::max<std::int64_t>(1, now - start_ns));
-  }
-  // The limit for this poll, with `few` the cores other work leaves and `req` the request.
-  int step(std::int64_t now, int few_now, int req) {
-    if (few_now != few) {  // entering load, or its amount changed: measure again
-      few = few_now;
-      begin(kFew, now);
-      return few;
-    }
-    ++polls;
-    if (phase == kFew && polls >= kTryPolls) {
-      few_rate = rate(now);
-      begin(kMany, now);
-      return req;
-    }
-    if (phase == kMany && polls >= kTryPolls) {
-      chosen = rate(now) > kMargin * few_rate ? req : few;
-      begin(kHold, now);
-      return chosen;
-    }
-    if (phase == kHold && polls >= kHoldPolls) {
-      begin(kFew, now);
-      return few;
-    }
-    return phase == kFew ? few : phase == kMany ? req : chosen;
-  }
-};
-Trial g_trial;
 
 // The calling thread's OpenMP count: set_num_threads' (and torch.set_num_threads', which sets the
 // same libgomp's), else OMP_NUM_THREADS or the core count.
@@ -134,21 +80,15 @@ int requested() { return omp_get_max_threads(); }
 void poll(std::int64_t now, int req) {
   std::int64_t due = g_next_poll.load(std::memory_order_relaxed);
   if (now < due || !g_next_poll.compare_exchange_strong(due, now + kPollNs)) return;  // one poller
-  static std::mutex trial_mutex;  // and never two: a poller descheduled past the next poll's time
-  const std::unique_lock<std::mutex> lock(trial_mutex, std::try_to_lock);
-  if (!lock.owns_lock()) return;
   const RunnableProbe probe = g_probe.load();
   const int runnable = probe ? probe() : runnable_from_loadavg();
   if (runnable < 0) return;
   const int others = std::max(0, runnable - req);
   if (others > 0) {
     g_quiet_polls.store(0, std::memory_order_relaxed);
-    const int few = std::clamp(online_cpus() - others, 1, req);
-    const bool measure = few < req && g_measure.load(std::memory_order_relaxed);
-    g_limit.store(measure ? g_trial.step(now, few, req) : few, std::memory_order_relaxed);
+    g_limit.store(std::clamp(online_cpus() - others, 1, req), std::memory_order_relaxed);
   } else if (g_quiet_polls.fetch_add(1, std::memory_order_relaxed) + 1 >= 2) {
     g_limit.store(1 << 20, std::memory_order_relaxed);
-    g_trial.few = 0;  // the next load starts a new measurement
   }
 }
 
@@ -157,7 +97,6 @@ void poll(std::int64_t now, int req) {
 int usable_threads() {
   const int req = requested();
   if (req <= 1 || !g_enabled.load(std::memory_order_relaxed)) return req;
-  g_ops.fetch_add(1, std::memory_order_relaxed);
   poll(now_ns(), req);
   return std::min(req, g_limit.load(std::memory_order_relaxed));
 }
@@ -174,16 +113,14 @@ LibraryThreads::~LibraryThreads() {
   if (restore_) omp_set_num_threads(restore_);
 }
 
-void set_adaptive_threads_for_testing(bool on, RunnableProbe probe, bool measure) {
+void set_adaptive_threads_for_testing(bool on, RunnableProbe probe) {
   g_enabled.store(on);
-  g_measure.store(measure);
-  g_trial = Trial{};
   g_probe.store(probe);
   g_next_poll.store(0);
   g_quiet_polls.store(2);
   g_limit.store(1 << 20);
 }
-void reset_adaptive_threads() { set_adaptive_threads_for_testing(enabled_by_env(), nullptr, true); }
+void reset_adaptive_threads() { set_adaptive_threads_for_testing(enabled_by_env(), nullptr); }
 
 }  // namespace detail
 

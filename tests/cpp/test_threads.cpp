@@ -123,32 +123,6 @@ TEST_F(ThreadsTest, BusyThreadsAreSeen) {
   EXPECT_EQ(got, 1);
 }
 
-// Under load with fewer cores left than requested, both counts are tried and the one that gets more
-// ops done holds. Here ops asked for with one thread each take 1 ms (a starved thread) and with
-// three none: the full count must be chosen; and the other way round, the cores left.
-int chosen_after_trials(bool full_is_faster) {
-  detail::set_adaptive_threads_for_testing(true, fake_runnable, true);
-  g_runnable = 3 + cpus() + 5;  // other work on every core: one thread left
-  std::vector<int> seen;
-  for (auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
-       std::chrono::steady_clock::now() < end;) {
-    const int n = detail::usable_threads();
-    seen.push_back(n);
-    if ((n == 1) == full_is_faster) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  // after the two trials (~120 ms) the choice holds for 1 s: the last count seen is it
-  EXPECT_TRUE(std::find(seen.begin(), seen.end(), 1) != seen.end());  // both were tried
-  EXPECT_TRUE(std::find(seen.begin(), seen.end(), 3) != seen.end());
-  return seen.back();
-}
-
-TEST_F(ThreadsTest, UnderLoadTheFasterCountIsMeasured) {
-  EXPECT_EQ(chosen_after_trials(true), 3);
-  EXPECT_EQ(chosen_after_trials(false), 1);
-  g_runnable = 1;  // quiet again: the full count
-  EXPECT_EQ(settle(3), 3);
-}
-
 TEST(Threads, SetNumThreadsChecks) { EXPECT_THROW(set_num_threads(0), Error); }
 
 }  // namespace
