@@ -69,6 +69,13 @@ ENTRIES = {
     "softmax": lambda l, F, x: F.softmax(x.reshape(1, -1) * 0.3, dim=1),
     "log_softmax": lambda l, F, x: F.log_softmax(x.reshape(1, -1) * 0.3, dim=1),
     "softmax_dim0": lambda l, F, x: F.softmax(x[:16].reshape(4, 4) * 0.5, dim=0),
+    "logsigmoid": lambda l, F, x: F.logsigmoid(x),
+    "softsign": lambda l, F, x: F.softsign(x),
+    "tanhshrink": lambda l, F, x: F.tanhshrink(x),
+    "softshrink": lambda l, F, x: F.softshrink(x, 0.3),
+    "hardshrink": lambda l, F, x: F.hardshrink(x, 1.0),
+    "softmin": lambda l, F, x: F.softmin(x.reshape(1, -1) * 0.3, dim=1),
+    "glu": lambda l, F, x: F.glu(x[:16].reshape(4, 4), 0),
     "log_softmax_dim0": lambda l, F, x: F.log_softmax(x[:16].reshape(4, 4) * 0.5, dim=0),
 }
 
@@ -138,7 +145,7 @@ def test_relu_double_backward_edges_as_torch():
 
 SMOOTH = ["elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish", "softplus", "softplus_beta", "sigmoid", "tanh",
           "softmax", "log_softmax", "softmax_dim0", "log_softmax_dim0", "hardswish", "relu", "leaky_relu",
-          "threshold"]
+          "threshold", "logsigmoid", "softsign", "tanhshrink", "softmin", "glu"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)
