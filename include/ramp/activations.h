@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -50,6 +52,7 @@ struct Entry {
   static constexpr bool repr_inplace = true;      // repr shows ", inplace=True"
   static constexpr bool repr_bare = false;        // repr shows the field's bare value (Softshrink(0.5))
   static constexpr bool ints_give_float = false;  // integer input -> float32 output (sigmoid, tanh)
+  static constexpr bool contiguous_output = false;  // 1.13's output is contiguous whatever x's layout
   static constexpr DTypeSet dtypes = kFloating;
   template <class P> static void check(const P&, ScalarType) {}
   template <class P> static Saves saves(const P&, bool /*inplace*/) { return Saves::input; }
@@ -69,6 +72,13 @@ struct Entry {
   // the kernels may then test a block of inputs against the fast exp's range once, not each exp.
   static constexpr bool exp_within_input = false;
 };
+
+// A number as c10::str prints it in 1.13's messages (ostream's default, %g): -1, -0.5, 1e-20, nan.
+inline std::string c10_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 inline constexpr std::string_view kLeakyInplaceError =
     "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is "
@@ -574,6 +584,7 @@ struct LogSigmoid : Entry {
   struct Params {};
   static constexpr std::tuple fields{};
   static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool contiguous_output = true;
   static constexpr bool exp_within_input = true;  // exp(-|x|)
   // y = min(x, 0) - log1p(exp(-|x|))  (1.13's formula; both terms <= 0, so nothing cancels)
   static auto forward(auto m, auto x, const Params&) {
@@ -639,18 +650,25 @@ struct Tanhshrink : Entry {
   // + 0 gives 1.13's tanhshrink(-0.0) == +0.0.
   static auto forward(auto m, auto x, const Params&) {
     auto a = abs_of(m, x);
+    auto big = m.add(m.sub(a, m.set(1)), tail(m, a));
+    auto y = m.select(m.lt(a, m.set(1)), small(m, x), m.select(m.lt(x, m.zero()), m.neg(big), big));
+    return m.add(y, m.zero());
+  }
+  static auto small(auto m, auto x) {
     auto t = m.mul(x, x);
     auto p = m.set(kTanhshrinkPoly[0]);
     for (std::size_t i = 1; i < std::size(kTanhshrinkPoly); ++i) p = m.add(m.mul(p, t), m.set(kTanhshrinkPoly[i]));
-    auto big = m.add(m.sub(a, m.set(1)), m.div(m.set(2), m.add(m.exp(m.add(a, a)), m.set(1))));
-    auto small = m.mul(m.mul(x, t), p);
-    return m.add(m.select(m.lt(a, m.set(1)), small, m.select(m.lt(x, m.zero()), m.neg(big), big)), m.zero());
+    return m.mul(m.mul(x, t), p);
   }
-  // dx = dy tanh(x)^2 (1.13 sums dy - dy (1 - tanh^2), which cancels for small |x|)
+  static auto tail(auto m, auto a) { return m.div(m.set(2), m.add(m.exp(m.add(a, a)), m.set(1))); }  // 1 - tanh(a)
+  // dx = dy tanh(x)^2, tanh from the same pieces: x - small(x) below 1 (small <= x^3 / 3 is a
+  // correction to x, so tanh is within an ulp; the library tanh squared was 4.5 float ulp off),
+  // sign(x) (1 - tail(|x|)) above. (1.13 sums dy - dy (1 - tanh^2), which cancels for small |x|.)
   static constexpr std::string_view grad_fn = "SubBackward0", grad_fn_inplace = "SubBackward0";
   static constexpr std::string_view grad_fn2 = "AddBackward0";
   static auto backward(auto m, auto x, auto dy, const Params&, bool) {
-    auto th = m.tanh(x);
+    auto a = abs_of(m, x);
+    auto th = m.select(m.lt(a, m.set(1)), m.sub(x, small(m, x)), m.sub(m.set(1), tail(m, a)));
     return m.mul(dy, m.mul(th, th));
   }
 };
@@ -670,7 +688,7 @@ struct Softshrink : Entry {
   static constexpr bool repr_bare = true;
   static void check(const Params& p, ScalarType) {
     RAMP_CHECK(p.lambd.to_double() >= 0, "lambda must be greater or equal to 0, but found to be ",
-               p.lambd.to_double(), ".");
+               c10_number(p.lambd.to_double()), ".");
   }
   // y = x > lambd ? x - lambd : x < -lambd ? x + lambd : 0  (NaN gives 0, as in 1.13)
   static auto forward(auto m, auto x, const Params& p) {

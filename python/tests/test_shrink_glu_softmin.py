@@ -72,7 +72,8 @@ def test_module_forward_matches_functional():
     x_r = to_ramp(x_t)
     for cls, args in [("LogSigmoid", ()), ("Softsign", ()), ("Tanhshrink", ()), ("Softshrink", (0.7,)),
                       ("Hardshrink", (0.2,)), ("GLU", (1,)), ("GLU", (0,)), ("Softmin", (0,))]:
-        assert_values(getattr(ramp.nn, cls)(*args)(x_r), getattr(torch.nn, cls)(*args)(x_t), 1e-15, 1e-300)
+        # (1.13's tanhshrink x - tanh(x) is off by about an ulp of x: the absolute tolerance)
+        assert_values(getattr(ramp.nn, cls)(*args)(x_r), getattr(torch.nn, cls)(*args)(x_t), 1e-15, 1e-15)
 
 
 # ---- special values ----
@@ -156,7 +157,7 @@ def test_integer_dtypes(dtype):
 
 
 def test_glu_errors():
-    for args in [(torch.randn(3),), (torch.randn(2, 3), 0), (torch.randn(2, 3),), (torch.tensor(1.0),),
+    for args in [(torch.randn(3),), (torch.randn(3, 2), 0), (torch.randn(2, 3),), (torch.tensor(1.0),),
                  (torch.randn(2, 4), 2), (torch.randn(2, 4), -3)]:
         _, t_err = outcome(lambda: TF.glu(*args))
         _, r_err = outcome(lambda: F.glu(to_ramp(args[0]), *args[1:]))

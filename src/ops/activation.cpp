@@ -300,7 +300,8 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
       out = empty(x.sizes(), x.dtype());  // 1.13's rrelu output is always contiguous
       leaky(x, out, act::RReLU::eval_slope(p));
     } else {
-      out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
+      out = A::contiguous_output ? empty(x.sizes(), result_dtype(A::ints_give_float, x.dtype()))
+                                 : empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
       if (autograd::needs_grad({x}) && use_mask<A>(x)) {
         masked<A>(x, out, p, false);
         return out;
