@@ -114,7 +114,14 @@ def test_activation_second_derivative_matches_torch(name, mask):
             close(got, want, rel, rel)
             assert (rh is None) == (th is None) or tolist(rh if rh is not None else th) == [0.0] * len(KINKS)
             if th is not None and rh is not None:
-                close(tolist(rh), tolist(th), 10 * rel, 10 * rel)
+                h_r, h_t = tolist(rh), tolist(th)
+                if name == "softsign":
+                    # At x = +-0, a kink of softsign' = 1 / (1 + |x|)^2 with no second derivative, 1.13's
+                    # graph takes abs'(0) = sgn(0) = 0 (so 0); ramp's dual numbers take |x|'s x >= 0
+                    # branch (-2 there). Compared elsewhere.
+                    keep = [i for i, v in enumerate(KINKS) if v != 0]
+                    h_r, h_t = [h_r[i] for i in keep], [h_t[i] for i in keep]
+                close(h_r, h_t, 10 * rel, 10 * rel)
     finally:
         ramp.autograd.set_mask_backward(prev)
 
