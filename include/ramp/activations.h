@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -48,7 +50,9 @@ struct Entry {
   static constexpr Kind kind = Kind::pointwise;
   static constexpr Inplace inplace = Inplace::function;
   static constexpr bool repr_inplace = true;      // repr shows ", inplace=True"
+  static constexpr bool repr_bare = false;        // repr shows the field's bare value (Softshrink(0.5))
   static constexpr bool ints_give_float = false;  // integer input -> float32 output (sigmoid, tanh)
+  static constexpr bool contiguous_output = false;  // 1.13's output is contiguous whatever x's layout
   static constexpr DTypeSet dtypes = kFloating;
   template <class P> static void check(const P&, ScalarType) {}
   template <class P> static Saves saves(const P&, bool /*inplace*/) { return Saves::input; }
@@ -68,6 +72,13 @@ struct Entry {
   // the kernels may then test a block of inputs against the fast exp's range once, not each exp.
   static constexpr bool exp_within_input = false;
 };
+
+// A number as c10::str prints it in 1.13's messages (ostream's default, %g): -1, -0.5, 1e-20, nan.
+inline std::string c10_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 inline constexpr std::string_view kLeakyInplaceError =
     "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is "
@@ -565,12 +576,161 @@ struct Tanh : Entry {
   }
 };
 
+// |x| through a select (the adapters have no abs): NaN stays NaN.
+inline auto abs_of(auto m, auto x) { return m.select(m.lt(x, m.zero()), m.neg(x), x); }
+
+struct LogSigmoid : Entry {
+  static constexpr std::string_view name = "logsigmoid", module = "LogSigmoid", kernel = "log_sigmoid_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool contiguous_output = true;
+  static constexpr bool exp_within_input = true;  // exp(-|x|)
+  // y = min(x, 0) - log1p(exp(-|x|))  (1.13's formula; both terms <= 0, so nothing cancels)
+  static auto forward(auto m, auto x, const Params&) {
+    auto z = m.exp(m.neg(abs_of(m, x)));
+    return m.sub(m.select(m.lt(x, m.zero()), x, m.zero()), m.log1p(z));
+  }
+  // dx = dy (x < 0 ? 1 - q : q), q = z / (1 + z), z = exp(-|x|)  (1.13's, which saves z as `buffer`;
+  // ramp recomputes it from the input)
+  static constexpr std::string_view grad_fn = "LogSigmoidBackward0", grad_fn_inplace = "LogSigmoidBackward0";
+  static constexpr std::string_view grad_fn2 = "LogSigmoidBackwardBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto z = m.exp(m.neg(abs_of(m, x)));
+    auto q = m.div(z, m.add(m.set(1), z));
+    return m.mul(m.select(m.lt(x, m.zero()), m.sub(m.set(1), q), q), dy);
+  }
+};
+
+// 1.13 composes softsign and tanhshrink of other ops in Python: their nodes are those ops' (Div, Sub),
+// integer inputs give float32, and bool fails in the first op.
+struct Softsign : Entry {
+  static constexpr std::string_view name = "softsign", module = "Softsign", kernel = "abs_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool ints_give_float = true;
+  static void check(const Params&, ScalarType t) {
+    RAMP_CHECK(t != ScalarType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
+  }
+  // y = x / (|x| + 1)  (1.13's ops, so float32/float64 are bit for bit; softsign(+-inf) is NaN)
+  static auto forward(auto m, auto x, const Params&) { return m.div(x, m.add(abs_of(m, x), m.set(1))); }
+  // dx = dy / a + (-dy ((x / a) / a)) sgn(x), a = |x| + 1: 1.13's Div and Abs backward summed (it
+  // cancels for large |x| as 1.13's does, and is NaN at +-inf like 1.13's).
+  static constexpr std::string_view grad_fn = "DivBackward0", grad_fn_inplace = "DivBackward0";
+  static constexpr std::string_view grad_fn2 = "AddBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto a = m.add(abs_of(m, x), m.set(1));
+    auto t = m.mul(m.neg(dy), m.div(m.div(x, a), a));
+    return m.add(m.div(dy, a), m.select(m.lt(x, m.zero()), m.neg(t), t));
+  }
+};
+
+// (x - tanh x) / x^3 as a polynomial in x^2 on |x| < 1 (Chebyshev fit, mpmath: 2.3e-17 relative).
+inline constexpr double kTanhshrinkPoly[] = {
+    8.538161901212156e-09, -9.364144622965759e-08, 5.122767150793262e-07, -1.9216974143833895e-06,
+    5.777484136865915e-06, -1.541627724102249e-05, 3.8991741215043214e-05, -9.67910218266933e-05,
+    0.0002390884367049363, -0.0005900175685254319, 0.0014558326516768139, -0.003592127823422879,
+    0.008863235512566054, -0.021869488535296695, 0.053968253968231523, -0.1333333333333331, 0.3333333333333333};
+
+struct Tanhshrink : Entry {
+  static constexpr std::string_view name = "tanhshrink", module = "Tanhshrink", kernel = "tanh_vml_cpu";
+  struct Params {};
+  static constexpr std::tuple fields{};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool ints_give_float = true;
+  static void check(const Params&, ScalarType t) {
+    RAMP_CHECK(t != ScalarType::Bool,
+               "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+               "mask, use the `~` or `logical_not()` operator instead.");
+  }
+  // y = x - tanh(x). 1.13's literal difference cancels for small |x| (20 float ulp at 0.3, 0 below
+  // 1e-4 where the exact value is x^3 / 3); ramp: x^3 P(x^2) for |x| < 1, and beyond
+  // sign(x) ((|x| - 1) + 2 / (exp(2|x|) + 1)), whose terms are >= 0 (x - 1 exact up to 2): <= 3 ulp.
+  // + 0 gives 1.13's tanhshrink(-0.0) == +0.0.
+  static auto forward(auto m, auto x, const Params&) {
+    auto a = abs_of(m, x);
+    auto big = m.add(m.sub(a, m.set(1)), tail(m, a));
+    auto y = m.select(m.lt(a, m.set(1)), small(m, x), m.select(m.lt(x, m.zero()), m.neg(big), big));
+    return m.add(y, m.zero());
+  }
+  static auto small(auto m, auto x) {
+    auto t = m.mul(x, x);
+    auto p = m.set(kTanhshrinkPoly[0]);
+    for (std::size_t i = 1; i < std::size(kTanhshrinkPoly); ++i) p = m.add(m.mul(p, t), m.set(kTanhshrinkPoly[i]));
+    return m.mul(m.mul(x, t), p);
+  }
+  static auto tail(auto m, auto a) { return m.div(m.set(2), m.add(m.exp(m.add(a, a)), m.set(1))); }  // 1 - tanh(a)
+  // dx = dy tanh(x)^2, tanh from the same pieces: x - small(x) below 1 (small <= x^3 / 3 is a
+  // correction to x, so tanh is within an ulp; the library tanh squared was 4.5 float ulp off),
+  // sign(x) (1 - tail(|x|)) above. (1.13 sums dy - dy (1 - tanh^2), which cancels for small |x|.)
+  static constexpr std::string_view grad_fn = "SubBackward0", grad_fn_inplace = "SubBackward0";
+  static constexpr std::string_view grad_fn2 = "AddBackward0";
+  static auto backward(auto m, auto x, auto dy, const Params&, bool) {
+    auto a = abs_of(m, x);
+    auto th = m.select(m.lt(a, m.set(1)), m.sub(x, small(m, x)), m.sub(m.set(1), tail(m, a)));
+    return m.mul(dy, m.mul(th, th));
+  }
+};
+
+// dx = -lambd <= v <= lambd ? 0 : dy (dy at NaN), softshrink's and hardshrink's.
+inline auto shrink_backward(auto m, auto v, auto dy, double l) {
+  return m.select(m.ge(v, m.set(-l)), m.select(m.le(v, m.set(l)), m.zero(), dy), dy);
+}
+
+struct Softshrink : Entry {
+  static constexpr std::string_view name = "softshrink", module = "Softshrink", kernel = "softshrink_cpu";
+  struct Params {
+    Scalar lambd = 0.5;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"lambd", &Params::lambd}};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool repr_bare = true;
+  static void check(const Params& p, ScalarType) {
+    RAMP_CHECK(p.lambd.to_double() >= 0, "lambda must be greater or equal to 0, but found to be ",
+               c10_number(p.lambd.to_double()), ".");
+  }
+  // y = x > lambd ? x - lambd : x < -lambd ? x + lambd : 0  (NaN gives 0, as in 1.13)
+  static auto forward(auto m, auto x, const Params& p) {
+    const double l = p.lambd.to_double();
+    return m.select(m.gt(x, m.set(l)), m.sub(x, m.set(l)), m.select(m.lt(x, m.set(-l)), m.add(x, m.set(l)), m.zero()));
+  }
+  static constexpr std::string_view grad_fn = "SoftshrinkBackward0", grad_fn_inplace = "SoftshrinkBackward0";
+  static constexpr std::string_view grad_fn2 = "SoftshrinkBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool) {
+    return shrink_backward(m, v, dy, p.lambd.to_double());
+  }
+};
+
+struct Hardshrink : Entry {
+  static constexpr std::string_view name = "hardshrink", module = "Hardshrink", kernel = "hardshrink_cpu";
+  struct Params {
+    Scalar lambd = 0.5;
+  };
+  static constexpr std::tuple fields{Field<Params, Scalar>{"lambd", &Params::lambd}};
+  static constexpr Inplace inplace = Inplace::none;
+  static constexpr bool repr_bare = true;
+  // y = -lambd <= x <= lambd ? 0 : x  (NaN passes; a negative lambd is allowed, as in 1.13)
+  static auto forward(auto m, auto x, const Params& p) {
+    const double l = p.lambd.to_double();
+    return m.select(m.ge(x, m.set(-l)), m.select(m.le(x, m.set(l)), m.zero(), x), x);
+  }
+  static constexpr std::string_view grad_fn = "HardshrinkBackward0", grad_fn_inplace = "HardshrinkBackward0";
+  static constexpr std::string_view grad_fn2 = "HardshrinkBackwardBackward0";
+  static constexpr bool piecewise_linear = true;
+  static auto backward(auto m, auto v, auto dy, const Params& p, bool) {
+    return shrink_backward(m, v, dy, p.lambd.to_double());
+  }
+};
+
 // Softmax and LogSoftmax reduce along `dim`; their kernels live in src/kernels/softmax.
 struct Softmax : Entry {
   static constexpr std::string_view name = "softmax", module = "Softmax", kernel = "softmax_lastdim_kernel_impl";
   static constexpr Kind kind = Kind::softmax;
   static constexpr Inplace inplace = Inplace::none;
   static constexpr bool log = false;
+  static constexpr bool negate = false;  // softmin: softmax(-x), as 1.13 composes it
   struct Params {
     std::optional<std::int64_t> dim;
   };
@@ -585,11 +745,16 @@ struct LogSoftmax : Softmax {
   static constexpr std::string_view grad_fn = "LogSoftmaxBackward0", grad_fn_inplace = "LogSoftmaxBackward0";
   static constexpr std::string_view grad_fn2 = "LogSoftmaxBackwardDataBackward0";
 };
+// y = softmax(-x): 1.13's nodes are NegBackward0 under SoftmaxBackward0.
+struct Softmin : Softmax {
+  static constexpr std::string_view name = "softmin", module = "Softmin";
+  static constexpr bool negate = true;
+};
 
 // The list every generated piece iterates over. Add an activation: one entry above, one name here.
 using Activations = std::tuple<ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, SELU, CELU, GELU, SiLU, Swish, Mish,
                                Softplus, Hardtanh, Hardswish, Hardsigmoid, Threshold, Sigmoid, Tanh, Softmax,
-                               LogSoftmax>;
+                               LogSoftmax, LogSigmoid, Softsign, Tanhshrink, Softshrink, Hardshrink, Softmin>;
 inline constexpr std::size_t kNumActivations = std::tuple_size_v<Activations>;
 
 template <class A, std::size_t I = 0> constexpr std::size_t index_of() {

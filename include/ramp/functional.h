@@ -25,7 +25,9 @@ template <class A> Tensor& activation_out(const Tensor& x, Tensor& out, const ty
   X(relu, ReLU) X(relu6, ReLU6) X(leaky_relu, LeakyReLU) X(rrelu, RReLU) X(elu, ELU) X(selu, SELU)  \
   X(celu, CELU) X(gelu, GELU) X(silu, SiLU) X(swish, Swish) X(mish, Mish) X(softplus, Softplus)     \
   X(hardtanh, Hardtanh) X(hardswish, Hardswish) X(hardsigmoid, Hardsigmoid) X(threshold, Threshold) \
-  X(sigmoid, Sigmoid) X(tanh, Tanh) X(softmax, Softmax) X(log_softmax, LogSoftmax)
+  X(sigmoid, Sigmoid) X(tanh, Tanh) X(softmax, Softmax) X(log_softmax, LogSoftmax)                   \
+  X(logsigmoid, LogSigmoid) X(softsign, Softsign) X(tanhshrink, Tanhshrink) X(softshrink, Softshrink) \
+  X(hardshrink, Hardshrink) X(softmin, Softmin)
 
 #define RAMP_DECLARE(fn, A)                                                                              \
   inline Tensor fn(const Tensor& x, const act::A::Params& p = {}) { return activation<act::A>(x, p); } \
@@ -40,6 +42,9 @@ RAMP_ACTIVATION_FUNCTIONS(RAMP_DECLARE)
 Tensor prelu(const Tensor& x, const Tensor& weight);
 // rrelu in training mode, also returning the per-element slopes it drew (1 where x > 0).
 std::pair<Tensor, Tensor> rrelu_with_noise(const Tensor& x, const act::RReLU::Params& p, bool inplace);
+// glu(x, dim): a * sigmoid(b), a and b the two halves of x along dim (its size must be even);
+// recorded as 1.13's GluBackward0 (src/ops/glu.cpp).
+Tensor glu(const Tensor& x, std::int64_t dim = -1);
 // The dim F.softmax picks when none is given (with a deprecation warning in Python).
 std::int64_t implicit_softmax_dim(std::int64_t ndim);
 

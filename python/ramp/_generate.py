@@ -32,8 +32,9 @@ _OUT_KEYWORD = {"sigmoid", "tanh"}
 _DEF_NAMES = {"threshold": "_threshold"}
 # The activations PyTorch also offers as torch.<name> and as Tensor methods.
 TORCH_FUNCTIONS = ["relu", "relu_", "prelu", "rrelu", "rrelu_", "selu", "selu_", "celu", "celu_", "threshold",
-                   "threshold_", "sigmoid", "sigmoid_", "tanh", "tanh_", "softmax", "log_softmax"]
-TENSOR_METHODS = ["relu", "relu_", "prelu", "sigmoid", "sigmoid_", "tanh", "tanh_", "softmax", "log_softmax"]
+                   "threshold_", "sigmoid", "sigmoid_", "tanh", "tanh_", "softmax", "log_softmax", "hardshrink"]
+TENSOR_METHODS = ["relu", "relu_", "prelu", "sigmoid", "sigmoid_", "tanh", "tanh_", "softmax", "log_softmax",
+                  "hardshrink"]
 
 
 def has_inplace_keyword(entry):

@@ -311,6 +311,13 @@ void init_activations(py::module_& m) {
   m.def("apply", &apply, py::arg("name"), py::arg("input"), py::arg("kwargs"), py::arg("inplace") = false);
   m.def("implicit_softmax_dim", &implicit_softmax_dim, py::arg("ndim"));
   m.def(
+      "glu",
+      [](const Tensor& x, std::int64_t dim) {
+        py::gil_scoped_release nogil;
+        return glu(x, dim);
+      },
+      py::arg("input"), py::arg("dim") = -1);
+  m.def(
       "rrelu_with_noise",
       [](const Tensor& x, const Scalar& lower, const Scalar& upper, bool inplace) {
         return rrelu_with_noise(x, {lower, upper, true}, inplace);

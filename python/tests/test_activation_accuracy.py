@@ -31,6 +31,12 @@ def _sig(v):
     return 1 / (1 + mp.exp(-v))
 
 
+def _tanhshrink(x):
+    """x - tanh(x) cancels to x^3 / 3: 40 digits plus the ones it loses."""
+    with mp.workdps(40 + max(0, int(-2 * mp.log10(abs(x) + mp.mpf(10) ** -300)))):
+        return x - mp.tanh(x)
+
+
 def _gelu_tanh_v(x):
     return 2 * mp.sqrt(2 / mp.pi) * (x + K * x ** 3)
 
@@ -62,6 +68,12 @@ ENTRIES = {
                 lambda x: _sig(x), lambda x: _sig(x) * _sig(-x)),
     "tanh": (lambda F, x: F.tanh(x), lambda F, x: torch.tanh(x),
              lambda x: mp.tanh(x), lambda x: 1 / mp.cosh(x) ** 2),
+    "logsigmoid": (lambda F, x: F.logsigmoid(x), lambda F, x: F.logsigmoid(x),
+                   lambda x: -mp.log1p(mp.exp(-x)), lambda x: _sig(-x)),
+    "softsign": (lambda F, x: F.softsign(x), lambda F, x: F.softsign(x),
+                 lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2),
+    "tanhshrink": (lambda F, x: F.tanhshrink(x), lambda F, x: F.tanhshrink(x),
+                   lambda x: _tanhshrink(x), lambda x: mp.tanh(x) ** 2),
 }
 # Entries whose backward reads their output y (both libraries): its exact value is the derivative
 # at the rounded y (1 - y^2 once y rounds to -1 says nothing of exp(-2|x|)), so that is the oracle.
@@ -76,8 +88,11 @@ DTYPES = ["float32", "float64", "bfloat16"]
 # Held to 4 ulp (the rest: never worse than 1.13). Not here: silu and mish forward in float32's
 # subnormal tail (x*exp(x) with exp(x) itself subnormal: 136 and 33 ulp at x = -103, as 1.13);
 # silu, mish and hardswish backward near their derivative's zero (cancellation, as 1.13).
-ACCURATE = {"forward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh", "hardswish"},
-            "backward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh"}}
+# softsign's backward is 1.13's composite dy / a - dy (x / a) / a (a = 1 + |x|), which cancels for large |x|.
+ACCURATE = {"forward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh", "hardswish",
+                        "logsigmoid", "softsign", "tanhshrink"},
+            "backward": {"gelu", "gelu_tanh", "elu", "selu", "celu", "softplus", "sigmoid", "tanh", "logsigmoid",
+                         "tanhshrink"}}
 # Known misses (strict xfail: a fix must move the entry out). Empty since mish's derivative was
 # rewritten without the cancellation around its zero (was 147 ulp in float64 against 1.13's 41).
 KNOWN = set()

@@ -275,6 +275,9 @@ def test_negative_slope_forward_and_no_grad():
 # Out of place, these read their output instead of their input (non-negative default slopes).
 # (elu, selu and celu read their input, as 1.13: from the output their gradient cancels for x << 0.)
 READS_OUTPUT = {"leaky_relu"}
+# 1.13 composes tanhshrink of sub and tanh, whose nodes keep tanh's output (not the input or y);
+# ramp's one node keeps the input, so writing the input raises there.
+READS_INPUT_NOT_1_13 = {"tanhshrink"}
 
 
 @pytest.mark.parametrize("written", ["output", "input"])
@@ -317,6 +320,9 @@ def test_saved_tensor_written_in_place(name, written):
             xt = x.detach().requires_grad_()
             call(torch, entry, xt * 1, kw_t).sum().backward()
             assert_values(r, xt.grad, 1e-12, 1e-12)
+        return
+    if name in READS_INPUT_NOT_1_13 and written == "input":
+        assert t_err is None and r_err is not None and r_err[1].startswith("one of the variables needed for gradient")
         return
     assert r_err == t_err, f"ramp {'raises' if r_err else 'does not raise'}, torch {'does' if t_err else 'does not'}"
     if t_err is None:

@@ -15,7 +15,9 @@ TF = torch.nn.functional
 BY_NAME = {e["name"]: e for e in REGISTRY}
 REQUIRED = {"threshold": 0.5, "value": 2}
 # Signatures that PyTorch's docs give differently from its builtins' doc lines (reference §1).
-DOCUMENTED_SIGNATURES = {"gelu": "(input, *, approximate='none')", "swish": "(input, beta=1.0)"}
+# logsigmoid: 1.13's builtin is named log_sigmoid, its doc line "logsigmoid(input) -> Tensor".
+DOCUMENTED_SIGNATURES = {"gelu": "(input, *, approximate='none')", "swish": "(input, beta=1.0)",
+                         "logsigmoid": "(input)"}
 # Hardtanh's deprecated min_value/max_value keywords are not generated (see the package notes).
 MODULE_SIGNATURE_OMISSIONS = {"Hardtanh": {"min_value", "max_value"}}
 

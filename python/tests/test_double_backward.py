@@ -71,6 +71,13 @@ ENTRIES = {
     "softmax": lambda l, F, x: F.softmax(x.reshape(1, -1) * 0.3, dim=1),
     "log_softmax": lambda l, F, x: F.log_softmax(x.reshape(1, -1) * 0.3, dim=1),
     "softmax_dim0": lambda l, F, x: F.softmax(x[:16].reshape(4, 4) * 0.5, dim=0),
+    "logsigmoid": lambda l, F, x: F.logsigmoid(x),
+    "softsign": lambda l, F, x: F.softsign(x),
+    "tanhshrink": lambda l, F, x: F.tanhshrink(x),
+    "softshrink": lambda l, F, x: F.softshrink(x, 0.3),
+    "hardshrink": lambda l, F, x: F.hardshrink(x, 1.0),
+    "softmin": lambda l, F, x: F.softmin(x.reshape(1, -1) * 0.3, dim=1),
+    "glu": lambda l, F, x: F.glu(x[:16].reshape(4, 4), 0),
     "log_softmax_dim0": lambda l, F, x: F.log_softmax(x[:16].reshape(4, 4) * 0.5, dim=0),
 }
 
@@ -109,7 +116,14 @@ def test_activation_second_derivative_matches_torch(name, mask):
             close(got, want, rel, rel)
             assert (rh is None) == (th is None) or tolist(rh if rh is not None else th) == [0.0] * len(KINKS)
             if th is not None and rh is not None:
-                close(tolist(rh), tolist(th), 10 * rel, 10 * rel)
+                h_r, h_t = tolist(rh), tolist(th)
+                if name == "softsign":
+                    # At x = +-0, a kink of softsign' = 1 / (1 + |x|)^2 with no second derivative, 1.13's
+                    # graph takes abs'(0) = sgn(0) = 0 (so 0); ramp's dual numbers take |x|'s x >= 0
+                    # branch (-2 there). Compared elsewhere.
+                    keep = [i for i, v in enumerate(KINKS) if v != 0]
+                    h_r, h_t = [h_r[i] for i in keep], [h_t[i] for i in keep]
+                close(h_r, h_t, 10 * rel, 10 * rel)
     finally:
         ramp.autograd.set_mask_backward(prev)
 
@@ -140,7 +154,7 @@ def test_relu_double_backward_edges_as_torch():
 
 SMOOTH = ["elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish", "softplus", "softplus_beta", "sigmoid", "tanh",
           "softmax", "log_softmax", "softmax_dim0", "log_softmax_dim0", "hardswish", "relu", "leaky_relu",
-          "threshold"]
+          "threshold", "logsigmoid", "softsign", "tanhshrink", "softmin", "glu"]
 
 
 @pytest.mark.parametrize("name", SMOOTH)

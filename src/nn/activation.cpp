@@ -46,7 +46,7 @@ template <class A> Tensor Activation<A>::forward(const Tensor& x) {
 
 template <class A> std::string Activation<A>::extra_repr() const {
   std::string s;
-  std::apply([&](const auto&... f) { ((s += (s.empty() ? "" : ", ") + std::string(f.name) + "=" +
+  std::apply([&](const auto&... f) { ((s += (s.empty() ? "" : ", ") + (A::repr_bare ? "" : std::string(f.name) + "=") +
                                               field_repr(params.*(f.member))),
                                       ...); },
              A::fields);

@@ -275,6 +275,10 @@ std::int64_t implicit_softmax_dim(std::int64_t ndim) { return (ndim == 0 || ndim
 
 template <class A> Tensor activation(const Tensor& x, const typename A::Params& p) {
   if constexpr (A::kind == act::Kind::softmax) {
+    if constexpr (A::negate) {
+      RAMP_CHECK(x.defined(), A::name, "(): expected a defined tensor");
+      return activation<act::Softmax>(x.neg(), p);  // softmin: records NegBackward0, SoftmaxBackward0
+    }
     if (!autograd::needs_grad({x})) return softmax_impl(x, p.dim, A::log);
     Tensor out = autograd::below([&] { return softmax_impl(x, p.dim, A::log); });
     const std::int64_t dim = wrap_dim(p.dim.value_or(implicit_softmax_dim(x.dim())), x.dim());
@@ -296,7 +300,8 @@ template <class A> Tensor activation(const Tensor& x, const typename A::Params& 
       out = empty(x.sizes(), x.dtype());  // 1.13's rrelu output is always contiguous
       leaky(x, out, act::RReLU::eval_slope(p));
     } else {
-      out = empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
+      out = A::contiguous_output ? empty(x.sizes(), result_dtype(A::ints_give_float, x.dtype()))
+                                 : empty_like(x, result_dtype(A::ints_give_float, x.dtype()));
       if (autograd::needs_grad({x}) && use_mask<A>(x)) {
         masked<A>(x, out, p, false);
         return out;

@@ -16,6 +16,7 @@ template <class A> typename A::Params grad_params() {
   if constexpr (std::is_same_v<A, act::Threshold>) p = {0.5, -3};
   if constexpr (std::is_same_v<A, act::Softplus>) p = {2, 10};
   if constexpr (std::is_same_v<A, act::Swish>) p.beta = 1.7;
+  if constexpr (std::is_same_v<A, act::Softshrink> || std::is_same_v<A, act::Hardshrink>) p.lambd = 1.5;
   return p;
 }
 

@@ -1,9 +1,10 @@
 """ramp.nn: torch 1.13's nn — Module and Parameter, the layers, the activation modules (ReLU, LeakyReLU,
-PReLU, ..., Softmax, generated from the C++ entries), the losses, init, functional, utils (clip_grad_*), parallel
+PReLU, ..., Softmax, generated from the C++ entries; GLU in activation.py), the losses, init, functional, utils (clip_grad_*), parallel
 (DistributedDataParallel), and ``get_activation(name)``
 to build an activation module by name ("relu", "LeakyReLU", ...)."""
 from .. import _generate
 from . import functional, init
+from .activation import GLU
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
@@ -32,7 +33,7 @@ def _modules_package():
     import types
     pkg = types.ModuleType(__name__ + ".modules", _modules_package.__doc__)
     pkg.__path__ = []  # a package, so that `from ramp.nn.modules.module import ...` resolves
-    for sub in ("module", "container", "linear", "conv", "batchnorm", "dropout", "flatten", "loss", "normalization",
+    for sub in ("activation", "module", "container", "linear", "conv", "batchnorm", "dropout", "flatten", "loss", "normalization",
                 "pooling"):
         setattr(pkg, sub, sys.modules[f"{__name__}.{sub}"])
         sys.modules[f"{pkg.__name__}.{sub}"] = sys.modules[f"{__name__}.{sub}"]
@@ -52,8 +53,9 @@ def get_activation(name, *args, **kwargs):
     return _CLASSES[entry["module"]](*args, **kwargs)
 
 
-__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "Linear", "Identity", "Embedding", "Conv1d", "Conv2d",
-           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
+__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "GLU", "Linear", "Identity", "Embedding",
+           "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerNorm", "Dropout1d",
            "Dropout2d", "Dropout3d", "Unflatten", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "utils", "modules", *_CLASSES]

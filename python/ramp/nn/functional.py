@@ -2,7 +2,8 @@
 
 Activations, generated from the C++ entries (see ramp._generate): relu, relu_, relu6, leaky_relu,
 leaky_relu_, prelu, rrelu, rrelu_, elu, elu_, selu, selu_, celu, celu_, gelu, silu, swish, mish, softplus,
-hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax.
+hardtanh, hardtanh_, hardswish, hardsigmoid, threshold, threshold_, sigmoid, tanh, softmax, log_softmax,
+logsigmoid, softsign, tanhshrink, softshrink, hardshrink, softmin; and glu (below, src/ops/glu.cpp).
 
 Layers (include/ramp/nn/functional.h): linear, conv1d, conv2d, max_pool1d/2d, avg_pool1d, adaptive_avg_pool1d, max_pool2d (return_indices), max_pool2d_with_indices,
 avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool1d/2d (return_indices), batch_norm, dropout, dropout1d/2d/3d, layer_norm, pad. Each records
@@ -17,6 +18,13 @@ globals().update(_functional_namespace())
 
 
 # Thin wrappers over the C++ ops, so that signatures read as 1.13's (inspect, TypeErrors).
+def glu(input, dim=-1):
+    """a * sigmoid(b), a and b the halves of input along dim (its size must be even)."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    return _C.glu(input, dim)
+
+
 def linear(input, weight, bias=None):
     """y = input @ weight^T + bias."""
     return _C.linear(input, weight, bias)
