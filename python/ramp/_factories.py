@@ -5,6 +5,21 @@ import math
 from . import _C
 
 
+def _pow(base, exponent):
+    """C's pow (what 1.13 calls): inf on overflow, inf at 0 ** negative, NaN for a negative base's
+    fractional power, where Python's math.pow raises."""
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return -math.inf if base < 0 and odd else math.inf
+    except ValueError:
+        if base == 0:
+            odd = exponent.is_integer() and exponent % 2 == 1
+            return math.copysign(math.inf, base) if odd else math.inf
+        return math.nan
+
+
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, layout=None):
     """steps values base ** e, e evenly spaced from start to end, as 1.13's CPU loop computes them:
     start and end rounded to the dtype, their difference taken in it, then in double
@@ -19,7 +34,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
         raise RuntimeError("\"logspace_cpu\" not implemented for 'Bool'")
     integral = not dt.is_floating_point
     if steps == 1:
-        values = [math.pow(base, builtins.float(start))]
+        values = [_pow(base, builtins.float(start))]
     elif steps > 1:
         if integral:
             s, e = builtins.int(start), builtins.int(end)
@@ -29,27 +44,29 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
             diff = (_C.tensor(e, dtype=dt) - _C.tensor(s, dtype=dt)).item()
         step = diff / (steps - 1)
         half = steps // 2
-        values = [math.pow(base, s + step * i) if i < half else math.pow(base, e - step * (steps - i - 1))
+        values = [_pow(base, s + step * i) if i < half else _pow(base, e - step * (steps - i - 1))
                   for i in range(steps)]
     else:
         values = []
-    if integral:
-        out = _C.tensor([builtins.int(v) for v in values], dtype=_C.int64).to(dt)
-    else:
-        out = _C.tensor(values, dtype=_C.float64).to(dt)
+    out = _C.tensor(values, dtype=_C.float64)
+    out = out.trunc().to(dt) if integral else out.to(dt)  # C's cast truncates
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
-def _repeat_index(repeats):
-    """The 1-D int64 index 0 (repeats[0] times), 1 (repeats[1] times), ... of a 1-D repeats."""
+def _repeat_index(repeats, output_size=None):
+    """The 1-D index 0 (repeats[0] times), 1 (repeats[1] times), ... of a 1-D repeats, in its dtype:
+    for each output position, the number of cumulative counts at or below it."""
     if repeats.dtype not in (_C.int64, _C.int32):
         raise RuntimeError(f"\"repeat_interleave_cpu\" not implemented for '{_dtype_name(repeats.dtype)}'")
     if repeats.dim() != 1:
         raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-    counts = repeats.tolist()
-    if counts and builtins.min(counts) < 0:
+    if repeats.numel() and repeats.min().item() < 0:
         raise RuntimeError("repeats can not be negative")
-    return _C.tensor([i for i, c in enumerate(counts) for _ in range(c)], dtype=_C.int64)
+    ends = repeats.long().cumsum(0)
+    total = ends[-1].item() if repeats.numel() else 0
+    if output_size is not None and output_size != total:
+        raise RuntimeError("allocated size does not match required size")
+    return _C.searchsorted(ends, _C.arange(total), right=True).to(repeats.dtype)
 
 
 def _dtype_name(dt):
@@ -62,11 +79,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     1.13 composes it: input (flattened when dim is None).index_select(dim, index); with one
     argument, the index itself."""
     if repeats is None:  # repeat_interleave(repeats)
-        return _repeat_index(input)
+        return _repeat_index(input, output_size)
     if dim is None:
         input, dim = input.flatten(), 0
-    if input.dim() == 0:
-        input = input.reshape(1)
+    elif input.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     size = input.size(dim)  # IndexError for a dim out of range, as 1.13
     if isinstance(repeats, _C.Tensor):
         if repeats.dim() > 1:
@@ -79,7 +96,4 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if repeats < 0:
             raise RuntimeError("repeats can not be negative")
         repeats = _C.full((size,), repeats, dtype=_C.int64)
-    index = _repeat_index(repeats.contiguous())
-    if output_size is not None and output_size != index.numel():
-        raise RuntimeError("allocated size does not match required size")
-    return input.index_select(dim, index)
+    return input.index_select(dim, _repeat_index(repeats.contiguous(), output_size).long())

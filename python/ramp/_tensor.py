@@ -38,10 +38,10 @@ def _new_size(size):
 
 
 def _new_factory(factory):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    def method(self, *args, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         if device is not None:
             _C._check_device(device)
-        out = factory(_new_size(size), dtype=self.dtype if dtype is None else dtype)
+        out = factory(_new_size(args) if size is None else tuple(size), dtype=self.dtype if dtype is None else dtype)
         return out.requires_grad_() if requires_grad else out
     method.__name__ = "new_" + factory.__name__
     method.__doc__ = f"Tensor.new_{factory.__name__}: ramp.{factory.__name__} of this tensor's dtype unless given."

@@ -24,6 +24,7 @@ a curved entry's own second-derivative node (GeluBackwardBackward0, ...) refuses
 differentiated again.
 """
 import functools
+import threading
 import inspect
 import sys
 import warnings
@@ -129,37 +130,34 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """torch.inference_mode: ramp has no inference tensors, so inside it ops record no graph, as
-    under no_grad (what 1.13's inference mode also guarantees); inference_mode(False) changes
-    nothing."""
+    """torch.inference_mode: ramp has no inference tensors, so inside inference_mode() ops record no
+    graph, as under no_grad (what 1.13's inference mode also guarantees); inference_mode(False)
+    turns recording back on, as 1.13's does. The mode is per thread, as grad mode is."""
 
     def __init__(self, mode=True):
         self.mode = mode
-        self.prev = False
+        self.prev = None
 
     def __enter__(self):
-        self.prev = is_grad_enabled()
-        global _inference_depth
-        if self.mode:
-            _C._set_grad_enabled(False)
-            _inference_depth += 1
+        self.prev = (is_grad_enabled(), is_inference_mode_enabled())
+        _C._set_grad_enabled(not self.mode)
+        _inference.enabled = bool(self.mode)
 
     def __exit__(self, *exc):
-        global _inference_depth
-        if self.mode:
-            _inference_depth -= 1
-        _C._set_grad_enabled(self.prev)
+        grad, inference = self.prev
+        _C._set_grad_enabled(grad)
+        _inference.enabled = inference
 
     def clone(self):
         return self.__class__(self.mode)
 
 
-_inference_depth = 0
+_inference = threading.local()
 
 
 def is_inference_mode_enabled():
-    """Whether an inference_mode() block is running."""
-    return _inference_depth > 0
+    """Whether this thread is inside an inference_mode() block (and not an inner inference_mode(False))."""
+    return getattr(_inference, "enabled", False)
 
 
 class _VariableMeta(type):

@@ -76,6 +76,7 @@ def test_rates_as_torch(name):
     assert r_seen == t_seen  # exact: the same double arithmetic
     assert [g["initial_lr"] for g in ro.param_groups] == [g["initial_lr"] for g in to.param_groups]
     assert hasattr(r_sched, "last_epoch") == hasattr(t_sched, "last_epoch")
+    assert hasattr(r_sched, "base_lrs") == hasattr(t_sched, "base_lrs")
     assert getattr(r_sched, "last_epoch", None) == getattr(t_sched, "last_epoch", None)
 
 

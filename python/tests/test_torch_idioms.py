@@ -36,6 +36,15 @@ def test_logspace_values_as_torch(dtype):
         same(r, t)
 
 
+def test_logspace_ieee_results_as_torch():
+    """C's pow: overflow to inf, 0 ** negative, a negative base's fractional power (NaN)."""
+    for args, kw in [((0, 400, 3), {}), ((-1, 1, 3), {"base": 0.0}), ((0, 1, 3), {"base": -2.0}),
+                     ((0, 3, 4), {"base": -2.0}), ((-400, 400, 5), {"base": -10.0}), ((0, 400, 3), {"dtype": "float32"})]:
+        kw_r = {k: getattr(ramp, v) if k == "dtype" else v for k, v in kw.items()}
+        kw_t = {k: getattr(torch, v) if k == "dtype" else v for k, v in kw.items()}
+        same(ramp.logspace(*args, **kw_r), torch.logspace(*args, **kw_t))
+
+
 def test_logspace_defaults_and_errors():
     same(ramp.logspace(0, 2, 3), torch.logspace(0, 2, 3))
     same(ramp.logspace(-2, 2, 1), torch.logspace(-2, 2, 1))
@@ -69,6 +78,13 @@ def test_repeat_interleave_values_and_gradients(shape, repeats, dim):
 
 def test_repeat_interleave_index_form_and_errors():
     same(ramp.repeat_interleave(ramp.tensor([2, 0, 1])), torch.repeat_interleave(torch.tensor([2, 0, 1])))
+    same(ramp.repeat_interleave(ramp.tensor([2, 0, 3], dtype=ramp.int32)),
+         torch.repeat_interleave(torch.tensor([2, 0, 3], dtype=torch.int32)))
+    same(ramp.repeat_interleave(ramp.tensor([], dtype=ramp.int64)), torch.repeat_interleave(torch.tensor([], dtype=torch.int64)))
+    for make in [lambda m: m.repeat_interleave(m.tensor([1, 2]), output_size=5),
+                 lambda m: m.repeat_interleave(m.tensor(5), 2, dim=0)]:
+        assert outcome(lambda: make(ramp)) == outcome(lambda: make(torch))
+    same(ramp.repeat_interleave(ramp.tensor(5.0), 3), torch.repeat_interleave(torch.tensor(5.0), 3))
     x_r, x_t = ramp.arange(6.).reshape(2, 3), torch.arange(6.).reshape(2, 3)
     same(x_r.repeat_interleave(ramp.tensor([1, 2]), dim=0, output_size=3),
          x_t.repeat_interleave(torch.tensor([1, 2]), dim=0, output_size=3))
@@ -88,6 +104,8 @@ def test_new_factories_take_the_tensors_dtype(dtype):
                        ("new_full", ((2,), 5)), ("new_tensor", ([1, 2],)), ("new_tensor", ([[1.5, -2.25]],))]:
         same(getattr(r, name)(*args), getattr(t, name)(*args))
     assert tuple(r.new_empty(2, 5).shape) == (2, 5) and r.new_empty(3).dtype == r.dtype
+    same(r.new_zeros(size=(2, 3)), t.new_zeros(size=(2, 3)))
+    same(r.new_ones(size=[4]), t.new_ones(size=[4]))
     same(r.new_ones(2, dtype=ramp.float64), t.new_ones(2, dtype=torch.float64))
     if dtype != "int64":
         assert r.new_zeros(2, requires_grad=True).requires_grad
@@ -166,6 +184,19 @@ def test_inference_mode_records_no_graph():
     assert not y.requires_grad and ramp.is_grad_enabled() and not ramp.is_inference_mode_enabled()
     with ramp.inference_mode(False):
         assert (x * 2).requires_grad
+    for lib, t in ((ramp, x), (torch, torch.ones(2, requires_grad=True))):  # 1.13: False turns grad back on
+        seen = []
+        with lib.no_grad():
+            with lib.inference_mode(False):
+                seen.append((lib.is_grad_enabled(), (t * 2).requires_grad))
+        with lib.inference_mode():
+            with lib.inference_mode(False):
+                seen.append((lib.is_grad_enabled(), lib.is_inference_mode_enabled()))
+            seen.append((lib.is_grad_enabled(), lib.is_inference_mode_enabled()))
+        seen.append((lib.is_grad_enabled(), lib.is_inference_mode_enabled()))
+        if lib is ramp:
+            ramp_seen = seen
+    assert ramp_seen == seen
 
     @ramp.inference_mode()
     def f(t):

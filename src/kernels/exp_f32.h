@@ -108,6 +108,11 @@ template <class D> HWY_INLINE hn::Vec<D> exp_nonpositive(D d, hn::Vec<D> x) {
     if (hn::AllTrue(d, hn::Or(fast, zero))) return hn::IfThenElseZero(fast, e);
     return hn::IfThenElse(fast, e, hn::Exp(d, x));
   }
+#elif HWY_TARGET == HWY_SCALAR
+  // the scalar target converts with static_cast, undefined for NaN: NaN lanes (a row whose max is
+  // NaN) bypass it
+  const auto nan = hn::IsNaN(x);
+  return hn::IfThenElse(nan, x, hn::Exp(d, hn::IfThenZeroElse(nan, x)));
 #endif
   return hn::Exp(d, x);
 }

@@ -51,16 +51,21 @@ Tensor threshold_loss(const Tensor& input, const Tensor& target, const std::stri
   const Dims shape = broadcast_shapes(input.sizes(), target.sizes());
   const ScalarType dt = result_type(input, target);
   RAMP_CHECK(is_floating(dt), "\"", s.name, "\" not implemented for '", dtype_error_name(dt), "'");
+  // huber writes into a tensor of the input's dtype (1.13: computed in the promoted type, then cast,
+  // which must be allowed); smooth_l1's result has the promoted type
+  const ScalarType out_dt = s.kind == Kind::Huber ? input.dtype() : dt;
+  RAMP_CHECK(is_floating(out_dt), "result type ", dtype_error_name(dt), " can't be cast to the desired output type ",
+             dtype_error_name(out_dt));
   const Tensor x = input.expand(shape).to(dt), t = target.expand(shape).to(dt);
   auto in_float = [&s](const Tensor& v) {
     return s.bf16_in_float && v.dtype() == ScalarType::BFloat16 ? v.to(ScalarType::Float32) : v;
   };
-  auto loss = [&] { return reduce(forward(in_float(x), in_float(t), s).to(dt), red); };
+  auto loss = [&] { return reduce(forward(in_float(x), in_float(t), s).to(out_dt), red); };
   if (!autograd::needs_grad({x, t})) return loss();
   Tensor out = autograd::below(loss);
   autograd::record(out, s.node, {x, t}, {{x, false}, {t, false}}, [s, red, in_float](const autograd::Node& n, const Tensor& g) {
     const Tensor x = n.unpack(0);
-    const Tensor gx = backward(in_float(g), in_float(x), in_float(n.unpack(1)), s, red).to(x.dtype());
+    const Tensor gx = backward(in_float(g.to(x.dtype())), in_float(x), in_float(n.unpack(1)), s, red).to(x.dtype());
     return std::vector<Tensor>{n.next[0].fn ? gx : Tensor(), n.next[1].fn ? gx.neg() : Tensor()};
   });
   return out;

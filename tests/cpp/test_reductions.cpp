@@ -140,7 +140,8 @@ TEST(Reductions, Float32VectorPaths) {
 
 // logsumexp's infinities and NaN in each float32 path: rows of 10 (taken N rows at a time), long
 // rows, columns. Groups: 1 holds +inf (the result is +inf: x - max is then not <= 0, so the fast
-// exp must not see it), 3 is all -inf, 4 holds one -inf, 6 holds NaN and +inf.
+// exp must not see it), 3 is all -inf, 4 holds one -inf, 6 holds NaN and +inf; the finite groups
+// beside them (in the same vectors) against the long double formula.
 TEST(Reductions, LogsumexpInfinitiesInEveryPath) {
   struct Path {
     std::int64_t groups, len;
@@ -162,11 +163,14 @@ TEST(Reductions, LogsumexpInfinitiesInEveryPath) {
     EXPECT_EQ(got[1], kInf);
     EXPECT_EQ(got[3], -kInf);
     EXPECT_TRUE(std::isnan(got[6]));
-    long double s = 0;  // group 4, against the long double formula
-    double m = -kInf;
-    for (std::int64_t i = 0; i < p.len; ++i) m = std::max(m, at(4, i));
-    for (std::int64_t i = 0; i < p.len; ++i) s += std::exp((long double)(at(4, i) - m));
-    EXPECT_NEAR(got[4], double(std::log(s) + m), 2 * std::ldexp(1.0, std::ilogb(float(m)) - 23));
+    for (std::int64_t g : {0, 2, 4, 5, 7}) {  // the finite groups (beside the special ones in a vector)
+      long double s = 0;
+      double m = -kInf;
+      for (std::int64_t i = 0; i < p.len; ++i) m = std::max(m, at(g, i));
+      for (std::int64_t i = 0; i < p.len; ++i) s += std::exp((long double)(at(g, i) - m));
+      const double want = double(std::log(s) + m);
+      EXPECT_NEAR(got[std::size_t(g)], want, 2 * std::ldexp(1.0, std::ilogb(float(want)) - 23)) << "group " << g;
+    }
   }
 }
 

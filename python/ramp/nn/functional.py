@@ -46,10 +46,22 @@ def _one(v, name):
     return v
 
 
+_PLANE_ERRORS = {  # 1.13's messages for an input of the wrong rank
+    "conv1d": "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: {}",
+    "max_pool1d": "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:{}",
+    "avg_pool1d": "Expected 2 to 3 dimensions, but got {}-dimensional tensor for argument #1 'self' (while checking "
+                  "arguments for avg_pool1d)",
+    "adaptive_avg_pool1d": "Expected 2 to 3 dimensions, but got {}-dimensional tensor for argument #1 'self' (while "
+                           "checking arguments for adaptive_avg_pool1d)",
+}
+
+
 def _on_plane(fn, input, dims_name, *args):
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"Expected 2D (unbatched) or 3D (batched) input to {dims_name}, but got input of size: "
-                           f"{list(input.shape)}")
+        shown = input.dim() if "dimensions" in _PLANE_ERRORS[dims_name] else str(list(input.shape)).replace(" ", "")
+        if dims_name == "conv1d":
+            shown = list(input.shape)
+        raise RuntimeError(_PLANE_ERRORS[dims_name].format(shown))
     out = fn(input.unsqueeze(-2), *args)
     if isinstance(out, tuple):
         return tuple(o.squeeze(-2) for o in out)

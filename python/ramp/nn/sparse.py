@@ -1,9 +1,9 @@
 """nn.Embedding and F.embedding (torch/nn/modules/sparse.py, 1.13): rows of a weight table picked
 by integer indices. Composed of index_select (values and the weight's gradient as 1.13's, which
 sums the gradients of repeated indices); the padding row gets no gradient and scale_grad_by_freq
-divides each row's gradient by its count in the batch, both by routing the gradient through
-`out.detach() + (out - out.detach()) * s` (the values unchanged, the gradient times s); max_norm
-renormalises the looked-up rows of the weight in place first, as 1.13's embedding_renorm_."""
+divides each row's gradient by its count in the batch, both by a hook on the looked-up rows that
+scales their gradient (the values untouched); max_norm renormalises the looked-up rows of the
+weight in place first, as 1.13's embedding_renorm_ (the scale in double)."""
 from .. import _C
 from . import init
 from .module import Module
@@ -30,9 +30,9 @@ def _renorm_(weight, indices, max_norm, norm_type):
         rows = _C.unique(indices.reshape(-1))
         picked = weight.index_select(0, rows)
         acc = picked.float() if picked.dtype == _C.bfloat16 else picked  # 1.13's accumulate type
-        norms = acc.norm(norm_type, 1, True)
+        norms = acc.norm(norm_type, 1, True).double()  # 1.13: norm.item(), a double, and its scale
         scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), _C.ones_like(norms))
-        weight.index_copy_(0, rows, (acc * scale).to(weight.dtype))
+        weight.index_copy_(0, rows, (acc * scale.to(acc.dtype)).to(weight.dtype))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
@@ -58,8 +58,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = 1.0 / counts.index_select(0, flat.long()).to(out.dtype)
         if padding_idx is not None:
             scale = _C.where(flat == padding_idx, _C.zeros_like(scale), scale)
-        fixed = out.detach()
-        out = fixed + (out - fixed) * scale.unsqueeze(1)
+        scale = scale.unsqueeze(1)
+        out.register_hook(lambda g: g * scale)  # the values untouched; only the gradient is scaled
     return out.reshape(tuple(input.shape) + (weight.size(1),))
 
 

@@ -91,7 +91,11 @@ class _LRScheduler:
 
     @property
     def base_lrs(self):
-        return self.__dict__["base_lrs"] if self._c is None else list(self._c.base_lrs)
+        if self._c is not None:
+            return list(self._c.base_lrs)
+        if "base_lrs" not in self.__dict__:  # SequentialLR, ChainedScheduler: none, as 1.13's
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'base_lrs'")
+        return self.__dict__["base_lrs"]
 
     @base_lrs.setter
     def base_lrs(self, value):
