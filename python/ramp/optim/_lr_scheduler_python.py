@@ -4,7 +4,6 @@ CyclicLR with 1.13's chainable formulas and closed forms in Python's double arit
 rates are torch's bit for bit), and the combinators SequentialLR and ChainedScheduler, which drive
 any schedulers, ramp's C++ ones included. Re-exported by ramp.optim.lr_scheduler."""
 import math
-import types
 import warnings
 import weakref
 from bisect import bisect_right
@@ -88,20 +87,19 @@ class MultiplicativeLR(_base()):
         super().__init__(optimizer, last_epoch, verbose)
 
     def state_dict(self):
-        """The base keys, and each lambda's __dict__ (None for a plain function or lambda), as 1.13."""
+        """The base keys, and the lambdas' saved form, as 1.13."""
+        from .lr_scheduler import _lambdas_state
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas", "_c")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = _lambdas_state(self.lr_lambdas)
         return state
 
     def load_state_dict(self, state_dict):
+        from .lr_scheduler import _load_lambdas
         state = dict(state_dict)
         lr_lambdas = state.pop("lr_lambdas", [])
         self.__dict__.update(state)
-        for fn, saved in zip(self.lr_lambdas, lr_lambdas):
-            if saved is not None:
-                fn.__dict__.update(saved)
+        _load_lambdas(self.lr_lambdas, lr_lambdas)
 
     def get_lr(self):
         _warn_outside_step(self)

@@ -253,6 +253,17 @@ class MultiStepLR(_LRScheduler):
         setattr(self._c, name, list(Counter(value).elements()) if name == "milestones" else value)
 
 
+def _lambdas_state(fns):
+    """lr_lambdas as torch saves them: each callable object's __dict__, None for a plain function or lambda."""
+    return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in fns]
+
+
+def _load_lambdas(fns, saved):
+    for fn, state in zip(fns, saved):
+        if state is not None:
+            fn.__dict__.update(state)
+
+
 class LambdaLR(_LRScheduler):
     """lr = initial_lr * lr_lambda(epoch): one function for every group, or a list with one per group."""
 
@@ -265,19 +276,16 @@ class LambdaLR(_LRScheduler):
                          lambda: _C._optim.LambdaLR(optimizer._scheduled(), self.lr_lambdas, last_epoch))
 
     def state_dict(self):
-        """torch's: the base keys, and each lambda's __dict__ (None for a plain function or lambda)."""
+        """torch's: the base keys, and the lambdas' saved form (_lambdas_state)."""
         state = super().state_dict()
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = _lambdas_state(self.lr_lambdas)
         return state
 
     def load_state_dict(self, state_dict):
         state = dict(state_dict)
         lr_lambdas = state.pop("lr_lambdas", [])
         super().load_state_dict(state)
-        for fn, saved in zip(self.lr_lambdas, lr_lambdas):
-            if saved is not None:
-                fn.__dict__.update(saved)
+        _load_lambdas(self.lr_lambdas, lr_lambdas)
 
 
 def _format_param(name, optimizer, param):
