@@ -1,7 +1,7 @@
-"""nn.Embedding / F.embedding against torch 1.13 on the same weights and indices: values, the
-weight's gradient (repeated indices summed, padding_idx's row none, scale_grad_by_freq), max_norm's
-in-place renormalisation, dtypes, reprs, from_pretrained, errors; and 5 SGD steps of a small
-embedding + ReLU model equal torch's."""
+"""nn.Embedding / F.embedding (and F.normalize, F.pairwise_distance) against torch 1.13 on the same
+inputs. Embedding: values, the weight's gradient (repeated indices summed, padding_idx's row none,
+scale_grad_by_freq), max_norm's in-place renormalisation, dtypes, reprs, from_pretrained, errors;
+and 5 SGD steps of a small embedding + ReLU model equal torch's."""
 import numpy as np
 import pytest
 
@@ -106,3 +106,35 @@ def test_training_steps_equal_torch():
 def test_errors_as_torch(call):
     r, t = outcome(lambda: call(ramp)), outcome(lambda: call(torch))
     assert t[1] is not None and r[1] == t[1]
+
+
+# ---- F.normalize, F.pairwise_distance, nn.PairwiseDistance (composed as 1.13 composes them) ----
+@pytest.mark.parametrize("kw", [dict(), dict(p=1.0, dim=0), dict(p=3.0, dim=-1, eps=1e-3)])
+def test_normalize_as_torch(kw):
+    x = torch.randn(4, 5, dtype=torch.float64)
+    x[1] = 0  # the eps floor
+    xt, xr = x.clone().requires_grad_(), to_ramp(x).requires_grad_()
+    yt, yr = torch.nn.functional.normalize(xt, **kw), ramp.nn.functional.normalize(xr, **kw)
+    close(yr, yt, 2)
+    assert yr.grad_fn.name() == type(yt.grad_fn).__name__
+    g = torch.randn(4, 5, dtype=torch.float64)
+    yt.backward(g)
+    yr.backward(to_ramp(g))
+    close(xr.grad, xt.grad, 8)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(p=1.0, keepdim=True), dict(p=3.0, eps=1e-3)])
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (4,))])
+def test_pairwise_distance_as_torch(kw, shapes):
+    a, b = torch.randn(*shapes[0], dtype=torch.float64), torch.randn(*shapes[1], dtype=torch.float64)
+    at, ar = a.clone().requires_grad_(), to_ramp(a).requires_grad_()
+    yt = torch.nn.functional.pairwise_distance(at, b, **kw)
+    yr = ramp.nn.functional.pairwise_distance(ar, to_ramp(b), **kw)
+    close(yr, yt, 2)
+    assert yr.grad_fn.name() == type(yt.grad_fn).__name__
+    yt.sum().backward()
+    yr.sum().backward()
+    close(ar.grad, at.grad, 4)
+    mod_kw = {("p" if k == "p" else k): v for k, v in kw.items()}
+    assert repr(ramp.nn.PairwiseDistance(**mod_kw)) == repr(torch.nn.PairwiseDistance(**mod_kw))
+    close(ramp.nn.PairwiseDistance(**mod_kw)(to_ramp(a), to_ramp(b)), torch.nn.PairwiseDistance(**mod_kw)(a, b), 2)

@@ -9,6 +9,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .sparse import Embedding
+from .distance import PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -53,7 +54,7 @@ def get_activation(name, *args, **kwargs):
     return _CLASSES[entry["module"]](*args, **kwargs)
 
 
-__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "GLU", "Linear", "Identity", "Embedding",
+__all__ = ["Module", "Parameter", "functional", "init", "get_activation", "GLU", "Linear", "Identity", "Embedding", "PairwiseDistance",
            "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerNorm", "Dropout1d",

@@ -270,6 +270,7 @@ def pad(input, pad, mode="constant", value=None):
 
 
 from .sparse import embedding  # noqa: E402
+from .distance import normalize, pairwise_distance  # noqa: E402
 
 # ---- losses (python/ramp/nn/loss.py) ----
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div,  # noqa: E402
