@@ -6,30 +6,18 @@ tensor (where the per-call overhead dominates). Ratio = torch time / ramp time (
 """
 import argparse
 import statistics
-import time
 
 import numpy as np
 import torch
 
 import ramp
+from bench_timing import per_call
 
 UNARY = ["sin", "cos", "tan", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "reciprocal",
          "floor", "ceil", "round", "trunc", "frac", "abs", "neg", "sign", "erf", "erfc", "erfinv"]
 BINARY = ["fmod", "remainder", "clamp_min", "clamp_max", "atan2", "hypot", "fmax", "fmin"]
 POSITIVE = {"log", "log1p", "log2", "log10", "sqrt", "rsqrt"}  # inputs in (0.1, 10.1): no NaN paths
 SIZES = [("1M", (1 << 20,), np.float32), ("1M f64", (1 << 20,), np.float64), ("[64,10]", (64, 10), np.float32)]
-
-
-def per_call(fn, budget=0.02):
-    n = 1
-    while True:  # calls per sample: enough for ~budget seconds
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt > budget or n > 1 << 16:
-            return dt / n
-        n *= 4
 
 
 def inputs(op, shape, dtype):

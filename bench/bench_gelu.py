@@ -6,25 +6,12 @@ torch / ramp (> 1: ramp faster), the median of the per-round ratios. Target (iss
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_gelu.py [--rounds 15]
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 import torch
 
 import ramp
-
-
-def per_call(fn, budget=0.02):
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt > budget or n > 1 << 14:
-            return dt / n
-        n *= 2
+from bench_timing import print_interleaved
 
 
 def main():
@@ -47,17 +34,7 @@ def main():
                       lambda f=form, a=txl: torch.nn.functional.gelu(a, approximate=f).backward(tg)))
     print(f"torch {torch.__version__}, 1 thread, "
           f"1M float32, {args.rounds} rounds")
-    print("\n| case | ramp | torch 1.13 | torch/ramp |\n|---|---:|---:|---:|")
-    for name, r, t in cases:
-        rt, tt, ratios = [], [], []
-        for k in range(args.rounds):
-            pair = [r, t] if k % 2 == 0 else [t, r]
-            got = {id(f): per_call(f) for f in pair}
-            rt.append(got[id(r)])
-            tt.append(got[id(t)])
-            ratios.append(got[id(t)] / got[id(r)])
-        print(f"| {name} | {statistics.median(rt) * 1e6:.0f} µs | {statistics.median(tt) * 1e6:.0f} µs | "
-              f"{statistics.median(ratios):.2f}× |")
+    print_interleaved(cases, args.rounds)
 
 
 if __name__ == "__main__":
