@@ -437,6 +437,15 @@ def test_norm(dtype, p, dim, keepdim):
         assert_ulps(r, w, 4)  # 1.13's bfloat16 p-norms are off by more (it sums |x|^p in bfloat16)
 
 
+
+def test_norm_of_empty():
+    # 1.13's norm of an empty set is 0 for every p, negative p included (not sum(|x|^p)^(1/p) = inf)
+    for shape, dim in [((0,), None), ((0, 3), 0), ((3, 0), 1), ((0, 3), 1)]:
+        for p in [-1, -2.5, -float("inf"), 0, 1, 2, 3, float("inf")]:
+            t = torch.ones(shape)
+            kw = {} if dim is None else {"dim": dim}
+            assert_values(ramp.norm(to_ramp(t), p, **kw), torch.norm(t, p, **kw))
+
 # ---- logsumexp, cumsum, cumprod ----
 @pytest.mark.parametrize("dtype", FLOATS + ["int64", "bool"])
 @pytest.mark.parametrize("dim", [0, 1, -1, (0, 2), [0, 1, 2]])

@@ -424,7 +424,12 @@ Tensor norm_impl(const Tensor& self, double p, IntArrayRef dim, bool keepdim, st
   const std::uint32_t m = dim_mask(x, dim);
   const ReduceOp op = p == 2 ? ReduceOp::norm2 : p == 1 ? ReduceOp::norm1 : p == 0 ? ReduceOp::norm0
                       : std::isinf(p) ? (p > 0 ? ReduceOp::norm_inf : ReduceOp::norm_neg_inf) : ReduceOp::norm_p;
-  auto f = [&] { return run(op, x, m, keepdim, x.dtype(), nullptr, ScalarType::Int64, {p, 1}); };
+  auto f = [&] {
+    Tensor r = run(op, x, m, keepdim, x.dtype(), nullptr, ScalarType::Int64, {p, 1});
+    // 1.13's norm of an empty set is 0 for every p (sum(|x|^p)^(1/p) would be inf for p < 0)
+    if (x.numel() == 0 && p < 0) r.zero_();
+    return r;
+  };
   if (!autograd::needs_grad({self})) return f();
   Tensor out = autograd::below(f);
   // NormBackward1 (1.13's norm_backward): p = 2: x g / n; 1: sgn(x) g; inf: sgn(x) g shared among
