@@ -613,16 +613,21 @@ struct Softsign : Entry {
   static void check(const Params&, ScalarType t) {
     RAMP_CHECK(t != ScalarType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
   }
+  // sgn(x), 0 at +-0 and NaN: |x| = x sgn(x) has 1.13's AbsBackward0 slope (0) at 0 in the dual
+  // numbers, so the second derivative at 0 is 1.13's (0, not -2)
+  static auto sgn(auto m, auto x) {
+    return m.select(m.lt(x, m.zero()), m.set(-1), m.select(m.gt(x, m.zero()), m.set(1), m.zero()));
+  }
   // y = x / (|x| + 1)  (1.13's ops, so float32/float64 are bit for bit; softsign(+-inf) is NaN)
-  static auto forward(auto m, auto x, const Params&) { return m.div(x, m.add(abs_of(m, x), m.set(1))); }
+  static auto forward(auto m, auto x, const Params&) { return m.div(x, m.add(m.mul(x, sgn(m, x)), m.set(1))); }
   // dx = dy / a + (-dy ((x / a) / a)) sgn(x), a = |x| + 1: 1.13's Div and Abs backward summed (it
   // cancels for large |x| as 1.13's does, and is NaN at +-inf like 1.13's).
   static constexpr std::string_view grad_fn = "DivBackward0", grad_fn_inplace = "DivBackward0";
   static constexpr std::string_view grad_fn2 = "AddBackward0";
   static auto backward(auto m, auto x, auto dy, const Params&, bool) {
-    auto a = m.add(abs_of(m, x), m.set(1));
-    auto t = m.mul(m.neg(dy), m.div(m.div(x, a), a));
-    return m.add(m.div(dy, a), m.select(m.lt(x, m.zero()), m.neg(t), t));
+    auto s = sgn(m, x);
+    auto a = m.add(m.mul(x, s), m.set(1));
+    return m.add(m.div(dy, a), m.mul(m.mul(m.neg(dy), m.div(m.div(x, a), a)), s));
   }
 };
 

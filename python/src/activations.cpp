@@ -191,8 +191,15 @@ py::object apply(const std::string& name, py::handle input, const py::dict& kw, 
         if (kw.contains("training")) from_py(kw["training"], p.training, Arg{fn, "training", 4});
       }
       Tensor in = x;
+      bool negated = false;  // softmin with dtype=: 1.13's (-input).softmax(dim, dtype), the negation first
       if constexpr (A::kind == Kind::softmax) {
-        if (kw.contains("dtype") && !kw["dtype"].is_none()) in = x.to(kw["dtype"].cast<ScalarType>());
+        if (kw.contains("dtype") && !kw["dtype"].is_none()) {
+          if constexpr (A::negate) {
+            in = x.neg();
+            negated = true;
+          }
+          in = in.to(kw["dtype"].cast<ScalarType>());
+        }
       }
       const bool has_out = kw.contains("out") && !kw["out"].is_none();
       if (has_out) {
@@ -203,7 +210,8 @@ py::object apply(const std::string& name, py::handle input, const py::dict& kw, 
         }
       } else if (!inplace) {
         py::gil_scoped_release nogil;
-        y = activation<A>(in, p);
+        if constexpr (A::kind == Kind::softmax) y = negated ? activation<act::Softmax>(in, p) : activation<A>(in, p);
+        else y = activation<A>(in, p);
       } else if constexpr (A::inplace != Inplace::none) {
         py::gil_scoped_release nogil;
         activation_<A>(x, p);

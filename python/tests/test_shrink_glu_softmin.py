@@ -181,6 +181,15 @@ def test_softmin_implicit_dim_warns_as_1_13():
     # dtype= casts first (an integer input works then)
     assert_values(F.softmin(ramp.tensor([1, 2]), 0, dtype=ramp.float64),
                   TF.softmin(torch.tensor([1, 2]), 0, dtype=torch.float64), 1e-15)
+    # ... after the negation, which 1.13 does in the input's dtype: uint8 and int8 wrap, bool raises
+    for vals, dt in (([0, 1], "uint8"), ([-128, 0, 5], "int8")):
+        assert_values(F.softmin(ramp.tensor(vals, dtype=getattr(ramp, dt)), 0, dtype=ramp.float64),
+                      TF.softmin(torch.tensor(vals, dtype=getattr(torch, dt)), 0, dtype=torch.float64), 1e-15)
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor is not supported"):
+        F.softmin(ramp.tensor([True, False]), 0, dtype=ramp.float32)
+    x = ramp.tensor([0.3, -0.2], requires_grad=True)
+    assert F.softmin(x, 0, dtype=ramp.float64).grad_fn.name() == TF.softmin(
+        torch.tensor([0.3, -0.2], requires_grad=True), 0, dtype=torch.float64).grad_fn.name()
 
 
 # ---- glu and softmin values ----

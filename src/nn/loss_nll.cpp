@@ -8,6 +8,7 @@
 #include "../autograd/function.h"
 #include "loss_common.h"
 #include "ramp/functional.h"
+#include "ramp/indexing.h"
 #include "ramp/nn/loss.h"
 
 namespace ramp {
@@ -267,8 +268,12 @@ Tensor masked_zero(const Tensor& x, const Tensor& mask) {
   };
   if (!autograd::needs_grad({x})) return run(x, mask);
   Tensor out = autograd::below([&] { return run(x, mask); });
+  // the raw loop records no graph: a create_graph pass takes masked_fill's (MaskedFillBackward0 is
+  // on double_backward.cpp's list by name)
   autograd::record(out, "MaskedFillBackward0", {x}, {{mask, false}}, [run](const autograd::Node& n, const Tensor& g) {
-    return std::vector<Tensor>{run(g, n.unpack(0))};
+    const Tensor mask = n.unpack(0);
+    return std::vector<Tensor>{
+        autograd::raw_with_graph({g}, [&] { return run(g, mask); }, [&] { return masked_fill(g, mask, 0.0); })};
   });
   return out;
 }
