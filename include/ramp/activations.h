@@ -46,6 +46,9 @@ inline constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 inline constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
 // Defaults for the optional facts of an entry.
+// A number as 1.13's Scalar::to<BFloat16>() leaves it (via float).
+inline Scalar bf16_rounded(const Scalar& s) { return Scalar(double(float(BFloat16(float(s.to_double()))))); }
+
 struct Entry {
   static constexpr Kind kind = Kind::pointwise;
   static constexpr Inplace inplace = Inplace::function;
@@ -60,6 +63,10 @@ struct Entry {
   static constexpr std::string_view inplace_error = "";
   // Params as a backward node keeps them (string arguments must outlive the caller's strings).
   template <class P> static P persist(P p) { return p; }
+  // Params as a bfloat16 kernel reads them (`backward`: the gradient's kernel). 1.13 converts some
+  // to the tensor's dtype first (threshold's, the shrinks' lambd: bf16(0.3) = 0.30078125 is then
+  // "<= lambd"); most stay float in its vector loops.
+  template <class P> static P bf16_params(P p, bool /*backward*/) { return p; }
   // Double backward. dx = backward(v, dy) is linear in dy, so its own gradient is backward(v, gg)
   // for dy and gg * d(dx)/dv for the saved v. That second derivative is, unless an entry gives its
   // own `backward2(v, dy, params, is_result)` (double -> double, where 1.13's formula differs from
@@ -525,6 +532,7 @@ struct Threshold : Entry {
   static constexpr std::tuple fields{Field<Params, Scalar>{"threshold", &Params::threshold, true},
                                      Field<Params, Scalar>{"value", &Params::value, true}};
   static constexpr DTypeSet dtypes = kFloating | kIntegral;
+  static Params bf16_params(Params p, bool) { return {bf16_rounded(p.threshold), bf16_rounded(p.value)}; }
   // y = x <= threshold ? value : x  (x == threshold gives value; NaN stays NaN)
   static auto forward(auto m, auto x, const Params& p) {
     return m.select(m.le(x, m.set(p.threshold.to_double())), m.set(p.value.to_double()), x);
@@ -700,6 +708,7 @@ struct Softshrink : Entry {
     const double l = p.lambd.to_double();
     return m.select(m.gt(x, m.set(l)), m.sub(x, m.set(l)), m.select(m.lt(x, m.set(-l)), m.add(x, m.set(l)), m.zero()));
   }
+  static Params bf16_params(Params p, bool backward) { return {backward ? bf16_rounded(p.lambd) : p.lambd}; }
   static constexpr std::string_view grad_fn = "SoftshrinkBackward0", grad_fn_inplace = "SoftshrinkBackward0";
   static constexpr std::string_view grad_fn2 = "SoftshrinkBackwardBackward0";
   static constexpr bool piecewise_linear = true;
@@ -721,6 +730,7 @@ struct Hardshrink : Entry {
     const double l = p.lambd.to_double();
     return m.select(m.ge(x, m.set(-l)), m.select(m.le(x, m.set(l)), m.zero(), x), x);
   }
+  static Params bf16_params(Params p, bool) { return {bf16_rounded(p.lambd)}; }
   static constexpr std::string_view grad_fn = "HardshrinkBackward0", grad_fn_inplace = "HardshrinkBackward0";
   static constexpr std::string_view grad_fn2 = "HardshrinkBackwardBackward0";
   static constexpr bool piecewise_linear = true;

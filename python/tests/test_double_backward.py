@@ -174,8 +174,22 @@ def test_third_derivatives():
         close(a, b, 1e-13, 1e-13)
     x2 = lib_x(ramp, [0.3, -0.7])
     g2, = ramp.autograd.grad(RF.gelu(x2).sum(), x2, create_graph=True)
-    with pytest.raises(RuntimeError, match="double backward through GeluBackwardBackward0 is not supported"):
+    with pytest.raises(RuntimeError, match=r"double backward through GeluBackwardBackward0 \(gelu's second "
+                       r"derivative\) is not supported"):
         ramp.autograd.grad(g2.sum(), x2, create_graph=True)
+    # softsign's second-order node is named as 1.13's last op (AddBackward0): the message names the entry
+    g3, = ramp.autograd.grad(RF.softsign(x2).sum(), x2, create_graph=True)
+    with pytest.raises(RuntimeError, match=r"AddBackward0 \(softsign's second derivative\) is not supported"):
+        ramp.autograd.grad(g3.sum(), x2, create_graph=True)
+    # piecewise-linear entries: the input's second-order gradient is a defined zero, as 1.13's zeros_like
+    for name in ("relu", "hardtanh", "hardshrink", "softshrink", "leaky_relu", "relu6"):
+        res = {}
+        for lib, F in ((torch, TF), (ramp, RF)):
+            x = lib_x(lib, [0.3, -0.2, 0.9])
+            g, = lib.autograd.grad(getattr(F, name)(x).sum(), x, create_graph=True)
+            h, = lib.autograd.grad(g.sum(), x)
+            res[lib] = (g.grad_fn.name(), tolist(h))
+        assert res[ramp] == res[torch], name
 
 
 # ---- arithmetic, reductions, linear algebra ----
@@ -207,6 +221,8 @@ def arith_cases(lib):
            * w[:2, :3].reshape(1, 1, 2, 3)).sum(),
         # nll's backward is constant in its input: only log_softmax's is differentiated
         "cross_entropy": lambda x, w: lib.nn.functional.cross_entropy(x * w, lib.tensor([0, 3, 1])),
+        # remainder's gradient for b reads floor(a / b): a DivBackward2 (zero) node, so a stays used
+        "remainder": lambda x, w: (lib.remainder(x * x, w ** 3 + 2) * w).sum(),
         # label smoothing zeroes the ignored rows by a masked fill: its gradient's graph must carry the mask
         "cross_entropy_smoothed_ignored": lambda x, w: (lib.nn.functional.cross_entropy(
             x * w, lib.tensor([0, 3, 1]), label_smoothing=0.2, reduction="none", ignore_index=3) * x[:, 0] ** 2).sum(),

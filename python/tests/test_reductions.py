@@ -446,6 +446,20 @@ def test_norm_of_empty():
             kw = {} if dim is None else {"dim": dim}
             assert_values(ramp.norm(to_ramp(t), p, **kw), torch.norm(t, p, **kw))
 
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_mean_gradient_divides_as_1_13(dtype):
+    # 1.13's mean backward is g / n (g * (1 / n) differs in the last bit for n = 3, 7, ...)
+    for shape, dim in (((4, 3), 1), ((7, 5), 0), ((3, 7, 2), (0, 1)), ((6,), None)):
+        w = torch.linspace(0.37, 2.9, 13, dtype=torch.float64)[:3].to(getattr(torch, dtype))
+        grads = {}
+        for lib in (torch, ramp):
+            x = lib.ones(*shape, dtype=getattr(lib, dtype), requires_grad=True)
+            m = x.mean() if dim is None else x.mean(dim)
+            (m * (lib.ones_like(m) * float(w[1]))).sum().backward()
+            grads[lib] = x.grad.double().reshape(-1).tolist()
+        assert grads[ramp] == grads[torch], (shape, dim)
+
 # ---- logsumexp, cumsum, cumprod ----
 @pytest.mark.parametrize("dtype", FLOATS + ["int64", "bool"])
 @pytest.mark.parametrize("dim", [0, 1, -1, (0, 2), [0, 1, 2]])

@@ -273,3 +273,20 @@ def test_saved_tensors_and_version_checks():
             assert (r_err is None) == (t_err is None), (name, written, r_err, t_err)
             if t_err is None:
                 assert_values(r, t, 1e-15, 1e-15)
+
+
+def test_bfloat16_parameters_as_1_13():
+    """1.13's bfloat16 kernels convert threshold's parameters, hardshrink's lambd and the shrinks'
+    backward lambd to bfloat16 first (bf16(0.3) = 0.30078125 then counts as <= lambd); softshrink's
+    forward keeps lambd in float. Both vector and tail lengths."""
+    vals = [0.3, -0.3, 0.30078125, -0.30078125, 0.298828125, 0.69921875, 0.703125, 0.7, -0.7, 0.1, -0.1]
+    for name, args in (("threshold", (0.3, 0.7)), ("hardshrink", (0.3,)), ("softshrink", (0.3,)),
+                       ("hardshrink", (0.1,)), ("softshrink", (0.7,))):
+        for n in (len(vals), 96):
+            out = {}
+            for lib in (torch, ramp):
+                x = lib.tensor((vals * 9)[:n], dtype=lib.bfloat16, requires_grad=True)
+                y = getattr(lib.nn.functional, name)(x, *args)
+                (y * lib.arange(n, dtype=lib.bfloat16)).sum().backward()
+                out[lib] = (y.float().tolist(), x.grad.float().tolist())
+            assert out[ramp] == out[torch], (name, args, n)

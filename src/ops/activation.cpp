@@ -190,13 +190,17 @@ struct MaskNode final : autograd::Node {
   std::uint64_t small[2] = {};
   std::shared_ptr<Storage> big;
   bool contiguous = true;
+  bool twin = false;    // the create_graph node (grad_fn2) with inputs dy and the result
   Dims sizes, strides;  // the input's layout, when not contiguous
   std::uint64_t* bits() { return big ? static_cast<std::uint64_t*>(big->data) : small; }
   std::string_view name() const override { return node_name; }
   Grads apply(const Tensor& g) override {
     autograd::check_saved_alive(*this);
-    if (autograd::is_grad_enabled()) return Grads{backward_op(g)};
-    return Grads{raw(g)};
+    Grads r{autograd::is_grad_enabled() ? backward_op(g) : raw(g)};
+    // a twin's second input is the rectifier's result: 1.13's zeros_like(grad) there, a defined
+    // zero, so autograd.grad counts the input as used
+    if (twin) r.push_back(autograd::wants(*this, 1) ? zeros_like(g) : Tensor());
+    return r;
   }
   Tensor raw(const Tensor& g) {
     if (contiguous) return detail::mask_backward(bits(), g, g.sizes(), contiguous_strides(g.sizes()));
@@ -215,6 +219,7 @@ struct MaskNode final : autograd::Node {
     result.impl().autograd = std::move(meta);
     auto twin = std::make_shared<MaskNode>();
     twin->node_name = twin->grad_fn2 = grad_fn2;
+    twin->twin = true;
     std::copy(std::begin(small), std::end(small), twin->small);
     twin->big = big;
     twin->contiguous = contiguous;

@@ -46,11 +46,15 @@ template <class A> Tensor activation_backward_op(const Tensor& v, const Tensor& 
                        const Tensor g = n.unpack(0), x = n.unpack(1);
                        autograd::Grads r{Tensor(), Tensor()};
                        if (autograd::wants(n, 0)) r[0] = activation_backward_op<A>(x, gg, p, is_result);
-                       if constexpr (!A::piecewise_linear) {
+                       if constexpr (A::piecewise_linear) {
+                         // 1.13's formula for v is zeros_like(grad): a defined zero, so v's inputs
+                         // count as used (autograd.grad gives zeros, not the "not used" error)
+                         if (autograd::wants(n, 1)) r[1] = zeros_like(x);
+                       } else {
                          if (autograd::wants(n, 1)) {
                            // backward2 is a raw loop: differentiating it again would need a third derivative.
                            if (autograd::is_grad_enabled() && (autograd::requires_grad(x) || autograd::requires_grad(g)))
-                             autograd::refuse_double_backward(A::grad_fn2);
+                             autograd::refuse_double_backward(cat(A::grad_fn2, " (", A::name, "'s second derivative)"));
                            r[1] = gg.mul(activation_backward2<A>(x, g, p, is_result));
                          }
                        }

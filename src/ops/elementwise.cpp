@@ -9,6 +9,8 @@
 #include "activation_backward.h"
 #include "inplace.h"
 #include "map.h"
+#include "../autograd/function.h"
+#include "ramp/ops.h"
 
 namespace ramp {
 
@@ -334,7 +336,12 @@ void Heaviside::check_operands(ScalarType a, ScalarType b) {
   RAMP_CHECK(a == b, "heaviside is not yet implemented for tensors with different dtypes.");
 }
 
-Tensor div_floor(const Tensor& a, const Tensor& b) { return binary_forward<DivFloor>(a, b, result_type(a, b)); }
+// In a create_graph pass (remainder's gradient for b) the public op, so the result carries 1.13's
+// DivBackward2 (a zero gradient) and a and b count as used.
+Tensor div_floor(const Tensor& a, const Tensor& b) {
+  if (autograd::needs_grad({a, b})) return div(a, b, "floor");
+  return binary_forward<DivFloor>(a, b, result_type(a, b));
+}
 
 // ---- instantiation and the named functions ----
 #define RAMP_INSTANTIATE_UNARY(name, E)  \

@@ -135,10 +135,11 @@ Tensor linear(const Tensor& x, std::string_view name, std::uint32_t m, bool keep
                    [sizes = Dims(x.sizes()), m, keepdim, is_mean, count, t = x.dtype()](const autograd::Node&,
                                                                                         const Tensor& g) {
                      Tensor r = restore(g, sizes, m, keepdim);
-                     // mean: g (1 / n); create_graph records 1.13's g / n (DivBackward1) over those values
+                     // mean: 1.13's g / n (a division: g * (1 / n) differs in the last bit); create_graph
+                     // records its DivBackward1 over those values
                      if (is_mean)
                        r = autograd::raw_with_graph(
-                           {g}, [&] { return r.mul(1.0 / count); },
+                           {g}, [&] { return r.div(count); },
                            [&] { return loss::div_scalar(r, count); });
                      return std::vector<Tensor>{r.dtype() == t ? r : r.to(t)};
                    });
@@ -326,7 +327,7 @@ Tensor moments(const Tensor& self, IntArrayRef dims, double correction, bool kee
       });
   if (mean) {
     autograd::record(*mean, name, {self}, {}, [sizes = Dims(self.sizes()), m, keepdim, n](const autograd::Node&, const Tensor& g) {
-      return std::vector<Tensor>{restore(g, sizes, m, keepdim).mul(1.0 / n)};
+      return std::vector<Tensor>{restore(g, sizes, m, keepdim).div(n)};  // g / n, as 1.13
     });
   }
   return out;
