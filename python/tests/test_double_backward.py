@@ -375,6 +375,14 @@ REDUCTIONS = {
     "prod_one_zero": lambda l, x: x[2].prod(),
     "prod_zeros": lambda l, x: x.prod(),
     "cumsum": lambda l, x: x.cumsum(1) * x,
+    # cumprod with zeros in rows 2 and 4: 1.13's grad-mode form (CopySlices); without: its division
+    "cumprod": lambda l, x: x.cumprod(1),
+    "cumprod_dim0": lambda l, x: x.cumprod(0) * x,
+    "cumprod_no_zero": lambda l, x: (x[:2] + 2).cumprod(1),
+    "cumprod_dtype": lambda l, x: (x[:2] + 2).cumprod(1, dtype=l.float64),
+    # ties move the index (rows 1, 3, 4)
+    "cummax": lambda l, x: x.cummax(1)[0],
+    "cummin_dim0": lambda l, x: x.cummin(0)[0] * x,
     "logcumsumexp": lambda l, x: x.logcumsumexp(1),
     "logcumsumexp_dim0": lambda l, x: x.logcumsumexp(0),
     "pow_tensor": lambda l, x: (x * x + 0.5) ** (x * 0.7),
@@ -483,14 +491,14 @@ GRADGRAD_REDUCTIONS = sorted(set(REDUCTIONS) - {"norm_p0", "prod_zeros", "pow_ze
 def test_reduction_gradgradcheck(case):
     gen = ramp.Generator().manual_seed(5)
     x = (ramp.rand(5, 4, generator=gen, dtype=ramp.float64) * 2 - 1)
-    if case == "prod_one_zero":  # one exact zero: 1.13's exclusive-products formula
+    if case in ("prod_one_zero", "cumprod", "cumprod_dim0"):  # an exact zero: 1.13's zero-safe formulas
         x[2, 1] = 0.0
     x.requires_grad_()
     assert ramp.autograd.gradgradcheck(lambda t: REDUCTIONS[case](ramp, t), (x,))
 
 
 @pytest.mark.parametrize("case", ["var_dim", "std_dim", "norm_dim", "norm_p3", "logsumexp", "prod_dim", "amax_dim",
-                                  "clamp", "pow_tensor", "mean", "maximum"])
+                                  "clamp", "pow_tensor", "mean", "maximum", "cumprod_dim0"])
 def test_reduction_third_derivatives_match_torch(case):
     """1.13's formulas are ops differentiable again: a third pass works and agrees (rows without
     ties or zeros)."""
@@ -521,25 +529,32 @@ def test_max_of_nan_shares_the_gradient_among_the_nans_as_torch():
 
 
 # ---- what refuses ----
+# node -> (loss, order): order 2 refuses the create_graph pass itself; order 3 refuses a third
+# derivative through the second-order node the loss's first derivative records.
 REFUSED = {
-    "CumprodBackward0": lambda l, x: (x.cumprod(0) ** 2).sum(),
-    "CummaxBackward0": lambda l, x: (x.cummax(0)[0] ** 2).sum(),
-    "ScatterAddBackward0": lambda l, x: (x.gather(0, l.tensor([1, 1, 4])) ** 2).sum(),
+    "ScatterReduceBackward0": (lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "amax") ** 2).sum(), 2),
+    # cumprod with a zero records 1.13's select(k).copy_ writes: CopySlices is differentiable once
+    "torch::autograd::CopySlices": (lambda l, x: (x.cumprod(0) ** 2).sum(), 3),
 }
 
 
 @pytest.mark.parametrize("node", sorted(REFUSED))
 def test_not_yet_differentiable_nodes_refuse(node):
-    x = lib_x(ramp, [0.5, -1.2, 0.8, 1.5, -0.3, 0.9])
-    if node == "ScatterAddBackward0":  # gather's second-order node: a third derivative refuses
-        g, = ramp.autograd.grad(REFUSED[node](ramp, x), x, create_graph=True)
+    x = lib_x(ramp, [0.5, -1.2, 0.0, 1.5, -0.3, 0.9])
+    loss, order = REFUSED[node]
+    if order == 3:
+        g, = ramp.autograd.grad(loss(ramp, x), x, create_graph=True)
+        assert g.grad_fn.name() == node
+        h, = ramp.autograd.grad((g * g).sum(), x)  # a second derivative works
+        assert h.shape == x.shape
+        g, = ramp.autograd.grad(loss(ramp, x), x, create_graph=True)
         with pytest.raises(RuntimeError, match=f"double backward through {node} is not supported"):
             ramp.autograd.grad((g * g).sum(), x, create_graph=True)
         return
     with pytest.raises(RuntimeError, match=f"double backward through {node}.* is not supported"):
-        ramp.autograd.grad(REFUSED[node](ramp, x), x, create_graph=True)
+        ramp.autograd.grad(loss(ramp, x), x, create_graph=True)
     # first order still works
-    g, = ramp.autograd.grad(REFUSED[node](ramp, x), x)
+    g, = ramp.autograd.grad(loss(ramp, x), x)
     assert not g.requires_grad
 
 

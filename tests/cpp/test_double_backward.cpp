@@ -154,13 +154,15 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
           << e.what();
     }
   };
-  refuses([&] { return pow(cumprod(x, 1), 2.0).sum(); }, "CumprodBackward0", false);
+  const Tensor idx = from_vector({1, 0, 1, 1}, {1, 4}, ScalarType::Int64);
+  auto amax_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "amax"); };
+  refuses([&] { return pow(amax_into(), 2.0).sum(); }, "ScatterReduceBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
   refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
           "NativeBatchNormBackwardBackward0", true);
   refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
-  EXPECT_FALSE(autograd::grad({cumprod(x, 1).sum()}, {x})[0].requires_grad());
+  EXPECT_FALSE(autograd::grad({amax_into().sum()}, {x})[0].requires_grad());
 }
 
 // ---- the layers: gradgradcheck (finite differences of the first derivatives) and 1.13's names ----
@@ -343,6 +345,9 @@ TEST(DoubleBackward, ReductionsGradgradcheckAndNames) {
       {"max_dim", [](const std::vector<Tensor>& t) { return max(t[0], 1).first; }, "ScatterBackward0"},
       {"prod", [](const std::vector<Tensor>& t) { return prod(t[0], 1); }, "MulBackward0"},
       {"cumsum", [](const std::vector<Tensor>& t) { return cumsum(t[0], 1); }, "FlipBackward0"},
+      {"cumprod", [](const std::vector<Tensor>& t) { return cumprod(t[0], 1); }, "DivBackward0"},
+      {"cummax", [](const std::vector<Tensor>& t) { return cummax(t[0], 0).first; }, "ScatterAddBackward0"},
+      {"cummin", [](const std::vector<Tensor>& t) { return cummin(t[0], 1).first; }, "ScatterAddBackward0"},
   };
   for (const Case& c : cases) {
     EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(c.f(t), 2.0); }, in))
