@@ -532,7 +532,8 @@ def test_max_of_nan_shares_the_gradient_among_the_nans_as_torch():
 # node -> (loss, order): order 2 refuses the create_graph pass itself; order 3 refuses a third
 # derivative through the second-order node the loss's first derivative records.
 REFUSED = {
-    "ScatterReduceBackward0": (lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "amax") ** 2).sum(), 2),
+    "ScatterReduceBackward0": (
+        lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "amax") ** 2).sum(), 2),
     # cumprod with a zero records 1.13's select(k).copy_ writes: CopySlices is differentiable once
     "torch::autograd::CopySlices": (lambda l, x: (x.cumprod(0) ** 2).sum(), 3),
 }
@@ -959,3 +960,100 @@ def test_gradient_penalty_conv_batchnorm_training_matches_torch():
         return params
     for a, b in zip(run(ramp), run(torch)):
         close_scaled(a, b, 1e-12)
+
+
+# ---- writes and reads by index and mask: their gradients are gathers / scatters of the incoming
+# gradient (linear in it), recorded as 1.13's ops in a create_graph pass ----
+WX = [[0.3, -1.2, 0.8, 1.1], [-0.4, 0.25, -0.9, 0.6], [1.3, -0.7, 0.45, -0.15]]
+WS = [[0.5, 0.2, -0.6, 0.9], [-1.1, 0.35, 0.7, -0.25]]
+WM = [[True, False, True, True], [False, True, False, False], [True, False, False, True]]
+
+
+def _setitem(l, x, s):
+    y = x * 1
+    y[l.tensor([0, 2])] = s
+    return y
+
+
+WRITES = {
+    # (x [3, 4], s [2, 4]) -> a tensor; indices distinct where a plain write would race
+    "scatter": lambda l, x, s: x.scatter(0, l.tensor([[1, 0, 2, 0], [2, 1, 0, 1]]), s),
+    "scatter_dim1_narrow_src": lambda l, x, s: x.scatter(1, l.tensor([[3, 0], [1, 2]]), s[:, 1:3]),
+    "scatter_value": lambda l, x, s: x.scatter(1, l.tensor([[3, 0], [1, 1], [0, 2]]), 1.5) * s.sum(),
+    "scatter_inplace": lambda l, x, s: (x * 1).scatter_(0, l.tensor([[1, 0, 2, 0], [2, 1, 0, 1]]), s),
+    "scatter_add": lambda l, x, s: x.scatter_add(0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s),
+    "scatter_add_inplace": lambda l, x, s: (x * 1).scatter_add_(1, l.tensor([[3, 3, 0, 1], [2, 2, 2, 0]]), s),
+    "index_add": lambda l, x, s: x.index_add(0, l.tensor([2, 0]), s, alpha=2.0),
+    "index_add_dup_inplace": lambda l, x, s: (x * 1).index_add_(0, l.tensor([1, 1]), s),
+    "index_copy": lambda l, x, s: x.index_copy(0, l.tensor([2, 0]), s),
+    "index_copy_inplace": lambda l, x, s: (x * 1).index_copy_(0, l.tensor([1, 0]), s),
+    "index_fill": lambda l, x, s: x.index_fill(1, l.tensor([0, 2]), 1.5) * x,
+    "index_fill_inplace": lambda l, x, s: (x * s.sum()).index_fill_(0, l.tensor([1]), -0.5),
+    "masked_scatter": lambda l, x, s: x.masked_scatter(l.tensor(WM), s),
+    "masked_scatter_broadcast": lambda l, x, s: x.masked_scatter(l.tensor([True, False, True, False]), s),
+    "masked_scatter_inplace": lambda l, x, s: (x * 1).masked_scatter_(~l.tensor(WM), s),
+    "masked_select": lambda l, x, s: x.masked_select(x > 0),
+    "masked_select_broadcast": lambda l, x, s: s.masked_select(l.tensor([[[True], [False]], [[True], [True]]])),
+    "take": lambda l, x, s: x.take(l.tensor([[0, 5], [5, -1], [11, 3]])),
+    "put": lambda l, x, s: x.put(l.tensor([1, 6, 8, 0, 2, 3, 4, 11]), s),
+    "put_accumulate": lambda l, x, s: x.put(l.tensor([1, 1, 8, 0, 2, 3, 4, 1]), s, accumulate=True),
+    "put_inplace": lambda l, x, s: (x * 1).put_(l.tensor([1, 6, 8, 0, 2, 3, 4, 11]), s.t()),
+    "index_put": lambda l, x, s: x.index_put((l.tensor([0, 2]),), s),
+    "index_put_accumulate": lambda l, x, s: x.index_put((l.tensor([0, 0]),), s, accumulate=True),
+    "index_put_broadcast": lambda l, x, s: x.index_put((l.tensor([0, 2, 1]), l.tensor([1, 3, 3])), s[1, :1]),
+    "index_put_accumulate_inplace": lambda l, x, s: (x * 1).index_put_(
+        (l.tensor([2, 0, 2]), l.tensor([1, 1, 1])), s[0, :3] * s[1, 1:], accumulate=True),
+    "setitem": _setitem,
+}
+
+
+def write_second_order(lib, case):
+    x, s = lib_x(lib, WX), lib_x(lib, WS)
+    y = WRITES[case](lib, x, s)
+    w = lib.linspace(-1.5, 2.0, y.numel(), dtype=x.dtype).reshape(y.shape)
+    gs = lib.autograd.grad((y * w).sum() + (y * y).sum(), (x, s), create_graph=True, allow_unused=True)
+    names = [None if g is None or g.grad_fn is None else g.grad_fn.name() for g in gs]
+    pen = 0
+    for g in gs:
+        if g is not None and g.requires_grad:
+            pen = pen + (g * g).sum() + (g * lib.linspace(0.5, -1.0, g.numel(), dtype=g.dtype).reshape(g.shape)).sum()
+    hs = lib.autograd.grad(pen, (x, s), allow_unused=True)
+    return gs, hs, names
+
+
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_second_derivatives_match_torch(case):
+    rg, rh, rn = write_second_order(ramp, case)
+    tg, th, tn = write_second_order(torch, case)
+    assert rn == tn, (rn, tn)
+    for a, b in zip(rg, tg):
+        close(tolist(a), tolist(b), 1e-14, 1e-14)
+    for a, b in zip(rh, th):
+        close(tolist(a), tolist(b), 1e-13, 1e-13)
+
+
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_gradgradcheck(case):
+    gen = ramp.Generator().manual_seed(7)
+    x = (ramp.rand(3, 4, generator=gen, dtype=ramp.float64) - 0.5).requires_grad_()
+    s = (ramp.rand(2, 4, generator=gen, dtype=ramp.float64) - 0.5).requires_grad_()
+    # masks from x's values are constants in the finite differences: none is within eps of its edge
+    assert ramp.autograd.gradgradcheck(lambda a, b: WRITES[case](ramp, a, b) ** 2, (x, s))
+
+
+@pytest.mark.parametrize("case", ["scatter", "scatter_add", "index_add", "index_copy", "masked_scatter",
+                                  "masked_select", "take", "put", "index_put", "index_put_accumulate"])
+def test_index_write_third_derivatives_match_torch(case):
+    """Each gradient is again a write or read by the same index: a third pass works and agrees."""
+    out = {}
+    for lib in (torch, ramp):
+        x, s = lib_x(lib, WX), lib_x(lib, WS)
+        y = WRITES[case](lib, x, s)
+        gx, gs = lib.autograd.grad((y ** 3).sum(), (x, s), create_graph=True, allow_unused=True)
+        pen = (gx ** 3).sum() + (0 if gs is None else (gs ** 3).sum())
+        hx, hs = lib.autograd.grad(pen, (x, s), create_graph=True, allow_unused=True)
+        pen2 = (hx ** 2).sum() + (0 if hs is None else (hs ** 2).sum())
+        tx, ts = lib.autograd.grad(pen2, (x, s), allow_unused=True)
+        out[lib] = [tolist(gx), tolist(gs), tolist(hx), tolist(hs), tolist(tx), tolist(ts)]
+    for a, b in zip(out[ramp], out[torch]):
+        close(a, b, 1e-12, 1e-12)

@@ -247,7 +247,9 @@ Tensor sum_to(const Tensor& g, IntArrayRef sizes) {
   for (std::int64_t i = 0; i < g.dim(); ++i)
     if (i < lead || (sizes[std::size_t(i - lead)] == 1 && g.size(i) != 1)) dims.push_back(i);
   Tensor r = dims.empty() ? g : g.sum(dims, true);
-  return r.reshape(sizes);
+  // 1.13's at::sum_to: the leading dims dropped by a view (ViewBackward0 in a create_graph pass)
+  if (lead == 0) return r;
+  return r.is_contiguous() ? r.view(sizes) : r.reshape(sizes);
 }
 
 // ---- leaves ----

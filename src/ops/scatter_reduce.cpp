@@ -289,8 +289,10 @@ Tensor masked_scatter_impl(const Tensor& self, const Tensor& mask_, const Tensor
                        Tensor gs, gsrc;
                        if (autograd::wants(nd, 0)) gs = autograd::sum_to(masked_fill(g, mk, 0), ssizes);
                        if (autograd::wants(nd, 1)) {
+                         // 1.13's masked_scatter_backward: zeros appended only when some are missing
                          const Tensor picked = masked_select(g, mk);
-                         gsrc = cat({picked, zeros({n - picked.numel()}, g.dtype())}, 0).reshape(srcsizes);
+                         gsrc = (picked.numel() < n ? cat({picked, zeros({n - picked.numel()}, g.dtype())}, 0) : picked)
+                                    .view(srcsizes);
                        }
                        return std::vector<Tensor>{gs, gsrc};
                      });

@@ -356,6 +356,51 @@ TEST(DoubleBackward, ReductionsGradgradcheckAndNames) {
   }
 }
 
+// ---- writes and reads by index and mask: their gradients are gathers / scatters of g, recorded as
+// 1.13's ops in a create_graph pass ----
+TEST(DoubleBackward, IndexWritesGradgradcheckAndNames) {
+  const auto xs = leaves({{3, 4}, {2, 4}}, 83);
+  const std::vector<Tensor> x_only{xs[0]};
+  const Tensor i2 = from_vector({1, 0, 2, 0, 2, 1, 0, 1}, {2, 4}, ScalarType::Int64);
+  const Tensor rows = from_vector({2, 0}, {2}, ScalarType::Int64);
+  const Tensor mask = from_vector({1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1}, {3, 4}, ScalarType::Bool);
+  const Tensor flat = from_vector({1, 6, 8, 0, 2, 3, 4, 11}, {8}, ScalarType::Int64);
+  struct Case {
+    const char* what;
+    Fn f;
+    bool uses_s;
+    std::vector<std::string> grad2;  // 1.13's names of the first derivatives' nodes (x, then s)
+  };
+  const std::vector<Case> cases{
+      {"scatter", [&](const std::vector<Tensor>& t) { return scatter(t[0], 0, i2, t[1]); }, true,
+       {"ScatterBackward1", "GatherBackward0"}},
+      {"scatter_add", [&](const std::vector<Tensor>& t) { return scatter_add(t[0], 0, i2, t[1]); }, true,
+       {"MulBackward0", "GatherBackward0"}},
+      {"index_add", [&](const std::vector<Tensor>& t) { return index_add(t[0], 0, rows, t[1], 2.0); }, true,
+       {"MulBackward0", "MulBackward1"}},
+      {"index_copy", [&](const std::vector<Tensor>& t) { return index_copy(t[0], 0, rows, t[1]); }, true,
+       {"IndexFillBackward0", "ExpandBackward0"}},
+      {"masked_scatter", [&](const std::vector<Tensor>& t) { return masked_scatter(t[0], mask, t[1]); }, true,
+       {"MaskedFillBackward0", "ViewBackward0"}},
+      {"put", [&](const std::vector<Tensor>& t) { return put(t[0], flat, t[1]); }, true,
+       {"PutBackward0", "ReshapeAliasBackward0"}},
+      {"index_put_accumulate", [&](const std::vector<Tensor>& t) { return index_put(t[0], {rows.mul(0)}, t[1], true); },
+       true, {"MulBackward0", "IndexBackward0"}},
+      {"index_fill", [&](const std::vector<Tensor>& t) { return index_fill(t[0], 1, rows, 1.5); }, false,
+       {"IndexFillBackward0"}},
+      {"masked_select", [&](const std::vector<Tensor>& t) { return masked_select(t[0], mask); }, false,
+       {"MaskedScatterBackward0"}},
+      {"take", [&](const std::vector<Tensor>& t) { return take(t[0], flat.narrow(0, 2, 4)); }, false,
+       {"PutBackward0"}},
+  };
+  for (const Case& c : cases) {
+    const auto& in = c.uses_s ? xs : x_only;
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(c.f(t), 2.0); }, in))
+        << c.what;
+    EXPECT_EQ(grad2_names(c.f, in), c.grad2) << c.what;
+  }
+}
+
 TEST(DoubleBackward, ReductionFirstOrderBitsUnchangedByCreateGraph) {
   for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
     const Tensor x = from_vector({0.3, -1.2, 0.8, 1.1, -0.4, 1.1, -0.9, 1.1, 1.3, -0.7, 0.0, -1.3}, {3, 4}, t)
