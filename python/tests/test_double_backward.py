@@ -534,8 +534,6 @@ def test_max_of_nan_shares_the_gradient_among_the_nans_as_torch():
 REFUSED = {
     "ScatterReduceBackward0": (
         lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "amax") ** 2).sum(), 2),
-    # cumprod with a zero records 1.13's select(k).copy_ writes: CopySlices is differentiable once
-    "torch::autograd::CopySlices": (lambda l, x: (x.cumprod(0) ** 2).sum(), 3),
 }
 
 
@@ -557,6 +555,34 @@ def test_not_yet_differentiable_nodes_refuse(node):
     # first order still works
     g, = ramp.autograd.grad(loss(ramp, x), x)
     assert not g.requires_grad
+
+
+def test_a_view_written_by_a_refusing_op_refuses():
+    """CopySlices runs the in-place op's node on the view's part of the gradient: that node is
+    checked as the engine checks every node."""
+    x = lib_x(ramp, [0.5, -1.2, 0.0, 1.5, -0.3, 0.9])
+    y = x * 1
+    y[:4].scatter_reduce_(0, ramp.tensor([1, 1, 3]), x[3:] * 2, "amax")
+    with pytest.raises(RuntimeError, match="double backward through ScatterReduceBackward0 is not supported"):
+        ramp.autograd.grad((y ** 2).sum(), x, create_graph=True)
+    g, = ramp.autograd.grad((y ** 2).sum(), x)  # first order still works
+    assert not g.requires_grad
+
+
+def test_cumprod_with_zeros_third_derivative_matches_torch():
+    """1.13's zero-safe cumprod gradient writes each slot through select(k).copy_ (CopySlices), which
+    is differentiable again: a third pass agrees, with one zero and with two."""
+    for vals in ([[0.5, -1.2, 0.0, 1.5], [0.7, 0.0, 1.1, -0.4]], [[0.0, -1.2, 0.0, 1.5], [0.7, 0.3, 1.1, -0.4]]):
+        out = {}
+        for lib in (torch, ramp):
+            x = lib_x(lib, vals)
+            g, = lib.autograd.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)
+            h, = lib.autograd.grad((g ** 3).sum(), x, create_graph=True)
+            t, = lib.autograd.grad((h * h).sum(), x)
+            out[lib] = (g.grad_fn.name(), h.grad_fn.name(), tolist(g), tolist(h), tolist(t))
+        assert out[ramp][:2] == out[torch][:2]
+        for a, b in zip(out[ramp][2:], out[torch][2:]):
+            close(a, b, 1e-12, 1e-12)
 
 
 def test_norm_layers_refuse_a_third_derivative():
@@ -969,6 +995,13 @@ WS = [[0.5, 0.2, -0.6, 0.9], [-1.1, 0.35, 0.7, -0.25]]
 WM = [[True, False, True, True], [False, True, False, False], [True, False, False, True]]
 
 
+def _view_written_in_place(l, x, s):
+    y = x * 1
+    v = y[1:, ::2]
+    v.mul_(s[:, 1:3])
+    return v * y[:2, 1:3]
+
+
 def _setitem(l, x, s):
     y = x * 1
     y[l.tensor([0, 2])] = s
@@ -1004,6 +1037,9 @@ WRITES = {
     "index_put_accumulate_inplace": lambda l, x, s: (x * 1).index_put_(
         (l.tensor([2, 0, 2]), l.tensor([1, 1, 1])), s[0, :3] * s[1, 1:], accumulate=True),
     "setitem": _setitem,
+    # a view written in place reads its gradient through the base: an as_strided of it
+    # (AsStridedBackward0, whose gradient puts g at the view's storage positions)
+    "inplace_on_a_view": _view_written_in_place,
 }
 
 
@@ -1032,6 +1068,19 @@ def test_index_write_second_derivatives_match_torch(case):
         close(tolist(a), tolist(b), 1e-13, 1e-13)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_first_order_unchanged_by_create_graph(case, dtype):
+    """create_graph=True only adds the graph: the first-order values are the same bits."""
+    def grads(create_graph):
+        x, s = lib_x(ramp, WX, dtype), lib_x(ramp, WS, dtype)
+        y = WRITES[case](ramp, x, s)
+        w = ramp.linspace(-1.5, 2.0, y.numel(), dtype=x.dtype).reshape(y.shape)
+        gs = ramp.autograd.grad((y * w).sum(), (x, s), create_graph=create_graph, allow_unused=True)
+        return [tolist(g) for g in gs]
+    assert grads(True) == grads(False)
+
+
 @pytest.mark.parametrize("case", sorted(WRITES))
 def test_index_write_gradgradcheck(case):
     gen = ramp.Generator().manual_seed(7)
@@ -1042,7 +1091,8 @@ def test_index_write_gradgradcheck(case):
 
 
 @pytest.mark.parametrize("case", ["scatter", "scatter_add", "index_add", "index_copy", "masked_scatter",
-                                  "masked_select", "take", "put", "index_put", "index_put_accumulate"])
+                                  "masked_select", "take", "put", "index_put", "index_put_accumulate",
+                                  "inplace_on_a_view"])
 def test_index_write_third_derivatives_match_torch(case):
     """Each gradient is again a write or read by the same index: a third pass works and agrees."""
     out = {}

@@ -24,7 +24,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "AbsBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0",
     "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool2DBackwardBackward0", "AddBackward0", "AddBackward1",
     "AddcdivBackward0", "AddcmulBackward0", "AddmmBackward0", "AliasBackward0", "AmaxBackward0",
-    "AminBackward0", "Atan2Backward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0",
+    "AminBackward0", "AsStridedBackward0", "Atan2Backward0", "AvgPool2DBackward0", "AvgPool2DBackwardBackward0",
     "BinaryCrossEntropyBackward0", "BinaryCrossEntropyWithLogitsBackward0", "BmmBackward0", "CatBackward0",
     "CeilBackward0", "CeluBackward0", "CeluBackward1", "ClampBackward0", "ClampBackward1", "ClampMaxBackward0",
     "ClampMaxBackward1", "ClampMinBackward0", "ClampMinBackward1", "CloneBackward0", "ConstantPadNdBackward0",
@@ -71,7 +71,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "ThresholdBackward1", "ThresholdBackwardBackward0", "ToCopyBackward0", "TopkBackward0", "TraceBackward0",
     "TransposeBackward0", "TruncBackward0", "UnbindBackward0", "UnsafeViewBackward0", "UnsqueezeBackward0",
     "VarBackward0", "VarMeanBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0", "XlogyBackward2",
-    "torch::autograd::CopyBackwards"
+    "torch::autograd::CopyBackwards", "torch::autograd::CopySlices"
 });
 static_assert(std::is_sorted(kTwice.begin(), kTwice.end()));
 }  // namespace
