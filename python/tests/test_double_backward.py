@@ -585,6 +585,16 @@ def test_cumprod_with_zeros_third_derivative_matches_torch():
             close(a, b, 1e-12, 1e-12)
 
 
+def test_cumprod_saves_its_result_as_torch():
+    """1.13's cumprod gradient reads the saved result: writing it in place makes backward raise."""
+    for lib in (torch, ramp):
+        x = lib_x(lib, [0.5, 2.0, 3.0])
+        y = x.cumprod(0)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
 def test_norm_layers_refuse_a_third_derivative():
     """batch_norm's / layer_norm's second-derivative nodes read mean and invstd as constants (as
     1.13's save_mean / save_invstd): differentiating them again refuses instead of being wrong."""

@@ -240,7 +240,9 @@ Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::int64_t offset) c
                                    idx[i] = 0;
                                  }
                                }
-                               return from_vector(acc, {span}, g.dtype()).as_strided(in_sizes, in_strides, in_offset).clone();
+                               return from_vector(acc, {span}, g.dtype())
+                                   .as_strided(in_sizes, in_strides, in_offset)
+                                   .clone();
                              };
                              // A create_graph pass: the same sum as ops, g put (accumulating) at the storage
                              // positions of a zero storage, read back through the input's geometry (1.13's

@@ -404,6 +404,27 @@ TEST(DoubleBackward, IndexWritesGradgradcheckAndNames) {
   }
 }
 
+TEST(DoubleBackward, InPlaceWritesThroughViewsGradgradcheck) {
+  // The base's gradient goes through CopySlices, the written view's through an as_strided of the
+  // base (AsStridedBackward0): both record in a create_graph pass.
+  const auto in = leaves({{3, 4}}, 84);
+  const Fn base = [](const std::vector<Tensor>& t) {
+    Tensor y = t[0].mul(1.0);
+    y.narrow(1, 0, 2).mul_(t[0].narrow(1, 1, 2));
+    return y;
+  };
+  const Fn view = [](const std::vector<Tensor>& t) {
+    Tensor y = t[0].mul(1.0);
+    Tensor v = y.narrow(0, 1, 2);
+    v.mul_(t[0].narrow(0, 0, 2));
+    return v.mul(y.narrow(0, 0, 2));
+  };
+  for (const Fn& f : {base, view})
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(f(t), 2.0); }, in));
+  const Tensor v = view(in);
+  EXPECT_EQ(std::string(v.grad_fn()->next[0].fn->name()), "AsStridedBackward0");
+}
+
 TEST(DoubleBackward, ReductionFirstOrderBitsUnchangedByCreateGraph) {
   for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
     const Tensor x = from_vector({0.3, -1.2, 0.8, 1.1, -0.4, 1.1, -0.9, 1.1, 1.3, -0.7, 0.0, -1.3}, {3, 4}, t)
