@@ -532,8 +532,9 @@ def test_max_of_nan_shares_the_gradient_among_the_nans_as_torch():
 # node -> (loss, order): order 2 refuses the create_graph pass itself; order 3 refuses a third
 # derivative through the second-order node the loss's first derivative records.
 REFUSED = {
+    # prod's gradient reads self and src (their zeros): not differentiable again in ramp
     "ScatterReduceBackward0": (
-        lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "amax") ** 2).sum(), 2),
+        lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "prod") ** 2).sum(), 2),
 }
 
 
@@ -562,7 +563,7 @@ def test_a_view_written_by_a_refusing_op_refuses():
     checked as the engine checks every node."""
     x = lib_x(ramp, [0.5, -1.2, 0.0, 1.5, -0.3, 0.9])
     y = x * 1
-    y[:4].scatter_reduce_(0, ramp.tensor([1, 1, 3]), x[3:] * 2, "amax")
+    y[:4].scatter_reduce_(0, ramp.tensor([1, 1, 3]), x[3:] * 2, "prod")
     with pytest.raises(RuntimeError, match="double backward through ScatterReduceBackward0 is not supported"):
         ramp.autograd.grad((y ** 2).sum(), x, create_graph=True)
     g, = ramp.autograd.grad((y ** 2).sum(), x)  # first order still works
@@ -1047,6 +1048,17 @@ WRITES = {
     "index_put_accumulate_inplace": lambda l, x, s: (x * 1).index_put_(
         (l.tensor([2, 0, 2]), l.tensor([1, 1, 1])), s[0, :3] * s[1, 1:], accumulate=True),
     "setitem": _setitem,
+    # reducing scatters: g shared among the ties of amax / amin, divided by the count for mean;
+    # src = x's own rows ties with self where the index maps a row onto itself
+    "scatter_reduce_sum": lambda l, x, s: x.scatter_reduce(0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s, "sum"),
+    "scatter_reduce_mean_exclude_self": lambda l, x, s: x.scatter_reduce(
+        0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s, "mean", include_self=False),
+    "scatter_reduce_amax_ties": lambda l, x, s: x.scatter_reduce(
+        0, l.tensor([[0, 1, 0, 0], [1, 1, 0, 1]]), x[:2] * 1 + s * 0, "amax") * s.sum(),
+    "scatter_reduce_amin_exclude_self": lambda l, x, s: x.scatter_reduce(
+        1, l.tensor([[3, 3, 0, 1], [2, 2, 2, 0]]), s, "amin", include_self=False),
+    "index_reduce_amax": lambda l, x, s: x.index_reduce(0, l.tensor([2, 0]), s, "amax"),
+    "index_reduce_mean_inplace": lambda l, x, s: (x * 1).index_reduce_(0, l.tensor([1, 1]), s, "mean"),
     # a view written in place reads its gradient through the base: an as_strided of it
     # (AsStridedBackward0, whose gradient puts g at the view's storage positions)
     "inplace_on_a_view": _view_written_in_place,

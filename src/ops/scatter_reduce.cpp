@@ -183,8 +183,14 @@ Tensor reduce_op(const Tensor& self, std::int64_t dim, const Tensor& index, cons
   if (grad) {
     auto node = autograd::record(out, name, {self, src}, {},
                                  [dim, red, include_self](const autograd::Node& n, const Tensor& g) {
+                                   const Tensor result = n.unpack(3);
+                                   // sum/mean/amax/amin: ops of g and the result with constant masks and
+                                   // counts (1.13's formulas), so a create_graph pass records them; prod's
+                                   // reads self and src (saved detached here): not differentiable again
+                                   if (red == Red::prod && autograd::needs_grad({g, result}))
+                                     autograd::refuse_double_backward(n.name());
                                    return reduce_backward(g, n.unpack(0), dim, n.unpack(1), n.unpack(2), red,
-                                                          include_self, n.unpack(3));
+                                                          include_self, result);
                                  });
     autograd::save_if(*node, {{true, original}, {true, index}, {true, src.detach()}, {true, out, true}});
   }

@@ -155,7 +155,7 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
     }
   };
   const Tensor idx = from_vector({1, 0, 1, 1}, {1, 4}, ScalarType::Int64);
-  auto amax_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "amax"); };
+  auto amax_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "prod"); };
   refuses([&] { return pow(amax_into(), 2.0).sum(); }, "ScatterReduceBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
   refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
@@ -380,6 +380,8 @@ TEST(DoubleBackward, IndexWritesGradgradcheckAndNames) {
        {"MulBackward0", "MulBackward1"}},
       {"index_copy", [&](const std::vector<Tensor>& t) { return index_copy(t[0], 0, rows, t[1]); }, true,
        {"IndexFillBackward0", "ExpandBackward0"}},
+      {"scatter_reduce_amax", [&](const std::vector<Tensor>& t) { return scatter_reduce(t[0], 0, i2, t[1], "amax"); },
+       true, {"MulBackward0", "MulBackward0"}},
       {"masked_scatter", [&](const std::vector<Tensor>& t) { return masked_scatter(t[0], mask, t[1]); }, true,
        {"MaskedFillBackward0", "ViewBackward0"}},
       {"put", [&](const std::vector<Tensor>& t) { return put(t[0], flat, t[1]); }, true,
