@@ -155,14 +155,14 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
     }
   };
   const Tensor idx = from_vector({1, 0, 1, 1}, {1, 4}, ScalarType::Int64);
-  auto amax_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "prod"); };
-  refuses([&] { return pow(amax_into(), 2.0).sum(); }, "ScatterReduceBackward0", false);
+  auto prod_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "prod"); };
+  refuses([&] { return pow(prod_into(), 2.0).sum(); }, "ScatterReduceBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
   refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
           "NativeBatchNormBackwardBackward0", true);
   refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
-  EXPECT_FALSE(autograd::grad({amax_into().sum()}, {x})[0].requires_grad());
+  EXPECT_FALSE(autograd::grad({prod_into().sum()}, {x})[0].requires_grad());
 }
 
 // ---- the layers: gradgradcheck (finite differences of the first derivatives) and 1.13's names ----
