@@ -388,6 +388,14 @@ REDUCTIONS = {
     "prod_one_zero": lambda l, x: x[2].prod(),
     "prod_zeros": lambda l, x: x.prod(),
     "cumsum": lambda l, x: x.cumsum(1) * x,
+    # cumprod with zeros in rows 2 and 4: 1.13's grad-mode form (CopySlices); without: its division
+    "cumprod": lambda l, x: x.cumprod(1),
+    "cumprod_dim0": lambda l, x: x.cumprod(0) * x,
+    "cumprod_no_zero": lambda l, x: (x[:2] + 2).cumprod(1),
+    "cumprod_dtype": lambda l, x: (x[:2] + 2).cumprod(1, dtype=l.float64),
+    # ties move the index (rows 1, 3, 4)
+    "cummax": lambda l, x: x.cummax(1)[0],
+    "cummin_dim0": lambda l, x: x.cummin(0)[0] * x,
     "logcumsumexp": lambda l, x: x.logcumsumexp(1),
     "logcumsumexp_dim0": lambda l, x: x.logcumsumexp(0),
     "pow_tensor": lambda l, x: (x * x + 0.5) ** (x * 0.7),
@@ -496,14 +504,14 @@ GRADGRAD_REDUCTIONS = sorted(set(REDUCTIONS) - {"norm_p0", "prod_zeros", "pow_ze
 def test_reduction_gradgradcheck(case):
     gen = ramp.Generator().manual_seed(5)
     x = (ramp.rand(5, 4, generator=gen, dtype=ramp.float64) * 2 - 1)
-    if case == "prod_one_zero":  # one exact zero: 1.13's exclusive-products formula
+    if case in ("prod_one_zero", "cumprod", "cumprod_dim0"):  # an exact zero: 1.13's zero-safe formulas
         x[2, 1] = 0.0
     x.requires_grad_()
     assert ramp.autograd.gradgradcheck(lambda t: REDUCTIONS[case](ramp, t), (x,))
 
 
 @pytest.mark.parametrize("case", ["var_dim", "std_dim", "norm_dim", "norm_p3", "logsumexp", "prod_dim", "amax_dim",
-                                  "clamp", "pow_tensor", "mean", "maximum"])
+                                  "clamp", "pow_tensor", "mean", "maximum", "cumprod_dim0"])
 def test_reduction_third_derivatives_match_torch(case):
     """1.13's formulas are ops differentiable again: a third pass works and agrees (rows without
     ties or zeros)."""
@@ -535,25 +543,57 @@ def test_max_of_nan_shares_the_gradient_among_the_nans_as_torch():
 
 # ---- what refuses ----
 REFUSED = {
-    "CumprodBackward0": lambda l, x: (x.cumprod(0) ** 2).sum(),
-    "CummaxBackward0": lambda l, x: (x.cummax(0)[0] ** 2).sum(),
-    "ScatterAddBackward0": lambda l, x: (x.gather(0, l.tensor([1, 1, 4])) ** 2).sum(),
+    # prod's gradient reads self and src (their zeros), saved detached: not differentiable again
+    "ScatterReduceBackward0": lambda l, x: (x.scatter_reduce(0, l.tensor([1, 1, 4]), x[:3] * 2, "prod") ** 2).sum(),
 }
 
 
 @pytest.mark.parametrize("node", sorted(REFUSED))
 def test_not_yet_differentiable_nodes_refuse(node):
-    x = lib_x(ramp, [0.5, -1.2, 0.8, 1.5, -0.3, 0.9])
-    if node == "ScatterAddBackward0":  # gather's second-order node: a third derivative refuses
-        g, = ramp.autograd.grad(REFUSED[node](ramp, x), x, create_graph=True)
-        with pytest.raises(RuntimeError, match=f"double backward through {node} is not supported"):
-            ramp.autograd.grad((g * g).sum(), x, create_graph=True)
-        return
+    x = lib_x(ramp, [0.5, -1.2, 0.0, 1.5, -0.3, 0.9])
     with pytest.raises(RuntimeError, match=f"double backward through {node}.* is not supported"):
         ramp.autograd.grad(REFUSED[node](ramp, x), x, create_graph=True)
     # first order still works
     g, = ramp.autograd.grad(REFUSED[node](ramp, x), x)
     assert not g.requires_grad
+
+
+def test_a_view_written_by_a_refusing_op_refuses():
+    """CopySlices runs the in-place op's node on the view's part of the gradient: that node is
+    checked as the engine checks every node."""
+    x = lib_x(ramp, [0.5, -1.2, 0.0, 1.5, -0.3, 0.9])
+    y = x * 1
+    y[:4].scatter_reduce_(0, ramp.tensor([1, 1, 3]), x[3:] * 2, "prod")
+    with pytest.raises(RuntimeError, match="double backward through ScatterReduceBackward0 is not supported"):
+        ramp.autograd.grad((y ** 2).sum(), x, create_graph=True)
+    g, = ramp.autograd.grad((y ** 2).sum(), x)  # first order still works
+    assert not g.requires_grad
+
+
+def test_cumprod_with_zeros_third_derivative_matches_torch():
+    """1.13's zero-safe cumprod gradient writes each slot through select(k).copy_ (CopySlices), which
+    is differentiable again: a third pass agrees, with one zero and with two."""
+    for vals in ([[0.5, -1.2, 0.0, 1.5], [0.7, 0.0, 1.1, -0.4]], [[0.0, -1.2, 0.0, 1.5], [0.7, 0.3, 1.1, -0.4]]):
+        out = {}
+        for lib in (torch, ramp):
+            x = lib_x(lib, vals)
+            g, = lib.autograd.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)
+            h, = lib.autograd.grad((g ** 3).sum(), x, create_graph=True)
+            t, = lib.autograd.grad((h * h).sum(), x)
+            out[lib] = (g.grad_fn.name(), h.grad_fn.name(), tolist(g), tolist(h), tolist(t))
+        assert out[ramp][:2] == out[torch][:2]
+        for a, b in zip(out[ramp][2:], out[torch][2:]):
+            close(a, b, 1e-12, 1e-12)
+
+
+def test_cumprod_saves_its_result_as_torch():
+    """1.13's cumprod gradient reads the saved result: writing it in place makes backward raise."""
+    for lib in (torch, ramp):
+        x = lib_x(lib, [0.5, 2.0, 3.0])
+        y = x.cumprod(0)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
 
 
 def test_norm_layers_refuse_a_third_derivative():
@@ -957,3 +997,135 @@ def test_gradient_penalty_conv_batchnorm_training_matches_torch():
         return params
     for a, b in zip(run(ramp), run(torch)):
         close_scaled(a, b, 1e-12)
+
+
+# ---- writes and reads by index and mask: their gradients are gathers / scatters of the incoming
+# gradient (linear in it), recorded as 1.13's ops in a create_graph pass ----
+WX = [[0.3, -1.2, 0.8, 1.1], [-0.4, 0.25, -0.9, 0.6], [1.3, -0.7, 0.45, -0.15]]
+WS = [[0.5, 0.2, -0.6, 0.9], [-1.1, 0.35, 0.7, -0.25]]
+WM = [[True, False, True, True], [False, True, False, False], [True, False, False, True]]
+
+
+def _view_written_in_place(l, x, s):
+    y = x * 1
+    v = y[1:, ::2]
+    v.mul_(s[:, 1:3])
+    return v * y[:2, 1:3]
+
+
+def _setitem(l, x, s):
+    y = x * 1
+    y[l.tensor([0, 2])] = s
+    return y
+
+
+WRITES = {
+    # (x [3, 4], s [2, 4]) -> a tensor; indices distinct where a plain write would race
+    "scatter": lambda l, x, s: x.scatter(0, l.tensor([[1, 0, 2, 0], [2, 1, 0, 1]]), s),
+    "scatter_dim1_narrow_src": lambda l, x, s: x.scatter(1, l.tensor([[3, 0], [1, 2]]), s[:, 1:3]),
+    "scatter_value": lambda l, x, s: x.scatter(1, l.tensor([[3, 0], [1, 1], [0, 2]]), 1.5) * s.sum(),
+    "scatter_inplace": lambda l, x, s: (x * 1).scatter_(0, l.tensor([[1, 0, 2, 0], [2, 1, 0, 1]]), s),
+    "scatter_add": lambda l, x, s: x.scatter_add(0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s),
+    "scatter_add_inplace": lambda l, x, s: (x * 1).scatter_add_(1, l.tensor([[3, 3, 0, 1], [2, 2, 2, 0]]), s),
+    "index_add": lambda l, x, s: x.index_add(0, l.tensor([2, 0]), s, alpha=2.0),
+    "index_add_dup_inplace": lambda l, x, s: (x * 1).index_add_(0, l.tensor([1, 1]), s),
+    "index_copy": lambda l, x, s: x.index_copy(0, l.tensor([2, 0]), s),
+    "index_copy_inplace": lambda l, x, s: (x * 1).index_copy_(0, l.tensor([1, 0]), s),
+    "index_fill": lambda l, x, s: x.index_fill(1, l.tensor([0, 2]), 1.5) * x,
+    "index_fill_inplace": lambda l, x, s: (x * s.sum()).index_fill_(0, l.tensor([1]), -0.5),
+    "masked_scatter": lambda l, x, s: x.masked_scatter(l.tensor(WM), s),
+    "masked_scatter_broadcast": lambda l, x, s: x.masked_scatter(l.tensor([True, False, True, False]), s),
+    "masked_scatter_inplace": lambda l, x, s: (x * 1).masked_scatter_(~l.tensor(WM), s),
+    "masked_select": lambda l, x, s: x.masked_select(x > 0),
+    "masked_select_broadcast": lambda l, x, s: s.masked_select(l.tensor([[[True], [False]], [[True], [True]]])),
+    "take": lambda l, x, s: x.take(l.tensor([[0, 5], [5, -1], [11, 3]])),
+    "put": lambda l, x, s: x.put(l.tensor([1, 6, 8, 0, 2, 3, 4, 11]), s),
+    "put_accumulate": lambda l, x, s: x.put(l.tensor([1, 1, 8, 0, 2, 3, 4, 1]), s, accumulate=True),
+    "put_inplace": lambda l, x, s: (x * 1).put_(l.tensor([1, 6, 8, 0, 2, 3, 4, 11]), s.t()),
+    "index_put": lambda l, x, s: x.index_put((l.tensor([0, 2]),), s),
+    "index_put_accumulate": lambda l, x, s: x.index_put((l.tensor([0, 0]),), s, accumulate=True),
+    "index_put_broadcast": lambda l, x, s: x.index_put((l.tensor([0, 2, 1]), l.tensor([1, 3, 3])), s[1, :1]),
+    "index_put_accumulate_inplace": lambda l, x, s: (x * 1).index_put_(
+        (l.tensor([2, 0, 2]), l.tensor([1, 1, 1])), s[0, :3] * s[1, 1:], accumulate=True),
+    "setitem": _setitem,
+    # reducing scatters: g shared among the ties of amax / amin, divided by the count for mean;
+    # src = x's own rows ties with self where the index maps a row onto itself
+    "scatter_reduce_sum": lambda l, x, s: x.scatter_reduce(0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s, "sum"),
+    "scatter_reduce_mean_exclude_self": lambda l, x, s: x.scatter_reduce(
+        0, l.tensor([[1, 0, 2, 0], [1, 1, 0, 0]]), s, "mean", include_self=False),
+    "scatter_reduce_amax_ties": lambda l, x, s: x.scatter_reduce(
+        0, l.tensor([[0, 1, 0, 0], [1, 1, 0, 1]]), x[:2] * 1 + s * 0, "amax") * s.sum(),
+    "scatter_reduce_amin_exclude_self": lambda l, x, s: x.scatter_reduce(
+        1, l.tensor([[3, 3, 0, 1], [2, 2, 2, 0]]), s, "amin", include_self=False),
+    "index_reduce_amax": lambda l, x, s: x.index_reduce(0, l.tensor([2, 0]), s, "amax"),
+    "index_reduce_mean_inplace": lambda l, x, s: (x * 1).index_reduce_(0, l.tensor([1, 1]), s, "mean"),
+    # a view written in place reads its gradient through the base: an as_strided of it
+    # (AsStridedBackward0, whose gradient puts g at the view's storage positions)
+    "inplace_on_a_view": _view_written_in_place,
+}
+
+
+def write_second_order(lib, case):
+    x, s = lib_x(lib, WX), lib_x(lib, WS)
+    y = WRITES[case](lib, x, s)
+    w = lib.linspace(-1.5, 2.0, y.numel(), dtype=x.dtype).reshape(y.shape)
+    gs = lib.autograd.grad((y * w).sum() + (y * y).sum(), (x, s), create_graph=True, allow_unused=True)
+    names = [None if g is None or g.grad_fn is None else g.grad_fn.name() for g in gs]
+    pen = 0
+    for g in gs:
+        if g is not None and g.requires_grad:
+            pen = pen + (g * g).sum() + (g * lib.linspace(0.5, -1.0, g.numel(), dtype=g.dtype).reshape(g.shape)).sum()
+    hs = lib.autograd.grad(pen, (x, s), allow_unused=True)
+    return gs, hs, names
+
+
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_second_derivatives_match_torch(case):
+    rg, rh, rn = write_second_order(ramp, case)
+    tg, th, tn = write_second_order(torch, case)
+    assert rn == tn, (rn, tn)
+    for a, b in zip(rg, tg):
+        close(tolist(a), tolist(b), 1e-14, 1e-14)
+    for a, b in zip(rh, th):
+        close(tolist(a), tolist(b), 1e-13, 1e-13)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_first_order_unchanged_by_create_graph(case, dtype):
+    """create_graph=True only adds the graph: the first-order values are the same bits."""
+    def grads(create_graph):
+        x, s = lib_x(ramp, WX, dtype), lib_x(ramp, WS, dtype)
+        y = WRITES[case](ramp, x, s)
+        w = ramp.linspace(-1.5, 2.0, y.numel(), dtype=x.dtype).reshape(y.shape)
+        gs = ramp.autograd.grad((y * w).sum(), (x, s), create_graph=create_graph, allow_unused=True)
+        return [tolist(g) for g in gs]
+    assert grads(True) == grads(False)
+
+
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_index_write_gradgradcheck(case):
+    gen = ramp.Generator().manual_seed(7)
+    x = (ramp.rand(3, 4, generator=gen, dtype=ramp.float64) - 0.5).requires_grad_()
+    s = (ramp.rand(2, 4, generator=gen, dtype=ramp.float64) - 0.5).requires_grad_()
+    # masks from x's values are constants in the finite differences: none is within eps of its edge
+    assert ramp.autograd.gradgradcheck(lambda a, b: WRITES[case](ramp, a, b) ** 2, (x, s))
+
+
+@pytest.mark.parametrize("case", ["scatter", "scatter_add", "index_add", "index_copy", "masked_scatter",
+                                  "masked_select", "take", "put", "index_put", "index_put_accumulate",
+                                  "inplace_on_a_view"])
+def test_index_write_third_derivatives_match_torch(case):
+    """Each gradient is again a write or read by the same index: a third pass works and agrees."""
+    out = {}
+    for lib in (torch, ramp):
+        x, s = lib_x(lib, WX), lib_x(lib, WS)
+        y = WRITES[case](lib, x, s)
+        gx, gs = lib.autograd.grad((y ** 3).sum(), (x, s), create_graph=True, allow_unused=True)
+        pen = (gx ** 3).sum() + (0 if gs is None else (gs ** 3).sum())
+        hx, hs = lib.autograd.grad(pen, (x, s), create_graph=True, allow_unused=True)
+        pen2 = (hx ** 2).sum() + (0 if hs is None else (hs ** 2).sum())
+        tx, ts = lib.autograd.grad(pen2, (x, s), allow_unused=True)
+        out[lib] = [tolist(gx), tolist(gs), tolist(hx), tolist(hs), tolist(tx), tolist(ts)]
+    for a, b in zip(out[ramp], out[torch]):
+        close(a, b, 1e-12, 1e-12)

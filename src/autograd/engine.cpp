@@ -167,6 +167,8 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node,
 }
 
 namespace {
+bool sees_graph(const Node& n, const Tensor& g, const std::vector<Tensor>& outs);
+
 // The base's node after an in-place op `fn` wrote through a view of it: the base's gradient passes
 // through unchanged outside the view, and through fn inside it (PyTorch's CopySlices).
 struct CopySlices final : Node {
@@ -175,6 +177,7 @@ struct CopySlices final : Node {
   std::shared_ptr<Node> fn;
   std::string_view name() const override { return "torch::autograd::CopySlices"; }  // as 1.13 names it
   Grads apply(const Tensor& grad) override {
+    if (detail::grad_mode) return apply_recorded(grad);
     Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
     ramp::detail::copy_into(result, grad);
     Tensor slice = result.as_strided(view_sizes, view_strides, view_offset);
@@ -188,6 +191,22 @@ struct CopySlices final : Node {
   void release_saved() override {
     Node::release_saved();
     fn->release_saved();
+  }
+
+  // A create_graph pass: the same steps as ops (1.13's CopySlices in grad mode), so the gradient
+  // records: a copy of grad, fn's gradient of the view's part written into it through the view.
+  // fn itself runs only if it may (as the engine checks every node).
+  Grads apply_recorded(const Tensor& grad) {
+    Tensor result = empty_strided(base_sizes, base_strides, grad.dtype());
+    result.copy_(grad);
+    Tensor slice = result.as_strided(view_sizes, view_strides, view_offset);
+    const Tensor part = slice.clone();
+    if (!differentiable_twice(*fn) && sees_graph(*fn, part, {})) refuse_double_backward(fn->name());
+    Grads grads = fn->apply(part);
+    slice.copy_(grads.empty() || !grads[0].defined() ? zeros(view_sizes, grad.dtype()) : grads[0]);
+    Grads out{result};
+    for (std::size_t i = 1; i < grads.size(); ++i) out.push_back(grads[i]);
+    return out;
   }
 };
 }  // namespace
@@ -247,7 +266,9 @@ Tensor sum_to(const Tensor& g, IntArrayRef sizes) {
   for (std::int64_t i = 0; i < g.dim(); ++i)
     if (i < lead || (sizes[std::size_t(i - lead)] == 1 && g.size(i) != 1)) dims.push_back(i);
   Tensor r = dims.empty() ? g : g.sum(dims, true);
-  return r.reshape(sizes);
+  // 1.13's at::sum_to: the leading dims dropped by a view (ViewBackward0 in a create_graph pass)
+  if (lead == 0) return r;
+  return r.is_contiguous() ? r.view(sizes) : r.reshape(sizes);
 }
 
 // ---- leaves ----

@@ -300,11 +300,16 @@ Tensor& index_put_(const Tensor& self_, const std::vector<Tensor>& indices, cons
         [accumulate, vsizes = Dims(values.sizes()), count = indices.size()](const autograd::Node& n, const Tensor& g) {
           const std::vector<Tensor> idx = unpack_all(n, 0, count);
           Tensor gs, gv;
-          if (autograd::wants(n, 0)) {
+          // a create_graph pass records 1.13's formulas: g.index_put(indices, zeros_like(values)) and
+          // g.index(indices) (IndexPutBackward0, IndexBackward0)
+          const bool graph = autograd::needs_grad({g});
+          if (autograd::wants(n, 0) && (accumulate || !graph)) {
             gs = accumulate ? g : g.clone();
             if (!accumulate) put_impl(gs, idx, zeros({}, g.dtype()), false);
+          } else if (autograd::wants(n, 0)) {
+            gs = index_put(g, idx, zeros(vsizes, g.dtype()), false);
           }
-          if (autograd::wants(n, 1)) gv = autograd::sum_to(index_impl(g, idx), vsizes);
+          if (autograd::wants(n, 1)) gv = autograd::sum_to(graph ? index(g, idx) : index_impl(g, idx), vsizes);
           return std::vector<Tensor>{gs, gv};
         });
     save_all(*node, indices);

@@ -76,6 +76,7 @@ Tensor amax(const Tensor& g, const Tensor& x, const Tensor& result, std::uint32_
 Tensor prod_all(const Tensor& g, const Tensor& x, const Tensor& result);
 Tensor prod_dim(const Tensor& g, const Tensor& x, const Tensor& result, std::int64_t dim, bool keepdim);
 Tensor cumsum(const Tensor& g, std::int64_t dim);
+Tensor cumprod(const Tensor& g, const Tensor& x, const Tensor& result, std::int64_t dim);
 }  // namespace formula
 
 }  // namespace ramp::reduction

@@ -118,4 +118,33 @@ Tensor cumsum(const Tensor& g, std::int64_t dim) {
   return flip(ramp::cumsum(flip(g, {dim}), dim), {dim});
 }
 
+// 1.13's cumprod_backward as it runs in grad mode: without zeros the running sum from the end of
+// result g, divided by x; with a zero, its O(n^2) form that is differentiable again, one slot k at
+// a time: dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i, written into zeros through select(k)
+// (so its node is 1.13's CopySlices).
+Tensor cumprod(const Tensor& g, const Tensor& x, const Tensor& result, std::int64_t dim) {
+  if (x.numel() <= 1 || x.size(dim) == 1) return g;
+  if (autograd::below([&] { return eq(x, 0).sum().item<std::int64_t>(); }) == 0)
+    return formula::cumsum(result.mul(g), dim).div(x);
+  const std::int64_t n = x.size(dim);
+  Dims one(x.sizes());
+  one[std::size_t(dim)] = 1;
+  const Tensor ones_ = ones({1}, g.dtype()).expand(one);
+  Tensor grad_input = zeros(x.sizes(), g.dtype());
+  for (std::int64_t k = 0; k < n; ++k) {
+    Tensor omitted;
+    if (k == 0) {
+      omitted = cat({ones_, ramp::cumprod(x.slice(dim, 1, n), dim)}, dim);
+    } else if (k == n - 1) {
+      omitted = prod(x.slice(dim, 0, k), dim, true);
+    } else {
+      const Tensor until_k = prod(x.slice(dim, 0, k), dim, true);
+      const Tensor from_k1 = ramp::cumprod(x.slice(dim, k + 1, n), dim);
+      omitted = cat({until_k, until_k.expand(from_k1.sizes()).mul(from_k1)}, dim);
+    }
+    grad_input.select(dim, k).copy_(g.slice(dim, k, n).mul(omitted).sum({dim}));
+  }
+  return grad_input;
+}
+
 }  // namespace ramp::reduction::formula

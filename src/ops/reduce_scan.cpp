@@ -79,10 +79,15 @@ Tensor cumulative(const Tensor& self, std::int64_t dim, std::optional<ScalarType
                            [&] { return reduction::formula::cumsum(g.to(st), d); })};
                      });
   } else {
-    autograd::record(out, "CumprodBackward0", {self}, {{self, false}}, [d](const autograd::Node& n, const Tensor& g) {
-      const Tensor x = n.unpack(0);
-      return std::vector<Tensor>{cumprod_backward(x, g.to(x.dtype()), d)};
-    });
+    // A create_graph pass gives the exact loop's values the graph of 1.13's formula on the saved
+    // result (saved as 1.13 saves it, so writing the result in place makes backward raise as there).
+    autograd::record(out, "CumprodBackward0", {self}, {{self, false}, {out, true}},
+                     [d](const autograd::Node& n, const Tensor& g) {
+                       const Tensor x = n.unpack(0), y = n.unpack(1), gx = g.to(x.dtype());
+                       return std::vector<Tensor>{autograd::raw_with_graph(
+                           {gx, x, y}, [&] { return cumprod_backward(x, gx, d); },
+                           [&] { return reduction::formula::cumprod(gx, x, y, d); })};
+                     });
   }
   return out;
 }

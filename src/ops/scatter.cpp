@@ -2,6 +2,7 @@
 // masked_select, nonzero and take, with 1.13's checks, messages and grad_fn names.
 #include <vector>
 
+#include "../nn/loss_common.h"
 #include "../tensor/parallel.h"
 #include "map.h"
 #include "offsets.h"
@@ -101,6 +102,21 @@ Tensor gather_impl(const Tensor& self_, std::int64_t dim, const Tensor& index_) 
   return out.reshape(index_.sizes());
 }
 
+// The gradient of a scatter's source: g read back at the index. A create_graph pass records it as
+// 1.13's gather (GatherBackward0); otherwise the raw loop.
+Tensor src_grad(const Tensor& g, std::int64_t dim, const Tensor& index) {
+  if (autograd::needs_grad({g})) return gather(g, dim, index);
+  return gather_impl(g, dim, index);
+}
+
+// The gradient of index_add's / index_copy's source: g's slices at the index, as 1.13's
+// grad.index_select(dim, index).expand_as(source) (IndexSelectBackward0, ExpandBackward0).
+Tensor source_grad(const Tensor& g, std::int64_t dim, const Tensor& index, IntArrayRef ssizes) {
+  const Tensor picked = index_select(g, dim, index);
+  if (autograd::needs_grad({g}) && picked.dim() == std::int64_t(ssizes.size())) return picked.expand(ssizes);
+  return picked.reshape(ssizes);
+}
+
 enum class Reduce { none, add, multiply };
 Reduce parse_reduce(const std::string& r) {
   if (r.empty()) return Reduce::none;
@@ -145,7 +161,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
   if (add)
     return write_op(self, inplace, "ScatterAddBackward0", src, index, write,
                     [dim](const autograd::Node& n, const Tensor& g) {
-                      return std::vector<Tensor>{g, autograd::wants(n, 1) ? gather_impl(g, dim, n.unpack(0)) : Tensor()};
+                      return std::vector<Tensor>{g, autograd::wants(n, 1) ? src_grad(g, dim, n.unpack(0)) : Tensor()};
                     });
   if (red != Reduce::none)  // 1.13 has no derivative for a reducing scatter
     return write_op(self, inplace, "torch::autograd::NotImplemented", src, index, write,
@@ -153,6 +169,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
                       throw Error("derivative for aten::scatter is not implemented");
                     });
   auto self_grad = [dim](const autograd::Node& n, const Tensor& g) {
+    if (autograd::needs_grad({g})) return scatter(g, dim, n.unpack(0), 0.0);  // 1.13's, ScatterBackward1
     Tensor gs = g.clone();
     scatter_impl(gs, dim, n.unpack(0), Tensor(), 0, Reduce::none);
     return gs;
@@ -161,7 +178,7 @@ Tensor scatter_op(const Tensor& self, std::int64_t dim_, const Tensor& index, co
     return write_op(self, inplace, "ScatterBackward0", src, index, write,
                     [self_grad, dim](const autograd::Node& n, const Tensor& g) {
                       return std::vector<Tensor>{autograd::wants(n, 0) ? self_grad(n, g) : Tensor(),
-                                                 autograd::wants(n, 1) ? gather_impl(g, dim, n.unpack(0)) : Tensor()};
+                                                 autograd::wants(n, 1) ? src_grad(g, dim, n.unpack(0)) : Tensor()};
                     });
   return write_op(self, inplace, "ScatterBackward1", src, index, write,
                   [self_grad](const autograd::Node& n, const Tensor& g) { return std::vector<Tensor>{self_grad(n, g)}; });
@@ -212,8 +229,8 @@ Tensor index_add_op(const Tensor& self, std::int64_t dim_, const Tensor& index, 
       [dim, alpha, ssizes = Dims(source.sizes())](const autograd::Node& n, const Tensor& g) {
         Tensor gv;
         if (autograd::wants(n, 1)) {
-          gv = index_select(g, dim, n.unpack(0)).reshape(ssizes);
-          if (alpha.to_double() != 1) gv = gv.mul(alpha);
+          gv = source_grad(g, dim, n.unpack(0), ssizes);
+          if (alpha.to_double() != 1) gv = loss::mul_scalar(gv, alpha);  // 1.13's maybe_multiply: MulBackward1
         }
         return std::vector<Tensor>{g, gv};
       });
@@ -228,7 +245,8 @@ Tensor index_fill_op(const Tensor& self, std::int64_t dim_, const Tensor& index,
   };
   return write_op(
       self, inplace, "IndexFillBackward0", Tensor(), idx, [&](Tensor& out) { fill(out, idx, value); },
-      [fill](const autograd::Node& n, const Tensor& g) {
+      [fill, dim](const autograd::Node& n, const Tensor& g) {
+        if (autograd::needs_grad({g})) return std::vector<Tensor>{index_fill(g, dim, n.unpack(0), 0.0)};  // 1.13's
         Tensor gs = g.clone();
         fill(gs, n.unpack(0), 0);
         return std::vector<Tensor>{gs};
@@ -248,11 +266,13 @@ Tensor index_copy_op(const Tensor& self, std::int64_t dim_, const Tensor& index,
       [dim, ssizes = Dims(source.sizes())](const autograd::Node& n, const Tensor& g) {
         const Tensor i = n.unpack(0);
         Tensor gs, gv;
-        if (autograd::wants(n, 0)) {
+        if (autograd::wants(n, 0) && autograd::needs_grad({g})) {
+          gs = index_fill(g, dim, i, 0.0);  // 1.13's, IndexFillBackward0
+        } else if (autograd::wants(n, 0)) {
           gs = g.clone();
           detail::index_put_into(as_1d(gs), at_dim(dim, i), zeros({}, g.dtype()), false);
         }
-        if (autograd::wants(n, 1)) gv = index_select(g, dim, i).reshape(ssizes);
+        if (autograd::wants(n, 1)) gv = source_grad(g, dim, i, ssizes);
         return std::vector<Tensor>{gs, gv};
       });
 }
@@ -426,7 +446,9 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   autograd::record(out, "MaskedSelectBackward0", {self}, {{mask, false}},
                    [shape, ssizes = Dims(self.sizes())](const autograd::Node& n, const Tensor& g) {
                      Tensor dx = zeros(shape, g.dtype());
-                     detail::index_put_into(dx, {n.unpack(0).expand(shape)}, g, false);
+                     // a create_graph pass: 1.13's zeros.masked_scatter_(mask, g) (MaskedScatterBackward0)
+                     if (autograd::needs_grad({g})) masked_scatter_(dx, n.unpack(0).expand(shape), g);
+                     else detail::index_put_into(dx, {n.unpack(0).expand(shape)}, g, false);
                      return std::vector<Tensor>{autograd::sum_to(dx, ssizes)};
                    });
   return out;
@@ -476,6 +498,12 @@ Tensor take(const Tensor& self, const Tensor& index) {
   if (!autograd::needs_grad({self})) return compute();
   Tensor out = autograd::below(compute);
   autograd::record(out, "TakeBackward0", {self}, {{idx, false}}, [sizes = Dims(self.sizes())](const autograd::Node& n, const Tensor& g) {
+    // a create_graph pass: 1.13's zeros.put_(index, g, accumulate=true) (PutBackward0)
+    if (autograd::needs_grad({g})) {
+      Tensor dx = zeros(sizes, g.dtype());
+      put_(dx, n.unpack(0), g, true);
+      return std::vector<Tensor>{dx};
+    }
     Tensor dx = zeros({numel_of(sizes)}, g.dtype());
     detail::index_put_into(dx, {n.unpack(0).reshape({-1})}, g.reshape({-1}), true);
     return std::vector<Tensor>{dx.reshape(sizes)};

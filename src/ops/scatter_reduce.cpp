@@ -183,8 +183,14 @@ Tensor reduce_op(const Tensor& self, std::int64_t dim, const Tensor& index, cons
   if (grad) {
     auto node = autograd::record(out, name, {self, src}, {},
                                  [dim, red, include_self](const autograd::Node& n, const Tensor& g) {
+                                   const Tensor result = n.unpack(3);
+                                   // sum/mean/amax/amin: ops of g and the result with constant masks and
+                                   // counts (1.13's formulas), so a create_graph pass records them; prod's
+                                   // reads self and src (saved detached here): not differentiable again
+                                   if (red == Red::prod && autograd::needs_grad({g, result}))
+                                     autograd::refuse_double_backward(n.name());
                                    return reduce_backward(g, n.unpack(0), dim, n.unpack(1), n.unpack(2), red,
-                                                          include_self, n.unpack(3));
+                                                          include_self, result);
                                  });
     autograd::save_if(*node, {{true, original}, {true, index}, {true, src.detach()}, {true, out, true}});
   }
@@ -289,8 +295,10 @@ Tensor masked_scatter_impl(const Tensor& self, const Tensor& mask_, const Tensor
                        Tensor gs, gsrc;
                        if (autograd::wants(nd, 0)) gs = autograd::sum_to(masked_fill(g, mk, 0), ssizes);
                        if (autograd::wants(nd, 1)) {
+                         // 1.13's masked_scatter_backward: zeros appended only when some are missing
                          const Tensor picked = masked_select(g, mk);
-                         gsrc = cat({picked, zeros({n - picked.numel()}, g.dtype())}, 0).reshape(srcsizes);
+                         gsrc = (picked.numel() < n ? cat({picked, zeros({n - picked.numel()}, g.dtype())}, 0) : picked)
+                                    .view(srcsizes);
                        }
                        return std::vector<Tensor>{gs, gsrc};
                      });

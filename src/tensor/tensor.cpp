@@ -10,6 +10,7 @@
 
 #include "loop.h"
 #include "ramp/allocator.h"
+#include "ramp/indexing.h"
 
 namespace ramp {
 
@@ -226,19 +227,34 @@ Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::int64_t offset) c
                              std::int64_t span = std::max(in_offset, offset) + 1;
                              for (std::size_t i = 0; i < out_sizes.size(); ++i) span += std::max<std::int64_t>(out_sizes[i] - 1, 0) * out_strides[i];
                              for (std::size_t i = 0; i < in_sizes.size(); ++i) span += std::max<std::int64_t>(in_sizes[i] - 1, 0) * in_strides[i];
-                             std::vector<double> acc(static_cast<std::size_t>(span), 0.0);
-                             const std::vector<double> gv = g.to_vector();
-                             std::vector<std::int64_t> idx(out_sizes.size(), 0);
-                             for (double v : gv) {
-                               std::int64_t pos = offset;
-                               for (std::size_t i = 0; i < idx.size(); ++i) pos += idx[i] * out_strides[i];
-                               acc[std::size_t(pos)] += v;
-                               for (std::size_t i = idx.size(); i-- > 0;) {
-                                 if (++idx[i] < out_sizes[i]) break;
-                                 idx[i] = 0;
+                             auto raw = [&] {
+                               std::vector<double> acc(static_cast<std::size_t>(span), 0.0);
+                               const std::vector<double> gv = g.to_vector();
+                               std::vector<std::int64_t> idx(out_sizes.size(), 0);
+                               for (double v : gv) {
+                                 std::int64_t pos = offset;
+                                 for (std::size_t i = 0; i < idx.size(); ++i) pos += idx[i] * out_strides[i];
+                                 acc[std::size_t(pos)] += v;
+                                 for (std::size_t i = idx.size(); i-- > 0;) {
+                                   if (++idx[i] < out_sizes[i]) break;
+                                   idx[i] = 0;
+                                 }
                                }
-                             }
-                             return from_vector(acc, {span}, g.dtype()).as_strided(in_sizes, in_strides, in_offset).clone();
+                               return from_vector(acc, {span}, g.dtype())
+                                   .as_strided(in_sizes, in_strides, in_offset)
+                                   .clone();
+                             };
+                             // A create_graph pass: the same sum as ops, g put (accumulating) at the storage
+                             // positions of a zero storage, read back through the input's geometry (1.13's
+                             // as_strided_backward, whose result is an as_strided view: AsStridedBackward0).
+                             return autograd::raw_with_graph({g}, raw, [&] {
+                               const Tensor positions =
+                                   autograd::below([&] { return arange(double(span), ScalarType::Int64)
+                                                                .as_strided(out_sizes, out_strides, offset); });
+                               Tensor storage = zeros({span}, g.dtype());
+                               put_(storage, positions, g, true);
+                               return storage.as_strided(in_sizes, in_strides, in_offset);
+                             });
                            });
 }
 Tensor Tensor::alias() const {

@@ -154,13 +154,15 @@ TEST(DoubleBackward, NotDifferentiableNodesRefuse) {
           << e.what();
     }
   };
-  refuses([&] { return pow(cumprod(x, 1), 2.0).sum(); }, "CumprodBackward0", false);
+  const Tensor idx = from_vector({1, 0, 1, 1}, {1, 4}, ScalarType::Int64);
+  auto prod_into = [&] { return scatter_reduce(x, 0, idx, x.narrow(0, 0, 1).mul(2.0), "prod"); };
+  refuses([&] { return pow(prod_into(), 2.0).sum(); }, "ScatterReduceBackward0", false);
   // batch_norm's second-derivative node reads mean and invstd as constants: no third derivative
   refuses([&] { return pow(batch_norm(x, {}, {}, {}, {}, true), 3.0).sum(); },
           "NativeBatchNormBackwardBackward0", true);
   refuses([&] { return pow(layer_norm(x, {4}), 3.0).sum(); }, "NativeLayerNormBackwardBackward0", true);
   // First order is unchanged.
-  EXPECT_FALSE(autograd::grad({cumprod(x, 1).sum()}, {x})[0].requires_grad());
+  EXPECT_FALSE(autograd::grad({prod_into().sum()}, {x})[0].requires_grad());
 }
 
 // ---- the layers: gradgradcheck (finite differences of the first derivatives) and 1.13's names ----
@@ -343,12 +345,86 @@ TEST(DoubleBackward, ReductionsGradgradcheckAndNames) {
       {"max_dim", [](const std::vector<Tensor>& t) { return max(t[0], 1).first; }, "ScatterBackward0"},
       {"prod", [](const std::vector<Tensor>& t) { return prod(t[0], 1); }, "MulBackward0"},
       {"cumsum", [](const std::vector<Tensor>& t) { return cumsum(t[0], 1); }, "FlipBackward0"},
+      {"cumprod", [](const std::vector<Tensor>& t) { return cumprod(t[0], 1); }, "DivBackward0"},
+      {"cummax", [](const std::vector<Tensor>& t) { return cummax(t[0], 0).first; }, "ScatterAddBackward0"},
+      {"cummin", [](const std::vector<Tensor>& t) { return cummin(t[0], 1).first; }, "ScatterAddBackward0"},
   };
   for (const Case& c : cases) {
     EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(c.f(t), 2.0); }, in))
         << c.what;
     EXPECT_EQ(grad2_names(c.f, in), std::vector<std::string>{c.grad2}) << c.what;
   }
+}
+
+// ---- writes and reads by index and mask: their gradients are gathers / scatters of g, recorded as
+// 1.13's ops in a create_graph pass ----
+TEST(DoubleBackward, IndexWritesGradgradcheckAndNames) {
+  const auto xs = leaves({{3, 4}, {2, 4}}, 83);
+  const std::vector<Tensor> x_only{xs[0]};
+  const Tensor i2 = from_vector({1, 0, 2, 0, 2, 1, 0, 1}, {2, 4}, ScalarType::Int64);
+  const Tensor rows = from_vector({2, 0}, {2}, ScalarType::Int64);
+  const Tensor mask = from_vector({1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1}, {3, 4}, ScalarType::Bool);
+  const Tensor flat = from_vector({1, 6, 8, 0, 2, 3, 4, 11}, {8}, ScalarType::Int64);
+  struct Case {
+    const char* what;
+    Fn f;
+    bool uses_s;
+    std::vector<std::string> grad2;  // 1.13's names of the first derivatives' nodes (x, then s)
+  };
+  const std::vector<Case> cases{
+      {"scatter", [&](const std::vector<Tensor>& t) { return scatter(t[0], 0, i2, t[1]); }, true,
+       {"ScatterBackward1", "GatherBackward0"}},
+      {"scatter_add", [&](const std::vector<Tensor>& t) { return scatter_add(t[0], 0, i2, t[1]); }, true,
+       {"MulBackward0", "GatherBackward0"}},
+      {"index_add", [&](const std::vector<Tensor>& t) { return index_add(t[0], 0, rows, t[1], 2.0); }, true,
+       {"MulBackward0", "MulBackward1"}},
+      {"index_copy", [&](const std::vector<Tensor>& t) { return index_copy(t[0], 0, rows, t[1]); }, true,
+       {"IndexFillBackward0", "ExpandBackward0"}},
+      {"scatter_reduce_amax", [&](const std::vector<Tensor>& t) { return scatter_reduce(t[0], 0, i2, t[1], "amax"); },
+       true, {"MulBackward0", "MulBackward0"}},
+      {"masked_scatter", [&](const std::vector<Tensor>& t) { return masked_scatter(t[0], mask, t[1]); }, true,
+       {"MaskedFillBackward0", "ViewBackward0"}},
+      {"put", [&](const std::vector<Tensor>& t) { return put(t[0], flat, t[1]); }, true,
+       {"PutBackward0", "ReshapeAliasBackward0"}},
+      {"index_put_accumulate", [&](const std::vector<Tensor>& t) { return index_put(t[0], {rows.mul(0)}, t[1], true); },
+       true, {"MulBackward0", "IndexBackward0"}},
+      {"index_fill", [&](const std::vector<Tensor>& t) { return index_fill(t[0], 1, rows, 1.5); }, false,
+       {"IndexFillBackward0"}},
+      {"masked_select", [&](const std::vector<Tensor>& t) { return masked_select(t[0], mask); }, false,
+       {"MaskedScatterBackward0"}},
+      {"take", [&](const std::vector<Tensor>& t) { return take(t[0], flat.narrow(0, 2, 4)); }, false,
+       {"PutBackward0"}},
+      // overlapping elements: their gradients add up at the storage position
+      {"as_strided", [&](const std::vector<Tensor>& t) { return t[0].as_strided({3, 3}, {1, 1}, 1); }, false,
+       {"AsStridedBackward0"}},
+  };
+  for (const Case& c : cases) {
+    const auto& in = c.uses_s ? xs : x_only;
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(c.f(t), 2.0); }, in))
+        << c.what;
+    EXPECT_EQ(grad2_names(c.f, in), c.grad2) << c.what;
+  }
+}
+
+TEST(DoubleBackward, InPlaceWritesThroughViewsGradgradcheck) {
+  // The base's gradient goes through CopySlices, the written view's through an as_strided of the
+  // base (AsStridedBackward0): both record in a create_graph pass.
+  const auto in = leaves({{3, 4}}, 84);
+  const Fn base = [](const std::vector<Tensor>& t) {
+    Tensor y = t[0].mul(1.0);
+    y.narrow(1, 0, 2).mul_(t[0].narrow(1, 1, 2));
+    return y;
+  };
+  const Fn view = [](const std::vector<Tensor>& t) {
+    Tensor y = t[0].mul(1.0);
+    Tensor v = y.narrow(0, 1, 2);
+    v.mul_(t[0].narrow(0, 0, 2));
+    return v.mul(y.narrow(0, 0, 2));
+  };
+  for (const Fn& f : {base, view})
+    EXPECT_TRUE(autograd::gradgradcheck([&](const std::vector<Tensor>& t) { return pow(f(t), 2.0); }, in));
+  const Tensor v = view(in);
+  EXPECT_EQ(std::string(v.grad_fn()->next[0].fn->name()), "AsStridedBackward0");
 }
 
 TEST(DoubleBackward, ReductionFirstOrderBitsUnchangedByCreateGraph) {
