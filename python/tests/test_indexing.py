@@ -564,6 +564,36 @@ def test_topk_rows_like_torch(k):
         assert_values(ir, it)
 
 
+
+@pytest.mark.parametrize("k", [1, 2, 5, 16, 33])
+def test_topk_ties_and_unsorted_like_torch(k):
+    """Tied values (integers, relu-like zeros, repeated floats, NaNs) and sorted=False: the positions
+    1.13 returns are its algorithm's (partial_sort when k * 64 <= n, else nth_element), matched
+    exactly; the gradient lands on the same elements."""
+    g = torch.Generator().manual_seed(100 + k)
+    rows = [torch.randint(0, 5, (40, 12), generator=g).float(),           # nth_element rows
+            torch.randint(-3, 4, (8, 3000), generator=g).to(torch.int64),  # partial_sort rows
+            torch.relu(torch.randn(30, 50, generator=g)),
+            torch.randn(20, 7, generator=g).round(),
+            torch.tensor([[1., 4, 4, 9], [4, 4, 4, 1]])]
+    nan = torch.randint(0, 3, (16, 70), generator=g).float()
+    nan[nan == 2] = float("nan")
+    rows.append(nan)
+    for xt in rows:
+        kk = min(k, xt.shape[1])
+        for largest in (True, False):
+            for srt in (True, False):
+                vt, it = torch.topk(xt, kk, 1, largest, srt)
+                vr, ir = ramp.topk(to_ramp(xt), kk, 1, largest, srt)
+                assert_values(vr, vt)
+                assert_values(ir, it)
+        if xt.is_floating_point():
+            w = torch.arange(kk, dtype=torch.float32) + 1
+            xg_t, xg_r = xt.clone().requires_grad_(), to_ramp(xt).requires_grad_()
+            (torch.topk(xg_t, kk, 1).values.nan_to_num() * w).sum().backward()
+            (ramp.topk(xg_r, kk, 1).values.nan_to_num() * to_ramp(w)).sum().backward()
+            assert_values(xg_r.grad, xg_t.grad)
+
 def test_sort_zero_d_and_empty():
     for x0 in [torch.tensor(2.5), torch.zeros(0, 3), torch.zeros(3, 0)]:
         rt, rr = torch.sort(x0), ramp.sort(to_ramp(x0))

@@ -1,6 +1,7 @@
-// sort / argsort / msort / topk / kthvalue, row by row along `dim`, NaN as the largest value, equal
-// values in index order: sort by a radix sort (float32/bfloat16 rows from 256 elements) or a stable
-// sort of (value, index) pairs; topk by insertion into a sorted run of k (k <= 32) or a partial sort.
+// sort / argsort / msort / topk / kthvalue, row by row along `dim`, NaN as the largest value. sort
+// keeps equal values in index order: a radix sort (float32/bfloat16 rows from 256 elements) or a
+// stable sort of (value, index) pairs. topk inserts into a sorted run of k (k <= 32, no ties met)
+// or runs 1.13's own partial sort / nth_element, so tied positions are 1.13's.
 #include "ramp/sort.h"
 
 #include <algorithm>
@@ -151,29 +152,60 @@ template <class T> void sort_row(const Row<T>& r, std::int64_t n, bool descendin
   }
 }
 
-// One row of topk: the k best (largest or smallest, NaN the largest), ties to the lower index.
-// Small k: one pass inserting into a sorted run of k (one comparison per element once it is full);
-// large k: a partial sort of (value, position) pairs.
+// 1.13's topk_impl_loop for one row: (value, position) pairs, std::partial_sort when k * 64 <= n,
+// else std::nth_element and (sorted) std::sort of the first k - 1, with its value-only comparators.
+// The same libstdc++ algorithms on the same pairs leave ties, and sorted=False's order, where 1.13's
+// do (which positions win a tie is the algorithm's, not "the lower index").
+template <class T, class Better>
+void topk_row_as_1_13(const Row<T>& r, std::int64_t n, std::int64_t k, bool sorted, Better better,
+                      std::vector<std::pair<detail::Compute<T>, std::int64_t>>& p) {
+  using C = detail::Compute<T>;
+  p.resize(std::size_t(n));
+  for (std::int64_t j = 0; j < n; ++j) p[std::size_t(j)] = {C(r.src[j * r.s_step]), j};
+  auto comp = [&](const auto& a, const auto& b) { return better(a.first, b.first); };
+  if (k * 64 <= n) {
+    std::partial_sort(p.begin(), p.begin() + k, p.end(), comp);
+  } else {
+    std::nth_element(p.begin(), p.begin() + k - 1, p.end(), comp);
+    if (sorted) std::sort(p.begin(), p.begin() + k - 1, comp);
+  }
+  for (std::int64_t q = 0; q < k; ++q) {
+    const std::int64_t j = p[std::size_t(q)].second;
+    r.v[q * r.v_step] = r.src[j * r.s_step];
+    r.i[q * r.i_step] = j;
+  }
+}
+
+// One row of topk: the k best (largest or smallest, NaN the largest), as 1.13 picks them. Small k
+// with sorted output: one pass inserting into a sorted run of k (one comparison per element once
+// it is full); that gives 1.13's result unless values tie (then which tied position 1.13 returns
+// depends on its algorithm), so a row where a value met an equal one reruns as 1.13's.
 template <class T>
-void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest,
+void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest, bool sorted,
               std::vector<std::pair<detail::Compute<T>, std::int64_t>>& p) {
   using C = detail::Compute<T>;
   auto better = [largest](C a, C b) { return largest ? less_nan(b, a) : less_nan(a, b); };
+  auto same = [](C a, C b) { return a == b || (is_nan(a) && is_nan(b)); };
   if (k == 0) return;
-  if (k <= 32) {
+  if (k <= 32 && sorted) {
+    bool tie = false;
     C bv[32];
     std::int64_t bi[32], have = 0;
     auto offer = [&](std::int64_t j) {
       const C v = C(r.src[j * r.s_step]);
-      if (have == k && !better(v, bv[k - 1])) return;  // later equal values lose to earlier ones
+      if (have == k && !better(v, bv[k - 1])) {
+        tie |= same(v, bv[k - 1]);
+        return;
+      }
       std::int64_t at = have == k ? k - 1 : have++;
       for (; at > 0 && better(v, bv[at - 1]); --at) bv[at] = bv[at - 1], bi[at] = bi[at - 1];
+      tie |= at > 0 && same(v, bv[at - 1]);
       bv[at] = v, bi[at] = j;
     };
     std::int64_t j = 0;
     if constexpr (std::is_same_v<C, T>) {
-      // Contiguous rows: once the run is full, a block of 16 that cannot beat its last value (a
-      // vectorized test: no NaN and none above it, or none below for smallest) is skipped whole.
+      // Contiguous rows: once the run is full, a block of 16 that cannot beat or tie its last value
+      // (a vectorized test: no NaN and none at or above it, or at or below for smallest) is skipped whole.
       constexpr std::int64_t kBlock = 16;
       for (; r.s_step == 1 && j + kBlock <= n; j += kBlock) {
         const T* x = r.src + j;
@@ -181,33 +213,24 @@ void topk_row(const Row<T>& r, std::int64_t n, std::int64_t k, bool largest,
           const T t = bv[k - 1];
           bool any = false;
           if (largest)
-            for (std::int64_t q = 0; q < kBlock; ++q) any |= (x[q] > t) | (x[q] != x[q]);
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= (x[q] >= t) | (x[q] != x[q]);
           else
-            for (std::int64_t q = 0; q < kBlock; ++q) any |= x[q] < t;
+            for (std::int64_t q = 0; q < kBlock; ++q) any |= x[q] <= t;
           if (!any) continue;
         }
         for (std::int64_t q = j; q < j + kBlock; ++q) offer(q);
       }
     }
     for (; j < n; ++j) offer(j);
-    for (std::int64_t q = 0; q < k; ++q) {
-      r.v[q * r.v_step] = r.src[bi[q] * r.s_step];
-      r.i[q * r.i_step] = bi[q];
+    if (!tie) {
+      for (std::int64_t q = 0; q < k; ++q) {
+        r.v[q * r.v_step] = r.src[bi[q] * r.s_step];
+        r.i[q * r.i_step] = bi[q];
+      }
+      return;
     }
-    return;
   }
-  p.resize(std::size_t(n));
-  for (std::int64_t j = 0; j < n; ++j) p[std::size_t(j)] = {C(r.src[j * r.s_step]), j};
-  std::partial_sort(p.begin(), p.begin() + k, p.end(), [&](const auto& a, const auto& b) {
-    if (better(a.first, b.first)) return true;
-    if (better(b.first, a.first)) return false;
-    return a.second < b.second;
-  });
-  for (std::int64_t q = 0; q < k; ++q) {
-    const std::int64_t j = p[std::size_t(q)].second;
-    r.v[q * r.v_step] = r.src[j * r.s_step];
-    r.i[q * r.i_step] = j;
-  }
+  topk_row_as_1_13(r, n, k, sorted, better, p);
 }
 
 std::int64_t dim_of(const Tensor& self, std::int64_t dim) { return wrap_dim(dim, std::max<std::int64_t>(self.dim(), 1)); }
@@ -261,7 +284,7 @@ Tensor argsort(const Tensor& self, std::int64_t dim, bool descending, std::optio
 
 Tensor msort(const Tensor& self) { return std::get<0>(sort(self, 0)); }
 
-std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t dim_, bool largest, bool /*sorted*/) {
+std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t dim_, bool largest, bool sorted) {
   RAMP_CHECK(self.dtype() != ScalarType::Bool, "\"topk_cpu\" not implemented for 'Bool'");
   const std::int64_t dim = dim_of(self, dim_);
   const std::int64_t n = self.dim() ? self.size(dim) : 1;
@@ -269,13 +292,13 @@ std::tuple<Tensor, Tensor> topk(const Tensor& self, std::int64_t k, std::int64_t
   Dims out_sizes(self.sizes());
   if (self.dim()) out_sizes[std::size_t(dim)] = k;
   Tensor values = empty(out_sizes, self.dtype()), indices = empty(out_sizes, ScalarType::Int64);
-  if (values.numel())  // ties go to the lower index, so a row's result does not depend on the algorithm
+  if (values.numel())
     dispatch(self.dtype(), [&](auto e) {
       using T = decltype(e);
       using Pairs = std::vector<std::pair<detail::Compute<T>, std::int64_t>>;
       const std::int64_t keep = self.dim() ? k : 1;  // a 0-d tensor's one value, as 1.13
-      by_rows<T, Pairs>(self, dim, values, indices, [largest, keep](const Row<T>& r, std::int64_t m, Pairs& p) {
-        topk_row(r, m, keep, largest, p);
+      by_rows<T, Pairs>(self, dim, values, indices, [largest, keep, sorted](const Row<T>& r, std::int64_t m, Pairs& p) {
+        topk_row(r, m, keep, largest, sorted, p);
       });
     });
   record_select(values, self, indices, dim, "TopkBackward0");
