@@ -1019,6 +1019,8 @@ template <class E> Tensor unary(const Tensor& self);
 template <class E> Tensor& unary_(Tensor& self);
 template <class E> Tensor binary(const Tensor& self, const Tensor& other);
 template <class E> Tensor binary(const Tensor& self, const Scalar& other);
+// A number as `self` (ramp.xlogy(2, x), 2 % x), joining as 1.13's wrapped numbers do.
+template <class E> Tensor binary(const Scalar& self, const Tensor& other);
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other);
 template <class E> Tensor& binary_(Tensor& self, const Scalar& other);
 

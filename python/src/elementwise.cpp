@@ -60,10 +60,8 @@ template <class E, bool Inplace> void def_unary(Defs& d) {
 using Binary = Tensor (*)(const Tensor&, const Tensor&);
 using BinaryScalar = Tensor (*)(const Tensor&, const Scalar&);
 
-// A number on the left: it joins as 1.13's wrapped numbers do (2 % x, ramp.bitwise_and(2, x)).
-template <class E> Tensor number_first(const Scalar& a, const Tensor& b) {
-  return ew::binary<E>(scalar_tensor(a, result_type(b, a)), b);
-}
+// A number on the left (2 % x, ramp.bitwise_and(2, x)).
+template <class E> Tensor number_first(const Scalar& a, const Tensor& b) { return ew::binary<E>(a, b); }
 
 template <class E, bool Numbers> void def_binary(Defs& d) {
   const std::string name(E::name), other(E::other);

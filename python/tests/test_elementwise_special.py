@@ -395,6 +395,51 @@ def test_binary_numbers(name):
     assert hasattr(ramp.Tensor, name) == hasattr(torch.Tensor, name)
 
 
+@pytest.mark.parametrize("dtype", INTS + ["bool"])
+def test_numbers_join_in_the_floating_dtype(dtype):
+    # An op that computes integers in floating point takes a number straight to that dtype, as 1.13
+    # converts a wrapped number: xlogy(int8 tensor, 200) is x log(200.), not of 200 wrapped to -56
+    t = torch.tensor([[3, 2], [1, 0], [5, 7]], dtype=getattr(torch, dtype)) if dtype != "bool" else \
+        torch.tensor([True, False])
+    r = to_ramp(t)
+    for s in [-1, 200, -300, 2 ** 40, -2 ** 40, 2.5, True]:
+        for name in ["xlogy", "xlog1py", "copysign"]:
+            assert_values(rfn(name)(r, s), tfn(name)(t, s))
+            if name != "copysign":  # (1.13 has a number-first overload for these)
+                assert_values(rfn(name)(s, r), tfn(name)(s, t))
+        assert_values(r.xlogy(s), t.xlogy(s))
+        assert_values(r.copysign(s), t.copysign(s))
+        # true division: the number as a divisor and as a dividend (1.13: reciprocal() * number)
+        assert_values(r / s, t / s)
+        assert_values(s / r, s / t)
+        assert_values(ramp.div(r, s), torch.div(t, s))
+        assert_values(r.div(s), t.div(s))
+        assert_values(ramp.true_divide(r, s), torch.true_divide(t, s))
+        if dtype != "bool" and not isinstance(s, bool) and abs(s) < 2 ** 31:  # integer division: s wraps, as 1.13
+            for mode in ["floor", "trunc"]:
+                _, et = outcome(lambda: torch.div(t, s, rounding_mode=mode))
+                _, er = outcome(lambda: ramp.div(r, s, rounding_mode=mode))
+                assert er == et
+                if et is None:
+                    assert_values(ramp.div(r, s, rounding_mode=mode), torch.div(t, s, rounding_mode=mode))
+    # the gradient of a number over a tensor: 1.13's reciprocal() * number
+    tx = torch.tensor([3.0, -7.0, 0.1], dtype=torch.float64, requires_grad=True)
+    rx = to_ramp(tx.detach()).requires_grad_()
+    yt, yr = 200 / tx, 200 / rx
+    assert yr.grad_fn.name() == yt.grad_fn.name()
+    yt.sum().backward()
+    yr.sum().backward()
+    assert_values(rx.grad, tx.grad)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_number_over_tensor_is_reciprocal_times_number(dtype):
+    t = values(dtype)
+    r = to_ramp(t)
+    for s in [200, 2.5, -1, 0.1]:
+        assert_values(s / r, s / t)
+
+
 # ---- every dtype pair: result dtypes and errors as 1.13 ----
 
 def sample(dtype):

@@ -270,6 +270,12 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
 Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
   return scalar_tensor(s, ramp::result_type(like, s));
 }
+// A number in true division goes straight to the floating dtype it computes in, as 1.13 converts a
+// wrapped number (uint8 tensor / -1 divides by -1.0, not by -1 wrapped to 255).
+Tensor true_division_operand(const Tensor& like, const Scalar& s) {
+  const ScalarType t = ramp::result_type(like, s);
+  return scalar_tensor(s, is_floating(t) ? t : get_default_dtype());
+}
 
 // 1.13's sub_check and alpha_check (ATen/native/BinaryOps.h), made before any work: a Python bool
 // counts as a bool operand (1.13 wraps it in a bool tensor), and a float alpha on an integer result
@@ -311,7 +317,7 @@ Tensor Tensor::sub(Scalar o) const {
   return sub(scalar_as_tensor(*this, o));
 }
 Tensor Tensor::mul(Scalar o) const { return mul(scalar_as_tensor(*this, o)); }
-Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
+Tensor Tensor::div(Scalar o) const { return div(true_division_operand(*this, o)); }
 Tensor Tensor::neg() const { return ramp::neg(*this); }  // ramp/elementwise.h
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
   alpha_check(dtype(), alpha);
@@ -330,7 +336,7 @@ Tensor& Tensor::sub_(Scalar o) {
   return sub_(scalar_as_tensor(*this, o));
 }
 Tensor& Tensor::mul_(Scalar o) { return mul_(scalar_as_tensor(*this, o)); }
-Tensor& Tensor::div_(Scalar o) { return div_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::div_(Scalar o) { return div_(true_division_operand(*this, o)); }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return a.add(b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return a.sub(b); }
@@ -346,7 +352,7 @@ Tensor operator-(Scalar a, const Tensor& b) {
   return binary(Op::sub, scalar_as_tensor(b, a), b, 1, "RsubBackward1");
 }
 Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
-Tensor operator/(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).div(b); }
+Tensor operator/(Scalar a, const Tensor& b) { return true_division_operand(b, a).div(b); }
 Tensor operator-(const Tensor& a) { return a.neg(); }
 
 }  // namespace ramp

@@ -251,8 +251,12 @@ template <class E> void record_binary_scalar(Tensor& out, const Tensor& a, const
                    });
 }
 
-// The number as a 0-d tensor of torch.result_type(self, number).
-Tensor wrap(const Tensor& self, const Scalar& s) { return scalar_tensor(s, result_type(self, s)); }
+// The number as a 0-d tensor of the dtype E computes in: torch.result_type(self, number), or the
+// floating dtype a floating-result entry takes integers to. 1.13 converts a wrapped number straight
+// to the dtype it computes in: xlogy(int8 tensor, 200) is x log(200.), not x log(200 wrapped to -56).
+template <class E> Tensor wrap(const Tensor& self, const Scalar& s) {
+  return scalar_tensor(s, binary_computing<E>(result_type(self, s)));
+}
 
 template <class E> Tensor scalar_forward(const Tensor& a, const Scalar& s, const Tensor& b) {
   if constexpr (requires { E::scalar_forward(a, s); }) {
@@ -281,7 +285,7 @@ template <class E> Tensor binary(const Tensor& self, const Tensor& other) {
 }
 
 template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
-  const Tensor b = wrap(self, other);
+  const Tensor b = wrap<E>(self, other);
   if constexpr (has_grad<E>()) {
     if (autograd::needs_grad({self})) {
       Tensor out = autograd::below([&] { return scalar_forward<E>(self, other, b); });
@@ -290,6 +294,10 @@ template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
     }
   }
   return scalar_forward<E>(self, other, b);
+}
+
+template <class E> Tensor binary(const Scalar& self, const Tensor& other) {
+  return binary<E>(wrap<E>(other, self), other);
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
@@ -308,7 +316,7 @@ template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Scalar& other) {
-  const Tensor b = wrap(self, other);
+  const Tensor b = wrap<E>(self, other);
   ScalarType result = result_type(self, other);
   if constexpr (!requires { E::scalar_forward(self, other); }) {
     result = result_dtype<E>(binary_computing<E>(b.dtype()));
@@ -344,6 +352,7 @@ Tensor div_floor(const Tensor& a, const Tensor& b) { return binary_forward<DivFl
 #define RAMP_INSTANTIATE_BINARY(name, E)                   \
   template Tensor binary<E>(const Tensor&, const Tensor&); \
   template Tensor binary<E>(const Tensor&, const Scalar&); \
+  template Tensor binary<E>(const Scalar&, const Tensor&); \
   template Tensor& binary_<E>(Tensor&, const Tensor&);     \
   template Tensor& binary_<E>(Tensor&, const Scalar&);
 #define RAMP_INSTANTIATE_LOGICAL(name, E)                  \
