@@ -6,6 +6,7 @@
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
+#include "inplace.h"
 #include "ramp/ops.h"
 #include "ramp/tensor.h"
 #include "../autograd/function.h"
@@ -239,9 +240,10 @@ Tensor binary(Op op, const Tensor& a, const Tensor& b, double alpha = 1, std::st
 }
 
 Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
+  // 1.13 computes in the common dtype and casts the result to self's where that is a safe cast
+  // (float32.add_(float64), bfloat16.mul_(float32)); an integer self refuses a floating result.
   ScalarType t = result_type(op, self, b);
-  RAMP_CHECK(promote_types(t, self.dtype()) == self.dtype(), "result type ", dtype_error_name(t),
-             " can't be cast to the desired output type ", dtype_error_name(self.dtype()));
+  detail::check_cast(t, self);
   Dims shape = broadcast_shapes(self.sizes(), b.sizes());
   RAMP_CHECK(std::equal(shape.begin(), shape.end(), self.sizes().begin(), self.sizes().end()),
              "output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
@@ -260,7 +262,13 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
   const Tensor before = grad && (op == Op::mul || op == Op::div) && autograd::requires_grad(b) ? self.clone() : self;
   {
     autograd::GradModeGuard g(false);
-    binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
+    if (t == self.dtype()) {
+      binary_loop(op, self, self, b.to(t).expand(shape), alpha);
+    } else {
+      Tensor out = empty(shape, t);
+      binary_loop(op, out, self.to(t), b.to(t).expand(shape), alpha);
+      detail::copy_into(self, out);
+    }
   }
   self.bump_version();
   if (grad) record_binary(op, self, self, before, b, alpha, node_name(op), b_version);

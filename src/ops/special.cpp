@@ -232,6 +232,12 @@ Tensor positive(const Tensor& self) {
 }
 
 Tensor ldexp(const Tensor& self, const Tensor& other) { return self.mul(pow(Scalar(2.0), other)); }
-Tensor& ldexp_(Tensor& self, const Tensor& other) { return self.mul_(pow(Scalar(2.0), other)); }
+// 1.13's ldexp_ is mul_out(self, self, pow(2, other)): an out= call, which autograd refuses.
+Tensor& ldexp_(Tensor& self, const Tensor& other) {
+  const Tensor p = pow(Scalar(2.0), other);
+  RAMP_CHECK(!autograd::needs_grad({self, p}), "mul(): functions with out=... arguments don't support automatic "
+             "differentiation, but one of the arguments requires grad.");
+  return self.mul_(p);
+}
 
 }  // namespace ramp
