@@ -264,14 +264,14 @@ def test_polygamma():
 
 
 @pytest.mark.parametrize("name,n", [("lgamma", None), ("digamma", None), ("sinc", None), ("deg2rad", None),
-                                    ("rad2deg", None), ("polygamma", 1), ("polygamma", 2)])
+                                    ("rad2deg", None), ("polygamma", 0), ("polygamma", 1), ("polygamma", 2)])
 def test_unary_gradients(name, n):
     x = torch.tensor([0.3, 1.7, 2.5, -0.4, -1.5, 4.0, 0.0, 1.0], dtype=torch.float64)
     if name in ("lgamma", "digamma", "polygamma"):
         x = x[x > 0]  # (away from the poles)
     ta, ra = x.clone().requires_grad_(), to_ramp(x).requires_grad_()
-    fn_t = (lambda v: torch.polygamma(n, v)) if n else getattr(torch, name)
-    fn_r = (lambda v: ramp.polygamma(n, v)) if n else getattr(ramp, name)
+    fn_t = (lambda v: torch.polygamma(n, v)) if n is not None else getattr(torch, name)
+    fn_r = (lambda v: ramp.polygamma(n, v)) if n is not None else getattr(ramp, name)
     yt, yr = fn_t(ta), fn_r(ra)
     assert yr.grad_fn.name() == yt.grad_fn.name()
     yt.backward(torch.linspace(-1, 2, len(x), dtype=torch.float64))
@@ -280,13 +280,19 @@ def test_unary_gradients(name, n):
     p = to_ramp(x[x != 0]).requires_grad_()
     assert ramp.autograd.gradcheck(fn_r, (p,))
     assert ramp.autograd.gradgradcheck(fn_r, (p,))
-    # in place records the same node
-    z = to_ramp(x).requires_grad_().mul(1)
-    if n:
-        z.polygamma_(n)
-    else:
-        getattr(z, name + "_")()
-    assert z.grad_fn.name() == yt.grad_fn.name()
+    # in place: 1.13's node for the in-place form (PolygammaBackward1 for every n), its gradient
+    zs = []
+    for lib, v in [(torch, x), (ramp, to_ramp(x))]:
+        leaf = v.clone().requires_grad_()
+        z = leaf.mul(1)
+        z.polygamma_(n) if n is not None else getattr(z, name + "_")()
+        z.backward(lib.linspace(-1, 2, len(x), dtype=lib.float64))
+        zs.append((z.grad_fn.name(), leaf.grad))
+    assert zs[1][0] == zs[0][0]
+    assert_values(zs[1][1], zs[0][1], rtol=1e-12, atol=1e-15)
+    q = to_ramp(x[x != 0]).requires_grad_()
+    assert ramp.autograd.gradgradcheck(lambda v: v.mul(1).polygamma_(n) if n is not None else
+                                       getattr(v.mul(1), name + "_")(), (q,))
 
 
 def test_sinc_gradient_at_zero_is_zero():
@@ -577,6 +583,13 @@ def test_heaviside():
     t = torch.tensor([0.0, 1.0], requires_grad=True)
     r = ramp.tensor([0.0, 1.0], requires_grad=True)
     yt, yr = torch.heaviside(t, t.detach()), ramp.heaviside(r, r.detach())
+    assert yr.grad_fn.name() == yt.grad_fn.name()
+    _, et = outcome(lambda y: y.sum().backward(), yt)
+    _, er = outcome(lambda y: y.sum().backward(), yr)
+    assert er == et
+    # in place: the same node, its own error (aten::heaviside_)
+    yt, yr = t.mul(1).heaviside_(t.detach()), r.mul(1).heaviside_(r.detach())
+    assert yr.grad_fn.name() == yt.grad_fn.name()
     _, et = outcome(lambda y: y.sum().backward(), yt)
     _, er = outcome(lambda y: y.sum().backward(), yr)
     assert er == et
@@ -667,6 +680,23 @@ def test_binary_gradients(name):
     assert ramp.autograd.gradcheck(lambda p, q: rfn(name)(p, q), (x, y))
     if name != "logaddexp2":  # (its formula's pow(2, t) is not yet differentiable twice)
         assert ramp.autograd.gradgradcheck(lambda p, q: rfn(name)(p, q), (x, y))
+
+
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
+def test_number_first_gradients(name):
+    # 1.13's own overload and node for a number as self (XlogyBackward1): dy = g self / y (y + 1)
+    y = torch.tensor([0.5, 2.0, 0.1, 3.0, 1.5], dtype=torch.float64)
+    for s in [2.0, 0.0, -1.5, 3]:
+        ty, ry = y.clone().requires_grad_(), to_ramp(y).requires_grad_()
+        zt, zr = tfn(name)(s, ty), rfn(name)(s, ry)
+        assert zr.grad_fn.name() == zt.grad_fn.name()
+        w = torch.linspace(-1, 2, 5, dtype=torch.float64)
+        zt.backward(w)
+        zr.backward(to_ramp(w))
+        assert_values(ry.grad, ty.grad)
+    p = to_ramp(y).requires_grad_()
+    assert ramp.autograd.gradcheck(lambda v: rfn(name)(2.5, v), (p,))
+    assert ramp.autograd.gradgradcheck(lambda v: rfn(name)(2.5, v), (p,))
 
 
 def test_xlogy_gradient_at_zero():

@@ -50,6 +50,7 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "NanmedianBackward1", "NansumBackward0", "NativeBatchNormBackward0", "NativeLayerNormBackward0",
     "NegBackward0", "NllLoss2DBackward0", "NllLoss2DBackwardBackward0", "NllLossBackward0",
     "NllLossBackwardBackward0", "NormBackward1", "NormBackward3", "PermuteBackward0", "PolygammaBackward0",
+    "PolygammaBackward1",
     "PowBackward0", "PowBackward1", "PowBackward2", "PreluBackward0", "PreluBackwardBackward0", "ProdBackward0",
     "ProdBackward1", "Rad2DegBackward0", "ReciprocalBackward0", "ReluBackward0", "RemainderBackward0",
     "RemainderBackward1", "RepeatBackward0", "ReshapeAliasBackward0", "Rot90Backward0", "RoundBackward0",
@@ -59,13 +60,15 @@ constexpr auto kTwice = std::to_array<std::string_view>({
     "SincBackward0", "SliceBackward0", "SliceBackwardBackward0", "SoftmaxBackward0",
     "SoftmaxBackwardDataBackward0", "SoftplusBackward0", "SoftplusBackwardBackward0", "SoftshrinkBackward0",
     "SoftshrinkBackwardBackward0", "SortBackward0", "SortBackward1", "SpecialXlog1PyBackward0",
-    "SpecialXlog1PyBackward2", "SplitBackward0", "SplitWithSizesBackward0", "SqrtBackward0", "SqueezeBackward0",
+    "SpecialXlog1PyBackward1", "SpecialXlog1PyBackward2", "SplitBackward0", "SplitWithSizesBackward0",
+    "SqrtBackward0", "SqueezeBackward0",
     "SqueezeBackward1", "SqueezeBackward3", "StackBackward0", "StdBackward0", "StdMeanBackward0",
     "SubBackward0", "SubBackward1", "SumBackward0", "SumBackward1", "SwishBackward0", "SwishBackwardBackward0",
     "TBackward0", "TanBackward0", "TanhBackward0", "TanhBackwardBackward0", "ThresholdBackward0",
     "ThresholdBackward1", "ThresholdBackwardBackward0", "ToCopyBackward0", "TopkBackward0", "TraceBackward0",
     "TransposeBackward0", "TruncBackward0", "UnbindBackward0", "UnsafeViewBackward0", "UnsqueezeBackward0",
-    "VarBackward0", "VarMeanBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0", "XlogyBackward2",
+    "VarBackward0", "VarMeanBackward0", "ViewBackward0", "WhereBackward0", "XlogyBackward0",
+    "XlogyBackward1", "XlogyBackward2",
     "torch::autograd::CopyBackwards"
 });
 static_assert(std::is_sorted(kTwice.begin(), kTwice.end()));

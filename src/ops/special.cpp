@@ -146,8 +146,10 @@ Tensor polygamma_forward(std::int64_t n, const Tensor& self) {
   return out;
 }
 
-void record_polygamma(Tensor& out, const Tensor& self, const Tensor& original, std::int64_t n) {
-  autograd::record(out, "PolygammaBackward0", {self}, {{original, false}}, [n](const Node& node, const Tensor& g) {
+// PolygammaBackward0, or in place PolygammaBackward1 (1.13's names for every n, 0 too).
+void record_polygamma(Tensor& out, const Tensor& self, const Tensor& original, std::int64_t n, bool inplace) {
+  autograd::record(out, inplace ? "PolygammaBackward1" : "PolygammaBackward0", {self}, {{original, false}},
+                   [n](const Node& node, const Tensor& g) {
     return std::vector<Tensor>{g.mul(polygamma(n + 1, node.unpack(0)))};  // dy polygamma(n + 1, x)
   });
 }
@@ -198,19 +200,17 @@ double digamma_of(double x) { return digamma_t<double>(x); }
 
 Tensor polygamma(std::int64_t n, const Tensor& self) {
   check_polygamma(n);
-  if (n == 0) return digamma(self);
   if (!autograd::needs_grad({self})) return polygamma_forward(n, self);
   Tensor out = autograd::below([&] { return polygamma_forward(n, self); });
-  record_polygamma(out, self, self, n);
+  record_polygamma(out, self, self, n, false);
   return out;
 }
 Tensor& polygamma_(Tensor& self, std::int64_t n) {
   check_polygamma(n);
-  if (n == 0) return digamma_(self);
   const ScalarType t = is_floating(self.dtype()) ? self.dtype() : get_default_dtype();
   return detail::write_inplace(self, t, self.sizes(), autograd::needs_grad({self}),
                                [&] { return polygamma_forward(n, self); },
-                               [&](const Tensor& original) { record_polygamma(self, self, original, n); });
+                               [&](const Tensor& original) { record_polygamma(self, self, original, n, true); });
 }
 
 Tensor logit(const Tensor& self, std::optional<double> eps) {
