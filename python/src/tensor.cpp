@@ -539,8 +539,7 @@ void init_tensor(py::module_& m) {
           },
           py::arg("stream") = py::none())
       .def("__dlpack_device__", [](const Tensor&) { return py::make_tuple(int(kDLCPU), 0); })
-      .def("__neg__", [](const Tensor& t) { return -t; })
-      .def("__pos__", [](const Tensor& t) { return t; });
+      .def("__neg__", [](const Tensor& t) { return -t; });  // (__pos__ is positive's: elementwise.cpp)
   def_arith(cls, "add", Op::add);
   def_arith(cls, "sub", Op::sub);
   def_arith(cls, "mul", Op::mul);

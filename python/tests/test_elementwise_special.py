@@ -315,8 +315,14 @@ def test_positive():
     _, er = outcome(ramp.positive, ramp.tensor([True]))
     assert er == et
     assert not hasattr(ramp, "positive_") and not hasattr(ramp.Tensor, "positive_")
-    x = ramp.ones(2, requires_grad=True)
-    assert ramp.positive(x) is x or ramp.positive(x).grad_fn is None
+    # x itself, the same Python object, as 1.13 (torch.positive(x) is x, +x is x)
+    for lib in (torch, ramp):
+        x = lib.ones(2, requires_grad=True)
+        assert lib.positive(x) is x and (+x) is x and x.positive() is x
+    # +bool is positive's error, as 1.13
+    _, et = outcome(lambda v: +v, torch.tensor([True]))
+    _, er = outcome(lambda v: +v, ramp.tensor([True]))
+    assert er == et and et is not None
 
 
 # ---- binary, floating ----
