@@ -481,10 +481,11 @@ struct Sinc : Floating {
     const float p = round_bf16(round_bf16(float(kPi)) * x);
     return round_bf16(std::sin(p)) / p;
   }
-  // 1.13's sinc_backward: dy (pi x cos(pi x) - sin(pi x)) / (pi x²), 0 where pi x² is 0
+  // 1.13's sinc_backward: ((pi x cos(pi x) - sin(pi x)) / (pi x²)) dy, divided before the product
+  // with dy (bit for bit); 0 where pi x² is 0
   static Tensor backward(const Tensor& g, const Tensor& x) {
     const Tensor px = x.mul(kPi), px2 = x.mul(x).mul(kPi);
-    const Tensor out = g.mul(px.mul(cos(px)).sub(sin(px))).div(px2);
+    const Tensor out = px.mul(cos(px)).sub(sin(px)).div(px2).mul(g);
     return where(eq(px2, 0), scalar_tensor(0, out.dtype()), out);
   }
 };
