@@ -481,10 +481,11 @@ struct Sinc : Floating {
     const float p = round_bf16(round_bf16(float(kPi)) * x);
     return round_bf16(std::sin(p)) / p;
   }
-  // 1.13's sinc_backward: dy (pi x cos(pi x) - sin(pi x)) / (pi x²), 0 where pi x² is 0
+  // 1.13's sinc_backward: ((pi x cos(pi x) - sin(pi x)) / (pi x²)) dy, divided before the product
+  // with dy (bit for bit); 0 where pi x² is 0
   static Tensor backward(const Tensor& g, const Tensor& x) {
     const Tensor px = x.mul(kPi), px2 = x.mul(x).mul(kPi);
-    const Tensor out = g.mul(px.mul(cos(px)).sub(sin(px))).div(px2);
+    const Tensor out = px.mul(cos(px)).sub(sin(px)).div(px2).mul(g);
     return where(eq(px2, 0), scalar_tensor(0, out.dtype()), out);
   }
 };
@@ -587,6 +588,8 @@ struct Signbit : Predicate {
 struct BinaryEntry : Entry {
   static constexpr std::string_view other = "other";  // the second argument's name in Python
   static constexpr std::string_view grad_fn_scalar = "";
+  // The node of a number as `self` where 1.13 has its own (XlogyBackward1); else the tensor pair's.
+  static constexpr std::string_view grad_fn_number_first = "";
   // Integer division: a zero divisor raises 1.13's "ZeroDivisionError" (a RuntimeError) before
   // the loop runs (the formulas give 0 there instead of undefined behaviour).
   static constexpr bool divides = false;
@@ -801,7 +804,8 @@ template <bool k1p> struct XlogyBase : BinaryEntry {
   }
 };
 struct Xlogy : XlogyBase<false> {
-  static constexpr std::string_view name = "xlogy", grad_fn = "XlogyBackward0", grad_fn_scalar = "XlogyBackward2";
+  static constexpr std::string_view name = "xlogy", grad_fn = "XlogyBackward0", grad_fn_scalar = "XlogyBackward2",
+                                    grad_fn_number_first = "XlogyBackward1";
   // da = xlogy(dy, b), 0 where a == 0 and b <= 0; db = dy a / b
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
     const Tensor da = xlogy(g, b);
@@ -810,7 +814,8 @@ struct Xlogy : XlogyBase<false> {
 };
 struct Xlog1py : XlogyBase<true> {
   static constexpr std::string_view name = "special_xlog1py", grad_fn = "SpecialXlog1PyBackward0",
-                                    grad_fn_scalar = "SpecialXlog1PyBackward2";
+                                    grad_fn_scalar = "SpecialXlog1PyBackward2",
+                                    grad_fn_number_first = "SpecialXlog1PyBackward1";
   static constexpr bool special = true, torch_inplace = false, method_inplace = false;
   // da = xlog1py(dy, b), 0 where a == 0 and b <= -1; db = dy a / (b + 1)
   static std::pair<Tensor, Tensor> backward(const Tensor& g, const Tensor& a, const Tensor& b) {
@@ -897,7 +902,7 @@ struct Logaddexp2 : LogaddexpBase<true> {
 // heaviside(a, values): values where a is 0 (either sign), else a > 0 (NaN gives 0); both operands
 // of one dtype, every dtype.
 struct Heaviside : BinaryEntry {
-  static constexpr std::string_view name = "heaviside", other = "values", grad_fn = "NotImplemented";
+  static constexpr std::string_view name = "heaviside", other = "values", grad_fn = "torch::autograd::NotImplemented";
   static constexpr bool torch_inplace = false;
   static void check_operands(ScalarType a, ScalarType b);
   static auto f(auto a, auto b) {
@@ -906,6 +911,10 @@ struct Heaviside : BinaryEntry {
   }
   static std::pair<Tensor, Tensor> backward(const Tensor&, const Tensor&, const Tensor&) {
     derivative_not_implemented("derivative for aten::heaviside is not implemented", false);
+  }
+  // (an entry's backward_inplace, where it has one, is what its in-place form's node runs)
+  static std::pair<Tensor, Tensor> backward_inplace(const Tensor&, const Tensor&, const Tensor&) {
+    derivative_not_implemented("derivative for aten::heaviside_ is not implemented", false);
   }
 };
 // gcd by Euclid's algorithm on |a|, |b| as 1.13's calc_gcd (the most negative value is its own
@@ -1019,6 +1028,8 @@ template <class E> Tensor unary(const Tensor& self);
 template <class E> Tensor& unary_(Tensor& self);
 template <class E> Tensor binary(const Tensor& self, const Tensor& other);
 template <class E> Tensor binary(const Tensor& self, const Scalar& other);
+// A number as `self` (ramp.xlogy(2, x), 2 % x), joining as 1.13's wrapped numbers do.
+template <class E> Tensor binary(const Scalar& self, const Tensor& other);
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other);
 template <class E> Tensor& binary_(Tensor& self, const Scalar& other);
 

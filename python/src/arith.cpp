@@ -10,14 +10,17 @@ namespace {
 
 // `other` as a tensor: a Python number becomes a 0-d tensor of the result type, which promotes as
 // the number would (int tensor + 2.5 is float32); a Python bool a 0-d bool tensor, as 1.13 wraps it
-// (it promotes as nothing, and sub refuses it).
-Tensor operand(const Tensor& self, py::handle other, const char* fn) {
+// (it promotes as nothing, and sub refuses it). In true division a number is a 0-d tensor of the
+// floating dtype it computes in (1.13 converts it straight there: uint8 tensor / -1 divides by -1.0).
+Tensor operand(const Tensor& self, py::handle other, const char* fn, bool true_division = false) {
   if (py::isinstance<Tensor>(other)) return other.cast<Tensor>();
   Scalar s;
   if (!to_scalar(other, s))
     throw TypeError(detail::cat(fn, "(): argument 'other' (position 1) must be Tensor or Number, not ",
                                 type_name(other)));
-  return scalar_tensor(s, s.kind == Scalar::Kind::Bool ? ScalarType::Bool : result_type(self, s));
+  if (s.kind == Scalar::Kind::Bool) return scalar_tensor(s, ScalarType::Bool);
+  const ScalarType t = result_type(self, s);
+  return scalar_tensor(s, true_division && !is_floating(t) ? get_default_dtype() : t);
 }
 
 using Rounding = std::optional<std::string>;
@@ -29,8 +32,8 @@ Tensor add(const Tensor& a, py::handle b, const Scalar& alpha) { return a.add(op
 Tensor sub(const Tensor& a, py::handle b, const Scalar& alpha) { return a.sub(operand(a, b, "sub"), alpha); }
 Tensor mul(const Tensor& a, py::handle b) { return a.mul(operand(a, b, "mul")); }
 Tensor div(const Tensor& a, py::handle b, const Rounding& mode) {
-  Tensor o = operand(a, b, "div");
-  return mode ? ramp::div(a, o, view(mode)) : a.div(o);
+  if (mode) return ramp::div(a, operand(a, b, "div"), view(mode));
+  return a.div(operand(a, b, "div", true));
 }
 
 }  // namespace

@@ -60,10 +60,8 @@ template <class E, bool Inplace> void def_unary(Defs& d) {
 using Binary = Tensor (*)(const Tensor&, const Tensor&);
 using BinaryScalar = Tensor (*)(const Tensor&, const Scalar&);
 
-// A number on the left: it joins as 1.13's wrapped numbers do (2 % x, ramp.bitwise_and(2, x)).
-template <class E> Tensor number_first(const Scalar& a, const Tensor& b) {
-  return ew::binary<E>(scalar_tensor(a, result_type(b, a)), b);
-}
+// A number on the left (2 % x, ramp.bitwise_and(2, x)).
+template <class E> Tensor number_first(const Scalar& a, const Tensor& b) { return ew::binary<E>(a, b); }
 
 template <class E, bool Numbers> void def_binary(Defs& d) {
   const std::string name(E::name), other(E::other);
@@ -234,8 +232,14 @@ void def_others(Defs& d) {
   d.function("polygamma", &polygamma, arg("n"), arg("input"));
   d.cls.def("polygamma", [](const Tensor& self, std::int64_t n) { return polygamma(n, self); }, arg("n"));
   d.cls.def("polygamma_", returning_self1<std::int64_t>([](Tensor& t, std::int64_t n) { polygamma_(t, n); }), arg("n"));
-  d.function("positive", &positive, arg("input"));
-  d.cls.def("positive", &positive);
+  // the same Python object, as 1.13 (torch.positive(x) is x), after positive's bool check
+  auto same_object = [](py::object x) {
+    positive(x.cast<const Tensor&>());
+    return x;
+  };
+  d.function("positive", same_object, arg("input"));
+  d.cls.def("positive", same_object);
+  d.cls.def("__pos__", same_object);
   d.function("ldexp", &ldexp, arg("input"), arg("other"));
   d.cls.def("ldexp", &ldexp, arg("other"));
   auto ldexp_inplace = returning_self1<const Tensor&>([](Tensor& t, const Tensor& o) { ldexp_(t, o); });

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bindings.h"
+#include "ramp/elementwise.h"
 #include "ramp/print.h"
 
 namespace ramp::py_ {
@@ -373,7 +374,9 @@ void def_arith(Cls& cls, const char* name, Op op) {
           py::is_operator());
   cls.def(("__" + n + "__").c_str(), [op](const Tensor& a, const Scalar& b) { return binary(op, a, b); },
           py::is_operator());
-  cls.def(("__r" + n + "__").c_str(), [op](const Tensor& a, const Scalar& b) { return binary(op, b, a); },
+  // 1.13's Tensor.__rtruediv__ is self.reciprocal() * other (its rounding and its MulBackward0)
+  cls.def(("__r" + n + "__").c_str(),
+          [op](const Tensor& a, const Scalar& b) { return op == Op::div ? reciprocal(a).mul(b) : binary(op, b, a); },
           py::is_operator());
   // In place: returns the same Python object.
   cls.def(("__i" + n + "__").c_str(),
@@ -536,8 +539,7 @@ void init_tensor(py::module_& m) {
           },
           py::arg("stream") = py::none())
       .def("__dlpack_device__", [](const Tensor&) { return py::make_tuple(int(kDLCPU), 0); })
-      .def("__neg__", [](const Tensor& t) { return -t; })
-      .def("__pos__", [](const Tensor& t) { return t; });
+      .def("__neg__", [](const Tensor& t) { return -t; });  // (__pos__ is positive's: elementwise.cpp)
   def_arith(cls, "add", Op::add);
   def_arith(cls, "sub", Op::sub);
   def_arith(cls, "mul", Op::mul);

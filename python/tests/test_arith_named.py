@@ -185,3 +185,40 @@ def test_one_value_expanded_against_dense(dtype, op, side):
     assert_values(got, want)
     assert np.isnan(got.numpy()).sum() == torch.isnan(want).sum().item() > 0  # the NaN lane went through
     assert_values(getattr(ramp, name)(rx[:0], ry[:0], **kw), getattr(torch, name)(x[:0], y[:0], **kw))  # empty
+
+
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("bfloat16", "float32"), ("bfloat16", "float64"),
+                                    ("int32", "int64"), ("float32", "int64"), ("int64", "float32"),
+                                    ("uint8", "int64"), ("bool", "int64"), ("int32", "float64")])
+def test_inplace_computes_in_the_common_dtype_then_casts(name, dtypes):
+    # 1.13: self op other in the common dtype, the result cast to self's where the cast is safe
+    # (float32.add_(float64) rounds once from the double result), else its cast error
+    a, _ = pair(dtypes[0] if dtypes[0] != "bool" else "int64", seed=5)
+    _, b = pair(dtypes[1], seed=6)
+    if dtypes[0] == "bool":
+        a = a > 0
+    args = [dict(), dict(alpha=3)] if name in ("add_", "sub_") and not dtypes[1].startswith(("float", "bf")) \
+        and not dtypes[0].startswith(("float", "bf")) else [dict()]
+    if name in ("add_", "sub_") and dtypes[0].startswith(("float", "bf")):
+        args.append(dict(alpha=-0.1))
+    for kw in args:
+        t, et = outcome(lambda: getattr(a.clone(), name)(b, **kw))
+        y = to_ramp(a)
+        r, er = outcome(lambda: getattr(y, name)(to_ramp(b), **kw))
+        assert er == et, (kw, er, et)
+        if et is None:
+            assert r is y
+            assert_values(r, t)
+    # the gradients reach both operands in their own dtypes
+    if dtypes[0] in ("float32", "bfloat16") and dtypes[1].startswith(("float", "bf")):
+        ta, tb = a.clone().requires_grad_(), b.clone().requires_grad_()
+        ra, rb = to_ramp(a).requires_grad_(), to_ramp(b).requires_grad_()
+        yt, yr = getattr(ta.mul(1), name)(tb), getattr(ra.mul(1), name)(rb)
+        assert yr.grad_fn.name() == yt.grad_fn.name()
+        w = torch.linspace(0.5, 2, yt.numel()).reshape(yt.shape).to(yt.dtype)
+        yt.backward(w)
+        yr.backward(to_ramp(w))
+        assert_values(ra.grad, ta.grad)
+        # b's is summed over the broadcast rows in self's dtype: ramp's order is not 1.13's (an ulp)
+        assert_values(rb.grad, tb.grad, rtol=4 * (2.0 ** -7 if dtypes[0] == "bfloat16" else 2.0 ** -23))

@@ -6,6 +6,7 @@
 
 #include "../tensor/loop.h"
 #include "../tensor/parallel.h"
+#include "inplace.h"
 #include "ramp/ops.h"
 #include "ramp/tensor.h"
 #include "../autograd/function.h"
@@ -239,9 +240,10 @@ Tensor binary(Op op, const Tensor& a, const Tensor& b, double alpha = 1, std::st
 }
 
 Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
+  // 1.13 computes in the common dtype and casts the result to self's where that is a safe cast
+  // (float32.add_(float64), bfloat16.mul_(float32)); an integer self refuses a floating result.
   ScalarType t = result_type(op, self, b);
-  RAMP_CHECK(promote_types(t, self.dtype()) == self.dtype(), "result type ", dtype_error_name(t),
-             " can't be cast to the desired output type ", dtype_error_name(self.dtype()));
+  detail::check_cast(t, self);
   Dims shape = broadcast_shapes(self.sizes(), b.sizes());
   RAMP_CHECK(std::equal(shape.begin(), shape.end(), self.sizes().begin(), self.sizes().end()),
              "output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ", shape_str(shape));
@@ -260,7 +262,13 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
   const Tensor before = grad && (op == Op::mul || op == Op::div) && autograd::requires_grad(b) ? self.clone() : self;
   {
     autograd::GradModeGuard g(false);
-    binary_loop(op, self, self, b.to(self.dtype()).expand(shape), alpha);
+    if (t == self.dtype()) {
+      binary_loop(op, self, self, b.to(t).expand(shape), alpha);
+    } else {
+      Tensor out = empty(shape, t);
+      binary_loop(op, out, self.to(t), b.to(t).expand(shape), alpha);
+      detail::copy_into(self, out);
+    }
   }
   self.bump_version();
   if (grad) record_binary(op, self, self, before, b, alpha, node_name(op), b_version);
@@ -269,6 +277,12 @@ Tensor& binary_(Op op, Tensor& self, const Tensor& b, double alpha = 1) {
 
 Tensor scalar_as_tensor(const Tensor& like, const Scalar& s) {
   return scalar_tensor(s, ramp::result_type(like, s));
+}
+// A number in true division goes straight to the floating dtype it computes in, as 1.13 converts a
+// wrapped number (uint8 tensor / -1 divides by -1.0, not by -1 wrapped to 255).
+Tensor true_division_operand(const Tensor& like, const Scalar& s) {
+  const ScalarType t = ramp::result_type(like, s);
+  return scalar_tensor(s, is_floating(t) ? t : get_default_dtype());
 }
 
 // 1.13's sub_check and alpha_check (ATen/native/BinaryOps.h), made before any work: a Python bool
@@ -311,7 +325,7 @@ Tensor Tensor::sub(Scalar o) const {
   return sub(scalar_as_tensor(*this, o));
 }
 Tensor Tensor::mul(Scalar o) const { return mul(scalar_as_tensor(*this, o)); }
-Tensor Tensor::div(Scalar o) const { return div(scalar_as_tensor(*this, o)); }
+Tensor Tensor::div(Scalar o) const { return div(true_division_operand(*this, o)); }
 Tensor Tensor::neg() const { return ramp::neg(*this); }  // ramp/elementwise.h
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
   alpha_check(dtype(), alpha);
@@ -330,7 +344,7 @@ Tensor& Tensor::sub_(Scalar o) {
   return sub_(scalar_as_tensor(*this, o));
 }
 Tensor& Tensor::mul_(Scalar o) { return mul_(scalar_as_tensor(*this, o)); }
-Tensor& Tensor::div_(Scalar o) { return div_(scalar_as_tensor(*this, o)); }
+Tensor& Tensor::div_(Scalar o) { return div_(true_division_operand(*this, o)); }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return a.add(b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return a.sub(b); }
@@ -346,7 +360,7 @@ Tensor operator-(Scalar a, const Tensor& b) {
   return binary(Op::sub, scalar_as_tensor(b, a), b, 1, "RsubBackward1");
 }
 Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
-Tensor operator/(Scalar a, const Tensor& b) { return scalar_as_tensor(b, a).div(b); }
+Tensor operator/(Scalar a, const Tensor& b) { return true_division_operand(b, a).div(b); }
 Tensor operator-(const Tensor& a) { return a.neg(); }
 
 }  // namespace ramp

@@ -235,12 +235,18 @@ template <class E> Tensor binary_forward(const Tensor& a, const Tensor& b, Scala
 
 template <class E> constexpr bool has_grad() { return !E::grad_fn.empty(); }
 
+// E's gradient formula; in place, its backward_inplace where it has one (heaviside_'s own error).
+template <class E, bool Inplace> std::pair<Tensor, Tensor> backward_of(const Tensor& g, const Tensor& a, const Tensor& b) {
+  if constexpr (Inplace && requires { E::backward_inplace(g, a, b); }) return E::backward_inplace(g, a, b);
+  else return E::backward(g, a, b);
+}
+
 // Records E's node for a tensor `other`; `a_saved` is a's value before an in-place write.
-template <class E>
+template <class E, bool Inplace = false>
 void record_binary(Tensor& out, const Tensor& a, const Tensor& a_saved, const Tensor& b, std::int64_t b_version = -1) {
   autograd::record(out, E::grad_fn, {a, b}, {{a_saved, false}, {b, false, b_version}},
                    [sa = Dims(a.sizes()), sb = Dims(b.sizes())](const Node& n, const Tensor& g) {
-                     auto [da, db] = E::backward(g, n.unpack(0), n.unpack(1));
+                     auto [da, db] = backward_of<E, Inplace>(g, n.unpack(0), n.unpack(1));
                      return std::vector<Tensor>{autograd::wants(n, 0) ? autograd::sum_to(da, sa) : Tensor(),
                                                 autograd::wants(n, 1) ? autograd::sum_to(db, sb) : Tensor()};
                    });
@@ -253,8 +259,12 @@ template <class E> void record_binary_scalar(Tensor& out, const Tensor& a, const
                    });
 }
 
-// The number as a 0-d tensor of torch.result_type(self, number).
-Tensor wrap(const Tensor& self, const Scalar& s) { return scalar_tensor(s, result_type(self, s)); }
+// The number as a 0-d tensor of the dtype E computes in: torch.result_type(self, number), or the
+// floating dtype a floating-result entry takes integers to. 1.13 converts a wrapped number straight
+// to the dtype it computes in: xlogy(int8 tensor, 200) is x log(200.), not x log(200 wrapped to -56).
+template <class E> Tensor wrap(const Tensor& self, const Scalar& s) {
+  return scalar_tensor(s, binary_computing<E>(result_type(self, s)));
+}
 
 template <class E> Tensor scalar_forward(const Tensor& a, const Scalar& s, const Tensor& b) {
   if constexpr (requires { E::scalar_forward(a, s); }) {
@@ -283,7 +293,7 @@ template <class E> Tensor binary(const Tensor& self, const Tensor& other) {
 }
 
 template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
-  const Tensor b = wrap(self, other);
+  const Tensor b = wrap<E>(self, other);
   if constexpr (has_grad<E>()) {
     if (autograd::needs_grad({self})) {
       Tensor out = autograd::below([&] { return scalar_forward<E>(self, other, b); });
@@ -292,6 +302,21 @@ template <class E> Tensor binary(const Tensor& self, const Scalar& other) {
     }
   }
   return scalar_forward<E>(self, other, b);
+}
+
+template <class E> Tensor binary(const Scalar& self, const Tensor& other) {
+  const Tensor a = wrap<E>(other, self);
+  if constexpr (has_grad<E>() && !E::grad_fn_number_first.empty()) {
+    if (autograd::needs_grad({other})) {  // 1.13's own node (xlogy.Scalar_Self): other's gradient only
+      Tensor out = autograd::below([&] { return binary<E>(a, other); });
+      autograd::record(out, E::grad_fn_number_first, {other}, {{a, false}, {other, false}},
+                       [sb = Dims(other.sizes())](const Node& n, const Tensor& g) {
+                         return std::vector<Tensor>{autograd::sum_to(E::backward(g, n.unpack(0), n.unpack(1)).second, sb)};
+                       });
+      return out;
+    }
+  }
+  return binary<E>(a, other);
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
@@ -305,12 +330,12 @@ template <class E> Tensor& binary_(Tensor& self, const Tensor& other) {
       self, result_dtype<E>(t), broadcast_shapes(self.sizes(), other.sizes()),
       has_grad<E>() && autograd::needs_grad({self, other}), [&] { return binary_forward<E>(self, other, t); },
       [&](const Tensor& original) {
-        if constexpr (has_grad<E>()) record_binary<E>(self, self, original, other, other_version);
+        if constexpr (has_grad<E>()) record_binary<E, true>(self, self, original, other, other_version);
       });
 }
 
 template <class E> Tensor& binary_(Tensor& self, const Scalar& other) {
-  const Tensor b = wrap(self, other);
+  const Tensor b = wrap<E>(self, other);
   ScalarType result = result_type(self, other);
   if constexpr (!requires { E::scalar_forward(self, other); }) {
     result = result_dtype<E>(binary_computing<E>(b.dtype()));
@@ -351,6 +376,7 @@ Tensor div_floor(const Tensor& a, const Tensor& b) {
 #define RAMP_INSTANTIATE_BINARY(name, E)                   \
   template Tensor binary<E>(const Tensor&, const Tensor&); \
   template Tensor binary<E>(const Tensor&, const Scalar&); \
+  template Tensor binary<E>(const Scalar&, const Tensor&); \
   template Tensor& binary_<E>(Tensor&, const Tensor&);     \
   template Tensor& binary_<E>(Tensor&, const Scalar&);
 #define RAMP_INSTANTIATE_LOGICAL(name, E)                  \

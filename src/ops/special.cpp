@@ -74,31 +74,32 @@ template <class T> T trigamma_t(T x) {
   return sign * result;
 }
 
-// Hurwitz zeta(x, q) = sum over k of (k + q)^-x (Cephes), accumulated in double as 1.13 does on the CPU.
-double zeta(double x, double q) {
-  constexpr double machep = 1.11022302462515654042E-16;
-  static constexpr double a[] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
-                                 7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
-                                 -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18};
-  if (x == 1) return std::numeric_limits<double>::infinity();
-  if (x < 1) return std::numeric_limits<double>::quiet_NaN();
+// Hurwitz zeta(x, q) = sum over k of (k + q)^-x (Cephes), accumulated in A as 1.13 does on the CPU
+// (its acc_type: double for float32 and float64, float for bfloat16).
+template <class A> A zeta(A x, A q) {
+  const A machep = A(1.11022302462515654042E-16);
+  static constexpr A a[] = {A(12.0), A(-720.0), A(30240.0), A(-1209600.0), A(47900160.0), A(-1.8924375803183791606e9),
+                            A(7.47242496e10), A(-2.950130727918164224e12), A(1.1646782814350067249e14),
+                            A(-4.5979787224074726105e15), A(1.8152105401943546773e17), A(-7.1661652561756670113e18)};
+  if (x == 1) return std::numeric_limits<A>::infinity();
+  if (x < 1) return std::numeric_limits<A>::quiet_NaN();
   if (q <= 0) {
-    if (q == std::floor(q)) return std::numeric_limits<double>::infinity();
-    if (x != std::floor(x)) return std::numeric_limits<double>::quiet_NaN();
+    if (q == std::floor(q)) return std::numeric_limits<A>::infinity();
+    if (x != std::floor(x)) return std::numeric_limits<A>::quiet_NaN();
   }
-  double s = std::pow(q, -x), aa = q, b = 0;
+  A s = std::pow(q, -x), aa = q, b = 0;
   int i = 0;
-  while (i < 9 || aa <= 9.0) {
+  while (i < 9 || aa <= A(9)) {
     i += 1;
     aa += 1;
     b = std::pow(aa, -x);
     s += b;
     if (-machep * s < b && b < machep * s) return s;
   }
-  const double w = aa;
+  const A w = aa;
   s += b * w / (x - 1);
-  s -= 0.5 * b;
-  double k = 0, t;
+  s -= A(0.5) * b;
+  A k = 0, t;
   aa = 1;
   for (int j = 0; j < 12; ++j) {
     aa *= x + k;
@@ -115,12 +116,18 @@ double zeta(double x, double q) {
   return s;
 }
 
-// polygamma(n, x) for n >= 2: (-1)^(n+1) exp(lgamma(n + 1)) zeta(n + 1, x), the factor in T.
-template <class T> T polygamma_t(std::int64_t n, T x) {
-  const T one = 1;
+// polygamma(n, x) for n >= 2 in dtype T as 1.13's: (-1)^(n+1) n! zeta(n + 1, x) with n! =
+// exp(lgamma(n + 1)) in double, zeta accumulated in T's acc_type and rounded to T, the product in
+// double rounded to T once (so float32's polygamma(40, 2) is finite although 40! is not a float).
+// 1.13's kernel takes n as an int: n wraps to 32 bits (polygamma(2**32 + 2, x) is polygamma(2, x)
+// there); n + 1 is formed in double, where it cannot overflow.
+template <class T> T polygamma_t(std::int64_t n_in, T x) {
+  using A = std::conditional_t<std::is_same_v<T, BFloat16>, float, double>;
+  const auto n = std::int32_t(std::uint32_t(std::uint64_t(n_in)));
   int sign;
-  const T factorial = std::exp(T(sizeof(T) == 4 ? ::lgammaf_r(float(n) + 1, &sign) : ::lgamma_r(double(n) + 1, &sign)));
-  return ((n % 2) ? one : -one) * factorial * T(zeta(double(n + 1), double(x)));
+  const double factorial = std::exp(::lgamma_r(double(n) + 1, &sign));
+  const double z = double(T(zeta<A>(A(double(n) + 1), A(x))));
+  return T(((n % 2) ? 1.0 : -1.0) * factorial * z);
 }
 
 Tensor polygamma_forward(std::int64_t n, const Tensor& self) {
@@ -133,14 +140,16 @@ Tensor polygamma_forward(std::int64_t n, const Tensor& self) {
     if constexpr (is_floating(dtype_of<T>)) {
       using C = detail::Compute<T>;
       if (n == 1) detail::map_elements<T, T>(out, [](C a) { return trigamma_t<C>(a); }, x);
-      else detail::map_elements<T, T>(out, [n](C a) { return polygamma_t<C>(n, a); }, x);
+      else detail::map_elements<T, T>(out, [n](C a) { return polygamma_t<T>(n, T(a)); }, x);
     }
   });
   return out;
 }
 
-void record_polygamma(Tensor& out, const Tensor& self, const Tensor& original, std::int64_t n) {
-  autograd::record(out, "PolygammaBackward0", {self}, {{original, false}}, [n](const Node& node, const Tensor& g) {
+// PolygammaBackward0, or in place PolygammaBackward1 (1.13's names for every n, 0 too).
+void record_polygamma(Tensor& out, const Tensor& self, const Tensor& original, std::int64_t n, bool inplace) {
+  autograd::record(out, inplace ? "PolygammaBackward1" : "PolygammaBackward0", {self}, {{original, false}},
+                   [n](const Node& node, const Tensor& g) {
     return std::vector<Tensor>{g.mul(polygamma(n + 1, node.unpack(0)))};  // dy polygamma(n + 1, x)
   });
 }
@@ -191,19 +200,17 @@ double digamma_of(double x) { return digamma_t<double>(x); }
 
 Tensor polygamma(std::int64_t n, const Tensor& self) {
   check_polygamma(n);
-  if (n == 0) return digamma(self);
   if (!autograd::needs_grad({self})) return polygamma_forward(n, self);
   Tensor out = autograd::below([&] { return polygamma_forward(n, self); });
-  record_polygamma(out, self, self, n);
+  record_polygamma(out, self, self, n, false);
   return out;
 }
 Tensor& polygamma_(Tensor& self, std::int64_t n) {
   check_polygamma(n);
-  if (n == 0) return digamma_(self);
   const ScalarType t = is_floating(self.dtype()) ? self.dtype() : get_default_dtype();
   return detail::write_inplace(self, t, self.sizes(), autograd::needs_grad({self}),
                                [&] { return polygamma_forward(n, self); },
-                               [&](const Tensor& original) { record_polygamma(self, self, original, n); });
+                               [&](const Tensor& original) { record_polygamma(self, self, original, n, true); });
 }
 
 Tensor logit(const Tensor& self, std::optional<double> eps) {
@@ -225,6 +232,12 @@ Tensor positive(const Tensor& self) {
 }
 
 Tensor ldexp(const Tensor& self, const Tensor& other) { return self.mul(pow(Scalar(2.0), other)); }
-Tensor& ldexp_(Tensor& self, const Tensor& other) { return self.mul_(pow(Scalar(2.0), other)); }
+// 1.13's ldexp_ is mul_out(self, self, pow(2, other)): an out= call, which autograd refuses.
+Tensor& ldexp_(Tensor& self, const Tensor& other) {
+  const Tensor p = pow(Scalar(2.0), other);
+  RAMP_CHECK(!autograd::needs_grad({self, p}), "mul(): functions with out=... arguments don't support automatic "
+             "differentiation, but one of the arguments requires grad.");
+  return self.mul_(p);
+}
 
 }  // namespace ramp

@@ -136,9 +136,20 @@ TEST(ElementwiseSpecial, DtypesNodesAndErrors) {
   EXPECT_EQ(name(copysign(a, -1.0)), "CopysignBackward1");
   EXPECT_EQ(name(logit(a)), "LogitBackward0");
   EXPECT_EQ(name(polygamma(3, a)), "PolygammaBackward0");
-  EXPECT_EQ(name(heaviside(a, b)), "NotImplemented");
+  EXPECT_EQ(name(polygamma(0, a)), "PolygammaBackward0");  // (1.13's node for n = 0 too, not digamma's)
+  for (std::int64_t n : {0, 1, 3}) {
+    Tensor z = a.mul(1);
+    EXPECT_EQ(name(polygamma_(z, n)), "PolygammaBackward1");
+  }
+  EXPECT_EQ(name(heaviside(a, b)), "torch::autograd::NotImplemented");
   EXPECT_EQ(error_of([&] { heaviside(a, b).sum().backward(); }),
             "derivative for aten::heaviside is not implemented");
+  Tensor h = a.mul(1);
+  heaviside_(h, b.detach());
+  EXPECT_EQ(name(h), "torch::autograd::NotImplemented");
+  EXPECT_EQ(error_of([&] { h.sum().backward(); }), "derivative for aten::heaviside_ is not implemented");
+  EXPECT_EQ(name(ew::binary<ew::Xlogy>(Scalar(2.0), b)), "XlogyBackward1");
+  EXPECT_EQ(name(ew::binary<ew::Xlog1py>(Scalar(2.0), b)), "SpecialXlog1PyBackward1");
 }
 
 }  // namespace
