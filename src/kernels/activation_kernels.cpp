@@ -177,8 +177,6 @@ template <class L, class D, class E, class F> std::int64_t for_vectors(D d, cons
   return i;
 }
 
-// flatten: a formula too big to be inlined by itself (gelu's) would otherwise be called per vector,
-// its ymm state spilled around each call (measured 4.5x slower).
 // The entry's Params as the kernel for element type E reads them (A::bf16_params for bfloat16).
 template <class A, class E> typename A::Params kernel_params(const void* pv, bool backward) {
   const auto& p = *static_cast<const typename A::Params*>(pv);
@@ -186,6 +184,8 @@ template <class A, class E> typename A::Params kernel_params(const void* pv, boo
   else return p;
 }
 
+// flatten: a formula too big to be inlined by itself (gelu's) would otherwise be called per vector,
+// its ymm state spilled around each call (measured 4.5x slower).
 template <class A, class E>
 __attribute__((flatten)) void unary(const void* xv, void* yv, std::int64_t n, const void* pv, bool stream) {
   using L = Lanes<E>;
